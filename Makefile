@@ -1,0 +1,93 @@
+# rgp: one non-recursive Makefile. Outputs and generated sources go under build/.
+# Targets: all demo test tsan bench install clean. V=1 shows full command lines.
+
+VERSION  := 0.1.0
+PREFIX   ?= /usr/local
+B        := build
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+WARN     := -Wall -Wextra -Wno-unused-parameter
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP \
+              -Icompiler -Iruntime -Istdlib -I$(B)/gen -DRGP_VERSION='"$(VERSION)"'
+CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# The runtime text embedded in rgp, in the order it is concatenated.
+RUNTIME_HDRS := stdlib/rgp_std.h runtime/atomics.h runtime/ring.h runtime/reader.h \
+                runtime/writer.h runtime/program.h
+
+COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.c \
+                 compiler/parse.c compiler/sema.c compiler/plan.c compiler/emit.c \
+                 compiler/jit.c compiler/aot.c compiler/driver.c
+GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c
+LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/%.o)
+RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
+
+TEST_SRCS := tests/check_main.c tests/check_lexer.c tests/check_parser.c tests/check_sema.c \
+             tests/check_emit.c tests/check_ring.c tests/check_csv.c tests/check_writer.c \
+             tests/check_std.c
+TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
+
+all: $(B)/rgp
+
+$(B)/.deps-ok: scripts/deps.sh
+	$(Q)sh scripts/deps.sh build
+	$(Q)mkdir -p $(B) && touch $@
+
+$(B)/gen/grammar.c $(B)/gen/grammar.h: dsl/grammar.y $(B)/.deps-ok
+	@mkdir -p $(B)/gen
+	$(Q)lemon -q -d$(B)/gen -T/usr/share/lemon/lempar.c dsl/grammar.y
+
+$(B)/gen/lexer.c: dsl/lexer.re $(B)/gen/grammar.h
+	@mkdir -p $(B)/gen
+	$(Q)re2c -W --no-generation-date -o $@ dsl/lexer.re
+
+# The runtime, concatenated with its local #include lines removed, as one C string.
+$(B)/gen/runtime_text.c: $(RUNTIME_HDRS) Makefile
+	@mkdir -p $(B)/gen
+	$(Q){ echo '/* generated from $(RUNTIME_HDRS) by the Makefile; do not edit */'; \
+	  echo 'const char rgp_runtime_text[] ='; \
+	  for f in $(RUNTIME_HDRS); do echo "/* ---- $$f ---- */"; grep -v '^#include "' $$f; done | \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/'; \
+	  echo ';'; } > $@.tmp && mv $@.tmp $@
+
+$(B)/gen/%.o: $(B)/gen/%.c
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -Wno-unused-function -Wno-unused-variable -Idsl -c -o $@ $<
+
+$(B)/%.o: %.c $(B)/gen/grammar.h
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/rgp: $(RGP_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) -o $@ $^ -ltcc -ldl -lpthread -lm
+
+$(B)/check_all: $(TEST_OBJS) $(LIB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) -o $@ $^ -ltcc -ldl -lpthread $(CHECK_LIBS)
+
+# ---- user-facing targets -------------------------------------------------
+demo: $(B)/rgp
+	$(Q)sh examples/make_data.sh examples/data
+	$(B)/rgp run examples/sensors.rgp
+
+test: $(B)/rgp $(B)/check_all
+	$(Q)$(B)/check_all
+	$(Q)sh tests/golden/run.sh $(B)/rgp
+
+install: $(B)/rgp
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(B)/rgp $(DESTDIR)$(PREFIX)/bin/rgp
+
+clean:
+	rm -rf $(B)
+
+.PHONY: all demo test install clean
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,175 @@
+/* AST constructors, called from the grammar actions, and the operator table. */
+#include "ast.h"
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lex.h"
+
+const binop_info binops[] = {
+#define X(id, text, c, fam) [BIN_##id] = {text, c, fam},
+    RGP_BINOPS(X)
+#undef X
+};
+
+srcloc ast_loc(const token *t) { return (srcloc){t->line, t->col, t->len}; }
+
+srcloc ast_span(srcloc a, srcloc b)
+{
+    if (a.line == b.line && b.col >= a.col) a.len = b.col + b.len - a.col;
+    return a;
+}
+
+const char *ast_name(arena *a, const token *t) { return arena_strndup(a, t->start, t->len); }
+
+static ast_expr *expr_new(arena *a, expr_kind kind, srcloc loc)
+{
+    ast_expr *e = arena_alloc(a, sizeof *e);
+    e->kind = kind;
+    e->loc = loc;
+    return e;
+}
+
+ast_expr *ast_int(arena *a, const token *t)
+{
+    ast_expr *e = expr_new(a, E_INT, ast_loc(t));
+    e->text = ast_name(a, t);
+    errno = 0;
+    e->u.i.value = strtoull(e->text, NULL, 10);
+    e->u.i.overflow = errno == ERANGE;
+    return e;
+}
+
+ast_expr *ast_float(arena *a, const token *t)
+{
+    ast_expr *e = expr_new(a, E_FLOAT, ast_loc(t));
+    e->text = ast_name(a, t);
+    e->u.f = strtod(e->text, NULL);
+    return e;
+}
+
+/* The lexer has checked the escapes; this only decodes them. */
+ast_expr *ast_string(arena *a, const token *t)
+{
+    ast_expr *e = expr_new(a, E_STR, ast_loc(t));
+    e->text = ast_name(a, t);
+    char *out = arena_alloc(a, t->len);
+    size_t n = 0;
+    for (uint32_t i = 1; i + 1 < t->len; i++) {
+        char c = t->start[i];
+        if (c == '\\') {
+            c = t->start[++i];
+            c = c == 'n' ? '\n' : c == 't' ? '\t' : c == 'r' ? '\r' : c;
+        }
+        out[n++] = c;
+    }
+    e->u.s.bytes = out;
+    e->u.s.len = n;
+    return e;
+}
+
+ast_expr *ast_bool(arena *a, const token *t, bool v)
+{
+    ast_expr *e = expr_new(a, E_BOOL, ast_loc(t));
+    e->text = ast_name(a, t);
+    e->u.b = v;
+    return e;
+}
+
+ast_expr *ast_ident(arena *a, const token *t)
+{
+    ast_expr *e = expr_new(a, E_NAME, ast_loc(t));
+    e->text = ast_name(a, t);
+    e->u.name.field = -1;
+    return e;
+}
+
+ast_expr *ast_unary(arena *a, const token *op, unop kind, ast_expr *x)
+{
+    ast_expr *e = expr_new(a, E_UNARY, ast_loc(op));
+    e->u.un.op = kind;
+    e->u.un.operand = x;
+    return e;
+}
+
+ast_expr *ast_binary(arena *a, const token *op, binop kind, ast_expr *l, ast_expr *r)
+{
+    ast_expr *e = expr_new(a, E_BINARY, ast_loc(op));
+    e->u.bin.op = kind;
+    e->u.bin.lhs = l;
+    e->u.bin.rhs = r;
+    return e;
+}
+
+ast_expr *ast_call(arena *a, const token *name, ast_arg *args, const token *close)
+{
+    ast_expr *e = expr_new(a, E_CALL, ast_span(ast_loc(name), ast_loc(close)));
+    e->text = ast_name(a, name);
+    e->u.call.args = args;
+    for (ast_arg *g = args; g; g = g->next) e->u.call.nargs++;
+    return e;
+}
+
+ast_arg *ast_arg_new(arena *a, const token *name, ast_expr *value)
+{
+    ast_arg *g = arena_alloc(a, sizeof *g);
+    if (name) {
+        g->name = ast_name(a, name);
+        g->name_loc = ast_loc(name);
+    }
+    g->value = value;
+    return g;
+}
+
+ast_field *ast_field_new(arena *a, const token *name, const token *type)
+{
+    ast_field *f = arena_alloc(a, sizeof *f);
+    f->name = ast_name(a, name);
+    f->loc = ast_loc(name);
+    f->type = ast_name(a, type);
+    f->type_loc = ast_loc(type);
+    return f;
+}
+
+ast_item *ast_item_new(arena *a, const token *name, ast_expr *value)
+{
+    ast_item *it = arena_alloc(a, sizeof *it);
+    it->name = ast_name(a, name);
+    it->loc = ast_loc(name);
+    it->value = value;
+    return it;
+}
+
+ast_op *ast_where(arena *a, const token *kw, ast_expr *cond)
+{
+    ast_op *o = arena_alloc(a, sizeof *o);
+    o->kind = OP_WHERE;
+    o->loc = ast_loc(kw);
+    o->cond = cond;
+    return o;
+}
+
+ast_op *ast_select(arena *a, const token *kw, ast_item *items)
+{
+    ast_op *o = arena_alloc(a, sizeof *o);
+    o->kind = OP_SELECT;
+    o->loc = ast_loc(kw);
+    o->items = items;
+    return o;
+}
+
+ast_decl *ast_decl_new(arena *a, decl_kind kind, const token *name)
+{
+    ast_decl *d = arena_alloc(a, sizeof *d);
+    d->kind = kind;
+    d->name = ast_name(a, name);
+    d->loc = ast_loc(name);
+    return d;
+}
+
+void *ast_append_(void **list, void *item, size_t next_offset)
+{
+    void **link = list;
+    while (*link) link = (void **)((char *)*link + next_offset);
+    *link = item;
+    return *list;
+}

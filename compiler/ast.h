@@ -1,0 +1,113 @@
+/* The syntax tree of a .rgp file, as the parser builds it. Every node carries the
+ * source location of its text so any pass can point at it. Sema fills in `type`. */
+#ifndef RGP_AST_H
+#define RGP_AST_H
+#include "arena.h"
+#include "diag.h"
+#include "types.h"
+
+/* Binary operators: one table for spelling, C spelling and family. */
+enum op_family { OPF_LOGIC, OPF_EQUALITY, OPF_ORDER, OPF_ARITH };
+#define RGP_BINOPS(X) \
+    X(OR,  "or",  "||", OPF_LOGIC)    \
+    X(AND, "and", "&&", OPF_LOGIC)    \
+    X(EQ,  "==",  "==", OPF_EQUALITY) \
+    X(NE,  "!=",  "!=", OPF_EQUALITY) \
+    X(LT,  "<",   "<",  OPF_ORDER)    \
+    X(LE,  "<=",  "<=", OPF_ORDER)    \
+    X(GT,  ">",   ">",  OPF_ORDER)    \
+    X(GE,  ">=",  ">=", OPF_ORDER)    \
+    X(ADD, "+",   "+",  OPF_ARITH)    \
+    X(SUB, "-",   "-",  OPF_ARITH)    \
+    X(MUL, "*",   "*",  OPF_ARITH)    \
+    X(DIV, "/",   "/",  OPF_ARITH)    \
+    X(MOD, "%",   "%",  OPF_ARITH)
+
+typedef enum binop {
+#define X(id, text, c, fam) BIN_##id,
+    RGP_BINOPS(X)
+#undef X
+} binop;
+typedef struct binop_info { const char *text, *c; enum op_family family; } binop_info;
+extern const binop_info binops[];
+
+typedef enum unop { UN_NEG, UN_NOT } unop;
+
+typedef enum expr_kind { E_INT, E_FLOAT, E_STR, E_BOOL, E_NAME, E_UNARY, E_BINARY, E_CALL } expr_kind;
+
+typedef struct ast_arg ast_arg;
+typedef struct ast_expr ast_expr;
+struct ast_expr {
+    expr_kind kind;
+    srcloc loc;           /* the whole expression, or its operator for unary/binary */
+    type_id type;         /* set by sema */
+    type_id optype;       /* binary operators and min/max: the type operands convert to (sema) */
+    const char *text;     /* literal text, name, or callee */
+    union {
+        struct { unsigned long long value; bool overflow; } i;  /* E_INT (magnitude) */
+        double f;                                              /* E_FLOAT */
+        struct { const char *bytes; size_t len; } s;           /* E_STR, unescaped */
+        bool b;                                                /* E_BOOL */
+        struct { int field; } name;                            /* E_NAME: field index, set by sema */
+        struct { unop op; ast_expr *operand; } un;
+        struct { binop op; ast_expr *lhs, *rhs; } bin;
+        struct { ast_arg *args; int nargs; } call;
+    } u;
+};
+
+struct ast_arg { const char *name; srcloc name_loc; ast_expr *value; ast_arg *next; };
+
+typedef struct ast_field { const char *name; srcloc loc; const char *type; srcloc type_loc; struct ast_field *next; } ast_field;
+typedef struct ast_item { const char *name; srcloc loc; ast_expr *value; struct ast_item *next; } ast_item;
+
+typedef enum op_kind { OP_WHERE, OP_SELECT } op_kind;
+typedef struct ast_op {
+    op_kind kind;
+    srcloc loc;
+    ast_expr *cond;          /* OP_WHERE */
+    ast_item *items;         /* OP_SELECT */
+    rectype *in, *out;       /* set by sema */
+    struct ast_op *next;
+} ast_op;
+
+typedef enum decl_kind { D_SCHEMA, D_SOURCE, D_STAGE, D_SINK } decl_kind;
+typedef struct ast_decl {
+    decl_kind kind;
+    const char *name;
+    srcloc loc;              /* the name */
+    ast_field *fields;       /* D_SCHEMA */
+    rectype *schema_type;    /* D_SCHEMA: set by sema */
+    ast_expr *endpoint;      /* D_SOURCE, D_SINK: stdin, stdout or file("path") */
+    ast_expr *format;        /* D_SOURCE, D_SINK: csv(...), jsonl */
+    const char *input;       /* D_STAGE, D_SINK: the stream read */
+    srcloc input_loc;
+    ast_op *ops;             /* D_STAGE */
+    struct ast_decl *next;
+} ast_decl;
+
+typedef struct ast_program { ast_decl *decls; } ast_program;
+
+/* Constructors used by the grammar actions. */
+typedef struct token token;
+srcloc ast_loc(const token *t);
+srcloc ast_span(srcloc a, srcloc b);    /* from a to the end of b, when on one line */
+const char *ast_name(arena *a, const token *t);
+ast_expr *ast_int(arena *a, const token *t);
+ast_expr *ast_float(arena *a, const token *t);
+ast_expr *ast_string(arena *a, const token *t);
+ast_expr *ast_bool(arena *a, const token *t, bool v);
+ast_expr *ast_ident(arena *a, const token *t);
+ast_expr *ast_unary(arena *a, const token *op, unop kind, ast_expr *e);
+ast_expr *ast_binary(arena *a, const token *op, binop kind, ast_expr *l, ast_expr *r);
+ast_expr *ast_call(arena *a, const token *name, ast_arg *args, const token *close);
+ast_arg *ast_arg_new(arena *a, const token *name, ast_expr *value);
+ast_field *ast_field_new(arena *a, const token *name, const token *type);
+ast_item *ast_item_new(arena *a, const token *name, ast_expr *value);
+ast_op *ast_where(arena *a, const token *kw, ast_expr *cond);
+ast_op *ast_select(arena *a, const token *kw, ast_item *items);
+ast_decl *ast_decl_new(arena *a, decl_kind kind, const token *name);
+/* Appending to singly linked lists keeps declaration order. */
+#define AST_APPEND(type, list, item) ((type *)ast_append_((void **)&(list), (item), offsetof(type, next)))
+void *ast_append_(void **list, void *item, size_t next_offset);
+
+#endif

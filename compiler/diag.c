@@ -1,0 +1,94 @@
+/* Diagnostics printing: message header, quoted source line, caret and underline.
+ * Tabs in the quoted line are kept under the caret so it lines up in any terminal. */
+#include "diag.h"
+#include <stdarg.h>
+#include <string.h>
+
+void diag_init(diag *d, const char *file, const char *src, size_t len, FILE *out)
+{
+    memset(d, 0, sizeof *d);
+    d->file = file;
+    d->src = src;
+    d->src_len = len;
+    d->out = out ? out : stderr;
+}
+
+/* Start and length of 1-based line `line` in the source, or NULL when it is past the end. */
+static const char *line_span(const diag *d, uint32_t line, size_t *len)
+{
+    const char *p = d->src, *end = d->src + d->src_len;
+    for (uint32_t l = 1; l < line; l++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl) return NULL;
+        p = nl + 1;
+    }
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    *len = (size_t)((nl ? nl : end) - p);
+    if (*len && p[*len - 1] == '\r') (*len)--;
+    return p;
+}
+
+static void quote_line(diag *d, srcloc at)
+{
+    size_t len;
+    const char *p = d->src ? line_span(d, at.line, &len) : NULL;
+    if (!p) return;
+    fprintf(d->out, "%5u | ", at.line);
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)p[i];
+        fputc(c == '\t' || c >= 0x20 ? c : '?', d->out);
+    }
+    fputs("\n      | ", d->out);
+    size_t col = at.col ? at.col - 1 : 0;
+    for (size_t i = 0; i < col; i++) fputc(i < len && p[i] == '\t' ? '\t' : ' ', d->out);
+    fputc('^', d->out);
+    size_t span = at.len;
+    if (col + span > len) span = len > col ? len - col : 1;
+    for (size_t i = 1; i < span; i++) fputc('~', d->out);
+    fputc('\n', d->out);
+}
+
+static void report(diag *d, srcloc at, const char *kind, const char *fmt, va_list ap)
+{
+    fprintf(d->out, "%s:%u:%u: %s: ", d->file, at.line, at.col, kind);
+    vfprintf(d->out, fmt, ap);
+    fputc('\n', d->out);
+    quote_line(d, at);
+}
+
+void diag_error(diag *d, srcloc at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(d, at, "error", fmt, ap);
+    va_end(ap);
+    d->errors++;
+}
+
+void diag_warning(diag *d, srcloc at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(d, at, "warning", fmt, ap);
+    va_end(ap);
+    d->warnings++;
+}
+
+void diag_note(diag *d, srcloc at, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    report(d, at, "note", fmt, ap);
+    va_end(ap);
+}
+
+void diag_plain(diag *d, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(d->out, "rgp: error: ");
+    vfprintf(d->out, fmt, ap);
+    fputc('\n', d->out);
+    va_end(ap);
+    d->errors++;
+}

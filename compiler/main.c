@@ -1,0 +1,217 @@
+/* The rgp command line: a sorted table of commands, each with its handler and
+ * help text. `rgp help CMD` and `rgp CMD --help` print the same text.
+ * Exit status: 0 ok, 1 user error, 2 internal error. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "aot.h"
+#include "driver.h"
+#include "emit.h"
+#include "jit.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);   /* argv[0] is the command name */
+    const char *summary;
+    const char *help;
+} command;
+
+static int cmd_build(int argc, char **argv);
+static int cmd_check(int argc, char **argv);
+static int cmd_emit(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+static int cmd_run(int argc, char **argv);
+static int cmd_version(int argc, char **argv);
+
+static const command commands[] = {
+    {"build", cmd_build, "compile a pipeline into a standalone binary with cc -O2",
+     "Usage: rgp build FILE.rgp [-o OUTPUT]\n\n"
+     "Compiles the pipeline to C and builds it with the system C compiler (cc -O2,\n"
+     "or $CC) into one standalone binary. OUTPUT defaults to the file's base name in\n"
+     "the current directory. The binary takes NAME=PATH arguments to read a source\n"
+     "from, or write a sink to, another path, and --help to list them.\n"},
+    {"check", cmd_check, "parse and type-check a pipeline; run nothing",
+     "Usage: rgp check FILE.rgp\n\n"
+     "Reports syntax and type errors as FILE:LINE:COL: error: MESSAGE with the source\n"
+     "line and a caret under the spot. Prints nothing and exits 0 when the file is good.\n"},
+    {"emit", cmd_emit, "print the generated C",
+     "Usage: rgp emit FILE.rgp [--standalone] [--no-line]\n\n"
+     "Prints the C that `rgp run` and `rgp build` compile: one struct per record type,\n"
+     "one parser per schema, one loop per thread with the stages inlined.\n"
+     "  --standalone  include the rgp runtime in the output, so `cc -pthread` builds it alone\n"
+     "  --no-line     leave out the #line directives that point into the .rgp file\n"},
+    {"help", cmd_help, "show help for rgp or one command",
+     "Usage: rgp help [COMMAND]\n"},
+    {"run", cmd_run, "compile a pipeline in memory with libtcc and run it now",
+     "Usage: rgp run FILE.rgp [NAME=PATH ...] [--help]\n\n"
+     "Compiles the pipeline in memory with libtcc and runs it at once. NAME=PATH\n"
+     "reads a source from, or writes a sink to, PATH instead of the path in the file\n"
+     "(- means stdin or stdout). --help after the file lists the pipeline's sources\n"
+     "and sinks. Output is byte-identical to a binary made by `rgp build`.\n"},
+    {"version", cmd_version, "print rgp's version", "Usage: rgp version   (or rgp --version)\n"},
+};
+enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
+
+static const command *find_command(const char *name)
+{
+    for (int i = 0; i < NCOMMANDS; i++) if (!strcmp(commands[i].name, name)) return &commands[i];
+    return NULL;
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f, "rgp %s: a compiler and runtime for streaming pipelines\n\n"
+               "Usage: rgp COMMAND [ARGS]\n\nCommands:\n", RGP_VERSION);
+    for (int i = 0; i < NCOMMANDS; i++) fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n`rgp help COMMAND` or `rgp COMMAND --help` tells more. The .rgp language is\n"
+               "described in docs/language.md.\n");
+}
+
+static int wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
+    return 0;
+}
+
+static int usage_error(const command *c, const char *fmt, const char *arg)
+{
+    fprintf(stderr, "rgp %s: error: ", c->name);
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\n%s", c->help);
+    return 1;
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    if (argc < 2) { usage(stdout); return 0; }
+    const command *c = find_command(argv[1]);
+    if (!c) return usage_error(find_command("help"), "unknown command '%s'", argv[1]);
+    fputs(c->help, stdout);
+    return 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+    (void)argc, (void)argv;
+    printf("rgp %s\n", RGP_VERSION);
+    return 0;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    const command *me = find_command("check");
+    if (wants_help(argc, argv)) { fputs(me->help, stdout); return 0; }
+    if (argc != 2) return usage_error(me, "expected one .rgp file%s", "");
+    compilation c;
+    int rc = driver_compile(&c, argv[1], stderr);
+    driver_free(&c);
+    return rc;
+}
+
+static int cmd_emit(int argc, char **argv)
+{
+    const command *me = find_command("emit");
+    if (wants_help(argc, argv)) { fputs(me->help, stdout); return 0; }
+    emit_options o = {.line_directives = true};
+    const char *file = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--standalone")) o.standalone = true;
+        else if (!strcmp(argv[i], "--no-line")) o.line_directives = false;
+        else if (argv[i][0] == '-') return usage_error(me, "unknown option '%s'", argv[i]);
+        else if (file) return usage_error(me, "expected one .rgp file, found another: '%s'", argv[i]);
+        else file = argv[i];
+    }
+    if (!file) return usage_error(me, "expected a .rgp file%s", "");
+    compilation c;
+    int rc = driver_compile(&c, file, stderr);
+    if (rc == 0) {
+        const char *c_name;
+        char *text = emit_program(c.plan, &o, &c_name);
+        fputs(text, stdout);
+        free(text);
+        if (fflush(stdout) != 0) { fprintf(stderr, "rgp emit: error: cannot write the output\n"); rc = 1; }
+    }
+    driver_free(&c);
+    return rc;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    const command *me = find_command("run");
+    if (argc < 2 || (argv[1][0] == '-' && argv[1][1])) {
+        if (argc >= 2 && wants_help(2, argv)) { fputs(me->help, stdout); return 0; }
+        return usage_error(me, "expected a .rgp file first%s", "");
+    }
+    compilation c;
+    int rc = driver_compile(&c, argv[1], stderr);
+    if (rc == 0) {
+        emit_options o = {.line_directives = true, .standalone = true};
+        const char *c_name;
+        char *text = emit_program(c.plan, &o, &c_name);
+        /* the pipeline sees its own name first, then the NAME=PATH arguments */
+        argv[1] = (char *)c.prog->name;
+        fflush(stdout);
+        rc = jit_run(text, c_name, argc - 1, argv + 1);
+        free(text);
+    }
+    driver_free(&c);
+    return rc;
+}
+
+static char *default_output(const char *file)
+{
+    const char *slash = strrchr(file, '/');
+    const char *base = slash ? slash + 1 : file;
+    size_t n = strlen(base);
+    if (n > 4 && !strcmp(base + n - 4, ".rgp")) n -= 4;
+    char *out = malloc(n + 3);
+    if (out) snprintf(out, n + 3, "./%.*s", (int)n, base);
+    return out;
+}
+
+static int cmd_build(int argc, char **argv)
+{
+    const command *me = find_command("build");
+    if (wants_help(argc, argv)) { fputs(me->help, stdout); return 0; }
+    const char *file = NULL, *out = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-o")) {
+            if (++i == argc) return usage_error(me, "'-o' needs an output path%s", "");
+            out = argv[i];
+        } else if (argv[i][0] == '-') {
+            return usage_error(me, "unknown option '%s'", argv[i]);
+        } else if (file) {
+            return usage_error(me, "expected one .rgp file, found another: '%s'", argv[i]);
+        } else {
+            file = argv[i];
+        }
+    }
+    if (!file) return usage_error(me, "expected a .rgp file%s", "");
+    compilation c;
+    int rc = driver_compile(&c, file, stderr);
+    if (rc == 0) {
+        char *def = out ? NULL : default_output(file);
+        emit_options o = {.line_directives = true, .standalone = true};
+        const char *c_name;
+        char *text = emit_program(c.plan, &o, &c_name);
+        rc = aot_build(text, c_name, out ? out : def);
+        free(text);
+        free(def);
+    }
+    driver_free(&c);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) { usage(stderr); return 1; }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) { usage(stdout); return 0; }
+    if (!strcmp(argv[1], "--version")) return cmd_version(argc - 1, argv + 1);
+    const command *c = find_command(argv[1]);
+    if (!c) {
+        fprintf(stderr, "rgp: error: unknown command '%s'\n\n", argv[1]);
+        usage(stderr);
+        return 1;
+    }
+    return c->run(argc - 1, argv + 1);
+}

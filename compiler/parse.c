@@ -1,0 +1,94 @@
+/* Parser driver: lexer → lemon parser → AST. Stops at the first syntax error,
+ * since what follows one rarely parses into anything worth reporting. */
+#include "parse.h"
+#include <stdlib.h>
+#include <string.h>
+#include "grammar.h"
+
+void *rgpParseAlloc(void *(*malloc_fn)(size_t), parse_state *ps);
+void rgpParse(void *parser, int kind, token tok);
+void rgpParseFree(void *parser, void (*free_fn)(void *));
+
+static void track_brackets(parse_state *ps, const token *t)
+{
+    if (t->kind == TK_LBRACE || t->kind == TK_LPAREN) {
+        if (ps->nopen < PARSE_MAX_NESTING) ps->open[ps->nopen] = *t;
+        ps->nopen++;
+    } else if ((t->kind == TK_RBRACE || t->kind == TK_RPAREN) && ps->nopen > 0) {
+        ps->nopen--;
+    }
+}
+
+static bool starts_decl(int kind)
+{
+    return kind == TK_SCHEMA || kind == TK_SOURCE || kind == TK_STAGE || kind == TK_SINK;
+}
+
+void parse_syntax_error(parse_state *ps, const token *found, const int *expected, int nexpected)
+{
+    if (ps->failed) return;
+    ps->failed = 1;
+    srcloc at = {found->line, found->col, found->len ? found->len : 1};
+    char what[128];
+    if (found->kind == TK_EOF)
+        snprintf(what, sizeof what, "end of file");
+    else if (found->kind == TK_IDENT || found->kind == TK_INT || found->kind == TK_FLOAT)
+        snprintf(what, sizeof what, "'%.*s'", (int)(found->len > 40 ? 40 : found->len), found->start);
+    else
+        snprintf(what, sizeof what, "%s", lex_token_name(found->kind));
+
+    /* Lemon reduces before it notices an error, so after a finished-looking
+     * declaration the only tokens it still expects start a new one; the
+     * declaration might equally have gone on, so don't claim to know. */
+    bool only_decls = nexpected > 0;
+    for (int i = 0; i < nexpected; i++) only_decls &= starts_decl(expected[i]);
+    if (only_decls && ps->ntokens > 1) nexpected = 0;
+
+    char msg[512];
+    if (nexpected > 0 && nexpected <= 4) {
+        int n = snprintf(msg, sizeof msg, "expected ");
+        for (int i = 0; i < nexpected; i++)
+            n += snprintf(msg + n, sizeof msg - (size_t)n, "%s%s", i == 0 ? "" : i == nexpected - 1 ? " or " : ", ",
+                          lex_token_name(expected[i]));
+        snprintf(msg + n, sizeof msg - (size_t)n, ", found %s", what);
+    } else {
+        snprintf(msg, sizeof msg, "unexpected %s", what);
+    }
+
+    bool unclosed = ps->nopen > 0 && ps->nopen <= PARSE_MAX_NESTING &&
+                    (found->kind == TK_EOF || found->kind == TK_RBRACE || found->kind == TK_RPAREN ||
+                     starts_decl(found->kind));
+    if (unclosed) {
+        const token *o = &ps->open[ps->nopen - 1];
+        diag_error(ps->d, at, "%s (to close %s opened at line %u)", msg, lex_token_name(o->kind), o->line);
+    } else if (found->kind == TK_ARROW) {
+        diag_error(ps->d, at, "%s (for 'less than minus', write '< -' with a space)", msg);
+    } else {
+        diag_error(ps->d, at, "%s", msg);
+    }
+}
+
+void parse_too_deep(parse_state *ps)
+{
+    if (!ps->failed) diag_plain(ps->d, "%s: expression nested too deeply", ps->d->file);
+    ps->failed = 1;
+}
+
+ast_program *parse_program(arena *a, diag *d, const char *src, size_t len)
+{
+    parse_state ps = {.arena = a, .d = d, .program = arena_alloc(a, sizeof(ast_program))};
+    lexer L;
+    lex_init(&L, src, len, d);
+    void *parser = rgpParseAlloc(malloc, &ps);
+    if (!parser) { diag_plain(d, "out of memory"); return NULL; }
+    for (;;) {
+        token t = lex_next(&L);
+        if (t.kind == TK_LEX_ERROR) { ps.failed = 1; break; }
+        track_brackets(&ps, &t);
+        ps.ntokens++;
+        rgpParse(parser, t.kind, t);
+        if (ps.failed || t.kind == TK_EOF) break;
+    }
+    rgpParseFree(parser, free);
+    return ps.failed || d->errors ? NULL : ps.program;
+}

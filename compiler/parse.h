@@ -1,0 +1,27 @@
+/* The parser driver: feeds the lexer's tokens to the lemon parser and turns
+ * syntax errors into diagnostics with what was expected and what was found. */
+#ifndef RGP_PARSE_H
+#define RGP_PARSE_H
+#include "ast.h"
+#include "lex.h"
+
+#define PARSE_MAX_NESTING 64
+
+typedef struct parse_state {
+    arena *arena;
+    diag *d;
+    ast_program *program;
+    int failed;
+    token open[PARSE_MAX_NESTING];    /* brackets not yet closed, for "(to close '{' opened at ...)" */
+    int nopen;
+    int ntokens;                      /* fed so far, including the one being parsed */
+} parse_state;
+
+/* Parses a whole source text (NUL-terminated at src[len]). Returns NULL after reporting errors. */
+ast_program *parse_program(arena *a, diag *d, const char *src, size_t len);
+
+/* Called from the grammar's %syntax_error and %stack_overflow. */
+void parse_syntax_error(parse_state *ps, const token *found, const int *expected, int nexpected);
+void parse_too_deep(parse_state *ps);
+
+#endif

@@ -1,0 +1,550 @@
+/* Semantic analysis: names, types and the pipeline graph. Keeps going after a
+ * type error so one run reports them all; T_ERROR silences follow-on errors. */
+#include "sema.h"
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct sema {
+    arena *a;
+    diag *d;
+    program *p;
+    const char *base_dir;
+    ast_decl *decls;
+} sema;
+
+#define PUSH(a, arr, n, item) do { \
+        void *grown_ = arena_alloc((a), sizeof(*(arr)) * (size_t)((n) + 1)); \
+        if (n) memcpy(grown_, (arr), sizeof(*(arr)) * (size_t)(n)); \
+        (arr) = grown_; (arr)[(n)++] = (item); } while (0)
+
+/* ---- did you mean ---------------------------------------------------------------- */
+
+static int edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 64 || lb > 64) return 99;
+    int row[65];
+    for (size_t j = 0; j <= lb; j++) row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag_prev = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j], best = diag_prev + (a[i - 1] != b[j - 1]);
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            diag_prev = up;
+            row[j] = best;
+        }
+    }
+    return row[lb];
+}
+
+/* Keeps the closest candidate within a distance that still looks like a typo. */
+typedef struct suggest { const char *best; int dist; const char *word; } suggest;
+static void suggest_try(suggest *s, const char *cand)
+{
+    int d = edit_distance(s->word, cand), limit = strlen(s->word) < 4 ? 1 : 2;
+    if (d <= limit && (!s->best || d < s->dist)) { s->best = cand; s->dist = d; }
+}
+static const char *hint(sema *S, const suggest *s)
+{
+    return s->best ? arena_printf(S->a, " (did you mean '%s'?)", s->best) : "";
+}
+
+/* ---- integer literals ------------------------------------------------------------ */
+
+/* The value of an expression of type T_INTLIT: a literal, or minus a literal. */
+static void intlit_value(const ast_expr *e, bool *neg, unsigned long long *mag)
+{
+    *neg = false;
+    while (e->kind == E_UNARY) { *neg = !*neg; e = e->u.un.operand; }
+    *mag = e->u.i.value;
+    if (*mag == 0) *neg = false;
+}
+
+static bool intlit_fits(const ast_expr *e, type_id t)
+{
+    bool neg;
+    unsigned long long mag;
+    intlit_value(e, &neg, &mag);
+    if (t == T_F64) return true;
+    const scalar_info *s = &scalar_types[t];
+    if (!s->is_signed) return !neg && (s->bits == 64 || mag <= 0xffffffffull);
+    unsigned long long max = s->bits == 64 ? 0x7fffffffffffffffull : 0x7fffffffull;
+    return neg ? mag <= max + 1 : mag <= max;
+}
+
+/* Gives an integer-literal expression the type its context asks for. */
+static void settle(sema *S, ast_expr *e, type_id t)
+{
+    if (e->type != T_INTLIT || t == T_ERROR) return;
+    if (t == T_INTLIT) t = T_I64;
+    if (!intlit_fits(e, t)) {
+        diag_error(S->d, e->loc, "integer literal out of range for %s", type_name(t));
+        t = T_ERROR;
+    }
+    for (ast_expr *x = e; ; x = x->u.un.operand) {
+        x->type = t;
+        if (x->kind != E_UNARY) break;
+    }
+}
+
+/* ---- expressions ----------------------------------------------------------------- */
+
+/* The integer type that holds every value of both, or T_ERROR when none does. */
+static type_id common_int(type_id a, type_id b)
+{
+    if (a == b) return a;
+    const scalar_info *x = &scalar_types[a], *y = &scalar_types[b];
+    if (x->is_signed == y->is_signed) return x->bits >= y->bits ? a : b;
+    const scalar_info *s = x->is_signed ? x : y, *u = x->is_signed ? y : x;
+    if (s->bits > u->bits) return x->is_signed ? a : b;
+    return u->bits < 64 ? T_I64 : T_ERROR;
+}
+
+/* The type both operands are converted to, for arithmetic and comparison of numbers. */
+static type_id common_numeric(sema *S, ast_expr *l, ast_expr *r, const ast_expr *at)
+{
+    type_id a = l->type, b = r->type;
+    if (a == T_INTLIT && b == T_INTLIT) { settle(S, l, T_I64); settle(S, r, T_I64); return l->type == T_ERROR || r->type == T_ERROR ? T_ERROR : T_I64; }
+    if (a == T_INTLIT) { settle(S, l, b); return l->type == T_ERROR ? T_ERROR : b; }
+    if (b == T_INTLIT) { settle(S, r, a); return r->type == T_ERROR ? T_ERROR : a; }
+    if (a == T_F64 || b == T_F64) return T_F64;
+    type_id c = common_int(a, b);
+    if (c == T_ERROR)
+        diag_error(S->d, at->loc, "no integer type holds both %s and %s for '%s'", type_name(a), type_name(b),
+                   binops[at->u.bin.op].text);
+    return c;
+}
+
+static type_id check_expr(sema *S, ast_expr *e, const rectype *rec);
+
+static const char *fields_list(sema *S, const rectype *rec)
+{
+    size_t n = 0;
+    for (int i = 0; i < rec->nfields; i++) n += strlen(rec->fields[i].name) + 2;
+    char *out = arena_alloc(S->a, n + 1), *p = out;
+    for (int i = 0; i < rec->nfields; i++) p += sprintf(p, "%s%s", i ? ", " : "", rec->fields[i].name);
+    return out;
+}
+
+static type_id check_name(sema *S, ast_expr *e, const rectype *rec)
+{
+    int i = rectype_find(rec, e->text);
+    if (i >= 0) { e->u.name.field = i; return rec->fields[i].type; }
+    suggest s = {.word = e->text};
+    for (int k = 0; k < rec->nfields; k++) suggest_try(&s, rec->fields[k].name);
+    diag_error(S->d, e->loc, "unknown field '%s' in record %s%s; its fields are: %s", e->text, rec->name,
+               hint(S, &s), fields_list(S, rec));
+    return T_ERROR;
+}
+
+static type_id check_unary(sema *S, ast_expr *e, const rectype *rec)
+{
+    ast_expr *x = e->u.un.operand;
+    type_id t = check_expr(S, x, rec);
+    if (t == T_ERROR) return T_ERROR;
+    if (e->u.un.op == UN_NOT) {
+        if (t == T_BOOL) return T_BOOL;
+        diag_error(S->d, e->loc, "'not' needs a bool, found %s", type_name(t));
+        return T_ERROR;
+    }
+    if (t == T_INTLIT || t == T_F64 || (type_is_int(t) && scalar_types[t].is_signed)) return t;
+    diag_error(S->d, e->loc, "cannot negate a value of type %s", type_name(t));
+    return T_ERROR;
+}
+
+static type_id check_binary(sema *S, ast_expr *e, const rectype *rec)
+{
+    ast_expr *l = e->u.bin.lhs, *r = e->u.bin.rhs;
+    type_id a = check_expr(S, l, rec), b = check_expr(S, r, rec);
+    if (a == T_ERROR || b == T_ERROR) return T_ERROR;
+    const binop_info *op = &binops[e->u.bin.op];
+    switch (op->family) {
+    case OPF_LOGIC:
+        if (a == T_BOOL && b == T_BOOL) return e->optype = T_BOOL;
+        diag_error(S->d, e->loc, "'%s' needs bool operands, found %s and %s", op->text, type_name(a), type_name(b));
+        return T_ERROR;
+    case OPF_EQUALITY:
+        if (a == T_BOOL && b == T_BOOL) return e->optype = T_BOOL;
+        /* fall through */
+    case OPF_ORDER:
+        if (a == T_STR && b == T_STR) return (e->optype = T_STR), T_BOOL;
+        if (a == T_TIME || b == T_TIME) {
+            if (a == T_INTLIT) settle(S, l, T_TIME), a = l->type;
+            if (b == T_INTLIT) settle(S, r, T_TIME), b = r->type;
+            if (a == T_TIME && b == T_TIME) return (e->optype = T_TIME), T_BOOL;
+            if (a == T_ERROR || b == T_ERROR) return T_ERROR;
+        } else if (type_is_numeric(a) && type_is_numeric(b)) {
+            e->optype = common_numeric(S, l, r, e);
+            return e->optype == T_ERROR ? T_ERROR : T_BOOL;
+        }
+        diag_error(S->d, e->loc, "cannot compare %s with %s", type_name(a), type_name(b));
+        return T_ERROR;
+    case OPF_ARITH:
+        if (a == T_TIME || b == T_TIME) {
+            /* time ± integer → time; time - time → i64 milliseconds */
+            e->optype = T_I64;
+            if (a == T_TIME && b == T_TIME && e->u.bin.op == BIN_SUB) return T_I64;
+            bool plus = e->u.bin.op == BIN_ADD, minus = e->u.bin.op == BIN_SUB;
+            ast_expr *other = a == T_TIME ? r : l;
+            type_id ot = a == T_TIME ? b : a;
+            if ((plus || (minus && a == T_TIME)) && (type_is_int(ot) || ot == T_INTLIT)) {
+                settle(S, other, T_I64);
+                if (other->type != T_ERROR && common_int(other->type, T_I64) == T_I64) return T_TIME;
+            }
+            diag_error(S->d, e->loc, "cannot apply '%s' to %s and %s (time takes + and - with integer milliseconds)",
+                       op->text, type_name(a), type_name(b));
+            return T_ERROR;
+        }
+        if (type_is_numeric(a) && type_is_numeric(b)) {
+            type_id c = e->optype = common_numeric(S, l, r, e);
+            if (c == T_F64 && e->u.bin.op == BIN_MOD) {
+                diag_error(S->d, e->loc, "'%%' needs integer operands, found %s and %s", type_name(a), type_name(b));
+                return T_ERROR;
+            }
+            return c;
+        }
+        diag_error(S->d, e->loc, "cannot apply '%s' to %s and %s", op->text, type_name(a), type_name(b));
+        return T_ERROR;
+    }
+    return T_ERROR;
+}
+
+/* Built-in functions of this slice: min(a, b), max(a, b), abs(x). */
+static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
+{
+    bool minmax = !strcmp(e->text, "min") || !strcmp(e->text, "max");
+    bool is_abs = !strcmp(e->text, "abs");
+    if (!minmax && !is_abs) {
+        suggest s = {.word = e->text};
+        suggest_try(&s, "min"), suggest_try(&s, "max"), suggest_try(&s, "abs");
+        diag_error(S->d, e->loc, "unknown function '%s'%s", e->text, hint(S, &s));
+        return T_ERROR;
+    }
+    int want = minmax ? 2 : 1;
+    if (e->u.call.nargs != want) {
+        diag_error(S->d, e->loc, "'%s' takes %d argument%s, found %d", e->text, want, want > 1 ? "s" : "", e->u.call.nargs);
+        return T_ERROR;
+    }
+    type_id t[2] = {T_ERROR, T_ERROR};
+    int i = 0;
+    for (ast_arg *g = e->u.call.args; g; g = g->next, i++) {
+        if (g->name) {
+            diag_error(S->d, g->name_loc, "'%s' takes no named arguments", e->text);
+            return T_ERROR;
+        }
+        t[i] = check_expr(S, g->value, rec);
+        if (t[i] == T_ERROR) return T_ERROR;
+        if (!type_is_numeric(t[i])) {
+            diag_error(S->d, g->value->loc, "'%s' needs a number, found %s", e->text, type_name(t[i]));
+            return T_ERROR;
+        }
+    }
+    if (is_abs) {
+        settle(S, e->u.call.args->value, T_I64);
+        return e->optype = e->u.call.args->value->type;
+    }
+    ast_expr *l = e->u.call.args->value, *r = e->u.call.args->next->value;
+    if (t[0] == T_INTLIT && t[1] == T_INTLIT) { settle(S, l, T_I64); settle(S, r, T_I64); return e->optype = T_I64; }
+    if (t[0] == T_INTLIT) { settle(S, l, t[1]); return e->optype = l->type; }
+    if (t[1] == T_INTLIT) { settle(S, r, t[0]); return e->optype = r->type; }
+    if (t[0] == T_F64 || t[1] == T_F64) return e->optype = T_F64;
+    type_id c = e->optype = common_int(t[0], t[1]);
+    if (c == T_ERROR)
+        diag_error(S->d, e->loc, "no integer type holds both %s and %s for '%s'", type_name(t[0]), type_name(t[1]), e->text);
+    return c;
+}
+
+static type_id check_expr(sema *S, ast_expr *e, const rectype *rec)
+{
+    type_id t = T_ERROR;
+    switch (e->kind) {
+    case E_INT:
+        if (e->u.i.overflow) diag_error(S->d, e->loc, "integer literal too large (the largest is 18446744073709551615)");
+        else t = T_INTLIT;
+        break;
+    case E_FLOAT:
+        if (e->u.f > 1.7976931348623157e308) diag_error(S->d, e->loc, "number literal too large for f64");
+        else t = T_F64;
+        break;
+    case E_STR: t = T_STR; break;
+    case E_BOOL: t = T_BOOL; break;
+    case E_NAME: t = check_name(S, e, rec); break;
+    case E_UNARY: t = check_unary(S, e, rec); break;
+    case E_BINARY: t = check_binary(S, e, rec); break;
+    case E_CALL: t = check_call(S, e, rec); break;
+    }
+    e->type = t;
+    return t;
+}
+
+/* ---- declarations ---------------------------------------------------------------- */
+
+static ast_decl *find_decl(sema *S, const char *name, bool schemas, ast_decl *before)
+{
+    for (ast_decl *d = S->decls; d && d != before; d = d->next)
+        if ((d->kind == D_SCHEMA) == schemas && !strcmp(d->name, name)) return d;
+    return NULL;
+}
+
+static rectype *check_schema(sema *S, ast_decl *d)
+{
+    rectype *r = arena_alloc(S->a, sizeof *r);
+    r->name = d->name;
+    r->cname = arena_printf(S->a, "rec_%s", d->name);
+    r->loc = d->loc;
+    for (ast_field *f = d->fields; f; f = f->next) {
+        type_id t;
+        if (!type_lookup(f->type, &t)) {
+            /* names other languages use for the same types */
+            static const char *const aliases[][2] = {{"int", "i64"}, {"long", "i64"}, {"uint", "u64"},
+                {"float", "f64"}, {"double", "f64"}, {"string", "str"}, {"boolean", "bool"}, {"timestamp", "time"}};
+            suggest s = {.word = f->type};
+            for (int k = 0; k < T_COUNT; k++) suggest_try(&s, scalar_types[k].name);
+            for (size_t k = 0; k < sizeof aliases / sizeof aliases[0]; k++)
+                if (!strcmp(f->type, aliases[k][0])) s.best = aliases[k][1];
+            diag_error(S->d, f->type_loc, "unknown type '%s'%s; types are bool, i32, i64, u32, u64, f64, str, time",
+                       f->type, hint(S, &s));
+            t = T_ERROR;
+        }
+        if (rectype_find(r, f->name) >= 0) diag_error(S->d, f->loc, "field '%s' is declared twice in schema %s", f->name, d->name);
+        field fl = {f->name, t, f->loc};
+        PUSH(S->a, r->fields, r->nfields, fl);
+        r->has_str |= t == T_STR;
+    }
+    return r;
+}
+
+static const char *resolve_path(sema *S, const char *path)
+{
+    if (path[0] == '/' || !S->base_dir) return path;
+    return arena_printf(S->a, "%s/%s", S->base_dir, path);
+}
+
+/* stdin / stdout / stderr / file("path") */
+static bool check_endpoint(sema *S, node *n, ast_expr *e, bool is_source)
+{
+    const char *std = is_source ? "stdin" : "stdout";
+    if (e->kind == E_NAME && !strcmp(e->text, std)) {
+        n->endpoint = is_source ? EP_STDIN : EP_STDOUT;
+        n->path = n->open_path = "-";
+        return true;
+    }
+    if (e->kind == E_CALL && !strcmp(e->text, "file") && e->u.call.nargs == 1 && !e->u.call.args->name &&
+        e->u.call.args->value->kind == E_STR) {
+        ast_expr *s = e->u.call.args->value;
+        if (s->u.s.len == 0 || memchr(s->u.s.bytes, '\0', s->u.s.len)) {
+            diag_error(S->d, s->loc, "file path must be a non-empty string without NUL bytes");
+            return false;
+        }
+        n->endpoint = EP_FILE;
+        n->path = s->u.s.bytes;
+        n->open_path = resolve_path(S, n->path);
+        return true;
+    }
+    diag_error(S->d, e->loc, "expected %s or file(\"path\") for the %s of '%s'", std, is_source ? "input" : "output", n->name);
+    return false;
+}
+
+/* Options shared by csv sources and sinks: header: bool, delimiter: "c". */
+static bool check_csv_option(sema *S, node *n, ast_arg *g)
+{
+    if (!strcmp(g->name, "header")) {
+        if (g->value->kind == E_BOOL) { n->header = g->value->u.b; return true; }
+        diag_error(S->d, g->value->loc, "'header' takes true or false");
+        return false;
+    }
+    if (!strcmp(g->name, "delimiter")) {
+        ast_expr *v = g->value;
+        if (v->kind == E_STR && v->u.s.len == 1 && v->u.s.bytes[0] != '"' && v->u.s.bytes[0] != '\n' &&
+            v->u.s.bytes[0] != '\r') {
+            n->delim = v->u.s.bytes[0];
+            return true;
+        }
+        diag_error(S->d, v->loc, "'delimiter' takes a one-character string other than a quote or newline");
+        return false;
+    }
+    suggest s = {.word = g->name};
+    suggest_try(&s, "header"), suggest_try(&s, "delimiter");
+    diag_error(S->d, g->name_loc, "unknown csv option '%s'%s; options are header and delimiter", g->name, hint(S, &s));
+    return false;
+}
+
+static void check_source(sema *S, node *n, ast_decl *d)
+{
+    check_endpoint(S, n, d->endpoint, true);
+    ast_expr *f = d->format;
+    n->format = FMT_CSV;
+    n->delim = ',';
+    n->header = false;
+    if (f->kind != E_CALL || strcmp(f->text, "csv") || !f->u.call.args || f->u.call.args->name ||
+        f->u.call.args->value->kind != E_NAME) {
+        diag_error(S->d, f->loc, "expected csv(Schema, header: true|false) as the format of source '%s'", n->name);
+        return;
+    }
+    ast_expr *sch = f->u.call.args->value;
+    ast_decl *sd = find_decl(S, sch->text, true, NULL);
+    if (!sd || !sd->fields) {
+        diag_error(S->d, sch->loc, "unknown schema '%s'", sch->text);
+        return;
+    }
+    n->type = sd->schema_type;
+    for (ast_arg *g = f->u.call.args->next; g; g = g->next) {
+        if (!g->name) diag_error(S->d, g->value->loc, "expected a named option such as header: true");
+        else check_csv_option(S, n, g);
+    }
+}
+
+static void check_sink(sema *S, node *n, ast_decl *d)
+{
+    check_endpoint(S, n, d->endpoint, false);
+    ast_expr *f = d->format;
+    n->delim = ',';
+    n->header = true;
+    if (f->kind == E_NAME && !strcmp(f->text, "jsonl")) { n->format = FMT_JSONL; return; }
+    if ((f->kind == E_NAME || f->kind == E_CALL) && !strcmp(f->text, "csv")) {
+        n->format = FMT_CSV;
+        if (f->kind == E_CALL)
+            for (ast_arg *g = f->u.call.args; g; g = g->next) {
+                if (!g->name) diag_error(S->d, g->value->loc, "expected a named option such as header: false");
+                else check_csv_option(S, n, g);
+            }
+        return;
+    }
+    diag_error(S->d, f->loc, "expected csv, csv(header: ..., delimiter: ...) or jsonl as the format of sink '%s'", n->name);
+}
+
+static node *find_stream(sema *S, const char *name)
+{
+    for (int i = 0; i < S->p->nsources; i++) if (!strcmp(S->p->sources[i]->name, name)) return S->p->sources[i];
+    for (int i = 0; i < S->p->nstages; i++) if (!strcmp(S->p->stages[i]->name, name)) return S->p->stages[i];
+    return NULL;
+}
+
+/* The input of a stage or sink must be a source or stage declared above it. */
+static node *resolve_input(sema *S, ast_decl *d)
+{
+    node *in = find_stream(S, d->input);
+    if (in) { in->used = true; return in; }
+    ast_decl *later = find_decl(S, d->input, false, NULL);
+    if (later && later->kind == D_SINK) {
+        diag_error(S->d, d->input_loc, "'%s' is a sink; only sources and stages can be read", d->input);
+    } else if (later) {
+        diag_error(S->d, d->input_loc, "'%s' is declared later, at line %u; declare a stream before reading it",
+                   d->input, later->loc.line);
+    } else {
+        suggest s = {.word = d->input};
+        for (int i = 0; i < S->p->nsources; i++) suggest_try(&s, S->p->sources[i]->name);
+        for (int i = 0; i < S->p->nstages; i++) suggest_try(&s, S->p->stages[i]->name);
+        diag_error(S->d, d->input_loc, "unknown stream '%s'%s", d->input, hint(S, &s));
+    }
+    return NULL;
+}
+
+static void check_stage(sema *S, node *n, ast_decl *d)
+{
+    n->ops = d->ops;
+    node *in = n->input = resolve_input(S, d);
+    if (!in || !in->type) return;
+    rectype *rec = in->type;
+    int nselect = 0;
+    for (ast_op *o = d->ops; o; o = o->next) nselect += o->kind == OP_SELECT;
+    int k = 0;
+    for (ast_op *o = d->ops; o; o = o->next) {
+        o->in = rec;
+        if (o->kind == OP_WHERE) {
+            type_id t = check_expr(S, o->cond, rec);
+            if (t != T_ERROR && t != T_BOOL)
+                diag_error(S->d, o->cond->loc, "'where' needs a bool condition, found %s", type_name(t));
+        } else {
+            rectype *out = arena_alloc(S->a, sizeof *out);
+            out->name = nselect > 1 ? arena_printf(S->a, "%s#%d", d->name, ++k) : d->name;
+            out->cname = nselect > 1 ? arena_printf(S->a, "rec_%s_%d", d->name, k) : arena_printf(S->a, "rec_%s", d->name);
+            out->loc = o->loc;
+            for (ast_item *it = o->items; it; it = it->next) {
+                if (!it->value) {
+                    /* `name` alone copies the field of that name */
+                    it->value = arena_alloc(S->a, sizeof(ast_expr));
+                    *it->value = (ast_expr){.kind = E_NAME, .loc = it->loc, .text = it->name};
+                }
+                check_expr(S, it->value, rec);
+                settle(S, it->value, T_I64);
+                type_id t = it->value->type;
+                if (rectype_find(out, it->name) >= 0)
+                    diag_error(S->d, it->loc, "field '%s' appears twice in this select", it->name);
+                field fl = {it->name, t, it->loc};
+                PUSH(S->a, out->fields, out->nfields, fl);
+                out->has_str |= t == T_STR;
+            }
+            PUSH(S->a, S->p->types, S->p->ntypes, out);
+            rec = out;
+        }
+        o->out = rec;
+    }
+    n->type = rec;
+}
+
+static const char *decl_word(decl_kind k)
+{
+    return k == D_SCHEMA ? "schema" : k == D_SOURCE ? "source" : k == D_STAGE ? "stage" : "sink";
+}
+
+program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const char *base_dir)
+{
+    sema S = {.a = a, .d = d, .base_dir = base_dir, .decls = ast->decls};
+    program *p = S.p = arena_alloc(a, sizeof *p);
+    p->file = file;
+    const char *slash = strrchr(file, '/');
+    const char *base = slash ? slash + 1 : file;
+    size_t len = strlen(base);
+    if (len > 4 && !strcmp(base + len - 4, ".rgp")) len -= 4;
+    p->name = arena_strndup(a, base, len);
+    p->c_name = arena_printf(a, "%s.c", p->name);
+
+    for (ast_decl *dc = ast->decls; dc; dc = dc->next) {
+        /* schemas have their own namespace; sources, stages and sinks share one (they are
+         * the names a user passes on the command line) */
+        ast_decl *prev = find_decl(&S, dc->name, dc->kind == D_SCHEMA, dc);
+        if (prev) {
+            diag_error(d, dc->loc, "'%s' is already declared as a %s at line %u", dc->name, decl_word(prev->kind), prev->loc.line);
+            continue;
+        }
+        if (dc->kind == D_SCHEMA) {
+            dc->schema_type = check_schema(&S, dc);
+            PUSH(a, p->types, p->ntypes, dc->schema_type);
+            continue;
+        }
+        node *n = arena_alloc(a, sizeof *n);
+        n->kind = dc->kind;
+        n->name = dc->name;
+        n->loc = dc->loc;
+        n->decl = dc;
+        if (dc->kind == D_SOURCE) {
+            check_source(&S, n, dc);
+            PUSH(a, p->sources, p->nsources, n);
+        } else if (dc->kind == D_STAGE) {
+            check_stage(&S, n, dc);
+            PUSH(a, p->stages, p->nstages, n);
+        } else {
+            check_sink(&S, n, dc);
+            n->input = resolve_input(&S, dc);
+            if (n->input) n->type = n->input->type;
+            PUSH(a, p->sinks, p->nsinks, n);
+        }
+    }
+
+    for (int i = 0; i < p->nsinks; i++)
+        for (int j = 0; j < i; j++)
+            if (p->sinks[i]->endpoint == EP_FILE && p->sinks[j]->endpoint == EP_FILE &&
+                !strcmp(p->sinks[i]->open_path, p->sinks[j]->open_path))
+                diag_error(d, p->sinks[i]->loc, "sinks '%s' and '%s' both write to \"%s\"", p->sinks[j]->name,
+                           p->sinks[i]->name, p->sinks[i]->path);
+    if (!d->errors && p->nsinks == 0)
+        diag_error(d, (srcloc){1, 1, 0}, "the pipeline has no sink; add one such as: sink out = stdout as csv <- STREAM");
+    for (int i = 0; i < p->nsources && !d->errors; i++)
+        if (!p->sources[i]->used) diag_warning(d, p->sources[i]->loc, "source '%s' is never read", p->sources[i]->name);
+    for (int i = 0; i < p->nstages && !d->errors; i++)
+        if (!p->stages[i]->used) diag_warning(d, p->stages[i]->loc, "stage '%s' is never read", p->stages[i]->name);
+    return d->errors ? NULL : p;
+}

@@ -1,0 +1,51 @@
+/* The scalar types of the language and record types built from them.
+ * RGP_SCALARS is the one table of scalar types: name in .rgp, C type, class, bits. */
+#ifndef RGP_TYPES_H
+#define RGP_TYPES_H
+#include <stdbool.h>
+#include "diag.h"
+
+enum type_class { TC_BOOL, TC_INT, TC_FLOAT, TC_STR, TC_TIME };
+
+/*        id    .rgp name  C type      class     signed bits */
+#define RGP_SCALARS(X) \
+    X(BOOL, "bool", "bool",     TC_BOOL,  0, 8)  \
+    X(I32,  "i32",  "int32_t",  TC_INT,   1, 32) \
+    X(I64,  "i64",  "int64_t",  TC_INT,   1, 64) \
+    X(U32,  "u32",  "uint32_t", TC_INT,   0, 32) \
+    X(U64,  "u64",  "uint64_t", TC_INT,   0, 64) \
+    X(F64,  "f64",  "double",   TC_FLOAT, 1, 64) \
+    X(STR,  "str",  "rgp_str",  TC_STR,   0, 0)  \
+    X(TIME, "time", "int64_t",  TC_TIME,  1, 64)
+
+typedef enum type_id {
+#define X(id, name, ctype, cls, sgn, bits) T_##id,
+    RGP_SCALARS(X)
+#undef X
+    T_COUNT,
+    T_INTLIT = T_COUNT,  /* an integer literal not yet given a type by its context */
+    T_ERROR,             /* an expression that already produced an error: stay quiet about it */
+} type_id;
+
+typedef struct scalar_info { const char *name, *ctype; enum type_class cls; bool is_signed; int bits; } scalar_info;
+extern const scalar_info scalar_types[T_COUNT];
+
+const char *type_name(type_id t);                   /* "i32", "integer literal", ... */
+bool type_lookup(const char *name, type_id *out);   /* by .rgp name */
+static inline bool type_is_int(type_id t) { return t < T_COUNT && scalar_types[t].cls == TC_INT; }
+static inline bool type_is_numeric(type_id t) { return type_is_int(t) || t == T_F64 || t == T_INTLIT; }
+
+/* A record type: a schema, or the output of a `select`. */
+typedef struct field { const char *name; type_id type; srcloc loc; } field;
+typedef struct rectype {
+    const char *name;        /* schema name, or the stage that made it */
+    const char *cname;       /* C struct tag: rec_Reading, rec_hot */
+    field *fields;
+    int nfields;
+    srcloc loc;
+    bool has_str;
+} rectype;
+
+int rectype_find(const rectype *r, const char *name);   /* field index or -1 */
+
+#endif

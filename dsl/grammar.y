@@ -1,0 +1,111 @@
+/* The .rgp grammar, for lemon. Actions are one to three lines that call a
+ * constructor from compiler/ast.c; the parser state rides in %extra_context. */
+%name rgpParse
+%token_prefix TK_
+%token_type { token }
+%extra_context { parse_state *ps }
+%start_symbol program
+
+%include {
+#include <assert.h>
+#include <stddef.h>
+#include "parse.h"
+#define A_ (ps->arena)
+}
+
+%syntax_error {
+    /* The tokens that could be shifted here; a state with a default reduction
+     * accepts everything, and then the driver says "unexpected" instead. */
+    int expected[8], n = 0;
+    for (int i = 1; i < YYNTOKEN && n < 8; i++)
+        if (yy_find_shift_action((YYCODETYPE)i, yypParser->yytos->stateno) < YY_ERROR_ACTION) expected[n++] = i;
+    parse_syntax_error(ps, &yyminor, expected, n > 4 ? 0 : n);
+}
+%parse_failure { ps->failed = 1; }
+%stack_overflow { parse_too_deep(ps); }
+
+%left OR.
+%left AND.
+%right NOT.
+%nonassoc EQ NE LT LE GT GE.
+%left PLUS MINUS.
+%left STAR SLASH PERCENT.
+%right UMINUS.
+
+/* program ::= decl* */
+program ::= decls.
+decls ::= .
+decls ::= decls decl(D).                 { if (D) AST_APPEND(ast_decl, ps->program->decls, D); }
+
+%type decl { ast_decl * }
+/* schema NAME { field: type, ... } */
+decl(D) ::= SCHEMA IDENT(N) LBRACE fields(F) RBRACE.  { D = ast_decl_new(A_, D_SCHEMA, &N); D->fields = F; }
+/* source NAME = ENDPOINT as FORMAT */
+decl(D) ::= SOURCE IDENT(N) ASSIGN spec(E) AS spec(F).  { D = ast_decl_new(A_, D_SOURCE, &N); D->endpoint = E; D->format = F; }
+/* stage NAME = INPUT | op | op ... */
+decl(D) ::= STAGE IDENT(N) ASSIGN IDENT(I) ops(O).  { D = ast_decl_new(A_, D_STAGE, &N); D->input = ast_name(A_, &I); D->input_loc = ast_loc(&I); D->ops = O; }
+/* sink NAME = ENDPOINT as FORMAT <- INPUT */
+decl(D) ::= SINK IDENT(N) ASSIGN spec(E) AS spec(F) ARROW IDENT(I).  { D = ast_decl_new(A_, D_SINK, &N); D->endpoint = E; D->format = F; D->input = ast_name(A_, &I); D->input_loc = ast_loc(&I); }
+
+%type fields { ast_field * }
+fields(L) ::= field(F).                  { L = F; }
+fields(L) ::= fields(L) COMMA field(F).  { AST_APPEND(ast_field, L, F); }
+fields(L) ::= fields(L) COMMA.           /* trailing comma */
+%type field { ast_field * }
+field(F) ::= IDENT(N) COLON IDENT(T).    { F = ast_field_new(A_, &N, &T); }
+
+/* spec ::= NAME | NAME ( args ): stdin, file("x.csv"), csv(Reading, header: true) */
+%type spec { ast_expr * }
+spec(E) ::= IDENT(N).                    { E = ast_ident(A_, &N); }
+spec(E) ::= IDENT(N) LPAREN args(A) RPAREN(C).  { E = ast_call(A_, &N, A, &C); }
+
+%type ops { ast_op * }
+ops(L) ::= .                             { L = NULL; }
+ops(L) ::= ops(L) PIPE op(O).            { AST_APPEND(ast_op, L, O); }
+%type op { ast_op * }
+op(O) ::= WHERE(K) expr(E).              { O = ast_where(A_, &K, E); }
+op(O) ::= SELECT(K) LBRACE items(I) RBRACE.  { O = ast_select(A_, &K, I); }
+
+/* select items: NAME (copy the field) or NAME: EXPR */
+%type items { ast_item * }
+items(L) ::= item(I).                    { L = I; }
+items(L) ::= items(L) COMMA item(I).     { AST_APPEND(ast_item, L, I); }
+items(L) ::= items(L) COMMA.
+%type item { ast_item * }
+item(I) ::= IDENT(N).                    { I = ast_item_new(A_, &N, NULL); }
+item(I) ::= IDENT(N) COLON expr(E).      { I = ast_item_new(A_, &N, E); }
+
+%type args { ast_arg * }
+args(L) ::= .                            { L = NULL; }
+args(L) ::= arglist(A).                  { L = A; }
+%type arglist { ast_arg * }
+arglist(L) ::= arg(A).                   { L = A; }
+arglist(L) ::= arglist(L) COMMA arg(A).  { AST_APPEND(ast_arg, L, A); }
+%type arg { ast_arg * }
+arg(A) ::= expr(E).                      { A = ast_arg_new(A_, NULL, E); }
+arg(A) ::= IDENT(N) COLON expr(E).       { A = ast_arg_new(A_, &N, E); }
+
+%type expr { ast_expr * }
+expr(E) ::= INT(T).                      { E = ast_int(A_, &T); }
+expr(E) ::= FLOAT(T).                    { E = ast_float(A_, &T); }
+expr(E) ::= STRING(T).                   { E = ast_string(A_, &T); }
+expr(E) ::= TRUE(T).                     { E = ast_bool(A_, &T, true); }
+expr(E) ::= FALSE(T).                    { E = ast_bool(A_, &T, false); }
+expr(E) ::= IDENT(T).                    { E = ast_ident(A_, &T); }
+expr(E) ::= IDENT(N) LPAREN args(A) RPAREN(C).  { E = ast_call(A_, &N, A, &C); }
+expr(E) ::= LPAREN expr(X) RPAREN.             { E = X; }
+expr(E) ::= MINUS(O) expr(X). [UMINUS]   { E = ast_unary(A_, &O, UN_NEG, X); }
+expr(E) ::= NOT(O) expr(X).              { E = ast_unary(A_, &O, UN_NOT, X); }
+expr(E) ::= expr(L) OR(O) expr(R).       { E = ast_binary(A_, &O, BIN_OR, L, R); }
+expr(E) ::= expr(L) AND(O) expr(R).      { E = ast_binary(A_, &O, BIN_AND, L, R); }
+expr(E) ::= expr(L) EQ(O) expr(R).       { E = ast_binary(A_, &O, BIN_EQ, L, R); }
+expr(E) ::= expr(L) NE(O) expr(R).       { E = ast_binary(A_, &O, BIN_NE, L, R); }
+expr(E) ::= expr(L) LT(O) expr(R).       { E = ast_binary(A_, &O, BIN_LT, L, R); }
+expr(E) ::= expr(L) LE(O) expr(R).       { E = ast_binary(A_, &O, BIN_LE, L, R); }
+expr(E) ::= expr(L) GT(O) expr(R).       { E = ast_binary(A_, &O, BIN_GT, L, R); }
+expr(E) ::= expr(L) GE(O) expr(R).       { E = ast_binary(A_, &O, BIN_GE, L, R); }
+expr(E) ::= expr(L) PLUS(O) expr(R).     { E = ast_binary(A_, &O, BIN_ADD, L, R); }
+expr(E) ::= expr(L) MINUS(O) expr(R).    { E = ast_binary(A_, &O, BIN_SUB, L, R); }
+expr(E) ::= expr(L) STAR(O) expr(R).     { E = ast_binary(A_, &O, BIN_MUL, L, R); }
+expr(E) ::= expr(L) SLASH(O) expr(R).    { E = ast_binary(A_, &O, BIN_DIV, L, R); }
+expr(E) ::= expr(L) PERCENT(O) expr(R).  { E = ast_binary(A_, &O, BIN_MOD, L, R); }

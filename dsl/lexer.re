@@ -1,0 +1,126 @@
+/* The .rgp lexer, compiled by re2c. Mostly one-line rules; positions and
+ * error text are plain C outside the re2c block. Comments run from '#' to end of line. */
+#include <stdio.h>
+#include <string.h>
+#include "lex.h"
+#include "grammar.h"
+
+void lex_init(lexer *L, const char *src, size_t len, diag *d)
+{
+    L->src = L->cur = L->line_start = src;
+    L->end = src + len;
+    L->line = 1;
+    L->d = d;
+}
+
+static token make(lexer *L, int kind, const char *start)
+{
+    token t = {kind, start, (uint32_t)(L->cur - start), L->line, (uint32_t)(start - L->line_start) + 1};
+    return t;
+}
+
+static token fail(lexer *L, const char *start, const char *msg)
+{
+    token t = make(L, TK_LEX_ERROR, start);
+    if (t.len == 0) t.len = 1;
+    unsigned char c = (unsigned char)*start;
+    if (msg)
+        diag_error(L->d, (srcloc){t.line, t.col, t.len}, "%s", msg);
+    else if (c >= 0x21 && c < 0x7f)
+        diag_error(L->d, (srcloc){t.line, t.col, 1}, "unexpected character '%c'", c);
+    else
+        diag_error(L->d, (srcloc){t.line, t.col, 1}, "unexpected byte 0x%02x", c);
+    return t;
+}
+
+token lex_next(lexer *L)
+{
+    const char *YYMARKER;
+    for (;;) {
+        const char *start = L->cur;
+#define YYCURSOR L->cur
+        /*!re2c
+        re2c:define:YYCTYPE = "unsigned char";
+        re2c:yyfill:enable = 0;
+        re2c:flags:utf-8 = 0;
+
+        digits = [0-9]+;
+        exp    = [eE] [+-]? digits;
+        ident  = [a-zA-Z_] [a-zA-Z0-9_]*;
+        strch  = [^"\\\n\x00] | "\\" [\\"ntr];
+
+        "\x00"     { if (start >= L->end) { L->cur = start; return make(L, TK_EOF, start); }
+                     return fail(L, start, NULL); }
+        [ \t\r]+   { continue; }
+        "\n"       { L->line++; L->line_start = L->cur; continue; }
+        "#" [^\n\x00]* { continue; }
+
+        "schema"   { return make(L, TK_SCHEMA, start); }
+        "source"   { return make(L, TK_SOURCE, start); }
+        "stage"    { return make(L, TK_STAGE, start); }
+        "sink"     { return make(L, TK_SINK, start); }
+        "as"       { return make(L, TK_AS, start); }
+        "where"    { return make(L, TK_WHERE, start); }
+        "select"   { return make(L, TK_SELECT, start); }
+        "and"      { return make(L, TK_AND, start); }
+        "or"       { return make(L, TK_OR, start); }
+        "not"      { return make(L, TK_NOT, start); }
+        "true"     { return make(L, TK_TRUE, start); }
+        "false"    { return make(L, TK_FALSE, start); }
+        ident      { return make(L, TK_IDENT, start); }
+
+        digits     { return make(L, TK_INT, start); }
+        digits "." digits exp? | digits exp { return make(L, TK_FLOAT, start); }
+        digits [a-zA-Z_] [a-zA-Z0-9_]* { return fail(L, start, "malformed number"); }
+        "\"" strch* "\"" { return make(L, TK_STRING, start); }
+        "\"" strch* "\\" [^\\"ntr\n\x00]? { return fail(L, L->cur - 2 < start ? start : L->cur - 2,
+                                             "unknown escape in string (use \\\\, \\\", \\n, \\t or \\r)"); }
+        "\"" strch*  { return fail(L, start, "unterminated string (a string must close on the line it opens)"); }
+
+        "{"  { return make(L, TK_LBRACE, start); }
+        "}"  { return make(L, TK_RBRACE, start); }
+        "("  { return make(L, TK_LPAREN, start); }
+        ")"  { return make(L, TK_RPAREN, start); }
+        ","  { return make(L, TK_COMMA, start); }
+        ":"  { return make(L, TK_COLON, start); }
+        "="  { return make(L, TK_ASSIGN, start); }
+        "|"  { return make(L, TK_PIPE, start); }
+        "<-" { return make(L, TK_ARROW, start); }
+        "==" { return make(L, TK_EQ, start); }
+        "!=" { return make(L, TK_NE, start); }
+        "<"  { return make(L, TK_LT, start); }
+        "<=" { return make(L, TK_LE, start); }
+        ">"  { return make(L, TK_GT, start); }
+        ">=" { return make(L, TK_GE, start); }
+        "+"  { return make(L, TK_PLUS, start); }
+        "-"  { return make(L, TK_MINUS, start); }
+        "*"  { return make(L, TK_STAR, start); }
+        "/"  { return make(L, TK_SLASH, start); }
+        "%"  { return make(L, TK_PERCENT, start); }
+        *    { return fail(L, start, NULL); }
+        */
+#undef YYCURSOR
+    }
+}
+
+/* Display names for diagnostics, one per token kind the grammar declares. */
+#define RGP_TOKEN_NAMES(X) \
+    X(SCHEMA, "'schema'") X(SOURCE, "'source'") X(STAGE, "'stage'") X(SINK, "'sink'") \
+    X(AS, "'as'") X(WHERE, "'where'") X(SELECT, "'select'") X(AND, "'and'") X(OR, "'or'") \
+    X(NOT, "'not'") X(TRUE, "'true'") X(FALSE, "'false'") X(IDENT, "a name") \
+    X(INT, "an integer") X(FLOAT, "a number") X(STRING, "a string") \
+    X(LBRACE, "'{'") X(RBRACE, "'}'") X(LPAREN, "'('") X(RPAREN, "')'") X(COMMA, "','") \
+    X(COLON, "':'") X(ASSIGN, "'='") X(PIPE, "'|'") X(ARROW, "'<-'") X(EQ, "'=='") \
+    X(NE, "'!='") X(LT, "'<'") X(LE, "'<='") X(GT, "'>'") X(GE, "'>='") X(PLUS, "'+'") \
+    X(MINUS, "'-'") X(STAR, "'*'") X(SLASH, "'/'") X(PERCENT, "'%'") X(UMINUS, "'-'")
+
+const char *lex_token_name(int kind)
+{
+    switch (kind) {
+    case TK_EOF: return "end of file";
+#define X(tk, text) case TK_##tk: return text;
+    RGP_TOKEN_NAMES(X)
+#undef X
+    }
+    return "a token";
+}

@@ -1,0 +1,24 @@
+#!/bin/sh
+# Writes deterministic sample data for the examples into DIR (default examples/data):
+# readings.csv has ROWS sensor readings (default 2000), a few of them broken on
+# purpose so the demo shows how rejected rows are reported.
+set -eu
+dir=${1:-examples/data}
+rows=${2:-2000}
+mkdir -p "$dir"
+awk -v rows="$rows" 'BEGIN {
+    srand(42)
+    split("north,south,east,west,roof", sites, ",")
+    print "sensor_id,site,value,ts"
+    ts = 1767225600000
+    for (i = 1; i <= rows; i++) {
+        id = int(rand() * 16) + 1
+        v = 20 + rand() * 50 + (rand() < 0.08 ? 35 : 0)
+        if (rand() < 0.01) v = 900 + rand() * 100          # a faulty sensor
+        ts += int(rand() * 2000)
+        if (i == 117)  { printf "%d,north,warm,%.0f\n", id, ts; continue }        # not a number
+        if (i == 1203) { printf "%d,\"roof, east\",%.0f\n", id, ts; continue }  # a field missing
+        printf "%d,%s,%.2f,%.0f\n", id, sites[(id % 5) + 1], v, ts
+    }
+}' > "$dir/readings.csv"
+echo "wrote $dir/readings.csv ($rows rows)" >&2

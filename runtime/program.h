@@ -1,0 +1,225 @@
+/* program.h - what every generated pipeline program shares: the command line
+ * (NAME=PATH overrides, --help), opening sources and sinks before any record
+ * flows, rejected-row accounting, record strings kept in ring slots, threads. */
+#ifndef RGP_PROGRAM_H
+#define RGP_PROGRAM_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rgp_std.h"
+#include "reader.h"
+#include "writer.h"
+#include "atomics.h"
+
+/* ---- sources and sinks on the command line ------------------------------ */
+
+typedef struct rgp_endpoint {
+    const char *name;      /* as declared in the .rgp file */
+    int is_sink;
+    int pipe;              /* the source (thread pair) it belongs to */
+    const char *path;      /* what to open; "-" is stdin or stdout */
+    const char *display;   /* the path as the user wrote it, for messages */
+    const char *format;    /* e.g. csv(Reading, header: true), for --help */
+} rgp_endpoint;
+
+static inline void rgp__usage(FILE *f, const char *prog, const char *file, const rgp_endpoint *eps, int n)
+{
+    fprintf(f, "Usage: %s [NAME=PATH ...]\n\nPipeline compiled by rgp from %s.\n", prog, file);
+    for (int sink = 0; sink <= 1; sink++) {
+        fprintf(f, "\n%s:\n", sink ? "Sinks" : "Sources");
+        for (int i = 0; i < n; i++)
+            if (eps[i].is_sink == sink)
+                fprintf(f, "  %-14s %-28s %s\n", eps[i].name, eps[i].display, eps[i].format);
+    }
+    fprintf(f, "\nNAME=PATH reads a source from, or writes a sink to, PATH instead of its\n"
+               "default; PATH - means stdin for a source and stdout for a sink.\n"
+               "Rows that do not fit the schema are skipped, counted and reported on stderr.\n");
+}
+
+/* Applies NAME=PATH overrides. Returns 0 to run, 1 when help was printed, -1 on a usage error. */
+static inline int rgp_parse_args(const char *prog, const char *file, int argc, char **argv, rgp_endpoint *eps, int n)
+{
+    for (int a = 1; a < argc; a++) {
+        const char *arg = argv[a];
+        if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
+            rgp__usage(stdout, prog, file, eps, n);
+            return 1;
+        }
+        const char *eq = strchr(arg, '=');
+        int found = 0;
+        for (int i = 0; eq && i < n; i++) {
+            if (strlen(eps[i].name) == (size_t)(eq - arg) && !strncmp(eps[i].name, arg, (size_t)(eq - arg))) {
+                if (!eq[1]) {
+                    fprintf(stderr, "%s: error: '%s' needs a path after '=' (use - for std%s)\n", prog, arg,
+                            eps[i].is_sink ? "out" : "in");
+                    return -1;
+                }
+                eps[i].path = eps[i].display = eq + 1;
+                found = 1;
+            }
+        }
+        if (!found) {
+            fprintf(stderr, "%s: error: unexpected argument '%s'; expected NAME=PATH where NAME is one of:", prog, arg);
+            for (int i = 0; i < n; i++) fprintf(stderr, " %s", eps[i].name);
+            fprintf(stderr, " (see --help)\n");
+            return -1;
+        }
+    }
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < i; j++)
+            if (eps[i].is_sink == eps[j].is_sink && !strcmp(eps[i].path, eps[j].path)) {
+                /* two sources may read one file, but stdin only once; sinks on stdout
+                 * may share it only from one thread, or their lines would interleave */
+                int is_std = !strcmp(eps[i].path, "-");
+                if (!eps[i].is_sink ? !is_std : is_std && eps[i].pipe == eps[j].pipe) continue;
+                fprintf(stderr, "%s: error: %ss '%s' and '%s' both use %s\n", prog, eps[i].is_sink ? "sink" : "source",
+                        eps[j].name, eps[i].name, eps[i].display);
+                return -1;
+            }
+    return 0;
+}
+
+/* Opens every source and sink before any thread starts, so a missing input or an
+ * unwritable output stops the program with nothing half-done. Sinks on stdout
+ * share one writer (they are on one thread: rgp_parse_args checked that). */
+static inline int rgp_open_endpoints(const char *prog, const rgp_endpoint *eps, int n, rgp_reader *readers,
+                                     rgp_writer *writers, rgp_writer **sink_w)
+{
+    int stdout_owner = -1;
+    for (int i = 0; i < n; i++) {
+        int rc;
+        if (!eps[i].is_sink) {
+            rc = rgp_reader_open(&readers[i], eps[i].path, eps[i].display);
+        } else if (!strcmp(eps[i].path, "-") && stdout_owner >= 0) {
+            sink_w[i] = &writers[stdout_owner];
+            continue;
+        } else {
+            rc = rgp_writer_open(&writers[i], eps[i].path, eps[i].display);
+            if (!strcmp(eps[i].path, "-")) stdout_owner = i;
+            sink_w[i] = &writers[i];
+        }
+        if (rc != 0) {
+            fprintf(stderr, "%s: error: cannot %s %s '%s': %s: %s\n", prog, eps[i].is_sink ? "write" : "read",
+                    eps[i].is_sink ? "sink" : "source", eps[i].name, eps[i].display, strerror(errno));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- rejected rows -------------------------------------------------------- */
+
+#define RGP_REJECTS_SHOWN 5   /* the first few are printed; all are counted */
+
+typedef struct rgp_source_stats {
+    const char *prog, *name, *display;
+    uint64_t rows, rejected;     /* written by the source's own thread only */
+} rgp_source_stats;
+
+static inline void rgp_reject(rgp_source_stats *st, uint64_t line, const char *fmt, ...)
+{
+    if (++st->rejected > RGP_REJECTS_SHOWN) return;
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "%s: %s:%llu: row rejected: %s\n", st->prog, st->display, (unsigned long long)line, msg);
+    if (st->rejected == RGP_REJECTS_SHOWN)
+        fprintf(stderr, "%s: %s: further rejected rows are counted, not shown\n", st->prog, st->display);
+}
+
+/* A field that did not parse: its text is quoted, shortened and made printable. */
+static inline void rgp_reject_field(rgp_source_stats *st, uint64_t line, const char *field, const char *type,
+                                    rgp_str text, int status)
+{
+    if (st->rejected >= RGP_REJECTS_SHOWN) { st->rejected++; return; }
+    char shown[64];
+    size_t k = 0;
+    for (size_t i = 0; i < text.len && k < 40; i++) {
+        unsigned char c = (unsigned char)text.ptr[i];
+        k += (size_t)snprintf(shown + k, sizeof shown - k, c >= 0x20 && c < 0x7f && c != '"' ? "%c" : "\\x%02x", c);
+    }
+    rgp_reject(st, line, "field '%s': expected %s, found \"%s%s\" (%s)", field, type, shown,
+               k >= 40 && text.len > 40 ? "..." : "", rgp_parse_status_text(status));
+}
+
+static inline void rgp_report_rejects(const rgp_source_stats *st)
+{
+    if (st->rejected)
+        fprintf(stderr, "%s: source '%s': %llu of %llu rows rejected (%s)\n", st->prog, st->name,
+                (unsigned long long)st->rejected, (unsigned long long)(st->rows), st->display);
+}
+
+/* Checks a CSV header row against the schema's field names, in order. */
+static inline int rgp_check_header(rgp_source_stats *st, uint64_t line, const rgp_str *f, int nf,
+                                   const char *const *names, int nnames)
+{
+    for (int i = 0; i < nnames || i < nf; i++) {
+        if (i >= nf || i >= nnames || strlen(names[i]) != f[i].len || memcmp(names[i], f[i].ptr, f[i].len)) {
+            fprintf(stderr, "%s: error: %s:%llu: the header does not match the schema: column %d is '%.*s', expected '%s'\n",
+                    st->prog, st->display, (unsigned long long)line, i + 1, i < nf ? (int)(f[i].len > 60 ? 60 : f[i].len) : 4,
+                    i < nf ? f[i].ptr : "none", i < nnames ? names[i] : "no more columns");
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ---- strings that travel in ring slots ------------------------------------ */
+
+/* A record's str fields point into its slot: short strings are copied into the
+ * slot's inline bytes, longer ones into one heap block the consumer frees. So
+ * strings of any length pass, and the common case allocates nothing. */
+#define RGP_SLOT_STR_INLINE 128
+
+typedef struct rgp_slot_strs {
+    char *spill;                     /* NULL, or the heap block the consumer frees */
+    size_t used;
+    char bytes[RGP_SLOT_STR_INLINE];
+} rgp_slot_strs;
+
+/* Reserves room for `total` bytes of this record's strings. Returns -1 on out-of-memory. */
+static inline int rgp_slot_strs_begin(rgp_slot_strs *s, size_t total)
+{
+    s->used = 0;
+    s->spill = NULL;
+    if (total <= RGP_SLOT_STR_INLINE) return 0;
+    s->spill = malloc(total);
+    return s->spill ? 0 : -1;
+}
+
+static inline rgp_str rgp_slot_strs_keep(rgp_slot_strs *s, rgp_str v)
+{
+    char *base = s->spill ? s->spill : s->bytes;
+    if (v.len) memcpy(base + s->used, v.ptr, v.len);
+    rgp_str out = {base + s->used, v.len};
+    s->used += v.len;
+    return out;
+}
+
+/* ---- threads and failure -------------------------------------------------- */
+
+static RGP_ATOMIC(uint32_t) rgp_failed;   /* set by any thread that hits a fatal error */
+
+static inline void rgp_fail(void) { rgp_store_release_u32(&rgp_failed, 1); /* read after join */ }
+
+static inline int rgp_thread_start(pthread_t *t, const char *prog, const char *name, void *(*fn)(void *), void *arg)
+{
+    int rc = pthread_create(t, NULL, fn, arg);
+    if (rc) {
+        fprintf(stderr, "%s: error: cannot start thread %s: %s\n", prog, name, strerror(rc));
+        return -1;
+    }
+    char shown[16];
+    snprintf(shown, sizeof shown, "%s", name);   /* the kernel keeps 15 bytes */
+    pthread_setname_np(*t, shown);
+    return 0;
+}
+
+#endif

@@ -1,0 +1,369 @@
+/* rgp_std.h - functions that generated code calls from .rgp expressions:
+ * string slices, parsing of field text into typed values, integer arithmetic
+ * with defined results, min/max/abs.  Compiled by both cc and libtcc. */
+#ifndef RGP_STD_H
+#define RGP_STD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A byte slice; not NUL-terminated, usually pointing into a reader buffer. */
+typedef struct rgp_str {
+    const char *ptr;
+    size_t len;
+} rgp_str;
+
+static inline int rgp_str_eq(rgp_str a, rgp_str b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+/* Bytewise (unsigned) order; a proper prefix sorts first. */
+static inline int rgp_str_cmp(rgp_str a, rgp_str b)
+{
+    size_t n = a.len < b.len ? a.len : b.len;
+    int c = n ? memcmp(a.ptr, b.ptr, n) : 0;
+    if (c != 0)
+        return c < 0 ? -1 : 1;
+    return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
+}
+
+/* ---- parsing field text ------------------------------------------------ */
+
+enum { RGP_PARSE_OK = 0, RGP_PARSE_EMPTY, RGP_PARSE_SYNTAX, RGP_PARSE_RANGE };
+
+/* Short reason for a diagnostic such as
+ * "field 'value': expected f64, found 'abc' (invalid syntax)". */
+static inline const char *rgp_parse_status_text(int status)
+{
+    switch (status) {
+    case RGP_PARSE_OK: return "ok";
+    case RGP_PARSE_EMPTY: return "empty value";
+    case RGP_PARSE_SYNTAX: return "invalid syntax";
+    case RGP_PARSE_RANGE: return "out of range";
+    }
+    return "unknown parse status";
+}
+
+/* Integers: optional sign, then one or more decimal digits; leading zeros
+ * are fine; no spaces.  Sets *neg and the magnitude; *big is set when the
+ * magnitude exceeds UINT64_MAX (the text is still scanned to the end so
+ * that "99999999999999999999x" is a syntax error, not a range error). */
+static inline int rgp__parse_mag(const char *s, size_t n, int *neg, uint64_t *mag, int *big)
+{
+    size_t i = 0;
+    uint64_t m = 0;
+    int over = 0;
+    *neg = 0;
+    if (n == 0)
+        return RGP_PARSE_EMPTY;
+    if (s[0] == '+' || s[0] == '-') {
+        *neg = s[0] == '-';
+        i = 1;
+        if (n == 1)
+            return RGP_PARSE_SYNTAX;
+    }
+    for (; i < n; i++) {
+        unsigned d = (unsigned char)s[i] - (unsigned)'0';
+        if (d > 9)
+            return RGP_PARSE_SYNTAX;
+        /* 1844674407370955161 * 10 + 5 == UINT64_MAX */
+        if (m > UINT64_C(1844674407370955161) || (m == UINT64_C(1844674407370955161) && d > 5))
+            over = 1;
+        else
+            m = m * 10 + d;
+    }
+    *mag = m;
+    *big = over;
+    return RGP_PARSE_OK;
+}
+
+static inline int rgp_parse_i64(const char *s, size_t n, int64_t *out)
+{
+    int neg, big;
+    uint64_t m = 0;
+    int st = rgp__parse_mag(s, n, &neg, &m, &big);
+    if (st != RGP_PARSE_OK)
+        return st;
+    if (big || m > (neg ? UINT64_C(9223372036854775808) : (uint64_t)INT64_MAX))
+        return RGP_PARSE_RANGE;
+    if (neg)
+        *out = m == UINT64_C(9223372036854775808) ? INT64_MIN : -(int64_t)m;
+    else
+        *out = (int64_t)m;
+    return RGP_PARSE_OK;
+}
+
+static inline int rgp_parse_i32(const char *s, size_t n, int32_t *out)
+{
+    int neg, big;
+    uint64_t m = 0;
+    int st = rgp__parse_mag(s, n, &neg, &m, &big);
+    if (st != RGP_PARSE_OK)
+        return st;
+    if (big || m > (neg ? UINT64_C(2147483648) : (uint64_t)INT32_MAX))
+        return RGP_PARSE_RANGE;
+    *out = (int32_t)(neg ? -(int64_t)m : (int64_t)m);
+    return RGP_PARSE_OK;
+}
+
+/* Unsigned: a '-' sign parses, so "-0" is 0, but any other negative number
+ * is RGP_PARSE_RANGE (it is a number, just not one this type holds). */
+static inline int rgp_parse_u64(const char *s, size_t n, uint64_t *out)
+{
+    int neg, big;
+    uint64_t m = 0;
+    int st = rgp__parse_mag(s, n, &neg, &m, &big);
+    if (st != RGP_PARSE_OK)
+        return st;
+    if (big || (neg && m != 0))
+        return RGP_PARSE_RANGE;
+    *out = m;
+    return RGP_PARSE_OK;
+}
+
+static inline int rgp_parse_u32(const char *s, size_t n, uint32_t *out)
+{
+    int neg, big;
+    uint64_t m = 0;
+    int st = rgp__parse_mag(s, n, &neg, &m, &big);
+    if (st != RGP_PARSE_OK)
+        return st;
+    if (big || (neg && m != 0) || m > UINT32_MAX)
+        return RGP_PARSE_RANGE;
+    *out = (uint32_t)m;
+    return RGP_PARSE_OK;
+}
+
+static inline uint64_t rgp__f64_bits(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    return b;
+}
+
+static inline double rgp__f64_from_bits(uint64_t b)
+{
+    double v;
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
+/* Bit tests: isnan/isinf may need libm, which the tcc JIT does not link. */
+static inline int rgp__f64_is_nan(double v)
+{
+    return (rgp__f64_bits(v) & UINT64_C(0x7fffffffffffffff)) > UINT64_C(0x7ff0000000000000);
+}
+
+static inline int rgp__f64_is_inf(double v)
+{
+    return (rgp__f64_bits(v) & UINT64_C(0x7fffffffffffffff)) == UINT64_C(0x7ff0000000000000);
+}
+
+/* Case-insensitive match of s[0..n) against a lowercase word. */
+static inline int rgp__word_eq(const char *s, size_t n, const char *word)
+{
+    size_t i;
+    for (i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c - 'A' + 'a');
+        if (word[i] == 0 || c != (unsigned char)word[i])
+            return 0;
+    }
+    return word[n] == 0;
+}
+
+#define RGP__F64_STACK 128
+
+/* Floats: [+-] (digits [. digits*] | . digits) [(e|E) [+-] digits], or
+ * [+-] inf / infinity / nan in any case.  Hex floats, spaces and empty
+ * text are rejected.  A finite literal too large for a double is
+ * RGP_PARSE_RANGE; one too small becomes 0 or a subnormal (not an error).
+ * Checks the syntax itself, then lets strtod do the correctly rounded
+ * conversion (the process locale is "C"): strtod wants a NUL, so the text
+ * is copied to the stack, or, for absurdly long fields, to the heap. */
+static inline int rgp_parse_f64(const char *s, size_t n, double *out)
+{
+    size_t i = 0, mant = 0;
+    int neg = 0;
+    char small[RGP__F64_STACK];
+    char *tmp;
+    double v;
+
+    if (n == 0)
+        return RGP_PARSE_EMPTY;
+    if (s[0] == '+' || s[0] == '-') {
+        neg = s[0] == '-';
+        i = 1;
+    }
+    if (i < n && (s[i] | 0x20) >= 'a' && (s[i] | 0x20) <= 'z') {
+        uint64_t b;
+        if (rgp__word_eq(s + i, n - i, "inf") || rgp__word_eq(s + i, n - i, "infinity"))
+            b = UINT64_C(0x7ff0000000000000) | (neg ? UINT64_C(0x8000000000000000) : 0);
+        else if (rgp__word_eq(s + i, n - i, "nan"))
+            b = UINT64_C(0x7ff8000000000000);
+        else
+            return RGP_PARSE_SYNTAX;
+        *out = rgp__f64_from_bits(b);
+        return RGP_PARSE_OK;
+    }
+    while (i < n && (unsigned)((unsigned char)s[i] - '0') <= 9)
+        i++, mant++;
+    if (i < n && s[i] == '.') {
+        i++;
+        while (i < n && (unsigned)((unsigned char)s[i] - '0') <= 9)
+            i++, mant++;
+    }
+    if (mant == 0)
+        return RGP_PARSE_SYNTAX;
+    if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+        size_t exp_digits = 0;
+        i++;
+        if (i < n && (s[i] == '+' || s[i] == '-'))
+            i++;
+        while (i < n && (unsigned)((unsigned char)s[i] - '0') <= 9)
+            i++, exp_digits++;
+        if (exp_digits == 0)
+            return RGP_PARSE_SYNTAX;
+    }
+    if (i != n)
+        return RGP_PARSE_SYNTAX;
+
+    tmp = small;
+    if (n >= sizeof small) {
+        tmp = (char *)malloc(n + 1);
+        if (!tmp)
+            return RGP_PARSE_RANGE; /* cannot happen in practice; never truncate */
+    }
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    v = strtod(tmp, NULL);
+    if (tmp != small)
+        free(tmp);
+    if (rgp__f64_is_inf(v))
+        return RGP_PARSE_RANGE;
+    *out = v;
+    return RGP_PARSE_OK;
+}
+
+/* Exactly "true", "false", "1" or "0". */
+static inline int rgp_parse_bool(const char *s, size_t n, bool *out)
+{
+    if (n == 0)
+        return RGP_PARSE_EMPTY;
+    if ((n == 4 && memcmp(s, "true", 4) == 0) || (n == 1 && s[0] == '1')) {
+        *out = true;
+        return RGP_PARSE_OK;
+    }
+    if ((n == 5 && memcmp(s, "false", 5) == 0) || (n == 1 && s[0] == '0')) {
+        *out = false;
+        return RGP_PARSE_OK;
+    }
+    return RGP_PARSE_SYNTAX;
+}
+
+/* ---- integer arithmetic with defined results -------------------------- */
+
+/* Signed add/sub/mul/neg wrap modulo 2^N: computed in unsigned, where C
+ * defines overflow, then converted back (two's complement on gcc and tcc). */
+static inline int32_t rgp_add_i32(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
+static inline int32_t rgp_sub_i32(int32_t a, int32_t b) { return (int32_t)((uint32_t)a - (uint32_t)b); }
+static inline int32_t rgp_mul_i32(int32_t a, int32_t b) { return (int32_t)((uint32_t)a * (uint32_t)b); }
+static inline int32_t rgp_neg_i32(int32_t a) { return (int32_t)(0u - (uint32_t)a); }
+static inline int64_t rgp_add_i64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a + (uint64_t)b); }
+static inline int64_t rgp_sub_i64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a - (uint64_t)b); }
+static inline int64_t rgp_mul_i64(int64_t a, int64_t b) { return (int64_t)((uint64_t)a * (uint64_t)b); }
+static inline int64_t rgp_neg_i64(int64_t a) { return (int64_t)(0u - (uint64_t)a); }
+
+/* Division truncates toward zero and the remainder takes the dividend's
+ * sign, as in C.  x / 0 == 0 and x % 0 == 0; MIN / -1 wraps to MIN and
+ * MIN % -1 == 0 (the hardware would trap on both). */
+static inline int32_t rgp_div_i32(int32_t a, int32_t b)
+{
+    if (b == 0)
+        return 0;
+    if (b == -1)
+        return rgp_neg_i32(a);
+    return a / b;
+}
+
+static inline int64_t rgp_div_i64(int64_t a, int64_t b)
+{
+    if (b == 0)
+        return 0;
+    if (b == -1)
+        return rgp_neg_i64(a);
+    return a / b;
+}
+
+static inline int32_t rgp_mod_i32(int32_t a, int32_t b)
+{
+    if (b == 0 || b == -1)
+        return 0;
+    return a % b;
+}
+
+static inline int64_t rgp_mod_i64(int64_t a, int64_t b)
+{
+    if (b == 0 || b == -1)
+        return 0;
+    return a % b;
+}
+
+static inline uint32_t rgp_div_u32(uint32_t a, uint32_t b) { return b ? a / b : 0; }
+static inline uint64_t rgp_div_u64(uint64_t a, uint64_t b) { return b ? a / b : 0; }
+static inline uint32_t rgp_mod_u32(uint32_t a, uint32_t b) { return b ? a % b : 0; }
+static inline uint64_t rgp_mod_u64(uint64_t a, uint64_t b) { return b ? a % b : 0; }
+
+/* ---- min / max / abs --------------------------------------------------- */
+
+static inline int32_t rgp_min_i32(int32_t a, int32_t b) { return a < b ? a : b; }
+static inline int32_t rgp_max_i32(int32_t a, int32_t b) { return a > b ? a : b; }
+static inline int64_t rgp_min_i64(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t rgp_max_i64(int64_t a, int64_t b) { return a > b ? a : b; }
+static inline uint32_t rgp_min_u32(uint32_t a, uint32_t b) { return a < b ? a : b; }
+static inline uint32_t rgp_max_u32(uint32_t a, uint32_t b) { return a > b ? a : b; }
+static inline uint64_t rgp_min_u64(uint64_t a, uint64_t b) { return a < b ? a : b; }
+static inline uint64_t rgp_max_u64(uint64_t a, uint64_t b) { return a > b ? a : b; }
+
+/* abs(MIN) wraps to MIN, like rgp_neg. */
+static inline int32_t rgp_abs_i32(int32_t a) { return a < 0 ? rgp_neg_i32(a) : a; }
+static inline int64_t rgp_abs_i64(int64_t a) { return a < 0 ? rgp_neg_i64(a) : a; }
+static inline uint32_t rgp_abs_u32(uint32_t a) { return a; }
+static inline uint64_t rgp_abs_u64(uint64_t a) { return a; }
+
+/* f64 min/max: NaN in either operand gives NaN; -0.0 counts as less than
+ * +0.0 so the result never depends on operand order. */
+static inline double rgp_min_f64(double a, double b)
+{
+    if (rgp__f64_is_nan(a))
+        return a;
+    if (rgp__f64_is_nan(b))
+        return b;
+    if (a == b) /* equal, or +0/-0: prefer the one with the sign bit */
+        return (rgp__f64_bits(a) >> 63) ? a : b;
+    return a < b ? a : b;
+}
+
+static inline double rgp_max_f64(double a, double b)
+{
+    if (rgp__f64_is_nan(a))
+        return a;
+    if (rgp__f64_is_nan(b))
+        return b;
+    if (a == b)
+        return (rgp__f64_bits(a) >> 63) ? b : a;
+    return a > b ? a : b;
+}
+
+/* Clears the sign bit: abs(-0.0) == +0.0, abs(-NaN) == NaN. */
+static inline double rgp_abs_f64(double a)
+{
+    return rgp__f64_from_bits(rgp__f64_bits(a) & UINT64_C(0x7fffffffffffffff));
+}
+
+#endif /* RGP_STD_H */

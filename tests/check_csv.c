@@ -1,0 +1,444 @@
+/* check_csv.c - unit tests for runtime/reader.h: the block reader and the
+ * RFC 4180 row splitter, run over every buffer size from tiny (forcing
+ * growth and rows split across fills) to the default. */
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "reader.h"
+
+#define MAXF 16
+
+/* A temp file holding data, already unlinked, positioned at 0. */
+static int temp_fd(const char *data, size_t len)
+{
+    char path[] = "/tmp/rgp_check_csv_XXXXXX";
+    int fd = mkstemp(path);
+    size_t off = 0;
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    while (off < len) {
+        ssize_t k = write(fd, data + off, len - off);
+        ck_assert_int_gt(k, 0);
+        off += (size_t)k;
+    }
+    ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+    return fd;
+}
+
+static void put(char **o, char *end, const char *s, size_t n)
+{
+    size_t room = (size_t)(end - *o);
+    ck_assert_msg(n < room, "transcript too long");
+    memcpy(*o, s, n);
+    *o += n;
+    **o = 0;
+}
+
+static void puts_(char **o, char *end, const char *s)
+{
+    put(o, end, s, strlen(s));
+}
+
+/* Reads all of data and describes each row on one line:
+ *   "LINE:N[f1|f2]" for a good row (CR, LF shown as \r, \n),
+ *   "LINE:BAD why" for a malformed one, and finally "E<line>". */
+static void transcript(const char *data, size_t len, char delim, size_t cap, char *out, size_t outcap)
+{
+    rgp_reader r;
+    rgp_str f[MAXF];
+    char *o = out, *end = out + outcap;
+    int fd = temp_fd(data, len), guard = 0;
+    char num[64];
+
+    *o = 0;
+    ck_assert_int_eq(rgp_reader_open_fd(&r, fd, "t.csv", cap), 0);
+    for (;;) {
+        int n = -7, i;
+        uint64_t line = 0;
+        const char *why = NULL;
+        int st = rgp_csv_next_row(&r, delim, f, MAXF, &n, &line, &why);
+        ck_assert_msg(++guard < 1000000, "no progress");
+        if (st == RGP_ROW_NEED_INPUT) {
+            ck_assert_msg(!r.eof, "NEED_INPUT after eof");
+            ck_assert_int_ge(rgp_reader_fill(&r), 0);
+            continue;
+        }
+        if (st == RGP_ROW_EOF)
+            break;
+        if (st == RGP_ROW_BAD) {
+            snprintf(num, sizeof num, "%llu:BAD ", (unsigned long long)line);
+            puts_(&o, end, num);
+            ck_assert_ptr_nonnull(why);
+            puts_(&o, end, why);
+            puts_(&o, end, "\n");
+            continue;
+        }
+        ck_assert_int_eq(st, RGP_ROW_OK);
+        snprintf(num, sizeof num, "%llu:%d[", (unsigned long long)line, n);
+        puts_(&o, end, num);
+        for (i = 0; i < n && i < MAXF; i++) {
+            size_t j;
+            if (i)
+                puts_(&o, end, "|");
+            for (j = 0; j < f[i].len; j++) {
+                char c = f[i].ptr[j];
+                if (c == '\n')
+                    puts_(&o, end, "\\n");
+                else if (c == '\r')
+                    puts_(&o, end, "\\r");
+                else
+                    put(&o, end, &c, 1);
+            }
+        }
+        puts_(&o, end, "]\n");
+    }
+    snprintf(num, sizeof num, "E%llu", (unsigned long long)r.line);
+    puts_(&o, end, num);
+    ck_assert_uint_eq(r.bytes, len);
+    rgp_reader_close(&r);
+}
+
+struct csv_case {
+    const char *in;
+    const char *want;
+};
+
+static const struct csv_case cases[] = {
+    /* plain rows, line numbers */
+    {"a,b,c\n1,2,3\n", "1:3[a|b|c]\n2:3[1|2|3]\nE3"},
+    {"a,b\nc,d", "1:2[a|b]\n2:2[c|d]\nE2"},
+    {"", "E1"},
+    {"x", "1:1[x]\nE1"},
+    /* CRLF */
+    {"a,b\r\nc,d\r\n", "1:2[a|b]\n2:2[c|d]\nE3"},
+    {"a\r\r\n", "1:1[a\\r]\nE2"},
+    /* a lone CR is data */
+    {"a\rb,c\n", "1:2[a\\rb|c]\nE2"},
+    {"a\r", "1:1[a\\r]\nE1"},
+    /* empty lines are skipped but counted */
+    {"\n\na\n\r\n\nb\n", "3:1[a]\n6:1[b]\nE7"},
+    {"\n\n\n", "E4"},
+    {"\r\n", "E2"},
+    /* empty fields */
+    {",,\n", "1:3[||]\nE2"},
+    {"a,\n", "1:2[a|]\nE2"},
+    {",a", "1:2[|a]\nE1"},
+    /* quoted fields */
+    {"\"a,b\",\"c\"\"d\",e\n", "1:3[a,b|c\"d|e]\nE2"},
+    {"\"\"\n", "1:1[]\nE2"},
+    {"a,\"\"\n", "1:2[a|]\nE2"},
+    {"\"\",\"\"\n", "1:2[|]\nE2"},
+    {"\"\"\"\"\"\"\n", "1:1[\"\"]\nE2"},
+    {"x,\"y\"\"\",z\n", "1:3[x|y\"|z]\nE2"},
+    {"\"a\"\"b\"\"c\",\"\"\"\"\n", "1:2[a\"b\"c|\"]\nE2"},
+    {"a,\"b\"", "1:2[a|b]\nE1"},
+    {"\"a\"\r\nb\r\n", "1:1[a]\n2:1[b]\nE3"},
+    {"\"a\",b\r\nc\n", "1:2[a|b]\n2:1[c]\nE3"},
+    {"\"a\",\r\n", "1:2[a|]\nE2"},
+    {"\"a\",b\r\r\n", "1:2[a|b\\r]\nE2"},
+    {"\" a \" ,x\n", "1:BAD unexpected character after closing quote\nE2"},
+    /* newlines inside quotes, and the line numbers of the rows after */
+    {"\"x\ny\",1\n2,3\n", "1:2[x\\ny|1]\n3:2[2|3]\nE4"},
+    {"\"x\r\ny\"\r\nz\r\n", "1:1[x\\r\\ny]\n3:1[z]\nE4"},
+    {"h\n\"a\n\n\nb\",\"c\nd\"\n\nlast\n", "1:1[h]\n2:2[a\\n\\n\\nb|c\\nd]\n8:1[last]\nE9"},
+    {"\"\n\"\n", "1:1[\\n]\nE3"},
+    /* malformed rows: reason, start line, and the rows after still parse */
+    {"a,b\"c,d\nok,1\n", "1:BAD stray quote inside an unquoted field\n2:2[ok|1]\nE3"},
+    {"a\"\n", "1:BAD stray quote inside an unquoted field\nE2"},
+    {"\"a\"b,c\nok\n", "1:BAD unexpected character after closing quote\n2:1[ok]\nE3"},
+    {"\"a\nb\"x\nok\n", "1:BAD unexpected character after closing quote\n3:1[ok]\nE4"},
+    {"\"a\"\rb\nok\n", "1:BAD unexpected character after closing quote\n2:1[ok]\nE3"},
+    {"\"a\"\r", "1:BAD unexpected character after closing quote\nE1"},
+    {"ok\n\"abc\nde\n", "1:1[ok]\n2:BAD unterminated quoted field\nE4"},
+    {"\"a\"\"\n", "1:BAD unterminated quoted field\nE2"},
+    {"\"", "1:BAD unterminated quoted field\nE1"},
+    {"x,\"y\n", "1:BAD unterminated quoted field\nE2"},
+    {"1,\"2\"3\"\n\"4\",5\n", "1:BAD unexpected character after closing quote\n2:2[4|5]\nE3"},
+    {"a\"b\nc\"d\ne\n", "1:BAD stray quote inside an unquoted field\n"
+                        "2:BAD stray quote inside an unquoted field\n3:1[e]\nE4"},
+};
+
+static const size_t caps[] = {1, 2, 3, 5, 8, 64, 0};
+
+START_TEST(test_csv_table)
+{
+    size_t i, j;
+    char out[4096];
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        for (j = 0; j < sizeof caps / sizeof caps[0]; j++) {
+            transcript(cases[i].in, strlen(cases[i].in), ',', caps[j], out, sizeof out);
+            ck_assert_msg(strcmp(out, cases[i].want) == 0, "case %zu (cap %zu):\n--- got\n%s\n--- want\n%s", i,
+                          caps[j], out, cases[i].want);
+        }
+    }
+}
+END_TEST
+
+START_TEST(test_csv_other_delims)
+{
+    char out[1024];
+    transcript("a\tb,c\t\"d\te\"\n", strlen("a\tb,c\t\"d\te\"\n"), '\t', 4, out, sizeof out);
+    ck_assert_str_eq(out, "1:3[a|b,c|d\te]\nE2");
+    transcript("1;2,5;\"x;y\"\r\n", strlen("1;2,5;\"x;y\"\r\n"), ';', 0, out, sizeof out);
+    ck_assert_str_eq(out, "1:3[1|2,5|x;y]\nE2");
+}
+END_TEST
+
+/* A NUL byte is ordinary data. */
+START_TEST(test_csv_nul_bytes)
+{
+    static const char in[] = "a\0b,\"c\0\"\n";
+    char out[256];
+    transcript(in, sizeof in - 1, ',', 2, out, sizeof out);
+    static const char want[] = "1:2[a\0b|c\0]\nE2";
+    ck_assert(memcmp(out, want, sizeof want) == 0);
+}
+END_TEST
+
+/* *nfields is the real count; only max_fields slots are written. */
+START_TEST(test_csv_max_fields)
+{
+    rgp_reader r;
+    rgp_str f[4];
+    int n = 0;
+    uint64_t line = 0;
+    const char *why = NULL;
+    const char *in = "1,2,3,4,5\n\"a\",\"b\",\"c\",\"d\",\"e\",\"f\"\nx\n";
+    int fd = temp_fd(in, strlen(in));
+
+    memset(f, 0, sizeof f);
+    ck_assert_int_eq(rgp_reader_open_fd(&r, fd, "t.csv", 0), 0);
+    ck_assert_int_eq(rgp_csv_next_row(&r, ',', f, 3, &n, &line, &why), RGP_ROW_NEED_INPUT);
+    ck_assert_int_gt(rgp_reader_fill(&r), 0);
+    ck_assert_int_eq(rgp_csv_next_row(&r, ',', f, 3, &n, &line, &why), RGP_ROW_OK);
+    ck_assert_int_eq(n, 5);
+    ck_assert(f[2].len == 1 && f[2].ptr[0] == '3');
+    ck_assert_ptr_null(f[3].ptr);
+    ck_assert_int_eq(rgp_csv_next_row(&r, ',', f, 3, &n, &line, &why), RGP_ROW_OK);
+    ck_assert_int_eq(n, 6);
+    ck_assert(f[2].len == 1 && f[2].ptr[0] == 'c');
+    ck_assert_ptr_null(f[3].ptr);
+    /* no slots at all: still counts */
+    ck_assert_int_eq(rgp_csv_next_row(&r, ',', NULL, 0, &n, &line, &why), RGP_ROW_OK);
+    ck_assert_int_eq(n, 1);
+    ck_assert_uint_eq(line, 3);
+    ck_assert_int_eq(rgp_csv_next_row(&r, ',', f, 3, &n, &line, &why), RGP_ROW_NEED_INPUT);
+    ck_assert_int_eq(rgp_reader_fill(&r), 0);
+    ck_assert(r.eof);
+    ck_assert_int_eq(rgp_csv_next_row(&r, ',', f, 3, &n, &line, &why), RGP_ROW_EOF);
+    ck_assert_int_eq(rgp_csv_next_row(&r, ',', f, 3, &n, &line, &why), RGP_ROW_EOF);
+    rgp_reader_close(&r);
+}
+END_TEST
+
+static void write_str(int fd, const char *s)
+{
+    ck_assert_int_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+}
+
+static int next(rgp_reader *r, rgp_str *f, int *n, uint64_t *line)
+{
+    const char *why = NULL;
+    return rgp_csv_next_row(r, ',', f, MAXF, n, line, &why);
+}
+
+static int field_is(rgp_str f, const char *s)
+{
+    return f.len == strlen(s) && memcmp(f.ptr, s, f.len) == 0;
+}
+
+/* Rows that arrive in pieces through a pipe: NEED_INPUT consumes nothing
+ * and leaves the buffer as it was, even inside a quoted field with "". */
+START_TEST(test_csv_need_input_pipe)
+{
+    rgp_reader r;
+    rgp_str f[MAXF];
+    int p[2], n = 0;
+    uint64_t line = 0;
+    size_t pos;
+
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(rgp_reader_open_fd(&r, p[0], "pipe", 64), 0);
+    ck_assert_int_eq(next(&r, f, &n, &line), RGP_ROW_NEED_INPUT);
+
+    write_str(p[1], "a,b\nc,");
+    ck_assert_int_eq(rgp_reader_fill(&r), 6);
+    ck_assert_int_eq(next(&r, f, &n, &line), RGP_ROW_OK);
+    ck_assert(n == 2 && field_is(f[0], "a") && field_is(f[1], "b"));
+    pos = r.pos;
+    ck_assert_int_eq(next(&r, f, &n, &line), RGP_ROW_NEED_INPUT);
+    ck_assert_uint_eq(r.pos, pos);
+    ck_assert_uint_eq(r.line, 2);
+
+    write_str(p[1], "d\n\"x\"");
+    ck_assert_int_gt(rgp_reader_fill(&r), 0);
+    ck_assert_int_eq(next(&r, f, &n, &line), RGP_ROW_OK);
+    ck_assert(n == 2 && field_is(f[0], "c") && field_is(f[1], "d") && line == 2);
+    /* "x" so far: the quote may start "" or end the field */
+    ck_assert_int_eq(next(&r, f, &n, &line), RGP_ROW_NEED_INPUT);
+    ck_assert_int_eq(next(&r, f, &n, &line), RGP_ROW_NEED_INPUT);
+
+    write_str(p[1], "\"y\nz\",");
+    ck_assert_int_gt(rgp_reader_fill(&r), 0);
+    ck_assert_int_eq(next(&r, f, &n, &line), RGP_ROW_NEED_INPUT);
+    write_str(p[1], "\"w\"");
+    ck_assert_int_gt(rgp_reader_fill(&r), 0);
+    ck_assert_int_eq(next(&r, f, &n, &line), RGP_ROW_NEED_INPUT);
+    write_str(p[1], "\r");
+    ck_assert_int_gt(rgp_reader_fill(&r), 0);
+    ck_assert_int_eq(next(&r, f, &n, &line), RGP_ROW_NEED_INPUT);
+    write_str(p[1], "\n");
+    ck_assert_int_gt(rgp_reader_fill(&r), 0);
+    ck_assert_int_eq(next(&r, f, &n, &line), RGP_ROW_OK);
+    ck_assert_int_eq(n, 2);
+    ck_assert(field_is(f[0], "x\"y\nz"));
+    ck_assert(field_is(f[1], "w"));
+    ck_assert_uint_eq(line, 3);
+    ck_assert_uint_eq(r.line, 5);
+
+    /* last row without a newline completes only at EOF */
+    write_str(p[1], "tail");
+    ck_assert_int_gt(rgp_reader_fill(&r), 0);
+    ck_assert_int_eq(next(&r, f, &n, &line), RGP_ROW_NEED_INPUT);
+    close(p[1]);
+    ck_assert_int_eq(rgp_reader_fill(&r), 0);
+    ck_assert_int_eq(next(&r, f, &n, &line), RGP_ROW_OK);
+    ck_assert(n == 1 && field_is(f[0], "tail") && line == 5);
+    ck_assert_int_eq(next(&r, f, &n, &line), RGP_ROW_EOF);
+    rgp_reader_close(&r);
+}
+END_TEST
+
+/* A row much larger than the buffer: the buffer doubles, nothing is cut. */
+static void big_row(size_t cap, size_t big)
+{
+    rgp_reader r;
+    rgp_str f[MAXF];
+    char *in = malloc(big + 64);
+    size_t len = 0, i;
+    int fd, n = 0, st;
+    uint64_t line = 0;
+    const char *why;
+
+    ck_assert_ptr_nonnull(in);
+    memcpy(in, "head\n", 5);
+    len = 5;
+    for (i = 0; i < big; i++)
+        in[len++] = (char)('a' + i % 26);
+    memcpy(in + len, ",\"q\"\"\"\ntail\n", 12);
+    len += 12;
+    fd = temp_fd(in, len);
+    ck_assert_int_eq(rgp_reader_open_fd(&r, fd, "big.csv", cap), 0);
+
+    do {
+        st = rgp_csv_next_row(&r, ',', f, MAXF, &n, &line, &why);
+        if (st == RGP_ROW_NEED_INPUT)
+            ck_assert_int_ge(rgp_reader_fill(&r), 0);
+    } while (st == RGP_ROW_NEED_INPUT);
+    ck_assert_int_eq(st, RGP_ROW_OK);
+    ck_assert(field_is(f[0], "head"));
+    do {
+        st = rgp_csv_next_row(&r, ',', f, MAXF, &n, &line, &why);
+        if (st == RGP_ROW_NEED_INPUT)
+            ck_assert_int_ge(rgp_reader_fill(&r), 0);
+    } while (st == RGP_ROW_NEED_INPUT);
+    ck_assert_int_eq(st, RGP_ROW_OK);
+    ck_assert_int_eq(n, 2);
+    ck_assert_uint_eq(line, 2);
+    ck_assert_uint_eq(f[0].len, big);
+    ck_assert(memcmp(f[0].ptr, in + 5, big) == 0);
+    ck_assert(field_is(f[1], "q\""));
+    ck_assert_uint_ge(r.cap, big);
+    do {
+        st = rgp_csv_next_row(&r, ',', f, MAXF, &n, &line, &why);
+        if (st == RGP_ROW_NEED_INPUT)
+            ck_assert_int_ge(rgp_reader_fill(&r), 0);
+    } while (st == RGP_ROW_NEED_INPUT);
+    ck_assert_int_eq(st, RGP_ROW_OK);
+    ck_assert(field_is(f[0], "tail") && line == 3);
+    rgp_reader_close(&r);
+    free(in);
+}
+
+START_TEST(test_csv_big_row)
+{
+    big_row(16, 100000);
+    big_row(0, (size_t)3 << 19); /* 1.5 MiB with the default 1 MiB buffer */
+}
+END_TEST
+
+START_TEST(test_reader_open)
+{
+    rgp_reader r;
+    char path[] = "/tmp/rgp_check_open_XXXXXX";
+    int fd = mkstemp(path), stdin_open;
+    ck_assert_int_ge(fd, 0);
+    write_str(fd, "x,y\n");
+    close(fd);
+
+    errno = 0;
+    ck_assert_int_eq(rgp_reader_open(&r, "/nonexistent/dir/file.csv", "file.csv"), -1);
+    ck_assert_int_eq(errno, ENOENT);
+    rgp_reader_close(&r); /* harmless after a failed open */
+
+    ck_assert_int_eq(rgp_reader_open(&r, path, "data.csv"), 0);
+    ck_assert_str_eq(r.display, "data.csv");
+    ck_assert_uint_eq(r.cap, RGP_READER_INITIAL_CAP);
+    ck_assert_uint_eq(r.line, 1);
+    ck_assert_int_eq(rgp_reader_fill(&r), 4);
+    ck_assert_int_eq(rgp_reader_fill(&r), 0);
+    ck_assert(r.eof);
+    ck_assert_uint_eq(r.bytes, 4);
+    rgp_reader_close(&r);
+    rgp_reader_close(&r);
+
+    ck_assert_int_eq(rgp_reader_open_sized(&r, path, NULL, 8), 0);
+    ck_assert_str_eq(r.display, path);
+    ck_assert_uint_eq(r.cap, 8);
+    rgp_reader_close(&r);
+
+    stdin_open = fcntl(STDIN_FILENO, F_GETFD) != -1;
+    ck_assert_int_eq(rgp_reader_open(&r, "-", "<stdin>"), 0);
+    ck_assert_int_eq(r.fd, STDIN_FILENO);
+    rgp_reader_close(&r);
+    if (stdin_open) /* the reader must not close stdin */
+        ck_assert_int_ne(fcntl(STDIN_FILENO, F_GETFD), -1);
+    unlink(path);
+}
+END_TEST
+
+START_TEST(test_reader_fill_error)
+{
+    rgp_reader r;
+    ck_assert_int_eq(rgp_reader_open_fd(&r, -1, "bad", 16), 0);
+    errno = 0;
+    ck_assert_int_eq(rgp_reader_fill(&r), -1);
+    ck_assert_int_eq(errno, EBADF);
+    ck_assert(!r.eof);
+    rgp_reader_close(&r);
+}
+END_TEST
+
+Suite *csv_suite(void)
+{
+    Suite *s = suite_create("csv");
+    TCase *tc = tcase_create("rows");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_csv_table);
+    tcase_add_test(tc, test_csv_other_delims);
+    tcase_add_test(tc, test_csv_nul_bytes);
+    tcase_add_test(tc, test_csv_max_fields);
+    tcase_add_test(tc, test_csv_need_input_pipe);
+    tcase_add_test(tc, test_csv_big_row);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("reader");
+    tcase_add_test(tc, test_reader_open);
+    tcase_add_test(tc, test_reader_fill_error);
+    suite_add_tcase(s, tc);
+    return s;
+}

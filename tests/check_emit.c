@@ -1,0 +1,91 @@
+/* Emitter tests: the shape of the generated C, its #line directives, and that
+ * gcc accepts the standalone text with warnings as errors. */
+#include <check.h>
+#include <stdlib.h>
+#include "check_util.h"
+#include "emit.h"
+
+static const char *pipeline =
+    SCHEMA_R
+    "stage hot = src | where v > 80.0 and id != 3\n"
+    "    | select { id, over: v - 80.0, s, twice: small * 2, late: t + 1000, q: n / 0 }\n"
+    "sink o = stdout as csv <- hot\n"
+    "sink j = file(\"out.jsonl\") as jsonl <- hot\n";
+
+static char *emit_text(const char *src, bool lines, bool standalone)
+{
+    compilation c;
+    char errs[2048];
+    ck_assert_msg(compile_capture(&c, src, errs, sizeof errs) == 0, "%s", errs);
+    emit_options o = {.line_directives = lines, .standalone = standalone};
+    const char *c_name;
+    char *text = emit_program(c.plan, &o, &c_name);
+    ck_assert_str_eq(c_name, "t.c");
+    driver_free(&c);
+    return text;
+}
+
+START_TEST(test_shape)
+{
+    char *text = emit_text(pipeline, true, false);
+    static const char *const must[] = {
+        "typedef struct rec_R {", "typedef struct rec_hot {", "static int parse_R_csv(",
+        "static void *thread_src_parse(void *arg)", "static void *thread_src_run(void *arg)",
+        "/* stage hot (t.rgp:3) */", "/* sink o (t.rgp:5) */", "write_rec_hot_csv(sink_w[1]",
+        "write_rec_hot_jsonl(sink_w[2]", "#line 3 \"t.rgp\"", "rgp_div_i64(in->n, INT64_C(0))",
+        "rgp_mul_i32(in->small, 2)", "#include \"rgp_runtime.h\"", "\"/data/out.jsonl\"",
+    };
+    for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
+        ck_assert_msg(strstr(text, must[i]) != NULL, "missing: %s", must[i]);
+    ck_assert_msg(strstr(text, "switch") == NULL, "no opcode switch in generated code");
+    free(text);
+}
+END_TEST
+
+/* Every `#line N "t.c"` must name the line that follows it. */
+START_TEST(test_line_directives_point_back)
+{
+    char *text = emit_text(pipeline, true, false);
+    int line = 1, checked = 0;
+    for (char *p = text; *p; p++) {
+        if ((p == text || p[-1] == '\n') && !strncmp(p, "#line ", 6)) {
+            int n;
+            char file[64];
+            if (sscanf(p, "#line %d \"%63[^\"]\"", &n, file) == 2 && !strcmp(file, "t.c")) {
+                ck_assert_int_eq(n, line + 1);
+                checked++;
+            }
+        }
+        if (*p == '\n') line++;
+    }
+    ck_assert_int_gt(checked, 0);
+    free(text);
+    text = emit_text(pipeline, false, false);
+    ck_assert_ptr_null(strstr(text, "#line"));
+    free(text);
+}
+END_TEST
+
+START_TEST(test_standalone_compiles_cleanly)
+{
+    char *text = emit_text(pipeline, true, true);
+    ck_assert_ptr_null(strstr(text, "#include \"rgp_runtime.h\""));
+    FILE *cc = popen("cc -std=c11 -Wall -Wextra -Werror -Wno-unused-function -fsyntax-only -x c - 2>&1", "w");
+    ck_assert_ptr_nonnull(cc);
+    fputs(text, cc);
+    ck_assert_int_eq(pclose(cc), 0);
+    free(text);
+}
+END_TEST
+
+Suite *emit_suite(void)
+{
+    Suite *s = suite_create("emit");
+    TCase *tc = tcase_create("c");
+    tcase_set_timeout(tc, 30);
+    tcase_add_test(tc, test_shape);
+    tcase_add_test(tc, test_line_directives_point_back);
+    tcase_add_test(tc, test_standalone_compiles_cleanly);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,28 @@
+/* Runs every Check suite: one per module, each defined in its own check_*.c. */
+#include <check.h>
+#include <stdlib.h>
+
+Suite *lexer_suite(void);
+Suite *parser_suite(void);
+Suite *sema_suite(void);
+Suite *emit_suite(void);
+Suite *std_suite(void);
+Suite *csv_suite(void);
+Suite *writer_suite(void);
+Suite *ring_suite(void);
+
+int main(void)
+{
+    SRunner *sr = srunner_create(lexer_suite());
+    srunner_add_suite(sr, parser_suite());
+    srunner_add_suite(sr, sema_suite());
+    srunner_add_suite(sr, emit_suite());
+    srunner_add_suite(sr, std_suite());
+    srunner_add_suite(sr, csv_suite());
+    srunner_add_suite(sr, writer_suite());
+    srunner_add_suite(sr, ring_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

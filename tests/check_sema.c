@@ -1,0 +1,133 @@
+/* Type checker tests: the types it infers, and the exact text of its errors. */
+#include <check.h>
+#include "check_util.h"
+
+/* Compiles SCHEMA_R + "stage x = src | " + op + a sink, and returns the stage's output record. */
+static const struct { const char *op; const char *field; type_id want; } infer_cases[] = {
+    {"select { a: id + 1 }", "a", T_U32},
+    {"select { a: id + small }", "a", T_I64},       /* u32 and i32 meet in i64 */
+    {"select { a: small * 2 }", "a", T_I32},
+    {"select { a: v + n }", "a", T_F64},
+    {"select { a: t + 1000 }", "a", T_TIME},
+    {"select { a: t - t }", "a", T_I64},
+    {"select { a: 5 }", "a", T_I64},
+    {"select { a: -5 }", "a", T_I64},
+    {"select { a: min(id, 7) }", "a", T_U32},
+    {"select { a: max(v, 1) }", "a", T_F64},
+    {"select { a: abs(small) }", "a", T_I32},
+    {"select { a: s == \"x\" }", "a", T_BOOL},
+    {"select { a: s < s or not ok }", "a", T_BOOL},
+    {"select { s }", "s", T_STR},
+    {"select { a: big % 3 }", "a", T_U64},
+};
+
+START_TEST(test_infer)
+{
+    char src[1024], errs[2048];
+    snprintf(src, sizeof src, SCHEMA_R "stage x = src | %s\nsink o = stdout as csv <- x\n", infer_cases[_i].op);
+    compilation c;
+    ck_assert_msg(compile_capture(&c, src, errs, sizeof errs) == 0, "%s: %s", infer_cases[_i].op, errs);
+    rectype *r = c.prog->stages[0]->type;
+    int k = rectype_find(r, infer_cases[_i].field);
+    ck_assert_int_ge(k, 0);
+    ck_assert_msg(r->fields[k].type == infer_cases[_i].want, "%s: got %s", infer_cases[_i].op, type_name(r->fields[k].type));
+    driver_free(&c);
+}
+END_TEST
+
+/* Each case: the stage's ops and the first line of the expected diagnostic. */
+static const struct { const char *op; const char *want; } error_cases[] = {
+    {"where v", "t.rgp:3:23: error: 'where' needs a bool condition, found f64"},
+    {"where vv > 1.0", "t.rgp:3:23: error: unknown field 'vv' in record R (did you mean 'v'?); its fields are: id, v, n, s, t, ok, small, big"},
+    {"where id > -1", "t.rgp:3:28: error: integer literal out of range for u32"},
+    {"where small > 3000000000", "t.rgp:3:31: error: integer literal out of range for i32"},
+    {"where n + big > 0", "t.rgp:3:25: error: no integer type holds both i64 and u64 for '+'"},
+    {"where s > 1", "t.rgp:3:25: error: cannot compare str with integer literal"},
+    {"where ok and 1", "t.rgp:3:26: error: 'and' needs bool operands, found bool and integer literal"},
+    {"where -id > 0", "t.rgp:3:23: error: cannot negate a value of type u32"},
+    {"where not v", "t.rgp:3:23: error: 'not' needs a bool, found f64"},
+    {"select { a: v % 2.0 }", "t.rgp:3:31: error: '%' needs integer operands, found f64 and f64"},
+    {"select { a: s + s }", "t.rgp:3:31: error: cannot apply '+' to str and str"},
+    {"select { a: t * 2 }", "t.rgp:3:31: error: cannot apply '*' to time and integer literal (time takes + and - with integer milliseconds)"},
+    {"select { a: mx(v, 1) }", "t.rgp:3:29: error: unknown function 'mx' (did you mean 'max'?)"},
+    {"select { a: min(v) }", "t.rgp:3:29: error: 'min' takes 2 arguments, found 1"},
+    {"select { a: abs(s) }", "t.rgp:3:33: error: 'abs' needs a number, found str"},
+    {"select { a: id, a: v }", "t.rgp:3:33: error: field 'a' appears twice in this select"},
+    {"select { a: 99999999999999999999 }", "t.rgp:3:29: error: integer literal too large (the largest is 18446744073709551615)"},
+};
+
+START_TEST(test_errors)
+{
+    char src[1024], errs[2048];
+    snprintf(src, sizeof src, SCHEMA_R "stage x = src | %s\nsink o = stdout as csv <- x\n", error_cases[_i].op);
+    compilation c;
+    ck_assert_int_eq(compile_capture(&c, src, errs, sizeof errs), 1);
+    ck_assert_msg(strncmp(errs, error_cases[_i].want, strlen(error_cases[_i].want)) == 0 &&
+                  errs[strlen(error_cases[_i].want)] == '\n',
+                  "%s:\n got: %s\nwant: %s", error_cases[_i].op, errs, error_cases[_i].want);
+    driver_free(&c);
+}
+END_TEST
+
+START_TEST(test_several_errors_one_run)
+{
+    char errs[4096];
+    compilation c;
+    ck_assert_int_eq(compile_capture(&c, SCHEMA_R
+        "stage x = src | where vv > 1.0 | select { a: s + 1, b: nope }\n"
+        "sink o = stdout as csv <- x\n", errs, sizeof errs), 1);
+    ck_assert_int_eq(c.diag.errors, 3);
+    driver_free(&c);
+}
+END_TEST
+
+static const struct { const char *src; const char *want; } decl_cases[] = {
+    {SCHEMA_R "sink o = stdout as csv <- hot\n", "t.rgp:3:27: error: unknown stream 'hot'"},
+    {SCHEMA_R "sink o = stdout as csv <- srx\n", "t.rgp:3:27: error: unknown stream 'srx' (did you mean 'src'?)"},
+    {SCHEMA_R "sink o = stdout as csv <- x\nstage x = src\n", "t.rgp:3:27: error: 'x' is declared later, at line 4; declare a stream before reading it"},
+    {SCHEMA_R "stage src = src\nsink o = stdout as csv <- src\n", "t.rgp:3:7: error: 'src' is already declared as a source at line 2"},
+    {"schema R { a: int }\n", "t.rgp:1:15: error: unknown type 'int' (did you mean 'i64'?); types are bool, i32, i64, u32, u64, f64, str, time"},
+    {"schema R { a: u32, a: u32 }\n", "t.rgp:1:20: error: field 'a' is declared twice in schema R"},
+    {"schema R { a: u32 }\nsource s = stdin as csv(Q)\n", "t.rgp:2:25: error: unknown schema 'Q'"},
+    {"schema R { a: u32 }\nsource s = stdin as csv(R, heder: true)\n", "t.rgp:2:28: error: unknown csv option 'heder' (did you mean 'header'?); options are header and delimiter"},
+    {"schema R { a: u32 }\nsource s = stdout as csv(R)\n", "t.rgp:2:12: error: expected stdin or file(\"path\") for the input of 's'"},
+    {SCHEMA_R "sink o = stdout as xml <- src\n", "t.rgp:3:20: error: expected csv, csv(header: ..., delimiter: ...) or jsonl as the format of sink 'o'"},
+    {SCHEMA_R "sink o = file(\"a\") as csv <- src\nsink p = file(\"a\") as csv <- src\n", "t.rgp:4:6: error: sinks 'o' and 'p' both write to \"a\""},
+    {SCHEMA_R, "t.rgp:1:1: error: the pipeline has no sink; add one such as: sink out = stdout as csv <- STREAM"},
+    {SCHEMA_R "sink o = stdout as csv <- src\nsink q = stdout as csv <- o\n", "t.rgp:4:27: error: 'o' is a sink; only sources and stages can be read"},
+};
+
+START_TEST(test_decl_errors)
+{
+    char errs[2048];
+    compilation c;
+    ck_assert_int_eq(compile_capture(&c, decl_cases[_i].src, errs, sizeof errs), 1);
+    ck_assert_msg(strncmp(errs, decl_cases[_i].want, strlen(decl_cases[_i].want)) == 0 &&
+                  errs[strlen(decl_cases[_i].want)] == '\n', "\n got: %s\nwant: %s", errs, decl_cases[_i].want);
+    driver_free(&c);
+}
+END_TEST
+
+START_TEST(test_unused_stage_warns)
+{
+    char errs[2048];
+    compilation c;
+    ck_assert_int_eq(compile_capture(&c, SCHEMA_R "stage idle = src | where ok\nsink o = stdout as csv <- src\n",
+                                     errs, sizeof errs), 0);
+    ck_assert_msg(strstr(errs, "t.rgp:3:7: warning: stage 'idle' is never read") == errs, "got: %s", errs);
+    driver_free(&c);
+}
+END_TEST
+
+Suite *sema_suite(void)
+{
+    Suite *s = suite_create("sema");
+    TCase *tc = tcase_create("types");
+    tcase_add_loop_test(tc, test_infer, 0, sizeof infer_cases / sizeof infer_cases[0]);
+    tcase_add_loop_test(tc, test_errors, 0, sizeof error_cases / sizeof error_cases[0]);
+    tcase_add_test(tc, test_several_errors_one_run);
+    tcase_add_loop_test(tc, test_decl_errors, 0, sizeof decl_cases / sizeof decl_cases[0]);
+    tcase_add_test(tc, test_unused_stage_warns);
+    suite_add_tcase(s, tc);
+    return s;
+}

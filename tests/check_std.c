@@ -1,0 +1,545 @@
+/* check_std.c - unit tests for stdlib/rgp_std.h: value parsers on good, bad
+ * and edge inputs, integer arithmetic at its defined edges, min/max/abs. */
+#include <check.h>
+#include <float.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "rgp_std.h"
+
+static uint64_t bits_of(double v)
+{
+    uint64_t b;
+    memcpy(&b, &v, sizeof b);
+    return b;
+}
+
+static double from_bits(uint64_t b)
+{
+    double v;
+    memcpy(&v, &b, sizeof v);
+    return v;
+}
+
+static int is_nan(double v)
+{
+    return (bits_of(v) & UINT64_C(0x7fffffffffffffff)) > UINT64_C(0x7ff0000000000000);
+}
+
+#define OK RGP_PARSE_OK
+#define EMPTY RGP_PARSE_EMPTY
+#define SYNTAX RGP_PARSE_SYNTAX
+#define RANGE RGP_PARSE_RANGE
+
+/* ---- integers ---- */
+
+struct icase {
+    const char *in;
+    int st;
+    int64_t v;
+};
+
+static const struct icase i32_cases[] = {
+    {"0", OK, 0},
+    {"7", OK, 7},
+    {"+5", OK, 5},
+    {"-5", OK, -5},
+    {"007", OK, 7},
+    {"-007", OK, -7},
+    {"00000000000000000000000000000000001", OK, 1},
+    {"2147483647", OK, INT32_MAX},
+    {"2147483648", RANGE, 0},
+    {"-2147483648", OK, INT32_MIN},
+    {"-2147483649", RANGE, 0},
+    {"4294967296", RANGE, 0},
+    {"99999999999999999999999999", RANGE, 0},
+    {"99999999999999999999999999x", SYNTAX, 0},
+    {"", EMPTY, 0},
+    {"+", SYNTAX, 0},
+    {"-", SYNTAX, 0},
+    {"--1", SYNTAX, 0},
+    {"+-1", SYNTAX, 0},
+    {" 5", SYNTAX, 0},
+    {"5 ", SYNTAX, 0},
+    {"1e3", SYNTAX, 0},
+    {"1.0", SYNTAX, 0},
+    {"0x10", SYNTAX, 0},
+    {"abc", SYNTAX, 0},
+    {"1_000", SYNTAX, 0},
+};
+
+static const struct icase i64_cases[] = {
+    {"0", OK, 0},
+    {"-0", OK, 0},
+    {"+42", OK, 42},
+    {"-1", OK, -1},
+    {"000000000000000000000000000009223372036854775807", OK, INT64_MAX},
+    {"9223372036854775807", OK, INT64_MAX},
+    {"9223372036854775808", RANGE, 0},
+    {"-9223372036854775808", OK, INT64_MIN},
+    {"-9223372036854775809", RANGE, 0},
+    {"18446744073709551615", RANGE, 0},
+    {"18446744073709551616", RANGE, 0},
+    {"-18446744073709551616", RANGE, 0},
+    {"", EMPTY, 0},
+    {"+", SYNTAX, 0},
+    {"-", SYNTAX, 0},
+    {"1 2", SYNTAX, 0},
+    {"12a", SYNTAX, 0},
+};
+
+START_TEST(test_parse_i32)
+{
+    size_t i;
+    for (i = 0; i < sizeof i32_cases / sizeof i32_cases[0]; i++) {
+        const struct icase *c = &i32_cases[i];
+        int32_t v = 12345;
+        int st = rgp_parse_i32(c->in, strlen(c->in), &v);
+        ck_assert_msg(st == c->st, "i32 '%s': status %d, want %d", c->in, st, c->st);
+        if (st == OK)
+            ck_assert_msg(v == c->v, "i32 '%s': got %d", c->in, (int)v);
+        else
+            ck_assert_msg(v == 12345, "i32 '%s': wrote output on failure", c->in);
+    }
+}
+END_TEST
+
+START_TEST(test_parse_i64)
+{
+    size_t i;
+    for (i = 0; i < sizeof i64_cases / sizeof i64_cases[0]; i++) {
+        const struct icase *c = &i64_cases[i];
+        int64_t v = 12345;
+        int st = rgp_parse_i64(c->in, strlen(c->in), &v);
+        ck_assert_msg(st == c->st, "i64 '%s': status %d, want %d", c->in, st, c->st);
+        if (st == OK)
+            ck_assert_msg(v == c->v, "i64 '%s': got %lld", c->in, (long long)v);
+    }
+}
+END_TEST
+
+struct ucase {
+    const char *in;
+    int st;
+    uint64_t v;
+};
+
+static const struct ucase u32_cases[] = {
+    {"0", OK, 0},
+    {"+0", OK, 0},
+    {"-0", OK, 0},
+    {"-000", OK, 0},
+    {"4294967295", OK, UINT32_MAX},
+    {"4294967296", RANGE, 0},
+    {"-1", RANGE, 0},
+    {"-4294967296", RANGE, 0},
+    {"-", SYNTAX, 0},
+    {"-x", SYNTAX, 0},
+    {"-1x", SYNTAX, 0},
+    {"+", SYNTAX, 0},
+    {"", EMPTY, 0},
+    {"0010", OK, 10},
+};
+
+static const struct ucase u64_cases[] = {
+    {"0", OK, 0},
+    {"-0", OK, 0},
+    {"18446744073709551615", OK, UINT64_MAX},
+    {"18446744073709551616", RANGE, 0},
+    {"18446744073709551620", RANGE, 0},
+    {"184467440737095516150", RANGE, 0},
+    {"-1", RANGE, 0},
+    {"-9223372036854775808", RANGE, 0},
+    {"", EMPTY, 0},
+    {"+", SYNTAX, 0},
+    {" 1", SYNTAX, 0},
+};
+
+START_TEST(test_parse_u32)
+{
+    size_t i;
+    for (i = 0; i < sizeof u32_cases / sizeof u32_cases[0]; i++) {
+        const struct ucase *c = &u32_cases[i];
+        uint32_t v = 12345;
+        int st = rgp_parse_u32(c->in, strlen(c->in), &v);
+        ck_assert_msg(st == c->st, "u32 '%s': status %d, want %d", c->in, st, c->st);
+        if (st == OK)
+            ck_assert_msg(v == c->v, "u32 '%s': got %u", c->in, (unsigned)v);
+    }
+}
+END_TEST
+
+START_TEST(test_parse_u64)
+{
+    size_t i;
+    for (i = 0; i < sizeof u64_cases / sizeof u64_cases[0]; i++) {
+        const struct ucase *c = &u64_cases[i];
+        uint64_t v = 12345;
+        int st = rgp_parse_u64(c->in, strlen(c->in), &v);
+        ck_assert_msg(st == c->st, "u64 '%s': status %d, want %d", c->in, st, c->st);
+        if (st == OK)
+            ck_assert_msg(v == c->v, "u64 '%s': got %llu", c->in, (unsigned long long)v);
+    }
+}
+END_TEST
+
+/* Parsers look only at s[0..n): the bytes after are not part of the field. */
+START_TEST(test_parse_int_bounded)
+{
+    int32_t a = 0;
+    int64_t b = 0;
+    uint64_t c = 0;
+    ck_assert_int_eq(rgp_parse_i32("12345", 2, &a), OK);
+    ck_assert_int_eq(a, 12);
+    ck_assert_int_eq(rgp_parse_i64("-9x", 2, &b), OK);
+    ck_assert_int_eq(b, -9);
+    ck_assert_int_eq(rgp_parse_u64("7,8", 1, &c), OK);
+    ck_assert_uint_eq(c, 7);
+    ck_assert_int_eq(rgp_parse_i32("1\0" "2", 3, &a), SYNTAX);
+    ck_assert_int_eq(rgp_parse_i32("5", 0, &a), EMPTY);
+}
+END_TEST
+
+/* ---- floats ---- */
+
+struct fcase {
+    const char *in;
+    int st;
+    uint64_t bits; /* expected value, bit-exact */
+};
+
+static const struct fcase f64_cases[] = {
+    {"0", OK, 0},
+    {"-0", OK, UINT64_C(0x8000000000000000)},
+    {"1", OK, UINT64_C(0x3ff0000000000000)},
+    {"1.5", OK, UINT64_C(0x3ff8000000000000)},
+    {"+1.5", OK, UINT64_C(0x3ff8000000000000)},
+    {"-1.5", OK, UINT64_C(0xbff8000000000000)},
+    {".5", OK, UINT64_C(0x3fe0000000000000)},
+    {"-.5", OK, UINT64_C(0xbfe0000000000000)},
+    {"1.", OK, UINT64_C(0x3ff0000000000000)},
+    {"0.1", OK, UINT64_C(0x3fb999999999999a)},
+    {"1e3", OK, UINT64_C(0x408f400000000000)},
+    {"1E+3", OK, UINT64_C(0x408f400000000000)},
+    {"001e0003", OK, UINT64_C(0x408f400000000000)},
+    {"1e-3", OK, UINT64_C(0x3f50624dd2f1a9fc)},
+    {"1.e1", OK, UINT64_C(0x4024000000000000)},
+    {"5e-324", OK, 1},
+    {"4.9406564584124654e-324", OK, 1},
+    {"2e-324", OK, 0},  /* rounds to zero: fine, not an error */
+    {"1e-400", OK, 0},
+    {"-1e-400", OK, UINT64_C(0x8000000000000000)},
+    {"2.2250738585072014e-308", OK, UINT64_C(0x0010000000000000)},
+    {"1.7976931348623157e308", OK, UINT64_C(0x7fefffffffffffff)},
+    {"1.7976931348623158e308", OK, UINT64_C(0x7fefffffffffffff)},
+    {"1.7976931348623159e308", RANGE, 0},
+    {"1e400", RANGE, 0},
+    {"-1e400", RANGE, 0},
+    {"1e99999999999999999999", RANGE, 0},
+    {"1e-99999999999999999999", OK, 0},
+    {"inf", OK, UINT64_C(0x7ff0000000000000)},
+    {"+INF", OK, UINT64_C(0x7ff0000000000000)},
+    {"-inf", OK, UINT64_C(0xfff0000000000000)},
+    {"-Infinity", OK, UINT64_C(0xfff0000000000000)},
+    {"nan", OK, UINT64_C(0x7ff8000000000000)},
+    {"NaN", OK, UINT64_C(0x7ff8000000000000)},
+    {"-nan", OK, UINT64_C(0x7ff8000000000000)},
+    {"", EMPTY, 0},
+    {"+", SYNTAX, 0},
+    {"-", SYNTAX, 0},
+    {".", SYNTAX, 0},
+    {"-.", SYNTAX, 0},
+    {"e5", SYNTAX, 0},
+    {".e5", SYNTAX, 0},
+    {"1e", SYNTAX, 0},
+    {"1e+", SYNTAX, 0},
+    {"1e+-3", SYNTAX, 0},
+    {"1.2.3", SYNTAX, 0},
+    {"1,5", SYNTAX, 0},
+    {" 1", SYNTAX, 0},
+    {"1 ", SYNTAX, 0},
+    {"0x1p3", SYNTAX, 0},
+    {"0x10", SYNTAX, 0},
+    {"nan(1)", SYNTAX, 0},
+    {"infx", SYNTAX, 0},
+    {"in", SYNTAX, 0},
+    {"infinit", SYNTAX, 0},
+    {"abc", SYNTAX, 0},
+    {"--1", SYNTAX, 0},
+    {"1e3.5", SYNTAX, 0},
+};
+
+START_TEST(test_parse_f64)
+{
+    size_t i;
+    for (i = 0; i < sizeof f64_cases / sizeof f64_cases[0]; i++) {
+        const struct fcase *c = &f64_cases[i];
+        double v = 12345.0;
+        int st = rgp_parse_f64(c->in, strlen(c->in), &v);
+        ck_assert_msg(st == c->st, "f64 '%s': status %d, want %d", c->in, st, c->st);
+        if (st == OK)
+            ck_assert_msg(bits_of(v) == c->bits, "f64 '%s': got %a (%016llx)", c->in, v,
+                          (unsigned long long)bits_of(v));
+        else
+            ck_assert_msg(bits_of(v) == bits_of(12345.0), "f64 '%s': wrote output on failure", c->in);
+    }
+}
+END_TEST
+
+/* Longer than the stack copy: parsed whole from a heap copy, never cut. */
+START_TEST(test_parse_f64_long)
+{
+    char buf[1200];
+    double v = 0;
+    size_t n;
+
+    /* "1" then 500 zeros then "e-500" == 1.0 exactly */
+    memset(buf, '0', sizeof buf);
+    buf[0] = '1';
+    memcpy(buf + 501, "e-500", 5);
+    n = 506;
+    ck_assert_int_eq(rgp_parse_f64(buf, n, &v), OK);
+    ck_assert(bits_of(v) == bits_of(1.0));
+
+    /* "0." then 300 zeros then "3": 3e-301; truncating would give 0 */
+    memset(buf, '0', sizeof buf);
+    buf[1] = '.';
+    buf[302] = '3';
+    n = 303;
+    ck_assert_int_eq(rgp_parse_f64(buf, n, &v), OK);
+    ck_assert(bits_of(v) == bits_of(3e-301));
+
+    /* "1" then 400 zeros: 1e400, out of range */
+    memset(buf, '0', sizeof buf);
+    buf[0] = '1';
+    ck_assert_int_eq(rgp_parse_f64(buf, 401, &v), RANGE);
+
+    /* long, with a bad byte at the very end */
+    memset(buf, '0', sizeof buf);
+    buf[0] = '1';
+    buf[999] = 'x';
+    ck_assert_int_eq(rgp_parse_f64(buf, 1000, &v), SYNTAX);
+
+    /* 0.1 written with 150 significant digits: still the double 0.1 */
+    memset(buf, '0', sizeof buf);
+    memcpy(buf, "0.1000000000000000055511151231257827021181583404541015625", 57);
+    ck_assert_int_eq(rgp_parse_f64(buf, 160, &v), OK);
+    ck_assert(bits_of(v) == bits_of(0.1));
+}
+END_TEST
+
+START_TEST(test_parse_f64_bounded)
+{
+    double v = 0;
+    ck_assert_int_eq(rgp_parse_f64("1.25", 3, &v), OK);
+    ck_assert(bits_of(v) == bits_of(1.2));
+    ck_assert_int_eq(rgp_parse_f64("2e5", 1, &v), OK);
+    ck_assert(bits_of(v) == bits_of(2.0));
+    ck_assert_int_eq(rgp_parse_f64("infinity", 3, &v), OK);
+    ck_assert(bits_of(v) == UINT64_C(0x7ff0000000000000));
+}
+END_TEST
+
+struct bcase {
+    const char *in;
+    int st;
+    bool v;
+};
+
+static const struct bcase bool_cases[] = {
+    {"true", OK, true},
+    {"false", OK, false},
+    {"1", OK, true},
+    {"0", OK, false},
+    {"", EMPTY, false},
+    {"True", SYNTAX, false},
+    {"FALSE", SYNTAX, false},
+    {"yes", SYNTAX, false},
+    {"10", SYNTAX, false},
+    {"00", SYNTAX, false},
+    {"truex", SYNTAX, false},
+    {"tru", SYNTAX, false},
+    {" true", SYNTAX, false},
+};
+
+START_TEST(test_parse_bool)
+{
+    size_t i;
+    for (i = 0; i < sizeof bool_cases / sizeof bool_cases[0]; i++) {
+        const struct bcase *c = &bool_cases[i];
+        bool v = !c->v;
+        int st = rgp_parse_bool(c->in, strlen(c->in), &v);
+        ck_assert_msg(st == c->st, "bool '%s': status %d, want %d", c->in, st, c->st);
+        if (st == OK)
+            ck_assert_msg(v == c->v, "bool '%s': wrong value", c->in);
+    }
+}
+END_TEST
+
+START_TEST(test_status_text)
+{
+    ck_assert_str_eq(rgp_parse_status_text(RGP_PARSE_EMPTY), "empty value");
+    ck_assert_str_eq(rgp_parse_status_text(RGP_PARSE_SYNTAX), "invalid syntax");
+    ck_assert_str_eq(rgp_parse_status_text(RGP_PARSE_RANGE), "out of range");
+    ck_assert_str_eq(rgp_parse_status_text(RGP_PARSE_OK), "ok");
+    ck_assert_ptr_nonnull(rgp_parse_status_text(99));
+}
+END_TEST
+
+/* ---- strings ---- */
+
+static rgp_str S(const char *s)
+{
+    rgp_str r;
+    r.ptr = s;
+    r.len = strlen(s);
+    return r;
+}
+
+START_TEST(test_str)
+{
+    rgp_str none = {NULL, 0};
+    ck_assert(rgp_str_eq(S("abc"), S("abc")));
+    ck_assert(!rgp_str_eq(S("abc"), S("abd")));
+    ck_assert(!rgp_str_eq(S("abc"), S("ab")));
+    ck_assert(rgp_str_eq(S(""), none));
+    ck_assert_int_eq(rgp_str_cmp(S("abc"), S("abc")), 0);
+    ck_assert_int_lt(rgp_str_cmp(S("ab"), S("abc")), 0);
+    ck_assert_int_gt(rgp_str_cmp(S("abc"), S("ab")), 0);
+    ck_assert_int_lt(rgp_str_cmp(S("abc"), S("abd")), 0);
+    ck_assert_int_gt(rgp_str_cmp(S("b"), S("abc")), 0);
+    ck_assert_int_lt(rgp_str_cmp(none, S("a")), 0);
+    ck_assert_int_eq(rgp_str_cmp(none, S("")), 0);
+    /* bytes compare unsigned: 0xff sorts after 'a' */
+    ck_assert_int_gt(rgp_str_cmp(S("\xff"), S("a")), 0);
+}
+END_TEST
+
+/* ---- arithmetic ---- */
+
+START_TEST(test_div_mod)
+{
+    ck_assert_int_eq(rgp_div_i32(7, 0), 0);
+    ck_assert_int_eq(rgp_mod_i32(7, 0), 0);
+    ck_assert_int_eq(rgp_div_i32(INT32_MIN, -1), INT32_MIN);
+    ck_assert_int_eq(rgp_mod_i32(INT32_MIN, -1), 0);
+    ck_assert_int_eq(rgp_div_i32(-7, 2), -3);
+    ck_assert_int_eq(rgp_mod_i32(-7, 2), -1);
+    ck_assert_int_eq(rgp_mod_i32(7, -2), 1);
+    ck_assert_int_eq(rgp_div_i32(7, -1), -7);
+    ck_assert_int_eq(rgp_div_i32(INT32_MIN, 1), INT32_MIN);
+
+    ck_assert_int_eq(rgp_div_i64(7, 0), 0);
+    ck_assert_int_eq(rgp_mod_i64(7, 0), 0);
+    ck_assert(rgp_div_i64(INT64_MIN, -1) == INT64_MIN);
+    ck_assert_int_eq(rgp_mod_i64(INT64_MIN, -1), 0);
+    ck_assert_int_eq(rgp_div_i64(-9, 4), -2);
+    ck_assert_int_eq(rgp_mod_i64(-9, 4), -1);
+    ck_assert(rgp_div_i64(INT64_MAX, -1) == -INT64_MAX);
+
+    ck_assert_uint_eq(rgp_div_u32(7, 0), 0);
+    ck_assert_uint_eq(rgp_mod_u32(7, 0), 0);
+    ck_assert_uint_eq(rgp_div_u32(UINT32_MAX, 2), 2147483647u);
+    ck_assert_uint_eq(rgp_mod_u32(UINT32_MAX, 2), 1);
+    ck_assert_uint_eq(rgp_div_u64(7, 0), 0);
+    ck_assert_uint_eq(rgp_mod_u64(7, 0), 0);
+    ck_assert(rgp_div_u64(UINT64_MAX, 3) == UINT64_C(6148914691236517205));
+    ck_assert_uint_eq(rgp_mod_u64(10, 4), 2);
+}
+END_TEST
+
+START_TEST(test_wrapping)
+{
+    ck_assert_int_eq(rgp_add_i32(INT32_MAX, 1), INT32_MIN);
+    ck_assert_int_eq(rgp_sub_i32(INT32_MIN, 1), INT32_MAX);
+    ck_assert_int_eq(rgp_mul_i32(65536, 65536), 0);
+    ck_assert_int_eq(rgp_mul_i32(INT32_MAX, 2), -2);
+    ck_assert_int_eq(rgp_mul_i32(-3, 4), -12);
+    ck_assert_int_eq(rgp_neg_i32(INT32_MIN), INT32_MIN);
+    ck_assert_int_eq(rgp_neg_i32(5), -5);
+    ck_assert(rgp_add_i64(INT64_MAX, 1) == INT64_MIN);
+    ck_assert(rgp_sub_i64(INT64_MIN, 1) == INT64_MAX);
+    ck_assert(rgp_mul_i64(INT64_C(4294967296), INT64_C(4294967296)) == 0);
+    ck_assert(rgp_mul_i64(-3, 4) == -12);
+    ck_assert(rgp_neg_i64(INT64_MIN) == INT64_MIN);
+    ck_assert(rgp_add_i64(-2, 5) == 3);
+}
+END_TEST
+
+START_TEST(test_min_max_abs_int)
+{
+    ck_assert_int_eq(rgp_min_i32(-1, 1), -1);
+    ck_assert_int_eq(rgp_max_i32(-1, 1), 1);
+    ck_assert(rgp_min_i64(INT64_MIN, 0) == INT64_MIN);
+    ck_assert(rgp_max_i64(INT64_MIN, INT64_MAX) == INT64_MAX);
+    ck_assert_uint_eq(rgp_min_u32(UINT32_MAX, 3), 3);
+    ck_assert_uint_eq(rgp_max_u32(UINT32_MAX, 3), UINT32_MAX);
+    ck_assert(rgp_min_u64(UINT64_MAX, 0) == 0);
+    ck_assert(rgp_max_u64(UINT64_MAX, 0) == UINT64_MAX);
+    ck_assert_int_eq(rgp_abs_i32(-5), 5);
+    ck_assert_int_eq(rgp_abs_i32(5), 5);
+    ck_assert_int_eq(rgp_abs_i32(INT32_MIN), INT32_MIN);
+    ck_assert(rgp_abs_i64(INT64_MIN) == INT64_MIN);
+    ck_assert(rgp_abs_i64(-INT64_MAX) == INT64_MAX);
+    ck_assert_uint_eq(rgp_abs_u32(7), 7);
+    ck_assert(rgp_abs_u64(UINT64_MAX) == UINT64_MAX);
+}
+END_TEST
+
+START_TEST(test_min_max_abs_f64)
+{
+    double nan = from_bits(UINT64_C(0x7ff8000000000000));
+    double nnan = from_bits(UINT64_C(0xfff8000000000000));
+    double inf = from_bits(UINT64_C(0x7ff0000000000000));
+    double mzero = from_bits(UINT64_C(0x8000000000000000));
+
+    ck_assert(is_nan(rgp_min_f64(nan, 1.0)));
+    ck_assert(is_nan(rgp_min_f64(1.0, nan)));
+    ck_assert(is_nan(rgp_max_f64(nan, 1.0)));
+    ck_assert(is_nan(rgp_max_f64(1.0, nan)));
+    ck_assert(is_nan(rgp_max_f64(-inf, nan)));
+    ck_assert(is_nan(rgp_min_f64(nan, nan)));
+    ck_assert(bits_of(rgp_min_f64(1.0, 2.0)) == bits_of(1.0));
+    ck_assert(bits_of(rgp_max_f64(1.0, 2.0)) == bits_of(2.0));
+    ck_assert(bits_of(rgp_min_f64(-inf, 2.0)) == bits_of(-inf));
+    ck_assert(bits_of(rgp_max_f64(inf, 2.0)) == bits_of(inf));
+    /* signed zeros: independent of operand order */
+    ck_assert(bits_of(rgp_min_f64(0.0, mzero)) == bits_of(mzero));
+    ck_assert(bits_of(rgp_min_f64(mzero, 0.0)) == bits_of(mzero));
+    ck_assert(bits_of(rgp_max_f64(0.0, mzero)) == 0);
+    ck_assert(bits_of(rgp_max_f64(mzero, 0.0)) == 0);
+
+    ck_assert(bits_of(rgp_abs_f64(mzero)) == 0);
+    ck_assert(bits_of(rgp_abs_f64(-1.5)) == bits_of(1.5));
+    ck_assert(bits_of(rgp_abs_f64(1.5)) == bits_of(1.5));
+    ck_assert(bits_of(rgp_abs_f64(-inf)) == bits_of(inf));
+    ck_assert(bits_of(rgp_abs_f64(nnan)) == bits_of(nan));
+    ck_assert(bits_of(rgp_abs_f64(-DBL_MIN)) == bits_of(DBL_MIN));
+}
+END_TEST
+
+Suite *std_suite(void)
+{
+    Suite *s = suite_create("std");
+    TCase *tc = tcase_create("parse");
+    tcase_add_test(tc, test_parse_i32);
+    tcase_add_test(tc, test_parse_i64);
+    tcase_add_test(tc, test_parse_u32);
+    tcase_add_test(tc, test_parse_u64);
+    tcase_add_test(tc, test_parse_int_bounded);
+    tcase_add_test(tc, test_parse_f64);
+    tcase_add_test(tc, test_parse_f64_long);
+    tcase_add_test(tc, test_parse_f64_bounded);
+    tcase_add_test(tc, test_parse_bool);
+    tcase_add_test(tc, test_status_text);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("ops");
+    tcase_add_test(tc, test_str);
+    tcase_add_test(tc, test_div_mod);
+    tcase_add_test(tc, test_wrapping);
+    tcase_add_test(tc, test_min_max_abs_int);
+    tcase_add_test(tc, test_min_max_abs_f64);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,66 @@
+#!/bin/sh
+# Golden end-to-end tests. Each case is NAME.rgp in this folder with, beside it:
+#   NAME.out     expected stdout          NAME.err     expected stderr (else: empty)
+#   NAME.status  expected exit status (else 0)
+#   NAME.args    arguments for the pipeline; $OUT is a fresh folder for output files
+#   NAME.stdin   standard input           NAME.files/  expected files in $OUT
+# Every case runs twice, through `rgp run` (libtcc) and a `rgp build` binary (cc),
+# and both must match byte for byte. A case whose .status is 1 and has no .out
+# is a compile-error case: `rgp check` must print the same diagnostics.
+# Usage: tests/golden/run.sh PATH/TO/rgp [NAME ...]
+set -u
+rgp=$(cd "$(dirname "$1")" && pwd)/$(basename "$1"); shift
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/rgp-golden.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+cd "$here" || exit 1
+passed=0 failed=0
+
+cases=${*:-$(ls *.rgp | sed 's/\.rgp$//')}
+
+# compare WHAT EXPECTED-FILE ACTUAL-FILE
+compare() {
+    if ! cmp -s "$2" "$3"; then
+        echo "FAIL $case ($mode): $1 differs (expected < > actual):"
+        diff "$2" "$3" | head -20
+        ok=0
+    fi
+}
+
+check_case() {
+    out="$work/$case.$mode.dir"; rm -rf "$out"; mkdir -p "$out"
+    exp_status=0; [ -f "$case.status" ] && exp_status=$(cat "$case.status")
+    args=""; [ -f "$case.args" ] && args=$(sed "s|\$OUT|$out|g" "$case.args")
+    stdin=/dev/null; [ -f "$case.stdin" ] && stdin="$case.stdin"
+    ok=1
+    if [ "$mode" = jit ]; then
+        # shellcheck disable=SC2086
+        "$rgp" run "$case.rgp" $args <"$stdin" >"$work/stdout" 2>"$work/stderr"; status=$?
+    elif [ "$mode" = check ]; then
+        "$rgp" check "$case.rgp" >"$work/stdout" 2>"$work/stderr"; status=$?
+    else
+        if "$rgp" build "$case.rgp" -o "$work/$case.bin" >"$work/stdout" 2>"$work/stderr"; then
+            # shellcheck disable=SC2086
+            "$work/$case.bin" $args <"$stdin" >"$work/stdout" 2>"$work/stderr"; status=$?
+        else
+            status=$?
+        fi
+    fi
+    [ "$status" = "$exp_status" ] || { echo "FAIL $case ($mode): exit status $status, expected $exp_status"; ok=0; }
+    if [ -f "$case.out" ]; then compare stdout "$case.out" "$work/stdout"
+    else compare stdout /dev/null "$work/stdout"; fi
+    if [ -f "$case.err" ]; then compare stderr "$case.err" "$work/stderr"
+    else compare stderr /dev/null "$work/stderr"; fi
+    if [ -d "$case.files" ]; then
+        for f in "$case.files"/*; do compare "file $(basename "$f")" "$f" "$out/$(basename "$f")"; done
+    fi
+    if [ $ok = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+}
+
+for case in $cases; do
+    modes="jit aot"
+    [ -f "$case.status" ] && [ "$(cat "$case.status")" = 1 ] && [ ! -f "$case.out" ] && modes="check jit aot"
+    for mode in $modes; do check_case; done
+done
+echo "golden: $passed passed, $failed failed"
+[ $failed = 0 ]
