@@ -554,9 +554,12 @@ static void emit_endpoint(emitter *e, const node *n, int pipe)
     sb(&b, ", ");
     const char *shown = n->endpoint == EP_FILE ? n->path : n->kind == D_SINK ? "stdout" : "stdin";
     c_string(&b, shown, strlen(shown));
-    sb(&b, ", \"");
-    format_text(&b, n);
-    sb(&b, "\"},");
+    sb(&b, ", ");
+    sbuf fmt = {0};
+    format_text(&fmt, n);
+    c_string(&b, fmt.s, fmt.len);
+    free(fmt.s);
+    sb(&b, "},");
     emit(e, "%s", b.s);
     free(b.s);
 }
