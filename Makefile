@@ -78,9 +78,13 @@ demo: $(B)/rgp
 	$(Q)sh examples/make_data.sh examples/data
 	$(B)/rgp run examples/sensors.rgp
 
+# Unit suites (Check), golden end-to-end cases through JIT and AOT, the examples
+# in docs/language.md, and the command line as a user meets it.
 test: $(B)/rgp $(B)/check_all
 	$(Q)$(B)/check_all
 	$(Q)sh tests/golden/run.sh $(B)/rgp
+	$(Q)sh tests/docs.sh $(B)/rgp
+	$(Q)sh tests/cli.sh $(B)/rgp
 
 install: $(B)/rgp
 	install -d $(DESTDIR)$(PREFIX)/bin

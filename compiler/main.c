@@ -22,6 +22,7 @@ static int cmd_emit(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
+static int wants_help(int argc, char **argv);
 
 static const command commands[] = {
     {"build", cmd_build, "compile a pipeline into a standalone binary with cc -O2",
@@ -83,6 +84,7 @@ static int usage_error(const command *c, const char *fmt, const char *arg)
 
 static int cmd_help(int argc, char **argv)
 {
+    if (wants_help(argc, argv)) { fputs(find_command("help")->help, stdout); return 0; }
     if (argc < 2) { usage(stdout); return 0; }
     const command *c = find_command(argv[1]);
     if (!c) return usage_error(find_command("help"), "unknown command '%s'", argv[1]);
@@ -92,7 +94,7 @@ static int cmd_help(int argc, char **argv)
 
 static int cmd_version(int argc, char **argv)
 {
-    (void)argc, (void)argv;
+    if (wants_help(argc, argv)) { fputs(find_command("version")->help, stdout); return 0; }
     printf("rgp %s\n", RGP_VERSION);
     return 0;
 }

@@ -1,0 +1,54 @@
+#!/bin/sh
+# The command line as a user meets it: help texts, version, exit statuses, running
+# from another directory, and an installed rgp that needs nothing from the build tree.
+# Usage: tests/cli.sh PATH/TO/rgp
+set -u
+rgp=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/rgp-cli.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+passed=0 failed=0
+ok() { passed=$((passed + 1)); }
+bad() { echo "FAIL cli: $1"; failed=$((failed + 1)); }
+
+# expect STATUS DESCRIPTION -- COMMAND...: the exit status must match
+expect() {
+    want=$1; what=$2; shift 3
+    "$@" >"$work/out" 2>"$work/err"; got=$?
+    if [ "$got" = "$want" ]; then ok; else bad "$what: exit $got, expected $want"; cat "$work/err"; fi
+}
+
+expect 0 "rgp --help" -- "$rgp" --help
+grep -q "^  run " "$work/out" && ok || bad "--help lists run"
+expect 0 "rgp --version" -- "$rgp" --version
+grep -qx "rgp [0-9.]*" "$work/out" && ok || bad "--version prints 'rgp X.Y.Z'"
+expect 1 "no command" -- "$rgp"
+expect 1 "unknown command" -- "$rgp" frobnicate
+grep -q "unknown command 'frobnicate'" "$work/err" && ok || bad "unknown command is named"
+for cmd in build check emit run help version; do
+    "$rgp" help "$cmd" >"$work/a" 2>&1 && "$rgp" "$cmd" --help >"$work/b" 2>&1
+    if cmp -s "$work/a" "$work/b" && [ -s "$work/a" ]; then ok; else bad "rgp help $cmd differs from rgp $cmd --help"; fi
+done
+expect 1 "check of a missing file" -- "$rgp" check "$work/nope.rgp"
+grep -q "cannot read '$work/nope.rgp'" "$work/err" && ok || bad "missing .rgp file is named"
+expect 1 "build with an unknown option" -- "$rgp" build --fast x.rgp
+
+# from another directory: paths in the file resolve against the file
+sh "$root/examples/make_data.sh" "$work/ex/data" 300 2>/dev/null
+cp "$root/examples/sensors.rgp" "$work/ex/"
+(cd / && "$rgp" run "$work/ex/sensors.rgp" >"$work/run.out" 2>"$work/run.err") && ok || bad "run from / failed"
+[ -s "$work/ex/data/hot.jsonl" ] && ok || bad "file sink written next to the .rgp file"
+(cd "$work" && "$rgp" build ex/sensors.rgp -o sensors.bin && cd / && "$work/sensors.bin" >"$work/aot.out" 2>"$work/aot.err") \
+    && ok || bad "build and run from / failed"
+cmp -s "$work/run.out" "$work/aot.out" && cmp -s "$work/run.err" "$work/aot.err" && ok || bad "run and build differ"
+"$work/sensors.bin" --help >"$work/help" && grep -q "readings" "$work/help" && grep -q "archive" "$work/help" \
+    && ok || bad "built binary --help lists sources and sinks"
+
+# installed: works with the build tree out of sight
+make -s -C "$root" install PREFIX="$work/prefix" >/dev/null && ok || bad "make install"
+(cd / && env -i PATH=/usr/bin:/bin "$work/prefix/bin/rgp" run "$work/ex/sensors.rgp" >"$work/inst.out" 2>/dev/null) \
+    && cmp -s "$work/run.out" "$work/inst.out" && ok || bad "installed rgp run"
+(cd "$work" && env -i PATH=/usr/bin:/bin "$work/prefix/bin/rgp" build ex/sensors.rgp -o inst.bin) && ok || bad "installed rgp build"
+
+echo "cli: $passed passed, $failed failed"
+[ $failed = 0 ]

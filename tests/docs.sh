@@ -1,0 +1,33 @@
+#!/bin/sh
+# Runs every example in docs/language.md: each ```rgp block must pass `rgp check`;
+# when ```input and ```output blocks follow it, `rgp run` on that input must print
+# exactly that output. Usage: tests/docs.sh PATH/TO/rgp
+set -u
+rgp=$1
+doc=$(dirname "$0")/../docs/language.md
+work=$(mktemp -d "${TMPDIR:-/tmp}/rgp-docs.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+# split the fenced blocks into numbered files: N.rgp, N.input, N.output
+awk -v dir="$work" '
+    /^```(rgp|input|output)$/ { kind = substr($0, 4); if (kind == "rgp") n++; file = dir "/" n "." kind; printf "" > file; next }
+    /^```$/ { file = ""; next }
+    file != "" { print >> file }
+' "$doc"
+passed=0 failed=0
+for prog in "$work"/*.rgp; do
+    n=$(basename "$prog" .rgp)
+    if ! "$rgp" check "$prog" 2>"$work/err"; then
+        echo "FAIL docs example $n does not check:"; cat "$work/err"; failed=$((failed + 1)); continue
+    fi
+    if [ -f "$work/$n.input" ]; then
+        "$rgp" run "$prog" <"$work/$n.input" >"$work/out" 2>"$work/err"
+        if ! cmp -s "$work/out" "$work/$n.output"; then
+            echo "FAIL docs example $n: output differs (expected < > actual)"
+            diff "$work/$n.output" "$work/out" | head -20; cat "$work/err"
+            failed=$((failed + 1)); continue
+        fi
+    fi
+    passed=$((passed + 1))
+done
+echo "docs: $passed passed, $failed failed"
+[ "$passed" -gt 0 ] && [ $failed = 0 ]
