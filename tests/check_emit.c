@@ -3,7 +3,9 @@
 #include <check.h>
 #include <stdlib.h>
 #include "check_util.h"
+#include <unistd.h>
 #include "emit.h"
+#include "jit.h"
 
 static const char *pipeline =
     SCHEMA_R
@@ -78,6 +80,30 @@ START_TEST(test_standalone_compiles_cleanly)
 }
 END_TEST
 
+/* The JIT runs what compiles, and turns tcc's errors into an internal error that
+ * names the generated line, with exit status 2. */
+START_TEST(test_jit_runs_and_reports)
+{
+    char *argv[] = {"p", NULL};
+    ck_assert_int_eq(jit_run("int rgp_program_main(int c, char **v) { return c + 6; }", "p.c", 1, argv), 7);
+
+    FILE *err = tmpfile();
+    int saved = dup(2);
+    dup2(fileno(err), 2);
+    int rc = jit_run("int rgp_program_main(int c, char **v) {\n  return nope;\n}", "p.c", 1, argv);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    ck_assert_int_eq(rc, 2);
+    char text[1024] = {0};
+    rewind(err);
+    fread(text, 1, sizeof text - 1, err);
+    fclose(err);
+    ck_assert_msg(strstr(text, "rgp: internal error: the generated C did not compile with libtcc") == text, "got: %s", text);
+    ck_assert_msg(strstr(text, ":2: error:") != NULL, "names the generated line: %s", text);
+}
+END_TEST
+
 Suite *emit_suite(void)
 {
     Suite *s = suite_create("emit");
@@ -86,6 +112,7 @@ Suite *emit_suite(void)
     tcase_add_test(tc, test_shape);
     tcase_add_test(tc, test_line_directives_point_back);
     tcase_add_test(tc, test_standalone_compiles_cleanly);
+    tcase_add_test(tc, test_jit_runs_and_reports);
     suite_add_tcase(s, tc);
     return s;
 }

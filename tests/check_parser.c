@@ -1,5 +1,6 @@
 /* Parser tests: the tree for good input, and the exact syntax-error messages. */
 #include <check.h>
+#include <stdlib.h>
 #include "check_util.h"
 
 START_TEST(test_tree)
@@ -79,6 +80,53 @@ START_TEST(test_deep_nesting)
 }
 END_TEST
 
+/* Whatever the bytes, the front end reports and returns: every prefix of a good
+ * program, and the program with bytes replaced (fixed seed, so failures repeat). */
+static const char *good =
+    "schema R { a: u32, b: f64, s: str }  # c\n"
+    "source src = file(\"x.csv\") as csv(R, header: true, delimiter: \";\")\n"
+    "stage t = src | where a > 1 and not (b < 2.0) or s == \"q\\\"\" | select { a, c: -b * 2.0 + min(a, 3) }\n"
+    "sink o = stdout as jsonl <- t\n";
+
+START_TEST(test_prefixes_never_crash)
+{
+    size_t n = strlen(good);
+    static char errs[1 << 14];
+    for (size_t cut = 0; cut <= n; cut++) {
+        char *text = strndup(good, cut);
+        compilation c;
+        int rc = compile_capture(&c, text, errs, sizeof errs);
+        ck_assert(rc == 0 || rc == 1);
+        ck_assert(rc == 0 || strstr(errs, "error") != NULL);
+        driver_free(&c);
+        free(text);
+    }
+}
+END_TEST
+
+START_TEST(test_mutations_never_crash)
+{
+    size_t n = strlen(good);
+    static char errs[1 << 14];
+    static const char bytes[] = "{}()<-=|,:\"#\n\t\\ 0x9.e+-*/%abcABC\x80\xff\x01";
+    unsigned seed = 12345;
+    for (int round = 0; round < 3000; round++) {
+        char *text = strdup(good);
+        for (int k = 0; k < 1 + round % 4; k++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % n;
+            seed = seed * 1103515245u + 12345u;
+            text[at] = bytes[(seed >> 8) % (sizeof bytes - 1)];
+        }
+        compilation c;
+        int rc = compile_capture(&c, text, errs, sizeof errs);
+        ck_assert(rc == 0 || rc == 1);
+        driver_free(&c);
+        free(text);
+    }
+}
+END_TEST
+
 Suite *parser_suite(void)
 {
     Suite *s = suite_create("parser");
@@ -87,5 +135,10 @@ Suite *parser_suite(void)
     tcase_add_loop_test(tc, test_syntax_errors, 0, sizeof syntax_cases / sizeof syntax_cases[0]);
     tcase_add_test(tc, test_deep_nesting);
     suite_add_tcase(s, tc);
+    TCase *robust = tcase_create("robust");
+    tcase_set_timeout(robust, 60);
+    tcase_add_test(robust, test_prefixes_never_crash);
+    tcase_add_test(robust, test_mutations_never_crash);
+    suite_add_tcase(s, robust);
     return s;
 }
