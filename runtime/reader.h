@@ -324,8 +324,9 @@ static inline int rgp__csv_split_quoted(char *p, char *cend, char delim, rgp_str
  * publishes what it has, calls rgp_reader_fill and retries.  Rows end at LF
  * or CR LF (or at end of input); a lone CR is data.  On OK fields[0..
  * min(*nfields, max_fields)) point into the buffer until the next call and
- * *nfields is the true count.  On BAD, *why says what is wrong and the
- * reader has skipped the rest of the bad physical line.  *line is the line
+ * *nfields is the true count.  On BAD, *why says what is wrong, *nfields is
+ * 0, and the reader has skipped to the end of the bad physical line (to EOF
+ * for an unterminated quote).  *line is the line
  * the row starts on.  delim must not be '"', CR or LF. */
 static inline int rgp_csv_next_row(rgp_reader *r, char delim, rgp_str *fields, int max_fields, int *nfields, uint64_t *line, const char **why)
 {

@@ -282,6 +282,26 @@ START_TEST(test_close_empty)
 }
 END_TEST
 
+START_TEST(test_poll)
+{
+    rgp_ring r;
+    uint64_t got, seq;
+
+    ck_assert_int_eq(rgp_ring_init_at(&r, 8, 8, UINT64_MAX - 1), 0);
+    ck_assert_uint_eq(rgp_ring_poll(&r, UINT64_MAX - 1), UINT64_MAX - 1);
+    seq = rgp_ring_claim(&r, 4, &got);
+    rgp_ring_publish(&r, seq + got);
+    ck_assert_uint_eq(rgp_ring_poll(&r, UINT64_MAX - 1), 2);
+    /* Never waits, and agrees with wait once the batch is consumed. */
+    rgp_ring_release(&r, 2);
+    ck_assert_uint_eq(rgp_ring_poll(&r, 2), 2);
+    ck_assert_uint_eq(rgp_ring_poll(&r, 2), 2);
+    rgp_ring_close(&r);
+    ck_assert_uint_eq(rgp_ring_wait(&r, 2), 2);
+    rgp_ring_destroy(&r);
+}
+END_TEST
+
 /* A claim on a full ring must wait until the consumer releases a slot. */
 struct blocked_claim {
     rgp_ring *r;
@@ -571,6 +591,7 @@ Suite *ring_suite(void)
     tcase_add_loop_test(tc, test_wraparound, 0, COUNT(wrap_cases));
     tcase_add_test(tc, test_wrap_full_ring);
     tcase_add_test(tc, test_close_empty);
+    tcase_add_test(tc, test_poll);
     tcase_add_test(tc, test_full_ring_claim_waits);
     suite_add_tcase(s, tc);
 
