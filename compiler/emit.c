@@ -491,7 +491,9 @@ static void emit_producer(emitter *e, const plan_pipe *pp, int index)
     emit(e, "if (rc == RGP_ROW_NEED_INPUT) {");
     emit(e, "    /* the read may block (stdin): hand over what is parsed first */");
     emit(e, "    if (next != published) rgp_ring_publish(ring, published = next);");
+    emit(e, "    if (rgp_stopping()) break;");
     emit(e, "    if (rgp_reader_fill(in) < 0) {");
+    emit(e, "        if (errno == EINTR) continue;   /* a signal: the loop head sees whether to stop */");
     emit(e, "        fprintf(stderr, \"%%s: error: reading %%s: %%s\\n\", RGP_PROGRAM, st->display, strerror(errno));");
     emit(e, "        rgp_fail();");
     emit(e, "        break;");
@@ -517,6 +519,7 @@ static void emit_producer(emitter *e, const plan_pipe *pp, int index)
     emit(e, "}");
     emit(e, "if (next == claim_end) {");
     emit(e, "    if (next != published) rgp_ring_publish(ring, published = next);");
+    emit(e, "    if (rgp_stopping()) break;   /* SIGINT or SIGTERM: stop reading, let the rest drain */");
     emit(e, "    uint64_t got;");
     emit(e, "    rgp_ring_claim(ring, %d, &got);", RGP_BATCH);
     emit(e, "    claim_end = next + got;");
@@ -526,6 +529,7 @@ static void emit_producer(emitter *e, const plan_pipe *pp, int index)
     emit(e, "}");
     emit(e, "if (next != published) rgp_ring_publish(ring, next);");
     emit(e, "rgp_ring_close(ring);");
+    emit(e, "rgp_source_done();");
     emit(e, "return NULL;");
     e->indent--;
     emit(e, "}");
@@ -611,16 +615,23 @@ static void emit_main(emitter *e)
         emit(e, "    return 1;");
         emit(e, "}");
     }
-    emit(e, "pthread_t threads[%d];", 2 * p->nsources);
-    emit(e, "int started = 0;");
+    emit(e, "pthread_t runners[%d], parsers[%d];", p->nsources, p->nsources);
+    emit(e, "int nrunners = 0, nparsers = 0;");
+    emit(e, "rgp_signals signals;");
+    emit(e, "rgp_signals_block(%d);   /* before any thread starts, so all inherit it */", p->nsources);
     for (int i = 0; i < p->nsources; i++) {
         const char *s = p->sources[i]->name;
-        emit(e, "if (rgp_thread_start(&threads[started], RGP_PROGRAM, \"%s.run\", thread_%s_run, NULL) == 0) started++;", s, s);
+        emit(e, "if (rgp_thread_start(&runners[nrunners], RGP_PROGRAM, \"%s.run\", thread_%s_run, NULL) == 0) nrunners++;", s, s);
         emit(e, "else { rgp_fail(); rgp_ring_close(&ring_%s); }", s);
-        emit(e, "if (rgp_thread_start(&threads[started], RGP_PROGRAM, \"%s.parse\", thread_%s_parse, NULL) == 0) started++;", s, s);
-        emit(e, "else { rgp_fail(); rgp_ring_close(&ring_%s); }", s);
+        emit(e, "if (rgp_thread_start(&parsers[nparsers], RGP_PROGRAM, \"%s.parse\", thread_%s_parse, NULL) == 0) nparsers++;", s, s);
+        emit(e, "else { rgp_fail(); rgp_ring_close(&ring_%s); rgp_source_done(); }", s);
     }
-    emit(e, "for (int i = 0; i < started; i++) pthread_join(threads[i], NULL);");
+    emit(e, "rgp_signals_start(&signals, parsers, nparsers);");
+    emit(e, "/* runners end once their source closed its ring and they drained it; the");
+    emit(e, " * signal thread may knock on parsers until then, so they are joined after it */");
+    emit(e, "for (int i = 0; i < nrunners; i++) pthread_join(runners[i], NULL);");
+    emit(e, "int stopped = rgp_signals_stop(&signals);   /* 130 or 143 after a SIGINT or SIGTERM */");
+    emit(e, "for (int i = 0; i < nparsers; i++) pthread_join(parsers[i], NULL);");
     emit(e, "for (int i = %d; i < %d; i++) {", p->nsources, n);
     emit(e, "    if (sink_w[i] != &writers[i]) continue;   /* shares another sink's stdout */");
     emit(e, "    if (rgp_writer_close(&writers[i]) != 0) {");
@@ -633,7 +644,7 @@ static void emit_main(emitter *e)
         emit(e, "rgp_ring_destroy(&ring_%s);", p->sources[i]->name);
         emit(e, "rgp_report_rejects(&stats_%s);", p->sources[i]->name);
     }
-    emit(e, "return rgp_load_acquire_u32(&rgp_failed) ? 1 : 0;   /* pairs with rgp_fail; the joins order it too */");
+    emit(e, "return rgp_load_acquire_u32(&rgp_failed) ? 1 : stopped;   /* pairs with rgp_fail; the joins order it too */");
     e->indent--;
     emit(e, "}");
     blank(e);

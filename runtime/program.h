@@ -6,10 +6,13 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "rgp_std.h"
 #include "reader.h"
@@ -201,6 +204,89 @@ static inline rgp_str rgp_slot_strs_keep(rgp_slot_strs *s, rgp_str v)
     rgp_str out = {base + s->used, v.len};
     s->used += v.len;
     return out;
+}
+
+/* ---- stopping on SIGINT / SIGTERM ----------------------------------------- */
+
+/* The first SIGINT or SIGTERM asks the sources to stop; every record already
+ * published still reaches every sink, the sinks flush, and the program exits
+ * 130 or 143. A second SIGINT exits at once. Signals are taken by one thread
+ * with sigwait (all others block them), which then interrupts the source
+ * threads' reads with SIGUSR1 until they have stopped. */
+static RGP_ATOMIC(uint32_t) rgp_stop;          /* 0, or the signal that asked us to stop */
+static RGP_ATOMIC(uint32_t) rgp__sources_left; /* source threads still reading */
+
+static inline int rgp_stopping(void) { return rgp_load_relaxed_u32(&rgp_stop) != 0; }
+static inline void rgp_source_done(void) { rgp_fetch_add_u32(&rgp__sources_left, (uint32_t)-1); }
+
+static void rgp__on_usr1(int sig) { (void)sig; /* only here to make read() return EINTR */ }
+
+typedef struct rgp_signals {
+    pthread_t thread;
+    pthread_t *sources;
+    int nsources;
+    int started;
+} rgp_signals;
+
+static void *rgp__signal_thread(void *arg)
+{
+    rgp_signals *s = arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    for (;;) {
+        int sig;
+        if (rgp_load_relaxed_u32(&rgp_stop) && rgp_load_relaxed_u32(&rgp__sources_left)) {
+            /* a source may be blocked in read(), or just about to block: knock
+             * every 20 ms until all have stopped, still listening for a second ^C */
+            for (int i = 0; i < s->nsources; i++) pthread_kill(s->sources[i], SIGUSR1);
+            struct timespec ts = {0, 20 * 1000 * 1000};
+            if ((sig = sigtimedwait(&set, NULL, &ts)) < 0) continue;
+        } else if (sigwait(&set, &sig) != 0) {
+            continue;
+        }
+        if (rgp_load_relaxed_u32(&rgp_stop)) {
+            if (sig == SIGINT) _exit(130);   /* second ^C: the user means it */
+            continue;
+        }
+        rgp_store_relaxed_u32(&rgp_stop, (uint32_t)sig);
+    }
+    return NULL;
+}
+
+/* Call before starting any thread: they inherit the blocked mask. */
+static inline void rgp_signals_block(int nsources)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = rgp__on_usr1;   /* no SA_RESTART: a blocked read returns EINTR */
+    sigaction(SIGUSR1, &sa, NULL);
+    rgp_store_relaxed_u32(&rgp__sources_left, (uint32_t)nsources);
+}
+
+static inline void rgp_signals_start(rgp_signals *s, pthread_t *sources, int nsources)
+{
+    s->sources = sources;
+    s->nsources = nsources;
+    s->started = pthread_create(&s->thread, NULL, rgp__signal_thread, s) == 0;
+    if (s->started) pthread_setname_np(s->thread, "signals");
+}
+
+/* After the pipeline has drained: the exit status a stop by signal calls for. */
+static inline int rgp_signals_stop(rgp_signals *s)
+{
+    if (s->started) {
+        pthread_cancel(s->thread);   /* sigwait is a cancellation point */
+        pthread_join(s->thread, NULL);
+    }
+    uint32_t sig = rgp_load_relaxed_u32(&rgp_stop);
+    return sig ? 128 + (int)sig : 0;
 }
 
 /* ---- threads and failure -------------------------------------------------- */

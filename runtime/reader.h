@@ -100,7 +100,8 @@ static inline void rgp_reader_close(rgp_reader *r)
 
 /* Moves the unread tail to the start of the buffer, doubles the buffer if
  * the tail fills it, then reads once.  Returns bytes read (> 0), 0 at end of
- * input (sets eof), or -1 with errno.  Slices handed out earlier become
+ * input (sets eof), or -1 with errno (EINTR when a signal interrupted the
+ * read: call again unless asked to stop).  Slices handed out earlier become
  * invalid. */
 static inline int rgp_reader_fill(rgp_reader *r)
 {
@@ -126,9 +127,9 @@ static inline int rgp_reader_fill(rgp_reader *r)
         r->buf = nb;
         r->cap *= 2;
     }
-    do
-        k = read(r->fd, r->buf + r->end, r->cap - r->end);
-    while (k < 0 && errno == EINTR);
+    /* EINTR is returned, not retried: a signal is how a pipeline is asked to
+     * stop while its source waits for input (see rgp_signals_start) */
+    k = read(r->fd, r->buf + r->end, r->cap - r->end);
     if (k < 0)
         return -1;
     if (k == 0) {

@@ -50,5 +50,30 @@ make -s -C "$root" install PREFIX="$work/prefix" >/dev/null && ok || bad "make i
     && cmp -s "$work/run.out" "$work/inst.out" && ok || bad "installed rgp run"
 (cd "$work" && env -i PATH=/usr/bin:/bin "$work/prefix/bin/rgp" build ex/sensors.rgp -o inst.bin) && ok || bad "installed rgp build"
 
+# SIGINT / SIGTERM: the source stops, what was read still reaches the sink, and
+# the status is 130 / 143; a second SIGINT exits at once even if draining is stuck
+cat >"$work/sig.rgp" <<'EOS'
+schema E { host: str, ms: i64 }
+source events = stdin as csv(E)
+stage slow = events | where ms > 10
+sink out = stdout as csv <- slow
+EOS
+"$rgp" build "$work/sig.rgp" -o "$work/sig.bin" || bad "build sig.rgp"
+for s in INT:130 TERM:143; do
+    sig=${s%:*} want=${s#*:}
+    { printf 'a,20\nb,5\nc,30\n'; sleep 4; printf 'd,99\n'; } | "$work/sig.bin" >"$work/sig.out" 2>"$work/sig.err" &
+    sleep 0.5; pkill -"$sig" -f "$work/sig.bin"; wait $!; got=$?
+    [ "$got" = "$want" ] && ok || bad "SIG$sig: exit $got, expected $want"
+    printf 'host,ms\na,20\nc,30\n' | cmp -s - "$work/sig.out" && ok || bad "SIG$sig: records read before the signal were not all written"
+done
+# a consumer stuck writing to a pipe nobody reads: the first SIGINT cannot finish, the second must
+yes 'h,50' | head -n 400000 >"$work/many.csv"
+"$work/sig.bin" events="$work/many.csv" | sleep 3 &
+sleep 0.5; pkill -INT -f "$work/sig.bin"; sleep 0.3
+pgrep -f "$work/sig.bin" >/dev/null && ok || bad "first SIGINT while stuck should wait for the drain"
+pkill -INT -f "$work/sig.bin"; sleep 0.3
+pgrep -f "$work/sig.bin" >/dev/null && bad "second SIGINT did not exit at once" || ok
+wait
+
 echo "cli: $passed passed, $failed failed"
 [ $failed = 0 ]
