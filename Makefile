@@ -18,19 +18,20 @@ Q := @
 endif
 
 # The runtime text embedded in rgp, in the order it is concatenated.
-RUNTIME_HDRS := stdlib/rgp_std.h runtime/atomics.h runtime/ring.h runtime/reader.h \
-                runtime/writer.h runtime/program.h
+RUNTIME_HDRS := stdlib/rgp_std.h runtime/atomics.h runtime/wait.h runtime/sequencer.h \
+                runtime/reader.h runtime/writer.h runtime/program.h
 
 COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.c \
                  compiler/parse.c compiler/sema.c compiler/plan.c compiler/emit.c \
+                 compiler/emit_expr.c compiler/emit_threads.c \
                  compiler/jit.c compiler/aot.c compiler/driver.c
 GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c
 LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/%.o)
 RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
 
 TEST_SRCS := tests/check_main.c tests/check_lexer.c tests/check_parser.c tests/check_sema.c \
-             tests/check_emit.c tests/check_ring.c tests/check_csv.c tests/check_writer.c \
-             tests/check_std.c
+             tests/check_emit.c tests/check_ring.c tests/check_sequencer.c tests/check_csv.c \
+             tests/check_writer.c tests/check_std.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 
 all: $(B)/rgp
@@ -73,6 +74,25 @@ $(B)/check_all: $(TEST_OBJS) $(LIB_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) -o $@ $^ -ltcc -ldl -lpthread $(CHECK_LIBS)
 
+# The runtime's stress tier: every ring shape with every wait strategy, order and
+# sums checked at every consumer. `make tsan` runs it and the ring suites under
+# ThreadSanitizer (gcc cannot instrument atomic_thread_fence: -Wno-tsan).
+$(B)/stress_disruptor: tests/stress_disruptor.c $(RUNTIME_HDRS) $(B)/.deps-ok
+	@echo "  LD      $@"
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iruntime -Istdlib -o $@ $< -lpthread
+
+TSAN := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=thread -Wno-tsan -Iruntime -Istdlib
+$(B)/tsan/stress: tests/stress_disruptor.c $(RUNTIME_HDRS) $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(TSAN) -o $@ $< -lpthread
+$(B)/tsan/check_runtime: tests/check_tsan_main.c tests/check_ring.c tests/check_sequencer.c $(RUNTIME_HDRS) $(B)/.deps-ok
+	@mkdir -p $(dir $@)
+	$(Q)$(CC) $(TSAN) -o $@ tests/check_tsan_main.c tests/check_ring.c tests/check_sequencer.c -lpthread $(CHECK_LIBS)
+
+tsan: $(B)/tsan/stress $(B)/tsan/check_runtime
+	$(Q)CK_FORK=no $(B)/tsan/check_runtime
+	$(Q)$(B)/tsan/stress --quick
+
 # ---- user-facing targets -------------------------------------------------
 demo: $(B)/rgp
 	$(Q)sh examples/make_data.sh examples/data
@@ -80,8 +100,9 @@ demo: $(B)/rgp
 
 # Unit suites (Check), golden end-to-end cases through JIT and AOT, the examples
 # in docs/language.md, and the command line as a user meets it.
-test: $(B)/rgp $(B)/check_all
+test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor
 	$(Q)$(B)/check_all
+	$(Q)$(B)/stress_disruptor
 	$(Q)sh tests/golden/run.sh $(B)/rgp
 	$(Q)sh tests/docs.sh $(B)/rgp
 	$(Q)sh tests/cli.sh $(B)/rgp
@@ -93,5 +114,5 @@ install: $(B)/rgp
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo test install clean
+.PHONY: all demo test tsan install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -70,7 +70,7 @@ typedef struct ast_op {
     struct ast_op *next;
 } ast_op;
 
-typedef enum decl_kind { D_SCHEMA, D_SOURCE, D_STAGE, D_SINK } decl_kind;
+typedef enum decl_kind { D_SCHEMA, D_SOURCE, D_STAGE, D_SINK, D_OPTIONS } decl_kind;
 typedef struct ast_decl {
     decl_kind kind;
     const char *name;
@@ -79,6 +79,8 @@ typedef struct ast_decl {
     rectype *schema_type;    /* D_SCHEMA: set by sema */
     ast_expr *endpoint;      /* D_SOURCE, D_SINK: stdin, stdout or file("path") */
     ast_expr *format;        /* D_SOURCE, D_SINK: csv(...), jsonl */
+    ast_expr *input_spec;    /* D_STAGE: a stream name, or merge(a, b, ...) */
+    ast_arg *options;        /* with { ... }, or the options { ... } block */
     const char *input;       /* D_STAGE, D_SINK: the stream read */
     srcloc input_loc;
     ast_op *ops;             /* D_STAGE */

@@ -13,8 +13,8 @@ static int compile(compilation *c, const char *name, const char *base_dir, FILE 
     if (!ast) return 1;
     c->prog = sema_check(&c->arena, &c->diag, ast, name, base_dir);
     if (!c->prog) return 1;
-    c->plan = plan_build(&c->arena, c->prog);
-    return 0;
+    c->plan = plan_build(&c->arena, &c->diag, c->prog);
+    return c->diag.errors ? 1 : 0;
 }
 
 int driver_compile_text(compilation *c, const char *name, const char *text, const char *base_dir, FILE *out)

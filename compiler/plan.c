@@ -1,44 +1,13 @@
-/* Builds the thread and ring plan from the checked program (see plan.h for the rule). */
+/* Builds the ring and thread plan from the checked program (plan.h states the rule). */
 #include "plan.h"
 #include <string.h>
 
-static bool reaches_sink(const program *p, const node *n)
+static bool reads(const node *reader, const node *n)
 {
-    if (n->kind == D_SINK) return true;
-    for (int i = 0; i < p->nsinks; i++) if (p->sinks[i]->input == n) return true;
-    for (int i = 0; i < p->nstages; i++)
-        if (p->stages[i]->input == n && reaches_sink(p, p->stages[i])) return true;
+    if (reader->input == n) return true;
+    for (int i = 0; i < reader->ninputs; i++) if (reader->inputs[i] == n) return true;
     return false;
 }
-
-static const node *root_of(const node *n)
-{
-    while (n->input) n = n->input;
-    return n;
-}
-
-plan *plan_build(arena *a, program *p)
-{
-    plan *pl = arena_alloc(a, sizeof *pl);
-    pl->prog = p;
-    pl->npipes = p->nsources;
-    pl->pipes = arena_alloc(a, sizeof(plan_pipe) * (size_t)(p->nsources ? p->nsources : 1));
-    for (int i = 0; i < p->nstages; i++) p->stages[i]->used = reaches_sink(p, p->stages[i]);
-    for (int s = 0; s < p->nsources; s++) {
-        plan_pipe *pp = &pl->pipes[s];
-        pp->source = p->sources[s];
-        pp->source->used = reaches_sink(p, pp->source);
-        pp->ring_slots = PLAN_RING_SLOTS;
-        pp->nodes = arena_alloc(a, sizeof(node *) * (size_t)(p->nstages + p->nsinks + 1));
-        for (int i = 0; i < p->nstages; i++)
-            if (p->stages[i]->used && root_of(p->stages[i]) == pp->source) pp->nodes[pp->nnodes++] = p->stages[i];
-        for (int i = 0; i < p->nsinks; i++)
-            if (root_of(p->sinks[i]) == pp->source) pp->nodes[pp->nnodes++] = p->sinks[i];
-    }
-    return pl;
-}
-
-bool plan_is_live(const node *n) { return n->kind == D_SINK || n->used; }
 
 int plan_readers(const plan *pl, const node *n, node **out, int max)
 {
@@ -47,9 +16,126 @@ int plan_readers(const plan *pl, const node *n, node **out, int max)
     /* declaration order across stages and sinks: the decl list is the source of truth */
     for (ast_decl *d = n->decl; d; d = d->next) {
         for (int i = 0; i < p->nstages; i++)
-            if (p->stages[i]->decl == d && p->stages[i]->input == n && p->stages[i]->used && k < max) out[k++] = p->stages[i];
+            if (p->stages[i]->decl == d && p->stages[i]->used && reads(p->stages[i], n) && k < max) out[k++] = p->stages[i];
         for (int i = 0; i < p->nsinks; i++)
-            if (p->sinks[i]->decl == d && p->sinks[i]->input == n && k < max) out[k++] = p->sinks[i];
+            if (p->sinks[i]->decl == d && reads(p->sinks[i], n) && k < max) out[k++] = p->sinks[i];
     }
     return k;
+}
+
+static bool reaches_sink(const program *p, const node *n)
+{
+    if (n->kind == D_SINK) return true;
+    for (int i = 0; i < p->nsinks; i++) if (reads(p->sinks[i], n)) return true;
+    for (int i = 0; i < p->nstages; i++)
+        if (reads(p->stages[i], n) && reaches_sink(p, p->stages[i])) return true;
+    return false;
+}
+
+bool plan_is_live(const node *n) { return n->kind == D_SINK || n->used; }
+
+plan_ring *plan_ring_of(const plan *pl, const node *n)
+{
+    for (int i = 0; i < pl->nrings; i++) if (pl->rings[i]->stream == n) return pl->rings[i];
+    return NULL;
+}
+
+static bool needs_ring(const plan *pl, node *n)
+{
+    if (n->kind == D_SOURCE || n->ninputs > 0) return true;
+    node *readers[PLAN_MAX_CONSUMERS + 1];
+    int nr = plan_readers(pl, n, readers, PLAN_MAX_CONSUMERS + 1);
+    if (nr > 1) return true;
+    return nr == 1 && readers[0]->opt.policy != POLICY_BLOCK;
+}
+
+/* What the runtime cannot do (yet) with a reader's policy, said where the policy is written. */
+static void check_policy(diag *d, const plan_ring *r, const plan_thread *t)
+{
+    srcloc at = t->entry->opt.policy_loc;
+    if (t->policy == POLICY_DROP_OLDEST && t->limit > r->slots)
+        diag_error(d, at, "drop_oldest(%llu) allows more lag than ring '%s' holds (%llu slots)",
+                   (unsigned long long)t->limit, r->name, (unsigned long long)r->slots);
+    if (t->policy == POLICY_DROP_NEWEST && r->nproducers > 1)
+        diag_error(d, at, "drop_newest is not supported yet for readers of a merge; read the merge through a stage");
+    if (t->policy == POLICY_DROP_NEWEST && t->limit & (t->limit - 1))
+        diag_error(d, at, "drop_newest(N) needs N to be a power of two");
+}
+
+static plan_thread *add_thread(arena *a, plan *pl, thread_kind kind, const char *name)
+{
+    plan_thread *t = arena_alloc(a, sizeof *t);
+    t->kind = kind;
+    t->name = name;
+    char *c = arena_strndup(a, name, strlen(name));
+    for (char *q = c; *q; q++) if (*q == '.') *q = '_';
+    t->cname = c;
+    t->cpu = -1;
+    plan_thread **grown = arena_alloc(a, sizeof *grown * (size_t)(pl->nthreads + 1));
+    if (pl->nthreads) memcpy(grown, pl->threads, sizeof *grown * (size_t)pl->nthreads);
+    grown[pl->nthreads++] = t;
+    pl->threads = grown;
+    return t;
+}
+
+plan *plan_build(arena *a, diag *d, program *p)
+{
+    plan *pl = arena_alloc(a, sizeof *pl);
+    pl->prog = p;
+    for (int i = p->nstages - 1; i >= 0; i--) p->stages[i]->used = reaches_sink(p, p->stages[i]);
+    for (int i = 0; i < p->nsources; i++) p->sources[i]->used = reaches_sink(p, p->sources[i]);
+
+    /* rings, in declaration order of their streams */
+    int nstreams = p->nsources + p->nstages;
+    pl->rings = arena_alloc(a, sizeof(plan_ring *) * (size_t)(nstreams ? nstreams : 1));
+    for (ast_decl *dc = p->sources ? p->sources[0]->decl : NULL; dc; dc = dc->next) {
+        node *n = NULL;
+        for (int i = 0; i < p->nsources; i++) if (p->sources[i]->decl == dc) n = p->sources[i];
+        for (int i = 0; i < p->nstages; i++) if (p->stages[i]->decl == dc && p->stages[i]->used) n = p->stages[i];
+        if (!n || !needs_ring(pl, n)) continue;
+        plan_ring *r = arena_alloc(a, sizeof *r);
+        r->name = n->name;
+        r->stream = n;
+        r->index = pl->nrings;
+        r->slots = n->opt.ring_slots ? n->opt.ring_slots : p->ring_slots ? p->ring_slots : PLAN_RING_SLOTS;
+        r->wait = n->opt.wait != WAIT_INHERIT ? n->opt.wait : p->wait;
+        /* a merge's ring is filled by one thread per input, after the merge's own
+         * operators (they are stateless, so each producer can run them); any
+         * other stream is computed by exactly one thread */
+        r->nproducers = n->ninputs > 0 ? n->ninputs : 1;
+        pl->rings[pl->nrings++] = r;
+    }
+
+    /* threads: one parse thread per source, one run thread per reader of each ring */
+    for (int i = 0; i < p->nsources; i++) {
+        plan_thread *t = add_thread(a, pl, TH_PARSE, arena_printf(a, "%s.parse", p->sources[i]->name));
+        t->source = p->sources[i];
+        t->cpu = p->sources[i]->opt.cpu;
+    }
+    for (int i = 0; i < pl->nrings; i++) {
+        plan_ring *r = pl->rings[i];
+        node *readers[PLAN_MAX_CONSUMERS + 1];
+        int nr = plan_readers(pl, r->stream, readers, PLAN_MAX_CONSUMERS + 1);
+        if (nr > PLAN_MAX_CONSUMERS) {
+            diag_error(d, r->stream->loc, "'%s' has more than %d readers; read it through a stage to spread them out",
+                       r->stream->name, PLAN_MAX_CONSUMERS);
+            nr = PLAN_MAX_CONSUMERS;
+        }
+        for (int k = 0; k < nr; k++) {
+            node *rd = readers[k];
+            const char *tname = rd->ninputs > 0 ? arena_printf(a, "%s<-%s", rd->name, r->name)
+                                                : arena_printf(a, "%s.run", rd->name);
+            plan_thread *t = add_thread(a, pl, TH_RUN, tname);
+            if (rd->ninputs > 0) t->cname = arena_printf(a, "%s_from_%s", rd->name, r->name);
+            t->in = r;
+            t->consumer = r->nconsumers;
+            t->entry = rd;
+            t->policy = rd->opt.policy;
+            t->limit = rd->opt.limit;
+            check_policy(d, r, t);
+            t->cpu = rd->opt.cpu;
+            r->consumers[r->nconsumers++] = t;
+        }
+    }
+    return pl;
 }

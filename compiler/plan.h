@@ -1,29 +1,59 @@
-/* The plan: which operators fuse into which thread and where the rings go.
- * Rule of this slice: each source parses on its own thread and hands records
- * through one ring to a consumer thread that runs, fused, every stage and sink
- * reachable from that source. Stages that reach no sink are not run. */
+/* The plan: where the rings go and which operators fuse into which thread.
+ *
+ * The rule. A stream gets a ring when it is a source (its parse thread fills
+ * the ring), a merge (every input's thread publishes into one multi-producer
+ * ring), read by more than one stage or sink (fan-out: one ring, one consumer
+ * per reader, each reading the slot in place), or read by a stage or sink
+ * with a slow-consumer policy other than block. Every reader of a ring is one
+ * thread, which runs that reader and everything downstream of it, fused into
+ * one loop, up to the sinks or the next ring. Stages no sink reads are not run. */
 #ifndef RGP_PLAN_H
 #define RGP_PLAN_H
 #include "sema.h"
 
-#define PLAN_RING_SLOTS 4096   /* power of two; enough to ride out a slow sink's flush */
+#define PLAN_RING_SLOTS 4096        /* default ring size: enough to ride out a slow sink's flush */
+#define PLAN_MAX_CONSUMERS 16       /* readers of one ring */
 
-typedef struct plan_pipe {
-    node *source;
-    uint64_t ring_slots;
-    node **nodes;              /* stages and sinks fed by this source, in declaration order */
-    int nnodes;
-} plan_pipe;
+typedef struct plan_thread plan_thread;
+
+typedef struct plan_ring {
+    const char *name;               /* "readings": the stream whose records it carries */
+    node *stream;                   /* a source, a merge stage or a fan-out stage; it carries
+                                     * that stream's records (a merge's, after its operators) */
+    int index;                      /* position in plan.rings */
+    int nproducers;                 /* threads publishing into it; more than one: a merge */
+    uint64_t slots;
+    wait_kind wait;
+    plan_thread *consumers[PLAN_MAX_CONSUMERS];
+    int nconsumers;
+} plan_ring;
+
+typedef enum thread_kind { TH_PARSE, TH_RUN } thread_kind;
+
+struct plan_thread {
+    const char *name;               /* "readings.parse", "alerts.run": the thread's name in top -H */
+    const char *cname;              /* C identifier part: readings_parse */
+    thread_kind kind;
+    node *source;                   /* TH_PARSE: the source it reads */
+    plan_ring *in;                  /* TH_RUN: the ring it reads */
+    int consumer;                   /* TH_RUN: its consumer index on that ring */
+    node *entry;                    /* TH_RUN: the reader it runs (a stage or sink) */
+    policy_kind policy;             /* TH_RUN: how it reads when it falls behind */
+    uint64_t limit;
+    int cpu;                        /* -1: not pinned */
+};
 
 typedef struct plan {
     program *prog;
-    plan_pipe *pipes;          /* one per source */
-    int npipes;
+    plan_ring **rings; int nrings;
+    plan_thread **threads; int nthreads;
 } plan;
 
-plan *plan_build(arena *a, program *p);
-bool plan_is_live(const node *n);          /* a sink, or a stage some sink reads through */
-/* The stages and sinks that read `n` directly, in declaration order. */
+plan *plan_build(arena *a, diag *d, program *p);
+bool plan_is_live(const node *n);          /* a sink, or a stream some sink reads through */
+/* The stages and sinks that read `n` directly (merges included), in declaration order. */
 int plan_readers(const plan *pl, const node *n, node **out, int max);
+/* The ring that carries n's records, or NULL when n's readers are fused into its thread. */
+plan_ring *plan_ring_of(const plan *pl, const node *n);
 
 #endif

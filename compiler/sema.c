@@ -17,6 +17,11 @@ typedef struct sema {
         if (n) memcpy(grown_, (arr), sizeof(*(arr)) * (size_t)(n)); \
         (arr) = grown_; (arr)[(n)++] = (item); } while (0)
 
+static const char *decl_word(decl_kind k)
+{
+    return k == D_SCHEMA ? "schema" : k == D_SOURCE ? "source" : k == D_STAGE ? "stage" : k == D_SINK ? "sink" : "options";
+}
+
 /* ---- did you mean ---------------------------------------------------------------- */
 
 static int edit_distance(const char *a, const char *b)
@@ -415,6 +420,91 @@ static void check_sink(sema *S, node *n, ast_decl *d)
     diag_error(S->d, f->loc, "expected csv, csv(header: ..., delimiter: ...) or jsonl as the format of sink '%s'", n->name);
 }
 
+const char *const wait_names[] = {
+#define X(id, name) [WAIT_##id] = name,
+    RGP_WAIT_NAMES(X)
+#undef X
+};
+const char *const policy_names[] = {
+#define X(id, name) [POLICY_##id] = name,
+    RGP_POLICY_NAMES(X)
+#undef X
+};
+
+/* ---- with { ... } and options { ... } ------------------------------------- */
+
+enum { OPT_RING = 1, OPT_WAIT = 2, OPT_POLICY = 4, OPT_CPU = 8 };
+static const struct { const char *name; int bit; } option_keys[] = {
+    {"ring", OPT_RING}, {"wait", OPT_WAIT}, {"policy", OPT_POLICY}, {"cpu", OPT_CPU},
+};
+
+static bool int_option(sema *S, ast_expr *v, const char *key, uint64_t lo, uint64_t hi, uint64_t *out)
+{
+    if (v->kind == E_INT && !v->u.i.overflow && v->u.i.value >= lo && v->u.i.value <= hi) {
+        *out = v->u.i.value;
+        return true;
+    }
+    diag_error(S->d, v->loc, "'%s' takes an integer from %llu to %llu", key, (unsigned long long)lo, (unsigned long long)hi);
+    return false;
+}
+
+static int name_in(const char *name, const char *const *names, int n)
+{
+    for (int i = 0; i < n; i++) if (!strcmp(name, names[i])) return i;
+    return -1;
+}
+
+/* Checks `with { ... }` (or `options { ... }`) against the keys `allowed` for this kind of declaration. */
+static void check_options(sema *S, node_options *o, ast_arg *opts, int allowed, const char *what)
+{
+    o->wait = WAIT_INHERIT;
+    o->policy = POLICY_BLOCK;
+    o->cpu = -1;
+    int seen = 0;
+    for (ast_arg *g = opts; g; g = g->next) {
+        int bit = 0;
+        for (size_t k = 0; k < sizeof option_keys / sizeof option_keys[0]; k++)
+            if (!strcmp(option_keys[k].name, g->name)) bit = option_keys[k].bit;
+        if (!(bit & allowed)) {
+            char list[64] = "";
+            for (size_t k = 0; k < sizeof option_keys / sizeof option_keys[0]; k++)
+                if (option_keys[k].bit & allowed)
+                    snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? ", " : "", option_keys[k].name);
+            diag_error(S->d, g->name_loc, "%s option '%s' for %s; %s takes: %s", bit ? "no" : "unknown", g->name, what, what, list);
+            continue;
+        }
+        if (seen & bit) diag_error(S->d, g->name_loc, "option '%s' is given twice", g->name);
+        seen |= bit;
+        ast_expr *v = g->value;
+        if (bit == OPT_RING) {
+            uint64_t n;
+            if (int_option(S, v, "ring", 2, 1u << 30, &n)) {
+                if (n & (n - 1)) diag_error(S->d, v->loc, "'ring' must be a power of two, such as %llu", 1ull << (64 - __builtin_clzll(n)));
+                else o->ring_slots = n;
+            }
+        } else if (bit == OPT_CPU) {
+            uint64_t n;
+            if (int_option(S, v, "cpu", 0, 1023, &n)) o->cpu = (int)n;
+        } else if (bit == OPT_WAIT) {
+            int w = v->kind == E_NAME ? name_in(v->text, wait_names, WAIT_ADAPTIVE + 1) : -1;
+            if (w < 0) diag_error(S->d, v->loc, "'wait' takes spin, yield, blocking or adaptive");
+            else o->wait = (wait_kind)w;
+        } else {
+            /* policy: block | drop_oldest | drop_newest, optionally with a limit: drop_oldest(1024) */
+            const char *name = v->kind == E_NAME || v->kind == E_CALL ? v->text : "";
+            int pk = name_in(name, policy_names, POLICY_DROP_NEWEST + 1);
+            bool ok = pk >= 0 && (v->kind == E_NAME || (pk != POLICY_BLOCK && v->u.call.nargs == 1 && !v->u.call.args->name));
+            if (!ok) {
+                diag_error(S->d, v->loc, "'policy' takes block, drop_oldest, drop_newest, drop_oldest(N) or drop_newest(N)");
+                continue;
+            }
+            o->policy = (policy_kind)pk;
+            o->policy_loc = v->loc;
+            if (v->kind == E_CALL) int_option(S, v->u.call.args->value, name, 1, 1u << 30, &o->limit);
+        }
+    }
+}
+
 static node *find_stream(sema *S, const char *name)
 {
     for (int i = 0; i < S->p->nsources; i++) if (!strcmp(S->p->sources[i]->name, name)) return S->p->sources[i];
@@ -442,12 +532,70 @@ static node *resolve_input(sema *S, ast_decl *d)
     return NULL;
 }
 
+static bool same_record(const rectype *a, const rectype *b)
+{
+    if (a->nfields != b->nfields) return false;
+    for (int i = 0; i < a->nfields; i++)
+        if (strcmp(a->fields[i].name, b->fields[i].name) || a->fields[i].type != b->fields[i].type) return false;
+    return true;
+}
+
+static const char *record_text(sema *S, const rectype *r)
+{
+    size_t n = strlen(r->name) + 4;
+    for (int i = 0; i < r->nfields; i++) n += strlen(r->fields[i].name) + 12;
+    char *out = arena_alloc(S->a, n), *p = out;
+    p += sprintf(p, "%s { ", r->name);
+    for (int i = 0; i < r->nfields; i++)
+        p += sprintf(p, "%s%s: %s", i ? ", " : "", r->fields[i].name, type_name(r->fields[i].type));
+    sprintf(p, " }");
+    return out;
+}
+
+/* merge(a, b, ...): streams of one record type, joined into one. */
+static rectype *check_merge(sema *S, node *n, ast_expr *m)
+{
+    if (m->kind != E_CALL || strcmp(m->text, "merge") || m->u.call.nargs < 2) {
+        diag_error(S->d, m->loc, "expected a stream name or merge(a, b, ...) as the input of stage '%s'", n->name);
+        return NULL;
+    }
+    rectype *type = NULL;
+    for (ast_arg *g = m->u.call.args; g; g = g->next) {
+        if (g->name || g->value->kind != E_NAME) {
+            diag_error(S->d, g->value->loc, "merge takes stream names");
+            return NULL;
+        }
+        ast_decl probe = {.input = g->value->text, .input_loc = g->value->loc};
+        node *in = resolve_input(S, &probe);
+        if (!in || !in->type) return NULL;
+        for (int i = 0; i < n->ninputs; i++)
+            if (n->inputs[i] == in) diag_error(S->d, g->value->loc, "'%s' is merged twice", in->name);
+        PUSH(S->a, n->inputs, n->ninputs, in);
+        if (!type) {
+            type = in->type;
+        } else if (!same_record(type, in->type)) {
+            diag_error(S->d, g->value->loc, "merge needs records of one type: '%s' has %s, but '%s' has %s (a select can make them alike)",
+                       n->inputs[0]->name, record_text(S, type), in->name, record_text(S, in->type));
+            return NULL;
+        }
+    }
+    return type;
+}
+
 static void check_stage(sema *S, node *n, ast_decl *d)
 {
     n->ops = d->ops;
-    node *in = n->input = resolve_input(S, d);
-    if (!in || !in->type) return;
-    rectype *rec = in->type;
+    rectype *rec;
+    if (d->input_spec->kind == E_NAME) {
+        d->input = d->input_spec->text;
+        d->input_loc = d->input_spec->loc;
+        node *in = n->input = resolve_input(S, d);
+        if (!in || !in->type) return;
+        rec = in->type;
+    } else {
+        rec = check_merge(S, n, d->input_spec);
+        if (!rec) return;
+    }
     int nselect = 0;
     for (ast_op *o = d->ops; o; o = o->next) nselect += o->kind == OP_SELECT;
     int k = 0;
@@ -485,10 +633,6 @@ static void check_stage(sema *S, node *n, ast_decl *d)
     n->type = rec;
 }
 
-static const char *decl_word(decl_kind k)
-{
-    return k == D_SCHEMA ? "schema" : k == D_SOURCE ? "source" : k == D_STAGE ? "stage" : "sink";
-}
 
 program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const char *base_dir)
 {
@@ -502,7 +646,21 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
     p->name = arena_strndup(a, base, len);
     p->c_name = arena_printf(a, "%s.c", p->name);
 
+    p->wait = WAIT_ADAPTIVE;
+    ast_decl *options_decl = NULL;
     for (ast_decl *dc = ast->decls; dc; dc = dc->next) {
+        if (dc->kind == D_OPTIONS) {
+            if (options_decl) {
+                diag_error(d, dc->loc, "a second options block; the first is at line %u", options_decl->loc.line);
+                continue;
+            }
+            options_decl = dc;
+            node_options o;
+            check_options(&S, &o, dc->options, OPT_RING | OPT_WAIT, "options");
+            p->ring_slots = o.ring_slots;
+            if (o.wait != WAIT_INHERIT) p->wait = o.wait;
+            continue;
+        }
         /* schemas have their own namespace; sources, stages and sinks share one (they are
          * the names a user passes on the command line) */
         ast_decl *prev = find_decl(&S, dc->name, dc->kind == D_SCHEMA, dc);
@@ -520,6 +678,12 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
         n->name = dc->name;
         n->loc = dc->loc;
         n->decl = dc;
+        static const int allowed[] = {[D_SOURCE] = OPT_RING | OPT_WAIT | OPT_CPU,
+                                      [D_STAGE] = OPT_RING | OPT_WAIT | OPT_CPU | OPT_POLICY,
+                                      [D_SINK] = OPT_POLICY | OPT_CPU};
+        char what[160];
+        snprintf(what, sizeof what, "%s '%s'", decl_word(dc->kind), dc->name);
+        check_options(&S, &n->opt, dc->options, allowed[dc->kind], what);
         if (dc->kind == D_SOURCE) {
             check_source(&S, n, dc);
             PUSH(a, p->sources, p->nsources, n);

@@ -7,6 +7,33 @@
 typedef enum endpoint_kind { EP_STDIN, EP_STDOUT, EP_FILE } endpoint_kind;
 typedef enum format_kind { FMT_CSV, FMT_JSONL } format_kind;
 
+/* Runtime knobs a user can set with `with { ... }` or `options { ... }`.
+ * The names are the runtime's (runtime/wait.h, runtime/sequencer.h). */
+#define RGP_WAIT_NAMES(X) X(SPIN, "spin") X(YIELD, "yield") X(BLOCKING, "blocking") X(ADAPTIVE, "adaptive")
+typedef enum wait_kind {
+    WAIT_INHERIT = -1,
+#define X(id, name) WAIT_##id,
+    RGP_WAIT_NAMES(X)
+#undef X
+} wait_kind;
+#define RGP_POLICY_NAMES(X) X(BLOCK, "block") X(DROP_OLDEST, "drop_oldest") X(DROP_NEWEST, "drop_newest")
+typedef enum policy_kind {
+#define X(id, name) POLICY_##id,
+    RGP_POLICY_NAMES(X)
+#undef X
+} policy_kind;
+extern const char *const wait_names[];
+extern const char *const policy_names[];
+
+typedef struct node_options {
+    uint64_t ring_slots;          /* 0: the pipeline's default */
+    wait_kind wait;               /* WAIT_INHERIT: the pipeline's default */
+    policy_kind policy;           /* how this node reads a ring when it falls behind */
+    uint64_t limit;               /* drop_oldest: how far behind; drop_newest: its buffer (0: default) */
+    int cpu;                      /* pin the node's thread to this CPU, or -1 */
+    srcloc policy_loc;
+} node_options;
+
 /* A source, stage or sink: the nodes of the pipeline graph. */
 typedef struct node {
     decl_kind kind;               /* D_SOURCE, D_STAGE or D_SINK */
@@ -14,7 +41,10 @@ typedef struct node {
     srcloc loc;
     ast_decl *decl;
     rectype *type;                /* records flowing out (source, stage) or in (sink) */
-    struct node *input;           /* stage, sink */
+    struct node *input;           /* stage, sink; NULL for a merge */
+    struct node **inputs;         /* merge(a, b, ...): the streams merged */
+    int ninputs;
+    node_options opt;
     /* sources and sinks */
     endpoint_kind endpoint;
     const char *path;             /* as written in the .rgp file (for messages) */
@@ -34,6 +64,8 @@ typedef struct program {
     node **sources; int nsources;
     node **stages;  int nstages;
     node **sinks;   int nsinks;
+    uint64_t ring_slots;          /* default ring size (options { ring: N }) */
+    wait_kind wait;               /* default wait strategy (options { wait: ... }) */
 } program;
 
 /* base_dir: where relative paths in the file resolve (the file's directory). */

@@ -19,7 +19,7 @@
     int expected[8], n = 0;
     for (int i = 1; i < YYNTOKEN && n < 8; i++)
         if (yy_find_shift_action((YYCODETYPE)i, yypParser->yytos->stateno) < YY_ERROR_ACTION) expected[n++] = i;
-    parse_syntax_error(ps, &yyminor, expected, n > 4 ? 0 : n);
+    parse_syntax_error(ps, &yyminor, expected, n > 5 ? 0 : n);
 }
 %parse_failure { ps->failed = 1; }
 %stack_overflow { parse_too_deep(ps); }
@@ -40,12 +40,24 @@ decls ::= decls decl(D).                 { if (D) AST_APPEND(ast_decl, ps->progr
 %type decl { ast_decl * }
 /* schema NAME { field: type, ... } */
 decl(D) ::= SCHEMA IDENT(N) LBRACE fields(F) RBRACE.  { D = ast_decl_new(A_, D_SCHEMA, &N); D->fields = F; }
-/* source NAME = ENDPOINT as FORMAT */
-decl(D) ::= SOURCE IDENT(N) ASSIGN spec(E) AS spec(F).  { D = ast_decl_new(A_, D_SOURCE, &N); D->endpoint = E; D->format = F; }
-/* stage NAME = INPUT | op | op ... */
-decl(D) ::= STAGE IDENT(N) ASSIGN IDENT(I) ops(O).  { D = ast_decl_new(A_, D_STAGE, &N); D->input = ast_name(A_, &I); D->input_loc = ast_loc(&I); D->ops = O; }
-/* sink NAME = ENDPOINT as FORMAT <- INPUT */
-decl(D) ::= SINK IDENT(N) ASSIGN spec(E) AS spec(F) ARROW IDENT(I).  { D = ast_decl_new(A_, D_SINK, &N); D->endpoint = E; D->format = F; D->input = ast_name(A_, &I); D->input_loc = ast_loc(&I); }
+/* source NAME = ENDPOINT as FORMAT [with { ... }] */
+decl(D) ::= SOURCE IDENT(N) ASSIGN spec(E) AS spec(F) with(W).  { D = ast_decl_new(A_, D_SOURCE, &N); D->endpoint = E; D->format = F; D->options = W; }
+/* stage NAME = INPUT | op | op ... [with { ... }]   where INPUT is a stream or merge(a, b, ...) */
+decl(D) ::= STAGE IDENT(N) ASSIGN spec(I) ops(O) with(W).  { D = ast_decl_new(A_, D_STAGE, &N); D->input_spec = I; D->ops = O; D->options = W; }
+/* sink NAME = ENDPOINT as FORMAT <- INPUT [with { ... }] */
+decl(D) ::= SINK IDENT(N) ASSIGN spec(E) AS spec(F) ARROW IDENT(I) with(W).  { D = ast_decl_new(A_, D_SINK, &N); D->endpoint = E; D->format = F; D->input = ast_name(A_, &I); D->input_loc = ast_loc(&I); D->options = W; }
+/* options { key: value, ... }: defaults for the whole pipeline */
+decl(D) ::= OPTIONS(K) LBRACE optlist(L) RBRACE.  { D = ast_decl_new(A_, D_OPTIONS, &K); D->options = L; }
+
+%type with { ast_arg * }
+with(W) ::= .                            { W = NULL; }
+with(W) ::= WITH LBRACE optlist(L) RBRACE.  { W = L; }
+%type optlist { ast_arg * }
+optlist(L) ::= opt(A).                   { L = A; }
+optlist(L) ::= optlist(L) COMMA opt(A).  { AST_APPEND(ast_arg, L, A); }
+optlist(L) ::= optlist(L) COMMA.
+%type opt { ast_arg * }
+opt(A) ::= IDENT(N) COLON expr(E).       { A = ast_arg_new(A_, &N, E); }
 
 %type fields { ast_field * }
 fields(L) ::= field(F).                  { L = F; }

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include "reader.h"
 #include "writer.h"
 #include "atomics.h"
+#include "sequencer.h"
 
 /* ---- sources and sinks on the command line ------------------------------ */
 
@@ -177,33 +179,131 @@ static inline int rgp_check_header(rgp_source_stats *st, uint64_t line, const rg
 /* ---- strings that travel in ring slots ------------------------------------ */
 
 /* A record's str fields point into its slot: short strings are copied into the
- * slot's inline bytes, longer ones into one heap block the consumer frees. So
- * strings of any length pass, and the common case allocates nothing. */
+ * slot's inline bytes, longer ones into a buffer the slot keeps for the next
+ * records that need it. So strings of any length pass, and in the steady state
+ * nothing is allocated. A buffer a slot outgrows is retired, not freed, until
+ * the ring is destroyed: a drop_oldest reader may still be copying from it
+ * (and will find out, see rgp_str_rehome). */
 #define RGP_SLOT_STR_INLINE 128
 
 typedef struct rgp_slot_strs {
-    char *spill;                     /* NULL, or the heap block the consumer frees */
+    char *base;                      /* where this record's strings are: bytes or heap */
     size_t used;
+    char *heap;                      /* the slot's buffer for long strings */
+    size_t heap_cap;
+    char *retired;                   /* outgrown buffers, chained through their first bytes */
     char bytes[RGP_SLOT_STR_INLINE];
 } rgp_slot_strs;
 
-/* Reserves room for `total` bytes of this record's strings. Returns -1 on out-of-memory. */
+/* Reserves room for `total` bytes of this record's strings. Returns -1 on
+ * out-of-memory. Only the producer that claimed the slot calls it. */
 static inline int rgp_slot_strs_begin(rgp_slot_strs *s, size_t total)
 {
     s->used = 0;
-    s->spill = NULL;
-    if (total <= RGP_SLOT_STR_INLINE) return 0;
-    s->spill = malloc(total);
-    return s->spill ? 0 : -1;
+    if (total <= RGP_SLOT_STR_INLINE) {
+        s->base = s->bytes;
+        return 0;
+    }
+    if (s->heap_cap < total) {
+        size_t cap = s->heap_cap * 2 > total ? s->heap_cap * 2 : total;
+        char *p = malloc(cap);
+        if (!p) return -1;
+        if (s->heap) {
+            memcpy(s->heap, &s->retired, sizeof s->retired);
+            s->retired = s->heap;
+        }
+        s->heap = p;
+        s->heap_cap = cap;
+    }
+    s->base = s->heap;
+    return 0;
 }
 
 static inline rgp_str rgp_slot_strs_keep(rgp_slot_strs *s, rgp_str v)
 {
-    char *base = s->spill ? s->spill : s->bytes;
-    if (v.len) memcpy(base + s->used, v.ptr, v.len);
-    rgp_str out = {base + s->used, v.len};
+    if (v.len) memcpy(s->base + s->used, v.ptr, v.len);
+    rgp_str out = {s->base + s->used, v.len};
     s->used += v.len;
     return out;
+}
+
+static inline void rgp__slot_strs_free(rgp_slot_strs *s)
+{
+    free(s->heap);
+    while (s->retired) {
+        char *next;
+        memcpy(&next, s->retired, sizeof next);
+        free(s->retired);
+        s->retired = next;
+    }
+    s->heap = NULL;
+    s->heap_cap = 0;
+}
+
+/* drop_oldest readers get whole copies of slots (rgp_consumer_copy). A copied
+ * str still points into the ring: into the slot, where the copy has the same
+ * bytes, or into the slot's heap buffer, which the producer may be rewriting;
+ * those bytes are copied out and the copy is checked again afterwards. */
+typedef struct rgp_copybuf { char *p; size_t len, cap; } rgp_copybuf;
+
+static inline size_t rgp_str_outside(rgp_str v, const void *slot, size_t slot_size)
+{
+    const char *lo = (const char *)slot;
+    return v.ptr >= lo && v.ptr + v.len <= lo + slot_size ? 0 : v.len;
+}
+
+static inline int rgp_copybuf_reset(rgp_copybuf *b, size_t need)
+{
+    b->len = 0;
+    if (need <= b->cap) return 0;
+    char *p = realloc(b->p, need);
+    if (!p) return -1;
+    b->p = p;
+    b->cap = need;
+    return 0;
+}
+
+static inline rgp_str rgp_str_rehome(rgp_str v, const void *slot, void *copy, size_t slot_size, rgp_copybuf *b)
+{
+    const char *lo = (const char *)slot;
+    if (v.ptr >= lo && v.ptr + v.len <= lo + slot_size) {
+        rgp_str moved = {(const char *)copy + (v.ptr - lo), v.len};
+        return moved;
+    }
+    /* the heap buffer is never freed while the ring lives, so this reads memory
+     * we own; if the producer rewrote it meanwhile, the re-check drops the record */
+    rgp__racy_copy(b->p + b->len, v.ptr, v.len);
+    rgp_str out = {b->p + b->len, v.len};
+    b->len += v.len;
+    return out;
+}
+
+/* After the threads: frees what the ring's slots still hold. strs_offset is
+ * where the rgp_slot_strs sits in the slot type. */
+static inline void rgp_free_slot_strs(rgp_disruptor *d, size_t strs_offset)
+{
+    for (uint64_t i = 0; i < d->capacity; i++)
+        rgp__slot_strs_free((rgp_slot_strs *)((char *)rgp_disruptor_slot(d, i) + strs_offset));
+}
+
+static inline void rgp_out_of_memory(const char *prog)
+{
+    fprintf(stderr, "%s: error: out of memory\n", prog);
+    _exit(1);
+}
+
+/* ---- slow readers ---------------------------------------------------------- */
+
+/* A record offered to a drop_newest reader found its buffer full. */
+static inline void rgp_relay_count_drop(rgp_relay *r) { rgp__add_dropped(rgp_relay_consumer(r), 1); }
+
+/* At exit, for each reader with a drop policy that lost records. */
+static inline void rgp_report_drops(const char *prog, const char *kind, const char *name, const char *policy,
+                                    uint64_t dropped, uint64_t received)
+{
+    if (dropped)
+        fprintf(stderr, "%s: %s '%s' dropped %llu of %llu records (%s)\n", prog, kind, name, (unsigned long long)dropped,
+                (unsigned long long)(dropped + received), policy);
 }
 
 /* ---- stopping on SIGINT / SIGTERM ----------------------------------------- */
@@ -295,7 +395,8 @@ static RGP_ATOMIC(uint32_t) rgp_failed;   /* set by any thread that hits a fatal
 
 static inline void rgp_fail(void) { rgp_store_release_u32(&rgp_failed, 1); /* read after join */ }
 
-static inline int rgp_thread_start(pthread_t *t, const char *prog, const char *name, void *(*fn)(void *), void *arg)
+/* Starts a thread named after its stage (visible in top -H), pinned to cpu unless cpu < 0. */
+static inline int rgp_thread_start(pthread_t *t, const char *prog, const char *name, int cpu, void *(*fn)(void *), void *arg)
 {
     int rc = pthread_create(t, NULL, fn, arg);
     if (rc) {
@@ -305,6 +406,13 @@ static inline int rgp_thread_start(pthread_t *t, const char *prog, const char *n
     char shown[16];
     snprintf(shown, sizeof shown, "%s", name);   /* the kernel keeps 15 bytes */
     pthread_setname_np(*t, shown);
+    if (cpu >= 0) {
+        cpu_set_t set;
+        CPU_ZERO(&set);
+        CPU_SET(cpu, &set);
+        if ((rc = pthread_setaffinity_np(*t, sizeof set, &set)) != 0)
+            fprintf(stderr, "%s: warning: cannot pin thread %s to cpu %d: %s\n", prog, name, cpu, strerror(rc));
+    }
     return 0;
 }
 

@@ -32,7 +32,8 @@ START_TEST(test_shape)
     char *text = emit_text(pipeline, true, false);
     static const char *const must[] = {
         "typedef struct rec_R {", "typedef struct rec_hot {", "static int parse_R_csv(",
-        "static void *thread_src_parse(void *arg)", "static void *thread_src_run(void *arg)",
+        "static void *thread_src_parse(void *arg)", "static void *thread_hot_run(void *arg)",
+        "static void *thread_o_run(void *arg)", "static rgp_disruptor ring_hot;", "rgp_sp_try_claim(&ring_hot, 1, &seq)",
         "/* stage hot (t.rgp:3) */", "/* sink o (t.rgp:5) */", "write_rec_hot_csv(sink_w[1]",
         "write_rec_hot_jsonl(sink_w[2]", "#line 3 \"t.rgp\"", "rgp_div_i64(in->n, INT64_C(0))",
         "rgp_mul_i32(in->small, 2)", "#include \"rgp_runtime.h\"", "\"/data/out.jsonl\"",

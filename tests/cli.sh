@@ -75,5 +75,33 @@ pkill -INT -f "$work/sig.bin"; sleep 0.3
 pgrep -f "$work/sig.bin" >/dev/null && bad "second SIGINT did not exit at once" || ok
 wait
 
+# a sink that stalls with drop_oldest does not hold up the others, and its drops are
+# counted and reported: received + dropped = published
+cat >"$work/stall.rgp" <<'EOS'
+schema E { host: str, ms: i64 }
+source events = stdin as csv(E)
+sink fast = file("fast.csv") as csv(header: false) <- events
+sink slow = file("slow.csv") as csv(header: false) <- events with { policy: drop_oldest(256) }
+EOS
+yes 'h,50' | head -n 200000 >"$work/stall.csv"
+mkfifo "$work/slow.fifo"
+# open the fifo read-write (so opening never blocks) and fill its pipe: the slow
+# sink's first write blocks, and stays blocked until we drain it
+exec 3<>"$work/slow.fifo"
+yes p | head -c 65536 >&3
+"$rgp" run "$work/stall.rgp" events="$work/stall.csv" fast="$work/fast.out" slow="$work/slow.fifo" 2>"$work/stall.err" &
+pid=$!
+for i in $(seq 100); do [ "$(cat "$work/fast.out" 2>/dev/null | wc -l)" = 200000 ] && break; sleep 0.1; done
+[ "$(cat "$work/fast.out" | wc -l)" = 200000 ] && ok || bad "fast sink held up by a stalled drop_oldest sink"
+kill -0 $pid 2>/dev/null && ok || bad "the slow sink should still be stalled"
+timeout 5 cat <&3 >"$work/slow.out" &   # drain; ends by timeout, since fd 3 is also a writer
+wait $pid && ok || bad "stall pipeline exit status"
+wait
+exec 3>&-
+received=$(( $(grep -c '^h,50$' "$work/slow.out") ))
+dropped=$(sed -n "s/.*sink 'slow' dropped \([0-9]*\) of 200000 records.*/\1/p" "$work/stall.err")
+[ -n "$dropped" ] && [ $((received + dropped)) = 200000 ] && [ "$dropped" -gt 0 ] && ok \
+    || { bad "slow sink: received $received + dropped '$dropped' != 200000"; cat "$work/stall.err"; }
+
 echo "cli: $passed passed, $failed failed"
 [ $failed = 0 ]

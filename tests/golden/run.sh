@@ -4,6 +4,7 @@
 #   NAME.status  expected exit status (else 0)
 #   NAME.args    arguments for the pipeline; $OUT is a fresh folder for output files
 #   NAME.stdin   standard input           NAME.files/  expected files in $OUT
+#   NAME.sort    present: compare stdout and files sorted (merged streams interleave freely)
 # Every case runs twice, through `rgp run` (libtcc) and a `rgp build` binary (cc),
 # and both must match byte for byte. A case whose .err starts with NAME.rgp: is
 # a compile-error case: `rgp check` must print the same diagnostics.
@@ -20,6 +21,10 @@ cases=${*:-$(ls *.rgp | sed 's/\.rgp$//')}
 
 # compare WHAT EXPECTED-FILE ACTUAL-FILE
 compare() {
+    if [ -f "$case.sort" ] && [ "$1" != stderr ]; then
+        sort "$2" >"$work/expected.sorted"; sort "$3" >"$work/actual.sorted"
+        set -- "$1 (sorted)" "$work/expected.sorted" "$work/actual.sorted"
+    fi
     if ! cmp -s "$2" "$3"; then
         echo "FAIL $case ($mode): $1 differs (expected < > actual):"
         diff "$2" "$3" | head -20

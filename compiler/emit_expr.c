@@ -1,0 +1,170 @@
+/* Expressions to C: typed operands converted to their common type, integer
+ * arithmetic through stdlib helpers with defined overflow and division by zero,
+ * strings through rgp_str_eq/rgp_str_cmp. Pure C text, no statements. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "emit_internal.h"
+
+static void operand_c(sbuf *b, const ast_expr *x, type_id t, const char *rec);
+
+void sb(sbuf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (b->len + (size_t)n + 1 > b->cap) {
+        b->cap = (b->len + (size_t)n + 1) * 2;
+        b->s = realloc(b->s, b->cap);
+        if (!b->s) { fputs("rgp: out of memory\n", stderr); exit(2); }
+    }
+    va_start(ap, fmt);
+    vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    b->len += (size_t)n;
+}
+
+/* The suffix of the stdlib helper for values of type t: rgp_add_i64, rgp_min_f64, ... */
+const char *helper_suffix(type_id t)
+{
+    switch (t) {
+    case T_I32: return "i32";
+    case T_U32: return "u32";
+    case T_U64: return "u64";
+    case T_F64: return "f64";
+    default: return "i64";   /* i64 and time */
+    }
+}
+
+const char *ctype(type_id t) { return scalar_types[t].ctype; }
+
+/* A C string literal for arbitrary bytes: octal escapes, since hex escapes run on. */
+void c_string(sbuf *b, const char *s, size_t n)
+{
+    sb(b, "\"");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c == '"' || c == '\\') sb(b, "\\%c", c);
+        else if (c >= 0x20 && c < 0x7f && c != '?') sb(b, "%c", c);
+        else sb(b, "\\%03o", c);
+    }
+    sb(b, "\"");
+}
+
+
+/* An operand converted to type t when its own type differs. */
+static void operand_c(sbuf *b, const ast_expr *x, type_id t, const char *rec)
+{
+    if (x->type == t || (t == T_I64 && x->type == T_TIME)) { expr_c(b, x, rec); return; }
+    sb(b, "(%s)", ctype(t));
+    expr_c(b, x, rec);
+}
+
+static void int_literal_c(sbuf *b, unsigned long long mag, bool neg, type_id t)
+{
+    if (t == T_F64) { sb(b, "%s%llu.0", neg ? "-" : "", mag); return; }
+    bool is64 = scalar_types[t].bits == 64;
+    if (neg && mag == (is64 ? 0x8000000000000000ull : 0x80000000ull)) { sb(b, is64 ? "INT64_MIN" : "INT32_MIN"); return; }
+    if (!scalar_types[t].is_signed) sb(b, is64 ? "UINT64_C(%llu)" : "%lluu", mag);
+    else sb(b, is64 ? "%sINT64_C(%llu)" : "%s%llu", neg ? "-" : "", mag);
+}
+
+static void binary_c(sbuf *b, const ast_expr *x, const char *rec)
+{
+    const ast_expr *l = x->u.bin.lhs, *r = x->u.bin.rhs;
+    binop op = x->u.bin.op;
+    type_id t = x->optype;
+    const binop_info *info = &binops[op];
+    if (info->family == OPF_LOGIC || (info->family != OPF_ARITH && (t == T_BOOL || t == T_TIME || t == T_F64 || type_is_int(t)))) {
+        sb(b, "(");
+        operand_c(b, l, t == T_TIME ? T_I64 : t, rec);
+        sb(b, " %s ", info->c);
+        operand_c(b, r, t == T_TIME ? T_I64 : t, rec);
+        sb(b, ")");
+        return;
+    }
+    if (t == T_STR) {
+        if (op == BIN_EQ || op == BIN_NE) sb(b, "(%srgp_str_eq(", op == BIN_NE ? "!" : "");
+        else sb(b, "(rgp_str_cmp(");
+        expr_c(b, l, rec);
+        sb(b, ", ");
+        expr_c(b, r, rec);
+        if (op == BIN_EQ || op == BIN_NE) sb(b, "))");
+        else sb(b, ") %s 0)", info->c);
+        return;
+    }
+    /* arithmetic: floats are plain C; integers go through helpers with defined
+     * wrap-around and division by zero (see docs/language.md) */
+    if (t == T_F64) {
+        sb(b, "(");
+        operand_c(b, l, t, rec);
+        sb(b, " %s ", info->c);
+        operand_c(b, r, t, rec);
+        sb(b, ")");
+        return;
+    }
+    static const char *names[] = {[BIN_ADD] = "add", [BIN_SUB] = "sub", [BIN_MUL] = "mul", [BIN_DIV] = "div", [BIN_MOD] = "mod"};
+    bool is_unsigned = type_is_int(t) && !scalar_types[t].is_signed;
+    if (is_unsigned && op != BIN_DIV && op != BIN_MOD) {
+        /* unsigned arithmetic is already modular in C; the cast keeps u32 at 32 bits */
+        sb(b, "(%s)(", ctype(t));
+        operand_c(b, l, t, rec);
+        sb(b, " %s ", info->c);
+        operand_c(b, r, t, rec);
+        sb(b, ")");
+        return;
+    }
+    sb(b, "rgp_%s_%s(", names[op], helper_suffix(t));
+    operand_c(b, l, t, rec);
+    sb(b, ", ");
+    operand_c(b, r, t, rec);
+    sb(b, ")");
+}
+
+void expr_c(sbuf *b, const ast_expr *x, const char *rec)
+{
+    switch (x->kind) {
+    case E_INT: int_literal_c(b, x->u.i.value, false, x->type); break;
+    case E_FLOAT: sb(b, "%s", x->text); break;
+    case E_STR:
+        sb(b, "((rgp_str){");
+        c_string(b, x->u.s.bytes, x->u.s.len);
+        sb(b, ", %zu})", x->u.s.len);
+        break;
+    case E_BOOL: sb(b, x->u.b ? "true" : "false"); break;
+    case E_NAME: sb(b, "%s->%s", rec, x->text); break;
+    case E_UNARY: {
+        const ast_expr *o = x->u.un.operand;
+        if (x->u.un.op == UN_NOT) { sb(b, "(!"); expr_c(b, o, rec); sb(b, ")"); break; }
+        if (o->kind == E_INT) { sb(b, "("); int_literal_c(b, o->u.i.value, true, x->type); sb(b, ")"); break; }
+        if (x->type == T_F64) { sb(b, "(-"); expr_c(b, o, rec); sb(b, ")"); break; }
+        sb(b, "rgp_neg_%s(", helper_suffix(x->type));
+        expr_c(b, o, rec);
+        sb(b, ")");
+        break;
+    }
+    case E_BINARY: binary_c(b, x, rec); break;
+    case E_CALL: {
+        /* min, max, abs: sema allows nothing else here */
+        sb(b, "rgp_%s_%s(", x->text, helper_suffix(x->optype));
+        for (ast_arg *g = x->u.call.args; g; g = g->next) {
+            operand_c(b, g->value, x->optype, rec);
+            if (g->next) sb(b, ", ");
+        }
+        sb(b, ")");
+        break;
+    }
+    }
+}
+
+/* Emits a C expression for x as one line: `prefix EXPR suffix`, mapped to x's line. */
+void emit_user_expr(emitter *e, const ast_expr *x, const char *rec, const char *prefix, const char *suffix)
+{
+    sbuf b = {0};
+    expr_c(&b, x, rec);
+    line_to_rgp(e, x->loc);
+    emit(e, "%s%s%s", prefix, b.s, suffix);
+    free(b.s);
+}
+

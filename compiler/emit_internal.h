@@ -1,0 +1,52 @@
+/* What the emitter's files share: the emitter state, the one emit() that writes
+ * a line of C, a growable string for building expressions, and the pieces each
+ * file offers the others. Private to compiler/emit*.c. */
+#ifndef RGP_EMIT_INTERNAL_H
+#define RGP_EMIT_INTERNAL_H
+#include <stdio.h>
+#include "emit.h"
+
+#define RGP_BATCH 256   /* records claimed (parser) and read (consumer) per batch, at most */
+
+typedef struct emitter {
+    const plan *pl;
+    const program *p;
+    const emit_options *o;
+    char *buf;
+    size_t len, cap;
+    int lines;                  /* newlines emitted so far, for #line back into the C file */
+    int indent;
+    unsigned rgp_line;          /* the .rgp line the C lines are mapped to now, 0 for none */
+    const char *c_name;
+    int tmp;                    /* counter for unique local names */
+    const rectype *written[64]; /* (type, format) pairs that have a write function */
+    format_kind written_fmt[64];
+    int nwritten;
+    const rectype *slotted[64]; /* record types that have a slot type and put_ function */
+    int nslotted;
+} emitter;
+
+typedef struct sbuf { char *s; size_t len, cap; } sbuf;
+void sb(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* emit.c */
+void emit(emitter *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void blank(emitter *e);
+void line_to_rgp(emitter *e, srcloc at);
+void line_to_c(emitter *e);
+void c_string(sbuf *b, const char *s, size_t n);
+const char *ctype(type_id t);
+int endpoint_index(const program *p, const node *n);
+void emit_slot_type(emitter *e, const rectype *r);
+const char *writer_name(const rectype *r, format_kind fmt);
+
+/* emit_expr.c */
+const char *helper_suffix(type_id t);
+void expr_c(sbuf *b, const ast_expr *x, const char *rec);
+void emit_user_expr(emitter *e, const ast_expr *x, const char *rec, const char *prefix, const char *suffix);
+
+/* emit_threads.c */
+void emit_threads(emitter *e);
+void emit_thread_start(emitter *e);
+
+#endif
