@@ -307,6 +307,22 @@ static void emit_main(emitter *e)
     assert(e->indent == 0);
 }
 
+/* What a thread runs from n on: "stage valid -> stage hot -> ring hot". */
+static void describe_path(sbuf *b, const plan *pl, const node *n)
+{
+    sb(b, "%s %s", n->kind == D_SINK ? "sink" : "stage", n->name);
+    if (n->kind == D_SINK) return;
+    if (plan_ring_of(pl, n)) {
+        sb(b, " -> ring %s", n->name);
+        return;
+    }
+    node *readers[2];
+    if (plan_readers(pl, n, readers, 2) == 1) {
+        sb(b, " -> ");
+        describe_path(b, pl, readers[0]);
+    }
+}
+
 static const char *wait_comment(const plan_ring *r)
 {
     return wait_names[r->wait];
@@ -336,9 +352,9 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
             sb(&b, "reads %s as csv(%s) into ring %s", t->source->endpoint == EP_FILE ? t->source->path : "stdin",
                t->source->type->name, t->source->name);
         } else {
-            sb(&b, "reads ring %s%s%s: %s %s", t->in->name, t->policy != POLICY_BLOCK ? " with " : "",
-               t->policy != POLICY_BLOCK ? policy_names[t->policy] : "", t->entry->kind == D_SINK ? "sink" : "stage",
-               t->entry->name);
+            sb(&b, "reads ring %s%s%s: ", t->in->name, t->policy != POLICY_BLOCK ? " with " : "",
+               t->policy != POLICY_BLOCK ? policy_names[t->policy] : "");
+            describe_path(&b, pl, t->entry);
         }
         if (t->cpu >= 0) sb(&b, ", on cpu %d", t->cpu);
         emit(e, " *   thread %-18s %s", t->name, b.s);

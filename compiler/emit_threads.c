@@ -58,10 +58,16 @@ static const char *out_var(const plan_ring *r) { return r->name; }
 
 /* ---- delivering a record into a ring ------------------------------------------------ */
 
+static bool has_ring_readers(const plan_ring *r)
+{
+    for (int k = 0; k < r->nconsumers; k++) if (r->consumers[k]->policy != POLICY_DROP_NEWEST) return true;
+    return false;
+}
+
 static void emit_publish_pending(emitter *e, const outputs *o)
 {
     for (int i = 0; i < o->nrings; i++)
-        if (!o->multi[i])
+        if (!o->multi[i] && has_ring_readers(o->rings[i]))
             emit(e, "if (out_%s_pub != out_%s_next) rgp_sp_publish(&ring_%s, out_%s_pub = out_%s_next);", out_var(o->rings[i]),
                  out_var(o->rings[i]), o->rings[i]->name, out_var(o->rings[i]), out_var(o->rings[i]));
 }
@@ -80,12 +86,6 @@ static void emit_offer_relays(emitter *e, const plan *pl, const node *n, const c
         emit(e, "    rgp_relay_count_drop(&relay_%s);", t->cname);
         emit(e, "}");
     }
-}
-
-static bool has_ring_readers(const plan_ring *r)
-{
-    for (int k = 0; k < r->nconsumers; k++) if (r->consumers[k]->policy != POLICY_DROP_NEWEST) return true;
-    return false;
 }
 
 static void emit_deliver(emitter *e, const plan *pl, const plan_ring *r, const char *rec)

@@ -95,6 +95,19 @@ static const struct { const char *src; const char *want; } decl_cases[] = {
     {SCHEMA_R "sink o = file(\"a\") as csv <- src\nsink p = file(\"a\") as csv <- src\n", "t.rgp:4:6: error: sinks 'o' and 'p' both write to \"a\""},
     {SCHEMA_R, "t.rgp:1:1: error: the pipeline has no sink; add one such as: sink out = stdout as csv <- STREAM"},
     {SCHEMA_R "sink o = stdout as csv <- src\nsink q = stdout as csv <- o\n", "t.rgp:4:27: error: 'o' is a sink; only sources and stages can be read"},
+    {SCHEMA_R "sink o = stdout as csv <- src with { ring: 8 }\n", "t.rgp:3:38: error: no option 'ring' for sink 'o'; sink 'o' takes: policy, cpu"},
+    {SCHEMA_R "sink o = stdout as csv <- src with { colour: 1 }\n", "t.rgp:3:38: error: unknown option 'colour' for sink 'o'; sink 'o' takes: policy, cpu"},
+    {SCHEMA_R "stage x = src with { ring: 100 }\nsink o = stdout as csv <- x\n", "t.rgp:3:28: error: 'ring' must be a power of two, such as 128"},
+    {SCHEMA_R "stage x = src with { wait: fast }\nsink o = stdout as csv <- x\n", "t.rgp:3:28: error: 'wait' takes spin, yield, blocking or adaptive"},
+    {SCHEMA_R "sink o = stdout as csv <- src with { policy: drop_some }\n", "t.rgp:3:46: error: 'policy' takes block, drop_oldest, drop_newest, drop_oldest(N) or drop_newest(N)"},
+    {SCHEMA_R "sink o = stdout as csv <- src with { cpu: 5000 }\n", "t.rgp:3:43: error: 'cpu' takes an integer from 0 to 1023"},
+    {SCHEMA_R "sink o = stdout as csv <- src with { cpu: 1, cpu: 0 }\n", "t.rgp:3:46: error: option 'cpu' is given twice"},
+    {"options { ring: 8 }\noptions { wait: spin }\n" SCHEMA_R "sink o = stdout as csv <- src\n", "t.rgp:2:1: error: a second options block; the first is at line 1"},
+    {"options { policy: block }\n" SCHEMA_R "sink o = stdout as csv <- src\n", "t.rgp:1:11: error: no option 'policy' for options; options takes: ring, wait"},
+    {SCHEMA_R "stage m = merge(src)\nsink o = stdout as csv <- m\n", "t.rgp:3:11: error: expected a stream name or merge(a, b, ...) as the input of stage 'm'"},
+    {SCHEMA_R "stage m = merge(src, src)\nsink o = stdout as csv <- m\n", "t.rgp:3:22: error: 'src' is merged twice"},
+    {SCHEMA_R "sink o = stdout as csv <- src with { policy: drop_oldest(10000) }\n", "t.rgp:3:46: error: drop_oldest(10000) allows more lag than ring 'src' holds (4096 slots)"},
+    {SCHEMA_R "sink o = stdout as csv <- src with { policy: drop_newest(1000) }\n", "t.rgp:3:46: error: drop_newest(N) needs N to be a power of two"},
 };
 
 START_TEST(test_decl_errors)
