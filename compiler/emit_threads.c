@@ -294,11 +294,10 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     emit(e, "(void)arg;");
     if (relay) {
         emit(e, "rgp_disruptor *ring = &relay_%s.ring;   /* its own buffer (drop_newest) */", t->cname);
-        emit(e, "rgp_consumer *c = rgp_relay_consumer(&relay_%s);", t->cname);
     } else {
         emit(e, "rgp_disruptor *ring = &ring_%s;", in->name);
-        emit(e, "rgp_consumer *c = cons_%s;", t->cname);
     }
+    emit(e, "rgp_consumer *c = cons_%s;", t->cname);
     emit_output_state(e, &o);
     if (lossy) emit(e, "slot_%s copy;   /* drop_oldest reads copies: the producer does not wait for it */", r->cname);
     if (lossy && r->has_str) emit(e, "rgp_copybuf strbuf = {0};   /* the copy's long strings */");
@@ -371,7 +370,7 @@ void emit_threads(emitter *e)
         const plan_thread *t = pl->threads[i];
         if (t->kind != TH_RUN) continue;
         if (t->policy == POLICY_DROP_NEWEST) emit(e, "static rgp_relay relay_%s;   /* %s's own buffer */", t->cname, t->entry->name);
-        else emit(e, "static rgp_consumer *cons_%s;", t->cname);
+        emit(e, "static rgp_consumer *cons_%s;", t->cname);
         if (t->policy != POLICY_BLOCK) emit(e, "static uint64_t received_%s;   /* for the drop report */", t->cname);
     }
     blank(e);
@@ -379,6 +378,14 @@ void emit_threads(emitter *e)
         if (pl->threads[i]->kind == TH_PARSE) emit_parse_thread(e, pl->threads[i]);
         else emit_run_thread(e, pl->threads[i]);
     }
+}
+
+/* What --stats calls the ring a drop_newest reader reads: its own buffer. */
+static const char *arena_name_buffer(const plan_thread *t)
+{
+    static char name[160];
+    snprintf(name, sizeof name, "%s(buffer)", t->entry->name);
+    return name;
 }
 
 /* In main: make the rings and their consumers, start every thread, wait, report. */
@@ -401,6 +408,7 @@ void emit_thread_start(emitter *e)
                      t->entry->name);
                 emit(e, "    return 1;");
                 emit(e, "}");
+                emit(e, "cons_%s = rgp_relay_consumer(&relay_%s);", t->cname, t->cname);
             } else {
                 emit(e, "cons_%s = rgp_disruptor_add_consumer(&ring_%s, NULL, 0, %s, %llu);", t->cname, r->name,
                      t->policy == POLICY_DROP_OLDEST ? "RGP_POLICY_DROP_OLDEST" : "RGP_POLICY_BLOCK",
@@ -433,7 +441,17 @@ void emit_thread_start(emitter *e)
              t->cpu, t->cname);
         emit(e, "else { rgp_fail(); rgp_disruptor_close(&ring_%s); rgp_source_done(); }", t->source->name);
     }
-    emit(e, "rgp_signals_start(&signals, parsers, nparsers);");
+    emit(e, "static const rgp_stat stats[] = {");
+    int nstats = 0;
+    for (int i = 0; i < pl->nthreads; i++) {
+        const plan_thread *t = pl->threads[i];
+        if (t->kind != TH_RUN) continue;
+        emit(e, "    {\"%s\", \"%s\", &cons_%s},", t->name, t->policy == POLICY_DROP_NEWEST ? arena_name_buffer(t) : t->in->name, t->cname);
+        nstats++;
+    }
+    if (!nstats) emit(e, "    {0, 0, 0},");
+    emit(e, "};");
+    emit(e, "rgp_signals_start(&signals, RGP_PROGRAM, parsers, nparsers, stats, %d);", nstats);
     emit(e, "/* readers end once every ring before them is closed and drained; the signal");
     emit(e, " * thread may knock on parsers until then, so they are joined after it */");
     emit(e, "for (int i = 0; i < nrunners; i++) pthread_join(runners[i], NULL);");
@@ -442,12 +460,8 @@ void emit_thread_start(emitter *e)
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
         if (t->kind != TH_RUN || t->policy == POLICY_BLOCK) continue;
-        if (t->policy == POLICY_DROP_NEWEST)
-            emit(e, "rgp_report_drops(RGP_PROGRAM, \"%s\", \"%s\", \"%s\", rgp_consumer_dropped(rgp_relay_consumer(&relay_%s)), received_%s);",
-                 t->entry->kind == D_SINK ? "sink" : "stage", t->entry->name, policy_names[t->policy], t->cname, t->cname);
-        else
-            emit(e, "rgp_report_drops(RGP_PROGRAM, \"%s\", \"%s\", \"%s\", rgp_consumer_dropped(cons_%s), received_%s);",
-                 t->entry->kind == D_SINK ? "sink" : "stage", t->entry->name, policy_names[t->policy], t->cname, t->cname);
+        emit(e, "rgp_report_drops(RGP_PROGRAM, \"%s\", \"%s\", \"%s\", rgp_consumer_dropped(cons_%s), received_%s);",
+             t->entry->kind == D_SINK ? "sink" : "stage", t->entry->name, policy_names[t->policy], t->cname, t->cname);
     }
     for (int i = 0; i < pl->nrings; i++) {
         const plan_ring *r = pl->rings[i];

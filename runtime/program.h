@@ -23,6 +23,8 @@
 
 /* ---- sources and sinks on the command line ------------------------------ */
 
+static long rgp_stats_every_ms;   /* --stats: print every reader's lag this often; 0: never */
+
 typedef struct rgp_endpoint {
     const char *name;      /* as declared in the .rgp file */
     int is_sink;
@@ -43,6 +45,8 @@ static inline void rgp__usage(FILE *f, const char *prog, const char *file, const
     }
     fprintf(f, "\nNAME=PATH reads a source from, or writes a sink to, PATH instead of its\n"
                "default; PATH - means stdin for a source and stdout for a sink.\n"
+               "--stats[=SECONDS] prints every ring reader's lag, backpressure and drops to\n"
+               "stderr every SECONDS (default 1) while the pipeline runs.\n"
                "Rows that do not fit the schema are skipped, counted and reported on stderr.\n");
 }
 
@@ -54,6 +58,16 @@ static inline int rgp_parse_args(const char *prog, const char *file, int argc, c
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
             rgp__usage(stdout, prog, file, eps, n);
             return 1;
+        }
+        if (!strncmp(arg, "--stats", 7) && (arg[7] == 0 || arg[7] == '=')) {
+            char *end;
+            double secs = arg[7] ? strtod(arg + 8, &end) : 1.0;
+            if (arg[7] && (end == arg + 8 || *end || !(secs >= 0.01 && secs <= 86400))) {
+                fprintf(stderr, "%s: error: '%s': expected --stats or --stats=SECONDS (0.01 to 86400)\n", prog, arg);
+                return -1;
+            }
+            rgp_stats_every_ms = (long)(secs * 1000);
+            continue;
         }
         const char *eq = strchr(arg, '=');
         int found = 0;
@@ -321,12 +335,32 @@ static inline void rgp_source_done(void) { rgp_fetch_add_u32(&rgp__sources_left,
 
 static void rgp__on_usr1(int sig) { (void)sig; /* only here to make read() return EINTR */ }
 
+/* One reader of a ring, for --stats. */
+typedef struct rgp_stat {
+    const char *thread, *ring;
+    rgp_consumer *const *consumer;   /* set once the rings exist */
+} rgp_stat;
+
 typedef struct rgp_signals {
     pthread_t thread;
     pthread_t *sources;
     int nsources;
     int started;
+    const rgp_stat *stats;
+    int nstats;
+    const char *prog;
 } rgp_signals;
+
+/* Lag and backpressure (lag / capacity) of every reader, read without locks. */
+static inline void rgp__print_stats(const rgp_signals *s)
+{
+    for (int i = 0; i < s->nstats; i++) {
+        const rgp_consumer *c = *s->stats[i].consumer;
+        fprintf(stderr, "%s: stats: %-16s ring %-12s lag %8llu  backpressure %5.1f%%  dropped %llu\n", s->prog,
+                s->stats[i].thread, s->stats[i].ring, (unsigned long long)rgp_consumer_lag(c),
+                100.0 * rgp_consumer_backpressure(c), (unsigned long long)rgp_consumer_dropped(c));
+    }
+}
 
 static void *rgp__signal_thread(void *arg)
 {
@@ -343,6 +377,12 @@ static void *rgp__signal_thread(void *arg)
             for (int i = 0; i < s->nsources; i++) pthread_kill(s->sources[i], SIGUSR1);
             struct timespec ts = {0, 20 * 1000 * 1000};
             if ((sig = sigtimedwait(&set, NULL, &ts)) < 0) continue;
+        } else if (rgp_stats_every_ms > 0) {
+            struct timespec ts = {rgp_stats_every_ms / 1000, (rgp_stats_every_ms % 1000) * 1000000};
+            if ((sig = sigtimedwait(&set, NULL, &ts)) < 0) {
+                if (errno == EAGAIN) rgp__print_stats(s);
+                continue;
+            }
         } else if (sigwait(&set, &sig) != 0) {
             continue;
         }
@@ -370,8 +410,12 @@ static inline void rgp_signals_block(int nsources)
     rgp_store_relaxed_u32(&rgp__sources_left, (uint32_t)nsources);
 }
 
-static inline void rgp_signals_start(rgp_signals *s, pthread_t *sources, int nsources)
+static inline void rgp_signals_start(rgp_signals *s, const char *prog, pthread_t *sources, int nsources,
+                                     const rgp_stat *stats, int nstats)
 {
+    s->prog = prog;
+    s->stats = stats;
+    s->nstats = nstats;
     s->sources = sources;
     s->nsources = nsources;
     s->started = pthread_create(&s->thread, NULL, rgp__signal_thread, s) == 0;

@@ -66,6 +66,13 @@ for s in INT:130 TERM:143; do
     [ "$got" = "$want" ] && ok || bad "SIG$sig: exit $got, expected $want"
     printf 'host,ms\na,20\nc,30\n' | cmp -s - "$work/sig.out" && ok || bad "SIG$sig: records read before the signal were not all written"
 done
+# --stats prints every reader's lag while the pipeline runs
+{ printf 'a,20\n'; sleep 0.5; printf 'b,30\n'; } | "$work/sig.bin" --stats=0.05 >/dev/null 2>"$work/stats.err" \
+    && grep -q "^sig: stats: slow.run .*ring events .*lag .*backpressure .*dropped 0" "$work/stats.err" && ok \
+    || bad "--stats printed no stats line: $(head -3 "$work/stats.err")"
+"$work/sig.bin" --stats=soon </dev/null 2>"$work/stats.err"; [ $? = 1 ] && grep -q "expected --stats or --stats=SECONDS" "$work/stats.err" \
+    && ok || bad "--stats=soon should be a usage error"
+
 # a consumer stuck writing to a pipe nobody reads: the first SIGINT cannot finish, the second must
 yes 'h,50' | head -n 400000 >"$work/many.csv"
 "$work/sig.bin" events="$work/many.csv" | sleep 3 &
