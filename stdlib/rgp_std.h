@@ -211,27 +211,47 @@ static inline int rgp_parse_f64(const char *s, size_t n, double *out)
         *out = rgp__f64_from_bits(b);
         return RGP_PARSE_OK;
     }
-    while (i < n && (unsigned)((unsigned char)s[i] - '0') <= 9)
-        i++, mant++;
+    /* While checking the syntax, also collect the digits as an integer m and a
+     * decimal exponent: when m < 2^53 and |exponent| <= 22, m and 10^exponent
+     * are both exact doubles, so one multiplication or division is correctly
+     * rounded and equals strtod's answer (Clinger's fast path). */
+    uint64_t m = 0;
+    int exact = 1;        /* m holds every digit without overflow */
+    long e10 = 0, ev = 0;
+    for (; i < n && (unsigned)((unsigned char)s[i] - '0') <= 9; i++, mant++) {
+        if (m > (UINT64_C(1) << 53) / 10) exact = 0;
+        else m = m * 10 + (uint64_t)(s[i] - '0');
+    }
     if (i < n && s[i] == '.') {
         i++;
-        while (i < n && (unsigned)((unsigned char)s[i] - '0') <= 9)
-            i++, mant++;
+        for (; i < n && (unsigned)((unsigned char)s[i] - '0') <= 9; i++, mant++, e10--) {
+            if (m > (UINT64_C(1) << 53) / 10) exact = 0;
+            else m = m * 10 + (uint64_t)(s[i] - '0');
+        }
     }
     if (mant == 0)
         return RGP_PARSE_SYNTAX;
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
         size_t exp_digits = 0;
+        int eneg = 0;
         i++;
         if (i < n && (s[i] == '+' || s[i] == '-'))
-            i++;
-        while (i < n && (unsigned)((unsigned char)s[i] - '0') <= 9)
-            i++, exp_digits++;
+            eneg = s[i++] == '-';
+        for (; i < n && (unsigned)((unsigned char)s[i] - '0') <= 9; i++, exp_digits++)
+            if (ev < 100000) ev = ev * 10 + (s[i] - '0');
         if (exp_digits == 0)
             return RGP_PARSE_SYNTAX;
+        e10 += eneg ? -ev : ev;
     }
     if (i != n)
         return RGP_PARSE_SYNTAX;
+    if (exact && e10 >= -22 && e10 <= 22) {
+        static const double pow10[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+                                         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+        v = e10 >= 0 ? (double)m * pow10[e10] : (double)m / pow10[-e10];
+        *out = neg ? -v : v;
+        return RGP_PARSE_OK;
+    }
 
     tmp = small;
     if (n >= sizeof small) {

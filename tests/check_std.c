@@ -518,6 +518,32 @@ START_TEST(test_min_max_abs_f64)
 }
 END_TEST
 
+/* The fast path (digits as an integer times an exact power of ten) must give
+ * strtod's correctly rounded answer bit for bit: seeded random decimals of the
+ * shapes data files hold, near and past the fast path's limits. */
+START_TEST(test_parse_f64_matches_strtod)
+{
+    unsigned seed = 7;
+    char buf[64];
+    for (int it = 0; it < 300000; it++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned r1 = seed >> 4;
+        seed = seed * 1103515245u + 12345u;
+        unsigned r2 = seed >> 4;
+        switch (it % 5) {
+        case 0: snprintf(buf, sizeof buf, "%d.%0*u", (int)(r1 % 100000) - 50000, (int)(r2 % 8) + 1, r2 % 100000); break;
+        case 1: snprintf(buf, sizeof buf, "%.*g", (int)(r1 % 17) + 1, ((double)r2 / 268435456.0 - 0.5) * 1e6); break;
+        case 2: snprintf(buf, sizeof buf, "%llue%d", ((unsigned long long)r1 * r2) % 9007199254740993ull, (int)(r2 % 50) - 25); break;
+        case 3: snprintf(buf, sizeof buf, "0.%0*u", (int)(r1 % 10) + 1, r2 % 1000); break;
+        default: snprintf(buf, sizeof buf, "%llu%06u.%u", (unsigned long long)r1 * 1000, r2 % 1000000, r1 % 97); break;
+        }
+        double want = strtod(buf, NULL), got;
+        ck_assert_msg(rgp_parse_f64(buf, strlen(buf), &got) == RGP_PARSE_OK, "%s rejected", buf);
+        ck_assert_msg(memcmp(&got, &want, sizeof got) == 0, "%s: %.17g, strtod says %.17g", buf, got, want);
+    }
+}
+END_TEST
+
 Suite *std_suite(void)
 {
     Suite *s = suite_create("std");
@@ -530,6 +556,7 @@ Suite *std_suite(void)
     tcase_add_test(tc, test_parse_f64);
     tcase_add_test(tc, test_parse_f64_long);
     tcase_add_test(tc, test_parse_f64_bounded);
+    tcase_add_test(tc, test_parse_f64_matches_strtod);
     tcase_add_test(tc, test_parse_bool);
     tcase_add_test(tc, test_status_text);
     suite_add_tcase(s, tc);
