@@ -1,6 +1,7 @@
 /* check_std.c - unit tests for stdlib/rgp_std.h: value parsers on good, bad
  * and edge inputs, integer arithmetic at its defined edges, min/max/abs. */
 #include <check.h>
+#include <stdio.h>
 #include <float.h>
 #include <stdint.h>
 #include <string.h>
