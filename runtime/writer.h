@@ -225,6 +225,32 @@ static inline size_t rgp__fmt_f64(char *out, double v)
             return o;
         }
     }
+    /* Few decimals (most data): the smallest k for which N = round(|v| * 10^k)
+     * gives back v as N / 10^k (one correctly rounded division of exact
+     * doubles) names the one decimal of at most 15 digits that reads back as v,
+     * which is what %.15g prints; so print N with k decimals. The 15-digit grid
+     * is over four ulps wide, so no other such decimal exists. */
+    if ((v >= 1e-4 && v < 1e15) || (v <= -1e-4 && v > -1e15)) {
+        static const double pow10[16] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+        double a = v < 0 ? -v : v;
+        for (int k = 1; k <= 15; k++) {
+            double scaled = a * pow10[k];
+            if (scaled >= 1e15) break;
+            uint64_t m = (uint64_t)(scaled + 0.5);
+            if ((double)m / pow10[k] != a) continue;
+            char *p = tmp + sizeof tmp;
+            for (int d = 0; d < k; d++, m /= 10) *--p = (char)('0' + m % 10);
+            *--p = '.';
+            do {
+                *--p = (char)('0' + m % 10);
+                m /= 10;
+            } while (m);
+            if (v < 0) *--p = '-';
+            o = (size_t)(tmp + sizeof tmp - p);
+            memcpy(out, p, o);
+            return o;
+        }
+    }
     for (; prec <= 17; prec++) {
         n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
         if (prec == 17 || rgp__f64_bits(strtod(tmp, NULL)) == bits)

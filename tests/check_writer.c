@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -425,6 +426,59 @@ START_TEST(test_writer_open)
 }
 END_TEST
 
+/* The shortest-decimal fast path must print exactly what the general path
+ * (%.15g, %.16g or %.17g, whichever reads back) prints, for normal numbers
+ * of every shape: few decimals, many, large, small, and random bit patterns. */
+static size_t reference_f64(char *out, double v)
+{
+    char tmp[40];
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
+        double back = strtod(tmp, NULL);
+        if (prec == 17 || memcmp(&back, &v, sizeof v) == 0) break;
+    }
+    size_t o = 0;
+    for (int i = 0; i < n; i++) {
+        out[o++] = tmp[i];
+        if (tmp[i] == 'e') {   /* 1e+21 -> 1e21, 1e-07 -> 1e-7 */
+            i++;
+            if (tmp[i] == '-') out[o++] = '-';
+            if (tmp[i] == '-' || tmp[i] == '+') i++;
+            while (tmp[i] == '0' && i + 1 < n) i++;
+            for (; i < n; i++) out[o++] = tmp[i];
+        }
+    }
+    return o;
+}
+
+START_TEST(test_f64_fast_path_matches_general)
+{
+    unsigned seed = 11;
+    for (int it = 0; it < 400000; it++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned r1 = seed >> 3;
+        seed = seed * 1103515245u + 12345u;
+        unsigned r2 = seed >> 3;
+        double v;
+        switch (it % 5) {
+        case 0: v = ((int)(r1 % 2000000) - 1000000) / 100.0; break;
+        case 1: v = (double)r1 / 268435456.0 * 1000.0 - 80.0; break;
+        case 2: v = (r1 % 1000) * 1e-4 + 1e-4; break;
+        case 3: v = (double)r1 * r2 / 1e3; break;
+        default: {
+            uint64_t b = ((uint64_t)r1 << 35) ^ ((uint64_t)r2 << 6) ^ r1;
+            memcpy(&v, &b, sizeof v);
+            if (v != v || (v < DBL_MIN && v > -DBL_MIN)) continue;   /* NaN and subnormals: other tests */
+        }
+        }
+        char got[64], want[64];
+        size_t ng = rgp__fmt_f64(got, v), nw = reference_f64(want, v);
+        ck_assert_msg(ng == nw && memcmp(got, want, ng) == 0, "%.17g: got %.*s, want %.*s", v, (int)ng, got, (int)nw, want);
+    }
+}
+END_TEST
+
 Suite *writer_suite(void)
 {
     Suite *s = suite_create("writer");
@@ -432,6 +486,7 @@ Suite *writer_suite(void)
     tcase_add_test(tc, test_ints);
     tcase_add_test(tc, test_f64);
     tcase_add_test(tc, test_f64_special);
+    tcase_add_test(tc, test_f64_fast_path_matches_general);
     tcase_add_test(tc, test_csv_str);
     tcase_add_test(tc, test_json_str);
     tcase_add_test(tc, test_json_str_nul);
