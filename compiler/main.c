@@ -7,6 +7,7 @@
 #include "aot.h"
 #include "driver.h"
 #include "emit.h"
+#include "graph.h"
 #include "jit.h"
 
 typedef struct command {
@@ -19,6 +20,7 @@ typedef struct command {
 static int cmd_build(int argc, char **argv);
 static int cmd_check(int argc, char **argv);
 static int cmd_emit(int argc, char **argv);
+static int cmd_graph(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -41,6 +43,11 @@ static const command commands[] = {
      "one parser per schema, one loop per thread with the stages inlined.\n"
      "  --standalone  include the rgp runtime in the output, so `cc -pthread` builds it alone\n"
      "  --no-line     leave out the #line directives that point into the .rgp file\n"},
+    {"graph", cmd_graph, "print the pipeline's threads and rings as Graphviz DOT",
+     "Usage: rgp graph FILE.rgp\n\n"
+     "Prints the plan as a Graphviz graph: sources, stages and sinks inside a box for\n"
+     "the thread that runs them, and the rings between threads with their size, wait\n"
+     "strategy and producers. Draw it with: rgp graph FILE.rgp | dot -Tsvg > plan.svg\n"},
     {"help", cmd_help, "show help for rgp or one command",
      "Usage: rgp help [COMMAND]\n"},
     {"run", cmd_run, "compile a pipeline in memory with libtcc and run it now",
@@ -133,6 +140,18 @@ static int cmd_emit(int argc, char **argv)
         free(text);
         if (fflush(stdout) != 0) { fprintf(stderr, "rgp emit: error: cannot write the output\n"); rc = 1; }
     }
+    driver_free(&c);
+    return rc;
+}
+
+static int cmd_graph(int argc, char **argv)
+{
+    const command *me = find_command("graph");
+    if (wants_help(argc, argv)) { fputs(me->help, stdout); return 0; }
+    if (argc != 2) return usage_error(me, "expected one .rgp file%s", "");
+    compilation c;
+    int rc = driver_compile(&c, argv[1], stderr);
+    if (rc == 0) graph_write(stdout, c.plan);
     driver_free(&c);
     return rc;
 }

@@ -50,6 +50,12 @@ make -s -C "$root" install PREFIX="$work/prefix" >/dev/null && ok || bad "make i
     && cmp -s "$work/run.out" "$work/inst.out" && ok || bad "installed rgp run"
 (cd "$work" && env -i PATH=/usr/bin:/bin "$work/prefix/bin/rgp" build ex/sensors.rgp -o inst.bin) && ok || bad "installed rgp build"
 
+# rgp graph: the plan as DOT, every thread a cluster, rings between them
+"$rgp" graph "$root/examples/sensors.rgp" >"$work/g.dot" && ok || bad "rgp graph failed"
+grep -q '^digraph "sensors" {' "$work/g.dot" && grep -q '"ring:hot" -> "alerts";' "$work/g.dot" \
+    && grep -q 'subgraph "cluster_valid_run"' "$work/g.dot" && ok || bad "rgp graph output lacks the plan"
+if command -v dot >/dev/null; then dot -Tsvg "$work/g.dot" >/dev/null && ok || bad "dot rejects rgp graph output"; fi
+
 # SIGINT / SIGTERM: the source stops, what was read still reaches the sink, and
 # the status is 130 / 143; a second SIGINT exits at once even if draining is stuck
 cat >"$work/sig.rgp" <<'EOS'

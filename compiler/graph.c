@@ -1,0 +1,91 @@
+/* Writes the plan as DOT: one cluster per thread holding the nodes it runs, a
+ * box node per ring (named ring:NAME, which no stream can be called) labelled with its size, producers and wait
+ * strategy, and edges in the direction records flow. */
+#include "graph.h"
+#include <string.h>
+
+/* DOT string contents: escape quotes and backslashes. */
+static void dot_text(FILE *out, const char *s)
+{
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\') fputc('\\', out);
+        fputc(*s, out);
+    }
+}
+
+static const char *kind_word(const node *n)
+{
+    return n->kind == D_SOURCE ? "source" : n->kind == D_SINK ? "sink" : n->ninputs ? "merge" : "stage";
+}
+
+static void node_line(FILE *out, const node *n)
+{
+    fprintf(out, "    \"%s\" [shape=%s, label=\"%s ", n->name, n->kind == D_SOURCE ? "cylinder" : n->kind == D_SINK ? "note" : "box",
+            kind_word(n));
+    dot_text(out, n->name);
+    if (n->kind != D_STAGE) {
+        fputs("\\n", out);
+        dot_text(out, n->endpoint == EP_FILE ? n->path : n->kind == D_SOURCE ? "stdin" : "stdout");
+    }
+    if (n->kind == D_STAGE && n->type) fprintf(out, "\\n-> %s", n->type->name);
+    fputs("\"];\n", out);
+}
+
+/* The nodes a reader thread runs, from n on, up to sinks or the next ring. */
+static void thread_nodes(FILE *out, const plan *pl, const node *n)
+{
+    if (n->ninputs) return;   /* a merge is run by each input's thread: drawn outside */
+    node_line(out, n);
+    if (n->kind == D_SINK || plan_ring_of(pl, n)) return;
+    node *readers[2];
+    if (plan_readers(pl, n, readers, 2) == 1) thread_nodes(out, pl, readers[0]);
+}
+
+void graph_write(FILE *out, const plan *pl)
+{
+    const program *p = pl->prog;
+    fprintf(out, "digraph \"");
+    dot_text(out, p->name);
+    fprintf(out, "\" {\n  rankdir=LR;\n  node [fontname=\"Helvetica\", fontsize=11];\n  edge [fontname=\"Helvetica\", fontsize=9];\n");
+    for (int i = 0; i < pl->nthreads; i++) {
+        const plan_thread *t = pl->threads[i];
+        fprintf(out, "  subgraph \"cluster_%s\" {\n    label=\"thread ", t->cname);
+        dot_text(out, t->name);
+        if (t->cpu >= 0) fprintf(out, " (cpu %d)", t->cpu);
+        fprintf(out, "\";\n    style=rounded;\n");
+        if (t->kind == TH_PARSE) node_line(out, t->source);
+        else thread_nodes(out, pl, t->entry);
+        fprintf(out, "  }\n");
+    }
+    for (int i = 0; i < p->nstages; i++)
+        if (p->stages[i]->used && p->stages[i]->ninputs) node_line(out, p->stages[i]);
+    for (int i = 0; i < pl->nrings; i++) {
+        const plan_ring *r = pl->rings[i];
+        fprintf(out, "  \"ring:%s\" [shape=box3d, style=filled, fillcolor=\"#eeeeee\", label=\"ring %s\\n%llu slots, %s\\n%d producer%s\"];\n",
+                r->name, r->name, (unsigned long long)r->slots, wait_names[r->wait], r->nproducers, r->nproducers > 1 ? "s" : "");
+    }
+    /* edges: into each ring from the stream that fills it, out of it to each reader */
+    for (int i = 0; i < pl->nrings; i++) {
+        const plan_ring *r = pl->rings[i];
+        const node *s = r->stream;
+        if (s->ninputs)
+            for (int k = 0; k < s->ninputs; k++)
+                if (!plan_ring_of(pl, s->inputs[k])) fprintf(out, "  \"%s\" -> \"%s\";\n", s->inputs[k]->name, s->name);
+        fprintf(out, "  \"%s\" -> \"ring:%s\";\n", s->name, r->name);
+        for (int k = 0; k < r->nconsumers; k++) {
+            const plan_thread *t = r->consumers[k];
+            fprintf(out, "  \"ring:%s\" -> \"%s\"", r->name, t->entry->name);
+            if (t->policy != POLICY_BLOCK)
+                fprintf(out, " [label=\"%s%s\", style=dashed]", policy_names[t->policy],
+                        t->policy == POLICY_DROP_NEWEST ? ", via its own buffer" : "");
+            fputs(";\n", out);
+        }
+    }
+    /* fused edges inside threads */
+    for (int i = 0; i < p->nstages + p->nsinks; i++) {
+        const node *n = i < p->nstages ? p->stages[i] : p->sinks[i - p->nstages];
+        if (!plan_is_live(n) || !n->input || plan_ring_of(pl, n->input)) continue;
+        fprintf(out, "  \"%s\" -> \"%s\";\n", n->input->name, n->name);
+    }
+    fprintf(out, "}\n");
+}
