@@ -48,8 +48,37 @@ static void quote_line(diag *d, srcloc at)
     fputc('\n', d->out);
 }
 
+static void json_string(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') fprintf(out, "\\%c", c);
+        else if (c < 0x20) fprintf(out, "\\u%04x", c);
+        else fputc(c, out);
+    }
+    fputc('"', out);
+}
+
+/* For editors and CI: {"file", "line", "column", "length", "severity", "message"}. */
+static void report_json(diag *d, srcloc at, const char *kind, const char *fmt, va_list ap)
+{
+    char msg[2048];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fprintf(d->out, "%s{\"file\": ", d->errors + d->warnings + d->notes ? ",\n " : "");
+    json_string(d->out, d->file);
+    fprintf(d->out, ", \"line\": %u, \"column\": %u, \"length\": %u, \"severity\": \"%s\", \"message\": ", at.line, at.col,
+            at.len, kind);
+    json_string(d->out, msg);
+    fputc('}', d->out);
+}
+
 static void report(diag *d, srcloc at, const char *kind, const char *fmt, va_list ap)
 {
+    if (d->json) {
+        report_json(d, at, kind, fmt, ap);
+        return;
+    }
     fprintf(d->out, "%s:%u:%u: %s: ", d->file, at.line, at.col, kind);
     vfprintf(d->out, fmt, ap);
     fputc('\n', d->out);
@@ -80,15 +109,20 @@ void diag_note(diag *d, srcloc at, const char *fmt, ...)
     va_start(ap, fmt);
     report(d, at, "note", fmt, ap);
     va_end(ap);
+    d->notes++;
 }
 
 void diag_plain(diag *d, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(d->out, "rgp: error: ");
-    vfprintf(d->out, fmt, ap);
-    fputc('\n', d->out);
+    if (d->json) {
+        report_json(d, (srcloc){0, 0, 0}, "error", fmt, ap);
+    } else {
+        fprintf(d->out, "rgp: error: ");
+        vfprintf(d->out, fmt, ap);
+        fputc('\n', d->out);
+    }
     va_end(ap);
     d->errors++;
 }

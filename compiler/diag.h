@@ -3,6 +3,7 @@
 #ifndef RGP_DIAG_H
 #define RGP_DIAG_H
 #include <stdio.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 typedef struct srcloc { uint32_t line, col, len; } srcloc;   /* 1-based; len in bytes, may be 0 */
@@ -12,7 +13,8 @@ typedef struct diag {
     const char *src;       /* whole source text, for quoting lines */
     size_t src_len;
     FILE *out;             /* where messages go (stderr, or a memstream in tests) */
-    int errors, warnings;
+    int errors, warnings, notes;
+    bool json;             /* one JSON object per message, comma-separated (rgp check --json) */
 } diag;
 
 void diag_init(diag *d, const char *file, const char *src, size_t len, FILE *out);

@@ -6,9 +6,10 @@
 #include <string.h>
 #include "parse.h"
 
-static int compile(compilation *c, const char *name, const char *base_dir, FILE *out)
+static int compile(compilation *c, const char *name, const char *base_dir, FILE *out, bool json)
 {
     diag_init(&c->diag, name, c->src, c->len, out);
+    c->diag.json = json;
     ast_program *ast = parse_program(&c->arena, &c->diag, c->src, c->len);
     if (!ast) return 1;
     c->prog = sema_check(&c->arena, &c->diag, ast, name, base_dir);
@@ -24,15 +25,23 @@ int driver_compile_text(compilation *c, const char *name, const char *text, cons
     c->src = malloc(c->len + 1);
     if (!c->src) return 1;
     memcpy(c->src, text, c->len + 1);
-    return compile(c, name, base_dir, out);
+    return compile(c, name, base_dir, out, false);
 }
 
-int driver_compile(compilation *c, const char *path, FILE *out)
+int driver_compile(compilation *c, const char *path, FILE *out) { return driver_compile_as(c, path, out, false); }
+
+int driver_compile_as(compilation *c, const char *path, FILE *out, bool json)
 {
     memset(c, 0, sizeof *c);
     FILE *f = fopen(path, "rb");
     if (!f) {
-        fprintf(out, "rgp: error: cannot read '%s': %s\n", path, strerror(errno));
+        if (json) {
+            diag_init(&c->diag, path, NULL, 0, out);
+            c->diag.json = true;
+            diag_plain(&c->diag, "cannot read '%s': %s", path, strerror(errno));
+        } else {
+            fprintf(out, "rgp: error: cannot read '%s': %s\n", path, strerror(errno));
+        }
         return 1;
     }
     size_t cap = 4096;
@@ -59,7 +68,7 @@ int driver_compile(compilation *c, const char *path, FILE *out)
         dir = real;
     }
     char *base_dir = arena_strndup(&c->arena, dir, strlen(dir));
-    return compile(c, path, base_dir, out);
+    return compile(c, path, base_dir, out, json);
 }
 
 void driver_free(compilation *c)

@@ -34,9 +34,11 @@ static const command commands[] = {
      "the current directory. The binary takes NAME=PATH arguments to read a source\n"
      "from, or write a sink to, another path, and --help to list them.\n"},
     {"check", cmd_check, "parse and type-check a pipeline; run nothing",
-     "Usage: rgp check FILE.rgp\n\n"
+     "Usage: rgp check FILE.rgp [--json]\n\n"
      "Reports syntax and type errors as FILE:LINE:COL: error: MESSAGE with the source\n"
-     "line and a caret under the spot. Prints nothing and exits 0 when the file is good.\n"},
+     "line and a caret under the spot. Prints nothing and exits 0 when the file is good.\n"
+     "  --json  print the diagnostics to stdout as a JSON array of objects with file,\n"
+     "          line, column, length, severity and message (for editors and CI)\n"},
     {"emit", cmd_emit, "print the generated C",
      "Usage: rgp emit FILE.rgp [--standalone] [--no-line]\n\n"
      "Prints the C that `rgp run` and `rgp build` compile: one struct per record type,\n"
@@ -110,9 +112,19 @@ static int cmd_check(int argc, char **argv)
 {
     const command *me = find_command("check");
     if (wants_help(argc, argv)) { fputs(me->help, stdout); return 0; }
-    if (argc != 2) return usage_error(me, "expected one .rgp file%s", "");
+    bool json = false;
+    const char *file = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) json = true;
+        else if (argv[i][0] == '-') return usage_error(me, "unknown option '%s'", argv[i]);
+        else if (file) return usage_error(me, "expected one .rgp file, found another: '%s'", argv[i]);
+        else file = argv[i];
+    }
+    if (!file) return usage_error(me, "expected one .rgp file%s", "");
     compilation c;
-    int rc = driver_compile(&c, argv[1], stderr);
+    if (json) fputs("[", stdout);
+    int rc = driver_compile_as(&c, file, json ? stdout : stderr, json);
+    if (json) fputs("]\n", stdout);
     driver_free(&c);
     return rc;
 }

@@ -50,6 +50,12 @@ make -s -C "$root" install PREFIX="$work/prefix" >/dev/null && ok || bad "make i
     && cmp -s "$work/run.out" "$work/inst.out" && ok || bad "installed rgp run"
 (cd "$work" && env -i PATH=/usr/bin:/bin "$work/prefix/bin/rgp" build ex/sensors.rgp -o inst.bin) && ok || bad "installed rgp build"
 
+# rgp check --json: the same diagnostics as a JSON array, for editors and CI
+"$rgp" check --json "$root/tests/golden/type_errors.rgp" >"$work/j.out" 2>"$work/j.err"; [ $? = 1 ] && ok || bad "check --json exit status"
+[ "$(grep -c '"severity": "error"' "$work/j.out")" = 3 ] && head -c 1 "$work/j.out" | grep -q '\[' && tail -c 2 "$work/j.out" | grep -q ']' \
+    && grep -q '"line": 5, "column": 13, "length": 5' "$work/j.out" && [ ! -s "$work/j.err" ] && ok || bad "check --json output: $(cat "$work/j.out")"
+"$rgp" check --json "$root/examples/sensors.rgp" >"$work/j.out" && [ "$(cat "$work/j.out")" = "[]" ] && ok || bad "check --json of a good file"
+
 # rgp graph: the plan as DOT, every thread a cluster, rings between them
 "$rgp" graph "$root/examples/sensors.rgp" >"$work/g.dot" && ok || bad "rgp graph failed"
 grep -q '^digraph "sensors" {' "$work/g.dot" && grep -q '"ring:hot" -> "alerts";' "$work/g.dot" \
