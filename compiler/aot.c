@@ -17,7 +17,7 @@ int aot_build(const char *c_text, const char *c_name, const char *out_path)
     if (!cc || !*cc) cc = "cc";
     /* -ffp-contract=off: no fused multiply-add, so floats match the JIT's bit for bit */
     char *const args[] = {(char *)cc, "-std=c11", "-O2", "-ffp-contract=off", "-pthread", "-x", "c", "-",
-                          "-o", (char *)out_path, NULL};
+                          "-o", (char *)out_path, "-lm", NULL};
     /* an output path we cannot write is the user's problem, not a compiler bug */
     int probe = open(out_path, O_WRONLY | O_CREAT, 0755);
     if (probe < 0) {

@@ -109,6 +109,15 @@ ast_expr *ast_call(arena *a, const token *name, ast_arg *args, const token *clos
     return e;
 }
 
+ast_expr *ast_if(arena *a, const token *kw, ast_expr *cond, ast_expr *then, ast_expr *otherwise)
+{
+    ast_expr *e = expr_new(a, E_IF, ast_loc(kw));
+    e->u.cond.cond = cond;
+    e->u.cond.then = then;
+    e->u.cond.otherwise = otherwise;
+    return e;
+}
+
 ast_arg *ast_arg_new(arena *a, const token *name, ast_expr *value)
 {
     ast_arg *g = arena_alloc(a, sizeof *g);

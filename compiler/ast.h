@@ -33,7 +33,7 @@ extern const binop_info binops[];
 
 typedef enum unop { UN_NEG, UN_NOT } unop;
 
-typedef enum expr_kind { E_INT, E_FLOAT, E_STR, E_BOOL, E_NAME, E_UNARY, E_BINARY, E_CALL } expr_kind;
+typedef enum expr_kind { E_INT, E_FLOAT, E_STR, E_BOOL, E_NAME, E_UNARY, E_BINARY, E_CALL, E_IF } expr_kind;
 
 typedef struct ast_arg ast_arg;
 typedef struct ast_expr ast_expr;
@@ -51,7 +51,8 @@ struct ast_expr {
         struct { int field; } name;                            /* E_NAME: field index, set by sema */
         struct { unop op; ast_expr *operand; } un;
         struct { binop op; ast_expr *lhs, *rhs; } bin;
-        struct { ast_arg *args; int nargs; } call;
+        struct { ast_arg *args; int nargs; int builtin; } call;   /* builtin: set by sema */
+        struct { ast_expr *cond, *then, *otherwise; } cond;       /* E_IF */
     } u;
 };
 
@@ -102,6 +103,7 @@ ast_expr *ast_ident(arena *a, const token *t);
 ast_expr *ast_unary(arena *a, const token *op, unop kind, ast_expr *e);
 ast_expr *ast_binary(arena *a, const token *op, binop kind, ast_expr *l, ast_expr *r);
 ast_expr *ast_call(arena *a, const token *name, ast_arg *args, const token *close);
+ast_expr *ast_if(arena *a, const token *kw, ast_expr *cond, ast_expr *then, ast_expr *otherwise);
 ast_arg *ast_arg_new(arena *a, const token *name, ast_expr *value);
 ast_field *ast_field_new(arena *a, const token *name, const token *type);
 ast_item *ast_item_new(arena *a, const token *name, ast_expr *value);

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "builtins.h"
 #include "emit_internal.h"
 
 static void operand_c(sbuf *b, const ast_expr *x, type_id t, const char *rec);
@@ -122,6 +123,48 @@ static void binary_c(sbuf *b, const ast_expr *x, const char *rec)
     sb(b, ")");
 }
 
+/* Calls of builtins.h's functions. Casts: floats go through saturating helpers
+ * (NaN gives 0), integers and bools through a C cast (which wraps). */
+static void call_c(sbuf *b, const ast_expr *x, const char *rec)
+{
+    const builtin_info *bi = &builtins[x->u.call.builtin];
+    const ast_expr *arg = x->u.call.args->value;
+    switch (bi->result) {
+    case BR_COMMON:
+        sb(b, "%s_%s(", bi->helper, helper_suffix(x->optype));
+        break;
+    case BR_F64: case BR_I64: case BR_BOOL:
+        sb(b, "%s(", bi->helper);
+        break;
+    case BR_U64: {
+        type_id t = x->optype;
+        sb(b, "rgp_hash_%s(", t == T_STR ? "str" : t == T_BOOL ? "bool" : t == T_F64 ? "f64"
+                              : type_is_int(t) && !scalar_types[t].is_signed ? "u64" : "i64");
+        expr_c(b, arg, rec);
+        sb(b, ")");
+        return;
+    }
+    case BR_CAST:
+        if (x->optype == x->type || (x->type == T_TIME && x->optype == T_I64) || (x->type == T_I64 && x->optype == T_TIME)) {
+            expr_c(b, arg, rec);
+        } else if (x->optype == T_F64 && x->type != T_F64) {
+            sb(b, "%s(", bi->helper);
+            expr_c(b, arg, rec);
+            sb(b, ")");
+        } else {
+            sb(b, "((%s)", ctype(x->type));
+            expr_c(b, arg, rec);
+            sb(b, ")");
+        }
+        return;
+    }
+    for (ast_arg *g = x->u.call.args; g; g = g->next) {
+        operand_c(b, g->value, bi->result == BR_COMMON ? x->optype : bi->result == BR_F64 ? T_F64 : g->value->type, rec);
+        if (g->next) sb(b, ", ");
+    }
+    sb(b, ")");
+}
+
 void expr_c(sbuf *b, const ast_expr *x, const char *rec)
 {
     switch (x->kind) {
@@ -145,16 +188,16 @@ void expr_c(sbuf *b, const ast_expr *x, const char *rec)
         break;
     }
     case E_BINARY: binary_c(b, x, rec); break;
-    case E_CALL: {
-        /* min, max, abs: sema allows nothing else here */
-        sb(b, "rgp_%s_%s(", x->text, helper_suffix(x->optype));
-        for (ast_arg *g = x->u.call.args; g; g = g->next) {
-            operand_c(b, g->value, x->optype, rec);
-            if (g->next) sb(b, ", ");
-        }
+    case E_CALL: call_c(b, x, rec); break;
+    case E_IF:
+        sb(b, "(");
+        expr_c(b, x->u.cond.cond, rec);
+        sb(b, " ? ");
+        operand_c(b, x->u.cond.then, x->optype, rec);
+        sb(b, " : ");
+        operand_c(b, x->u.cond.otherwise, x->optype, rec);
         sb(b, ")");
         break;
-    }
     }
 }
 

@@ -33,6 +33,8 @@ int jit_run(const char *c_text, const char *c_name, int argc, char **argv)
     tcc_set_error_func(s, &msgs, on_tcc_message);
     if (tcc_set_output_type(s, TCC_OUTPUT_MEMORY) != 0)
         return internal_error(s, &msgs, "libtcc refused in-memory output", c_name);
+    if (tcc_add_library(s, "m") != 0)   /* sqrt, log, ... in expressions */
+        return internal_error(s, &msgs, "libtcc cannot find libm", c_name);
     tcc_define_symbol(s, "RGP_JIT", "1");
     tcc_define_symbol(s, "_GNU_SOURCE", "1");
     if (tcc_compile_string(s, c_text) != 0)

@@ -1,6 +1,7 @@
 /* Semantic analysis: names, types and the pipeline graph. Keeps going after a
  * type error so one run reports them all; T_ERROR silences follow-on errors. */
 #include "sema.h"
+#include "builtins.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -216,20 +217,21 @@ static type_id check_binary(sema *S, ast_expr *e, const rectype *rec)
     return T_ERROR;
 }
 
-/* Built-in functions of this slice: min(a, b), max(a, b), abs(x). */
+/* Calls of the builtin functions in builtins.h; casts are calls named after a type. */
 static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
 {
-    bool minmax = !strcmp(e->text, "min") || !strcmp(e->text, "max");
-    bool is_abs = !strcmp(e->text, "abs");
-    if (!minmax && !is_abs) {
+    int id = builtin_lookup(e->text);
+    if (id < 0) {
         suggest s = {.word = e->text};
-        suggest_try(&s, "min"), suggest_try(&s, "max"), suggest_try(&s, "abs");
+        for (int k = 0; k < B_COUNT; k++) suggest_try(&s, builtins[k].name);
         diag_error(S->d, e->loc, "unknown function '%s'%s", e->text, hint(S, &s));
         return T_ERROR;
     }
-    int want = minmax ? 2 : 1;
-    if (e->u.call.nargs != want) {
-        diag_error(S->d, e->loc, "'%s' takes %d argument%s, found %d", e->text, want, want > 1 ? "s" : "", e->u.call.nargs);
+    const builtin_info *bi = &builtins[id];
+    e->u.call.builtin = id;
+    if (e->u.call.nargs != bi->arity) {
+        diag_error(S->d, e->loc, "'%s' takes %d argument%s, found %d", e->text, bi->arity, bi->arity > 1 ? "s" : "",
+                   e->u.call.nargs);
         return T_ERROR;
     }
     type_id t[2] = {T_ERROR, T_ERROR};
@@ -241,16 +243,44 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
         }
         t[i] = check_expr(S, g->value, rec);
         if (t[i] == T_ERROR) return T_ERROR;
-        if (!type_is_numeric(t[i])) {
-            diag_error(S->d, g->value->loc, "'%s' needs a number, found %s", e->text, type_name(t[i]));
+        bool ok = bi->args == BA_NUM ? type_is_numeric(t[i])
+                : bi->args == BA_STR ? t[i] == T_STR
+                : bi->args == BA_CAST ? t[i] != T_STR
+                : true;
+        if (!ok) {
+            diag_error(S->d, g->value->loc, "'%s' needs %s, found %s", e->text,
+                       bi->args == BA_NUM ? "a number" : bi->args == BA_STR ? "a str" : "a number, bool or time",
+                       type_name(t[i]));
             return T_ERROR;
         }
     }
-    if (is_abs) {
-        settle(S, e->u.call.args->value, T_I64);
-        return e->optype = e->u.call.args->value->type;
+    ast_expr *l = e->u.call.args->value, *r = e->u.call.args->next ? e->u.call.args->next->value : NULL;
+    switch (bi->result) {
+    case BR_F64:
+        settle(S, l, T_F64);
+        if (r) settle(S, r, T_F64);
+        return e->optype = T_F64;
+    case BR_I64: case BR_BOOL:
+        e->optype = T_STR;
+        return bi->result == BR_I64 ? T_I64 : T_BOOL;
+    case BR_U64:
+        settle(S, l, T_I64);
+        e->optype = l->type;
+        return T_U64;
+    case BR_CAST: {
+        type_id to;
+        type_lookup(bi->name, &to);
+        settle(S, l, to == T_F64 ? T_F64 : T_I64);
+        e->optype = l->type;
+        return to;
     }
-    ast_expr *l = e->u.call.args->value, *r = e->u.call.args->next->value;
+    case BR_COMMON:
+        break;
+    }
+    if (!r) {   /* abs */
+        settle(S, l, T_I64);
+        return e->optype = l->type;
+    }
     if (t[0] == T_INTLIT && t[1] == T_INTLIT) { settle(S, l, T_I64); settle(S, r, T_I64); return e->optype = T_I64; }
     if (t[0] == T_INTLIT) { settle(S, l, t[1]); return e->optype = l->type; }
     if (t[1] == T_INTLIT) { settle(S, r, t[0]); return e->optype = r->type; }
@@ -259,6 +289,30 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
     if (c == T_ERROR)
         diag_error(S->d, e->loc, "no integer type holds both %s and %s for '%s'", type_name(t[0]), type_name(t[1]), e->text);
     return c;
+}
+
+/* if C { A } else { B }: C is a bool; A and B meet in one type, as operands of == would. */
+static type_id check_if(sema *S, ast_expr *e, const rectype *rec)
+{
+    ast_expr *a = e->u.cond.then, *b = e->u.cond.otherwise;
+    type_id c = check_expr(S, e->u.cond.cond, rec), ta = check_expr(S, a, rec), tb = check_expr(S, b, rec);
+    if (c != T_ERROR && c != T_BOOL) diag_error(S->d, e->u.cond.cond->loc, "'if' needs a bool condition, found %s", type_name(c));
+    if (c != T_BOOL || ta == T_ERROR || tb == T_ERROR) return T_ERROR;
+    if (ta == tb && ta != T_INTLIT) return e->optype = ta;
+    if (type_is_numeric(ta) && type_is_numeric(tb)) {
+        if (ta == T_INTLIT && tb == T_INTLIT) { settle(S, a, T_I64); settle(S, b, T_I64); return e->optype = T_I64; }
+        if (ta == T_INTLIT) { settle(S, a, tb); return e->optype = a->type == T_ERROR ? T_ERROR : tb; }
+        if (tb == T_INTLIT) { settle(S, b, ta); return e->optype = b->type == T_ERROR ? T_ERROR : ta; }
+        if (ta == T_F64 || tb == T_F64) return e->optype = T_F64;
+        type_id m = common_int(ta, tb);
+        if (m != T_ERROR) return e->optype = m;
+    }
+    if ((ta == T_TIME && tb == T_INTLIT) || (tb == T_TIME && ta == T_INTLIT)) {
+        settle(S, ta == T_INTLIT ? a : b, T_TIME);
+        return e->optype = T_TIME;
+    }
+    diag_error(S->d, e->loc, "the branches of 'if' differ: %s and %s", type_name(ta), type_name(tb));
+    return T_ERROR;
 }
 
 static type_id check_expr(sema *S, ast_expr *e, const rectype *rec)
@@ -279,6 +333,7 @@ static type_id check_expr(sema *S, ast_expr *e, const rectype *rec)
     case E_UNARY: t = check_unary(S, e, rec); break;
     case E_BINARY: t = check_binary(S, e, rec); break;
     case E_CALL: t = check_call(S, e, rec); break;
+    case E_IF: t = check_if(S, e, rec); break;
     }
     e->type = t;
     return t;

@@ -105,6 +105,11 @@ expr(E) ::= TRUE(T).                     { E = ast_bool(A_, &T, true); }
 expr(E) ::= FALSE(T).                    { E = ast_bool(A_, &T, false); }
 expr(E) ::= IDENT(T).                    { E = ast_ident(A_, &T); }
 expr(E) ::= IDENT(N) LPAREN args(A) RPAREN(C).  { E = ast_call(A_, &N, A, &C); }
+expr(E) ::= ifexpr(X).                  { E = X; }
+/* if COND { A } else { B }, or else if ... : a value, both branches of one type */
+%type ifexpr { ast_expr * }
+ifexpr(E) ::= IF(K) expr(C) LBRACE expr(A) RBRACE ELSE LBRACE expr(B) RBRACE.  { E = ast_if(A_, &K, C, A, B); }
+ifexpr(E) ::= IF(K) expr(C) LBRACE expr(A) RBRACE ELSE ifexpr(B).  { E = ast_if(A_, &K, C, A, B); }
 expr(E) ::= LPAREN expr(X) RPAREN.             { E = X; }
 expr(E) ::= MINUS(O) expr(X). [UMINUS]   { E = ast_unary(A_, &O, UN_NEG, X); }
 expr(E) ::= NOT(O) expr(X).              { E = ast_unary(A_, &O, UN_NOT, X); }

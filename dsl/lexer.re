@@ -60,6 +60,8 @@ token lex_next(lexer *L)
         "stage"    { return make(L, TK_STAGE, start); }
         "sink"     { return make(L, TK_SINK, start); }
         "with"     { return make(L, TK_WITH, start); }
+        "if"       { return make(L, TK_IF, start); }
+        "else"     { return make(L, TK_ELSE, start); }
         "options"  { return make(L, TK_OPTIONS, start); }
         "as"       { return make(L, TK_AS, start); }
         "where"    { return make(L, TK_WHERE, start); }
@@ -108,7 +110,7 @@ token lex_next(lexer *L)
 /* Display names for diagnostics, one per token kind the grammar declares. */
 #define RGP_TOKEN_NAMES(X) \
     X(SCHEMA, "'schema'") X(SOURCE, "'source'") X(STAGE, "'stage'") X(SINK, "'sink'") \
-    X(WITH, "'with'") X(OPTIONS, "'options'") \
+    X(WITH, "'with'") X(OPTIONS, "'options'") X(IF, "'if'") X(ELSE, "'else'") \
     X(AS, "'as'") X(WHERE, "'where'") X(SELECT, "'select'") X(AND, "'and'") X(OR, "'or'") \
     X(NOT, "'not'") X(TRUE, "'true'") X(FALSE, "'false'") X(IDENT, "a name") \
     X(INT, "an integer") X(FLOAT, "a number") X(STRING, "a string") \

@@ -1,6 +1,7 @@
 /* rgp_std.h - functions that generated code calls from .rgp expressions:
  * string slices, parsing of field text into typed values, integer arithmetic
- * with defined results, min/max/abs.  Compiled by both cc and libtcc. */
+ * with defined results, and the builtin functions of compiler/builtins.h (math
+ * from libm, which both the JIT and cc builds link).  Compiled by cc and libtcc. */
 #ifndef RGP_STD_H
 #define RGP_STD_H
 
@@ -8,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <math.h>
 #include <string.h>
 
 /* A byte slice; not NUL-terminated, usually pointing into a reader buffer. */
@@ -151,7 +153,7 @@ static inline double rgp__f64_from_bits(uint64_t b)
     memcpy(&v, &b, sizeof v);
     return v;
 }
-
+/* Bit tests rather than isnan/isinf: they are macros whose expansion differs between compilers. */
 /* Bit tests: isnan/isinf may need libm, which the tcc JIT does not link. */
 static inline int rgp__f64_is_nan(double v)
 {
@@ -384,6 +386,84 @@ static inline double rgp_max_f64(double a, double b)
 static inline double rgp_abs_f64(double a)
 {
     return rgp__f64_from_bits(rgp__f64_bits(a) & UINT64_C(0x7fffffffffffffff));
+}
+
+/* ---- functions of the language (compiler/builtins.h) ---------------------- */
+
+/* Math: libm's, under names the generated code owns. */
+static inline double rgp_sqrt(double x) { return sqrt(x); }
+static inline double rgp_log(double x) { return log(x); }
+static inline double rgp_exp(double x) { return exp(x); }
+static inline double rgp_pow(double x, double y) { return pow(x, y); }
+static inline double rgp_floor(double x) { return floor(x); }
+static inline double rgp_ceil(double x) { return ceil(x); }
+static inline double rgp_round(double x) { return round(x); }   /* halves away from zero */
+
+/* Strings: lengths in bytes; searches bytewise. */
+static inline int64_t rgp_str_len(rgp_str s) { return (int64_t)s.len; }
+static inline bool rgp_str_contains(rgp_str s, rgp_str part)
+{
+    return part.len == 0 || (part.len <= s.len && memmem(s.ptr, s.len, part.ptr, part.len) != NULL);
+}
+static inline bool rgp_str_starts_with(rgp_str s, rgp_str p) { return p.len <= s.len && memcmp(s.ptr, p.ptr, p.len) == 0; }
+static inline bool rgp_str_ends_with(rgp_str s, rgp_str p)
+{
+    return p.len <= s.len && memcmp(s.ptr + s.len - p.len, p.ptr, p.len) == 0;
+}
+
+/* Float to integer without undefined behaviour: truncates toward zero, NaN
+ * gives 0, and values past the type's range give its nearest bound. */
+static inline int64_t rgp_f64_to_i64(double x)
+{
+    if (x != x) return 0;
+    if (x >= 9223372036854775808.0) return INT64_MAX;
+    if (x < -9223372036854775808.0) return INT64_MIN;
+    return (int64_t)x;
+}
+static inline uint64_t rgp_f64_to_u64(double x)
+{
+    if (x != x || x <= -1.0) return 0;
+    if (x >= 18446744073709551616.0) return UINT64_MAX;
+    return (uint64_t)x;
+}
+static inline int32_t rgp_f64_to_i32(double x)
+{
+    if (x != x) return 0;
+    return x >= 2147483647.0 ? INT32_MAX : x <= -2147483648.0 ? INT32_MIN : (int32_t)x;
+}
+static inline uint32_t rgp_f64_to_u32(double x)
+{
+    if (x != x || x <= -1.0) return 0;
+    return x >= 4294967295.0 ? UINT32_MAX : (uint32_t)x;
+}
+
+/* hash(x): 64 bits, the same on every run and machine. Integers hash by value
+ * (so 5 as i32 and as i64 agree), floats by their bits with -0.0 taken as 0.0
+ * and every NaN alike, strings by their bytes. */
+static inline uint64_t rgp_hash_u64(uint64_t x)
+{
+    x ^= x >> 33;   /* a 64-bit finalizer: every input bit reaches every output bit */
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xc4ceb9fe1a85ec53);
+    x ^= x >> 33;
+    return x;
+}
+static inline uint64_t rgp_hash_i64(int64_t x) { return rgp_hash_u64((uint64_t)x); }
+static inline uint64_t rgp_hash_bool(bool x) { return rgp_hash_u64(x ? 1 : 0); }
+static inline uint64_t rgp_hash_f64(double x)
+{
+    uint64_t b;
+    if (x == 0) x = 0.0;
+    if (x != x) b = UINT64_C(0x7ff8000000000000);
+    else memcpy(&b, &x, sizeof b);
+    return rgp_hash_u64(b ^ UINT64_C(0x9e3779b97f4a7c15));
+}
+static inline uint64_t rgp_hash_str(rgp_str s)
+{
+    uint64_t h = UINT64_C(0xcbf29ce484222325);   /* FNV-1a over the bytes, then mixed */
+    for (size_t i = 0; i < s.len; i++) h = (h ^ (unsigned char)s.ptr[i]) * UINT64_C(0x100000001b3);
+    return rgp_hash_u64(h ^ s.len);
 }
 
 #endif /* RGP_STD_H */

@@ -19,6 +19,15 @@ static const struct { const char *op; const char *field; type_id want; } infer_c
     {"select { a: s < s or not ok }", "a", T_BOOL},
     {"select { s }", "s", T_STR},
     {"select { a: big % 3 }", "a", T_U64},
+    {"select { a: if ok { 1 } else { 2 } }", "a", T_I64},
+    {"select { a: if ok { small } else { 2.5 } }", "a", T_F64},
+    {"select { a: if ok { t } else { 0 } }", "a", T_TIME},
+    {"select { a: sqrt(id) }", "a", T_F64},
+    {"select { a: len(s) }", "a", T_I64},
+    {"select { a: contains(s, \"x\") }", "a", T_BOOL},
+    {"select { a: hash(s) }", "a", T_U64},
+    {"select { a: i32(v) }", "a", T_I32},
+    {"select { a: time(n) }", "a", T_TIME},
 };
 
 START_TEST(test_infer)
@@ -53,6 +62,12 @@ static const struct { const char *op; const char *want; } error_cases[] = {
     {"select { a: min(v) }", "t.rgp:3:29: error: 'min' takes 2 arguments, found 1"},
     {"select { a: abs(s) }", "t.rgp:3:33: error: 'abs' needs a number, found str"},
     {"select { a: id, a: v }", "t.rgp:3:33: error: field 'a' appears twice in this select"},
+    {"select { a: if ok { 1 } else { s } }", "t.rgp:3:29: error: the branches of 'if' differ: integer literal and str"},
+    {"select { a: if v { 1 } else { 2 } }", "t.rgp:3:32: error: 'if' needs a bool condition, found f64"},
+    {"select { a: sqrt(s) }", "t.rgp:3:34: error: 'sqrt' needs a number, found str"},
+    {"select { a: len(v) }", "t.rgp:3:33: error: 'len' needs a str, found f64"},
+    {"select { a: i64(s) }", "t.rgp:3:33: error: 'i64' needs a number, bool or time, found str"},
+    {"select { a: lem(s) }", "t.rgp:3:29: error: unknown function 'lem' (did you mean 'len'?)"},
     {"select { a: 99999999999999999999 }", "t.rgp:3:29: error: integer literal too large (the largest is 18446744073709551615)"},
 };
 

@@ -1,0 +1,54 @@
+/* The functions expressions can call: one table for their names, arity, the
+ * kind of arguments they take, what they return, and the stdlib helper the
+ * emitter calls. Casts are calls named after the target type: f64(n), i32(x). */
+#ifndef RGP_BUILTINS_H
+#define RGP_BUILTINS_H
+#include "types.h"
+
+enum builtin_args { BA_NUM, BA_STR, BA_ANY, BA_CAST };
+enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST };
+
+/*  name          arity  args     result     helper: common-type ones get _i64, _f64... by the
+ *                                          operand type; casts name the saturating float conversion */
+#define RGP_BUILTINS(X) \
+    X(min,          2, BA_NUM,  BR_COMMON, "rgp_min")          \
+    X(max,          2, BA_NUM,  BR_COMMON, "rgp_max")          \
+    X(abs,          1, BA_NUM,  BR_COMMON, "rgp_abs")          \
+    X(sqrt,         1, BA_NUM,  BR_F64,    "rgp_sqrt")         \
+    X(log,          1, BA_NUM,  BR_F64,    "rgp_log")          \
+    X(exp,          1, BA_NUM,  BR_F64,    "rgp_exp")          \
+    X(pow,          2, BA_NUM,  BR_F64,    "rgp_pow")          \
+    X(floor,        1, BA_NUM,  BR_F64,    "rgp_floor")        \
+    X(ceil,         1, BA_NUM,  BR_F64,    "rgp_ceil")         \
+    X(round,        1, BA_NUM,  BR_F64,    "rgp_round")        \
+    X(len,          1, BA_STR,  BR_I64,    "rgp_str_len")      \
+    X(contains,     2, BA_STR,  BR_BOOL,   "rgp_str_contains") \
+    X(starts_with,  2, BA_STR,  BR_BOOL,   "rgp_str_starts_with") \
+    X(ends_with,    2, BA_STR,  BR_BOOL,   "rgp_str_ends_with") \
+    X(hash,         1, BA_ANY,  BR_U64,    "rgp_hash")         \
+    X(i32,          1, BA_CAST, BR_CAST,   "rgp_f64_to_i32")   \
+    X(i64,          1, BA_CAST, BR_CAST,   "rgp_f64_to_i64")   \
+    X(u32,          1, BA_CAST, BR_CAST,   "rgp_f64_to_u32")   \
+    X(u64,          1, BA_CAST, BR_CAST,   "rgp_f64_to_u64")   \
+    X(f64,          1, BA_CAST, BR_CAST,   "")                 \
+    X(time,         1, BA_CAST, BR_CAST,   "rgp_f64_to_i64")
+
+typedef enum builtin_id {
+#define X(name, arity, args, result, helper) B_##name,
+    RGP_BUILTINS(X)
+#undef X
+    B_COUNT
+} builtin_id;
+
+typedef struct builtin_info {
+    const char *name;
+    int arity;
+    enum builtin_args args;
+    enum builtin_result result;
+    const char *helper;
+} builtin_info;
+
+extern const builtin_info builtins[B_COUNT];
+int builtin_lookup(const char *name);   /* builtin_id, or -1 */
+
+#endif
