@@ -206,6 +206,7 @@ int endpoint_index(const program *p, const node *n)
 static void format_text(sbuf *b, const node *n)
 {
     if (n->format == FMT_JSONL) { sb(b, "jsonl"); return; }
+    if (n->format == FMT_LINES) { sb(b, "lines(%s)", n->type->name); return; }
     if (n->kind == D_SOURCE) sb(b, "csv(%s, header: %s", n->type->name, n->header ? "true" : "false");
     else sb(b, "csv(header: %s", n->header ? "true" : "false");
     if (n->delim != ',') sb(b, ", delimiter: \"%c\"", n->delim);
@@ -349,8 +350,8 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
         const plan_thread *t = pl->threads[i];
         sbuf b = {0};
         if (t->kind == TH_PARSE) {
-            sb(&b, "reads %s as csv(%s) into ring %s", t->source->endpoint == EP_FILE ? t->source->path : "stdin",
-               t->source->type->name, t->source->name);
+            sb(&b, "reads %s as %s(%s) into ring %s", t->source->endpoint == EP_FILE ? t->source->path : "stdin",
+               t->source->format == FMT_LINES ? "lines" : "csv", t->source->type->name, t->source->name);
         } else {
             sb(&b, "reads ring %s%s%s: ", t->in->name, t->policy != POLICY_BLOCK ? " with " : "",
                t->policy != POLICY_BLOCK ? policy_names[t->policy] : "");
@@ -393,8 +394,8 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
     for (int i = 0; i < pl->nrings; i++) emit_slot_type(e, pl->rings[i]->stream->type);
     for (int i = 0; i < p->nsources; i++) {
         const rectype *r = p->sources[i]->type;
-        bool first = true;
-        for (int j = 0; j < i; j++) first &= p->sources[j]->type != r;
+        bool first = p->sources[i]->format == FMT_CSV;
+        for (int j = 0; j < i; j++) first &= p->sources[j]->type != r || p->sources[j]->format != FMT_CSV;
         if (!first) continue;
         sbuf names = {0};
         for (int k = 0; k < r->nfields; k++) sb(&names, "%s\"%s\"", k ? ", " : "", r->fields[k].name);

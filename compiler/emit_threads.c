@@ -215,17 +215,23 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "rgp_disruptor *ring = &ring_%s;", ring->name);
     emit(e, "rgp_reader *in = &readers[%d];", endpoint_index(e->p, src));
     emit(e, "rgp_source_stats *st = &stats_%s;", src->name);
-    emit(e, "rgp_str f[%d];   /* one more than the schema has, to notice extra fields */", r->nfields + 1);
-    emit(e, "int nf;");
+    if (src->format != FMT_LINES) {
+        emit(e, "rgp_str f[%d];   /* one more than the schema has, to notice extra fields */", r->nfields + 1);
+        emit(e, "int nf;");
+        emit(e, "const char *why;");
+    }
     emit(e, "uint64_t line, seq;");
-    emit(e, "const char *why;");
     emit(e, "uint64_t next = rgp_disruptor_first_seq(ring), claim_end = next, published = next;");
     if (src->header) emit(e, "int header_pending = 1;");
     emit(e, "(void)seq;");
+    if (src->format == FMT_LINES) emit(e, "rgp_str text;");
     emit(e, "for (;;) {");
     e->indent++;
-    emit(e, "int rc = rgp_csv_next_row(in, '%s', f, %d, &nf, &line, &why);",
-         src->delim == '\'' ? "\\'" : src->delim == '\\' ? "\\\\" : (char[]){src->delim, 0}, r->nfields + 1);
+    if (src->format == FMT_LINES)
+        emit(e, "int rc = rgp_line_next(in, &text, &line);");
+    else
+        emit(e, "int rc = rgp_csv_next_row(in, '%s', f, %d, &nf, &line, &why);",
+             src->delim == '\'' ? "\\'" : src->delim == '\\' ? "\\\\" : (char[]){src->delim, 0}, r->nfields + 1);
     emit(e, "if (rc == RGP_ROW_NEED_INPUT) {");
     emit(e, "    /* the read may block (stdin): hand over what is parsed first */");
     emit(e, "    if (next != published) rgp_sp_publish(ring, published = next);");
@@ -251,10 +257,12 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
         emit(e, "}");
     }
     emit(e, "st->rows++;");
-    emit(e, "if (rc == RGP_ROW_BAD) {");
-    emit(e, "    rgp_reject(st, line, \"%%s\", why);");
-    emit(e, "    continue;");
-    emit(e, "}");
+    if (src->format != FMT_LINES) {
+        emit(e, "if (rc == RGP_ROW_BAD) {");
+        emit(e, "    rgp_reject(st, line, \"%%s\", why);");
+        emit(e, "    continue;");
+        emit(e, "}");
+    }
     emit(e, "if (next == claim_end) {");
     emit(e, "    if (next != published) rgp_sp_publish(ring, published = next);");
     emit(e, "    if (rgp_stopping()) break;   /* SIGINT or SIGTERM: stop reading, let the rest drain */");
@@ -262,7 +270,12 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "    claim_end = next + %llu;", (unsigned long long)batch);
     emit(e, "}");
     emit(e, "slot_%s *slot = rgp_disruptor_slot(ring, next);", r->cname);
-    emit(e, "if (parse_%s_csv(st, f, nf, line, slot) != 0) continue;", r->name);
+    if (src->format == FMT_LINES) {
+        emit(e, "if (rgp_slot_strs_begin(&slot->strs, text.len) != 0) rgp_out_of_memory(RGP_PROGRAM);");
+        emit(e, "slot->rec.%s = rgp_slot_strs_keep(&slot->strs, text);", r->fields[0].name);
+    } else {
+        emit(e, "if (parse_%s_csv(st, f, nf, line, slot) != 0) continue;", r->name);
+    }
     if (o.nrelays) emit_offer_relays(e, e->pl, src, "&slot->rec");
     emit(e, "next++;");
     e->indent--;

@@ -438,9 +438,10 @@ static void check_source(sema *S, node *n, ast_decl *d)
     n->format = FMT_CSV;
     n->delim = ',';
     n->header = false;
-    if (f->kind != E_CALL || strcmp(f->text, "csv") || !f->u.call.args || f->u.call.args->name ||
+    bool lines = f->kind == E_CALL && !strcmp(f->text, "lines");
+    if (f->kind != E_CALL || (strcmp(f->text, "csv") && !lines) || !f->u.call.args || f->u.call.args->name ||
         f->u.call.args->value->kind != E_NAME) {
-        diag_error(S->d, f->loc, "expected csv(Schema, header: true|false) as the format of source '%s'", n->name);
+        diag_error(S->d, f->loc, "expected csv(Schema, header: true|false) or lines(Schema) as the format of source '%s'", n->name);
         return;
     }
     ast_expr *sch = f->u.call.args->value;
@@ -450,6 +451,14 @@ static void check_source(sema *S, node *n, ast_decl *d)
         return;
     }
     n->type = sd->schema_type;
+    if (lines) {
+        /* each line of text, whole, is one record */
+        n->format = FMT_LINES;
+        if (n->type->nfields != 1 || n->type->fields[0].type != T_STR)
+            diag_error(S->d, sch->loc, "lines(%s) needs a schema of one str field, such as: schema Line { text: str }", sch->text);
+        if (f->u.call.nargs > 1) diag_error(S->d, f->u.call.args->next->value->loc, "lines(Schema) takes no options");
+        return;
+    }
     for (ast_arg *g = f->u.call.args->next; g; g = g->next) {
         if (!g->name) diag_error(S->d, g->value->loc, "expected a named option such as header: true");
         else check_csv_option(S, n, g);

@@ -5,7 +5,7 @@
 #include "ast.h"
 
 typedef enum endpoint_kind { EP_STDIN, EP_STDOUT, EP_FILE } endpoint_kind;
-typedef enum format_kind { FMT_CSV, FMT_JSONL } format_kind;
+typedef enum format_kind { FMT_CSV, FMT_JSONL, FMT_LINES } format_kind;
 
 /* Runtime knobs a user can set with `with { ... }` or `options { ... }`.
  * The names are the runtime's (runtime/wait.h, runtime/sequencer.h). */

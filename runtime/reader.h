@@ -329,6 +329,33 @@ static inline int rgp__csv_split_quoted(char *p, char *cend, char delim, rgp_str
  * 0, and the reader has skipped to the end of the bad physical line (to EOF
  * for an unterminated quote).  *line is the line
  * the row starts on.  delim must not be '"', CR or LF. */
+/* ---- raw lines ----------------------------------------------------------- */
+
+/* The next line, without its LF or CRLF, in *text (valid until the next call).
+ * Empty lines are lines. The last line of the input needs no LF. Returns
+ * RGP_ROW_OK, RGP_ROW_EOF or RGP_ROW_NEED_INPUT, like rgp_csv_next_row. */
+static inline int rgp_line_next(rgp_reader *r, rgp_str *text, uint64_t *line)
+{
+    char *start = r->buf + r->pos, *e = r->buf + r->end;
+    if (start == e)
+        return r->eof ? RGP_ROW_EOF : RGP_ROW_NEED_INPUT;
+    char *nl = (char *)memchr(start, '\n', (size_t)(e - start));
+    if (!nl && !r->eof)
+        return RGP_ROW_NEED_INPUT;
+    char *end = nl ? nl : e;
+    if (nl && end > start && end[-1] == '\r')
+        end--;
+    text->ptr = start;
+    text->len = (size_t)(end - start);
+    *line = r->line;
+    r->pos = nl ? (size_t)(nl + 1 - r->buf) : r->end;
+    if (nl)
+        r->line++;
+    return RGP_ROW_OK;
+}
+
+/* ---- CSV rows ------------------------------------------------------------ */
+
 static inline int rgp_csv_next_row(rgp_reader *r, char delim, rgp_str *fields, int max_fields, int *nfields, uint64_t *line, const char **why)
 {
     for (;;) {
