@@ -19,7 +19,7 @@ endif
 
 # The runtime text embedded in rgp, in the order it is concatenated.
 RUNTIME_HDRS := stdlib/rgp_std.h runtime/atomics.h runtime/wait.h runtime/sequencer.h \
-                runtime/reader.h runtime/writer.h runtime/program.h
+                runtime/reader.h runtime/json.h runtime/writer.h runtime/program.h
 
 COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.c \
                  compiler/parse.c compiler/sema.c compiler/plan.c compiler/emit.c \
@@ -30,7 +30,7 @@ LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/
 RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
 
 TEST_SRCS := tests/check_main.c tests/check_lexer.c tests/check_parser.c tests/check_sema.c \
-             tests/check_emit.c tests/check_ring.c tests/check_sequencer.c tests/check_csv.c \
+             tests/check_emit.c tests/check_ring.c tests/check_sequencer.c tests/check_csv.c tests/check_json.c \
              tests/check_writer.c tests/check_std.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 

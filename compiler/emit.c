@@ -153,6 +153,94 @@ static void emit_csv_parser(emitter *e, const rectype *r)
     assert(e->indent == 0);
 }
 
+/* The JSON-lines parser of a schema: members matched by key, converted by type. */
+static void emit_jsonl_parser(emitter *e, const rectype *r)
+{
+    emit(e, "/* Parses one JSON object into a %s: members named like its fields are read, others", r->name);
+    emit(e, " * skipped; a missing member or a value of the wrong kind rejects the line. */");
+    emit(e, "static int parse_%s_jsonl(rgp_source_stats *st, rgp_str text, uint64_t line, slot_%s *slot)", r->name, r->cname);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "%s *r = &slot->rec;", r->cname);
+    emit(e, "rgp_json_val v[%d];", r->nfields);
+    emit(e, "unsigned char seen[%d] = {0};", r->nfields);
+    emit(e, "const char *p = text.ptr, *end = text.ptr + text.len, *why;");
+    emit(e, "rgp_str key;");
+    emit(e, "rgp_json_val val;");
+    emit(e, "int rc;");
+    emit(e, "if (rgp_json_begin(&p, end, &why) != 0) {");
+    emit(e, "    rgp_reject(st, line, \"%%s\", why);");
+    emit(e, "    return -1;");
+    emit(e, "}");
+    emit(e, "for (int first = 1; (rc = rgp_json_member(&p, end, first, &key, &val, &why)) == 1; first = 0) {");
+    e->indent++;
+    for (int i = 0; i < r->nfields; i++) {
+        const char *f = r->fields[i].name;
+        emit(e, "%sif (key.len == %zu && memcmp(key.ptr, \"%s\", %zu) == 0) {", i ? "else " : "", strlen(f), f, strlen(f));
+        emit(e, "    v[%d] = val;", i);
+        emit(e, "    seen[%d] = 1;", i);
+        emit(e, "}");
+    }
+    e->indent--;
+    emit(e, "}");
+    emit(e, "if (rc < 0) {");
+    emit(e, "    rgp_reject(st, line, \"%%s\", why);");
+    emit(e, "    return -1;");
+    emit(e, "}");
+    for (int i = 0; i < r->nfields; i++) {
+        const field *f = &r->fields[i];
+        emit(e, "if (!seen[%d]) {", i);
+        emit(e, "    rgp_reject(st, line, \"missing member \\\"%s\\\"\");", f->name);
+        emit(e, "    return -1;");
+        emit(e, "}");
+        if (f->type == T_STR) {
+            emit(e, "if (v[%d].kind != RGP_JSON_STR) {", i);
+            emit(e, "    rgp_reject_field(st, line, \"%s\", \"str\", v[%d].text, RGP_PARSE_SYNTAX);", f->name, i);
+            emit(e, "    return -1;");
+            emit(e, "}");
+        } else if (f->type == T_BOOL) {
+            emit(e, "if (v[%d].kind != RGP_JSON_TRUE && v[%d].kind != RGP_JSON_FALSE) {", i, i);
+            emit(e, "    rgp_reject_field(st, line, \"%s\", \"bool\", v[%d].text, RGP_PARSE_SYNTAX);", f->name, i);
+            emit(e, "    return -1;");
+            emit(e, "}");
+            emit(e, "r->%s = v[%d].kind == RGP_JSON_TRUE;", f->name, i);
+        } else {
+            type_id pt = f->type == T_TIME ? T_I64 : f->type;
+            emit(e, "if (v[%d].kind != RGP_JSON_NUM || (rc = rgp_parse_%s(v[%d].text.ptr, v[%d].text.len, &r->%s)) != RGP_PARSE_OK) {",
+                 i, helper_suffix(pt), i, i, f->name);
+            emit(e, "    rgp_reject_field(st, line, \"%s\", \"%s\", v[%d].text, v[%d].kind != RGP_JSON_NUM ? RGP_PARSE_SYNTAX : rc);",
+                 f->name, type_name(f->type), i, i);
+            emit(e, "    return -1;");
+            emit(e, "}");
+        }
+    }
+    if (r->has_str) {
+        emit(e, "/* strings last, decoded straight into the slot: no escape makes text longer */");
+        sbuf total = {0};
+        for (int i = 0; i < r->nfields; i++)
+            if (r->fields[i].type == T_STR) sb(&total, "%sv[%d].text.len", total.len ? " + " : "", i);
+        emit(e, "if (rgp_slot_strs_begin(&slot->strs, %s) != 0) rgp_out_of_memory(RGP_PROGRAM);", total.s);
+        free(total.s);
+        for (int i = 0; i < r->nfields; i++) {
+            if (r->fields[i].type != T_STR) continue;
+            emit(e, "{");
+            emit(e, "    long n = rgp_json_decode(v[%d].text, slot->strs.base + slot->strs.used);", i);
+            emit(e, "    if (n < 0) {");
+            emit(e, "        rgp_reject_field(st, line, \"%s\", \"str\", v[%d].text, RGP_PARSE_SYNTAX);", r->fields[i].name, i);
+            emit(e, "        return -1;");
+            emit(e, "    }");
+            emit(e, "    r->%s = (rgp_str){slot->strs.base + slot->strs.used, (size_t)n};", r->fields[i].name);
+            emit(e, "    slot->strs.used += (size_t)n;");
+            emit(e, "}");
+        }
+    }
+    emit(e, "return 0;");
+    e->indent--;
+    emit(e, "}");
+    blank(e);
+    assert(e->indent == 0);
+}
+
 const char *writer_name(const rectype *r, format_kind fmt)
 {
     static char name[256];
@@ -205,7 +293,11 @@ int endpoint_index(const program *p, const node *n)
 
 static void format_text(sbuf *b, const node *n)
 {
-    if (n->format == FMT_JSONL) { sb(b, "jsonl"); return; }
+    if (n->format == FMT_JSONL) {
+        if (n->kind == D_SOURCE) sb(b, "jsonl(%s)", n->type->name);
+        else sb(b, "jsonl");
+        return;
+    }
     if (n->format == FMT_LINES) { sb(b, "lines(%s)", n->type->name); return; }
     if (n->kind == D_SOURCE) sb(b, "csv(%s, header: %s", n->type->name, n->header ? "true" : "false");
     else sb(b, "csv(header: %s", n->header ? "true" : "false");
@@ -351,7 +443,8 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
         sbuf b = {0};
         if (t->kind == TH_PARSE) {
             sb(&b, "reads %s as %s(%s) into ring %s", t->source->endpoint == EP_FILE ? t->source->path : "stdin",
-               t->source->format == FMT_LINES ? "lines" : "csv", t->source->type->name, t->source->name);
+               t->source->format == FMT_LINES ? "lines" : t->source->format == FMT_JSONL ? "jsonl" : "csv",
+               t->source->type->name, t->source->name);
         } else {
             sb(&b, "reads ring %s%s%s: ", t->in->name, t->policy != POLICY_BLOCK ? " with " : "",
                t->policy != POLICY_BLOCK ? policy_names[t->policy] : "");
@@ -394,9 +487,14 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
     for (int i = 0; i < pl->nrings; i++) emit_slot_type(e, pl->rings[i]->stream->type);
     for (int i = 0; i < p->nsources; i++) {
         const rectype *r = p->sources[i]->type;
-        bool first = p->sources[i]->format == FMT_CSV;
-        for (int j = 0; j < i; j++) first &= p->sources[j]->type != r || p->sources[j]->format != FMT_CSV;
+        format_kind fk = p->sources[i]->format;
+        bool first = fk != FMT_LINES;
+        for (int j = 0; j < i; j++) first &= p->sources[j]->type != r || p->sources[j]->format != fk;
         if (!first) continue;
+        if (fk == FMT_JSONL) {
+            emit_jsonl_parser(e, r);
+            continue;
+        }
         sbuf names = {0};
         for (int k = 0; k < r->nfields; k++) sb(&names, "%s\"%s\"", k ? ", " : "", r->fields[k].name);
         emit(e, "static const char *const fields_%s[] = {%s};", r->name, names.s);

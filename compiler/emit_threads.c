@@ -206,6 +206,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     outputs o = {0};
     add_relays(e->pl, src, &o);
     uint64_t batch = ring->slots < RGP_BATCH ? ring->slots : RGP_BATCH;
+    bool by_line = src->format != FMT_CSV;   /* lines and jsonl: one record per line */
     emit(e, "/* thread %s: reads source %s (%s:%u) and parses it into ring %s */", t->name, src->name, e->p->file,
          src->loc.line, ring->name);
     emit(e, "static void *thread_%s(void *arg)", t->cname);
@@ -215,7 +216,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "rgp_disruptor *ring = &ring_%s;", ring->name);
     emit(e, "rgp_reader *in = &readers[%d];", endpoint_index(e->p, src));
     emit(e, "rgp_source_stats *st = &stats_%s;", src->name);
-    if (src->format != FMT_LINES) {
+    if (!by_line) {
         emit(e, "rgp_str f[%d];   /* one more than the schema has, to notice extra fields */", r->nfields + 1);
         emit(e, "int nf;");
         emit(e, "const char *why;");
@@ -224,10 +225,10 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "uint64_t next = rgp_disruptor_first_seq(ring), claim_end = next, published = next;");
     if (src->header) emit(e, "int header_pending = 1;");
     emit(e, "(void)seq;");
-    if (src->format == FMT_LINES) emit(e, "rgp_str text;");
+    if (by_line) emit(e, "rgp_str text;");
     emit(e, "for (;;) {");
     e->indent++;
-    if (src->format == FMT_LINES)
+    if (by_line)
         emit(e, "int rc = rgp_line_next(in, &text, &line);");
     else
         emit(e, "int rc = rgp_csv_next_row(in, '%s', f, %d, &nf, &line, &why);",
@@ -245,6 +246,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "    continue;");
     emit(e, "}");
     emit(e, "if (rc == RGP_ROW_EOF) break;");
+    if (src->format == FMT_JSONL) emit(e, "if (rgp_json_blank(text)) continue;   /* blank lines hold no object */");
     if (src->header) {
         emit(e, "if (header_pending) {");
         emit(e, "    header_pending = 0;");
@@ -257,7 +259,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
         emit(e, "}");
     }
     emit(e, "st->rows++;");
-    if (src->format != FMT_LINES) {
+    if (!by_line) {
         emit(e, "if (rc == RGP_ROW_BAD) {");
         emit(e, "    rgp_reject(st, line, \"%%s\", why);");
         emit(e, "    continue;");
@@ -273,6 +275,8 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     if (src->format == FMT_LINES) {
         emit(e, "if (rgp_slot_strs_begin(&slot->strs, text.len) != 0) rgp_out_of_memory(RGP_PROGRAM);");
         emit(e, "slot->rec.%s = rgp_slot_strs_keep(&slot->strs, text);", r->fields[0].name);
+    } else if (src->format == FMT_JSONL) {
+        emit(e, "if (parse_%s_jsonl(st, text, line, slot) != 0) continue;", r->name);
     } else {
         emit(e, "if (parse_%s_csv(st, f, nf, line, slot) != 0) continue;", r->name);
     }

@@ -438,10 +438,11 @@ static void check_source(sema *S, node *n, ast_decl *d)
     n->format = FMT_CSV;
     n->delim = ',';
     n->header = false;
-    bool lines = f->kind == E_CALL && !strcmp(f->text, "lines");
-    if (f->kind != E_CALL || (strcmp(f->text, "csv") && !lines) || !f->u.call.args || f->u.call.args->name ||
+    bool lines = f->kind == E_CALL && !strcmp(f->text, "lines"), jsonl = f->kind == E_CALL && !strcmp(f->text, "jsonl");
+    if (f->kind != E_CALL || (strcmp(f->text, "csv") && !lines && !jsonl) || !f->u.call.args || f->u.call.args->name ||
         f->u.call.args->value->kind != E_NAME) {
-        diag_error(S->d, f->loc, "expected csv(Schema, header: true|false) or lines(Schema) as the format of source '%s'", n->name);
+        diag_error(S->d, f->loc, "expected csv(Schema, header: true|false), jsonl(Schema) or lines(Schema) as the format of source '%s'",
+                   n->name);
         return;
     }
     ast_expr *sch = f->u.call.args->value;
@@ -451,6 +452,12 @@ static void check_source(sema *S, node *n, ast_decl *d)
         return;
     }
     n->type = sd->schema_type;
+    if (jsonl) {
+        /* one JSON object per line; members named like the schema's fields are read */
+        n->format = FMT_JSONL;
+        if (f->u.call.nargs > 1) diag_error(S->d, f->u.call.args->next->value->loc, "jsonl(Schema) takes no options");
+        return;
+    }
     if (lines) {
         /* each line of text, whole, is one record */
         n->format = FMT_LINES;

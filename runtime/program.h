@@ -17,6 +17,7 @@
 
 #include "rgp_std.h"
 #include "reader.h"
+#include "json.h"
 #include "writer.h"
 #include "atomics.h"
 #include "sequencer.h"

@@ -8,6 +8,7 @@ Suite *sema_suite(void);
 Suite *emit_suite(void);
 Suite *std_suite(void);
 Suite *csv_suite(void);
+Suite *json_suite(void);
 Suite *writer_suite(void);
 Suite *ring_suite(void);
 Suite *sequencer_suite(void);
@@ -20,6 +21,7 @@ int main(void)
     srunner_add_suite(sr, emit_suite());
     srunner_add_suite(sr, std_suite());
     srunner_add_suite(sr, csv_suite());
+    srunner_add_suite(sr, json_suite());
     srunner_add_suite(sr, writer_suite());
     srunner_add_suite(sr, ring_suite());
     srunner_add_suite(sr, sequencer_suite());
