@@ -21,4 +21,7 @@ awk -v rows="$rows" 'BEGIN {
         printf "%d,%s,%.2f,%.0f\n", id, sites[(id % 5) + 1], v, ts
     }
 }' > "$dir/readings.csv"
-echo "wrote $dir/readings.csv ($rows rows)" >&2
+# two sites for examples/fanout.rgp: the same shape, split by sensor
+awk -F, -v dir="$dir" 'NR == 1 { print > (dir "/east.csv"); print > (dir "/west.csv"); next }
+    { print > (dir "/" ($1 % 2 ? "east" : "west") ".csv") }' "$dir/readings.csv"
+echo "wrote $dir/readings.csv ($rows rows), east.csv and west.csv" >&2

@@ -44,6 +44,15 @@ cmp -s "$work/run.out" "$work/aot.out" && cmp -s "$work/run.err" "$work/aot.err"
 "$work/sensors.bin" --help >"$work/help" && grep -q "readings" "$work/help" && grep -q "archive" "$work/help" \
     && ok || bad "built binary --help lists sources and sinks"
 
+# every example runs on the data make_data.sh makes, through rgp run and a built binary alike
+for ex in "$root"/examples/*.rgp; do
+    name=$(basename "$ex" .rgp)
+    cp "$ex" "$work/ex/"
+    (cd "$work/ex" && "$rgp" run "$name.rgp" 2>/dev/null | sort >"$work/$name.jit" && "$rgp" build "$name.rgp" -o "$work/$name.bin" \
+        && "$work/$name.bin" 2>/dev/null | sort >"$work/$name.aot") && [ -s "$work/$name.jit" ] \
+        && cmp -s "$work/$name.jit" "$work/$name.aot" && ok || bad "example $name: run and build disagree or fail"
+done
+
 # installed: works with the build tree out of sight
 make -s -C "$root" install PREFIX="$work/prefix" >/dev/null && ok || bad "make install"
 (cd / && env -i PATH=/usr/bin:/bin "$work/prefix/bin/rgp" run "$work/ex/sensors.rgp" >"$work/inst.out" 2>/dev/null) \
