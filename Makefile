@@ -30,7 +30,7 @@ LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/
 RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
 
 TEST_SRCS := tests/check_main.c tests/check_lexer.c tests/check_parser.c tests/check_sema.c \
-             tests/check_emit.c tests/check_ring.c tests/check_sequencer.c tests/check_csv.c tests/check_json.c \
+             tests/check_emit.c tests/check_sequencer.c tests/check_csv.c tests/check_json.c \
              tests/check_writer.c tests/check_std.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 
@@ -75,7 +75,7 @@ $(B)/check_all: $(TEST_OBJS) $(LIB_OBJS)
 	$(Q)$(CC) -o $@ $^ -ltcc -ldl -lpthread $(CHECK_LIBS)
 
 # The runtime's stress tier: every ring shape with every wait strategy, order and
-# sums checked at every consumer. `make tsan` runs it and the ring suites under
+# sums checked at every consumer. `make tsan` runs it and the sequencer suite under
 # ThreadSanitizer (gcc cannot instrument atomic_thread_fence: -Wno-tsan).
 $(B)/stress_disruptor: tests/stress_disruptor.c $(RUNTIME_HDRS) $(B)/.deps-ok
 	@echo "  LD      $@"
@@ -85,13 +85,29 @@ TSAN := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=thread -Wno-tsan -Iruntime -Ist
 $(B)/tsan/stress: tests/stress_disruptor.c $(RUNTIME_HDRS) $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(TSAN) -o $@ $< -lpthread
-$(B)/tsan/check_runtime: tests/check_tsan_main.c tests/check_ring.c tests/check_sequencer.c $(RUNTIME_HDRS) $(B)/.deps-ok
+$(B)/tsan/check_runtime: tests/check_tsan_main.c tests/check_sequencer.c $(RUNTIME_HDRS) $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(TSAN) -o $@ tests/check_tsan_main.c tests/check_ring.c tests/check_sequencer.c -lpthread $(CHECK_LIBS)
+	$(Q)$(CC) $(TSAN) -o $@ tests/check_tsan_main.c tests/check_sequencer.c -lpthread $(CHECK_LIBS)
 
 tsan: $(B)/tsan/stress $(B)/tsan/check_runtime
 	$(Q)CK_FORK=no $(B)/tsan/check_runtime
 	$(Q)$(B)/tsan/stress --quick
+
+# ---- benchmarks: print numbers, never fail the build ----------------------
+# LMAX Disruptor perf-test shapes on rgp's runtime vs the LMAX Disruptor (Java,
+# bench/lmax/) vs two C floors, interleaved; tables in $(B)/bench/ring.md.
+# SIZE=large for the LMAX counts (100M events).
+bench-ring:
+	-$(Q)sh scripts/deps.sh bench
+	-$(Q)SIZE='$(SIZE)' ROUNDS='$(ROUNDS)' CC='$(CC)' sh bench/run_ring.sh $(B)/bench
+
+# The tools users would pick instead, on the same data, byte-identical output
+# checked; tables and a chart in $(B)/bench/. SIZE=large for 10M rows.
+bench-sensors: $(B)/rgp
+	-$(Q)sh scripts/deps.sh bench
+	-$(Q)sh bench/run_bench.sh $(if $(SIZE),SIZE=$(SIZE))
+
+bench: bench-sensors bench-ring
 
 # ---- user-facing targets -------------------------------------------------
 demo: $(B)/rgp
@@ -114,5 +130,5 @@ install: $(B)/rgp
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo test tsan install clean
+.PHONY: all demo test tsan bench bench-ring bench-sensors install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

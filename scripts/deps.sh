@@ -3,7 +3,7 @@
 # Usage: scripts/deps.sh [build|bench]. Exit 0 when everything is present.
 set -u
 need="re2c lemon tcc libtcc-dev check libsubunit-dev pkg-config gcc make"
-[ "${1:-build}" = bench ] && need="$need valgrind"
+[ "${1:-build}" = bench ] && need="$need default-jdk-headless libdisruptor-java mawk gawk miller python3 gnuplot-nox time valgrind"
 
 missing=""
 for p in $need; do

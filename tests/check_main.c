@@ -10,7 +10,6 @@ Suite *std_suite(void);
 Suite *csv_suite(void);
 Suite *json_suite(void);
 Suite *writer_suite(void);
-Suite *ring_suite(void);
 Suite *sequencer_suite(void);
 
 int main(void)
@@ -23,7 +22,6 @@ int main(void)
     srunner_add_suite(sr, csv_suite());
     srunner_add_suite(sr, json_suite());
     srunner_add_suite(sr, writer_suite());
-    srunner_add_suite(sr, ring_suite());
     srunner_add_suite(sr, sequencer_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -1,12 +1,11 @@
 /* stress_disruptor.c - stress runs of runtime/sequencer.h: every shape with
  * every wait strategy, order and sum checked at every consumer, drop counts
- * checked exactly; and a 1P->1C benchmark against runtime/ring.h. */
+ * checked exactly. (Speed is measured by make bench-ring, not here.) */
 
 /* Usage:
  *     stress_disruptor [--quick] [SCALE]   one line per run, then
  *                                          "stress: N passed, M failed";
  *                                          exit 1 on any failure
- *     stress_disruptor --bench [ROUNDS]    prints numbers, never fails
  * SCALE multiplies the record counts; --quick is sized for ThreadSanitizer. */
 #include <errno.h>
 #include <pthread.h>
@@ -18,7 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "ring.h"
 #include "sequencer.h"
 
 /* ---- records and checks -------------------------------------------------- */
@@ -414,153 +412,6 @@ static void run_shape(enum shape sh, int wi, uint64_t n)
     free(d);
 }
 
-/* ---- benchmark: 1P->1C against ring.h ------------------------------------ */
-
-#define BENCH_EVENTS 100000000ull
-#define BENCH_CAP 65536
-#define BENCH_BATCH 256
-
-static rgp_ring bench_ring;
-static rgp_disruptor bench_d;
-static rgp_consumer *bench_c;
-static uint64_t bench_sum;
-
-static void *bench_ring_prod(void *arg)
-{
-    uint64_t i = 0;
-    (void)arg;
-    while (i < BENCH_EVENTS) {
-        uint64_t got, want = BENCH_EVENTS - i < BENCH_BATCH ? BENCH_EVENTS - i : BENCH_BATCH;
-        uint64_t seq = rgp_ring_claim(&bench_ring, want, &got), k;
-        for (k = 0; k < got; k++)
-            *(uint64_t *)rgp_ring_slot(&bench_ring, seq + k) = i + k;
-        i += got;
-        rgp_ring_publish(&bench_ring, seq + got);
-    }
-    rgp_ring_close(&bench_ring);
-    return NULL;
-}
-
-static void *bench_ring_cons(void *arg)
-{
-    uint64_t next = 0, end, sum = 0, s;
-    (void)arg;
-    while ((end = rgp_ring_wait(&bench_ring, next)) != next) {
-        for (s = next; s != end; s++)
-            sum += *(uint64_t *)rgp_ring_slot(&bench_ring, s);
-        rgp_ring_release(&bench_ring, end);
-        next = end;
-    }
-    bench_sum = sum;
-    return NULL;
-}
-
-static void *bench_d_prod(void *arg)
-{
-    uint64_t i = 0;
-    (void)arg;
-    while (i < BENCH_EVENTS) {
-        uint64_t n = BENCH_EVENTS - i < BENCH_BATCH ? BENCH_EVENTS - i : BENCH_BATCH;
-        uint64_t seq = rgp_sp_claim(&bench_d, n), k;
-        for (k = 0; k < n; k++)
-            *(uint64_t *)rgp_disruptor_slot(&bench_d, seq + k) = i + k;
-        i += n;
-        rgp_sp_publish(&bench_d, seq + n);
-    }
-    rgp_disruptor_close(&bench_d);
-    return NULL;
-}
-
-static void *bench_d_cons(void *arg)
-{
-    uint64_t next = 0, end, sum = 0, s;
-    (void)arg;
-    while ((end = rgp_consumer_wait(bench_c, next, UINT64_MAX)) != next) {
-        for (s = next; s != end; s++)
-            sum += *(uint64_t *)rgp_disruptor_slot(&bench_d, s);
-        rgp_consumer_release(bench_c, end);
-        next = end;
-    }
-    bench_sum = sum;
-    return NULL;
-}
-
-/* Mops/s of one run; which: 0 ring.h, else the disruptor with wait kind which-1. */
-static double bench_once(int which)
-{
-    pthread_t p, c;
-    double t;
-
-    if (which == 0) {
-        if (rgp_ring_init(&bench_ring, BENCH_CAP, sizeof(uint64_t)) != 0)
-            exit(2);
-    } else {
-        if (rgp_disruptor_init(&bench_d, BENCH_CAP, sizeof(uint64_t), 1, which - 1) != 0 ||
-            !(bench_c = rgp_disruptor_add_consumer(&bench_d, NULL, 0, RGP_POLICY_BLOCK, 0)))
-            exit(2);
-    }
-    t = now_s();
-    pthread_create(&c, NULL, which ? bench_d_cons : bench_ring_cons, NULL);
-    pthread_create(&p, NULL, which ? bench_d_prod : bench_ring_prod, NULL);
-    pthread_join(p, NULL);
-    pthread_join(c, NULL);
-    t = now_s() - t;
-    if (bench_sum != BENCH_EVENTS * (BENCH_EVENTS - 1) / 2) {
-        fprintf(stderr, "stress: bench sum wrong\n");
-        exit(2);
-    }
-    if (which == 0)
-        rgp_ring_destroy(&bench_ring);
-    else
-        rgp_disruptor_destroy(&bench_d);
-    return BENCH_EVENTS / t / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-/* Interleaved A B C A B C ..., so that vCPU placement, which moves cross-core
- * costs every few minutes here, hits every contender alike. */
-static int bench(int rounds)
-{
-    static const int kinds[] = {RGP_WAIT_ADAPTIVE, RGP_WAIT_SPIN};
-    double *ring = calloc((size_t)rounds, sizeof(double)), *dis[2], ratio[2], m0;
-    int r, j;
-
-    for (j = 0; j < 2; j++)
-        dis[j] = calloc((size_t)rounds, sizeof(double));
-    printf("1P->1C, %llu events of 8 bytes, ring %d, producer batch %d, %d rounds interleaved (Mops/s)\n",
-           BENCH_EVENTS, BENCH_CAP, BENCH_BATCH, rounds);
-    for (r = 0; r < rounds; r++) {
-        ring[r] = bench_once(0);
-        for (j = 0; j < 2; j++)
-            dis[j][r] = bench_once(kinds[j] + 1);
-        printf("  round %2d: ring.h %7.1f   disruptor adaptive %7.1f   spin %7.1f\n", r + 1, ring[r], dis[0][r],
-               dis[1][r]);
-        fflush(stdout);
-    }
-    m0 = median(ring, rounds);
-    for (j = 0; j < 2; j++)
-        ratio[j] = median(dis[j], rounds) / m0;
-    printf("median: ring.h %.1f   disruptor adaptive %.1f (%.2fx)   spin %.1f (%.2fx)\n", m0,
-           median(dis[0], rounds), ratio[0], median(dis[1], rounds), ratio[1]);
-    free(ring);
-    free(dis[0]);
-    free(dis[1]);
-    return 0;
-}
-
-/* ---- main ---------------------------------------------------------------- */
-
 int main(int argc, char **argv)
 {
     double scale = 1.0;
@@ -569,14 +420,12 @@ int main(int argc, char **argv)
     for (a = 1; a < argc; a++) {
         if (!strcmp(argv[a], "--quick")) {
             quick = 1;
-        } else if (!strcmp(argv[a], "--bench")) {
-            return bench(a + 1 < argc ? atoi(argv[a + 1]) : 11);
         } else {
             char *end;
             errno = 0;
             scale = strtod(argv[a], &end);
             if (errno || *end || scale <= 0) {
-                fprintf(stderr, "usage: %s [--quick] [SCALE] | --bench [ROUNDS]\n", argv[0]);
+                fprintf(stderr, "usage: %s [--quick] [SCALE]\n", argv[0]);
                 return 2;
             }
         }

@@ -3,8 +3,11 @@
  * libdisruptor-java, one shape per JVM, JIT warm-up passes before the timed one.
  *
  *   java -cp build/bench/lmax:/usr/share/java/disruptor.jar LmaxBench \
- *        SHAPE STRATEGY COUNT [WARMUP_PASSES [PAUSE_NS]]
+ *        SHAPE STRATEGY [COUNT [WARMUP_PASSES [PAUSE_NS]]]
  *
+ * COUNT defaults to the LMAX perf tests' own: 100M events, 20M for 3p1c, 3M
+ * round trips for pingpong. WARMUP_PASSES (default 3) untimed passes come
+ * before the timed one. PAUSE_NS (default 1000) is the pause between pings.
  * SHAPE: 1p1c 1p3c pipeline 3p1c (throughput) or pingpong (round-trip latency).
  * STRATEGY: yield busyspin blocking liteblocking.
  * Prints one line, e.g. "lmax 1p1c yield ops_per_sec=123 events=100000000 ms=812". */
@@ -392,20 +395,21 @@ public final class LmaxBench
 
     public static void main(String[] args) throws Exception
     {
-        if (args.length < 3) {
-            System.err.println("usage: LmaxBench SHAPE STRATEGY COUNT [WARMUP_PASSES [PAUSE_NS]]\n"
+        if (args.length < 2) {
+            System.err.println("usage: LmaxBench SHAPE STRATEGY [COUNT [WARMUP_PASSES [PAUSE_NS]]]\n"
                     + "  SHAPE 1p1c 1p3c pipeline 3p1c pingpong; STRATEGY yield busyspin blocking liteblocking");
             System.exit(1);
         }
         String shape = args[0], strat = args[1];
-        long n = parseCount(args[2]);
+        long n = args.length > 2 ? parseCount(args[2])
+                : shape.equals("3p1c") ? 20_000_000L : shape.equals("pingpong") ? 3_000_000L : 100_000_000L;
         int warmups = args.length > 3 ? Integer.parseInt(args[3]) : 3;
         long pauseNs = args.length > 4 ? Long.parseLong(args[4]) : 1000L;
         strategy(strat); /* reject a bad name before any work */
 
         if (shape.equals("pingpong")) {
-            /* One untimed pass, then warm-up round trips inside the timed pass
-             * before recording starts: the same warm-up the C contenders get. */
+            /* Untimed passes, then unrecorded round trips at the start of the
+             * timed pass: the same warm-up the C contenders get. */
             long warm = Math.max(n / 10, 10_000L);
             for (int w = 0; w < warmups; w++)
                 pingPong(strat, warm, warm, pauseNs);
