@@ -166,6 +166,36 @@ ast_op *ast_select(arena *a, const token *kw, ast_item *items)
     return o;
 }
 
+ast_op *ast_keyed(arena *a, const token *kw, ast_arg *keys, ast_field *state, ast_stmt *body)
+{
+    ast_op *o = arena_alloc(a, sizeof *o);
+    o->kind = OP_KEYED;
+    o->loc = ast_loc(kw);
+    o->keys = keys;
+    o->state = state;
+    o->body = body;
+    return o;
+}
+
+ast_stmt *ast_stmt_new(arena *a, stmt_kind kind, const token *at)
+{
+    ast_stmt *st = arena_alloc(a, sizeof *st);
+    st->kind = kind;
+    st->loc = ast_loc(at);
+    return st;
+}
+
+ast_stmt *ast_assign(arena *a, const token *name, const token *op, binop kind, bool plain, ast_expr *value)
+{
+    ast_stmt *st = ast_stmt_new(a, S_ASSIGN, op);
+    st->name = ast_name(a, name);
+    st->name_loc = ast_loc(name);
+    st->op = kind;
+    st->plain = plain;
+    st->value = value;
+    return st;
+}
+
 ast_decl *ast_decl_new(arena *a, decl_kind kind, const token *name)
 {
     ast_decl *d = arena_alloc(a, sizeof *d);

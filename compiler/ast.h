@@ -48,7 +48,7 @@ struct ast_expr {
         double f;                                              /* E_FLOAT */
         struct { const char *bytes; size_t len; } s;           /* E_STR, unescaped */
         bool b;                                                /* E_BOOL */
-        struct { int field; } name;                            /* E_NAME: field index, set by sema */
+        struct { int field; int scope; } name;                 /* E_NAME, set by sema: index in its scope */
         struct { unop op; ast_expr *operand; } un;
         struct { binop op; ast_expr *lhs, *rhs; } bin;
         struct { ast_arg *args; int nargs; int builtin; } call;   /* builtin: set by sema */
@@ -58,16 +58,48 @@ struct ast_expr {
 
 struct ast_arg { const char *name; srcloc name_loc; ast_expr *value; ast_arg *next; };
 
-typedef struct ast_field { const char *name; srcloc loc; const char *type; srcloc type_loc; struct ast_field *next; } ast_field;
+typedef struct ast_field {
+    const char *name;
+    srcloc loc;
+    const char *type;
+    srcloc type_loc;
+    ast_expr *init;          /* state fields: the initial value */
+    struct ast_field *next;
+} ast_field;
 typedef struct ast_item { const char *name; srcloc loc; ast_expr *value; struct ast_item *next; } ast_item;
 
-typedef enum op_kind { OP_WHERE, OP_SELECT } op_kind;
+/* Statements of a keyed-state block. */
+typedef enum stmt_kind { S_IF, S_EMIT, S_LET, S_ASSIGN } stmt_kind;
+typedef struct ast_stmt {
+    stmt_kind kind;
+    srcloc loc;
+    ast_expr *value;                 /* S_IF: condition; S_LET, S_ASSIGN: the value */
+    struct ast_stmt *then, *otherwise;   /* S_IF */
+    ast_item *items;                 /* S_EMIT */
+    const char *name;                /* S_LET, S_ASSIGN: the variable */
+    srcloc name_loc;
+    binop op;                        /* S_ASSIGN: BIN_ADD for +=, ...; assign_plain for = */
+    bool plain;                      /* S_ASSIGN with '=' */
+    int slot;                        /* set by sema: state variable or local index */
+    bool is_local;
+    struct ast_stmt *next;
+} ast_stmt;
+
+typedef enum op_kind { OP_WHERE, OP_SELECT, OP_KEYED } op_kind;
 typedef struct ast_op {
     op_kind kind;
     srcloc loc;
     ast_expr *cond;          /* OP_WHERE */
     ast_item *items;         /* OP_SELECT */
+    ast_arg *keys;           /* OP_KEYED: by a, b (names as E_NAME values) */
+    ast_field *state;        /* OP_KEYED: state { n: u64 = 0, ... } (type names; init in state_init) */
+    ast_expr **state_init;
+    ast_stmt *body;          /* OP_KEYED */
     rectype *in, *out;       /* set by sema */
+    rectype *state_type;     /* OP_KEYED, set by sema: the state record */
+    int nlocals;             /* OP_KEYED, set by sema */
+    const char **locals;
+    type_id *local_types;
     struct ast_op *next;
 } ast_op;
 
@@ -109,6 +141,10 @@ ast_field *ast_field_new(arena *a, const token *name, const token *type);
 ast_item *ast_item_new(arena *a, const token *name, ast_expr *value);
 ast_op *ast_where(arena *a, const token *kw, ast_expr *cond);
 ast_op *ast_select(arena *a, const token *kw, ast_item *items);
+ast_op *ast_keyed(arena *a, const token *kw, ast_arg *keys, ast_field *state, ast_stmt *body);
+ast_stmt *ast_stmt_new(arena *a, stmt_kind kind, const token *at);
+ast_stmt *ast_assign(arena *a, const token *name, const token *op, binop kind, bool plain, ast_expr *value);
+enum { SCOPE_FIELD, SCOPE_STATE, SCOPE_LOCAL };
 ast_decl *ast_decl_new(arena *a, decl_kind kind, const token *name);
 /* Appending to singly linked lists keeps declaration order. */
 #define AST_APPEND(type, list, item) ((type *)ast_append_((void **)&(list), (item), offsetof(type, next)))

@@ -176,7 +176,12 @@ void expr_c(sbuf *b, const ast_expr *x, const char *rec)
         sb(b, ", %zu})", x->u.s.len);
         break;
     case E_BOOL: sb(b, x->u.b ? "true" : "false"); break;
-    case E_NAME: sb(b, "%s->%s", rec, x->text); break;
+    case E_NAME:
+        /* a record field, a keyed block's state (s points at it) or one of its lets */
+        if (x->u.name.scope == SCOPE_STATE) sb(b, "s->%s", x->text);
+        else if (x->u.name.scope == SCOPE_LOCAL) sb(b, "l%d_%s", x->u.name.field, x->text);
+        else sb(b, "%s->%s", rec, x->text);
+        break;
     case E_UNARY: {
         const ast_expr *o = x->u.un.operand;
         if (x->u.un.op == UN_NOT) { sb(b, "(!"); expr_c(b, o, rec); sb(b, ")"); break; }

@@ -119,42 +119,254 @@ static void emit_deliver(emitter *e, const plan *pl, const plan_ring *r, const c
 
 static void emit_reader(emitter *e, const node *n, const char *rec);
 
-static void emit_stage(emitter *e, const node *st, const char *rec)
+/* The name of a keyed operator's table: keyed_STAGE_N, N its place in the stage. */
+static const char *keyed_name(const node *st, const ast_op *op)
 {
-    emit(e, "/* stage %s (%s:%u) */", st->name, e->p->file, st->loc.line);
-    int opened = 0;
-    char cur[128];
-    snprintf(cur, sizeof cur, "%s", rec);
-    for (const ast_op *o = st->ops; o; o = o->next) {
-        if (o->kind == OP_WHERE) {
-            emit_user_expr(e, o->cond, cur, "if (", ") {");
+    static char name[192];
+    int k = 0;
+    for (const ast_op *o = st->ops; o && o != op; o = o->next) k++;
+    snprintf(name, sizeof name, "keyed_%s_%d", st->name, k);
+    return name;
+}
+
+static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur);
+
+/* A keyed block's statements. `cur` is the record; `s` the key's state. */
+static void emit_stmts(emitter *e, const node *st, const ast_op *o, const ast_stmt *list, const char *cur)
+{
+    for (const ast_stmt *x = list; x; x = x->next) {
+        char prefix[192];
+        switch (x->kind) {
+        case S_IF:
+            emit_user_expr(e, x->value, cur, "if (", ") {");
             e->indent++;
-            opened++;
-        } else {
+            emit_stmts(e, st, o, x->then, cur);
+            e->indent--;
+            if (x->otherwise) {
+                emit(e, "} else {");
+                e->indent++;
+                emit_stmts(e, st, o, x->otherwise, cur);
+                e->indent--;
+            }
+            emit(e, "}");
+            break;
+        case S_LET:
+            snprintf(prefix, sizeof prefix, "%s l%d_%s = ", ctype(x->value->type), x->slot, x->name);
+            emit_user_expr(e, x->value, cur, prefix, ";");
+            break;
+        case S_ASSIGN:
+            if (x->is_local) snprintf(prefix, sizeof prefix, "l%d_%s = ", x->slot, x->name);
+            else snprintf(prefix, sizeof prefix, "s->%s = ", x->name);
+            emit_user_expr(e, x->value, cur, prefix, ";");
+            break;
+        case S_EMIT: {
             int k = ++e->tmp;
-            line_to_rgp(e, o->loc);
+            line_to_rgp(e, x->loc);
+            emit(e, "{");
+            e->indent++;
             emit(e, "%s v%d;", o->out->cname, k);
-            const ast_item *it = o->items;
+            const ast_item *it = x->items;
             for (int i = 0; it; it = it->next, i++) {
-                char prefix[160];
                 snprintf(prefix, sizeof prefix, "v%d.%s = ", k, o->out->fields[i].name);
                 emit_user_expr(e, it->value, cur, prefix, ";");
             }
-            snprintf(cur, sizeof cur, "(&v%d)", k);
+            char next_cur[32];
+            snprintf(next_cur, sizeof next_cur, "(&v%d)", k);
+            emit_ops(e, st, o->next, next_cur);
+            e->indent--;
+            emit(e, "}");
+            break;
+        }
         }
     }
-    line_to_c(e);
-    const plan_ring *r = plan_ring_of(e->pl, st);
-    if (r) {
-        emit_deliver(e, e->pl, r, cur);
-    } else {
-        node *readers[2];
-        if (plan_readers(e->pl, st, readers, 2) == 1) emit_reader(e, readers[0], cur);
+}
+
+/* The operators of a stage from o on, applied to record `cur`; after the last,
+ * the record goes to the stage's ring or straight on to its one reader. */
+static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
+{
+    if (!o) {
+        line_to_c(e);
+        const plan_ring *r = plan_ring_of(e->pl, st);
+        if (r) {
+            emit_deliver(e, e->pl, r, cur);
+        } else {
+            node *readers[2];
+            if (plan_readers(e->pl, st, readers, 2) == 1) emit_reader(e, readers[0], cur);
+        }
+        return;
     }
-    while (opened--) {
+    switch (o->kind) {
+    case OP_WHERE:
+        emit_user_expr(e, o->cond, cur, "if (", ") {");
+        e->indent++;
+        emit_ops(e, st, o->next, cur);
         e->indent--;
         emit(e, "}");
+        break;
+    case OP_SELECT: {
+        int k = ++e->tmp;
+        line_to_rgp(e, o->loc);
+        emit(e, "{");
+        e->indent++;
+        emit(e, "%s v%d;", o->out->cname, k);
+        const ast_item *it = o->items;
+        for (int i = 0; it; it = it->next, i++) {
+            char prefix[160];
+            snprintf(prefix, sizeof prefix, "v%d.%s = ", k, o->out->fields[i].name);
+            emit_user_expr(e, it->value, cur, prefix, ";");
+        }
+        char next_cur[32];
+        snprintf(next_cur, sizeof next_cur, "(&v%d)", k);
+        emit_ops(e, st, o->next, next_cur);
+        e->indent--;
+        emit(e, "}");
+        break;
     }
+    case OP_KEYED: {
+        const char *t = keyed_name(st, o);
+        line_to_rgp(e, o->loc);
+        emit(e, "{");
+        e->indent++;
+        sbuf key = {0};
+        for (const ast_arg *g = o->keys; g; g = g->next) sb(&key, "%s%s->%s", key.len ? ", " : "", cur, g->value->text);
+        emit(e, "%s_key key = {%s};", t, key.s);
+        free(key.s);
+        emit(e, "%s *s = %s_lookup(&key);   /* this key's state */", o->state_type->cname, t);
+        emit_stmts(e, st, o, o->body, cur);
+        e->indent--;
+        emit(e, "}");
+        break;
+    }
+    }
+}
+
+static void emit_stage(emitter *e, const node *st, const char *rec)
+{
+    emit(e, "/* stage %s (%s:%u) */", st->name, e->p->file, st->loc.line);
+    emit_ops(e, st, st->ops, rec);
+}
+
+/* ---- keyed state: a hash table per keyed operator ------------------------------------ */
+
+static const char *hash_fn(type_id t)
+{
+    return t == T_STR ? "rgp_hash_str" : t == T_BOOL ? "rgp_hash_bool" : t == T_F64 ? "rgp_hash_f64"
+         : type_is_int(t) && !scalar_types[t].is_signed ? "rgp_hash_u64" : "rgp_hash_i64";
+}
+
+/* Open addressing with linear probing, specialised to the key's fields; it
+ * doubles at half full, so a record costs a hash and a probe or two, and
+ * memory grows with the number of keys, not of records. Only the thread that
+ * runs the stage touches it. */
+static void emit_keyed_table(emitter *e, const node *st, const ast_op *o)
+{
+    const char *t0 = keyed_name(st, o);
+    char t[192];
+    snprintf(t, sizeof t, "%s", t0);
+    const rectype *in = o->in, *sty = o->state_type;
+    sbuf keys = {0};
+    for (const ast_arg *g = o->keys; g; g = g->next) sb(&keys, "%s%s", keys.len ? ", " : "", g->value->text);
+    emit(e, "/* keyed state of stage %s (%s:%u), by %s */", st->name, e->p->file, o->loc.line, keys.s);
+    free(keys.s);
+    emit(e, "typedef struct %s_key {", t);
+    bool str_key = false;
+    for (const ast_arg *g = o->keys; g; g = g->next) {
+        type_id kt = in->fields[g->value->u.name.field].type;
+        str_key |= kt == T_STR;
+        emit(e, "    %s %s;", ctype(kt), g->value->text);
+    }
+    emit(e, "} %s_key;", t);
+    emit(e, "typedef struct %s_entry { %s_key key; %s state; bool used; } %s_entry;", t, t, sty->cname, t);
+    emit(e, "static %s_entry *%s_slots;", t, t);
+    emit(e, "static size_t %s_cap, %s_len;", t, t);
+    blank(e);
+    emit(e, "static inline uint64_t %s_hash(const %s_key *k)", t, t);
+    emit(e, "{");
+    emit(e, "    uint64_t h = 0;");
+    for (const ast_arg *g = o->keys; g; g = g->next)
+        emit(e, "    h = rgp_hash_u64(h ^ %s(k->%s));", hash_fn(in->fields[g->value->u.name.field].type), g->value->text);
+    emit(e, "    return h;");
+    emit(e, "}");
+    blank(e);
+    emit(e, "static inline bool %s_eq(const %s_key *a, const %s_key *b)", t, t, t);
+    emit(e, "{");
+    sbuf eq = {0};
+    for (const ast_arg *g = o->keys; g; g = g->next) {
+        type_id kt = in->fields[g->value->u.name.field].type;
+        const char *f = g->value->text;
+        if (kt == T_STR) sb(&eq, "%srgp_str_eq(a->%s, b->%s)", eq.len ? " && " : "", f, f);
+        else if (kt == T_F64) sb(&eq, "%s(a->%s == b->%s || (a->%s != a->%s && b->%s != b->%s))", eq.len ? " && " : "", f, f, f, f, f, f);
+        else sb(&eq, "%sa->%s == b->%s", eq.len ? " && " : "", f, f);
+    }
+    emit(e, "    return %s;", eq.s);
+    free(eq.s);
+    emit(e, "}");
+    blank(e);
+    emit(e, "/* The state of key k, made from the initial values the first time k is seen. */");
+    emit(e, "static %s *%s_lookup(const %s_key *k)", sty->cname, t, t);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "if (2 * (%s_len + 1) > %s_cap) {", t, t);
+    emit(e, "    size_t cap = %s_cap ? 2 * %s_cap : 1024;", t, t);
+    emit(e, "    %s_entry *grown = calloc(cap, sizeof *grown);", t);
+    emit(e, "    if (!grown) rgp_out_of_memory(RGP_PROGRAM);");
+    emit(e, "    for (size_t i = 0; i < %s_cap; i++) {", t);
+    emit(e, "        if (!%s_slots[i].used) continue;", t);
+    emit(e, "        size_t j = (size_t)%s_hash(&%s_slots[i].key) & (cap - 1);", t, t);
+    emit(e, "        while (grown[j].used) j = (j + 1) & (cap - 1);");
+    emit(e, "        grown[j] = %s_slots[i];", t);
+    emit(e, "    }");
+    emit(e, "    free(%s_slots);", t);
+    emit(e, "    %s_slots = grown;", t);
+    emit(e, "    %s_cap = cap;", t);
+    emit(e, "}");
+    emit(e, "size_t i = (size_t)%s_hash(k) & (%s_cap - 1);", t, t);
+    emit(e, "while (%s_slots[i].used) {", t);
+    emit(e, "    if (%s_eq(&%s_slots[i].key, k)) return &%s_slots[i].state;", t, t, t);
+    emit(e, "    i = (i + 1) & (%s_cap - 1);", t);
+    emit(e, "}");
+    emit(e, "%s_entry *en = &%s_slots[i];", t, t);
+    emit(e, "en->used = true;");
+    emit(e, "en->key = *k;");
+    if (str_key) {
+        emit(e, "/* a new key keeps its own copy of its strings: the record's go back to the ring */");
+        for (const ast_arg *g = o->keys; g; g = g->next) {
+            if (in->fields[g->value->u.name.field].type != T_STR) continue;
+            const char *f = g->value->text;
+            emit(e, "{");
+            emit(e, "    char *copy = malloc(k->%s.len ? k->%s.len : 1);", f, f);
+            emit(e, "    if (!copy) rgp_out_of_memory(RGP_PROGRAM);");
+            emit(e, "    if (k->%s.len) memcpy(copy, k->%s.ptr, k->%s.len);", f, f, f);
+            emit(e, "    en->key.%s.ptr = copy;", f);
+            emit(e, "}");
+        }
+    }
+    int i = 0;
+    for (const ast_field *f = o->state; f; f = f->next, i++) {
+        sbuf v = {0};
+        expr_c(&v, f->init, "k");
+        emit(e, "en->state.%s = %s;", f->name, v.s);
+        free(v.s);
+    }
+    emit(e, "%s_len++;", t);
+    emit(e, "return &en->state;");
+    e->indent--;
+    emit(e, "}");
+    blank(e);
+    emit(e, "static void %s_free(void)", t);
+    emit(e, "{");
+    if (str_key) {
+        emit(e, "    for (size_t i = 0; i < %s_cap; i++) {", t);
+        emit(e, "        if (!%s_slots[i].used) continue;", t);
+        for (const ast_arg *g = o->keys; g; g = g->next)
+            if (in->fields[g->value->u.name.field].type == T_STR) emit(e, "        free((char *)%s_slots[i].key.%s.ptr);", t, g->value->text);
+        emit(e, "    }");
+    }
+    emit(e, "    free(%s_slots);", t);
+    emit(e, "}");
+    blank(e);
+    assert(e->indent == 0);
 }
 
 static void emit_reader(emitter *e, const node *n, const char *rec)
@@ -391,6 +603,9 @@ void emit_threads(emitter *e)
         if (t->policy != POLICY_BLOCK) emit(e, "static uint64_t received_%s;   /* for the drop report */", t->cname);
     }
     blank(e);
+    for (int i = 0; i < e->p->nstages; i++)
+        for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next)
+            if (o->kind == OP_KEYED && e->p->stages[i]->used) emit_keyed_table(e, e->p->stages[i], o);
     for (int i = 0; i < pl->nthreads; i++) {
         if (pl->threads[i]->kind == TH_PARSE) emit_parse_thread(e, pl->threads[i]);
         else emit_run_thread(e, pl->threads[i]);
@@ -480,6 +695,9 @@ void emit_thread_start(emitter *e)
         emit(e, "rgp_report_drops(RGP_PROGRAM, \"%s\", \"%s\", \"%s\", rgp_consumer_dropped(cons_%s), received_%s);",
              t->entry->kind == D_SINK ? "sink" : "stage", t->entry->name, policy_names[t->policy], t->cname, t->cname);
     }
+    for (int i = 0; i < e->p->nstages; i++)
+        for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next)
+            if (o->kind == OP_KEYED && e->p->stages[i]->used) emit(e, "%s_free();", keyed_name(e->p->stages[i], o));
     for (int i = 0; i < pl->nrings; i++) {
         const plan_ring *r = pl->rings[i];
         if (r->stream->type->has_str)

@@ -5,12 +5,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* What names mean inside a keyed block, besides the record's fields. */
+typedef struct block_scope {
+    const rectype *state;     /* the state variables */
+    ast_op *op;               /* its locals, all of them, in op->locals */
+    int *visible;             /* indexes into op->locals that are in scope now */
+    int nvisible, capvisible;
+} block_scope;
+
 typedef struct sema {
     arena *a;
     diag *d;
     program *p;
     const char *base_dir;
     ast_decl *decls;
+    block_scope *scope;       /* inside a keyed block, else NULL */
 } sema;
 
 #define PUSH(a, arr, n, item) do { \
@@ -136,10 +145,27 @@ static const char *fields_list(sema *S, const rectype *rec)
 
 static type_id check_name(sema *S, ast_expr *e, const rectype *rec)
 {
-    int i = rectype_find(rec, e->text);
-    if (i >= 0) { e->u.name.field = i; return rec->fields[i].type; }
+    block_scope *sc = S->scope;
+    for (int v = sc ? sc->nvisible - 1 : -1; v >= 0; v--) {
+        int li = sc->visible[v];
+        if (!strcmp(sc->op->locals[li], e->text)) {
+            e->u.name.scope = SCOPE_LOCAL;
+            e->u.name.field = li;
+            return sc->op->local_types[li];
+        }
+    }
+    int i = sc ? rectype_find(sc->state, e->text) : -1;
+    if (i >= 0) {
+        e->u.name.scope = SCOPE_STATE;
+        e->u.name.field = i;
+        return sc->state->fields[i].type;
+    }
+    i = rectype_find(rec, e->text);
+    if (i >= 0) { e->u.name.scope = SCOPE_FIELD; e->u.name.field = i; return rec->fields[i].type; }
     suggest s = {.word = e->text};
     for (int k = 0; k < rec->nfields; k++) suggest_try(&s, rec->fields[k].name);
+    for (int k = 0; sc && k < sc->state->nfields; k++) suggest_try(&s, sc->state->fields[k].name);
+    for (int v = 0; sc && v < sc->nvisible; v++) suggest_try(&s, sc->op->locals[sc->visible[v]]);
     diag_error(S->d, e->loc, "unknown field '%s' in record %s%s; its fields are: %s", e->text, rec->name,
                hint(S, &s), fields_list(S, rec));
     return T_ERROR;
@@ -653,6 +679,205 @@ static rectype *check_merge(sema *S, node *n, ast_expr *m)
     return type;
 }
 
+/* ---- keyed state -------------------------------------------------------------------- */
+
+/* Whether a value of type `from` may be stored where `to` is kept: the same
+ * type, or an integer where a float goes. */
+static bool storable(type_id from, type_id to)
+{
+    return from == to || (to == T_F64 && type_is_int(from)) || (to == T_TIME && from == T_I64) || (to == T_I64 && from == T_TIME);
+}
+
+static rectype *emit_type(sema *S, const char *stage, ast_op *o, int k, int nrecs)
+{
+    rectype *out = arena_alloc(S->a, sizeof *out);
+    out->name = nrecs > 1 ? arena_printf(S->a, "%s#%d", stage, k) : stage;
+    out->cname = nrecs > 1 ? arena_printf(S->a, "rec_%s_%d", stage, k) : arena_printf(S->a, "rec_%s", stage);
+    out->loc = o->loc;
+    return out;
+}
+
+static bool name_taken(sema *S, const rectype *rec, const char *name, srcloc at)
+{
+    block_scope *sc = S->scope;
+    const char *what = rectype_find(rec, name) >= 0 ? "a field of the record"
+                     : rectype_find(sc->state, name) >= 0 ? "a state variable" : NULL;
+    for (int v = 0; !what && v < sc->nvisible; v++)
+        if (!strcmp(sc->op->locals[sc->visible[v]], name)) what = "a variable already";
+    if (what) diag_error(S->d, at, "'%s' is %s; pick another name", name, what);
+    return what != NULL;
+}
+
+static void check_stmts(sema *S, ast_stmt *list, const rectype *rec, ast_op *o, rectype **out);
+
+static void check_emit(sema *S, ast_stmt *st, const rectype *rec, ast_op *o, rectype **out)
+{
+    rectype *r = *out;
+    bool first = r->nfields == 0 && !r->loc.line;
+    if (first) r->loc = st->loc;
+    int i = 0;
+    for (ast_item *it = st->items; it; it = it->next, i++) {
+        if (!it->value) {
+            it->value = arena_alloc(S->a, sizeof(ast_expr));
+            *it->value = (ast_expr){.kind = E_NAME, .loc = it->loc, .text = it->name};
+        }
+        check_expr(S, it->value, rec);
+        settle(S, it->value, T_I64);
+        type_id t = it->value->type;
+        if (first) {
+            if (rectype_find(r, it->name) >= 0) diag_error(S->d, it->loc, "field '%s' appears twice in this emit", it->name);
+            field fl = {it->name, t, it->loc};
+            PUSH(S->a, r->fields, r->nfields, fl);
+            r->has_str |= t == T_STR;
+        } else if (i >= r->nfields) {
+            diag_error(S->d, it->loc, "every emit of a block makes the same record: this emit has more fields than the one at line %u (%d)",
+                       r->loc.line, r->nfields);
+            return;
+        } else if (strcmp(r->fields[i].name, it->name) ||
+                   (t != T_ERROR && r->fields[i].type != T_ERROR && r->fields[i].type != t)) {
+            diag_error(S->d, it->loc, "every emit of a block makes the same record: this is field %d, '%s: %s'; the emit at line %u has '%s: %s'",
+                       i + 1, it->name, type_name(t), r->loc.line, r->fields[i].name, type_name(r->fields[i].type));
+            return;
+        }
+    }
+    if (!first && i != r->nfields)
+        diag_error(S->d, st->loc, "every emit of a block makes the same record: this emit has %d fields, the one at line %u has %d",
+                   i, r->loc.line, r->nfields);
+    (void)o;
+}
+
+static void check_stmt(sema *S, ast_stmt *st, const rectype *rec, ast_op *o, rectype **out)
+{
+    block_scope *sc = S->scope;
+    switch (st->kind) {
+    case S_IF: {
+        type_id c = check_expr(S, st->value, rec);
+        if (c != T_ERROR && c != T_BOOL) diag_error(S->d, st->value->loc, "'if' needs a bool condition, found %s", type_name(c));
+        check_stmts(S, st->then, rec, o, out);
+        check_stmts(S, st->otherwise, rec, o, out);
+        break;
+    }
+    case S_EMIT:
+        check_emit(S, st, rec, o, out);
+        break;
+    case S_LET: {
+        check_expr(S, st->value, rec);
+        settle(S, st->value, T_I64);
+        if (name_taken(S, rec, st->name, st->name_loc)) break;
+        st->slot = o->nlocals;
+        st->is_local = true;
+        const char **names = arena_alloc(S->a, sizeof *names * (size_t)(o->nlocals + 1));
+        type_id *types = arena_alloc(S->a, sizeof *types * (size_t)(o->nlocals + 1));
+        if (o->nlocals) {
+            memcpy(names, o->locals, sizeof *names * (size_t)o->nlocals);
+            memcpy(types, o->local_types, sizeof *types * (size_t)o->nlocals);
+        }
+        names[o->nlocals] = st->name;
+        types[o->nlocals] = st->value->type;
+        o->locals = names;
+        o->local_types = types;
+        if (sc->nvisible == sc->capvisible) {
+            int cap = sc->capvisible ? sc->capvisible * 2 : 8;
+            int *grown = arena_alloc(S->a, sizeof *grown * (size_t)cap);
+            if (sc->nvisible) memcpy(grown, sc->visible, sizeof *grown * (size_t)sc->nvisible);
+            sc->visible = grown;
+            sc->capvisible = cap;
+        }
+        sc->visible[sc->nvisible++] = o->nlocals++;
+        break;
+    }
+    case S_ASSIGN: {
+        /* only state variables and lets can change; `x op= v` is checked as `x op v` */
+        ast_expr *target = arena_alloc(S->a, sizeof *target);
+        *target = (ast_expr){.kind = E_NAME, .loc = st->name_loc, .text = st->name};
+        type_id tt = check_name(S, target, rec);
+        if (tt == T_ERROR) break;
+        if (target->u.name.scope == SCOPE_FIELD) {
+            diag_error(S->d, st->name_loc, "'%s' is a field of the record, which a block cannot change; state variables and lets can be", st->name);
+            break;
+        }
+        st->is_local = target->u.name.scope == SCOPE_LOCAL;
+        st->slot = target->u.name.field;
+        if (!st->plain) {
+            ast_expr *bin = arena_alloc(S->a, sizeof *bin);
+            *bin = (ast_expr){.kind = E_BINARY, .loc = st->loc};
+            bin->u.bin.op = st->op;
+            bin->u.bin.lhs = target;
+            bin->u.bin.rhs = st->value;
+            st->value = bin;
+        }
+        type_id vt = check_expr(S, st->value, rec);
+        settle(S, st->value, tt == T_F64 ? T_F64 : tt);
+        vt = st->value->type;
+        if (vt != T_ERROR && !storable(vt, tt))
+            diag_error(S->d, st->value->loc, "cannot store %s in '%s', which is %s", type_name(vt), st->name, type_name(tt));
+        break;
+    }
+    }
+}
+
+static void check_stmts(sema *S, ast_stmt *list, const rectype *rec, ast_op *o, rectype **out)
+{
+    int depth = S->scope->nvisible;   /* lets end with their block */
+    for (ast_stmt *st = list; st; st = st->next) check_stmt(S, st, rec, o, out);
+    S->scope->nvisible = depth;
+}
+
+static bool block_emits(const ast_stmt *list)
+{
+    for (; list; list = list->next)
+        if (list->kind == S_EMIT || (list->kind == S_IF && (block_emits(list->then) || block_emits(list->otherwise)))) return true;
+    return false;
+}
+
+/* by KEY, ... state { v: T = init, ... } { statements }: per key, state that the
+ * block reads and changes for each record, and the records it emits. */
+static rectype *check_keyed(sema *S, node *n, ast_op *o, const rectype *rec, rectype *out)
+{
+    for (ast_arg *g = o->keys; g; g = g->next) check_name(S, g->value, rec);
+    rectype *state = arena_alloc(S->a, sizeof *state);
+    state->name = arena_printf(S->a, "state of %s", n->name);
+    state->cname = arena_printf(S->a, "state_%s", out->cname + 4);
+    state->loc = o->loc;
+    const rectype no_fields = {.name = "(none)"};
+    for (ast_field *f = o->state; f; f = f->next) {
+        type_id t;
+        if (!type_lookup(f->type, &t)) {
+            diag_error(S->d, f->type_loc, "unknown type '%s'; types are bool, i32, i64, u32, u64, f64, str, time", f->type);
+            t = T_ERROR;
+        }
+        if (rectype_find(rec, f->name) >= 0 || rectype_find(state, f->name) >= 0)
+            diag_error(S->d, f->loc, "'%s' is %s; pick another name", f->name,
+                       rectype_find(state, f->name) >= 0 ? "a state variable already" : "a field of the record");
+        bool literal = f->init->kind == E_INT || f->init->kind == E_FLOAT || f->init->kind == E_STR || f->init->kind == E_BOOL ||
+                       (f->init->kind == E_UNARY && f->init->u.un.op == UN_NEG &&
+                        (f->init->u.un.operand->kind == E_INT || f->init->u.un.operand->kind == E_FLOAT));
+        if (!literal) {
+            diag_error(S->d, f->init->loc, "a state variable starts from a literal value, such as 0, 0.0, \"\" or false");
+        } else if (t != T_ERROR) {
+            check_expr(S, f->init, &no_fields);
+            settle(S, f->init, t == T_F64 ? T_F64 : t);
+            if (f->init->type != T_ERROR && !storable(f->init->type, t))
+                diag_error(S->d, f->init->loc, "cannot start '%s', which is %s, from %s", f->name, type_name(t), type_name(f->init->type));
+        }
+        field fl = {f->name, t, f->loc};
+        PUSH(S->a, state->fields, state->nfields, fl);
+        state->has_str |= t == T_STR;
+    }
+    if (state->has_str) diag_error(S->d, o->loc, "state variables cannot be str yet");
+    o->state_type = state;
+    if (n->ninputs > 0)
+        diag_error(S->d, o->loc, "keyed state in a merge would be split between its inputs' threads; keep it in a stage that reads '%s'",
+                   n->name);
+    if (!block_emits(o->body)) diag_error(S->d, o->loc, "this block never emits a record; add emit { ... }");
+    block_scope sc = {.state = state, .op = o};
+    S->scope = &sc;
+    check_stmts(S, o->body, rec, o, &out);
+    S->scope = NULL;
+    PUSH(S->a, S->p->types, S->p->ntypes, state);
+    return out;
+}
+
 static void check_stage(sema *S, node *n, ast_decl *d)
 {
     n->ops = d->ops;
@@ -668,7 +893,7 @@ static void check_stage(sema *S, node *n, ast_decl *d)
         if (!rec) return;
     }
     int nselect = 0;
-    for (ast_op *o = d->ops; o; o = o->next) nselect += o->kind == OP_SELECT;
+    for (ast_op *o = d->ops; o; o = o->next) nselect += o->kind == OP_SELECT || o->kind == OP_KEYED;
     int k = 0;
     for (ast_op *o = d->ops; o; o = o->next) {
         o->in = rec;
@@ -676,11 +901,15 @@ static void check_stage(sema *S, node *n, ast_decl *d)
             type_id t = check_expr(S, o->cond, rec);
             if (t != T_ERROR && t != T_BOOL)
                 diag_error(S->d, o->cond->loc, "'where' needs a bool condition, found %s", type_name(t));
+        } else if (o->kind == OP_KEYED) {
+            rectype *out = emit_type(S, d->name, o, ++k, nselect);
+            out->loc = (srcloc){0, 0, 0};   /* the first emit sets it */
+            out = check_keyed(S, n, o, rec, out);
+            if (!out->loc.line) out->loc = o->loc;
+            PUSH(S->a, S->p->types, S->p->ntypes, out);
+            rec = out;
         } else {
-            rectype *out = arena_alloc(S->a, sizeof *out);
-            out->name = nselect > 1 ? arena_printf(S->a, "%s#%d", d->name, ++k) : d->name;
-            out->cname = nselect > 1 ? arena_printf(S->a, "rec_%s_%d", d->name, k) : arena_printf(S->a, "rec_%s", d->name);
-            out->loc = o->loc;
+            rectype *out = emit_type(S, d->name, o, ++k, nselect);
             for (ast_item *it = o->items; it; it = it->next) {
                 if (!it->value) {
                     /* `name` alone copies the field of that name */

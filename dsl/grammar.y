@@ -24,6 +24,10 @@
 %parse_failure { ps->failed = 1; }
 %stack_overflow { parse_too_deep(ps); }
 
+/* Keywords of keyed blocks that are also common field names: where a name
+ * fits and the keyword does not, the parser takes them as names. */
+%fallback IDENT BY STATE EMIT LET.
+
 %left OR.
 %left AND.
 %right NOT.
@@ -77,6 +81,34 @@ ops(L) ::= ops(L) PIPE op(O).            { AST_APPEND(ast_op, L, O); }
 %type op { ast_op * }
 op(O) ::= WHERE(K) expr(E).              { O = ast_where(A_, &K, E); }
 op(O) ::= SELECT(K) LBRACE items(I) RBRACE.  { O = ast_select(A_, &K, I); }
+/* by KEY, ... state { var: type = init, ... } { statements } */
+op(O) ::= BY(K) keys(L) STATE LBRACE statevars(S) RBRACE LBRACE stmts(B) RBRACE.  { O = ast_keyed(A_, &K, L, S, B); }
+
+%type keys { ast_arg * }
+keys(L) ::= IDENT(N).                    { L = ast_arg_new(A_, NULL, ast_ident(A_, &N)); }
+keys(L) ::= keys(L) COMMA IDENT(N).      { AST_APPEND(ast_arg, L, ast_arg_new(A_, NULL, ast_ident(A_, &N))); }
+%type statevars { ast_field * }
+statevars(L) ::= statevar(F).            { L = F; }
+statevars(L) ::= statevars(L) COMMA statevar(F).  { AST_APPEND(ast_field, L, F); }
+statevars(L) ::= statevars(L) COMMA.
+%type statevar { ast_field * }
+statevar(F) ::= IDENT(N) COLON IDENT(T) ASSIGN expr(E).  { F = ast_field_new(A_, &N, &T); F->init = E; }
+
+%type stmts { ast_stmt * }
+stmts(L) ::= .                           { L = NULL; }
+stmts(L) ::= stmts(L) stmt(S).           { AST_APPEND(ast_stmt, L, S); }
+%type stmt { ast_stmt * }
+stmt(S) ::= ifstmt(X).                   { S = X; }
+stmt(S) ::= EMIT(K) LBRACE items(I) RBRACE.  { S = ast_stmt_new(A_, S_EMIT, &K); S->items = I; }
+stmt(S) ::= LET(K) IDENT(N) ASSIGN expr(E).  { S = ast_stmt_new(A_, S_LET, &K); S->name = ast_name(A_, &N); S->name_loc = ast_loc(&N); S->value = E; }
+stmt(S) ::= IDENT(N) ASSIGN(K) expr(E).  { S = ast_assign(A_, &N, &K, BIN_ADD, true, E); }
+stmt(S) ::= IDENT(N) PLUSEQ(K) expr(E).  { S = ast_assign(A_, &N, &K, BIN_ADD, false, E); }
+stmt(S) ::= IDENT(N) MINUSEQ(K) expr(E). { S = ast_assign(A_, &N, &K, BIN_SUB, false, E); }
+stmt(S) ::= IDENT(N) STAREQ(K) expr(E).  { S = ast_assign(A_, &N, &K, BIN_MUL, false, E); }
+%type ifstmt { ast_stmt * }
+ifstmt(S) ::= IF(K) expr(C) LBRACE stmts(T) RBRACE.  { S = ast_stmt_new(A_, S_IF, &K); S->value = C; S->then = T; }
+ifstmt(S) ::= IF(K) expr(C) LBRACE stmts(T) RBRACE ELSE LBRACE stmts(E) RBRACE.  { S = ast_stmt_new(A_, S_IF, &K); S->value = C; S->then = T; S->otherwise = E; }
+ifstmt(S) ::= IF(K) expr(C) LBRACE stmts(T) RBRACE ELSE ifstmt(E).  { S = ast_stmt_new(A_, S_IF, &K); S->value = C; S->then = T; S->otherwise = E; }
 
 /* select items: NAME (copy the field) or NAME: EXPR */
 %type items { ast_item * }

@@ -61,6 +61,10 @@ token lex_next(lexer *L)
         "sink"     { return make(L, TK_SINK, start); }
         "with"     { return make(L, TK_WITH, start); }
         "if"       { return make(L, TK_IF, start); }
+        "by"       { return make(L, TK_BY, start); }
+        "state"    { return make(L, TK_STATE, start); }
+        "emit"     { return make(L, TK_EMIT, start); }
+        "let"      { return make(L, TK_LET, start); }
         "else"     { return make(L, TK_ELSE, start); }
         "options"  { return make(L, TK_OPTIONS, start); }
         "as"       { return make(L, TK_AS, start); }
@@ -96,6 +100,9 @@ token lex_next(lexer *L)
         "<=" { return make(L, TK_LE, start); }
         ">"  { return make(L, TK_GT, start); }
         ">=" { return make(L, TK_GE, start); }
+        "+=" { return make(L, TK_PLUSEQ, start); }
+        "-=" { return make(L, TK_MINUSEQ, start); }
+        "*=" { return make(L, TK_STAREQ, start); }
         "+"  { return make(L, TK_PLUS, start); }
         "-"  { return make(L, TK_MINUS, start); }
         "*"  { return make(L, TK_STAR, start); }
@@ -111,6 +118,8 @@ token lex_next(lexer *L)
 #define RGP_TOKEN_NAMES(X) \
     X(SCHEMA, "'schema'") X(SOURCE, "'source'") X(STAGE, "'stage'") X(SINK, "'sink'") \
     X(WITH, "'with'") X(OPTIONS, "'options'") X(IF, "'if'") X(ELSE, "'else'") \
+    X(BY, "'by'") X(STATE, "'state'") X(EMIT, "'emit'") X(LET, "'let'") X(PLUSEQ, "'+='") X(MINUSEQ, "'-='") \
+    X(STAREQ, "'*='") \
     X(AS, "'as'") X(WHERE, "'where'") X(SELECT, "'select'") X(AND, "'and'") X(OR, "'or'") \
     X(NOT, "'not'") X(TRUE, "'true'") X(FALSE, "'false'") X(IDENT, "a name") \
     X(INT, "an integer") X(FLOAT, "a number") X(STRING, "a string") \

@@ -137,6 +137,55 @@ START_TEST(test_decl_errors)
 }
 END_TEST
 
+/* keyed blocks: the exact text of their errors */
+static const struct { const char *op; const char *want; } keyed_cases[] = {
+    {"by id state { c: u64 = 0 } { v = 1.0 emit { id } }", "t.rgp:3:46: error: 'v' is a field of the record, which a block cannot change; state variables and lets can be"},
+    {"by id state { c: u64 = 0 } { c += 1 }", "t.rgp:3:17: error: this block never emits a record; add emit { ... }"},
+    {"by id state { c: u64 = 0 } { emit { id } emit { c } }", "t.rgp:3:65: error: every emit of a block makes the same record: this is field 1, 'c: u64'; the emit at line 3 has 'id: u32'"},
+    {"by id state { c: u64 = 0 } { emit { id } emit { id, c } }", "t.rgp:3:69: error: every emit of a block makes the same record: this emit has more fields than the one at line 3 (1)"},
+    {"by id state { c: u64 = id } { emit { id } }", "t.rgp:3:40: error: a state variable starts from a literal value, such as 0, 0.0, \"\" or false"},
+    {"by id state { v: u64 = 0 } { emit { id } }", "t.rgp:3:31: error: 'v' is a field of the record; pick another name"},
+    {"by id state { c: u64 = 0 } { let c = 1 emit { id } }", "t.rgp:3:50: error: 'c' is a state variable; pick another name"},
+    {"by id state { c: i32 = 0 } { c = big emit { id } }", "t.rgp:3:50: error: cannot store u64 in 'c', which is i32"},
+    {"by id state { c: u64 = -1 } { emit { id } }", "t.rgp:3:40: error: integer literal out of range for u64"},
+    {"by idd state { c: u64 = 0 } { emit { id } }", "t.rgp:3:20: error: unknown field 'idd' in record R (did you mean 'id'?); its fields are: id, v, n, s, t, ok, small, big"},
+    {"by id state { c: u64 = 0 } { if c > 0 { let x = 1 } emit { id, x } }", "t.rgp:3:80: error: unknown field 'x' in record R (did you mean 'v'?); its fields are: id, v, n, s, t, ok, small, big"},
+};
+
+START_TEST(test_keyed_errors)
+{
+    char src[1024], errs[4096];
+    snprintf(src, sizeof src, SCHEMA_R "stage x = src | %s\nsink o = stdout as csv <- x\n", keyed_cases[_i].op);
+    compilation c;
+    ck_assert_int_eq(compile_capture(&c, src, errs, sizeof errs), 1);
+    ck_assert_msg(strncmp(errs, keyed_cases[_i].want, strlen(keyed_cases[_i].want)) == 0 && errs[strlen(keyed_cases[_i].want)] == '\n',
+                  "%s:\n got: %s\nwant: %s", keyed_cases[_i].op, errs, keyed_cases[_i].want);
+    driver_free(&c);
+}
+END_TEST
+
+START_TEST(test_keyed_in_merge)
+{
+    char errs[4096];
+    compilation c;
+    ck_assert_int_eq(compile_capture(&c, SCHEMA_R "source b = file(\"b\") as csv(R)\n"
+        "stage m = merge(src, b) | by id state { c: u64 = 0 } { emit { id } }\nsink o = stdout as csv <- m\n", errs, sizeof errs), 1);
+    ck_assert_msg(strstr(errs, "keyed state in a merge would be split between its inputs' threads; keep it in a stage that reads 'm'"), "got: %s", errs);
+    driver_free(&c);
+}
+END_TEST
+
+START_TEST(test_state_named_field_ok)
+{
+    /* `state`, `by`, `emit` and `let` are keywords only where they start keyed syntax */
+    char errs[2048];
+    compilation c;
+    ck_assert_msg(compile_capture(&c, "schema E { state: str, by: i64, emit: bool, let: f64 }\nsource s = stdin as csv(E)\n"
+        "stage t = s | where emit and by > 0 | select { state, let }\nsink o = stdout as csv <- t\n", errs, sizeof errs) == 0, "%s", errs);
+    driver_free(&c);
+}
+END_TEST
+
 START_TEST(test_unused_stage_warns)
 {
     char errs[2048];
@@ -157,6 +206,9 @@ Suite *sema_suite(void)
     tcase_add_test(tc, test_several_errors_one_run);
     tcase_add_loop_test(tc, test_decl_errors, 0, sizeof decl_cases / sizeof decl_cases[0]);
     tcase_add_test(tc, test_unused_stage_warns);
+    tcase_add_loop_test(tc, test_keyed_errors, 0, sizeof keyed_cases / sizeof keyed_cases[0]);
+    tcase_add_test(tc, test_keyed_in_merge);
+    tcase_add_test(tc, test_state_named_field_ok);
     suite_add_tcase(s, tc);
     return s;
 }
