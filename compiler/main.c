@@ -53,8 +53,10 @@ static const command commands[] = {
     {"help", cmd_help, "show help for rgp or one command",
      "Usage: rgp help [COMMAND]\n"},
     {"run", cmd_run, "compile a pipeline in memory with libtcc and run it now",
-     "Usage: rgp run FILE.rgp [NAME=PATH ...] [--help]\n\n"
-     "Compiles the pipeline in memory with libtcc and runs it at once. NAME=PATH\n"
+     "Usage: rgp run [-O] FILE.rgp [NAME=PATH ...] [--stats[=SECONDS]] [--help]\n\n"
+     "Compiles the pipeline in memory with libtcc and runs it at once. With -O it is\n"
+     "built by cc -O2 instead, as a shared object cached under $XDG_CACHE_HOME/rgp\n"
+     "(or ~/.cache/rgp), so the next run of the same program starts at once. NAME=PATH\n"
      "reads a source from, or writes a sink to, PATH instead of the path in the file\n"
      "(- means stdin or stdout). --help after the file lists the pipeline's sources\n"
      "and sinks. Output is byte-identical to a binary made by `rgp build`.\n"},
@@ -171,6 +173,8 @@ static int cmd_graph(int argc, char **argv)
 static int cmd_run(int argc, char **argv)
 {
     const command *me = find_command("run");
+    bool optimize = argc >= 2 && !strcmp(argv[1], "-O");
+    if (optimize) argv++, argc--;   /* rgp run -O FILE ... */
     if (argc < 2 || (argv[1][0] == '-' && argv[1][1])) {
         if (argc >= 2 && wants_help(2, argv)) { fputs(me->help, stdout); return 0; }
         return usage_error(me, "expected a .rgp file first%s", "");
@@ -184,7 +188,7 @@ static int cmd_run(int argc, char **argv)
         /* the pipeline sees its own name first, then the NAME=PATH arguments */
         argv[1] = (char *)c.prog->name;
         fflush(stdout);
-        rc = jit_run(text, c_name, argc - 1, argv + 1);
+        rc = optimize ? aot_run_cached(text, c_name, argc - 1, argv + 1) : jit_run(text, c_name, argc - 1, argv + 1);
         free(text);
     }
     driver_free(&c);
@@ -227,7 +231,7 @@ static int cmd_build(int argc, char **argv)
         emit_options o = {.line_directives = true, .standalone = true};
         const char *c_name;
         char *text = emit_program(c.plan, &o, &c_name);
-        rc = aot_build(text, c_name, out ? out : def);
+        rc = aot_build(text, c_name, out ? out : def, false);
         free(text);
         free(def);
     }

@@ -53,6 +53,15 @@ for ex in "$root"/examples/*.rgp; do
         && cmp -s "$work/$name.jit" "$work/$name.aot" && ok || bad "example $name: run and build disagree or fail"
 done
 
+# rgp run -O: built by cc into a cached shared object; the second run needs no compiler
+printf '#!/bin/sh\necho called >>"%s/cc.log"\nexec cc "$@"\n' "$work" >"$work/cc-spy" && chmod +x "$work/cc-spy"
+for round in 1 2; do
+    (cd "$work/ex" && CC="$work/cc-spy" XDG_CACHE_HOME="$work/cache" "$rgp" run -O sensors.rgp 2>/dev/null | sort >"$work/O$round") \
+        && cmp -s "$work/O$round" "$work/sensors.jit" && ok || bad "rgp run -O output differs from rgp run (round $round)"
+done
+ls "$work/cache/rgp/"*.so >/dev/null 2>&1 && ok || bad "rgp run -O left no cached object"
+[ "$(wc -l <"$work/cc.log")" = 1 ] && ok || bad "rgp run -O ran cc $(wc -l <"$work/cc.log") times for one program; the cache should serve the second run"
+
 # installed: works with the build tree out of sight
 make -s -C "$root" install PREFIX="$work/prefix" >/dev/null && ok || bad "make install"
 (cd / && env -i PATH=/usr/bin:/bin "$work/prefix/bin/rgp" run "$work/ex/sensors.rgp" >"$work/inst.out" 2>/dev/null) \
