@@ -131,6 +131,29 @@ static const char *keyed_name(const node *st, const ast_op *op)
 
 static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur);
 
+/* select and emit: a record of type `out` made from items over `cur`, then
+ * the operators from `next` on applied to it. */
+static void emit_record_then(emitter *e, const node *st, const ast_item *items, const rectype *out, srcloc at,
+                             const char *cur, const ast_op *next)
+{
+    int k = ++e->tmp;
+    line_to_rgp(e, at);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "%s v%d;", out->cname, k);
+    const ast_item *it = items;
+    for (int i = 0; it; it = it->next, i++) {
+        char prefix[160];
+        snprintf(prefix, sizeof prefix, "v%d.%s = ", k, out->fields[i].name);
+        emit_user_expr(e, it->value, cur, prefix, ";");
+    }
+    char next_cur[32];
+    snprintf(next_cur, sizeof next_cur, "(&v%d)", k);
+    emit_ops(e, st, next, next_cur);
+    e->indent--;
+    emit(e, "}");
+}
+
 /* A keyed block's statements. `cur` is the record; `s` the key's state. */
 static void emit_stmts(emitter *e, const node *st, const ast_op *o, const ast_stmt *list, const char *cur)
 {
@@ -159,24 +182,9 @@ static void emit_stmts(emitter *e, const node *st, const ast_op *o, const ast_st
             else snprintf(prefix, sizeof prefix, "s->%s = ", x->name);
             emit_user_expr(e, x->value, cur, prefix, ";");
             break;
-        case S_EMIT: {
-            int k = ++e->tmp;
-            line_to_rgp(e, x->loc);
-            emit(e, "{");
-            e->indent++;
-            emit(e, "%s v%d;", o->out->cname, k);
-            const ast_item *it = x->items;
-            for (int i = 0; it; it = it->next, i++) {
-                snprintf(prefix, sizeof prefix, "v%d.%s = ", k, o->out->fields[i].name);
-                emit_user_expr(e, it->value, cur, prefix, ";");
-            }
-            char next_cur[32];
-            snprintf(next_cur, sizeof next_cur, "(&v%d)", k);
-            emit_ops(e, st, o->next, next_cur);
-            e->indent--;
-            emit(e, "}");
+        case S_EMIT:
+            emit_record_then(e, st, x->items, o->out, x->loc, cur, o->next);
             break;
-        }
         }
     }
 }
@@ -204,25 +212,9 @@ static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cu
         e->indent--;
         emit(e, "}");
         break;
-    case OP_SELECT: {
-        int k = ++e->tmp;
-        line_to_rgp(e, o->loc);
-        emit(e, "{");
-        e->indent++;
-        emit(e, "%s v%d;", o->out->cname, k);
-        const ast_item *it = o->items;
-        for (int i = 0; it; it = it->next, i++) {
-            char prefix[160];
-            snprintf(prefix, sizeof prefix, "v%d.%s = ", k, o->out->fields[i].name);
-            emit_user_expr(e, it->value, cur, prefix, ";");
-        }
-        char next_cur[32];
-        snprintf(next_cur, sizeof next_cur, "(&v%d)", k);
-        emit_ops(e, st, o->next, next_cur);
-        e->indent--;
-        emit(e, "}");
+    case OP_SELECT:
+        emit_record_then(e, st, o->items, o->out, o->loc, cur, o->next);
         break;
-    }
     case OP_KEYED: {
         const char *t = keyed_name(st, o);
         line_to_rgp(e, o->loc);
