@@ -146,8 +146,12 @@ seq() { [ $have_rgp = 1 ]; }
     seq && echo "C${T}pingblock${T}rgpadapt${T}rgp sequencer.h, adaptive (default)${T}$RGP pingpong adaptive $N_BLOCK $WARMUP $PAUSE_NS"
     [ $have_lmax = 1 ] &&
     echo "C${T}pingblock${T}lmax${T}LMAX BlockingWaitStrategy${T}$JAVA pingpong blocking $N_BLOCK $WARMUP $PAUSE_NS"
+    [ $have_floor = 1 ] &&
+    echo "C${T}pingblock${T}futexfloor${T}for reference: two futex words, FUTEX_WAIT / FUTEX_WAKE every hop${T}$FLOOR futex-pingpong block $N_BLOCK $WARMUP $PAUSE_NS"
     echo "R${T}pingblock${T}rgp${T}lmax${T}<=${T}0.5${T}rgp block / LMAX"
     echo "R${T}pingblock${T}rgpadapt${T}lmax${T}${T}${T}rgp adaptive / LMAX"
+    echo "R${T}pingblock${T}rgp${T}futexfloor${T}${T}${T}rgp block / raw futex round trip"
+    echo "R${T}pingblock${T}futexfloor${T}lmax${T}${T}${T}raw futex round trip / LMAX"
 } >"$SPEC"
 
 # Percent of both CPUs busy over 0.3 s, from /proc/stat (0 when unreadable).
