@@ -177,6 +177,16 @@ ast_op *ast_keyed(arena *a, const token *kw, ast_arg *keys, ast_field *state, as
     return o;
 }
 
+ast_op *ast_group(arena *a, const token *kw, ast_arg *keys, ast_item *items)
+{
+    ast_op *o = arena_alloc(a, sizeof *o);
+    o->kind = OP_GROUP;
+    o->loc = ast_loc(kw);
+    o->keys = keys;
+    o->items = items;
+    return o;
+}
+
 ast_stmt *ast_stmt_new(arena *a, stmt_kind kind, const token *at)
 {
     ast_stmt *st = arena_alloc(a, sizeof *st);

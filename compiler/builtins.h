@@ -51,4 +51,29 @@ typedef struct builtin_info {
 extern const builtin_info builtins[B_COUNT];
 int builtin_lookup(const char *name);   /* builtin_id, or -1 */
 
+/* Aggregates of `group`: name, arity, what they give. AR_SAME: the argument's
+ * type; AR_SUM: i64 for signed integers, u64 for unsigned, f64 for floats. */
+enum aggregate_result { AR_U64, AR_F64, AR_SAME, AR_SUM };
+#define RGP_AGGREGATES(X) \
+    X(count,  0, AR_U64)  \
+    X(sum,    1, AR_SUM)  \
+    X(avg,    1, AR_F64)  \
+    X(min,    1, AR_SAME) \
+    X(max,    1, AR_SAME) \
+    X(first,  1, AR_SAME) \
+    X(last,   1, AR_SAME) \
+    X(var,    1, AR_F64)  \
+    X(stddev, 1, AR_F64)
+
+typedef enum aggregate_id {
+#define X(name, arity, result) A_##name,
+    RGP_AGGREGATES(X)
+#undef X
+    A_COUNT
+} aggregate_id;
+
+typedef struct aggregate_info { const char *name; int arity; enum aggregate_result result; } aggregate_info;
+extern const aggregate_info aggregates[A_COUNT];
+int aggregate_lookup(const char *name);   /* aggregate_id, or -1 */
+
 #endif

@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <stdlib.h>
 #include <string.h>
+#include "builtins.h"
 #include "emit_internal.h"
 
 #define MAX_OUT 64
@@ -119,14 +120,31 @@ static void emit_deliver(emitter *e, const plan *pl, const plan_ring *r, const c
 
 static void emit_reader(emitter *e, const node *n, const char *rec);
 
-/* The name of a keyed operator's table: keyed_STAGE_N, N its place in the stage. */
-static const char *keyed_name(const node *st, const ast_op *op)
+/* The name of a keyed or group operator's table: keyed_STAGE_N or group_STAGE_N,
+ * N its place in the stage. */
+static const char *table_name(const node *st, const ast_op *op)
 {
     static char name[192];
     int k = 0;
     for (const ast_op *o = st->ops; o && o != op; o = o->next) k++;
-    snprintf(name, sizeof name, "keyed_%s_%d", st->name, k);
+    snprintf(name, sizeof name, "%s_%s_%d", op->kind == OP_GROUP ? "group" : "keyed", st->name, k);
     return name;
+}
+
+/* `{rec->a, rec->b}`: the key of record `cur` for a keyed or group operator. */
+static void key_init(sbuf *b, const ast_op *o, const char *cur)
+{
+    sb(b, "{");
+    for (const ast_arg *g = o->keys; g; g = g->next) sb(b, "%s%s->%s", g == o->keys ? "" : ", ", cur, g->value->text);
+    if (!o->keys) sb(b, "0");   /* group without by: one key for everything */
+    sb(b, "}");
+}
+
+static const char *agg_ctype(const ast_op *o, int i)
+{
+    const ast_item *it = o->items;
+    while (i--) it = it->next;
+    return ctype(it->value->type);
 }
 
 static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur);
@@ -189,6 +207,118 @@ static void emit_stmts(emitter *e, const node *st, const ast_op *o, const ast_st
     }
 }
 
+/* A group operator, for each record: find the key's entry and fold the record
+ * into its aggregates. Nothing goes on: the group's records leave at the end
+ * of input (emit_group_flush). */
+static void emit_group_update(emitter *e, const node *st, const ast_op *o, const char *cur)
+{
+    char t[192];
+    snprintf(t, sizeof t, "%s", table_name(st, o));
+    line_to_rgp(e, o->loc);
+    emit(e, "{");
+    e->indent++;
+    sbuf key = {0};
+    key_init(&key, o, cur);
+    emit(e, "%s_key key = %s;", t, key.s);
+    free(key.s);
+    emit(e, "bool fresh;");
+    emit(e, "%s_aggs *g = &%s_lookup(&key, &fresh)->value;", t, t);
+    int i = 0;
+    for (const ast_item *it = o->items; it; it = it->next, i++) {
+        const ast_expr *call = it->value;
+        int id = call->u.call.builtin;
+        if (aggregates[id].arity == 0) {
+            emit(e, "g->a%d_n++;   /* %s: count() */", i, it->name);
+            continue;
+        }
+        const ast_expr *arg = call->u.call.args->value;
+        type_id at = arg->type;
+        char prefix[96];
+        snprintf(prefix, sizeof prefix, "%s x%d = ", ctype(at), i);
+        emit_user_expr(e, arg, cur, prefix, ";");
+        switch ((aggregate_id)id) {
+        case A_sum:
+            if (at == T_F64) emit(e, "g->a%d_v = fresh ? x%d : g->a%d_v + x%d;   /* %s: sum */", i, i, i, i, it->name);
+            else if (scalar_types[at].is_signed) emit(e, "g->a%d_v = fresh ? x%d : rgp_add_i64(g->a%d_v, x%d);   /* %s: sum, wrapping */", i, i, i, i, it->name);
+            else emit(e, "g->a%d_v = fresh ? x%d : g->a%d_v + x%d;   /* %s: sum, wrapping */", i, i, i, i, it->name);
+            break;
+        case A_avg:
+            emit(e, "g->a%d_sum += (double)x%d;   /* %s: avg */", i, i, it->name);
+            emit(e, "g->a%d_n++;", i);
+            break;
+        case A_min: case A_max:
+            if (at == T_F64 || type_is_int(at))
+                emit(e, "g->a%d_v = fresh ? x%d : rgp_%s_%s(g->a%d_v, x%d);   /* %s */", i, i, aggregates[id].name,
+                     helper_suffix(at), i, i, it->name);
+            else
+                emit(e, "if (fresh || x%d %s g->a%d_v) g->a%d_v = x%d;   /* %s */", i, id == A_min ? "<" : ">", i, i, i, it->name);
+            break;
+        case A_first:
+            emit(e, "if (fresh) g->a%d_v = x%d;   /* %s: first */", i, i, it->name);
+            break;
+        case A_last:
+            emit(e, "g->a%d_v = x%d;   /* %s: last */", i, i, it->name);
+            break;
+        case A_var: case A_stddev:
+            emit(e, "{   /* %s: Welford's running mean and sum of squared deviations */", it->name);
+            emit(e, "    double d = (double)x%d - g->a%d_mean;", i, i);
+            emit(e, "    g->a%d_n++;", i);
+            emit(e, "    g->a%d_mean += d / (double)g->a%d_n;", i, i);
+            emit(e, "    g->a%d_m2 += d * ((double)x%d - g->a%d_mean);", i, i, i);
+            emit(e, "}");
+            break;
+        case A_count: case A_COUNT:
+            break;
+        }
+    }
+    e->indent--;
+    emit(e, "}");
+}
+
+/* At the end of input: one record per key, in the order keys first came, sent
+ * on through the rest of the stage. */
+static void emit_group_flush(emitter *e, const node *st, const ast_op *o)
+{
+    char t[192];
+    snprintf(t, sizeof t, "%s", table_name(st, o));
+    emit(e, "/* group of stage %s (%s:%u): its records, now that the input has ended */", st->name, e->p->file, o->loc.line);
+    emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
+    e->indent++;
+    emit(e, "const %s_entry *en = &%s_entries[i];", t, t);
+    emit(e, "const %s_aggs *g = &en->value;", t);
+    emit(e, "%s out;", o->out->cname);
+    int f = 0;
+    for (const ast_arg *g = o->keys; g; g = g->next, f++) emit(e, "out.%s = en->key.%s;", o->out->fields[f].name, g->value->text);
+    int i = 0;
+    for (const ast_item *it = o->items; it; it = it->next, i++, f++) {
+        const char *name = o->out->fields[f].name;
+        switch ((aggregate_id)it->value->u.call.builtin) {
+        case A_count: emit(e, "out.%s = g->a%d_n;", name, i); break;
+        case A_avg: emit(e, "out.%s = g->a%d_sum / (double)g->a%d_n;", name, i, i); break;
+        case A_var: emit(e, "out.%s = g->a%d_n > 1 ? g->a%d_m2 / (double)(g->a%d_n - 1) : 0.0;   /* sample variance */", name, i, i, i); break;
+        case A_stddev: emit(e, "out.%s = g->a%d_n > 1 ? rgp_sqrt(g->a%d_m2 / (double)(g->a%d_n - 1)) : 0.0;", name, i, i, i); break;
+        default: emit(e, "out.%s = g->a%d_v;", name, i); break;
+        }
+    }
+    emit_ops(e, st, o->next, "(&out)");
+    e->indent--;
+    emit(e, "}");
+}
+
+/* The group operators a thread runs, in the order records reach them. */
+static int thread_groups(const plan *pl, const node *n, const node **stages, const ast_op **ops, int max)
+{
+    int k = 0;
+    while (n && n->kind == D_STAGE && !n->ninputs) {
+        for (const ast_op *o = n->ops; o; o = o->next)
+            if (o->kind == OP_GROUP && k < max) stages[k] = n, ops[k++] = o;
+        node *readers[2];
+        if (plan_ring_of(pl, n) || plan_readers(pl, n, readers, 2) != 1) break;
+        n = readers[0];
+    }
+    return k;
+}
+
 /* The operators of a stage from o on, applied to record `cur`; after the last,
  * the record goes to the stage's ring or straight on to its one reader. */
 static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
@@ -216,20 +346,35 @@ static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cu
         emit_record_then(e, st, o->items, o->out, o->loc, cur, o->next);
         break;
     case OP_KEYED: {
-        const char *t = keyed_name(st, o);
+        char t[192];
+        snprintf(t, sizeof t, "%s", table_name(st, o));
         line_to_rgp(e, o->loc);
         emit(e, "{");
         e->indent++;
         sbuf key = {0};
-        for (const ast_arg *g = o->keys; g; g = g->next) sb(&key, "%s%s->%s", key.len ? ", " : "", cur, g->value->text);
-        emit(e, "%s_key key = {%s};", t, key.s);
+        key_init(&key, o, cur);
+        emit(e, "%s_key key = %s;", t, key.s);
         free(key.s);
-        emit(e, "%s *s = %s_lookup(&key);   /* this key's state */", o->state_type->cname, t);
+        emit(e, "bool fresh;");
+        emit(e, "%s *s = &%s_lookup(&key, &fresh)->value;   /* this key's state */", o->state_type->cname, t);
+        emit(e, "if (fresh) {");
+        e->indent++;
+        for (const ast_field *f = o->state; f; f = f->next) {
+            sbuf v = {0};
+            expr_c(&v, f->init, cur);
+            emit(e, "s->%s = %s;", f->name, v.s);
+            free(v.s);
+        }
+        e->indent--;
+        emit(e, "}");
         emit_stmts(e, st, o, o->body, cur);
         e->indent--;
         emit(e, "}");
         break;
     }
+    case OP_GROUP:
+        emit_group_update(e, st, o, cur);
+        break;
     }
 }
 
@@ -247,19 +392,40 @@ static const char *hash_fn(type_id t)
          : type_is_int(t) && !scalar_types[t].is_signed ? "rgp_hash_u64" : "rgp_hash_i64";
 }
 
-/* Open addressing with linear probing, specialised to the key's fields; it
- * doubles at half full, so a record costs a hash and a probe or two, and
- * memory grows with the number of keys, not of records. Only the thread that
- * runs the stage touches it. */
-static void emit_keyed_table(emitter *e, const node *st, const ast_op *o)
+/* The aggregate state of a group operator: per aggregate, what it needs. */
+static void emit_group_aggs(emitter *e, const char *t, const ast_op *o)
 {
-    const char *t0 = keyed_name(st, o);
+    emit(e, "typedef struct %s_aggs {", t);
+    int i = 0;
+    for (const ast_item *it = o->items; it; it = it->next, i++) {
+        int id = it->value->u.call.builtin;
+        const char *arg_type = aggregates[id].arity ? ctype(it->value->u.call.args->value->type) : "";
+        switch ((aggregate_id)id) {
+        case A_count: emit(e, "    uint64_t a%d_n;", i); break;
+        case A_avg: emit(e, "    double a%d_sum; uint64_t a%d_n;", i, i); break;
+        case A_var: case A_stddev: emit(e, "    uint64_t a%d_n; double a%d_mean, a%d_m2;", i, i, i); break;
+        case A_sum: emit(e, "    %s a%d_v;", agg_ctype(o, i), i); break;
+        default: emit(e, "    %s a%d_v;", arg_type, i); break;
+        }
+    }
+    if (!o->items) emit(e, "    char none;");
+    emit(e, "} %s_aggs;", t);
+}
+
+/* A table per keyed or group operator: entries (key, value) kept dense in the
+ * order their keys first came (a group's output order), found through an
+ * open-addressing index of entry numbers that doubles at half full. A record
+ * costs a hash and a probe or two; memory grows with keys, not records. Only
+ * the thread that runs the stage touches it. */
+static void emit_table(emitter *e, const node *st, const ast_op *o)
+{
     char t[192];
-    snprintf(t, sizeof t, "%s", t0);
-    const rectype *in = o->in, *sty = o->state_type;
+    snprintf(t, sizeof t, "%s", table_name(st, o));
+    const rectype *in = o->in;
     sbuf keys = {0};
     for (const ast_arg *g = o->keys; g; g = g->next) sb(&keys, "%s%s", keys.len ? ", " : "", g->value->text);
-    emit(e, "/* keyed state of stage %s (%s:%u), by %s */", st->name, e->p->file, o->loc.line, keys.s);
+    emit(e, "/* %s of stage %s (%s:%u), by %s */", o->kind == OP_GROUP ? "group" : "keyed state", st->name, e->p->file,
+         o->loc.line, keys.len ? keys.s : "nothing: one entry for all records");
     free(keys.s);
     emit(e, "typedef struct %s_key {", t);
     bool str_key = false;
@@ -268,16 +434,27 @@ static void emit_keyed_table(emitter *e, const node *st, const ast_op *o)
         str_key |= kt == T_STR;
         emit(e, "    %s %s;", ctype(kt), g->value->text);
     }
+    if (!o->keys) emit(e, "    char none;");
     emit(e, "} %s_key;", t);
-    emit(e, "typedef struct %s_entry { %s_key key; %s state; bool used; } %s_entry;", t, t, sty->cname, t);
-    emit(e, "static %s_entry *%s_slots;", t, t);
-    emit(e, "static size_t %s_cap, %s_len;", t, t);
+    char value[224];
+    if (o->kind == OP_GROUP) {
+        emit_group_aggs(e, t, o);
+        snprintf(value, sizeof value, "%s_aggs", t);
+    } else {
+        snprintf(value, sizeof value, "%s", o->state_type->cname);
+    }
+    emit(e, "typedef struct %s_entry { %s_key key; %s value; } %s_entry;", t, t, value, t);
+    emit(e, "static %s_entry *%s_entries;   /* in the order keys first came */", t, t);
+    emit(e, "static size_t %s_len, %s_cap;", t, t);
+    emit(e, "static uint32_t *%s_index;   /* entry number + 1; 0 is empty */", t);
+    emit(e, "static size_t %s_icap;", t);
     blank(e);
     emit(e, "static inline uint64_t %s_hash(const %s_key *k)", t, t);
     emit(e, "{");
     emit(e, "    uint64_t h = 0;");
     for (const ast_arg *g = o->keys; g; g = g->next)
         emit(e, "    h = rgp_hash_u64(h ^ %s(k->%s));", hash_fn(in->fields[g->value->u.name.field].type), g->value->text);
+    if (!o->keys) emit(e, "    (void)k;");
     emit(e, "    return h;");
     emit(e, "}");
     blank(e);
@@ -291,35 +468,46 @@ static void emit_keyed_table(emitter *e, const node *st, const ast_op *o)
         else if (kt == T_F64) sb(&eq, "%s(a->%s == b->%s || (a->%s != a->%s && b->%s != b->%s))", eq.len ? " && " : "", f, f, f, f, f, f);
         else sb(&eq, "%sa->%s == b->%s", eq.len ? " && " : "", f, f);
     }
-    emit(e, "    return %s;", eq.s);
+    if (!o->keys) emit(e, "    (void)a, (void)b;");
+    emit(e, "    return %s;", eq.len ? eq.s : "true");
     free(eq.s);
     emit(e, "}");
     blank(e);
-    emit(e, "/* The state of key k, made from the initial values the first time k is seen. */");
-    emit(e, "static %s *%s_lookup(const %s_key *k)", sty->cname, t, t);
+    emit(e, "/* The entry of key k; *fresh says it was just made, its value zeroed. */");
+    emit(e, "static %s_entry *%s_lookup(const %s_key *k, bool *fresh)", t, t, t);
     emit(e, "{");
     e->indent++;
-    emit(e, "if (2 * (%s_len + 1) > %s_cap) {", t, t);
-    emit(e, "    size_t cap = %s_cap ? 2 * %s_cap : 1024;", t, t);
-    emit(e, "    %s_entry *grown = calloc(cap, sizeof *grown);", t);
-    emit(e, "    if (!grown) rgp_out_of_memory(RGP_PROGRAM);");
-    emit(e, "    for (size_t i = 0; i < %s_cap; i++) {", t);
-    emit(e, "        if (!%s_slots[i].used) continue;", t);
-    emit(e, "        size_t j = (size_t)%s_hash(&%s_slots[i].key) & (cap - 1);", t, t);
-    emit(e, "        while (grown[j].used) j = (j + 1) & (cap - 1);");
-    emit(e, "        grown[j] = %s_slots[i];", t);
+    emit(e, "if (2 * (%s_len + 1) > %s_icap) {", t, t);
+    emit(e, "    size_t cap = %s_icap ? 2 * %s_icap : 1024;", t, t);
+    emit(e, "    uint32_t *index = calloc(cap, sizeof *index);");
+    emit(e, "    if (!index) rgp_out_of_memory(RGP_PROGRAM);");
+    emit(e, "    for (size_t n = 0; n < %s_len; n++) {", t);
+    emit(e, "        size_t j = (size_t)%s_hash(&%s_entries[n].key) & (cap - 1);", t, t);
+    emit(e, "        while (index[j]) j = (j + 1) & (cap - 1);");
+    emit(e, "        index[j] = (uint32_t)(n + 1);");
     emit(e, "    }");
-    emit(e, "    free(%s_slots);", t);
-    emit(e, "    %s_slots = grown;", t);
+    emit(e, "    free(%s_index);", t);
+    emit(e, "    %s_index = index;", t);
+    emit(e, "    %s_icap = cap;", t);
+    emit(e, "}");
+    emit(e, "size_t i = (size_t)%s_hash(k) & (%s_icap - 1);", t, t);
+    emit(e, "while (%s_index[i]) {", t);
+    emit(e, "    %s_entry *en = &%s_entries[%s_index[i] - 1];", t, t, t);
+    emit(e, "    if (%s_eq(&en->key, k)) {", t);
+    emit(e, "        *fresh = false;");
+    emit(e, "        return en;");
+    emit(e, "    }");
+    emit(e, "    i = (i + 1) & (%s_icap - 1);", t);
+    emit(e, "}");
+    emit(e, "if (%s_len == %s_cap) {", t, t);
+    emit(e, "    size_t cap = %s_cap ? 2 * %s_cap : 512;", t, t);
+    emit(e, "    %s_entry *grown = realloc(%s_entries, cap * sizeof *grown);", t, t);
+    emit(e, "    if (!grown) rgp_out_of_memory(RGP_PROGRAM);");
+    emit(e, "    %s_entries = grown;", t);
     emit(e, "    %s_cap = cap;", t);
     emit(e, "}");
-    emit(e, "size_t i = (size_t)%s_hash(k) & (%s_cap - 1);", t, t);
-    emit(e, "while (%s_slots[i].used) {", t);
-    emit(e, "    if (%s_eq(&%s_slots[i].key, k)) return &%s_slots[i].state;", t, t, t);
-    emit(e, "    i = (i + 1) & (%s_cap - 1);", t);
-    emit(e, "}");
-    emit(e, "%s_entry *en = &%s_slots[i];", t, t);
-    emit(e, "en->used = true;");
+    emit(e, "%s_entry *en = &%s_entries[%s_len];", t, t, t);
+    emit(e, "memset(en, 0, sizeof *en);");
     emit(e, "en->key = *k;");
     if (str_key) {
         emit(e, "/* a new key keeps its own copy of its strings: the record's go back to the ring */");
@@ -334,28 +522,22 @@ static void emit_keyed_table(emitter *e, const node *st, const ast_op *o)
             emit(e, "}");
         }
     }
-    int i = 0;
-    for (const ast_field *f = o->state; f; f = f->next, i++) {
-        sbuf v = {0};
-        expr_c(&v, f->init, "k");
-        emit(e, "en->state.%s = %s;", f->name, v.s);
-        free(v.s);
-    }
-    emit(e, "%s_len++;", t);
-    emit(e, "return &en->state;");
+    emit(e, "%s_index[i] = (uint32_t)++%s_len;", t, t);
+    emit(e, "*fresh = true;");
+    emit(e, "return en;");
     e->indent--;
     emit(e, "}");
     blank(e);
     emit(e, "static void %s_free(void)", t);
     emit(e, "{");
     if (str_key) {
-        emit(e, "    for (size_t i = 0; i < %s_cap; i++) {", t);
-        emit(e, "        if (!%s_slots[i].used) continue;", t);
+        emit(e, "    for (size_t i = 0; i < %s_len; i++) {", t);
         for (const ast_arg *g = o->keys; g; g = g->next)
-            if (in->fields[g->value->u.name.field].type == T_STR) emit(e, "        free((char *)%s_slots[i].key.%s.ptr);", t, g->value->text);
+            if (in->fields[g->value->u.name.field].type == T_STR) emit(e, "        free((char *)%s_entries[i].key.%s.ptr);", t, g->value->text);
         emit(e, "    }");
     }
-    emit(e, "    free(%s_slots);", t);
+    emit(e, "    free(%s_entries);", t);
+    emit(e, "    free(%s_index);", t);
     emit(e, "}");
     blank(e);
     assert(e->indent == 0);
@@ -571,6 +753,10 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     emit(e, "next = end;");
     e->indent--;
     emit(e, "}");
+    const node *gst[16];
+    const ast_op *gops[16];
+    int ng = thread_groups(e->pl, t->entry, gst, gops, 16);
+    for (int i = 0; i < ng; i++) emit_group_flush(e, gst[i], gops[i]);
     emit_close_outputs(e, &o);
     if (lossy && r->has_str) emit(e, "free(strbuf.p);");
     if (lossy || relay) emit(e, "received_%s = received;", t->cname);
@@ -597,7 +783,7 @@ void emit_threads(emitter *e)
     blank(e);
     for (int i = 0; i < e->p->nstages; i++)
         for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next)
-            if (o->kind == OP_KEYED && e->p->stages[i]->used) emit_keyed_table(e, e->p->stages[i], o);
+            if ((o->kind == OP_KEYED || o->kind == OP_GROUP) && e->p->stages[i]->used) emit_table(e, e->p->stages[i], o);
     for (int i = 0; i < pl->nthreads; i++) {
         if (pl->threads[i]->kind == TH_PARSE) emit_parse_thread(e, pl->threads[i]);
         else emit_run_thread(e, pl->threads[i]);
@@ -689,7 +875,7 @@ void emit_thread_start(emitter *e)
     }
     for (int i = 0; i < e->p->nstages; i++)
         for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next)
-            if (o->kind == OP_KEYED && e->p->stages[i]->used) emit(e, "%s_free();", keyed_name(e->p->stages[i], o));
+            if ((o->kind == OP_KEYED || o->kind == OP_GROUP) && e->p->stages[i]->used) emit(e, "%s_free();", table_name(e->p->stages[i], o));
     for (int i = 0; i < pl->nrings; i++) {
         const plan_ring *r = pl->rings[i];
         if (r->stream->type->has_str)

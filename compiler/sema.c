@@ -878,6 +878,60 @@ static rectype *check_keyed(sema *S, node *n, ast_op *o, const rectype *rec, rec
     return out;
 }
 
+/* group [by K, ...] { name: aggregate(expr), ... }: the output has the key
+ * fields first, then one field per aggregate, one record per key. */
+static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rectype *out)
+{
+    for (ast_arg *g = o->keys; g; g = g->next) {
+        type_id t = check_name(S, g->value, rec);
+        field fl = {g->value->text, t, g->value->loc};
+        PUSH(S->a, out->fields, out->nfields, fl);
+        out->has_str |= t == T_STR;
+    }
+    for (ast_item *it = o->items; it; it = it->next) {
+        ast_expr *call = it->value;
+        type_id t = T_ERROR;
+        int id = call && call->kind == E_CALL ? aggregate_lookup(call->text) : -1;
+        if (rectype_find(out, it->name) >= 0) diag_error(S->d, it->loc, "field '%s' appears twice in this group", it->name);
+        if (id < 0) {
+            suggest sg = {.word = call && call->kind == E_CALL ? call->text : ""};
+            for (int k = 0; k < A_COUNT; k++) suggest_try(&sg, aggregates[k].name);
+            diag_error(S->d, call ? call->loc : it->loc, "expected an aggregate: count(), sum, avg, min, max, first, last, var or stddev of a value%s",
+                       hint(S, &sg));
+        } else if (call->u.call.nargs != aggregates[id].arity) {
+            diag_error(S->d, call->loc, "'%s' takes %d argument%s, found %d", call->text, aggregates[id].arity,
+                       aggregates[id].arity == 1 ? "" : "s", call->u.call.nargs);
+        } else {
+            call->u.call.builtin = id;
+            type_id at = T_U64;
+            if (aggregates[id].arity) {
+                ast_expr *arg = call->u.call.args->value;
+                at = check_expr(S, arg, rec);
+                settle(S, arg, T_I64);
+                at = arg->type;
+                bool ok = type_is_numeric(at) || (at == T_TIME && aggregates[id].result == AR_SAME) ||
+                          (at == T_BOOL && (id == A_first || id == A_last));
+                if (at != T_ERROR && !ok)
+                    diag_error(S->d, arg->loc, "'%s' needs a number%s, found %s", call->text,
+                               aggregates[id].result == AR_SAME ? " or time" : "", type_name(at));
+                if (!ok) at = T_ERROR;
+            }
+            switch (aggregates[id].result) {
+            case AR_U64: t = T_U64; break;
+            case AR_F64: t = at == T_ERROR ? T_ERROR : T_F64; break;
+            case AR_SAME: t = at; break;
+            case AR_SUM: t = at == T_ERROR ? T_ERROR : at == T_F64 ? T_F64 : scalar_types[at].is_signed ? T_I64 : T_U64; break;
+            }
+            call->type = t;
+        }
+        field fl = {it->name, t, it->loc};
+        PUSH(S->a, out->fields, out->nfields, fl);
+    }
+    if (n->ninputs > 0)
+        diag_error(S->d, o->loc, "a group in a merge would be split between its inputs' threads; group in a stage that reads '%s'", n->name);
+    return out;
+}
+
 static void check_stage(sema *S, node *n, ast_decl *d)
 {
     n->ops = d->ops;
@@ -893,7 +947,7 @@ static void check_stage(sema *S, node *n, ast_decl *d)
         if (!rec) return;
     }
     int nselect = 0;
-    for (ast_op *o = d->ops; o; o = o->next) nselect += o->kind == OP_SELECT || o->kind == OP_KEYED;
+    for (ast_op *o = d->ops; o; o = o->next) nselect += o->kind != OP_WHERE;
     int k = 0;
     for (ast_op *o = d->ops; o; o = o->next) {
         o->in = rec;
@@ -901,6 +955,10 @@ static void check_stage(sema *S, node *n, ast_decl *d)
             type_id t = check_expr(S, o->cond, rec);
             if (t != T_ERROR && t != T_BOOL)
                 diag_error(S->d, o->cond->loc, "'where' needs a bool condition, found %s", type_name(t));
+        } else if (o->kind == OP_GROUP) {
+            rectype *out = check_group(S, n, o, rec, emit_type(S, d->name, o, ++k, nselect));
+            PUSH(S->a, S->p->types, S->p->ntypes, out);
+            rec = out;
         } else if (o->kind == OP_KEYED) {
             rectype *out = emit_type(S, d->name, o, ++k, nselect);
             out->loc = (srcloc){0, 0, 0};   /* the first emit sets it */

@@ -26,7 +26,7 @@
 
 /* Keywords of keyed blocks that are also common field names: where a name
  * fits and the keyword does not, the parser takes them as names. */
-%fallback IDENT BY STATE EMIT LET.
+%fallback IDENT BY STATE EMIT LET GROUP.
 
 %left OR.
 %left AND.
@@ -83,6 +83,10 @@ op(O) ::= WHERE(K) expr(E).              { O = ast_where(A_, &K, E); }
 op(O) ::= SELECT(K) LBRACE items(I) RBRACE.  { O = ast_select(A_, &K, I); }
 /* by KEY, ... state { var: type = init, ... } { statements } */
 op(O) ::= BY(K) keys(L) STATE LBRACE statevars(S) RBRACE LBRACE stmts(B) RBRACE.  { O = ast_keyed(A_, &K, L, S, B); }
+
+/* group [by KEY, ...] { name: aggregate(expr), ... }: one record per key at the end of input */
+op(O) ::= GROUP(K) BY keys(L) LBRACE items(I) RBRACE.  { O = ast_group(A_, &K, L, I); }
+op(O) ::= GROUP(K) LBRACE items(I) RBRACE.  { O = ast_group(A_, &K, NULL, I); }
 
 %type keys { ast_arg * }
 keys(L) ::= IDENT(N).                    { L = ast_arg_new(A_, NULL, ast_ident(A_, &N)); }

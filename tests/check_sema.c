@@ -28,6 +28,13 @@ static const struct { const char *op; const char *field; type_id want; } infer_c
     {"select { a: hash(s) }", "a", T_U64},
     {"select { a: i32(v) }", "a", T_I32},
     {"select { a: time(n) }", "a", T_TIME},
+    {"group by s { a: count() }", "a", T_U64},
+    {"group by s { a: sum(small) }", "a", T_I64},
+    {"group by s { a: sum(id) }", "a", T_U64},
+    {"group by s { a: sum(v) }", "a", T_F64},
+    {"group { a: min(t) }", "a", T_TIME},
+    {"group by s { a: last(ok) }", "a", T_BOOL},
+    {"group by id { a: stddev(n) }", "a", T_F64},
 };
 
 START_TEST(test_infer)
@@ -152,6 +159,28 @@ static const struct { const char *op; const char *want; } keyed_cases[] = {
     {"by id state { c: u64 = 0 } { if c > 0 { let x = 1 } emit { id, x } }", "t.rgp:3:80: error: unknown field 'x' in record R (did you mean 'v'?); its fields are: id, v, n, s, t, ok, small, big"},
 };
 
+static const struct { const char *op; const char *want; } group_cases[] = {
+    {"group by id { m: median(v) }", "t.rgp:3:34: error: expected an aggregate: count(), sum, avg, min, max, first, last, var or stddev of a value"},
+    {"group by id { m: avgg(v) }", "t.rgp:3:34: error: expected an aggregate: count(), sum, avg, min, max, first, last, var or stddev of a value (did you mean 'avg'?)"},
+    {"group by id { m: count(v) }", "t.rgp:3:34: error: 'count' takes 0 arguments, found 1"},
+    {"group by id { m: avg(s) }", "t.rgp:3:38: error: 'avg' needs a number, found str"},
+    {"group by id { m: max(s) }", "t.rgp:3:38: error: 'max' needs a number or time, found str"},
+    {"group by id { id: count() }", "t.rgp:3:31: error: field 'id' appears twice in this group"},
+    {"group by nope { m: count() }", "t.rgp:3:26: error: unknown field 'nope' in record R; its fields are: id, v, n, s, t, ok, small, big"},
+};
+
+START_TEST(test_group_errors)
+{
+    char src[1024], errs[4096];
+    snprintf(src, sizeof src, SCHEMA_R "stage x = src | %s\nsink o = stdout as csv <- x\n", group_cases[_i].op);
+    compilation c;
+    ck_assert_int_eq(compile_capture(&c, src, errs, sizeof errs), 1);
+    ck_assert_msg(strncmp(errs, group_cases[_i].want, strlen(group_cases[_i].want)) == 0 && errs[strlen(group_cases[_i].want)] == '\n',
+                  "%s:\n got: %s\nwant: %s", group_cases[_i].op, errs, group_cases[_i].want);
+    driver_free(&c);
+}
+END_TEST
+
 START_TEST(test_keyed_errors)
 {
     char src[1024], errs[4096];
@@ -208,6 +237,7 @@ Suite *sema_suite(void)
     tcase_add_test(tc, test_unused_stage_warns);
     tcase_add_loop_test(tc, test_keyed_errors, 0, sizeof keyed_cases / sizeof keyed_cases[0]);
     tcase_add_test(tc, test_keyed_in_merge);
+    tcase_add_loop_test(tc, test_group_errors, 0, sizeof group_cases / sizeof group_cases[0]);
     tcase_add_test(tc, test_state_named_field_ok);
     suite_add_tcase(s, tc);
     return s;
