@@ -89,6 +89,23 @@ $(B)/tsan/check_runtime: tests/check_tsan_main.c tests/check_sequencer.c $(RUNTI
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(TSAN) -o $@ tests/check_tsan_main.c tests/check_sequencer.c -lpthread $(CHECK_LIBS)
 
+# The front end's fuzz target: `make test` replays the corpus with gcc; `make fuzz`
+# runs libFuzzer (clang, with ASan) for FUZZ_SECONDS, keeping what it finds in
+# $(B)/fuzz/corpus (copy the interesting inputs into tests/fuzz/corpus).
+$(B)/fuzz_replay: tests/fuzz/replay.c tests/fuzz/fuzz_frontend.c $(LIB_OBJS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_frontend.c $(LIB_OBJS) -ltcc -ldl -lpthread -lm
+
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := $(COMPILER_SRCS) $(GEN_SRCS) tests/fuzz/fuzz_frontend.c
+fuzz: $(GEN_SRCS)
+	$(Q)sh scripts/deps.sh fuzz
+	@mkdir -p $(B)/fuzz/corpus
+	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Icompiler -Iruntime -Istdlib -I$(B)/gen \
+	    -DRGP_VERSION='"$(VERSION)"' -Wno-unused-function -o $(B)/fuzz/fuzz_frontend $(FUZZ_SRCS) -ltcc -ldl -lpthread -lm
+	$(Q)cp tests/fuzz/corpus/* $(B)/fuzz/corpus/
+	$(Q)cd $(B)/fuzz && ./fuzz_frontend -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=5 corpus
+
 tsan: $(B)/tsan/stress $(B)/tsan/check_runtime
 	$(Q)CK_FORK=no $(B)/tsan/check_runtime
 	$(Q)$(B)/tsan/stress --quick
@@ -116,9 +133,10 @@ demo: $(B)/rgp
 
 # Unit suites (Check), golden end-to-end cases through JIT and AOT, the examples
 # in docs/language.md, and the command line as a user meets it.
-test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor
+test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/fuzz_replay
 	$(Q)$(B)/check_all
 	$(Q)$(B)/stress_disruptor
+	$(Q)$(B)/fuzz_replay tests/fuzz/corpus
 	$(Q)sh tests/golden/run.sh $(B)/rgp
 	$(Q)sh tests/docs.sh $(B)/rgp
 	$(Q)sh tests/cli.sh $(B)/rgp
@@ -130,5 +148,5 @@ install: $(B)/rgp
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo test tsan bench bench-ring bench-sensors install clean
+.PHONY: all demo test tsan fuzz bench bench-ring bench-sensors install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,8 +1,9 @@
 #!/bin/sh
 # Installs (as root) or names (otherwise) the Debian packages rgp needs to build and test.
-# Usage: scripts/deps.sh [build|bench]. Exit 0 when everything is present.
+# Usage: scripts/deps.sh [build|bench|fuzz]. Exit 0 when everything is present.
 set -u
 need="re2c lemon tcc libtcc-dev check libsubunit-dev pkg-config gcc make"
+[ "${1:-build}" = fuzz ] && need="$need clang libclang-rt-14-dev"
 [ "${1:-build}" = bench ] && need="$need default-jdk-headless libdisruptor-java mawk gawk miller python3 gnuplot-nox time valgrind"
 
 missing=""
