@@ -25,3 +25,13 @@ int aggregate_lookup(const char *name)
     for (int i = 0; i < A_COUNT; i++) if (!strcmp(aggregates[i].name, name)) return i;
     return -1;
 }
+
+long long time_unit_ms(const char *unit, size_t len)
+{
+    static const struct { const char *name; long long ms; } units[] = {
+        {"millisecond", 1}, {"second", 1000}, {"minute", 60000}, {"hour", 3600000}, {"day", 86400000},
+    };
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strlen(units[i].name) == len && !memcmp(units[i].name, unit, len)) return units[i].ms;
+    return 0;
+}

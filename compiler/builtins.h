@@ -5,8 +5,8 @@
 #define RGP_BUILTINS_H
 #include "types.h"
 
-enum builtin_args { BA_NUM, BA_STR, BA_ANY, BA_CAST };
-enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST };
+enum builtin_args { BA_NUM, BA_STR, BA_ANY, BA_CAST, BA_SUBSTR, BA_TIME, BA_TRUNC };
+enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST, BR_STR, BR_TIME };
 
 /*  name          arity  args     result     helper: common-type ones get _i64, _f64... by the
  *                                          operand type; casts name the saturating float conversion */
@@ -25,6 +25,12 @@ enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST };
     X(contains,     2, BA_STR,  BR_BOOL,   "rgp_str_contains") \
     X(starts_with,  2, BA_STR,  BR_BOOL,   "rgp_str_starts_with") \
     X(ends_with,    2, BA_STR,  BR_BOOL,   "rgp_str_ends_with") \
+    X(upper,        1, BA_STR,  BR_STR,    "rgp_str_upper")    \
+    X(lower,        1, BA_STR,  BR_STR,    "rgp_str_lower")    \
+    X(trim,         1, BA_STR,  BR_STR,    "rgp_str_trim")     \
+    X(substr,       3, BA_SUBSTR, BR_STR,  "rgp_str_substr")   \
+    X(iso,          1, BA_TIME, BR_STR,    "rgp_time_iso")     \
+    X(trunc,        2, BA_TRUNC, BR_TIME,  "rgp_time_trunc")   \
     X(hash,         1, BA_ANY,  BR_U64,    "rgp_hash")         \
     X(i32,          1, BA_CAST, BR_CAST,   "rgp_f64_to_i32")   \
     X(i64,          1, BA_CAST, BR_CAST,   "rgp_f64_to_i64")   \
@@ -50,6 +56,8 @@ typedef struct builtin_info {
 
 extern const builtin_info builtins[B_COUNT];
 int builtin_lookup(const char *name);   /* builtin_id, or -1 */
+/* trunc(t, "minute"): the unit's length in milliseconds, or 0 for no such unit. */
+long long time_unit_ms(const char *unit, size_t len);
 
 /* Aggregates of `group`: name, arity, what they give. AR_SAME: the argument's
  * type; AR_SUM: i64 for signed integers, u64 for unsigned, f64 for floats. */

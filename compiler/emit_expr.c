@@ -85,6 +85,14 @@ static void binary_c(sbuf *b, const ast_expr *x, const char *rec)
         sb(b, ")");
         return;
     }
+    if (t == T_STR && op == BIN_ADD) {
+        sb(b, "rgp_str_concat(&scratch, ");
+        expr_c(b, l, rec);
+        sb(b, ", ");
+        expr_c(b, r, rec);
+        sb(b, ")");
+        return;
+    }
     if (t == T_STR) {
         if (op == BIN_EQ || op == BIN_NE) sb(b, "(%srgp_str_eq(", op == BIN_NE ? "!" : "");
         else sb(b, "(rgp_str_cmp(");
@@ -136,6 +144,16 @@ static void call_c(sbuf *b, const ast_expr *x, const char *rec)
     case BR_F64: case BR_I64: case BR_BOOL:
         sb(b, "%s(", bi->helper);
         break;
+    case BR_STR:   /* new text lives in the thread's scratch until the record is done */
+        sb(b, "%s(&scratch, ", bi->helper);
+        break;
+    case BR_TIME: {
+        const ast_expr *unit = x->u.call.args->next->value;
+        sb(b, "%s(", bi->helper);
+        expr_c(b, arg, rec);
+        sb(b, ", INT64_C(%lld))", time_unit_ms(unit->u.s.bytes, unit->u.s.len));
+        return;
+    }
     case BR_U64: {
         type_id t = x->optype;
         sb(b, "rgp_hash_%s(", t == T_STR ? "str" : t == T_BOOL ? "bool" : t == T_F64 ? "f64"
@@ -159,7 +177,8 @@ static void call_c(sbuf *b, const ast_expr *x, const char *rec)
         return;
     }
     for (ast_arg *g = x->u.call.args; g; g = g->next) {
-        operand_c(b, g->value, bi->result == BR_COMMON ? x->optype : bi->result == BR_F64 ? T_F64 : g->value->type, rec);
+        operand_c(b, g->value, bi->result == BR_COMMON ? x->optype : bi->result == BR_F64 ? T_F64
+                             : bi->args == BA_SUBSTR && g != x->u.call.args ? T_I64 : g->value->type, rec);
         if (g->next) sb(b, ", ");
     }
     sb(b, ")");

@@ -284,6 +284,7 @@ static void emit_group_flush(emitter *e, const node *st, const ast_op *o)
     emit(e, "/* group of stage %s (%s:%u): its records, now that the input has ended */", st->name, e->p->file, o->loc.line);
     emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
     e->indent++;
+    emit(e, "rgp_scratch_reset(&scratch);");
     emit(e, "const %s_entry *en = &%s_entries[i];", t, t);
     emit(e, "const %s_aggs *g = &en->value;", t);
     emit(e, "%s out;", o->out->cname);
@@ -705,6 +706,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     if (lossy) emit(e, "slot_%s copy;   /* drop_oldest reads copies: the producer does not wait for it */", r->cname);
     if (lossy && r->has_str) emit(e, "rgp_copybuf strbuf = {0};   /* the copy's long strings */");
     if (lossy || relay) emit(e, "uint64_t received = 0;");
+    emit(e, "rgp_scratch scratch = {0};   /* text that expressions make, per record */");
     emit(e, "uint64_t next = rgp_disruptor_first_seq(ring);");
     emit(e, "for (;;) {");
     e->indent++;
@@ -745,6 +747,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         emit(e, "const %s *in = &((const slot_%s *)rgp_disruptor_slot(ring, s))->rec;", r->cname, r->cname);
     }
     if (lossy || relay) emit(e, "received++;");
+    emit(e, "rgp_scratch_reset(&scratch);");
     emit_reader(e, t->entry, "in");
     e->indent--;
     emit(e, "}");
@@ -759,6 +762,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     for (int i = 0; i < ng; i++) emit_group_flush(e, gst[i], gops[i]);
     emit_close_outputs(e, &o);
     if (lossy && r->has_str) emit(e, "free(strbuf.p);");
+    emit(e, "rgp_scratch_free(&scratch);");
     if (lossy || relay) emit(e, "received_%s = received;", t->cname);
     emit(e, "return NULL;");
     e->indent--;

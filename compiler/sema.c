@@ -229,6 +229,7 @@ static type_id check_binary(sema *S, ast_expr *e, const rectype *rec)
                        op->text, type_name(a), type_name(b));
             return T_ERROR;
         }
+        if (a == T_STR && b == T_STR && e->u.bin.op == BIN_ADD) return e->optype = T_STR;   /* concatenation */
         if (type_is_numeric(a) && type_is_numeric(b)) {
             type_id c = e->optype = common_numeric(S, l, r, e);
             if (c == T_F64 && e->u.bin.op == BIN_MOD) {
@@ -260,7 +261,7 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
                    e->u.call.nargs);
         return T_ERROR;
     }
-    type_id t[2] = {T_ERROR, T_ERROR};
+    type_id t[3] = {T_ERROR, T_ERROR, T_ERROR};
     int i = 0;
     for (ast_arg *g = e->u.call.args; g; g = g->next, i++) {
         if (g->name) {
@@ -269,16 +270,23 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
         }
         t[i] = check_expr(S, g->value, rec);
         if (t[i] == T_ERROR) return T_ERROR;
+        /* what argument i must be */
+        const char *want = bi->args == BA_NUM ? "a number" : bi->args == BA_STR ? "a str" : bi->args == BA_CAST ? "a number, bool or time"
+                         : bi->args == BA_SUBSTR ? (i == 0 ? "a str" : "an integer") : bi->args == BA_TIME || i == 0 ? "a time"
+                         : "a unit: \"millisecond\", \"second\", \"minute\", \"hour\" or \"day\"";
         bool ok = bi->args == BA_NUM ? type_is_numeric(t[i])
                 : bi->args == BA_STR ? t[i] == T_STR
                 : bi->args == BA_CAST ? t[i] != T_STR
+                : bi->args == BA_SUBSTR ? (i == 0 ? t[i] == T_STR : type_is_int(t[i]) || t[i] == T_INTLIT)
+                : bi->args == BA_TIME || (bi->args == BA_TRUNC && i == 0) ? t[i] == T_TIME
+                : bi->args == BA_TRUNC ? g->value->kind == E_STR && time_unit_ms(g->value->u.s.bytes, g->value->u.s.len) > 0
                 : true;
         if (!ok) {
-            diag_error(S->d, g->value->loc, "'%s' needs %s, found %s", e->text,
-                       bi->args == BA_NUM ? "a number" : bi->args == BA_STR ? "a str" : "a number, bool or time",
-                       type_name(t[i]));
+            diag_error(S->d, g->value->loc, "'%s' needs %s, found %s", e->text, want,
+                       bi->args == BA_TRUNC && i == 1 && t[i] == T_STR ? "another str" : type_name(t[i]));
             return T_ERROR;
         }
+        if (bi->args == BA_SUBSTR && i > 0) settle(S, g->value, T_I64);
     }
     ast_expr *l = e->u.call.args->value, *r = e->u.call.args->next ? e->u.call.args->next->value : NULL;
     switch (bi->result) {
@@ -300,6 +308,10 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
         e->optype = l->type;
         return to;
     }
+    case BR_STR:
+        return e->optype = T_STR;
+    case BR_TIME:
+        return e->optype = T_TIME;
     case BR_COMMON:
         break;
     }

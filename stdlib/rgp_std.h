@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
@@ -464,6 +465,127 @@ static inline uint64_t rgp_hash_str(rgp_str s)
     uint64_t h = UINT64_C(0xcbf29ce484222325);   /* FNV-1a over the bytes, then mixed */
     for (size_t i = 0; i < s.len; i++) h = (h ^ (unsigned char)s.ptr[i]) * UINT64_C(0x100000001b3);
     return rgp_hash_u64(h ^ s.len);
+}
+
+/* ---- text made by expressions --------------------------------------------- */
+
+/* upper(s), s + t, iso(t) and the like make new text. It lives in the scratch
+ * of the thread that runs the expression, reset before each record: text is
+ * copied out when a record goes into a ring or a key's state, and a sink writes
+ * it before the reset. Blocks are never moved, so earlier text stays put. */
+typedef struct rgp_scratch {
+    char *block;
+    size_t used, cap;
+    char *retired;   /* full blocks of this record, chained through their first bytes */
+} rgp_scratch;
+
+static inline char *rgp_scratch_alloc(rgp_scratch *s, size_t n)
+{
+    if (s->used + n > s->cap) {
+        size_t cap = n > 65536 ? n + 16 : 65536;
+        char *b = (char *)malloc(cap);
+        if (!b) { fputs("rgp: error: out of memory\n", stderr); exit(1); }
+        if (s->block) {
+            memcpy(s->block, &s->retired, sizeof s->retired);
+            s->retired = s->block;
+        }
+        s->block = b;
+        s->cap = cap;
+        s->used = sizeof(char *);   /* room to chain this block when it retires */
+    }
+    char *p = s->block + s->used;
+    s->used += n;
+    return p;
+}
+
+static inline void rgp_scratch_reset(rgp_scratch *s)
+{
+    while (s->retired) {
+        char *next;
+        memcpy(&next, s->retired, sizeof next);
+        free(s->retired);
+        s->retired = next;
+    }
+    s->used = sizeof(char *);
+}
+
+static inline void rgp_scratch_free(rgp_scratch *s)
+{
+    rgp_scratch_reset(s);
+    free(s->block);
+    s->block = NULL;
+    s->cap = s->used = 0;
+}
+
+static inline rgp_str rgp_str_concat(rgp_scratch *sc, rgp_str a, rgp_str b)
+{
+    char *p = rgp_scratch_alloc(sc, a.len + b.len);
+    if (a.len) memcpy(p, a.ptr, a.len);
+    if (b.len) memcpy(p + a.len, b.ptr, b.len);
+    return (rgp_str){p, a.len + b.len};
+}
+
+/* ASCII case only: other bytes (UTF-8 included) pass unchanged. */
+static inline rgp_str rgp_str_upper(rgp_scratch *sc, rgp_str s)
+{
+    char *p = rgp_scratch_alloc(sc, s.len);
+    for (size_t i = 0; i < s.len; i++) p[i] = s.ptr[i] >= 'a' && s.ptr[i] <= 'z' ? (char)(s.ptr[i] - 32) : s.ptr[i];
+    return (rgp_str){p, s.len};
+}
+static inline rgp_str rgp_str_lower(rgp_scratch *sc, rgp_str s)
+{
+    char *p = rgp_scratch_alloc(sc, s.len);
+    for (size_t i = 0; i < s.len; i++) p[i] = s.ptr[i] >= 'A' && s.ptr[i] <= 'Z' ? (char)(s.ptr[i] + 32) : s.ptr[i];
+    return (rgp_str){p, s.len};
+}
+
+/* Spaces, tabs, CR and LF off both ends: a slice of s, nothing copied. */
+static inline rgp_str rgp_str_trim(rgp_scratch *sc, rgp_str s)
+{
+    (void)sc;
+    while (s.len && (*s.ptr == ' ' || *s.ptr == '\t' || *s.ptr == '\r' || *s.ptr == '\n')) s.ptr++, s.len--;
+    while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t' || s.ptr[s.len - 1] == '\r' || s.ptr[s.len - 1] == '\n'))
+        s.len--;
+    return s;
+}
+
+/* substr(s, start, n): n bytes from byte start; a negative start counts from
+ * the end; both are clamped to the string, so it never fails. A slice. */
+static inline rgp_str rgp_str_substr(rgp_scratch *sc, rgp_str s, int64_t start, int64_t n)
+{
+    (void)sc;
+    int64_t len = (int64_t)s.len;
+    if (start < 0) start = start < -len ? 0 : len + start;
+    if (start > len) start = len;
+    if (n < 0) n = 0;
+    if (n > len - start) n = len - start;
+    return (rgp_str){s.ptr + start, (size_t)n};
+}
+
+/* trunc(t, unit): the time rounded down to a whole unit (floor, also before 1970). */
+static inline int64_t rgp_time_trunc(int64_t t, int64_t unit_ms)
+{
+    int64_t r = t % unit_ms;
+    return r < 0 ? t - r - unit_ms : t - r;
+}
+
+/* iso(t): 2026-01-01T00:00:00.000Z, in UTC, from epoch milliseconds. */
+static inline rgp_str rgp_time_iso(rgp_scratch *sc, int64_t t)
+{
+    int64_t ms = t % 1000, secs = t / 1000;
+    if (ms < 0) ms += 1000, secs -= 1;
+    int64_t days = secs / 86400, sod = secs % 86400;
+    if (sod < 0) sod += 86400, days -= 1;
+    /* civil from days (proleptic Gregorian), by eras of 400 years */
+    int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
+    int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    int64_t y = yoe + era * 400, doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+    int64_t d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9;
+    y += m <= 2;
+    char *p = rgp_scratch_alloc(sc, 32);
+    int n = snprintf(p, 32, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ", (long long)y, (long long)m, (long long)d,
+                     (long long)(sod / 3600), (long long)(sod / 60 % 60), (long long)(sod % 60), (long long)ms);
+    return (rgp_str){p, (size_t)n};
 }
 
 #endif /* RGP_STD_H */
