@@ -5,7 +5,7 @@
 #define RGP_BUILTINS_H
 #include "types.h"
 
-enum builtin_args { BA_NUM, BA_STR, BA_ANY, BA_CAST, BA_SUBSTR, BA_TIME, BA_TRUNC };
+enum builtin_args { BA_NUM, BA_STR, BA_ANY, BA_CAST, BA_SUBSTR, BA_TIME, BA_TRUNC, BA_PART, BA_PARSE };
 enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST, BR_STR, BR_TIME };
 
 /*  name          arity  args     result     helper: common-type ones get _i64, _f64... by the
@@ -29,6 +29,9 @@ enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST, BR_ST
     X(lower,        1, BA_STR,  BR_STR,    "rgp_str_lower")    \
     X(trim,         1, BA_STR,  BR_STR,    "rgp_str_trim")     \
     X(substr,       3, BA_SUBSTR, BR_STR,  "rgp_str_substr")   \
+    X(part,         3, BA_PART, BR_STR,    "rgp_str_part")     \
+    X(parse_i64,    2, BA_PARSE, BR_I64,   "rgp_text_i64")     \
+    X(parse_f64,    2, BA_PARSE, BR_F64,   "rgp_text_f64")     \
     X(iso,          1, BA_TIME, BR_STR,    "rgp_time_iso")     \
     X(trunc,        2, BA_TRUNC, BR_TIME,  "rgp_time_trunc")   \
     X(hash,         1, BA_ANY,  BR_U64,    "rgp_hash")         \

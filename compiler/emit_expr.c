@@ -177,8 +177,12 @@ static void call_c(sbuf *b, const ast_expr *x, const char *rec)
         return;
     }
     for (ast_arg *g = x->u.call.args; g; g = g->next) {
-        operand_c(b, g->value, bi->result == BR_COMMON ? x->optype : bi->result == BR_F64 ? T_F64
-                             : bi->args == BA_SUBSTR && g != x->u.call.args ? T_I64 : g->value->type, rec);
+        type_id want = g->value->type;
+        if (bi->result == BR_COMMON) want = x->optype;
+        else if (bi->args == BA_PARSE) want = g == x->u.call.args ? T_STR : bi->result == BR_F64 ? T_F64 : T_I64;
+        else if (bi->result == BR_F64) want = T_F64;
+        else if ((bi->args == BA_SUBSTR || bi->args == BA_PART) && g->value->type != T_STR) want = T_I64;
+        operand_c(b, g->value, want, rec);
         if (g->next) sb(b, ", ");
     }
     sb(b, ")");

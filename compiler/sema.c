@@ -272,12 +272,17 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
         if (t[i] == T_ERROR) return T_ERROR;
         /* what argument i must be */
         const char *want = bi->args == BA_NUM ? "a number" : bi->args == BA_STR ? "a str" : bi->args == BA_CAST ? "a number, bool or time"
-                         : bi->args == BA_SUBSTR ? (i == 0 ? "a str" : "an integer") : bi->args == BA_TIME || i == 0 ? "a time"
+                         : bi->args == BA_SUBSTR ? (i == 0 ? "a str" : "an integer")
+                         : bi->args == BA_PART ? (i < 2 ? "a str" : "an integer")
+                         : bi->args == BA_PARSE ? (i == 0 ? "a str" : id == B_parse_f64 ? "a number to use when the text is not one" : "an integer to use when the text is not one")
+                         : bi->args == BA_TIME || i == 0 ? "a time"
                          : "a unit: \"millisecond\", \"second\", \"minute\", \"hour\" or \"day\"";
         bool ok = bi->args == BA_NUM ? type_is_numeric(t[i])
                 : bi->args == BA_STR ? t[i] == T_STR
                 : bi->args == BA_CAST ? t[i] != T_STR
                 : bi->args == BA_SUBSTR ? (i == 0 ? t[i] == T_STR : type_is_int(t[i]) || t[i] == T_INTLIT)
+                : bi->args == BA_PART ? (i < 2 ? t[i] == T_STR : type_is_int(t[i]) || t[i] == T_INTLIT)
+                : bi->args == BA_PARSE ? (i == 0 ? t[i] == T_STR : id == B_parse_f64 ? type_is_numeric(t[i]) : type_is_int(t[i]) || t[i] == T_INTLIT)
                 : bi->args == BA_TIME || (bi->args == BA_TRUNC && i == 0) ? t[i] == T_TIME
                 : bi->args == BA_TRUNC ? g->value->kind == E_STR && time_unit_ms(g->value->u.s.bytes, g->value->u.s.len) > 0
                 : true;
@@ -286,11 +291,13 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
                        bi->args == BA_TRUNC && i == 1 && t[i] == T_STR ? "another str" : type_name(t[i]));
             return T_ERROR;
         }
-        if (bi->args == BA_SUBSTR && i > 0) settle(S, g->value, T_I64);
+        if ((bi->args == BA_SUBSTR && i > 0) || (bi->args == BA_PART && i == 2) || (bi->args == BA_PARSE && i == 1))
+            settle(S, g->value, id == B_parse_f64 ? T_F64 : T_I64);
     }
     ast_expr *l = e->u.call.args->value, *r = e->u.call.args->next ? e->u.call.args->next->value : NULL;
     switch (bi->result) {
     case BR_F64:
+        if (bi->args == BA_PARSE) return e->optype = T_F64;
         settle(S, l, T_F64);
         if (r) settle(S, r, T_F64);
         return e->optype = T_F64;

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Writes deterministic sample data for the examples into DIR (default examples/data):
 # readings.csv has ROWS sensor readings (default 2000), a few of them broken on
-# purpose so the demo shows how rejected rows are reported.
+# purpose so the demo shows how rejected rows are reported; east.csv and
+# west.csv split it by sensor; app.log has ROWS lines of service logs.
 set -eu
 dir=${1:-examples/data}
 rows=${2:-2000}
@@ -28,4 +29,20 @@ BEGIN {
 # two sites for examples/fanout.rgp: the same shape, split by sensor
 awk -F, -v dir="$dir" 'NR == 1 { print > (dir "/east.csv"); print > (dir "/west.csv"); next }
     { print > (dir "/" ($1 % 2 ? "east" : "west") ".csv") }' "$dir/readings.csv"
-echo "wrote $dir/readings.csv ($rows rows), east.csv and west.csv" >&2
+# service logs for examples/logs.rgp, a line every 0.1 to 2 s, a few without a timestamp
+awk -v rows="$rows" '
+function rand01() { seed = (seed * 16807) % 2147483647; return seed / 2147483647 }
+BEGIN {
+    seed = 7
+    split("web,db,cache,auth", svc, ",")
+    split("request served,cache miss,slow query,disk full on /var,connection reset,token expired", msgs, ",")
+    ts = 1767225600000
+    for (i = 1; i <= rows; i++) {
+        ts += 100 + int(rand01() * 1900)
+        r = rand01()
+        level = r < 0.05 ? "ERROR" : r < 0.15 ? "WARN" : "INFO"
+        if (i % 500 == 0) { print "-- rotated --"; continue }
+        printf "%.0f %s %s %s\n", ts, svc[int(rand01() * 4) + 1], level, msgs[int(rand01() * 6) + 1]
+    }
+}' > "$dir/app.log"
+echo "wrote $dir/readings.csv ($rows rows), east.csv, west.csv and app.log" >&2

@@ -562,6 +562,40 @@ static inline rgp_str rgp_str_substr(rgp_scratch *sc, rgp_str s, int64_t start, 
     return (rgp_str){s.ptr + start, (size_t)n};
 }
 
+/* part(s, sep, n): the n-th piece (from 0) of s cut at every sep; empty when
+ * there are not that many, or when sep is empty. A slice. */
+static inline rgp_str rgp_str_part(rgp_scratch *sc, rgp_str s, rgp_str sep, int64_t n)
+{
+    (void)sc;
+    rgp_str none = {s.ptr + s.len, 0};
+    if (sep.len == 0 || n < 0) return none;
+    for (;; n--) {
+        const char *hit = sep.len <= s.len ? (const char *)memmem(s.ptr, s.len, sep.ptr, sep.len) : NULL;
+        size_t len = hit ? (size_t)(hit - s.ptr) : s.len;
+        if (n == 0) return (rgp_str){s.ptr, len};
+        if (!hit) return none;
+        s.ptr = hit + sep.len;
+        s.len -= len + sep.len;
+    }
+}
+
+/* parse_i64(s, fallback), parse_f64(s, fallback): the number s holds (as a CSV
+ * field would be read, spaces around it allowed), or fallback when it holds none. */
+static inline int64_t rgp_text_i64(rgp_str s, int64_t fallback)
+{
+    int64_t v;
+    while (s.len && (*s.ptr == ' ' || *s.ptr == '\t')) s.ptr++, s.len--;
+    while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t')) s.len--;
+    return rgp_parse_i64(s.ptr, s.len, &v) == RGP_PARSE_OK ? v : fallback;
+}
+static inline double rgp_text_f64(rgp_str s, double fallback)
+{
+    double v;
+    while (s.len && (*s.ptr == ' ' || *s.ptr == '\t')) s.ptr++, s.len--;
+    while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t')) s.len--;
+    return rgp_parse_f64(s.ptr, s.len, &v) == RGP_PARSE_OK ? v : fallback;
+}
+
 /* trunc(t, unit): the time rounded down to a whole unit (floor, also before 1970). */
 static inline int64_t rgp_time_trunc(int64_t t, int64_t unit_ms)
 {
