@@ -65,7 +65,7 @@ static void report_json(diag *d, srcloc at, const char *kind, const char *fmt, v
 {
     char msg[2048];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    fprintf(d->out, "%s{\"file\": ", d->errors + d->warnings + d->notes ? ",\n " : "");
+    fprintf(d->out, "%s{\"file\": ", d->errors + d->warnings ? ",\n " : "");
     json_string(d->out, d->file);
     fprintf(d->out, ", \"line\": %u, \"column\": %u, \"length\": %u, \"severity\": \"%s\", \"message\": ", at.line, at.col,
             at.len, kind);
@@ -101,15 +101,6 @@ void diag_warning(diag *d, srcloc at, const char *fmt, ...)
     report(d, at, "warning", fmt, ap);
     va_end(ap);
     d->warnings++;
-}
-
-void diag_note(diag *d, srcloc at, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    report(d, at, "note", fmt, ap);
-    va_end(ap);
-    d->notes++;
 }
 
 void diag_plain(diag *d, const char *fmt, ...)

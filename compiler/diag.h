@@ -13,14 +13,13 @@ typedef struct diag {
     const char *src;       /* whole source text, for quoting lines */
     size_t src_len;
     FILE *out;             /* where messages go (stderr, or a memstream in tests) */
-    int errors, warnings, notes;
+    int errors, warnings;
     bool json;             /* one JSON object per message, comma-separated (rgp check --json) */
 } diag;
 
 void diag_init(diag *d, const char *file, const char *src, size_t len, FILE *out);
 void diag_error(diag *d, srcloc at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void diag_warning(diag *d, srcloc at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-void diag_note(diag *d, srcloc at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* An error with no place in the source (missing file, bad option). */
 void diag_plain(diag *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -416,11 +416,6 @@ static void describe_path(sbuf *b, const plan *pl, const node *n)
     }
 }
 
-static const char *wait_comment(const plan_ring *r)
-{
-    return wait_names[r->wait];
-}
-
 char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
 {
     const program *p = pl->prog;
@@ -436,7 +431,7 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
     for (int i = 0; i < pl->nrings; i++) {
         const plan_ring *r = pl->rings[i];
         emit(e, " *   ring %-12s %llu slots of %s, %d producer%s, wait %s", r->name, (unsigned long long)r->slots,
-             r->stream->type->name, r->nproducers, r->nproducers > 1 ? "s (merge)" : "", wait_comment(r));
+             r->stream->type->name, r->nproducers, r->nproducers > 1 ? "s (merge)" : "", wait_names[r->wait]);
     }
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];

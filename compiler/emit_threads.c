@@ -55,8 +55,6 @@ static void collect(const plan *pl, const node *n, outputs *o)
     if (plan_readers(pl, n, readers, 2) == 1) collect(pl, readers[0], o);
 }
 
-static const char *out_var(const plan_ring *r) { return r->name; }
-
 /* ---- delivering a record into a ring ------------------------------------------------ */
 
 static bool has_ring_readers(const plan_ring *r)
@@ -69,8 +67,8 @@ static void emit_publish_pending(emitter *e, const outputs *o)
 {
     for (int i = 0; i < o->nrings; i++)
         if (!o->multi[i] && has_ring_readers(o->rings[i]))
-            emit(e, "if (out_%s_pub != out_%s_next) rgp_sp_publish(&ring_%s, out_%s_pub = out_%s_next);", out_var(o->rings[i]),
-                 out_var(o->rings[i]), o->rings[i]->name, out_var(o->rings[i]), out_var(o->rings[i]));
+            emit(e, "if (out_%s_pub != out_%s_next) rgp_sp_publish(&ring_%s, out_%s_pub = out_%s_next);", o->rings[i]->name,
+                 o->rings[i]->name, o->rings[i]->name, o->rings[i]->name, o->rings[i]->name);
 }
 
 static void emit_offer_relays(emitter *e, const plan *pl, const node *n, const char *rec)
