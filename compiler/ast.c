@@ -187,6 +187,16 @@ ast_op *ast_group(arena *a, const token *kw, ast_arg *keys, ast_item *items)
     return o;
 }
 
+ast_op *ast_dedup(arena *a, const token *kw, ast_arg *keys, ast_arg *on)
+{
+    ast_op *o = arena_alloc(a, sizeof *o);
+    o->kind = OP_DEDUP;
+    o->loc = ast_loc(kw);
+    o->keys = keys;
+    o->on = on;
+    return o;
+}
+
 ast_stmt *ast_stmt_new(arena *a, stmt_kind kind, const token *at)
 {
     ast_stmt *st = arena_alloc(a, sizeof *st);

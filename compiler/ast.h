@@ -85,13 +85,15 @@ typedef struct ast_stmt {
     struct ast_stmt *next;
 } ast_stmt;
 
-typedef enum op_kind { OP_WHERE, OP_SELECT, OP_KEYED, OP_GROUP } op_kind;
+/* OP_KEYED and after keep a table per key (emit_threads.c relies on the order) */
+typedef enum op_kind { OP_WHERE, OP_SELECT, OP_KEYED, OP_GROUP, OP_DEDUP } op_kind;
 typedef struct ast_op {
     op_kind kind;
     srcloc loc;
     ast_expr *cond;          /* OP_WHERE */
     ast_item *items;         /* OP_SELECT; OP_GROUP: name: aggregate(expr) */
-    ast_arg *keys;           /* OP_KEYED, OP_GROUP: by a, b (names as E_NAME values) */
+    ast_arg *keys;           /* OP_KEYED, OP_GROUP, OP_DEDUP: by a, b (names as E_NAME values) */
+    ast_arg *on;             /* OP_DEDUP: the fields compared; NULL: all but the keys (sema fills it) */
     ast_field *state;        /* OP_KEYED: state { n: u64 = 0, ... } (type names; init in state_init) */
     ast_expr **state_init;
     ast_stmt *body;          /* OP_KEYED */
@@ -143,6 +145,7 @@ ast_op *ast_where(arena *a, const token *kw, ast_expr *cond);
 ast_op *ast_select(arena *a, const token *kw, ast_item *items);
 ast_op *ast_keyed(arena *a, const token *kw, ast_arg *keys, ast_field *state, ast_stmt *body);
 ast_op *ast_group(arena *a, const token *kw, ast_arg *keys, ast_item *items);
+ast_op *ast_dedup(arena *a, const token *kw, ast_arg *keys, ast_arg *on);
 ast_stmt *ast_stmt_new(arena *a, stmt_kind kind, const token *at);
 ast_stmt *ast_assign(arena *a, const token *name, const token *op, binop kind, bool plain, ast_expr *value);
 enum { SCOPE_FIELD, SCOPE_STATE, SCOPE_LOCAL };

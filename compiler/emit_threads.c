@@ -125,7 +125,7 @@ static const char *table_name(const node *st, const ast_op *op)
     static char name[192];
     int k = 0;
     for (const ast_op *o = st->ops; o && o != op; o = o->next) k++;
-    snprintf(name, sizeof name, "%s_%s_%d", op->kind == OP_GROUP ? "group" : "keyed", st->name, k);
+    snprintf(name, sizeof name, "%s_%s_%d", op->kind == OP_GROUP ? "group" : op->kind == OP_DEDUP ? "dedup" : "keyed", st->name, k);
     return name;
 }
 
@@ -374,6 +374,41 @@ static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cu
     case OP_GROUP:
         emit_group_update(e, st, o, cur);
         break;
+    case OP_DEDUP: {
+        char t[192];
+        snprintf(t, sizeof t, "%s", table_name(st, o));
+        line_to_rgp(e, o->loc);
+        emit(e, "{");
+        e->indent++;
+        sbuf key = {0};
+        key_init(&key, o, cur);
+        emit(e, "%s_key key = %s;", t, key.s);
+        free(key.s);
+        emit(e, "bool fresh;");
+        emit(e, "%s_last *last = &%s_lookup(&key, &fresh)->value;", t, t);
+        sbuf same = {0};
+        for (const ast_arg *g = o->on; g; g = g->next) {
+            const char *f = g->value->text;
+            type_id ft = g->value->type;
+            if (ft == T_STR) sb(&same, "%srgp_str_eq(last->%s, %s->%s)", same.len ? " && " : "", f, cur, f);
+            else if (ft == T_F64) sb(&same, "%s(last->%s == %s->%s || (last->%s != last->%s && %s->%s != %s->%s))", same.len ? " && " : "",
+                                     f, cur, f, f, f, cur, f, cur, f);
+            else sb(&same, "%slast->%s == %s->%s", same.len ? " && " : "", f, cur, f);
+        }
+        emit(e, "if (fresh || !(%s)) {   /* not a repeat of its key's last record */", same.len ? same.s : "true");
+        free(same.s);
+        e->indent++;
+        for (const ast_arg *g = o->on; g; g = g->next) {
+            if (g->value->type == T_STR) emit(e, "rgp_str_keep_copy(&last->%s, %s->%s);", g->value->text, cur, g->value->text);
+            else emit(e, "last->%s = %s->%s;", g->value->text, cur, g->value->text);
+        }
+        emit_ops(e, st, o->next, cur);
+        e->indent--;
+        emit(e, "}");
+        e->indent--;
+        emit(e, "}");
+        break;
+    }
     }
 }
 
@@ -423,7 +458,8 @@ static void emit_table(emitter *e, const node *st, const ast_op *o)
     const rectype *in = o->in;
     sbuf keys = {0};
     for (const ast_arg *g = o->keys; g; g = g->next) sb(&keys, "%s%s", keys.len ? ", " : "", g->value->text);
-    emit(e, "/* %s of stage %s (%s:%u), by %s */", o->kind == OP_GROUP ? "group" : "keyed state", st->name, e->p->file,
+    emit(e, "/* %s of stage %s (%s:%u), by %s */", o->kind == OP_GROUP ? "group" : o->kind == OP_DEDUP ? "dedup" : "keyed state",
+         st->name, e->p->file,
          o->loc.line, keys.len ? keys.s : "nothing: one entry for all records");
     free(keys.s);
     emit(e, "typedef struct %s_key {", t);
@@ -439,6 +475,12 @@ static void emit_table(emitter *e, const node *st, const ast_op *o)
     if (o->kind == OP_GROUP) {
         emit_group_aggs(e, t, o);
         snprintf(value, sizeof value, "%s_aggs", t);
+    } else if (o->kind == OP_DEDUP) {
+        emit(e, "typedef struct %s_last {   /* the compared fields of the key's last record */", t);
+        for (const ast_arg *g = o->on; g; g = g->next) emit(e, "    %s %s;", ctype(g->value->type), g->value->text);
+        if (!o->on) emit(e, "    char none;");
+        emit(e, "} %s_last;", t);
+        snprintf(value, sizeof value, "%s_last", t);
     } else {
         snprintf(value, sizeof value, "%s", o->state_type->cname);
     }
@@ -529,10 +571,14 @@ static void emit_table(emitter *e, const node *st, const ast_op *o)
     blank(e);
     emit(e, "static void %s_free(void)", t);
     emit(e, "{");
-    if (str_key) {
+    bool str_value = false;
+    for (const ast_arg *g = o->kind == OP_DEDUP ? o->on : NULL; g; g = g->next) str_value |= g->value->type == T_STR;
+    if (str_key || str_value) {
         emit(e, "    for (size_t i = 0; i < %s_len; i++) {", t);
         for (const ast_arg *g = o->keys; g; g = g->next)
             if (in->fields[g->value->u.name.field].type == T_STR) emit(e, "        free((char *)%s_entries[i].key.%s.ptr);", t, g->value->text);
+        for (const ast_arg *g = o->kind == OP_DEDUP ? o->on : NULL; g; g = g->next)
+            if (g->value->type == T_STR) emit(e, "        free((char *)%s_entries[i].value.%s.ptr);", t, g->value->text);
         emit(e, "    }");
     }
     emit(e, "    free(%s_entries);", t);
@@ -785,7 +831,7 @@ void emit_threads(emitter *e)
     blank(e);
     for (int i = 0; i < e->p->nstages; i++)
         for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next)
-            if ((o->kind == OP_KEYED || o->kind == OP_GROUP) && e->p->stages[i]->used) emit_table(e, e->p->stages[i], o);
+            if (o->kind >= OP_KEYED && e->p->stages[i]->used) emit_table(e, e->p->stages[i], o);
     for (int i = 0; i < pl->nthreads; i++) {
         if (pl->threads[i]->kind == TH_PARSE) emit_parse_thread(e, pl->threads[i]);
         else emit_run_thread(e, pl->threads[i]);
@@ -877,7 +923,7 @@ void emit_thread_start(emitter *e)
     }
     for (int i = 0; i < e->p->nstages; i++)
         for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next)
-            if ((o->kind == OP_KEYED || o->kind == OP_GROUP) && e->p->stages[i]->used) emit(e, "%s_free();", table_name(e->p->stages[i], o));
+            if (o->kind >= OP_KEYED && e->p->stages[i]->used) emit(e, "%s_free();", table_name(e->p->stages[i], o));
     for (int i = 0; i < pl->nrings; i++) {
         const plan_ring *r = pl->rings[i];
         if (r->stream->type->has_str)

@@ -897,6 +897,26 @@ static rectype *check_keyed(sema *S, node *n, ast_op *o, const rectype *rec, rec
     return out;
 }
 
+/* dedup by K, ... [on F, ...]: the record passes unchanged when its `on` fields
+ * (by default all fields but the keys) differ from the last record of its key. */
+static void check_dedup(sema *S, ast_op *o, const rectype *rec)
+{
+    for (ast_arg *g = o->keys; g; g = g->next) check_name(S, g->value, rec);
+    for (ast_arg *g = o->on; g; g = g->next) g->value->type = check_name(S, g->value, rec);
+    if (o->on) return;
+    for (int i = 0; i < rec->nfields; i++) {
+        bool is_key = false;
+        for (ast_arg *g = o->keys; g; g = g->next) is_key |= !strcmp(g->value->text, rec->fields[i].name);
+        if (is_key) continue;
+        ast_expr *ref = arena_alloc(S->a, sizeof *ref);
+        *ref = (ast_expr){.kind = E_NAME, .loc = o->loc, .text = rec->fields[i].name, .type = rec->fields[i].type};
+        ref->u.name.field = i;
+        ast_arg *arg = arena_alloc(S->a, sizeof *arg);
+        arg->value = ref;
+        AST_APPEND(ast_arg, o->on, arg);
+    }
+}
+
 /* group [by K, ...] { name: aggregate(expr), ... }: the output has the key
  * fields first, then one field per aggregate, one record per key. */
 static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rectype *out)
@@ -966,7 +986,7 @@ static void check_stage(sema *S, node *n, ast_decl *d)
         if (!rec) return;
     }
     int nselect = 0;
-    for (ast_op *o = d->ops; o; o = o->next) nselect += o->kind != OP_WHERE;
+    for (ast_op *o = d->ops; o; o = o->next) nselect += o->kind != OP_WHERE && o->kind != OP_DEDUP;
     int k = 0;
     for (ast_op *o = d->ops; o; o = o->next) {
         o->in = rec;
@@ -974,6 +994,10 @@ static void check_stage(sema *S, node *n, ast_decl *d)
             type_id t = check_expr(S, o->cond, rec);
             if (t != T_ERROR && t != T_BOOL)
                 diag_error(S->d, o->cond->loc, "'where' needs a bool condition, found %s", type_name(t));
+        } else if (o->kind == OP_DEDUP) {
+            check_dedup(S, o, rec);
+            if (n->ninputs > 0)
+                diag_error(S->d, o->loc, "dedup in a merge would be split between its inputs' threads; dedup in a stage that reads '%s'", n->name);
         } else if (o->kind == OP_GROUP) {
             rectype *out = check_group(S, n, o, rec, emit_type(S, d->name, o, ++k, nselect));
             PUSH(S->a, S->p->types, S->p->ntypes, out);

@@ -26,7 +26,7 @@
 
 /* Keywords of keyed blocks that are also common field names: where a name
  * fits and the keyword does not, the parser takes them as names. */
-%fallback IDENT BY STATE EMIT LET GROUP.
+%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON.
 
 %left OR.
 %left AND.
@@ -87,6 +87,10 @@ op(O) ::= BY(K) keys(L) STATE LBRACE statevars(S) RBRACE LBRACE stmts(B) RBRACE.
 /* group [by KEY, ...] { name: aggregate(expr), ... }: one record per key at the end of input */
 op(O) ::= GROUP(K) BY keys(L) LBRACE items(I) RBRACE.  { O = ast_group(A_, &K, L, I); }
 op(O) ::= GROUP(K) LBRACE items(I) RBRACE.  { O = ast_group(A_, &K, NULL, I); }
+
+/* dedup by KEY, ... [on FIELD, ...]: drop a record equal (on those fields) to the last of its key */
+op(O) ::= DEDUP(K) BY keys(L).           { O = ast_dedup(A_, &K, L, NULL); }
+op(O) ::= DEDUP(K) BY keys(L) ON keys(F). { O = ast_dedup(A_, &K, L, F); }
 
 %type keys { ast_arg * }
 keys(L) ::= IDENT(N).                    { L = ast_arg_new(A_, NULL, ast_ident(A_, &N)); }

@@ -66,6 +66,8 @@ token lex_next(lexer *L)
         "emit"     { return make(L, TK_EMIT, start); }
         "let"      { return make(L, TK_LET, start); }
         "group"    { return make(L, TK_GROUP, start); }
+        "dedup"    { return make(L, TK_DEDUP, start); }
+        "on"       { return make(L, TK_ON, start); }
         "else"     { return make(L, TK_ELSE, start); }
         "options"  { return make(L, TK_OPTIONS, start); }
         "as"       { return make(L, TK_AS, start); }
@@ -120,7 +122,7 @@ token lex_next(lexer *L)
     X(SCHEMA, "'schema'") X(SOURCE, "'source'") X(STAGE, "'stage'") X(SINK, "'sink'") \
     X(WITH, "'with'") X(OPTIONS, "'options'") X(IF, "'if'") X(ELSE, "'else'") \
     X(BY, "'by'") X(STATE, "'state'") X(EMIT, "'emit'") X(LET, "'let'") X(PLUSEQ, "'+='") X(MINUSEQ, "'-='") \
-    X(STAREQ, "'*='") X(GROUP, "'group'") \
+    X(STAREQ, "'*='") X(GROUP, "'group'") X(DEDUP, "'dedup'") X(ON, "'on'") \
     X(AS, "'as'") X(WHERE, "'where'") X(SELECT, "'select'") X(AND, "'and'") X(OR, "'or'") \
     X(NOT, "'not'") X(TRUE, "'true'") X(FALSE, "'false'") X(IDENT, "a name") \
     X(INT, "an integer") X(FLOAT, "a number") X(STRING, "a string") \

@@ -467,6 +467,17 @@ static inline uint64_t rgp_hash_str(rgp_str s)
     return rgp_hash_u64(h ^ s.len);
 }
 
+/* A table's own copy of a string, replacing the copy it had (dedup's last values). */
+static inline void rgp_str_keep_copy(rgp_str *dst, rgp_str src)
+{
+    char *copy = (char *)malloc(src.len ? src.len : 1);
+    if (!copy) { fputs("rgp: error: out of memory\n", stderr); exit(1); }
+    if (src.len) memcpy(copy, src.ptr, src.len);
+    free((char *)dst->ptr);
+    dst->ptr = copy;
+    dst->len = src.len;
+}
+
 /* ---- text made by expressions --------------------------------------------- */
 
 /* upper(s), s + t, iso(t) and the like make new text. It lives in the scratch

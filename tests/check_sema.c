@@ -178,6 +178,7 @@ static const struct { const char *op; const char *want; } group_cases[] = {
     {"group by id { m: avg(s) }", "t.rgp:3:38: error: 'avg' needs a number, found str"},
     {"group by id { m: max(s) }", "t.rgp:3:38: error: 'max' needs a number or time, found str"},
     {"group by id { id: count() }", "t.rgp:3:31: error: field 'id' appears twice in this group"},
+    {"dedup by id on vv", "t.rgp:3:32: error: unknown field 'vv' in record R (did you mean 'v'?); its fields are: id, v, n, s, t, ok, small, big"},
     {"group by nope { m: count() }", "t.rgp:3:26: error: unknown field 'nope' in record R; its fields are: id, v, n, s, t, ok, small, big"},
 };
 
