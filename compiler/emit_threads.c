@@ -138,6 +138,26 @@ static void key_init(sbuf *b, const ast_op *o, const char *cur)
     sb(b, "}");
 }
 
+/* Opens a block that finds record cur's entry in the operator's table: `fresh`
+ * says the key is new, and `var` points at the entry's value (the key's state,
+ * aggregates or last values). The caller closes the block. */
+static void emit_lookup(emitter *e, const node *st, const ast_op *o, const char *cur, const char *var)
+{
+    char t[192], value[224];
+    snprintf(t, sizeof t, "%s", table_name(st, o));
+    if (o->kind == OP_KEYED) snprintf(value, sizeof value, "%s", o->state_type->cname);
+    else snprintf(value, sizeof value, "%s_%s", t, o->kind == OP_GROUP ? "aggs" : "last");
+    line_to_rgp(e, o->loc);
+    emit(e, "{");
+    e->indent++;
+    sbuf key = {0};
+    key_init(&key, o, cur);
+    emit(e, "%s_key key = %s;", t, key.s);
+    free(key.s);
+    emit(e, "bool fresh;");
+    emit(e, "%s *%s = &%s_lookup(&key, &fresh)->value;", value, var, t);
+}
+
 static const char *agg_ctype(const ast_op *o, int i)
 {
     const ast_item *it = o->items;
@@ -210,17 +230,7 @@ static void emit_stmts(emitter *e, const node *st, const ast_op *o, const ast_st
  * of input (emit_group_flush). */
 static void emit_group_update(emitter *e, const node *st, const ast_op *o, const char *cur)
 {
-    char t[192];
-    snprintf(t, sizeof t, "%s", table_name(st, o));
-    line_to_rgp(e, o->loc);
-    emit(e, "{");
-    e->indent++;
-    sbuf key = {0};
-    key_init(&key, o, cur);
-    emit(e, "%s_key key = %s;", t, key.s);
-    free(key.s);
-    emit(e, "bool fresh;");
-    emit(e, "%s_aggs *g = &%s_lookup(&key, &fresh)->value;", t, t);
+    emit_lookup(e, st, o, cur, "g");
     int i = 0;
     for (const ast_item *it = o->items; it; it = it->next, i++) {
         const ast_expr *call = it->value;
@@ -345,18 +355,8 @@ static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cu
         emit_record_then(e, st, o->items, o->out, o->loc, cur, o->next);
         break;
     case OP_KEYED: {
-        char t[192];
-        snprintf(t, sizeof t, "%s", table_name(st, o));
-        line_to_rgp(e, o->loc);
-        emit(e, "{");
-        e->indent++;
-        sbuf key = {0};
-        key_init(&key, o, cur);
-        emit(e, "%s_key key = %s;", t, key.s);
-        free(key.s);
-        emit(e, "bool fresh;");
-        emit(e, "%s *s = &%s_lookup(&key, &fresh)->value;   /* this key's state */", o->state_type->cname, t);
-        emit(e, "if (fresh) {");
+        emit_lookup(e, st, o, cur, "s");
+        emit(e, "if (fresh) {   /* a new key: its state starts from the declared values */");
         e->indent++;
         for (const ast_field *f = o->state; f; f = f->next) {
             sbuf v = {0};
@@ -375,17 +375,7 @@ static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cu
         emit_group_update(e, st, o, cur);
         break;
     case OP_DEDUP: {
-        char t[192];
-        snprintf(t, sizeof t, "%s", table_name(st, o));
-        line_to_rgp(e, o->loc);
-        emit(e, "{");
-        e->indent++;
-        sbuf key = {0};
-        key_init(&key, o, cur);
-        emit(e, "%s_key key = %s;", t, key.s);
-        free(key.s);
-        emit(e, "bool fresh;");
-        emit(e, "%s_last *last = &%s_lookup(&key, &fresh)->value;", t, t);
+        emit_lookup(e, st, o, cur, "last");
         sbuf same = {0};
         for (const ast_arg *g = o->on; g; g = g->next) {
             const char *f = g->value->text;
