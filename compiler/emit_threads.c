@@ -228,9 +228,19 @@ static void emit_stmts(emitter *e, const node *st, const ast_op *o, const ast_st
 /* A group operator, for each record: find the key's entry and fold the record
  * into its aggregates. Nothing goes on: the group's records leave at the end
  * of input (emit_group_flush). */
+static void emit_group_fold(emitter *e, const ast_op *o, const char *cur);
+
 static void emit_group_update(emitter *e, const node *st, const ast_op *o, const char *cur)
 {
     emit_lookup(e, st, o, cur, "g");
+    emit_group_fold(e, o, cur);
+    e->indent--;
+    emit(e, "}");
+}
+
+/* Folds record cur into the aggregates at g; `fresh` says g holds nothing yet. */
+static void emit_group_fold(emitter *e, const ast_op *o, const char *cur)
+{
     int i = 0;
     for (const ast_item *it = o->items; it; it = it->next, i++) {
         const ast_expr *call = it->value;
@@ -279,8 +289,28 @@ static void emit_group_update(emitter *e, const node *st, const ast_op *o, const
             break;
         }
     }
-    e->indent--;
-    emit(e, "}");
+}
+
+/* `out`, the record of a finished group or window: its key fields (from `en`),
+ * then `extra` fields the caller sets (a window's bounds), then the aggregates
+ * at g. */
+static void emit_group_out(emitter *e, const ast_op *o, int extra)
+{
+    emit(e, "%s out;", o->out->cname);
+    int f = 0;
+    for (const ast_arg *g = o->keys; g; g = g->next, f++) emit(e, "out.%s = en->key.%s;", o->out->fields[f].name, g->value->text);
+    f += extra;
+    int i = 0;
+    for (const ast_item *it = o->items; it; it = it->next, i++, f++) {
+        const char *name = o->out->fields[f].name;
+        switch ((aggregate_id)it->value->u.call.builtin) {
+        case A_count: emit(e, "out.%s = g->a%d_n;", name, i); break;
+        case A_avg: emit(e, "out.%s = g->a%d_sum / (double)g->a%d_n;", name, i, i); break;
+        case A_var: emit(e, "out.%s = g->a%d_n > 1 ? g->a%d_m2 / (double)(g->a%d_n - 1) : 0.0;   /* sample variance */", name, i, i, i); break;
+        case A_stddev: emit(e, "out.%s = g->a%d_n > 1 ? rgp_sqrt(g->a%d_m2 / (double)(g->a%d_n - 1)) : 0.0;", name, i, i, i); break;
+        default: emit(e, "out.%s = g->a%d_v;", name, i); break;
+        }
+    }
 }
 
 /* At the end of input: one record per key, in the order keys first came, sent
@@ -295,20 +325,7 @@ static void emit_group_flush(emitter *e, const node *st, const ast_op *o)
     emit(e, "rgp_scratch_reset(&scratch);");
     emit(e, "const %s_entry *en = &%s_entries[i];", t, t);
     emit(e, "const %s_aggs *g = &en->value;", t);
-    emit(e, "%s out;", o->out->cname);
-    int f = 0;
-    for (const ast_arg *g = o->keys; g; g = g->next, f++) emit(e, "out.%s = en->key.%s;", o->out->fields[f].name, g->value->text);
-    int i = 0;
-    for (const ast_item *it = o->items; it; it = it->next, i++, f++) {
-        const char *name = o->out->fields[f].name;
-        switch ((aggregate_id)it->value->u.call.builtin) {
-        case A_count: emit(e, "out.%s = g->a%d_n;", name, i); break;
-        case A_avg: emit(e, "out.%s = g->a%d_sum / (double)g->a%d_n;", name, i, i); break;
-        case A_var: emit(e, "out.%s = g->a%d_n > 1 ? g->a%d_m2 / (double)(g->a%d_n - 1) : 0.0;   /* sample variance */", name, i, i, i); break;
-        case A_stddev: emit(e, "out.%s = g->a%d_n > 1 ? rgp_sqrt(g->a%d_m2 / (double)(g->a%d_n - 1)) : 0.0;", name, i, i, i); break;
-        default: emit(e, "out.%s = g->a%d_v;", name, i); break;
-        }
-    }
+    emit_group_out(e, o, 0);
     emit_ops(e, st, o->next, "(&out)");
     e->indent--;
     emit(e, "}");
