@@ -197,6 +197,17 @@ ast_op *ast_dedup(arena *a, const token *kw, ast_arg *keys, ast_arg *on)
     return o;
 }
 
+ast_op *ast_window(arena *a, const token *kw, const token *time, const token *n, const token *unit, ast_arg *keys, ast_item *items)
+{
+    ast_op *o = ast_group(a, kw, keys, items);
+    o->kind = OP_WINDOW;
+    o->time_field = ast_ident(a, time);
+    o->window_n = strtoll(ast_name(a, n), NULL, 10);
+    o->window_loc = ast_span(ast_loc(n), ast_loc(unit));
+    o->cond = ast_ident(a, unit);   /* the unit's name, checked by sema */
+    return o;
+}
+
 ast_stmt *ast_stmt_new(arena *a, stmt_kind kind, const token *at)
 {
     ast_stmt *st = arena_alloc(a, sizeof *st);

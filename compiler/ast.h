@@ -86,7 +86,7 @@ typedef struct ast_stmt {
 } ast_stmt;
 
 /* OP_KEYED and after keep a table per key (emit_threads.c relies on the order) */
-typedef enum op_kind { OP_WHERE, OP_SELECT, OP_KEYED, OP_GROUP, OP_DEDUP } op_kind;
+typedef enum op_kind { OP_WHERE, OP_SELECT, OP_KEYED, OP_GROUP, OP_DEDUP, OP_WINDOW } op_kind;
 typedef struct ast_op {
     op_kind kind;
     srcloc loc;
@@ -94,6 +94,10 @@ typedef struct ast_op {
     ast_item *items;         /* OP_SELECT; OP_GROUP: name: aggregate(expr) */
     ast_arg *keys;           /* OP_KEYED, OP_GROUP, OP_DEDUP: by a, b (names as E_NAME values) */
     ast_arg *on;             /* OP_DEDUP: the fields compared; NULL: all but the keys (sema fills it) */
+    ast_expr *time_field;    /* OP_WINDOW: the record's event time */
+    long long window_ms;     /* OP_WINDOW: the window's length (set by sema from window_n, window_unit) */
+    long long window_n;
+    srcloc window_loc;
     ast_field *state;        /* OP_KEYED: state { n: u64 = 0, ... } (type names; init in state_init) */
     ast_expr **state_init;
     ast_stmt *body;          /* OP_KEYED */
@@ -146,6 +150,7 @@ ast_op *ast_select(arena *a, const token *kw, ast_item *items);
 ast_op *ast_keyed(arena *a, const token *kw, ast_arg *keys, ast_field *state, ast_stmt *body);
 ast_op *ast_group(arena *a, const token *kw, ast_arg *keys, ast_item *items);
 ast_op *ast_dedup(arena *a, const token *kw, ast_arg *keys, ast_arg *on);
+ast_op *ast_window(arena *a, const token *kw, const token *time, const token *n, const token *unit, ast_arg *keys, ast_item *items);
 ast_stmt *ast_stmt_new(arena *a, stmt_kind kind, const token *at);
 ast_stmt *ast_assign(arena *a, const token *name, const token *op, binop kind, bool plain, ast_expr *value);
 enum { SCOPE_FIELD, SCOPE_STATE, SCOPE_LOCAL };

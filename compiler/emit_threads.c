@@ -125,7 +125,8 @@ static const char *table_name(const node *st, const ast_op *op)
     static char name[192];
     int k = 0;
     for (const ast_op *o = st->ops; o && o != op; o = o->next) k++;
-    snprintf(name, sizeof name, "%s_%s_%d", op->kind == OP_GROUP ? "group" : op->kind == OP_DEDUP ? "dedup" : "keyed", st->name, k);
+    snprintf(name, sizeof name, "%s_%s_%d", op->kind == OP_GROUP ? "group" : op->kind == OP_DEDUP ? "dedup" : op->kind == OP_WINDOW ? "window" : "keyed",
+             st->name, k);
     return name;
 }
 
@@ -146,7 +147,7 @@ static void emit_lookup(emitter *e, const node *st, const ast_op *o, const char 
     char t[192], value[224];
     snprintf(t, sizeof t, "%s", table_name(st, o));
     if (o->kind == OP_KEYED) snprintf(value, sizeof value, "%s", o->state_type->cname);
-    else snprintf(value, sizeof value, "%s_%s", t, o->kind == OP_GROUP ? "aggs" : "last");
+    else snprintf(value, sizeof value, "%s_%s", t, o->kind == OP_GROUP ? "aggs" : o->kind == OP_WINDOW ? "win" : "last");
     line_to_rgp(e, o->loc);
     emit(e, "{");
     e->indent++;
@@ -331,13 +332,77 @@ static void emit_group_flush(emitter *e, const node *st, const ast_op *o)
     emit(e, "}");
 }
 
+/* Closes the windows due by `upto` (a C expression), sending their records on. */
+static void emit_window_close(emitter *e, const node *st, const ast_op *o, const char *upto)
+{
+    char t[192];
+    snprintf(t, sizeof t, "%s", table_name(st, o));
+    emit(e, "for (size_t c = 0, due = %s_due(%s); c < due; c++) {", t, upto);
+    e->indent++;
+    emit(e, "%s_entry *en = &%s_entries[%s_due_at[c]];", t, t, t);
+    emit(e, "const %s_aggs *g = &en->value.g;", t);
+    emit(e, "en->value.open = false;");
+    emit_group_out(e, o, 2);
+    int nkeys = 0;
+    for (const ast_arg *g = o->keys; g; g = g->next) nkeys++;
+    emit(e, "out.%s = en->value.start;", o->out->fields[nkeys].name);
+    emit(e, "out.%s = en->value.start + INT64_C(%lld);", o->out->fields[nkeys + 1].name, o->window_ms);
+    emit_ops(e, st, o->next, "(&out)");
+    e->indent--;
+    emit(e, "}");
+}
+
+/* A window operator, for each record: move the watermark (closing the windows
+ * it passes), count the record late if its window has closed, else fold it
+ * into its key's open window. */
+static void emit_window_update(emitter *e, const node *st, const ast_op *o, const char *cur)
+{
+    char t[192];
+    snprintf(t, sizeof t, "%s", table_name(st, o));
+    line_to_rgp(e, o->loc);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "int64_t ts = %s->%s;", cur, o->time_field->text);
+    emit(e, "if (ts > %s_watermark) {", t);
+    e->indent++;
+    emit(e, "%s_watermark = ts;", t);
+    emit(e, "int64_t edge = rgp_time_trunc(ts, INT64_C(%lld));   /* every window ending by here is complete */", o->window_ms);
+    emit(e, "if (edge > %s_closed_before) {", t);
+    e->indent++;
+    emit_window_close(e, st, o, "edge");
+    emit(e, "%s_closed_before = edge;", t);
+    e->indent--;
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+    emit(e, "if (ts < %s_closed_before) {", t);
+    emit(e, "    %s_late++;   /* its window has closed */", t);
+    emit(e, "} else {");
+    e->indent++;
+    emit_lookup(e, st, o, cur, "win");
+    emit(e, "%s_aggs *g = &win->g;", t);
+    emit(e, "if (!win->open) {   /* the key's first record in this window */");
+    emit(e, "    win->open = true;");
+    emit(e, "    win->start = rgp_time_trunc(ts, INT64_C(%lld));", o->window_ms);
+    emit(e, "    memset(g, 0, sizeof *g);");
+    emit(e, "    fresh = true;");
+    emit(e, "}");
+    emit_group_fold(e, o, cur);
+    e->indent--;
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+}
+
 /* The group operators a thread runs, in the order records reach them. */
 static int thread_groups(const plan *pl, const node *n, const node **stages, const ast_op **ops, int max)
 {
     int k = 0;
     while (n && n->kind == D_STAGE && !n->ninputs) {
         for (const ast_op *o = n->ops; o; o = o->next)
-            if (o->kind == OP_GROUP && k < max) stages[k] = n, ops[k++] = o;
+            if ((o->kind == OP_GROUP || o->kind == OP_WINDOW) && k < max) stages[k] = n, ops[k++] = o;
         node *readers[2];
         if (plan_ring_of(pl, n) || plan_readers(pl, n, readers, 2) != 1) break;
         n = readers[0];
@@ -390,6 +455,9 @@ static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cu
     }
     case OP_GROUP:
         emit_group_update(e, st, o, cur);
+        break;
+    case OP_WINDOW:
+        emit_window_update(e, st, o, cur);
         break;
     case OP_DEDUP: {
         emit_lookup(e, st, o, cur, "last");
@@ -453,6 +521,44 @@ static void emit_group_aggs(emitter *e, const char *t, const ast_op *o)
     emit(e, "} %s_aggs;", t);
 }
 
+/* Tumbling windows: the event-time watermark (the latest time seen), the edge
+ * below which every window is closed, the late records counted, and the list
+ * of windows due to close, oldest first (then keys in first-seen order). */
+static void emit_window_due(emitter *e, const char *t, const ast_op *o)
+{
+    emit(e, "static int64_t %s_watermark = INT64_MIN, %s_closed_before = INT64_MIN;", t, t);
+    emit(e, "static uint64_t %s_late;   /* records whose window had closed */", t);
+    emit(e, "static size_t *%s_due_at, %s_due_cap;", t, t);
+    blank(e);
+    emit(e, "static int %s_due_cmp(const void *a, const void *b)", t);
+    emit(e, "{");
+    emit(e, "    size_t i = *(const size_t *)a, j = *(const size_t *)b;");
+    emit(e, "    int64_t x = %s_entries[i].value.start, y = %s_entries[j].value.start;", t, t);
+    emit(e, "    return x != y ? (x < y ? -1 : 1) : (i < j ? -1 : 1);");
+    emit(e, "}");
+    blank(e);
+    emit(e, "/* The open windows that end at or before upto, oldest first; how many. */");
+    emit(e, "static size_t %s_due(int64_t upto)", t);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "size_t n = 0;");
+    emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
+    emit(e, "    const %s_win *w = &%s_entries[i].value;", t, t);
+    emit(e, "    if (!w->open || w->start > upto - INT64_C(%lld)) continue;", o->window_ms);
+    emit(e, "    if (n == %s_due_cap) {", t);
+    emit(e, "        %s_due_cap = %s_due_cap ? 2 * %s_due_cap : 256;", t, t, t);
+    emit(e, "        %s_due_at = realloc(%s_due_at, %s_due_cap * sizeof *%s_due_at);", t, t, t, t);
+    emit(e, "        if (!%s_due_at) rgp_out_of_memory(RGP_PROGRAM);", t);
+    emit(e, "    }");
+    emit(e, "    %s_due_at[n++] = i;", t);
+    emit(e, "}");
+    emit(e, "qsort(%s_due_at, n, sizeof *%s_due_at, %s_due_cmp);", t, t, t);
+    emit(e, "return n;");
+    e->indent--;
+    emit(e, "}");
+    blank(e);
+}
+
 /* A table per keyed or group operator: entries (key, value) kept dense in the
  * order their keys first came (a group's output order), found through an
  * open-addressing index of entry numbers that doubles at half full. A record
@@ -465,7 +571,8 @@ static void emit_table(emitter *e, const node *st, const ast_op *o)
     const rectype *in = o->in;
     sbuf keys = {0};
     for (const ast_arg *g = o->keys; g; g = g->next) sb(&keys, "%s%s", keys.len ? ", " : "", g->value->text);
-    emit(e, "/* %s of stage %s (%s:%u), by %s */", o->kind == OP_GROUP ? "group" : o->kind == OP_DEDUP ? "dedup" : "keyed state",
+    emit(e, "/* %s of stage %s (%s:%u), by %s */", o->kind == OP_GROUP ? "group" : o->kind == OP_DEDUP ? "dedup"
+                                                 : o->kind == OP_WINDOW ? "windows" : "keyed state",
          st->name, e->p->file,
          o->loc.line, keys.len ? keys.s : "nothing: one entry for all records");
     free(keys.s);
@@ -482,6 +589,10 @@ static void emit_table(emitter *e, const node *st, const ast_op *o)
     if (o->kind == OP_GROUP) {
         emit_group_aggs(e, t, o);
         snprintf(value, sizeof value, "%s_aggs", t);
+    } else if (o->kind == OP_WINDOW) {
+        emit_group_aggs(e, t, o);
+        emit(e, "typedef struct %s_win { int64_t start; bool open; %s_aggs g; } %s_win;   /* the key's open window */", t, t, t);
+        snprintf(value, sizeof value, "%s_win", t);
     } else if (o->kind == OP_DEDUP) {
         emit(e, "typedef struct %s_last {   /* the compared fields of the key's last record */", t);
         for (const ast_arg *g = o->on; g; g = g->next) emit(e, "    %s %s;", ctype(g->value->type), g->value->text);
@@ -576,6 +687,7 @@ static void emit_table(emitter *e, const node *st, const ast_op *o)
     e->indent--;
     emit(e, "}");
     blank(e);
+    if (o->kind == OP_WINDOW) emit_window_due(e, t, o);
     emit(e, "static void %s_free(void)", t);
     emit(e, "{");
     bool str_value = false;
@@ -590,6 +702,7 @@ static void emit_table(emitter *e, const node *st, const ast_op *o)
     }
     emit(e, "    free(%s_entries);", t);
     emit(e, "    free(%s_index);", t);
+    if (o->kind == OP_WINDOW) emit(e, "    free(%s_due_at);", t);
     emit(e, "}");
     blank(e);
     assert(e->indent == 0);
@@ -810,7 +923,14 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     const node *gst[16];
     const ast_op *gops[16];
     int ng = thread_groups(e->pl, t->entry, gst, gops, 16);
-    for (int i = 0; i < ng; i++) emit_group_flush(e, gst[i], gops[i]);
+    for (int i = 0; i < ng; i++) {
+        if (gops[i]->kind == OP_GROUP) {
+            emit_group_flush(e, gst[i], gops[i]);
+        } else {
+            emit(e, "/* windows of stage %s still open at the end of input */", gst[i]->name);
+            emit_window_close(e, gst[i], gops[i], "INT64_MAX");
+        }
+    }
     emit_close_outputs(e, &o);
     if (lossy && r->has_str) emit(e, "free(strbuf.p);");
     emit(e, "rgp_scratch_free(&scratch);");
@@ -928,6 +1048,14 @@ void emit_thread_start(emitter *e)
         emit(e, "rgp_report_drops(RGP_PROGRAM, \"%s\", \"%s\", \"%s\", rgp_consumer_dropped(cons_%s), received_%s);",
              t->entry->kind == D_SINK ? "sink" : "stage", t->entry->name, policy_names[t->policy], t->cname, t->cname);
     }
+    for (int i = 0; i < e->p->nstages; i++)
+        for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next) {
+            if (o->kind != OP_WINDOW || !e->p->stages[i]->used) continue;
+            char t[192];
+            snprintf(t, sizeof t, "%s", table_name(e->p->stages[i], o));
+            emit(e, "if (%s_late) fprintf(stderr, \"%%s: stage '%s': %%llu late records dropped (their window had closed)\\n\", RGP_PROGRAM, (unsigned long long)%s_late);",
+                 t, e->p->stages[i]->name, t);
+        }
     for (int i = 0; i < e->p->nstages; i++)
         for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next)
             if (o->kind >= OP_KEYED && e->p->stages[i]->used) emit(e, "%s_free();", table_name(e->p->stages[i], o));

@@ -897,6 +897,51 @@ static rectype *check_keyed(sema *S, node *n, ast_op *o, const rectype *rec, rec
     return out;
 }
 
+static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rectype *out);
+
+/* window T every N UNIT [by K, ...] { aggregates }: tumbling windows of event
+ * time T. The output: the keys, window_start and window_end, the aggregates. */
+static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, rectype *out)
+{
+    type_id tt = check_name(S, o->time_field, rec);
+    if (tt != T_ERROR && tt != T_TIME)
+        diag_error(S->d, o->time_field->loc, "a window needs a time field, and '%s' is %s", o->time_field->text, type_name(tt));
+    static const struct { const char *name; long long ms; } units[] = {
+        {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000},
+    };
+    long long unit = 0;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (!strcmp(units[i].name, o->cond->text)) unit = units[i].ms;
+    if (!unit) diag_error(S->d, o->cond->loc, "a window's length takes a unit: ms, s, m, h or d");
+    else if (o->window_n <= 0 || o->window_n > 365LL * 86400000 / unit)
+        diag_error(S->d, o->window_loc, "a window lasts from 1 ms to 365 days");
+    o->window_ms = o->window_n * unit;
+    o->cond = NULL;
+    /* keys first, then the window's bounds, then the aggregates: reuse group's check */
+    rectype *keys_only = arena_alloc(S->a, sizeof *keys_only);
+    *keys_only = *out;
+    ast_item *items = o->items;
+    o->items = NULL;
+    check_group(S, n, o, rec, keys_only);
+    o->items = items;
+    *out = *keys_only;
+    field start = {"window_start", T_TIME, o->loc}, end = {"window_end", T_TIME, o->loc};
+    PUSH(S->a, out->fields, out->nfields, start);
+    PUSH(S->a, out->fields, out->nfields, end);
+    rectype *aggs = arena_alloc(S->a, sizeof *aggs);
+    aggs->name = out->name;
+    ast_arg *keys = o->keys;
+    o->keys = NULL;
+    check_group(S, n, o, rec, aggs);
+    o->keys = keys;
+    for (int i = 0; i < aggs->nfields; i++) {
+        if (rectype_find(out, aggs->fields[i].name) >= 0)
+            diag_error(S->d, aggs->fields[i].loc, "field '%s' appears twice in this window", aggs->fields[i].name);
+        PUSH(S->a, out->fields, out->nfields, aggs->fields[i]);
+    }
+    return out;
+}
+
 /* dedup by K, ... [on F, ...]: the record passes unchanged when its `on` fields
  * (by default all fields but the keys) differ from the last record of its key. */
 static void check_dedup(sema *S, ast_op *o, const rectype *rec)
@@ -994,6 +1039,10 @@ static void check_stage(sema *S, node *n, ast_decl *d)
             type_id t = check_expr(S, o->cond, rec);
             if (t != T_ERROR && t != T_BOOL)
                 diag_error(S->d, o->cond->loc, "'where' needs a bool condition, found %s", type_name(t));
+        } else if (o->kind == OP_WINDOW) {
+            rectype *out = check_window(S, n, o, rec, emit_type(S, d->name, o, ++k, nselect));
+            PUSH(S->a, S->p->types, S->p->ntypes, out);
+            rec = out;
         } else if (o->kind == OP_DEDUP) {
             check_dedup(S, o, rec);
             if (n->ninputs > 0)

@@ -26,7 +26,7 @@
 
 /* Keywords of keyed blocks that are also common field names: where a name
  * fits and the keyword does not, the parser takes them as names. */
-%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON.
+%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY.
 
 %left OR.
 %left AND.
@@ -91,6 +91,10 @@ op(O) ::= GROUP(K) LBRACE items(I) RBRACE.  { O = ast_group(A_, &K, NULL, I); }
 /* dedup by KEY, ... [on FIELD, ...]: drop a record equal (on those fields) to the last of its key */
 op(O) ::= DEDUP(K) BY keys(L).           { O = ast_dedup(A_, &K, L, NULL); }
 op(O) ::= DEDUP(K) BY keys(L) ON keys(F). { O = ast_dedup(A_, &K, L, F); }
+
+/* window TIME every N UNIT [by KEY, ...] { aggregates }: tumbling windows in event time */
+op(O) ::= WINDOW(K) IDENT(T) EVERY INT(N) IDENT(U) BY keys(L) LBRACE items(I) RBRACE.  { O = ast_window(A_, &K, &T, &N, &U, L, I); }
+op(O) ::= WINDOW(K) IDENT(T) EVERY INT(N) IDENT(U) LBRACE items(I) RBRACE.  { O = ast_window(A_, &K, &T, &N, &U, NULL, I); }
 
 %type keys { ast_arg * }
 keys(L) ::= IDENT(N).                    { L = ast_arg_new(A_, NULL, ast_ident(A_, &N)); }

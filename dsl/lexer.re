@@ -68,6 +68,8 @@ token lex_next(lexer *L)
         "group"    { return make(L, TK_GROUP, start); }
         "dedup"    { return make(L, TK_DEDUP, start); }
         "on"       { return make(L, TK_ON, start); }
+        "window"   { return make(L, TK_WINDOW, start); }
+        "every"    { return make(L, TK_EVERY, start); }
         "else"     { return make(L, TK_ELSE, start); }
         "options"  { return make(L, TK_OPTIONS, start); }
         "as"       { return make(L, TK_AS, start); }
@@ -123,6 +125,7 @@ token lex_next(lexer *L)
     X(WITH, "'with'") X(OPTIONS, "'options'") X(IF, "'if'") X(ELSE, "'else'") \
     X(BY, "'by'") X(STATE, "'state'") X(EMIT, "'emit'") X(LET, "'let'") X(PLUSEQ, "'+='") X(MINUSEQ, "'-='") \
     X(STAREQ, "'*='") X(GROUP, "'group'") X(DEDUP, "'dedup'") X(ON, "'on'") \
+    X(WINDOW, "'window'") X(EVERY, "'every'") \
     X(AS, "'as'") X(WHERE, "'where'") X(SELECT, "'select'") X(AND, "'and'") X(OR, "'or'") \
     X(NOT, "'not'") X(TRUE, "'true'") X(FALSE, "'false'") X(IDENT, "a name") \
     X(INT, "an integer") X(FLOAT, "a number") X(STRING, "a string") \

@@ -36,6 +36,7 @@ static const struct { const char *op; const char *field; type_id want; } infer_c
     {"select { a: parse_f64(s, 0) }", "a", T_F64},
     {"select { a: trunc(t, \"hour\") }", "a", T_TIME},
     {"group by s { a: count() }", "a", T_U64},
+    {"window t every 5 m by s { a: avg(v) }", "window_end", T_TIME},
     {"group by s { a: sum(small) }", "a", T_I64},
     {"group by s { a: sum(id) }", "a", T_U64},
     {"group by s { a: sum(v) }", "a", T_F64},
@@ -178,6 +179,9 @@ static const struct { const char *op; const char *want; } group_cases[] = {
     {"group by id { m: avg(s) }", "t.rgp:3:38: error: 'avg' needs a number, found str"},
     {"group by id { m: max(s) }", "t.rgp:3:38: error: 'max' needs a number or time, found str"},
     {"group by id { id: count() }", "t.rgp:3:31: error: field 'id' appears twice in this group"},
+    {"window n every 1 s { c: count() }", "t.rgp:3:24: error: a window needs a time field, and 'n' is i64"},
+    {"window t every 1 week { c: count() }", "t.rgp:3:34: error: a window's length takes a unit: ms, s, m, h or d"},
+    {"window t every 0 s { c: count() }", "t.rgp:3:32: error: a window lasts from 1 ms to 365 days"},
     {"dedup by id on vv", "t.rgp:3:32: error: unknown field 'vv' in record R (did you mean 'v'?); its fields are: id, v, n, s, t, ok, small, big"},
     {"group by nope { m: count() }", "t.rgp:3:26: error: unknown field 'nope' in record R; its fields are: id, v, n, s, t, ok, small, big"},
 };
