@@ -496,6 +496,11 @@ static void check_source(sema *S, node *n, ast_decl *d)
         diag_error(S->d, sch->loc, "unknown schema '%s'", sch->text);
         return;
     }
+    if (!sd->schema_type) {   /* declarations are read in order */
+        diag_error(S->d, sch->loc, "schema '%s' is declared later, at line %u; declare it before the source that reads it",
+                   sch->text, sd->loc.line);
+        return;
+    }
     n->type = sd->schema_type;
     if (jsonl) {
         /* one JSON object per line; members named like the schema's fields are read */
