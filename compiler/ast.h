@@ -98,8 +98,7 @@ typedef struct ast_op {
     long long window_ms;     /* OP_WINDOW: the window's length (set by sema from window_n, window_unit) */
     long long window_n;
     srcloc window_loc;
-    ast_field *state;        /* OP_KEYED: state { n: u64 = 0, ... } (type names; init in state_init) */
-    ast_expr **state_init;
+    ast_field *state;        /* OP_KEYED: state { n: u64 = 0, ... }, each with its init */
     ast_stmt *body;          /* OP_KEYED */
     rectype *in, *out;       /* set by sema */
     rectype *state_type;     /* OP_KEYED, set by sema: the state record */

@@ -96,7 +96,6 @@ plan *plan_build(arena *a, diag *d, program *p)
         plan_ring *r = arena_alloc(a, sizeof *r);
         r->name = n->name;
         r->stream = n;
-        r->index = pl->nrings;
         r->slots = n->opt.ring_slots ? n->opt.ring_slots : p->ring_slots ? p->ring_slots : PLAN_RING_SLOTS;
         r->wait = n->opt.wait != WAIT_INHERIT ? n->opt.wait : p->wait;
         /* a merge's ring is filled by one thread per input, after the merge's own
@@ -128,7 +127,6 @@ plan *plan_build(arena *a, diag *d, program *p)
             plan_thread *t = add_thread(a, pl, TH_RUN, tname);
             if (rd->ninputs > 0) t->cname = arena_printf(a, "%s_from_%s", rd->name, r->name);
             t->in = r;
-            t->consumer = r->nconsumers;
             t->entry = rd;
             t->policy = rd->opt.policy;
             t->limit = rd->opt.limit;

@@ -20,7 +20,6 @@ typedef struct plan_ring {
     const char *name;               /* "readings": the stream whose records it carries */
     node *stream;                   /* a source, a merge stage or a fan-out stage; it carries
                                      * that stream's records (a merge's, after its operators) */
-    int index;                      /* position in plan.rings */
     int nproducers;                 /* threads publishing into it; more than one: a merge */
     uint64_t slots;
     wait_kind wait;
@@ -36,7 +35,6 @@ struct plan_thread {
     thread_kind kind;
     node *source;                   /* TH_PARSE: the source it reads */
     plan_ring *in;                  /* TH_RUN: the ring it reads */
-    int consumer;                   /* TH_RUN: its consumer index on that ring */
     node *entry;                    /* TH_RUN: the reader it runs (a stage or sink) */
     policy_kind policy;             /* TH_RUN: how it reads when it falls behind */
     uint64_t limit;

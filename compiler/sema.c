@@ -117,8 +117,10 @@ static type_id common_int(type_id a, type_id b)
     return u->bits < 64 ? T_I64 : T_ERROR;
 }
 
-/* The type both operands are converted to, for arithmetic and comparison of numbers. */
-static type_id common_numeric(sema *S, ast_expr *l, ast_expr *r, const ast_expr *at)
+/* The type two numbers meet in: for arithmetic, comparison, min/max and the
+ * branches of an if. `what` names the operation in the error when no integer
+ * type holds both; NULL leaves that error to the caller. */
+static type_id common_numeric(sema *S, ast_expr *l, ast_expr *r, srcloc at, const char *what)
 {
     type_id a = l->type, b = r->type;
     if (a == T_INTLIT && b == T_INTLIT) { settle(S, l, T_I64); settle(S, r, T_I64); return l->type == T_ERROR || r->type == T_ERROR ? T_ERROR : T_I64; }
@@ -126,9 +128,8 @@ static type_id common_numeric(sema *S, ast_expr *l, ast_expr *r, const ast_expr 
     if (b == T_INTLIT) { settle(S, r, a); return r->type == T_ERROR ? T_ERROR : a; }
     if (a == T_F64 || b == T_F64) return T_F64;
     type_id c = common_int(a, b);
-    if (c == T_ERROR)
-        diag_error(S->d, at->loc, "no integer type holds both %s and %s for '%s'", type_name(a), type_name(b),
-                   binops[at->u.bin.op].text);
+    if (c == T_ERROR && what)
+        diag_error(S->d, at, "no integer type holds both %s and %s for '%s'", type_name(a), type_name(b), what);
     return c;
 }
 
@@ -208,7 +209,7 @@ static type_id check_binary(sema *S, ast_expr *e, const rectype *rec)
             if (a == T_TIME && b == T_TIME) return (e->optype = T_TIME), T_BOOL;
             if (a == T_ERROR || b == T_ERROR) return T_ERROR;
         } else if (type_is_numeric(a) && type_is_numeric(b)) {
-            e->optype = common_numeric(S, l, r, e);
+            e->optype = common_numeric(S, l, r, e->loc, binops[e->u.bin.op].text);
             return e->optype == T_ERROR ? T_ERROR : T_BOOL;
         }
         diag_error(S->d, e->loc, "cannot compare %s with %s", type_name(a), type_name(b));
@@ -231,7 +232,7 @@ static type_id check_binary(sema *S, ast_expr *e, const rectype *rec)
         }
         if (a == T_STR && b == T_STR && e->u.bin.op == BIN_ADD) return e->optype = T_STR;   /* concatenation */
         if (type_is_numeric(a) && type_is_numeric(b)) {
-            type_id c = e->optype = common_numeric(S, l, r, e);
+            type_id c = e->optype = common_numeric(S, l, r, e->loc, binops[e->u.bin.op].text);
             if (c == T_F64 && e->u.bin.op == BIN_MOD) {
                 diag_error(S->d, e->loc, "'%%' needs integer operands, found %s and %s", type_name(a), type_name(b));
                 return T_ERROR;
@@ -326,14 +327,7 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
         settle(S, l, T_I64);
         return e->optype = l->type;
     }
-    if (t[0] == T_INTLIT && t[1] == T_INTLIT) { settle(S, l, T_I64); settle(S, r, T_I64); return e->optype = T_I64; }
-    if (t[0] == T_INTLIT) { settle(S, l, t[1]); return e->optype = l->type; }
-    if (t[1] == T_INTLIT) { settle(S, r, t[0]); return e->optype = r->type; }
-    if (t[0] == T_F64 || t[1] == T_F64) return e->optype = T_F64;
-    type_id c = e->optype = common_int(t[0], t[1]);
-    if (c == T_ERROR)
-        diag_error(S->d, e->loc, "no integer type holds both %s and %s for '%s'", type_name(t[0]), type_name(t[1]), e->text);
-    return c;
+    return e->optype = common_numeric(S, l, r, e->loc, e->text);   /* min, max */
 }
 
 /* if C { A } else { B }: C is a bool; A and B meet in one type, as operands of == would. */
@@ -345,12 +339,9 @@ static type_id check_if(sema *S, ast_expr *e, const rectype *rec)
     if (c != T_BOOL || ta == T_ERROR || tb == T_ERROR) return T_ERROR;
     if (ta == tb && ta != T_INTLIT) return e->optype = ta;
     if (type_is_numeric(ta) && type_is_numeric(tb)) {
-        if (ta == T_INTLIT && tb == T_INTLIT) { settle(S, a, T_I64); settle(S, b, T_I64); return e->optype = T_I64; }
-        if (ta == T_INTLIT) { settle(S, a, tb); return e->optype = a->type == T_ERROR ? T_ERROR : tb; }
-        if (tb == T_INTLIT) { settle(S, b, ta); return e->optype = b->type == T_ERROR ? T_ERROR : ta; }
-        if (ta == T_F64 || tb == T_F64) return e->optype = T_F64;
-        type_id m = common_int(ta, tb);
+        type_id m = common_numeric(S, a, b, e->loc, NULL);
         if (m != T_ERROR) return e->optype = m;
+        if (a->type == T_ERROR || b->type == T_ERROR) return T_ERROR;   /* a literal out of range: reported */
     }
     if ((ta == T_TIME && tb == T_INTLIT) || (tb == T_TIME && ta == T_INTLIT)) {
         settle(S, ta == T_INTLIT ? a : b, T_TIME);
