@@ -309,18 +309,10 @@ static void format_text(sbuf *b, const node *n)
  * only when they are written from the same thread. */
 static int thread_of_sink(const plan *pl, const node *sink)
 {
-    for (int t = 0; t < pl->nthreads; t++) {
-        const plan_thread *th = pl->threads[t];
-        for (const node *n = sink; n; n = n->input) {
-            if (th->entry == n) return t;
-            if (n->ninputs) break;   /* a merge's readers are its ring's threads */
-            if (n->input && plan_ring_of(pl, n->input)) {
-                /* n reads a ring: n's thread is the consumer whose entry is n */
-                if (th->entry == n) return t;
-                break;
-            }
-        }
-    }
+    const node *n = sink;
+    while (n->input && !plan_ring_of(pl, n->input)) n = n->input;   /* up the fused chain to its ring's reader */
+    for (int t = 0; t < pl->nthreads; t++)
+        if (pl->threads[t]->entry == n) return t;
     return -1;
 }
 
