@@ -197,14 +197,68 @@ ast_op *ast_dedup(arena *a, const token *kw, ast_arg *keys, ast_arg *on)
     return o;
 }
 
-ast_op *ast_window(arena *a, const token *kw, const token *time, const token *n, const token *unit, ast_arg *keys, ast_item *items)
+static ast_duration duration(arena *a, const token *n, const token *unit)
+{
+    ast_duration d = {0};
+    d.n = strtoll(ast_name(a, n), NULL, 10);   /* sema range-checks it: an overflow saturates */
+    d.unit = unit ? ast_name(a, unit) : NULL;
+    d.loc = unit ? ast_span(ast_loc(n), ast_loc(unit)) : ast_loc(n);
+    d.unit_loc = unit ? ast_loc(unit) : ast_loc(n);
+    return d;
+}
+
+ast_op *ast_window(arena *a, const token *kw, window_kind kind, const token *time, const token *n, const token *unit,
+                   ast_wmod *mods, ast_arg *keys, ast_item *items)
 {
     ast_op *o = ast_group(a, kw, keys, items);
     o->kind = OP_WINDOW;
-    o->time_field = ast_ident(a, time);
-    o->window_n = strtoll(ast_name(a, n), NULL, 10);
-    o->window_loc = ast_span(ast_loc(n), ast_loc(unit));
-    o->cond = ast_ident(a, unit);   /* the unit's name, checked by sema */
+    o->wkind = kind;
+    o->time_field = time ? ast_ident(a, time) : NULL;
+    o->size = duration(a, n, unit);
+    o->wmods = mods;
+    return o;
+}
+
+ast_wmod *ast_wmod_new(arena *a, const token *word, const token *n, const token *unit, const token *name)
+{
+    ast_wmod *m = arena_alloc(a, sizeof *m);
+    m->word = ast_name(a, word);
+    m->loc = ast_loc(word);
+    if (n) m->d = duration(a, n, unit);
+    if (name) {
+        m->name = ast_name(a, name);
+        m->name_loc = ast_loc(name);
+    }
+    return m;
+}
+
+ast_op *ast_throttle(arena *a, const token *kw, const token *n, const token *m, const token *unit, ast_arg *keys, ast_expr *time)
+{
+    ast_op *o = ast_group(a, kw, keys, NULL);
+    o->kind = OP_THROTTLE;
+    o->limit = strtoull(ast_name(a, n), NULL, 10);
+    o->window_word_loc = ast_loc(n);
+    o->size = duration(a, m, unit);
+    o->time_field = time;
+    return o;
+}
+
+ast_op *ast_sample(arena *a, const token *kw, const token *every, const token *fraction, const token *seed_word, const token *seed)
+{
+    ast_op *o = ast_group(a, kw, NULL, NULL);
+    o->kind = OP_SAMPLE;
+    if (every) {
+        o->limit = strtoull(ast_name(a, every), NULL, 10);
+        o->window_word_loc = ast_loc(every);
+    } else {
+        o->fraction = strtod(ast_name(a, fraction), NULL);
+        o->window_word_loc = ast_loc(fraction);
+    }
+    if (seed_word) {
+        o->window_word = ast_name(a, seed_word);
+        o->window_word_loc = ast_loc(seed_word);
+        o->seed = strtoull(ast_name(a, seed), NULL, 10);
+    }
     return o;
 }
 

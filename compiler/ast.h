@@ -43,6 +43,7 @@ struct ast_expr {
     type_id type;         /* set by sema */
     type_id optype;       /* binary operators and min/max: the type operands convert to (sema) */
     const char *text;     /* literal text, name, or callee */
+    const char *qual;     /* E_NAME: `prev` in prev.FIELD, else NULL */
     union {
         struct { unsigned long long value; bool overflow; } i;  /* E_INT (magnitude) */
         double f;                                              /* E_FLOAT */
@@ -68,6 +69,18 @@ typedef struct ast_field {
 } ast_field;
 typedef struct ast_item { const char *name; srcloc loc; ast_expr *value; struct ast_item *next; } ast_item;
 
+/* A length of time as written: N UNIT (`30 s`); sema turns it into ms. */
+typedef struct ast_duration { long long n; const char *unit; srcloc loc, unit_loc; long long ms; } ast_duration;
+/* A window's modifiers: `slide 5 s`, `lateness 2 s` (n and unit) or `late STREAM` (name). */
+typedef struct ast_wmod {
+    const char *word;
+    srcloc loc;
+    ast_duration d;
+    const char *name;
+    srcloc name_loc;
+    struct ast_wmod *next;
+} ast_wmod;
+
 /* Statements of a keyed-state block. */
 typedef enum stmt_kind { S_IF, S_EMIT, S_LET, S_ASSIGN } stmt_kind;
 typedef struct ast_stmt {
@@ -86,7 +99,9 @@ typedef struct ast_stmt {
 } ast_stmt;
 
 /* OP_KEYED and after keep a table per key (emit_threads.c relies on the order) */
-typedef enum op_kind { OP_WHERE, OP_SELECT, OP_KEYED, OP_GROUP, OP_DEDUP, OP_WINDOW } op_kind;
+typedef enum op_kind { OP_WHERE, OP_SELECT, OP_SAMPLE, OP_KEYED, OP_DELTA, OP_GROUP, OP_DEDUP, OP_WINDOW, OP_THROTTLE } op_kind;
+typedef enum window_kind { W_TUMBLING, W_SLIDING, W_SESSION, W_COUNT } window_kind;
+struct node;
 typedef struct ast_op {
     op_kind kind;
     srcloc loc;
@@ -94,21 +109,29 @@ typedef struct ast_op {
     ast_item *items;         /* OP_SELECT; OP_GROUP: name: aggregate(expr) */
     ast_arg *keys;           /* OP_KEYED, OP_GROUP, OP_DEDUP: by a, b (names as E_NAME values) */
     ast_arg *on;             /* OP_DEDUP: the fields compared; NULL: all but the keys (sema fills it) */
-    ast_expr *time_field;    /* OP_WINDOW: the record's event time */
-    long long window_ms;     /* OP_WINDOW: the window's length (set by sema from window_n, window_unit) */
-    long long window_n;
-    srcloc window_loc;
-    ast_field *state;        /* OP_KEYED: state { n: u64 = 0, ... }, each with its init */
-    ast_stmt *body;          /* OP_KEYED */
+    ast_expr *time_field;    /* OP_WINDOW, OP_THROTTLE: the record's event time; NULL: processing time */
+    window_kind wkind;       /* OP_WINDOW */
+    ast_duration size;       /* OP_WINDOW: length or session gap (count: size.n records); OP_THROTTLE: the span */
+    long long slide_ms;      /* OP_WINDOW: sliding step (= size for tumbling), set by sema */
+    long long lateness_ms;   /* OP_WINDOW: how long past its end a window stays open, set by sema */
+    const char *window_word; /* OP_WINDOW: `gap` or `count` as written, checked by sema */
+    srcloc window_word_loc;
+    ast_wmod *wmods;         /* OP_WINDOW: slide, lateness, late */
+    struct node *late;       /* OP_WINDOW: the stream late records go to, or NULL (sema) */
+    unsigned long long limit;   /* OP_THROTTLE: records per span; OP_SAMPLE: every N (0: a fraction) */
+    double fraction;         /* OP_SAMPLE */
+    unsigned long long seed; /* OP_SAMPLE */
+    ast_field *state;        /* OP_KEYED, OP_DELTA: state { n: u64 = 0, ... }, each with its init */
+    ast_stmt *body;          /* OP_KEYED, OP_DELTA */
     rectype *in, *out;       /* set by sema */
-    rectype *state_type;     /* OP_KEYED, set by sema: the state record */
-    int nlocals;             /* OP_KEYED, set by sema */
+    rectype *state_type;     /* OP_KEYED, OP_DELTA, set by sema: the state record */
+    int nlocals;             /* OP_KEYED, OP_DELTA, set by sema */
     const char **locals;
     type_id *local_types;
     struct ast_op *next;
 } ast_op;
 
-typedef enum decl_kind { D_SCHEMA, D_SOURCE, D_STAGE, D_SINK, D_OPTIONS } decl_kind;
+typedef enum decl_kind { D_SCHEMA, D_SOURCE, D_STAGE, D_SINK, D_OPTIONS, D_ROUTE } decl_kind;
 typedef struct ast_decl {
     decl_kind kind;
     const char *name;
@@ -122,6 +145,7 @@ typedef struct ast_decl {
     const char *input;       /* D_STAGE, D_SINK: the stream read */
     srcloc input_loc;
     ast_op *ops;             /* D_STAGE */
+    ast_item *branches;      /* D_ROUTE: BRANCH: COND, ..., default: BRANCH */
     struct ast_decl *next;
 } ast_decl;
 
@@ -149,10 +173,14 @@ ast_op *ast_select(arena *a, const token *kw, ast_item *items);
 ast_op *ast_keyed(arena *a, const token *kw, ast_arg *keys, ast_field *state, ast_stmt *body);
 ast_op *ast_group(arena *a, const token *kw, ast_arg *keys, ast_item *items);
 ast_op *ast_dedup(arena *a, const token *kw, ast_arg *keys, ast_arg *on);
-ast_op *ast_window(arena *a, const token *kw, const token *time, const token *n, const token *unit, ast_arg *keys, ast_item *items);
+ast_op *ast_window(arena *a, const token *kw, window_kind kind, const token *time, const token *n, const token *unit,
+                   ast_wmod *mods, ast_arg *keys, ast_item *items);
+ast_wmod *ast_wmod_new(arena *a, const token *word, const token *n, const token *unit, const token *name);
+ast_op *ast_throttle(arena *a, const token *kw, const token *n, const token *m, const token *unit, ast_arg *keys, ast_expr *time);
+ast_op *ast_sample(arena *a, const token *kw, const token *every, const token *fraction, const token *seed_word, const token *seed);
 ast_stmt *ast_stmt_new(arena *a, stmt_kind kind, const token *at);
 ast_stmt *ast_assign(arena *a, const token *name, const token *op, binop kind, bool plain, ast_expr *value);
-enum { SCOPE_FIELD, SCOPE_STATE, SCOPE_LOCAL };
+enum { SCOPE_FIELD, SCOPE_STATE, SCOPE_LOCAL, SCOPE_PREV, SCOPE_HAS_PREV };
 ast_decl *ast_decl_new(arena *a, decl_kind kind, const token *name);
 /* Appending to singly linked lists keeps declaration order. */
 #define AST_APPEND(type, list, item) ((type *)ast_append_((void **)&(list), (item), offsetof(type, next)))

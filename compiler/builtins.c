@@ -28,10 +28,15 @@ int aggregate_lookup(const char *name)
 
 long long time_unit_ms(const char *unit, size_t len)
 {
-    static const struct { const char *name; long long ms; } units[] = {
-        {"millisecond", 1}, {"second", 1000}, {"minute", 60000}, {"hour", 3600000}, {"day", 86400000},
+    /* short names for durations (30 s), long ones for trunc(t, "minute"); both work in both */
+    static const struct { const char *abbr, *name; long long ms; } units[] = {
+        {"ms", "millisecond", 1}, {"s", "second", 1000}, {"m", "minute", 60000}, {"h", "hour", 3600000}, {"d", "day", 86400000},
     };
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (strlen(units[i].name) == len && !memcmp(units[i].name, unit, len)) return units[i].ms;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+        size_t n = strlen(units[i].name);
+        if ((strlen(units[i].abbr) == len && !memcmp(units[i].abbr, unit, len)) ||
+            ((len == n || (len == n + 1 && unit[n] == 's')) && !memcmp(units[i].name, unit, n)))
+            return units[i].ms;
+    }
     return 0;
 }

@@ -200,8 +200,11 @@ void expr_c(sbuf *b, const ast_expr *x, const char *rec)
         break;
     case E_BOOL: sb(b, x->u.b ? "true" : "false"); break;
     case E_NAME:
-        /* a record field, a keyed block's state (s points at it) or one of its lets */
+        /* a record field, a keyed block's state (s points at it) or one of its lets;
+         * in a delta block, prev.FIELD and has_prev (d points at the key's entry) */
         if (x->u.name.scope == SCOPE_STATE) sb(b, "s->%s", x->text);
+        else if (x->u.name.scope == SCOPE_PREV) sb(b, "d->prev.%s", x->text);
+        else if (x->u.name.scope == SCOPE_HAS_PREV) sb(b, "d->has_prev");
         else if (x->u.name.scope == SCOPE_LOCAL) sb(b, "l%d_%s", x->u.name.field, x->text);
         else sb(b, "%s->%s", rec, x->text);
         break;

@@ -42,6 +42,9 @@ static void collect(const plan *pl, const node *n, outputs *o)
         if (o->nsinks < MAX_OUT) o->sinks[o->nsinks++] = n;
         return;
     }
+    /* route branches and late streams: fed from inside n, by this thread */
+    for (int i = 0; i < pl->prog->nstages; i++)
+        if (pl->prog->stages[i]->owner == n && pl->prog->stages[i]->used) collect(pl, pl->prog->stages[i], o);
     const plan_ring *r = plan_ring_of(pl, n);
     if (r) {
         if (o->nrings < MAX_OUT) {
@@ -118,24 +121,51 @@ static void emit_deliver(emitter *e, const plan *pl, const plan_ring *r, const c
 
 static void emit_reader(emitter *e, const node *n, const char *rec);
 
-/* The name of a keyed or group operator's table: keyed_STAGE_N or group_STAGE_N,
+/* What the C calls an operator's table and its value, and what comments call it. */
+static const struct { const char *prefix, *value, *what; } op_tables[] = {
+    [OP_SAMPLE] = {"sample", "", "sample"},
+    [OP_KEYED] = {"keyed", "", "keyed state"},
+    [OP_DELTA] = {"delta", "value", "delta"},
+    [OP_GROUP] = {"group", "aggs", "group"},
+    [OP_DEDUP] = {"dedup", "last", "dedup"},
+    [OP_WINDOW] = {"window", "win", "windows"},
+    [OP_THROTTLE] = {"throttle", "span", "throttle"},
+};
+
+/* The name of an operator's table (or counters): keyed_STAGE_N, group_STAGE_N, ...,
  * N its place in the stage. */
 static const char *table_name(const node *st, const ast_op *op)
 {
     static char name[192];
     int k = 0;
     for (const ast_op *o = st->ops; o && o != op; o = o->next) k++;
-    snprintf(name, sizeof name, "%s_%s_%d", op->kind == OP_GROUP ? "group" : op->kind == OP_DEDUP ? "dedup" : op->kind == OP_WINDOW ? "window" : "keyed",
-             st->name, k);
+    snprintf(name, sizeof name, "%s_%s_%d", op_tables[op->kind].prefix, st->name, k);
     return name;
 }
 
-/* `{rec->a, rec->b}`: the key of record `cur` for a keyed or group operator. */
+/* The C type of an entry's value in an operator's table. */
+static const char *value_type(const node *st, const ast_op *o)
+{
+    static char value[224];
+    if (o->kind == OP_KEYED) snprintf(value, sizeof value, "%s", o->state_type->cname);
+    else snprintf(value, sizeof value, "%s_%s", table_name(st, o), op_tables[o->kind].value);
+    return value;
+}
+
+/* Tumbling and sliding windows keep an entry per key and window start. */
+static bool keyed_by_start(const ast_op *o)
+{
+    return o->kind == OP_WINDOW && (o->wkind == W_TUMBLING || o->wkind == W_SLIDING);
+}
+
+/* `{rec->a, rec->b}`: the key of record `cur` for a keyed or group operator
+ * (a window's also holds the window's start, `ws`). */
 static void key_init(sbuf *b, const ast_op *o, const char *cur)
 {
     sb(b, "{");
     for (const ast_arg *g = o->keys; g; g = g->next) sb(b, "%s%s->%s", g == o->keys ? "" : ", ", cur, g->value->text);
-    if (!o->keys) sb(b, "0");   /* group without by: one key for everything */
+    if (keyed_by_start(o)) sb(b, "%sws", o->keys ? ", " : "");
+    else if (!o->keys) sb(b, "0");   /* group without by: one key for everything */
     sb(b, "}");
 }
 
@@ -146,8 +176,7 @@ static void emit_lookup(emitter *e, const node *st, const ast_op *o, const char 
 {
     char t[192], value[224];
     snprintf(t, sizeof t, "%s", table_name(st, o));
-    if (o->kind == OP_KEYED) snprintf(value, sizeof value, "%s", o->state_type->cname);
-    else snprintf(value, sizeof value, "%s_%s", t, o->kind == OP_GROUP ? "aggs" : o->kind == OP_WINDOW ? "win" : "last");
+    snprintf(value, sizeof value, "%s", value_type(st, o));
     line_to_rgp(e, o->loc);
     emit(e, "{");
     e->indent++;
@@ -156,7 +185,8 @@ static void emit_lookup(emitter *e, const node *st, const ast_op *o, const char 
     emit(e, "%s_key key = %s;", t, key.s);
     free(key.s);
     emit(e, "bool fresh;");
-    emit(e, "%s *%s = &%s_lookup(&key, &fresh)->value;", value, var, t);
+    emit(e, "%s_entry *entry = %s_lookup(&key, &fresh);", t, t);
+    emit(e, "%s *%s = &entry->value;", value, var);
 }
 
 static const char *agg_ctype(const ast_op *o, int i)
@@ -167,6 +197,8 @@ static const char *agg_ctype(const ast_op *o, int i)
 }
 
 static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur);
+static void emit_stage(emitter *e, const node *st, const char *rec);
+static void emit_route(emitter *e, const node *st, const char *cur);
 
 /* select and emit: a record of type `out` made from items over `cur`, then
  * the operators from `next` on applied to it. */
@@ -216,8 +248,10 @@ static void emit_stmts(emitter *e, const node *st, const ast_op *o, const ast_st
             break;
         case S_ASSIGN:
             if (x->is_local) snprintf(prefix, sizeof prefix, "l%d_%s = ", x->slot, x->name);
+            else if (x->value->type == T_STR) snprintf(prefix, sizeof prefix, "rgp_str_keep_copy(&s->%s, ", x->name);
             else snprintf(prefix, sizeof prefix, "s->%s = ", x->name);
-            emit_user_expr(e, x->value, cur, prefix, ";");
+            /* a state string keeps its own copy: the text it came from is the record's or the scratch's */
+            emit_user_expr(e, x->value, cur, prefix, !x->is_local && x->value->type == T_STR ? ");" : ";");
             break;
         case S_EMIT:
             emit_record_then(e, st, x->items, o->out, x->loc, cur, o->next);
@@ -332,6 +366,24 @@ static void emit_group_flush(emitter *e, const node *st, const ast_op *o)
     emit(e, "}");
 }
 
+/* The record of a closing window (entry en, aggregates g), sent on through the
+ * rest of the stage: keys, bounds (not for count windows), aggregates. */
+static void emit_window_out(emitter *e, const node *st, const ast_op *o)
+{
+    emit_group_out(e, o, o->wkind == W_COUNT ? 0 : 2);
+    int nkeys = 0;
+    for (const ast_arg *g = o->keys; g; g = g->next) nkeys++;
+    if (o->wkind != W_COUNT) {
+        emit(e, "out.%s = en->value.start;", o->out->fields[nkeys].name);
+        if (o->wkind == W_SESSION)
+            emit(e, "out.%s = rgp_time_add(en->value.last, INT64_C(%lld));   /* a session ends a gap after its last record */",
+                 o->out->fields[nkeys + 1].name, o->size.ms);
+        else
+            emit(e, "out.%s = rgp_time_add(en->value.start, INT64_C(%lld));", o->out->fields[nkeys + 1].name, o->size.ms);
+    }
+    emit_ops(e, st, o->next, "(&out)");
+}
+
 /* Closes the windows due by `upto` (a C expression), sending their records on. */
 static void emit_window_close(emitter *e, const node *st, const ast_op *o, const char *upto)
 {
@@ -339,22 +391,44 @@ static void emit_window_close(emitter *e, const node *st, const ast_op *o, const
     snprintf(t, sizeof t, "%s", table_name(st, o));
     emit(e, "for (size_t c = 0, due = %s_due(%s); c < due; c++) {", t, upto);
     e->indent++;
-    emit(e, "%s_entry *en = &%s_entries[%s_due_at[c]];", t, t, t);
+    emit(e, "const %s_entry *en = &%s_entries[%s_due_at[c]];", t, t, t);
     emit(e, "const %s_aggs *g = &en->value.g;", t);
-    emit(e, "en->value.open = false;");
-    emit_group_out(e, o, 2);
-    int nkeys = 0;
-    for (const ast_arg *g = o->keys; g; g = g->next) nkeys++;
-    emit(e, "out.%s = en->value.start;", o->out->fields[nkeys].name);
-    emit(e, "out.%s = en->value.start + INT64_C(%lld);", o->out->fields[nkeys + 1].name, o->window_ms);
-    emit_ops(e, st, o->next, "(&out)");
+    emit_window_out(e, st, o);
     e->indent--;
     emit(e, "}");
+    if (keyed_by_start(o)) emit(e, "%s_compact();   /* the closed windows' entries go */", t);
+}
+
+/* The event time of record cur for a window or throttle, or the clock's. */
+static void emit_event_time(emitter *e, const ast_op *o, const char *cur, const char *watermark)
+{
+    if (o->time_field) {
+        emit(e, "int64_t ts = %s->%s;", cur, o->time_field->text);
+    } else if (watermark) {
+        emit(e, "int64_t ts = rgp_now_ms();   /* processing time */");
+        emit(e, "if (ts < %s) ts = %s;   /* the clock stepped back: time does not */", watermark, watermark);
+    } else {
+        emit(e, "int64_t ts = rgp_now_ms();   /* processing time */");
+    }
+}
+
+/* A record that came after its window closed: counted, and sent to the late stream if any. */
+static void emit_late(emitter *e, const ast_op *o, const char *t, const char *cur)
+{
+    emit(e, "%s_late++;   /* its window has closed */", t);
+    if (o->late && o->late->used) emit_stage(e, o->late, cur);
+}
+
+/* The aggregates of window `win` take record cur (fresh: they were empty). */
+static void emit_window_fold(emitter *e, const ast_op *o, const char *t, const char *cur)
+{
+    emit(e, "%s_aggs *g = &win->g;", t);
+    emit_group_fold(e, o, cur);
 }
 
 /* A window operator, for each record: move the watermark (closing the windows
- * it passes), count the record late if its window has closed, else fold it
- * into its key's open window. */
+ * it passes), then fold the record into the windows it falls in, or count it
+ * late when they have all closed. */
 static void emit_window_update(emitter *e, const node *st, const ast_op *o, const char *cur)
 {
     char t[192];
@@ -362,51 +436,122 @@ static void emit_window_update(emitter *e, const node *st, const ast_op *o, cons
     line_to_rgp(e, o->loc);
     emit(e, "{");
     e->indent++;
-    emit(e, "int64_t ts = %s->%s;", cur, o->time_field->text);
-    emit(e, "if (ts > %s_watermark) {", t);
-    e->indent++;
-    emit(e, "%s_watermark = ts;", t);
-    emit(e, "int64_t edge = rgp_time_trunc(ts, INT64_C(%lld));   /* every window ending by here is complete */", o->window_ms);
-    emit(e, "if (edge > %s_closed_before) {", t);
-    e->indent++;
-    emit_window_close(e, st, o, "edge");
-    emit(e, "%s_closed_before = edge;", t);
-    e->indent--;
-    emit(e, "}");
-    e->indent--;
-    emit(e, "}");
-    emit(e, "if (ts < %s_closed_before) {", t);
-    emit(e, "    %s_late++;   /* its window has closed */", t);
-    emit(e, "} else {");
-    e->indent++;
-    emit_lookup(e, st, o, cur, "win");
-    emit(e, "%s_aggs *g = &win->g;", t);
-    emit(e, "if (!win->open) {   /* the key's first record in this window */");
-    emit(e, "    win->open = true;");
-    emit(e, "    win->start = rgp_time_trunc(ts, INT64_C(%lld));", o->window_ms);
-    emit(e, "    memset(g, 0, sizeof *g);");
-    emit(e, "    fresh = true;");
-    emit(e, "}");
-    emit_group_fold(e, o, cur);
-    e->indent--;
-    emit(e, "}");
-    e->indent--;
-    emit(e, "}");
+    if (o->wkind != W_COUNT) {
+        char wm[224];
+        snprintf(wm, sizeof wm, "%s_watermark", t);
+        emit_event_time(e, o, cur, wm);
+        emit(e, "if (ts > %s_watermark) {", t);
+        e->indent++;
+        emit(e, "%s_watermark = ts;", t);
+        emit(e, "if (ts >= %s_next_close) {", t);
+        e->indent++;
+        emit_window_close(e, st, o, "ts");
+        e->indent--;
+        emit(e, "}");
+        e->indent--;
+        emit(e, "}");
+    }
+    long long closes = o->size.ms + o->lateness_ms;
+    switch (o->wkind) {
+    case W_TUMBLING: case W_SLIDING:
+        emit(e, "bool taken = false;");
+        emit(e, "/* the windows [ws, ws + %lld ms) that hold ts, newest first */", o->size.ms);
+        emit(e, "for (int64_t ws = rgp_time_trunc(ts, INT64_C(%lld)); ws > rgp_time_sub(ts, INT64_C(%lld)); ws -= INT64_C(%lld)) {",
+             o->slide_ms, o->size.ms, o->slide_ms);
+        e->indent++;
+        emit(e, "if (rgp_time_add(ws, INT64_C(%lld)) <= %s_watermark) break;   /* closed, and so are the older ones */", closes, t);
+        emit(e, "taken = true;");
+        emit_lookup(e, st, o, cur, "win");
+        emit(e, "if (fresh) {");
+        emit(e, "    win->open = true;");
+        emit(e, "    win->start = ws;");
+        emit(e, "    if (rgp_time_add(ws, INT64_C(%lld)) < %s_next_close) %s_next_close = rgp_time_add(ws, INT64_C(%lld));", closes, t, t, closes);
+        emit(e, "}");
+        emit_window_fold(e, o, t, cur);
+        e->indent--;
+        emit(e, "}");
+        e->indent--;
+        emit(e, "}");
+        emit(e, "if (!taken) {");
+        e->indent++;
+        emit_late(e, o, t, cur);
+        e->indent--;
+        emit(e, "}");
+        break;
+    case W_SESSION:
+        emit_lookup(e, st, o, cur, "win");
+        emit(e, "if (win->open && ts > rgp_time_add(win->last, INT64_C(%lld))) {", o->size.ms);
+        e->indent++;
+        emit(e, "/* past the gap: the key's session is over, and a new one begins */");
+        emit(e, "win->open = false;");
+        emit(e, "const %s_entry *en = entry;", t);
+        emit(e, "const %s_aggs *g = &win->g;", t);
+        emit_window_out(e, st, o);
+        e->indent--;
+        emit(e, "}");
+        emit(e, "if (win->open ? ts < rgp_time_sub(win->start, INT64_C(%lld)) : rgp_time_add(ts, INT64_C(%lld)) <= %s_watermark) {",
+             o->size.ms, closes, t);
+        e->indent++;
+        emit(e, "/* before the key's session by more than the gap, or in a session that has closed */");
+        emit_late(e, o, t, cur);
+        e->indent--;
+        emit(e, "} else {");
+        e->indent++;
+        emit(e, "if (!win->open) {");
+        emit(e, "    win->open = true;");
+        emit(e, "    win->start = win->last = ts;");
+        emit(e, "    memset(&win->g, 0, sizeof win->g);");
+        emit(e, "    fresh = true;");
+        emit(e, "} else {");
+        emit(e, "    fresh = false;");
+        emit(e, "    if (ts < win->start) win->start = ts;");
+        emit(e, "    if (ts > win->last) win->last = ts;");
+        emit(e, "}");
+        emit(e, "if (rgp_time_add(win->last, INT64_C(%lld)) < %s_next_close) %s_next_close = rgp_time_add(win->last, INT64_C(%lld));",
+             closes, t, t, closes);
+        emit_window_fold(e, o, t, cur);
+        e->indent--;
+        emit(e, "}");
+        e->indent--;
+        emit(e, "}");
+        break;
+    case W_COUNT:
+        emit_lookup(e, st, o, cur, "win");
+        emit(e, "if (!win->open) {   /* the key's next window */");
+        emit(e, "    win->open = true;");
+        emit(e, "    win->n = 0;");
+        emit(e, "    memset(&win->g, 0, sizeof win->g);");
+        emit(e, "    fresh = true;");
+        emit(e, "}");
+        emit_window_fold(e, o, t, cur);
+        emit(e, "if (++win->n == UINT64_C(%lld)) {   /* full */", o->size.n);
+        e->indent++;
+        emit(e, "win->open = false;");
+        emit(e, "const %s_entry *en = entry;", t);
+        emit(e, "const %s_aggs *g = &win->g;", t);
+        emit_window_out(e, st, o);
+        e->indent--;
+        emit(e, "}");
+        e->indent--;
+        emit(e, "}");
+        break;
+    }
     e->indent--;
     emit(e, "}");
 }
 
-/* The group operators a thread runs, in the order records reach them. */
-static int thread_groups(const plan *pl, const node *n, const node **stages, const ast_op **ops, int max)
+/* The operators a thread must finish at the end of input (groups and windows),
+ * upstream first: down the stages it runs, into route branches and late streams. */
+static int thread_groups(const plan *pl, const node *n, const node **stages, const ast_op **ops, int k, int max)
 {
-    int k = 0;
-    while (n && n->kind == D_STAGE && !n->ninputs) {
-        for (const ast_op *o = n->ops; o; o = o->next)
-            if ((o->kind == OP_GROUP || o->kind == OP_WINDOW) && k < max) stages[k] = n, ops[k++] = o;
-        node *readers[2];
-        if (plan_ring_of(pl, n) || plan_readers(pl, n, readers, 2) != 1) break;
-        n = readers[0];
-    }
+    if (n->kind != D_STAGE || n->ninputs) return k;
+    for (const ast_op *o = n->ops; o; o = o->next)
+        if ((o->kind == OP_GROUP || o->kind == OP_WINDOW) && k < max) stages[k] = n, ops[k++] = o;
+    const program *p = pl->prog;
+    for (int i = 0; i < p->nstages; i++)
+        if (p->stages[i]->owner == n && p->stages[i]->used) k = thread_groups(pl, p->stages[i], stages, ops, k, max);
+    node *readers[2];
+    if (!plan_ring_of(pl, n) && plan_readers(pl, n, readers, 2) == 1) k = thread_groups(pl, readers[0], stages, ops, k, max);
     return k;
 }
 
@@ -417,7 +562,9 @@ static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cu
     if (!o) {
         line_to_c(e);
         const plan_ring *r = plan_ring_of(e->pl, st);
-        if (r) {
+        if (st->is_route) {
+            emit_route(e, st, cur);
+        } else if (r) {
             emit_deliver(e, e->pl, r, cur);
         } else {
             node *readers[2];
@@ -436,19 +583,75 @@ static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cu
     case OP_SELECT:
         emit_record_then(e, st, o->items, o->out, o->loc, cur, o->next);
         break;
-    case OP_KEYED: {
-        emit_lookup(e, st, o, cur, "s");
-        emit(e, "if (fresh) {   /* a new key: its state starts from the declared values */");
-        e->indent++;
-        for (const ast_field *f = o->state; f; f = f->next) {
-            sbuf v = {0};
-            expr_c(&v, f->init, cur);
-            emit(e, "s->%s = %s;", f->name, v.s);
-            free(v.s);
+    case OP_KEYED: case OP_DELTA: {
+        bool delta = o->kind == OP_DELTA;
+        emit_lookup(e, st, o, cur, delta ? "d" : "s");
+        if (delta && o->state) emit(e, "%s *s = &d->s;", o->state_type->cname);
+        if (o->state) {
+            emit(e, "if (fresh) {   /* a new key: its state starts from the declared values */");
+            e->indent++;
+            for (const ast_field *f = o->state; f; f = f->next) {
+                sbuf v = {0};
+                expr_c(&v, f->init, cur);
+                if (f->init->type == T_STR) emit(e, "rgp_str_keep_copy(&s->%s, %s);", f->name, v.s);
+                else emit(e, "s->%s = %s;", f->name, v.s);
+                free(v.s);
+            }
+            e->indent--;
+            emit(e, "}");
+        }
+        emit_stmts(e, st, o, o->body, cur);
+        if (delta) {
+            emit(e, "/* this record is the key's previous one for the next */");
+            for (int i = 0; i < o->in->nfields; i++) {
+                const char *f = o->in->fields[i].name;
+                if (o->in->fields[i].type == T_STR) emit(e, "rgp_str_keep_copy(&d->prev.%s, %s->%s);", f, cur, f);
+                else emit(e, "d->prev.%s = %s->%s;", f, cur, f);
+            }
+            emit(e, "d->has_prev = true;");
         }
         e->indent--;
         emit(e, "}");
-        emit_stmts(e, st, o, o->body, cur);
+        break;
+    }
+    case OP_THROTTLE: {
+        char t[192];
+        snprintf(t, sizeof t, "%s", table_name(st, o));
+        line_to_rgp(e, o->loc);
+        emit(e, "{");
+        e->indent++;
+        emit_event_time(e, o, cur, NULL);
+        emit(e, "int64_t span = rgp_time_trunc(ts, INT64_C(%lld));", o->size.ms);
+        emit_lookup(e, st, o, cur, "sp");
+        emit(e, "if (fresh || span > sp->start) {   /* the key's next span */");
+        emit(e, "    sp->start = span;");
+        emit(e, "    sp->n = 0;");
+        emit(e, "}");
+        emit(e, "if (sp->n < UINT64_C(%llu)) {", o->limit);
+        e->indent++;
+        emit(e, "sp->n++;");
+        emit_ops(e, st, o->next, cur);
+        e->indent--;
+        emit(e, "} else {");
+        emit(e, "    %s_held++;   /* over the limit: held back */", t);
+        emit(e, "}");
+        e->indent--;
+        emit(e, "}");
+        e->indent--;
+        emit(e, "}");
+        break;
+    }
+    case OP_SAMPLE: {
+        char t[192];
+        snprintf(t, sizeof t, "%s", table_name(st, o));
+        line_to_rgp(e, o->loc);
+        if (o->limit)
+            emit(e, "if (%s_n++ %% UINT64_C(%llu) == 0) {   /* every %lluth record, from the first */", t, o->limit, o->limit);
+        else
+            emit(e, "if ((rgp_splitmix64(&%s_rng) >> 11) < UINT64_C(%llu)) {   /* a coin that lands %.17g of the time */", t,
+                 (unsigned long long)(o->fraction * 9007199254740992.0), o->fraction);
+        e->indent++;
+        emit_ops(e, st, o->next, cur);
         e->indent--;
         emit(e, "}");
         break;
@@ -487,6 +690,24 @@ static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cu
     }
 }
 
+/* A route: the record goes to the first branch whose condition holds. */
+static void emit_route(emitter *e, const node *st, const char *cur)
+{
+    for (int i = 0; i < st->nbranches; i++) {
+        const node *b = st->branches[i];
+        if (b->branch_cond) {
+            emit_user_expr(e, b->branch_cond, cur, i ? "} else if (" : "if (", ") {");
+        } else {
+            emit(e, i ? "} else {" : "{");
+        }
+        e->indent++;
+        if (b->used) emit_stage(e, b, cur);
+        else emit(e, "/* branch %s: nothing reads it */", b->name);
+        e->indent--;
+    }
+    emit(e, "}");
+}
+
 static void emit_stage(emitter *e, const node *st, const char *rec)
 {
     emit(e, "/* stage %s (%s:%u) */", st->name, e->p->file, st->loc.line);
@@ -521,12 +742,13 @@ static void emit_group_aggs(emitter *e, const char *t, const ast_op *o)
     emit(e, "} %s_aggs;", t);
 }
 
-/* Tumbling windows: the event-time watermark (the latest time seen), the edge
- * below which every window is closed, the late records counted, and the list
- * of windows due to close, oldest first (then keys in first-seen order). */
+/* Windows: the watermark (the latest event time seen), the earliest time a
+ * window closes (nothing to do before it), the late records counted, and the
+ * list of windows due to close, oldest first, then in the order their entries
+ * came. */
 static void emit_window_due(emitter *e, const char *t, const ast_op *o)
 {
-    emit(e, "static int64_t %s_watermark = INT64_MIN, %s_closed_before = INT64_MIN;", t, t);
+    emit(e, "static int64_t %s_watermark = INT64_MIN, %s_next_close = INT64_MAX;", t, t);
     emit(e, "static uint64_t %s_late;   /* records whose window had closed */", t);
     emit(e, "static size_t *%s_due_at, %s_due_cap;", t, t);
     blank(e);
@@ -537,14 +759,26 @@ static void emit_window_due(emitter *e, const char *t, const ast_op *o)
     emit(e, "    return x != y ? (x < y ? -1 : 1) : (i < j ? -1 : 1);");
     emit(e, "}");
     blank(e);
-    emit(e, "/* The open windows that end at or before upto, oldest first; how many. */");
+    long long closes = o->size.ms + o->lateness_ms;
+    emit(e, "/* Marks closed the open windows that close by upto and lists them, oldest first; how many. */");
     emit(e, "static size_t %s_due(int64_t upto)", t);
     emit(e, "{");
     e->indent++;
     emit(e, "size_t n = 0;");
+    emit(e, "int64_t next = INT64_MAX;");
     emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
-    emit(e, "    const %s_win *w = &%s_entries[i].value;", t, t);
-    emit(e, "    if (!w->open || w->start > upto - INT64_C(%lld)) continue;", o->window_ms);
+    emit(e, "    %s_win *w = &%s_entries[i].value;", t, t);
+    emit(e, "    if (!w->open) continue;");
+    if (o->wkind == W_COUNT)
+        emit(e, "    int64_t at = INT64_MAX;   /* a count window closes when full, or at the end */");
+    else
+        emit(e, "    int64_t at = rgp_time_add(w->%s, INT64_C(%lld));   /* when the watermark closes it */",
+             o->wkind == W_SESSION ? "last" : "start", closes);
+    emit(e, "    if (at > upto) {");
+    emit(e, "        if (at < next) next = at;");
+    emit(e, "        continue;");
+    emit(e, "    }");
+    emit(e, "    w->open = false;");
     emit(e, "    if (n == %s_due_cap) {", t);
     emit(e, "        %s_due_cap = %s_due_cap ? 2 * %s_due_cap : 256;", t, t, t);
     emit(e, "        %s_due_at = realloc(%s_due_at, %s_due_cap * sizeof *%s_due_at);", t, t, t, t);
@@ -552,6 +786,7 @@ static void emit_window_due(emitter *e, const char *t, const ast_op *o)
     emit(e, "    }");
     emit(e, "    %s_due_at[n++] = i;", t);
     emit(e, "}");
+    emit(e, "%s_next_close = next;", t);
     emit(e, "qsort(%s_due_at, n, sizeof *%s_due_at, %s_due_cmp);", t, t, t);
     emit(e, "return n;");
     e->indent--;
@@ -571,10 +806,9 @@ static void emit_table(emitter *e, const node *st, const ast_op *o)
     const rectype *in = o->in;
     sbuf keys = {0};
     for (const ast_arg *g = o->keys; g; g = g->next) sb(&keys, "%s%s", keys.len ? ", " : "", g->value->text);
-    emit(e, "/* %s of stage %s (%s:%u), by %s */", o->kind == OP_GROUP ? "group" : o->kind == OP_DEDUP ? "dedup"
-                                                 : o->kind == OP_WINDOW ? "windows" : "keyed state",
-         st->name, e->p->file,
-         o->loc.line, keys.len ? keys.s : "nothing: one entry for all records");
+    emit(e, "/* %s of stage %s (%s:%u), by %s%s */", op_tables[o->kind].what, st->name, e->p->file, o->loc.line,
+         keys.len ? keys.s : keyed_by_start(o) ? "" : "nothing: one entry for all records",
+         keyed_by_start(o) ? (keys.len ? " and window start" : "window start") : "");
     free(keys.s);
     emit(e, "typedef struct %s_key {", t);
     bool str_key = false;
@@ -583,7 +817,8 @@ static void emit_table(emitter *e, const node *st, const ast_op *o)
         str_key |= kt == T_STR;
         emit(e, "    %s %s;", ctype(kt), g->value->text);
     }
-    if (!o->keys) emit(e, "    char none;");
+    if (keyed_by_start(o)) emit(e, "    int64_t ws;   /* the window's start */");
+    else if (!o->keys) emit(e, "    char none;");
     emit(e, "} %s_key;", t);
     char value[224];
     if (o->kind == OP_GROUP) {
@@ -591,8 +826,24 @@ static void emit_table(emitter *e, const node *st, const ast_op *o)
         snprintf(value, sizeof value, "%s_aggs", t);
     } else if (o->kind == OP_WINDOW) {
         emit_group_aggs(e, t, o);
-        emit(e, "typedef struct %s_win { int64_t start; bool open; %s_aggs g; } %s_win;   /* the key's open window */", t, t, t);
+        emit(e, "typedef struct %s_win {", t);
+        emit(e, "    bool open;");
+        if (o->wkind == W_COUNT) emit(e, "    uint64_t n;   /* records so far */");
+        else emit(e, "    int64_t start%s;", o->wkind == W_SESSION ? ", last;   /* the session's first and last event times */" : ";");
+        emit(e, "    %s_aggs g;", t);
+        emit(e, "} %s_win;", t);
         snprintf(value, sizeof value, "%s_win", t);
+    } else if (o->kind == OP_THROTTLE) {
+        emit(e, "typedef struct %s_span { int64_t start; uint64_t n; } %s_span;   /* the key's span and its records so far */", t, t);
+        emit(e, "static uint64_t %s_held;   /* records over the limit */", t);
+        snprintf(value, sizeof value, "%s_span", t);
+    } else if (o->kind == OP_DELTA) {
+        emit(e, "typedef struct %s_value {", t);
+        if (o->state) emit(e, "    %s s;   /* the key's state */", o->state_type->cname);
+        emit(e, "    %s prev;   /* the key's previous record: its strings are its own */", o->in->cname);
+        emit(e, "    bool has_prev;");
+        emit(e, "} %s_value;", t);
+        snprintf(value, sizeof value, "%s_value", t);
     } else if (o->kind == OP_DEDUP) {
         emit(e, "typedef struct %s_last {   /* the compared fields of the key's last record */", t);
         for (const ast_arg *g = o->on; g; g = g->next) emit(e, "    %s %s;", ctype(g->value->type), g->value->text);
@@ -613,7 +864,8 @@ static void emit_table(emitter *e, const node *st, const ast_op *o)
     emit(e, "    uint64_t h = 0;");
     for (const ast_arg *g = o->keys; g; g = g->next)
         emit(e, "    h = rgp_hash_u64(h ^ %s(k->%s));", hash_fn(in->fields[g->value->u.name.field].type), g->value->text);
-    if (!o->keys) emit(e, "    (void)k;");
+    if (keyed_by_start(o)) emit(e, "    h = rgp_hash_u64(h ^ rgp_hash_i64(k->ws));");
+    else if (!o->keys) emit(e, "    (void)k;");
     emit(e, "    return h;");
     emit(e, "}");
     blank(e);
@@ -627,7 +879,8 @@ static void emit_table(emitter *e, const node *st, const ast_op *o)
         else if (kt == T_F64) sb(&eq, "%s(a->%s == b->%s || (a->%s != a->%s && b->%s != b->%s))", eq.len ? " && " : "", f, f, f, f, f, f);
         else sb(&eq, "%sa->%s == b->%s", eq.len ? " && " : "", f, f);
     }
-    if (!o->keys) emit(e, "    (void)a, (void)b;");
+    if (keyed_by_start(o)) sb(&eq, "%sa->ws == b->ws", eq.len ? " && " : "");
+    else if (!o->keys) emit(e, "    (void)a, (void)b;");
     emit(e, "    return %s;", eq.len ? eq.s : "true");
     free(eq.s);
     emit(e, "}");
@@ -688,18 +941,51 @@ static void emit_table(emitter *e, const node *st, const ast_op *o)
     emit(e, "}");
     blank(e);
     if (o->kind == OP_WINDOW) emit_window_due(e, t, o);
+    bool owns = str_key;
+    for (const ast_arg *g = o->kind == OP_DEDUP ? o->on : NULL; g; g = g->next) owns |= g->value->type == T_STR;
+    owns |= (o->kind == OP_KEYED || o->kind == OP_DELTA) && o->state_type->has_str;
+    owns |= o->kind == OP_DELTA && o->in->has_str;
+    if (owns) {
+        emit(e, "/* Frees the strings an entry keeps: its key's and its value's. */");
+        emit(e, "static void %s_entry_free(%s_entry *en)", t, t);
+        emit(e, "{");
+        for (const ast_arg *g = o->keys; g; g = g->next)
+            if (in->fields[g->value->u.name.field].type == T_STR) emit(e, "    free((char *)en->key.%s.ptr);", g->value->text);
+        for (const ast_arg *g = o->kind == OP_DEDUP ? o->on : NULL; g; g = g->next)
+            if (g->value->type == T_STR) emit(e, "    free((char *)en->value.%s.ptr);", g->value->text);
+        const rectype *state = o->kind == OP_KEYED || o->kind == OP_DELTA ? o->state_type : NULL;
+        for (int i = 0; state && i < state->nfields; i++)
+            if (state->fields[i].type == T_STR) emit(e, "    free((char *)en->value.%s%s.ptr);", o->kind == OP_DELTA ? "s." : "", state->fields[i].name);
+        for (int i = 0; o->kind == OP_DELTA && i < o->in->nfields; i++)
+            if (o->in->fields[i].type == T_STR) emit(e, "    free((char *)en->value.prev.%s.ptr);", o->in->fields[i].name);
+        emit(e, "}");
+        blank(e);
+    }
+    if (keyed_by_start(o)) {
+        emit(e, "/* Drops the entries of closed windows, keeping the others in order, and rebuilds the index. */");
+        emit(e, "static void %s_compact(void)", t);
+        emit(e, "{");
+        e->indent++;
+        emit(e, "size_t k = 0;");
+        emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
+        emit(e, "    if (%s_entries[i].value.open) %s_entries[k++] = %s_entries[i];", t, t, t);
+        if (owns) emit(e, "    else %s_entry_free(&%s_entries[i]);", t, t);
+        emit(e, "}");
+        emit(e, "if (k == %s_len) return;", t);
+        emit(e, "%s_len = k;", t);
+        emit(e, "memset(%s_index, 0, %s_icap * sizeof *%s_index);", t, t, t);
+        emit(e, "for (size_t n = 0; n < %s_len; n++) {", t);
+        emit(e, "    size_t j = (size_t)%s_hash(&%s_entries[n].key) & (%s_icap - 1);", t, t, t);
+        emit(e, "    while (%s_index[j]) j = (j + 1) & (%s_icap - 1);", t, t);
+        emit(e, "    %s_index[j] = (uint32_t)(n + 1);", t);
+        emit(e, "}");
+        e->indent--;
+        emit(e, "}");
+        blank(e);
+    }
     emit(e, "static void %s_free(void)", t);
     emit(e, "{");
-    bool str_value = false;
-    for (const ast_arg *g = o->kind == OP_DEDUP ? o->on : NULL; g; g = g->next) str_value |= g->value->type == T_STR;
-    if (str_key || str_value) {
-        emit(e, "    for (size_t i = 0; i < %s_len; i++) {", t);
-        for (const ast_arg *g = o->keys; g; g = g->next)
-            if (in->fields[g->value->u.name.field].type == T_STR) emit(e, "        free((char *)%s_entries[i].key.%s.ptr);", t, g->value->text);
-        for (const ast_arg *g = o->kind == OP_DEDUP ? o->on : NULL; g; g = g->next)
-            if (g->value->type == T_STR) emit(e, "        free((char *)%s_entries[i].value.%s.ptr);", t, g->value->text);
-        emit(e, "    }");
-    }
+    if (owns) emit(e, "    for (size_t i = 0; i < %s_len; i++) %s_entry_free(&%s_entries[i]);", t, t, t);
     emit(e, "    free(%s_entries);", t);
     emit(e, "    free(%s_index);", t);
     if (o->kind == OP_WINDOW) emit(e, "    free(%s_due_at);", t);
@@ -922,7 +1208,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     emit(e, "}");
     const node *gst[16];
     const ast_op *gops[16];
-    int ng = thread_groups(e->pl, t->entry, gst, gops, 16);
+    int ng = thread_groups(e->pl, t->entry, gst, gops, 0, 16);
     for (int i = 0; i < ng; i++) {
         if (gops[i]->kind == OP_GROUP) {
             emit_group_flush(e, gst[i], gops[i]);
@@ -957,8 +1243,16 @@ void emit_threads(emitter *e)
     }
     blank(e);
     for (int i = 0; i < e->p->nstages; i++)
-        for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next)
-            if (o->kind >= OP_KEYED && e->p->stages[i]->used) emit_table(e, e->p->stages[i], o);
+        for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next) {
+            if (!e->p->stages[i]->used) continue;
+            if (o->kind >= OP_KEYED) emit_table(e, e->p->stages[i], o);
+            if (o->kind != OP_SAMPLE) continue;
+            const char *t = table_name(e->p->stages[i], o);
+            emit(e, "/* sample of stage %s (%s:%u) */", e->p->stages[i]->name, e->p->file, o->loc.line);
+            if (o->limit) emit(e, "static uint64_t %s_n;   /* records seen */", t);
+            else emit(e, "static uint64_t %s_rng = UINT64_C(%llu);   /* the seed */", t, o->seed);
+            blank(e);
+        }
     for (int i = 0; i < pl->nthreads; i++) {
         if (pl->threads[i]->kind == TH_PARSE) emit_parse_thread(e, pl->threads[i]);
         else emit_run_thread(e, pl->threads[i]);
@@ -1050,11 +1344,19 @@ void emit_thread_start(emitter *e)
     }
     for (int i = 0; i < e->p->nstages; i++)
         for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next) {
-            if (o->kind != OP_WINDOW || !e->p->stages[i]->used) continue;
+            const node *st = e->p->stages[i];
+            if (!st->used) continue;
             char t[192];
-            snprintf(t, sizeof t, "%s", table_name(e->p->stages[i], o));
-            emit(e, "if (%s_late) fprintf(stderr, \"%%s: stage '%s': %%llu late records dropped (their window had closed)\\n\", RGP_PROGRAM, (unsigned long long)%s_late);",
-                 t, e->p->stages[i]->name, t);
+            snprintf(t, sizeof t, "%s", table_name(st, o));
+            if (o->kind == OP_WINDOW && o->late && o->late->used)
+                emit(e, "if (%s_late) fprintf(stderr, \"%%s: stage '%s': %%llu late records went to '%s' (their window had closed)\\n\", RGP_PROGRAM, (unsigned long long)%s_late);",
+                     t, st->name, o->late->name, t);
+            else if (o->kind == OP_WINDOW && (o->wkind != W_COUNT && o->time_field))
+                emit(e, "if (%s_late) fprintf(stderr, \"%%s: stage '%s': %%llu late records dropped (their window had closed)\\n\", RGP_PROGRAM, (unsigned long long)%s_late);",
+                     t, st->name, t);
+            else if (o->kind == OP_THROTTLE)
+                emit(e, "if (%s_held) fprintf(stderr, \"%%s: stage '%s': throttle held back %%llu records (over %llu per %lld %s)\\n\", RGP_PROGRAM, (unsigned long long)%s_held);",
+                     t, st->name, o->limit, o->size.n, o->size.unit, t);
         }
     for (int i = 0; i < e->p->nstages; i++)
         for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next)

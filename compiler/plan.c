@@ -4,6 +4,7 @@
 
 static bool reads(const node *reader, const node *n)
 {
+    if (reader->owner == n) return false;   /* a branch or late stream: fed from inside n, not a reader */
     if (reader->input == n) return true;
     for (int i = 0; i < reader->ninputs; i++) if (reader->inputs[i] == n) return true;
     return false;
@@ -26,6 +27,8 @@ int plan_readers(const plan *pl, const node *n, node **out, int max)
 static bool reaches_sink(const program *p, const node *n)
 {
     if (n->kind == D_SINK) return true;
+    for (int i = 0; i < p->nstages; i++)
+        if (p->stages[i]->owner == n && reaches_sink(p, p->stages[i])) return true;
     for (int i = 0; i < p->nsinks; i++) if (reads(p->sinks[i], n)) return true;
     for (int i = 0; i < p->nstages; i++)
         if (reads(p->stages[i], n) && reaches_sink(p, p->stages[i])) return true;
@@ -62,6 +65,21 @@ static void check_policy(diag *d, const plan_ring *r, const plan_thread *t)
         diag_error(d, at, "drop_newest(N) needs N to be a power of two");
 }
 
+static void add_ring(arena *a, plan *pl, node *n)
+{
+    const program *p = pl->prog;
+    plan_ring *r = arena_alloc(a, sizeof *r);
+    r->name = n->name;
+    r->stream = n;
+    r->slots = n->opt.ring_slots ? n->opt.ring_slots : p->ring_slots ? p->ring_slots : PLAN_RING_SLOTS;
+    r->wait = n->opt.wait != WAIT_INHERIT ? n->opt.wait : p->wait;
+    /* a merge's ring is filled by one thread per input, after the merge's own
+     * operators (they are stateless, so each producer can run them); any
+     * other stream is computed by exactly one thread */
+    r->nproducers = n->ninputs > 0 ? n->ninputs : 1;
+    pl->rings[pl->nrings++] = r;
+}
+
 static plan_thread *add_thread(arena *a, plan *pl, thread_kind kind, const char *name)
 {
     plan_thread *t = arena_alloc(a, sizeof *t);
@@ -89,20 +107,11 @@ plan *plan_build(arena *a, diag *d, program *p)
     int nstreams = p->nsources + p->nstages;
     pl->rings = arena_alloc(a, sizeof(plan_ring *) * (size_t)(nstreams ? nstreams : 1));
     for (ast_decl *dc = p->sources ? p->sources[0]->decl : NULL; dc; dc = dc->next) {
-        node *n = NULL;
-        for (int i = 0; i < p->nsources; i++) if (p->sources[i]->decl == dc) n = p->sources[i];
-        for (int i = 0; i < p->nstages; i++) if (p->stages[i]->decl == dc && p->stages[i]->used) n = p->stages[i];
-        if (!n || !needs_ring(pl, n)) continue;
-        plan_ring *r = arena_alloc(a, sizeof *r);
-        r->name = n->name;
-        r->stream = n;
-        r->slots = n->opt.ring_slots ? n->opt.ring_slots : p->ring_slots ? p->ring_slots : PLAN_RING_SLOTS;
-        r->wait = n->opt.wait != WAIT_INHERIT ? n->opt.wait : p->wait;
-        /* a merge's ring is filled by one thread per input, after the merge's own
-         * operators (they are stateless, so each producer can run them); any
-         * other stream is computed by exactly one thread */
-        r->nproducers = n->ninputs > 0 ? n->ninputs : 1;
-        pl->rings[pl->nrings++] = r;
+        /* a route, or a stage with a late stream, makes several streams in one declaration */
+        for (int j = 0; j < nstreams; j++) {
+            node *n = j < p->nsources ? p->sources[j] : p->stages[j - p->nsources];
+            if (n->decl == dc && (n->kind == D_SOURCE || n->used) && needs_ring(pl, n)) add_ring(a, pl, n);
+        }
     }
 
     /* threads: one parse thread per source, one run thread per reader of each ring */

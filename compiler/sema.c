@@ -8,6 +8,7 @@
 /* What names mean inside a keyed block, besides the record's fields. */
 typedef struct block_scope {
     const rectype *state;     /* the state variables */
+    const rectype *prev;      /* a delta block: the previous record's type, else NULL */
     ast_op *op;               /* its locals, all of them, in op->locals */
     int *visible;             /* indexes into op->locals that are in scope now */
     int nvisible, capvisible;
@@ -20,6 +21,8 @@ typedef struct sema {
     const char *base_dir;
     ast_decl *decls;
     block_scope *scope;       /* inside a keyed block, else NULL */
+    node **pending;           /* streams the declaration being checked makes (late */
+    int npending;             /* streams, route branches), added to the program after it */
 } sema;
 
 #define PUSH(a, arr, n, item) do { \
@@ -29,7 +32,8 @@ typedef struct sema {
 
 static const char *decl_word(decl_kind k)
 {
-    return k == D_SCHEMA ? "schema" : k == D_SOURCE ? "source" : k == D_STAGE ? "stage" : k == D_SINK ? "sink" : "options";
+    return k == D_SCHEMA ? "schema" : k == D_SOURCE ? "source" : k == D_STAGE ? "stage" : k == D_SINK ? "sink"
+         : k == D_ROUTE ? "route" : "options";
 }
 
 /* ---- did you mean ---------------------------------------------------------------- */
@@ -147,6 +151,19 @@ static const char *fields_list(sema *S, const rectype *rec)
 static type_id check_name(sema *S, ast_expr *e, const rectype *rec)
 {
     block_scope *sc = S->scope;
+    if (e->qual) {
+        if (strcmp(e->qual, "prev") || !sc || !sc->prev) {
+            diag_error(S->d, e->loc, "'%s.%s': only prev.FIELD, in a delta block, reads a field through a dot", e->qual, e->text);
+            return T_ERROR;
+        }
+        int i = rectype_find(sc->prev, e->text);
+        if (i >= 0) { e->u.name.scope = SCOPE_PREV; e->u.name.field = i; return sc->prev->fields[i].type; }
+        suggest s = {.word = e->text};
+        for (int k = 0; k < sc->prev->nfields; k++) suggest_try(&s, sc->prev->fields[k].name);
+        diag_error(S->d, e->loc, "unknown field '%s' in prev, a record %s%s; its fields are: %s", e->text, sc->prev->name,
+                   hint(S, &s), fields_list(S, sc->prev));
+        return T_ERROR;
+    }
     for (int v = sc ? sc->nvisible - 1 : -1; v >= 0; v--) {
         int li = sc->visible[v];
         if (!strcmp(sc->op->locals[li], e->text)) {
@@ -163,6 +180,7 @@ static type_id check_name(sema *S, ast_expr *e, const rectype *rec)
     }
     i = rectype_find(rec, e->text);
     if (i >= 0) { e->u.name.scope = SCOPE_FIELD; e->u.name.field = i; return rec->fields[i].type; }
+    if (sc && sc->prev && !strcmp(e->text, "has_prev")) { e->u.name.scope = SCOPE_HAS_PREV; return T_BOOL; }
     suggest s = {.word = e->text};
     for (int k = 0; k < rec->nfields; k++) suggest_try(&s, rec->fields[k].name);
     for (int k = 0; sc && k < sc->state->nfields; k++) suggest_try(&s, sc->state->fields[k].name);
@@ -624,10 +642,23 @@ static node *find_stream(sema *S, const char *name)
     return NULL;
 }
 
+static const char *branch_list(sema *S, const node *route)
+{
+    size_t n = 1;
+    for (int i = 0; i < route->nbranches; i++) n += strlen(route->branches[i]->name) + 2;
+    char *out = arena_alloc(S->a, n), *p = out;
+    for (int i = 0; i < route->nbranches; i++) p += sprintf(p, "%s%s", i ? ", " : "", route->branches[i]->name);
+    return out;
+}
+
 /* The input of a stage or sink must be a source or stage declared above it. */
 static node *resolve_input(sema *S, ast_decl *d)
 {
     node *in = find_stream(S, d->input);
+    if (in && in->is_route) {
+        diag_error(S->d, d->input_loc, "'%s' is a route; read one of its branches: %s", d->input, branch_list(S, in));
+        return NULL;
+    }
     if (in) { in->used = true; return in; }
     ast_decl *later = find_decl(S, d->input, false, NULL);
     if (later && later->kind == D_SINK) {
@@ -642,6 +673,51 @@ static node *resolve_input(sema *S, ast_decl *d)
         diag_error(S->d, d->input_loc, "unknown stream '%s'%s", d->input, hint(S, &s));
     }
     return NULL;
+}
+
+static node *side_stream(sema *S, node *owner, const char *name, srcloc at, rectype *type);
+
+/* route NAME = INPUT { BRANCH: COND, ..., default: BRANCH }: each branch is a
+ * stream of the input's records, those for which its condition is the first to hold. */
+static void check_route(sema *S, node *n, ast_decl *d)
+{
+    n->is_route = true;
+    node *in = n->input = resolve_input(S, d);
+    if (!in || !in->type) return;
+    n->type = in->type;
+    bool has_default = false;
+    for (ast_item *it = d->branches; it; it = it->next) {
+        if (has_default) {
+            diag_error(S->d, it->loc, "the default branch comes last: no record would reach '%s' after it", it->name);
+            break;
+        }
+        const char *name = it->name;
+        srcloc at = it->loc;
+        ast_expr *cond = it->value;
+        if (!strcmp(it->name, "default")) {
+            if (!cond || cond->kind != E_NAME || cond->qual) {
+                diag_error(S->d, cond ? cond->loc : it->loc, "'default:' names the branch that takes the records no condition takes, as in default: other");
+                continue;
+            }
+            name = cond->text;
+            at = cond->loc;
+            cond = NULL;
+            has_default = true;
+        } else if (!cond) {
+            diag_error(S->d, it->loc, "branch '%s' needs a condition: %s: COND (or default: %s for the rest)", it->name, it->name, it->name);
+            continue;
+        } else {
+            type_id t = check_expr(S, cond, in->type);
+            if (t != T_ERROR && t != T_BOOL)
+                diag_error(S->d, cond->loc, "a route's condition must be bool, found %s", type_name(t));
+        }
+        node *b = side_stream(S, n, name, at, in->type);
+        if (!b) continue;
+        b->branch_cond = cond;
+        PUSH(S->a, n->branches, n->nbranches, b);
+    }
+    if (!has_default)
+        diag_error(S->d, n->loc, "route '%s' needs a default branch for the records no condition takes: end it with default: NAME", n->name);
 }
 
 static bool same_record(const rectype *a, const rectype *b)
@@ -879,40 +955,158 @@ static rectype *check_keyed(sema *S, node *n, ast_op *o, const rectype *rec, rec
         PUSH(S->a, state->fields, state->nfields, fl);
         state->has_str |= t == T_STR;
     }
-    if (state->has_str) diag_error(S->d, o->loc, "state variables cannot be str yet");
     o->state_type = state;
     if (n->ninputs > 0)
-        diag_error(S->d, o->loc, "keyed state in a merge would be split between its inputs' threads; keep it in a stage that reads '%s'",
-                   n->name);
+        diag_error(S->d, o->loc, "%s in a merge would be split between its inputs' threads; keep it in a stage that reads '%s'",
+                   o->kind == OP_DELTA ? "delta" : "keyed state", n->name);
     if (!block_emits(o->body)) diag_error(S->d, o->loc, "this block never emits a record; add emit { ... }");
-    block_scope sc = {.state = state, .op = o};
+    block_scope sc = {.state = state, .op = o, .prev = o->kind == OP_DELTA ? rec : NULL};
     S->scope = &sc;
     check_stmts(S, o->body, rec, o, &out);
     S->scope = NULL;
-    PUSH(S->a, S->p->types, S->p->ntypes, state);
+    if (state->nfields) PUSH(S->a, S->p->types, S->p->ntypes, state);
     return out;
 }
 
 static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rectype *out);
 
-/* window T every N UNIT [by K, ...] { aggregates }: tumbling windows of event
- * time T. The output: the keys, window_start and window_end, the aggregates. */
+/* N UNIT, from 1 ms to 365 days; sets d->ms. */
+static bool check_duration(sema *S, ast_duration *d, const char *what)
+{
+    long long unit = d->unit ? time_unit_ms(d->unit, strlen(d->unit)) : 0;
+    if (unit <= 0) {
+        diag_error(S->d, d->unit_loc, "%s takes a unit: ms, s, m, h or d", what);
+        return false;
+    }
+    if (d->n <= 0 || d->n > 365LL * 86400000 / unit) {
+        diag_error(S->d, d->loc, "%s is from 1 ms to 365 days", what);
+        return false;
+    }
+    d->ms = d->n * unit;
+    return true;
+}
+
+static void check_time_field(sema *S, ast_expr *f, const rectype *rec, const char *what)
+{
+    type_id tt = check_name(S, f, rec);
+    if (tt != T_ERROR && tt != T_TIME)
+        diag_error(S->d, f->loc, "%s needs a time field, and '%s' is %s", what, f->text, type_name(tt));
+}
+
+/* throttle N every M UNIT [by K, ...] [on TIME]: per key, at most N records in
+ * each span of M UNIT (aligned to multiples of it), of event time TIME or, without
+ * `on`, of the clock; the rest are held back and counted. */
+static void check_throttle(sema *S, node *n, ast_op *o, const rectype *rec)
+{
+    for (ast_arg *g = o->keys; g; g = g->next) check_name(S, g->value, rec);
+    if (o->limit == 0 || o->limit > UINT32_MAX)
+        diag_error(S->d, o->window_word_loc, "throttle lets from 1 to %u records through per span", UINT32_MAX);
+    check_duration(S, &o->size, "a throttle's span");
+    if (o->time_field) check_time_field(S, o->time_field, rec, "throttle ... on");
+    if (n->ninputs > 0)
+        diag_error(S->d, o->loc, "throttle in a merge would be split between its inputs' threads; throttle in a stage that reads '%s'", n->name);
+}
+
+/* sample every N, or sample FRACTION [seed S]: deterministic thinning. */
+static void check_sample(sema *S, node *n, ast_op *o)
+{
+    if (o->window_word && strcmp(o->window_word, "seed"))
+        diag_error(S->d, o->window_word_loc, "expected 'seed' after the fraction, as in: sample 0.1 seed 42");
+    if (!o->fraction && !o->limit)
+        diag_error(S->d, o->window_word_loc, "sample every N needs N of 1 or more");
+    if (!o->limit && (o->fraction <= 0.0 || o->fraction > 1.0))
+        diag_error(S->d, o->window_word_loc, "a sampled fraction lies above 0 and at most 1, such as 0.1");
+    if (n->ninputs > 0)
+        diag_error(S->d, o->loc, "sample in a merge would be split between its inputs' threads; sample in a stage that reads '%s'", n->name);
+}
+
+/* A stream a route or a window makes: its name must be new among streams and sinks. */
+static bool new_stream_name(sema *S, const char *name, srcloc at)
+{
+    node *old = find_stream(S, name);
+    ast_decl *d = find_decl(S, name, false, NULL);
+    for (int i = 0; !old && i < S->npending; i++) if (!strcmp(S->pending[i]->name, name)) old = S->pending[i];
+    if (old || d) {
+        diag_error(S->d, at, "'%s' is already declared as a %s at line %u", name, old ? "stream" : decl_word(d->kind),
+                   old ? old->loc.line : d->loc.line);
+        return false;
+    }
+    return true;
+}
+
+/* A stream fed from inside `owner`'s operators (a window's late records, a
+ * route's branch), of records `type`; added to the program after its owner. */
+static node *side_stream(sema *S, node *owner, const char *name, srcloc at, rectype *type)
+{
+    if (!new_stream_name(S, name, at)) return NULL;
+    node *s = arena_alloc(S->a, sizeof *s);
+    s->kind = D_STAGE;
+    s->name = name;
+    s->loc = at;
+    s->decl = owner->decl;
+    s->input = owner;
+    s->owner = owner;
+    s->type = type;
+    s->opt.wait = WAIT_INHERIT;
+    s->opt.cpu = -1;
+    PUSH(S->a, S->pending, S->npending, s);
+    return s;
+}
+
+/* window T every N UNIT [slide M UNIT], window T gap N UNIT or window count N,
+ * then [lateness N UNIT] [late STREAM] [by K, ...] { aggregates }. T `now` (when
+ * the record has no field of that name) is processing time. The output: the
+ * keys, window_start and window_end (not for count windows), the aggregates. */
 static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, rectype *out)
 {
-    type_id tt = check_name(S, o->time_field, rec);
-    if (tt != T_ERROR && tt != T_TIME)
-        diag_error(S->d, o->time_field->loc, "a window needs a time field, and '%s' is %s", o->time_field->text, type_name(tt));
-    static const struct { const char *name; long long ms; } units[] = {
-        {"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000},
-    };
-    long long unit = 0;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
-        if (!strcmp(units[i].name, o->cond->text)) unit = units[i].ms;
-    if (!unit) diag_error(S->d, o->cond->loc, "a window's length takes a unit: ms, s, m, h or d");
-    else if (o->window_n <= 0 || o->window_n > 365LL * 86400000 / unit)
-        diag_error(S->d, o->window_loc, "a window lasts from 1 ms to 365 days");
-    o->window_ms = o->window_n * unit;
-    o->cond = NULL;
+    const char *kinds = "window TIME every N UNIT, window TIME gap N UNIT or window count N";
+    if (o->wkind == W_COUNT) {
+        if (strcmp(o->window_word, "count"))
+            diag_error(S->d, o->window_word_loc, "expected 'every' or 'gap' after the time field, or 'count N': %s", kinds);
+        else if (o->size.n <= 0 || o->size.n > (1LL << 32))
+            diag_error(S->d, o->size.loc, "a count window holds from 1 to %lld records", 1LL << 32);
+    } else {
+        if (o->wkind == W_SESSION && strcmp(o->window_word, "gap"))
+            diag_error(S->d, o->window_word_loc, "expected 'every' or 'gap' after the time field: %s", kinds);
+        if (!strcmp(o->time_field->text, "now") && rectype_find(rec, "now") < 0) o->time_field = NULL;   /* processing time */
+        else check_time_field(S, o->time_field, rec, "a window");
+        check_duration(S, &o->size, o->wkind == W_SESSION ? "a session's gap" : "a window's length");
+    }
+    o->slide_ms = o->size.ms;
+    const ast_wmod *seen[3] = {0};
+    for (ast_wmod *m = o->wmods; m; m = m->next) {
+        int k = !strcmp(m->word, "slide") ? 0 : !strcmp(m->word, "lateness") ? 1 : !strcmp(m->word, "late") ? 2 : -1;
+        if (k < 0 || (k == 2) != (m->name != NULL)) {
+            diag_error(S->d, m->loc, "expected a window option: slide N UNIT, lateness N UNIT or late STREAM");
+            continue;
+        }
+        if (seen[k]) {
+            diag_error(S->d, m->loc, "a second '%s' for this window; the first is at column %u", m->word, seen[k]->loc.col);
+            continue;
+        }
+        seen[k] = m;
+        if (k < 2 && !check_duration(S, &m->d, k == 0 ? "a window's slide" : "a window's lateness")) continue;
+        if (k == 0) {
+            if (o->wkind != W_TUMBLING)
+                diag_error(S->d, m->loc, "only 'every' windows slide: window TIME every N UNIT slide M UNIT");
+            else if (m->d.ms > o->size.ms || o->size.ms % m->d.ms)
+                diag_error(S->d, m->d.loc, "a window's slide must divide its length (%lld ms) evenly", o->size.ms);
+            else if (o->size.ms / m->d.ms > 1024)
+                diag_error(S->d, m->d.loc, "a record would fall in %lld windows; a slide makes at most 1024 windows overlap",
+                           o->size.ms / m->d.ms);
+            else {
+                o->slide_ms = m->d.ms;
+                if (o->slide_ms < o->size.ms) o->wkind = W_SLIDING;
+            }
+        } else if (o->wkind == W_COUNT || !o->time_field) {
+            diag_error(S->d, m->loc, "%s windows have no late records; '%s' needs event time",
+                       o->wkind == W_COUNT ? "count" : "processing-time", m->word);
+        } else if (k == 1) {
+            o->lateness_ms = m->d.ms;
+        } else {
+            o->late = side_stream(S, n, m->name, m->name_loc, (rectype *)rec);
+        }
+    }
     /* keys first, then the window's bounds, then the aggregates: reuse group's check */
     rectype *keys_only = arena_alloc(S->a, sizeof *keys_only);
     *keys_only = *out;
@@ -922,8 +1116,10 @@ static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, re
     o->items = items;
     *out = *keys_only;
     field start = {"window_start", T_TIME, o->loc}, end = {"window_end", T_TIME, o->loc};
-    PUSH(S->a, out->fields, out->nfields, start);
-    PUSH(S->a, out->fields, out->nfields, end);
+    if (o->wkind != W_COUNT) {
+        PUSH(S->a, out->fields, out->nfields, start);
+        PUSH(S->a, out->fields, out->nfields, end);
+    }
     rectype *aggs = arena_alloc(S->a, sizeof *aggs);
     aggs->name = out->name;
     ast_arg *keys = o->keys;
@@ -1027,7 +1223,8 @@ static void check_stage(sema *S, node *n, ast_decl *d)
         if (!rec) return;
     }
     int nselect = 0;
-    for (ast_op *o = d->ops; o; o = o->next) nselect += o->kind != OP_WHERE && o->kind != OP_DEDUP;
+    for (ast_op *o = d->ops; o; o = o->next)
+        nselect += o->kind != OP_WHERE && o->kind != OP_DEDUP && o->kind != OP_THROTTLE && o->kind != OP_SAMPLE;
     int k = 0;
     for (ast_op *o = d->ops; o; o = o->next) {
         o->in = rec;
@@ -1047,7 +1244,11 @@ static void check_stage(sema *S, node *n, ast_decl *d)
             rectype *out = check_group(S, n, o, rec, emit_type(S, d->name, o, ++k, nselect));
             PUSH(S->a, S->p->types, S->p->ntypes, out);
             rec = out;
-        } else if (o->kind == OP_KEYED) {
+        } else if (o->kind == OP_THROTTLE) {
+            check_throttle(S, n, o, rec);
+        } else if (o->kind == OP_SAMPLE) {
+            check_sample(S, n, o);
+        } else if (o->kind == OP_KEYED || o->kind == OP_DELTA) {
             rectype *out = emit_type(S, d->name, o, ++k, nselect);
             out->loc = (srcloc){0, 0, 0};   /* the first emit sets it */
             out = check_keyed(S, n, o, rec, out);
@@ -1126,16 +1327,20 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
         n->decl = dc;
         static const int allowed[] = {[D_SOURCE] = OPT_RING | OPT_WAIT | OPT_CPU,
                                       [D_STAGE] = OPT_RING | OPT_WAIT | OPT_CPU | OPT_POLICY,
-                                      [D_SINK] = OPT_POLICY | OPT_CPU};
+                                      [D_SINK] = OPT_POLICY | OPT_CPU, [D_ROUTE] = 0};
         char what[160];
         snprintf(what, sizeof what, "%s '%s'", decl_word(dc->kind), dc->name);
         check_options(&S, &n->opt, dc->options, allowed[dc->kind], what);
         if (dc->kind == D_SOURCE) {
             check_source(&S, n, dc);
             PUSH(a, p->sources, p->nsources, n);
-        } else if (dc->kind == D_STAGE) {
-            check_stage(&S, n, dc);
+        } else if (dc->kind == D_STAGE || dc->kind == D_ROUTE) {
+            n->kind = D_STAGE;   /* a route is a stage whose records go to its branches */
+            if (dc->kind == D_ROUTE) check_route(&S, n, dc);
+            else check_stage(&S, n, dc);
             PUSH(a, p->stages, p->nstages, n);
+            for (int i = 0; i < S.npending; i++) PUSH(a, p->stages, p->nstages, S.pending[i]);
+            S.npending = 0;
         } else {
             check_sink(&S, n, dc);
             n->input = resolve_input(&S, dc);
@@ -1154,7 +1359,15 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
         diag_error(d, (srcloc){1, 1, 0}, "the pipeline has no sink; add one such as: sink out = stdout as csv <- STREAM");
     for (int i = 0; i < p->nsources && !d->errors; i++)
         if (!p->sources[i]->used) diag_warning(d, p->sources[i]->loc, "source '%s' is never read", p->sources[i]->name);
-    for (int i = 0; i < p->nstages && !d->errors; i++)
-        if (!p->stages[i]->used) diag_warning(d, p->stages[i]->loc, "stage '%s' is never read", p->stages[i]->name);
+    for (int i = 0; i < p->nstages && !d->errors; i++) {
+        const node *st = p->stages[i];
+        if (st->used || (st->is_route && st->nbranches)) continue;   /* a route's branches speak for it */
+        if (st->owner && st->owner->is_route)
+            diag_warning(d, st->loc, "branch '%s' of route '%s' is never read; its records are dropped", st->name, st->owner->name);
+        else if (st->owner)
+            diag_warning(d, st->loc, "late stream '%s' is never read; late records are only counted", st->name);
+        else
+            diag_warning(d, st->loc, "stage '%s' is never read", st->name);
+    }
     return d->errors ? NULL : p;
 }

@@ -54,6 +54,14 @@ typedef struct node {
     char delim;
     ast_op *ops;                  /* stage */
     bool used;                    /* something reads this stream */
+    /* A route is a stage with branches and no readers of its own; each branch is a
+     * stage fed by the route's thread when its condition is the first to hold. A
+     * window's late stream is a stage fed from inside its owner's operators. */
+    bool is_route;
+    struct node **branches;       /* route: in order, the default last */
+    int nbranches;
+    struct node *owner;           /* branch: its route; late stream: the stage whose window feeds it */
+    ast_expr *branch_cond;        /* branch: its condition; NULL for the default */
 } node;
 
 typedef struct program {

@@ -19,14 +19,17 @@
     int expected[8], n = 0;
     for (int i = 1; i < YYNTOKEN && n < 8; i++)
         if (yy_find_shift_action((YYCODETYPE)i, yypParser->yytos->stateno) < YY_ERROR_ACTION) expected[n++] = i;
-    parse_syntax_error(ps, &yyminor, expected, n > 5 ? 0 : n);
+    parse_syntax_error(ps, &yyminor, expected, n > 6 ? 0 : n);
 }
 %parse_failure { ps->failed = 1; }
 %stack_overflow { parse_too_deep(ps); }
 
+/* Declaration keywords first, so "expected ..." lists them in this order. */
+%token SCHEMA SOURCE STAGE SINK ROUTE OPTIONS.
+
 /* Keywords of keyed blocks that are also common field names: where a name
  * fits and the keyword does not, the parser takes them as names. */
-%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY.
+%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE.
 
 %left OR.
 %left AND.
@@ -50,6 +53,9 @@ decl(D) ::= SOURCE IDENT(N) ASSIGN spec(E) AS spec(F) with(W).  { D = ast_decl_n
 decl(D) ::= STAGE IDENT(N) ASSIGN spec(I) ops(O) with(W).  { D = ast_decl_new(A_, D_STAGE, &N); D->input_spec = I; D->ops = O; D->options = W; }
 /* sink NAME = ENDPOINT as FORMAT <- INPUT [with { ... }] */
 decl(D) ::= SINK IDENT(N) ASSIGN spec(E) AS spec(F) ARROW IDENT(I) with(W).  { D = ast_decl_new(A_, D_SINK, &N); D->endpoint = E; D->format = F; D->input = ast_name(A_, &I); D->input_loc = ast_loc(&I); D->options = W; }
+/* route NAME = INPUT { BRANCH: COND, ..., default: BRANCH }: each record goes to the
+ * first branch whose condition holds; each branch is a stream of its own */
+decl(D) ::= ROUTE IDENT(N) ASSIGN IDENT(I) LBRACE items(B) RBRACE with(W).  { D = ast_decl_new(A_, D_ROUTE, &N); D->input = ast_name(A_, &I); D->input_loc = ast_loc(&I); D->branches = B; D->options = W; }
 /* options { key: value, ... }: defaults for the whole pipeline */
 decl(D) ::= OPTIONS(K) LBRACE optlist(L) RBRACE.  { D = ast_decl_new(A_, D_OPTIONS, &K); D->options = L; }
 
@@ -69,6 +75,8 @@ fields(L) ::= fields(L) COMMA field(F).  { AST_APPEND(ast_field, L, F); }
 fields(L) ::= fields(L) COMMA.           /* trailing comma */
 %type field { ast_field * }
 field(F) ::= IDENT(N) COLON IDENT(T).    { F = ast_field_new(A_, &N, &T); }
+/* NAME: TYPE = DEFAULT: the value a JSON object without the member gets */
+field(F) ::= IDENT(N) COLON IDENT(T) ASSIGN expr(E).  { F = ast_field_new(A_, &N, &T); F->init = E; }
 
 /* spec ::= NAME | NAME ( args ): stdin, file("x.csv"), csv(Reading, header: true) */
 %type spec { ast_expr * }
@@ -92,9 +100,36 @@ op(O) ::= GROUP(K) LBRACE items(I) RBRACE.  { O = ast_group(A_, &K, NULL, I); }
 op(O) ::= DEDUP(K) BY keys(L).           { O = ast_dedup(A_, &K, L, NULL); }
 op(O) ::= DEDUP(K) BY keys(L) ON keys(F). { O = ast_dedup(A_, &K, L, F); }
 
-/* window TIME every N UNIT [by KEY, ...] { aggregates }: tumbling windows in event time */
-op(O) ::= WINDOW(K) IDENT(T) EVERY INT(N) IDENT(U) BY keys(L) LBRACE items(I) RBRACE.  { O = ast_window(A_, &K, &T, &N, &U, L, I); }
-op(O) ::= WINDOW(K) IDENT(T) EVERY INT(N) IDENT(U) LBRACE items(I) RBRACE.  { O = ast_window(A_, &K, &T, &N, &U, NULL, I); }
+/* delta by KEY, ... [state { ... }] { statements }: keyed state that also sees
+ * prev.FIELD, the key's previous record (has_prev is false on the first) */
+op(O) ::= DELTA(K) BY keys(L) LBRACE stmts(B) RBRACE.  { O = ast_keyed(A_, &K, L, NULL, B); O->kind = OP_DELTA; }
+op(O) ::= DELTA(K) BY keys(L) STATE LBRACE statevars(S) RBRACE LBRACE stmts(B) RBRACE.  { O = ast_keyed(A_, &K, L, S, B); O->kind = OP_DELTA; }
+
+/* window TIME every N UNIT [slide N UNIT] ...    tumbling or sliding
+ * window TIME gap N UNIT ...                     sessions
+ * window count N ...                             every N records of a key
+ * then [lateness N UNIT] [late STREAM] [by KEY, ...] { aggregates } */
+op(O) ::= WINDOW(K) IDENT(T) EVERY INT(N) IDENT(U) wmods(M) optby(L) LBRACE items(I) RBRACE.  { O = ast_window(A_, &K, W_TUMBLING, &T, &N, &U, M, L, I); }
+op(O) ::= WINDOW(K) IDENT(T) IDENT(G) INT(N) IDENT(U) wmods(M) optby(L) LBRACE items(I) RBRACE.  { O = ast_window(A_, &K, W_SESSION, &T, &N, &U, M, L, I); O->window_word = ast_name(A_, &G); O->window_word_loc = ast_loc(&G); }
+op(O) ::= WINDOW(K) IDENT(C) INT(N) wmods(M) optby(L) LBRACE items(I) RBRACE.  { O = ast_window(A_, &K, W_COUNT, NULL, &N, NULL, M, L, I); O->window_word = ast_name(A_, &C); O->window_word_loc = ast_loc(&C); }
+%type wmods { ast_wmod * }
+wmods(L) ::= .                           { L = NULL; }
+wmods(L) ::= wmods(L) IDENT(W) INT(N) IDENT(U).  { AST_APPEND(ast_wmod, L, ast_wmod_new(A_, &W, &N, &U, NULL)); }
+wmods(L) ::= wmods(L) IDENT(W) IDENT(S).  { AST_APPEND(ast_wmod, L, ast_wmod_new(A_, &W, NULL, NULL, &S)); }
+%type optby { ast_arg * }
+optby(L) ::= .                           { L = NULL; }
+optby(L) ::= BY keys(K).                 { L = K; }
+
+/* throttle N every M UNIT [by KEY, ...] [on TIME]: at most N records per key per span */
+op(O) ::= THROTTLE(K) INT(N) EVERY INT(M) IDENT(U) optby(L) opton(T).  { O = ast_throttle(A_, &K, &N, &M, &U, L, T); }
+%type opton { ast_expr * }
+opton(E) ::= .                           { E = NULL; }
+opton(E) ::= ON IDENT(T).                { E = ast_ident(A_, &T); }
+
+/* sample every N: the 1st, N+1st, ... record; sample F [seed S]: a fraction F, seeded */
+op(O) ::= SAMPLE(K) EVERY INT(N).        { O = ast_sample(A_, &K, &N, NULL, NULL, NULL); }
+op(O) ::= SAMPLE(K) FLOAT(F).            { O = ast_sample(A_, &K, NULL, &F, NULL, NULL); }
+op(O) ::= SAMPLE(K) FLOAT(F) IDENT(W) INT(S).  { O = ast_sample(A_, &K, NULL, &F, &W, &S); }
 
 %type keys { ast_arg * }
 keys(L) ::= IDENT(N).                    { L = ast_arg_new(A_, NULL, ast_ident(A_, &N)); }
@@ -149,6 +184,8 @@ expr(E) ::= TRUE(T).                     { E = ast_bool(A_, &T, true); }
 expr(E) ::= FALSE(T).                    { E = ast_bool(A_, &T, false); }
 expr(E) ::= IDENT(T).                    { E = ast_ident(A_, &T); }
 expr(E) ::= IDENT(N) LPAREN args(A) RPAREN(C).  { E = ast_call(A_, &N, A, &C); }
+/* prev.FIELD in a delta block */
+expr(E) ::= IDENT(Q) DOT IDENT(N).       { E = ast_ident(A_, &N); E->qual = ast_name(A_, &Q); E->loc = ast_span(ast_loc(&Q), E->loc); }
 expr(E) ::= ifexpr(X).                  { E = X; }
 /* if COND { A } else { B }, or else if ... : a value, both branches of one type */
 %type ifexpr { ast_expr * }

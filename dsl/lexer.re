@@ -70,6 +70,10 @@ token lex_next(lexer *L)
         "on"       { return make(L, TK_ON, start); }
         "window"   { return make(L, TK_WINDOW, start); }
         "every"    { return make(L, TK_EVERY, start); }
+        "route"    { return make(L, TK_ROUTE, start); }
+        "delta"    { return make(L, TK_DELTA, start); }
+        "throttle" { return make(L, TK_THROTTLE, start); }
+        "sample"   { return make(L, TK_SAMPLE, start); }
         "else"     { return make(L, TK_ELSE, start); }
         "options"  { return make(L, TK_OPTIONS, start); }
         "as"       { return make(L, TK_AS, start); }
@@ -95,6 +99,7 @@ token lex_next(lexer *L)
         "("  { return make(L, TK_LPAREN, start); }
         ")"  { return make(L, TK_RPAREN, start); }
         ","  { return make(L, TK_COMMA, start); }
+        "."  { return make(L, TK_DOT, start); }
         ":"  { return make(L, TK_COLON, start); }
         "="  { return make(L, TK_ASSIGN, start); }
         "|"  { return make(L, TK_PIPE, start); }
@@ -125,7 +130,8 @@ token lex_next(lexer *L)
     X(WITH, "'with'") X(OPTIONS, "'options'") X(IF, "'if'") X(ELSE, "'else'") \
     X(BY, "'by'") X(STATE, "'state'") X(EMIT, "'emit'") X(LET, "'let'") X(PLUSEQ, "'+='") X(MINUSEQ, "'-='") \
     X(STAREQ, "'*='") X(GROUP, "'group'") X(DEDUP, "'dedup'") X(ON, "'on'") \
-    X(WINDOW, "'window'") X(EVERY, "'every'") \
+    X(WINDOW, "'window'") X(EVERY, "'every'") X(ROUTE, "'route'") X(DELTA, "'delta'") \
+    X(THROTTLE, "'throttle'") X(SAMPLE, "'sample'") X(DOT, "'.'") \
     X(AS, "'as'") X(WHERE, "'where'") X(SELECT, "'select'") X(AND, "'and'") X(OR, "'or'") \
     X(NOT, "'not'") X(TRUE, "'true'") X(FALSE, "'false'") X(IDENT, "a name") \
     X(INT, "an integer") X(FLOAT, "a number") X(STRING, "a string") \

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 /* A byte slice; not NUL-terminated, usually pointing into a reader buffer. */
 typedef struct rgp_str {
@@ -631,6 +632,35 @@ static inline rgp_str rgp_time_iso(rgp_scratch *sc, int64_t t)
     int n = snprintf(p, 32, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ", (long long)y, (long long)m, (long long)d,
                      (long long)(sod / 3600), (long long)(sod / 60 % 60), (long long)(sod % 60), (long long)ms);
     return (rgp_str){p, (size_t)n};
+}
+
+/* a + b for a time and a non-negative span, held at INT64_MAX instead of wrapping:
+ * a window's end past the last representable instant never comes. */
+static inline int64_t rgp_time_add(int64_t a, int64_t b)
+{
+    return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+
+static inline int64_t rgp_time_sub(int64_t a, int64_t b)
+{
+    return a < INT64_MIN + b ? INT64_MIN : a - b;
+}
+
+/* Processing time: the wall clock in epoch milliseconds, like event times. */
+static inline int64_t rgp_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* SplitMix64: a seeded stream of well-mixed 64-bit values (sample's coin). */
+static inline uint64_t rgp_splitmix64(uint64_t *state)
+{
+    uint64_t z = (*state += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
 }
 
 #endif /* RGP_STD_H */

@@ -182,7 +182,7 @@ static const struct { const char *op; const char *want; } group_cases[] = {
     {"group by id { id: count() }", "t.rgp:3:31: error: field 'id' appears twice in this group"},
     {"window n every 1 s { c: count() }", "t.rgp:3:24: error: a window needs a time field, and 'n' is i64"},
     {"window t every 1 week { c: count() }", "t.rgp:3:34: error: a window's length takes a unit: ms, s, m, h or d"},
-    {"window t every 0 s { c: count() }", "t.rgp:3:32: error: a window lasts from 1 ms to 365 days"},
+    {"window t every 0 s { c: count() }", "t.rgp:3:32: error: a window's length is from 1 ms to 365 days"},
     {"dedup by id on vv", "t.rgp:3:32: error: unknown field 'vv' in record R (did you mean 'v'?); its fields are: id, v, n, s, t, ok, small, big"},
     {"group by nope { m: count() }", "t.rgp:3:26: error: unknown field 'nope' in record R; its fields are: id, v, n, s, t, ok, small, big"},
 };
