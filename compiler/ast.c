@@ -248,6 +248,7 @@ ast_op *ast_sample(arena *a, const token *kw, const token *every, const token *f
     ast_op *o = ast_group(a, kw, NULL, NULL);
     o->kind = OP_SAMPLE;
     if (every) {
+        o->sample_every = true;
         o->limit = strtoull(ast_name(a, every), NULL, 10);
         o->window_word_loc = ast_loc(every);
     } else {

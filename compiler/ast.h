@@ -120,6 +120,7 @@ typedef struct ast_op {
     struct node *late;       /* OP_WINDOW: the stream late records go to, or NULL (sema) */
     unsigned long long limit;   /* OP_THROTTLE: records per span; OP_SAMPLE: every N (0: a fraction) */
     double fraction;         /* OP_SAMPLE */
+    bool sample_every;       /* OP_SAMPLE: every N, not a fraction */
     unsigned long long seed; /* OP_SAMPLE */
     ast_field *state;        /* OP_KEYED, OP_DELTA: state { n: u64 = 0, ... }, each with its init */
     ast_stmt *body;          /* OP_KEYED, OP_DELTA */

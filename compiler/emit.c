@@ -395,7 +395,7 @@ static void emit_main(emitter *e)
 /* What a thread runs from n on: "stage valid -> stage hot -> ring hot". */
 static void describe_path(sbuf *b, const plan *pl, const node *n)
 {
-    sb(b, "%s %s", n->kind == D_SINK ? "sink" : "stage", n->name);
+    sb(b, "%s %s", node_word(n), n->name);
     if (n->kind == D_SINK) return;
     if (plan_ring_of(pl, n)) {
         sb(b, " -> ring %s", n->name);

@@ -480,7 +480,7 @@ static void emit_window_update(emitter *e, const node *st, const ast_op *o, cons
         break;
     case W_SESSION:
         emit_lookup(e, st, o, cur, "win");
-        emit(e, "if (win->open && ts > rgp_time_add(win->last, INT64_C(%lld))) {", o->size.ms);
+        emit(e, "if (win->open && ts >= rgp_time_add(win->last, INT64_C(%lld))) {", o->size.ms);
         e->indent++;
         emit(e, "/* past the gap: the key's session is over, and a new one begins */");
         emit(e, "win->open = false;");
@@ -489,7 +489,7 @@ static void emit_window_update(emitter *e, const node *st, const ast_op *o, cons
         emit_window_out(e, st, o);
         e->indent--;
         emit(e, "}");
-        emit(e, "if (win->open ? ts < rgp_time_sub(win->start, INT64_C(%lld)) : rgp_time_add(ts, INT64_C(%lld)) <= %s_watermark) {",
+        emit(e, "if (win->open ? ts <= rgp_time_sub(win->start, INT64_C(%lld)) : rgp_time_add(ts, INT64_C(%lld)) <= %s_watermark) {",
              o->size.ms, closes, t);
         e->indent++;
         emit(e, "/* before the key's session by more than the gap, or in a session that has closed */");
@@ -645,7 +645,7 @@ static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cu
         char t[192];
         snprintf(t, sizeof t, "%s", table_name(st, o));
         line_to_rgp(e, o->loc);
-        if (o->limit)
+        if (o->sample_every)
             emit(e, "if (%s_n++ %% UINT64_C(%llu) == 0) {   /* every %lluth record, from the first */", t, o->limit, o->limit);
         else
             emit(e, "if ((rgp_splitmix64(&%s_rng) >> 11) < UINT64_C(%llu)) {   /* a coin that lands %.17g of the time */", t,
@@ -710,7 +710,7 @@ static void emit_route(emitter *e, const node *st, const char *cur)
 
 static void emit_stage(emitter *e, const node *st, const char *rec)
 {
-    emit(e, "/* stage %s (%s:%u) */", st->name, e->p->file, st->loc.line);
+    emit(e, "/* %s %s (%s:%u) */", node_word(st), st->name, e->p->file, st->loc.line);
     emit_ops(e, st, st->ops, rec);
 }
 
@@ -755,8 +755,12 @@ static void emit_window_due(emitter *e, const char *t, const ast_op *o)
     emit(e, "static int %s_due_cmp(const void *a, const void *b)", t);
     emit(e, "{");
     emit(e, "    size_t i = *(const size_t *)a, j = *(const size_t *)b;");
-    emit(e, "    int64_t x = %s_entries[i].value.start, y = %s_entries[j].value.start;", t, t);
-    emit(e, "    return x != y ? (x < y ? -1 : 1) : (i < j ? -1 : 1);");
+    if (o->wkind == W_COUNT) {
+        emit(e, "    return i < j ? -1 : 1;   /* count windows: in the order their keys came */");
+    } else {
+        emit(e, "    int64_t x = %s_entries[i].value.start, y = %s_entries[j].value.start;", t, t);
+        emit(e, "    return x != y ? (x < y ? -1 : 1) : (i < j ? -1 : 1);");
+    }
     emit(e, "}");
     blank(e);
     long long closes = o->size.ms + o->lateness_ms;
@@ -1141,7 +1145,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     collect(e->pl, t->entry, &o);
     emit(e, "/* thread %s: reads ring %s%s%s and runs %s %s and what follows it */", t->name, in->name,
          lossy || relay ? " with " : "", lossy || relay ? policy_names[t->policy] : "",
-         t->entry->kind == D_SINK ? "sink" : "stage", t->entry->name);
+         node_word(t->entry), t->entry->name);
     emit(e, "static void *thread_%s(void *arg)", t->cname);
     emit(e, "{");
     e->indent++;
@@ -1249,7 +1253,7 @@ void emit_threads(emitter *e)
             if (o->kind != OP_SAMPLE) continue;
             const char *t = table_name(e->p->stages[i], o);
             emit(e, "/* sample of stage %s (%s:%u) */", e->p->stages[i]->name, e->p->file, o->loc.line);
-            if (o->limit) emit(e, "static uint64_t %s_n;   /* records seen */", t);
+            if (o->sample_every) emit(e, "static uint64_t %s_n;   /* records seen */", t);
             else emit(e, "static uint64_t %s_rng = UINT64_C(%llu);   /* the seed */", t, o->seed);
             blank(e);
         }
@@ -1348,15 +1352,16 @@ void emit_thread_start(emitter *e)
             if (!st->used) continue;
             char t[192];
             snprintf(t, sizeof t, "%s", table_name(st, o));
+            /* what the stage held back, reported at exit like rejected rows and drops */
             if (o->kind == OP_WINDOW && o->late && o->late->used)
-                emit(e, "if (%s_late) fprintf(stderr, \"%%s: stage '%s': %%llu late records went to '%s' (their window had closed)\\n\", RGP_PROGRAM, (unsigned long long)%s_late);",
-                     t, st->name, o->late->name, t);
-            else if (o->kind == OP_WINDOW && (o->wkind != W_COUNT && o->time_field))
-                emit(e, "if (%s_late) fprintf(stderr, \"%%s: stage '%s': %%llu late records dropped (their window had closed)\\n\", RGP_PROGRAM, (unsigned long long)%s_late);",
-                     t, st->name, t);
+                emit(e, "rgp_report_count(RGP_PROGRAM, \"stage '%s'\", %s_late, \"late record\", \"went to '%s' (window already closed)\");",
+                     st->name, t, o->late->name);
+            else if (o->kind == OP_WINDOW && o->wkind != W_COUNT && o->time_field)
+                emit(e, "rgp_report_count(RGP_PROGRAM, \"stage '%s'\", %s_late, \"late record\", \"dropped (window already closed)\");",
+                     st->name, t);
             else if (o->kind == OP_THROTTLE)
-                emit(e, "if (%s_held) fprintf(stderr, \"%%s: stage '%s': throttle held back %%llu records (over %llu per %lld %s)\\n\", RGP_PROGRAM, (unsigned long long)%s_held);",
-                     t, st->name, o->limit, o->size.n, o->size.unit, t);
+                emit(e, "rgp_report_count(RGP_PROGRAM, \"stage '%s'\", %s_held, \"record\", \"held back by throttle (over %llu per %lld %s)\");",
+                     st->name, t, o->limit, o->size.n, o->size.unit);
         }
     for (int i = 0; i < e->p->nstages; i++)
         for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next)

@@ -15,7 +15,7 @@ static void dot_text(FILE *out, const char *s)
 
 static const char *kind_word(const node *n)
 {
-    return n->kind == D_SOURCE ? "source" : n->kind == D_SINK ? "sink" : n->ninputs ? "merge" : "stage";
+    return n->ninputs ? "merge" : node_word(n);
 }
 
 static void node_line(FILE *out, const node *n)
@@ -36,6 +36,8 @@ static void thread_nodes(FILE *out, const plan *pl, const node *n)
 {
     if (n->ninputs) return;   /* a merge is run by each input's thread: drawn outside */
     node_line(out, n);
+    for (int i = 0; i < pl->prog->nstages; i++)   /* route branches and late streams: same thread */
+        if (pl->prog->stages[i]->owner == n && pl->prog->stages[i]->used) thread_nodes(out, pl, pl->prog->stages[i]);
     if (n->kind == D_SINK || plan_ring_of(pl, n)) return;
     node *readers[2];
     if (plan_readers(pl, n, readers, 2) == 1) thread_nodes(out, pl, readers[0]);

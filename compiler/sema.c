@@ -36,6 +36,12 @@ static const char *decl_word(decl_kind k)
          : k == D_ROUTE ? "route" : "options";
 }
 
+const char *node_word(const node *n)
+{
+    return n->kind == D_SOURCE ? "source" : n->kind == D_SINK ? "sink" : n->is_route ? "route"
+         : n->owner ? (n->owner->is_route ? "branch" : "late stream") : "stage";
+}
+
 /* ---- did you mean ---------------------------------------------------------------- */
 
 static int edit_distance(const char *a, const char *b)
@@ -181,6 +187,10 @@ static type_id check_name(sema *S, ast_expr *e, const rectype *rec)
     i = rectype_find(rec, e->text);
     if (i >= 0) { e->u.name.scope = SCOPE_FIELD; e->u.name.field = i; return rec->fields[i].type; }
     if (sc && sc->prev && !strcmp(e->text, "has_prev")) { e->u.name.scope = SCOPE_HAS_PREV; return T_BOOL; }
+    if (sc && sc->prev && !strcmp(e->text, "prev")) {
+        diag_error(S->d, e->loc, "'prev' is the key's previous record: read its fields, as in prev.%s", rec->nfields ? rec->fields[0].name : "FIELD");
+        return T_ERROR;
+    }
     suggest s = {.word = e->text};
     for (int k = 0; k < rec->nfields; k++) suggest_try(&s, rec->fields[k].name);
     for (int k = 0; sc && k < sc->state->nfields; k++) suggest_try(&s, sc->state->fields[k].name);
@@ -1002,7 +1012,7 @@ static void check_throttle(sema *S, node *n, ast_op *o, const rectype *rec)
     if (o->limit == 0 || o->limit > UINT32_MAX)
         diag_error(S->d, o->window_word_loc, "throttle lets from 1 to %u records through per span", UINT32_MAX);
     check_duration(S, &o->size, "a throttle's span");
-    if (o->time_field) check_time_field(S, o->time_field, rec, "throttle ... on");
+    if (o->time_field) check_time_field(S, o->time_field, rec, "'on'");
     if (n->ninputs > 0)
         diag_error(S->d, o->loc, "throttle in a merge would be split between its inputs' threads; throttle in a stage that reads '%s'", n->name);
 }
@@ -1012,9 +1022,9 @@ static void check_sample(sema *S, node *n, ast_op *o)
 {
     if (o->window_word && strcmp(o->window_word, "seed"))
         diag_error(S->d, o->window_word_loc, "expected 'seed' after the fraction, as in: sample 0.1 seed 42");
-    if (!o->fraction && !o->limit)
+    if (o->sample_every && !o->limit)
         diag_error(S->d, o->window_word_loc, "sample every N needs N of 1 or more");
-    if (!o->limit && (o->fraction <= 0.0 || o->fraction > 1.0))
+    if (!o->sample_every && (o->fraction <= 0.0 || o->fraction > 1.0))
         diag_error(S->d, o->window_word_loc, "a sampled fraction lies above 0 and at most 1, such as 0.1");
     if (n->ninputs > 0)
         diag_error(S->d, o->loc, "sample in a merge would be split between its inputs' threads; sample in a stage that reads '%s'", n->name);
@@ -1027,7 +1037,7 @@ static bool new_stream_name(sema *S, const char *name, srcloc at)
     ast_decl *d = find_decl(S, name, false, NULL);
     for (int i = 0; !old && i < S->npending; i++) if (!strcmp(S->pending[i]->name, name)) old = S->pending[i];
     if (old || d) {
-        diag_error(S->d, at, "'%s' is already declared as a %s at line %u", name, old ? "stream" : decl_word(d->kind),
+        diag_error(S->d, at, "'%s' is already declared as a %s at line %u", name, old ? node_word(old) : decl_word(d->kind),
                    old ? old->loc.line : d->loc.line);
         return false;
     }

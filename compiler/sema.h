@@ -76,6 +76,9 @@ typedef struct program {
     wait_kind wait;               /* default wait strategy (options { wait: ... }) */
 } program;
 
+/* What messages and comments call a node: source, stage, sink, route, branch or late stream. */
+const char *node_word(const node *n);
+
 /* base_dir: where relative paths in the file resolve (the file's directory). */
 program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const char *base_dir);
 

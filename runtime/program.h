@@ -461,4 +461,10 @@ static inline int rgp_thread_start(pthread_t *t, const char *prog, const char *n
     return 0;
 }
 
+/* "prog: WHO: N things WHAT" at exit, when N is not 0; "thing" gets its plural. */
+static void rgp_report_count(const char *prog, const char *who, uint64_t n, const char *thing, const char *what)
+{
+    if (n) fprintf(stderr, "%s: %s: %llu %s%s %s\n", prog, who, (unsigned long long)n, thing, n == 1 ? "" : "s", what);
+}
+
 #endif

@@ -145,6 +145,12 @@ static const struct { const char *src; const char *want; } decl_cases[] = {
     {SCHEMA_R "stage m = merge(src, src)\nsink o = stdout as csv <- m\n", "t.rgp:3:22: error: 'src' is merged twice"},
     {SCHEMA_R "sink o = stdout as csv <- src with { policy: drop_oldest(10000) }\n", "t.rgp:3:46: error: drop_oldest(10000) allows more lag than ring 'src' holds (4096 slots)"},
     {SCHEMA_R "sink o = stdout as csv <- src with { policy: drop_newest(1000) }\n", "t.rgp:3:46: error: drop_newest(N) needs N to be a power of two"},
+    {SCHEMA_R "route r = src { a: ok }\nsink o = stdout as csv <- a\n", "t.rgp:3:7: error: route 'r' needs a default branch for the records no condition takes: end it with default: NAME"},
+    {SCHEMA_R "route r = src { default: b, a: ok }\nsink o = stdout as csv <- a\n", "t.rgp:3:29: error: the default branch comes last: no record would reach 'a' after it"},
+    {SCHEMA_R "route r = src { a: v, default: b }\nsink o = stdout as csv <- a\n", "t.rgp:3:20: error: a route's condition must be bool, found f64"},
+    {SCHEMA_R "route r = src { a, default: b }\nsink o = stdout as csv <- a\n", "t.rgp:3:17: error: branch 'a' needs a condition: a: COND (or default: a for the rest)"},
+    {SCHEMA_R "route r = src { a: ok, default: b }\nsink o = stdout as csv <- r\n", "t.rgp:4:27: error: 'r' is a route; read one of its branches: a, b"},
+    {SCHEMA_R "route r = src { src: ok, default: b }\nsink o = stdout as csv <- b\n", "t.rgp:3:17: error: 'src' is already declared as a source at line 2"},
 };
 
 START_TEST(test_decl_errors)
@@ -185,6 +191,24 @@ static const struct { const char *op; const char *want; } group_cases[] = {
     {"window t every 0 s { c: count() }", "t.rgp:3:32: error: a window's length is from 1 ms to 365 days"},
     {"dedup by id on vv", "t.rgp:3:32: error: unknown field 'vv' in record R (did you mean 'v'?); its fields are: id, v, n, s, t, ok, small, big"},
     {"group by nope { m: count() }", "t.rgp:3:26: error: unknown field 'nope' in record R; its fields are: id, v, n, s, t, ok, small, big"},
+    {"delta by id { if prev.vv > 1.0 { emit { id } } }", "t.rgp:3:34: error: unknown field 'vv' in prev, a record R (did you mean 'v'?); its fields are: id, v, n, s, t, ok, small, big"},
+    {"delta by id { emit { id, x: prev } }", "t.rgp:3:45: error: 'prev' is the key's previous record: read its fields, as in prev.id"},
+    {"by id state { c: u64 = 0 } { emit { id, p: prev.v } }", "t.rgp:3:60: error: 'prev.v': only prev.FIELD, in a delta block, reads a field through a dot"},
+    {"window t every 10 s slide 3 s { c: count() }", "t.rgp:3:43: error: a window's slide must divide its length (10000 ms) evenly"},
+    {"window t gap 10 s slide 5 s { c: count() }", "t.rgp:3:35: error: only 'every' windows slide: window TIME every N UNIT slide M UNIT"},
+    {"window count 10 lateness 5 s { c: count() }", "t.rgp:3:33: error: count windows have no late records; 'lateness' needs event time"},
+    {"window now every 1 s late l { c: count() }", "t.rgp:3:38: error: processing-time windows have no late records; 'late' needs event time"},
+    {"window t every 1 s colour 5 s { c: count() }", "t.rgp:3:36: error: expected a window option: slide N UNIT, lateness N UNIT or late STREAM"},
+    {"window t every 1 s lateness 1 s lateness 2 s { c: count() }", "t.rgp:3:49: error: a second 'lateness' for this window; the first is at column 36"},
+    {"window t size 1 s { c: count() }", "t.rgp:3:26: error: expected 'every' or 'gap' after the time field: window TIME every N UNIT, window TIME gap N UNIT or window count N"},
+    {"window t every 1 s late src { c: count() }", "t.rgp:3:41: error: 'src' is already declared as a source at line 2"},
+    {"window t every 2 s slide 1 ms { c: count() }", "t.rgp:3:42: error: a record would fall in 2000 windows; a slide makes at most 1024 windows overlap"},
+    {"throttle 0 every 1 s", "t.rgp:3:26: error: throttle lets from 1 to 4294967295 records through per span"},
+    {"throttle 5 every 1 week", "t.rgp:3:36: error: a throttle's span takes a unit: ms, s, m, h or d"},
+    {"throttle 5 every 1 s by id on n", "t.rgp:3:47: error: 'on' needs a time field, and 'n' is i64"},
+    {"sample 0.0", "t.rgp:3:24: error: a sampled fraction lies above 0 and at most 1, such as 0.1"},
+    {"sample 0.5 sed 3", "t.rgp:3:28: error: expected 'seed' after the fraction, as in: sample 0.1 seed 42"},
+    {"sample every 0", "t.rgp:3:30: error: sample every N needs N of 1 or more"},
 };
 
 START_TEST(test_group_errors)
