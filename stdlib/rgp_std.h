@@ -479,6 +479,188 @@ static inline void rgp_str_keep_copy(rgp_str *dst, rgp_str src)
     dst->len = src.len;
 }
 
+/* ---- quantile sketches: p50(x), p90(x), p99(x) ------------------------------ */
+
+/* One per key (and per window of a key) of a group with a quantile aggregate: a
+ * relative-error sketch of the DDSketch kind (Masson, Rim and Lee, VLDB 2019).
+ * A magnitude m > 0 falls in bucket i = ceil(log_gamma m), which holds
+ * (gamma^(i-1), gamma^i]; the bucket's value 2 gamma^i / (gamma + 1) is within
+ * alpha of every magnitude in it, for gamma = (1 + alpha) / (1 - alpha). Negative
+ * values have buckets of their own (of -v); zeros, infinities and NaNs have counts.
+ *
+ * Error bound. Sort the n values added, NaNs left out, and let x be the one of
+ * rank floor(q (n - 1)), counting from 0 (q (n - 1) computed in double).
+ * rgp_qsketch_quantile(s, q) returns x exactly when x is 0 or +-inf, and otherwise
+ * an estimate e with |e - x| <= 0.01 |x|, provided x is a normal double
+ * (|x| >= 2.2e-308) no smaller in magnitude than 1e-17 times the largest finite
+ * magnitude added with x's sign.
+ *
+ * Memory: 64 bytes, plus for each sign an array of 8-byte counts covering the
+ * buckets its values have reached, with up to 32 of headroom at either end, and
+ * never more than RGP_QSKETCH_MAX_BUCKETS (2048, 16 KiB): one value takes 16
+ * buckets, values of 1 to 1000 about 370 (3 KiB). A sign whose magnitudes span
+ * more keeps at least its top 2016 buckets (a factor of 3e17) and folds smaller
+ * magnitudes into its lowest bucket: they come back as that bucket's value, with
+ * the right sign but too large in magnitude, wrong by less than 1e-17 times the
+ * sign's largest magnitude. Subnormals (|x| < 2.2e-308) are bucketed alike, but
+ * their estimates round to a grid coarser than 1%. */
+
+#define RGP_QSKETCH_ALPHA 0.01
+#define RGP_QSKETCH_MAX_BUCKETS 2048
+#define RGP__QSKETCH_HEADROOM 32   /* buckets added beyond a new extreme, so a widening range reallocates rarely */
+/* Buckets are cut a hair finer than the promise, so that log's and exp's rounding
+ * (near 1e-13 relative) cannot carry an estimate past 1%. */
+#define RGP__QSKETCH_A (RGP_QSKETCH_ALPHA * 0.999999)
+/* log gamma = 2 atanh(a) = 2 (a + a^3/3 + a^5/5 + ...), as a constant expression;
+ * the terms after a^9/9 are below a double's precision for a near 0.01. */
+#define RGP__QSKETCH_A2 (RGP__QSKETCH_A * RGP__QSKETCH_A)
+#define RGP__QSKETCH_LOG_GAMMA                                  \
+    (2 * RGP__QSKETCH_A *                                       \
+     (1 + RGP__QSKETCH_A2 * (1.0 / 3 + RGP__QSKETCH_A2 *        \
+          (1.0 / 5 + RGP__QSKETCH_A2 * (1.0 / 7 + RGP__QSKETCH_A2 / 9)))))
+
+/* The buckets of one sign: a window of len buckets starting at index lo. */
+typedef struct rgp__qstore {
+    uint64_t *counts;   /* counts[k]: values in bucket lo + k; NULL until the first value */
+    int32_t lo;
+    uint32_t len;
+} rgp__qstore;
+
+typedef struct rgp_qsketch {   /* all-zero bytes: an empty sketch */
+    rgp__qstore pos, neg;      /* buckets of v > 0, and of -v for v < 0 */
+    uint64_t zeros, pos_inf, neg_inf, nans;
+} rgp_qsketch;
+
+/* The bucket of a finite m > 0. |log m| < 745, so the index stays within +-37300. */
+static inline int32_t rgp__qsketch_index(double m)
+{
+    double x = log(m) * (1 / RGP__QSKETCH_LOG_GAMMA);
+    int32_t i = (int32_t)x;
+    return i < x ? i + 1 : i;   /* ceil, without a call to libm */
+}
+
+/* The estimate of bucket i: 2 gamma^i / (gamma + 1) = (1 + a) gamma^(i-1), which
+ * stays finite where gamma^i would not; never 0, never past DBL_MAX. */
+static inline double rgp__qsketch_value(int32_t i)
+{
+    double v = exp((double)(i - 1) * RGP__QSKETCH_LOG_GAMMA) * (1 + RGP__QSKETCH_A);
+    if (v == 0) return 4.9406564584124654e-324;
+    return v < HUGE_VAL ? v : 1.7976931348623157e308;
+}
+
+/* Gives s the window [lo, lo + len), which holds every bucket s uses at or above
+ * lo; buckets below lo fold into the window's first. */
+static inline void rgp__qstore_move(rgp__qstore *s, int32_t lo, uint32_t len)
+{
+    uint64_t *counts = (uint64_t *)calloc(len, sizeof *counts);
+    if (!counts) { fputs("rgp: error: out of memory\n", stderr); exit(1); }
+    for (uint32_t k = 0; k < s->len; k++) {
+        int32_t i = s->lo + (int32_t)k;
+        if (s->counts[k]) counts[(i < lo ? lo : i) - lo] += s->counts[k];
+    }
+    free(s->counts);
+    s->counts = counts;
+    s->lo = lo;
+    s->len = len;
+}
+
+/* Bucket i is outside s's window: move the window to span the buckets in use and
+ * i, with headroom beyond i; past the cap, keep the top and fold the rest. */
+static inline void rgp__qstore_widen(rgp__qstore *s, int32_t i, uint64_t c)
+{
+    int32_t lo = i - 8, hi = i + 7;   /* a first value: 16 buckets around it */
+    if (s->counts) {
+        int32_t bottom = s->lo, top = s->lo + (int32_t)s->len - 1;
+        while (s->counts[bottom - s->lo] == 0) bottom++;   /* a window always holds a value */
+        while (s->counts[top - s->lo] == 0) top--;
+        if (i < bottom) lo = i - RGP__QSKETCH_HEADROOM, hi = top;
+        else lo = bottom, hi = i + RGP__QSKETCH_HEADROOM;
+        if (hi - lo >= RGP_QSKETCH_MAX_BUCKETS) lo = hi - RGP_QSKETCH_MAX_BUCKETS + 1;
+    }
+    if (lo != s->lo || (uint32_t)(hi - lo + 1) != s->len) rgp__qstore_move(s, lo, (uint32_t)(hi - lo + 1));
+    s->counts[(i < lo ? lo : i) - lo] += c;
+}
+
+/* Adds c > 0 values to bucket i. */
+static inline void rgp__qstore_add(rgp__qstore *s, int32_t i, uint64_t c)
+{
+    uint32_t k = (uint32_t)(i - s->lo);   /* below lo wraps past len */
+    if (k < s->len) s->counts[k] += c;
+    else rgp__qstore_widen(s, i, c);
+}
+
+static inline void rgp_qsketch_add(rgp_qsketch *s, double v)
+{
+    if (v > 0) {
+        if (v < HUGE_VAL) rgp__qstore_add(&s->pos, rgp__qsketch_index(v), 1);
+        else s->pos_inf++;
+    } else if (v < 0) {
+        if (v > -HUGE_VAL) rgp__qstore_add(&s->neg, rgp__qsketch_index(-v), 1);
+        else s->neg_inf++;
+    } else if (v == 0) {
+        s->zeros++;
+    } else {
+        s->nans++;
+    }
+}
+
+static inline uint64_t rgp__qstore_total(const rgp__qstore *s)
+{
+    uint64_t n = 0;
+    for (uint32_t k = 0; k < s->len; k++) n += s->counts[k];
+    return n;
+}
+
+/* The estimate of the magnitude of rank r (from 0, smallest first) in s. */
+static inline double rgp__qstore_value_at(const rgp__qstore *s, uint64_t r)
+{
+    uint32_t k = 0;
+    while (s->counts[k] <= r) r -= s->counts[k++];
+    return rgp__qsketch_value(s->lo + (int32_t)k);
+}
+
+/* q in [0, 1] (clamped); NaN for an empty sketch or a NaN q. */
+static inline double rgp_qsketch_quantile(const rgp_qsketch *s, double q)
+{
+    uint64_t neg = rgp__qstore_total(&s->neg), pos = rgp__qstore_total(&s->pos);
+    uint64_t n = s->neg_inf + neg + s->zeros + pos + s->pos_inf;
+    if (n == 0 || q != q) return rgp__f64_from_bits(UINT64_C(0x7ff8000000000000));
+    q = q < 0 ? 0 : q > 1 ? 1 : q;
+    uint64_t r = (uint64_t)(q * (double)(n - 1));
+    if (r > n - 1) r = n - 1;   /* (double)(n - 1) may round up past 2^53 */
+    if (r < s->neg_inf) return -HUGE_VAL;
+    r -= s->neg_inf;
+    if (r < neg) return -rgp__qstore_value_at(&s->neg, neg - 1 - r);   /* most negative first */
+    r -= neg;
+    if (r < s->zeros) return 0.0;
+    r -= s->zeros;
+    if (r < pos) return rgp__qstore_value_at(&s->pos, r);
+    return HUGE_VAL;
+}
+
+/* into += from, as if from's values had been added to into; from is unchanged.
+ * Buckets are the same for every sketch, so the result is what adding the values
+ * one by one gives unless the cap folds buckets. */
+static inline void rgp_qsketch_merge(rgp_qsketch *into, const rgp_qsketch *from)
+{
+    for (uint32_t k = 0; k < from->pos.len; k++)
+        if (from->pos.counts[k]) rgp__qstore_add(&into->pos, from->pos.lo + (int32_t)k, from->pos.counts[k]);
+    for (uint32_t k = 0; k < from->neg.len; k++)
+        if (from->neg.counts[k]) rgp__qstore_add(&into->neg, from->neg.lo + (int32_t)k, from->neg.counts[k]);
+    into->zeros += from->zeros;
+    into->pos_inf += from->pos_inf;
+    into->neg_inf += from->neg_inf;
+    into->nans += from->nans;
+}
+
+/* Frees the buckets and leaves s empty, ready for reuse. */
+static inline void rgp_qsketch_free(rgp_qsketch *s)
+{
+    free(s->pos.counts);
+    free(s->neg.counts);
+    memset(s, 0, sizeof *s);
+}
+
 /* ---- text made by expressions --------------------------------------------- */
 
 /* upper(s), s + t, iso(t) and the like make new text. It lives in the scratch

@@ -7,6 +7,7 @@ Suite *parser_suite(void);
 Suite *sema_suite(void);
 Suite *emit_suite(void);
 Suite *std_suite(void);
+Suite *sketch_suite(void);
 Suite *csv_suite(void);
 Suite *json_suite(void);
 Suite *writer_suite(void);
@@ -19,6 +20,7 @@ int main(void)
     srunner_add_suite(sr, sema_suite());
     srunner_add_suite(sr, emit_suite());
     srunner_add_suite(sr, std_suite());
+    srunner_add_suite(sr, sketch_suite());
     srunner_add_suite(sr, csv_suite());
     srunner_add_suite(sr, json_suite());
     srunner_add_suite(sr, writer_suite());
