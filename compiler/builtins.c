@@ -15,7 +15,7 @@ int builtin_lookup(const char *name)
 }
 
 const aggregate_info aggregates[A_COUNT] = {
-#define X(name, arity, result) [A_##name] = {#name, arity, result},
+#define X(name, arity, result, q) [A_##name] = {#name, arity, result, q},
     RGP_AGGREGATES(X)
 #undef X
 };

@@ -65,25 +65,31 @@ long long time_unit_ms(const char *unit, size_t len);
 /* Aggregates of `group`: name, arity, what they give. AR_SAME: the argument's
  * type; AR_SUM: i64 for signed integers, u64 for unsigned, f64 for floats. */
 enum aggregate_result { AR_U64, AR_F64, AR_SAME, AR_SUM };
+/* name, arguments, result type, and for quantiles the q a sketch answers */
 #define RGP_AGGREGATES(X) \
-    X(count,  0, AR_U64)  \
-    X(sum,    1, AR_SUM)  \
-    X(avg,    1, AR_F64)  \
-    X(min,    1, AR_SAME) \
-    X(max,    1, AR_SAME) \
-    X(first,  1, AR_SAME) \
-    X(last,   1, AR_SAME) \
-    X(var,    1, AR_F64)  \
-    X(stddev, 1, AR_F64)
+    X(count,  0, AR_U64, 0)     \
+    X(sum,    1, AR_SUM, 0)     \
+    X(avg,    1, AR_F64, 0)     \
+    X(min,    1, AR_SAME, 0)    \
+    X(max,    1, AR_SAME, 0)    \
+    X(first,  1, AR_SAME, 0)    \
+    X(last,   1, AR_SAME, 0)    \
+    X(var,    1, AR_F64, 0)     \
+    X(stddev, 1, AR_F64, 0)     \
+    X(p50,    1, AR_F64, 0.50)  \
+    X(p90,    1, AR_F64, 0.90)  \
+    X(p95,    1, AR_F64, 0.95)  \
+    X(p99,    1, AR_F64, 0.99)  \
+    X(p999,   1, AR_F64, 0.999)
 
 typedef enum aggregate_id {
-#define X(name, arity, result) A_##name,
+#define X(name, arity, result, q) A_##name,
     RGP_AGGREGATES(X)
 #undef X
     A_COUNT
 } aggregate_id;
 
-typedef struct aggregate_info { const char *name; int arity; enum aggregate_result result; } aggregate_info;
+typedef struct aggregate_info { const char *name; int arity; enum aggregate_result result; double q; } aggregate_info;
 extern const aggregate_info aggregates[A_COUNT];
 int aggregate_lookup(const char *name);   /* aggregate_id, or -1 */
 

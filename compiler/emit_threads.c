@@ -198,6 +198,7 @@ static const char *agg_ctype(const ast_op *o, int i)
 
 static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur);
 static void emit_stage(emitter *e, const node *st, const char *rec);
+static bool aggs_own_memory(const ast_op *o);
 static void emit_route(emitter *e, const node *st, const char *cur);
 
 /* select and emit: a record of type `out` made from items over `cur`, then
@@ -312,6 +313,9 @@ static void emit_group_fold(emitter *e, const ast_op *o, const char *cur)
         case A_last:
             emit(e, "g->a%d_v = x%d;   /* %s: last */", i, i, it->name);
             break;
+        case A_p50: case A_p90: case A_p95: case A_p99: case A_p999:
+            emit(e, "rgp_qsketch_add(&g->a%d_q, (double)x%d);   /* %s: %s, from a sketch */", i, i, it->name, aggregates[id].name);
+            break;
         case A_var: case A_stddev:
             emit(e, "{   /* %s: Welford's running mean and sum of squared deviations */", it->name);
             emit(e, "    double d = (double)x%d - g->a%d_mean;", i, i);
@@ -342,6 +346,9 @@ static void emit_group_out(emitter *e, const ast_op *o, int extra)
         case A_count: emit(e, "out.%s = g->a%d_n;", name, i); break;
         case A_avg: emit(e, "out.%s = g->a%d_sum / (double)g->a%d_n;", name, i, i); break;
         case A_var: emit(e, "out.%s = g->a%d_n > 1 ? g->a%d_m2 / (double)(g->a%d_n - 1) : 0.0;   /* sample variance */", name, i, i, i); break;
+        case A_p50: case A_p90: case A_p95: case A_p99: case A_p999:
+            emit(e, "out.%s = rgp_qsketch_quantile(&g->a%d_q, %g);   /* within 1%% of the exact value */", name, i, aggregates[it->value->u.call.builtin].q);
+            break;
         case A_stddev: emit(e, "out.%s = g->a%d_n > 1 ? rgp_sqrt(g->a%d_m2 / (double)(g->a%d_n - 1)) : 0.0;", name, i, i, i); break;
         default: emit(e, "out.%s = g->a%d_v;", name, i); break;
         }
@@ -500,6 +507,7 @@ static void emit_window_update(emitter *e, const node *st, const ast_op *o, cons
         emit(e, "if (!win->open) {");
         emit(e, "    win->open = true;");
         emit(e, "    win->start = win->last = ts;");
+        if (aggs_own_memory(o)) emit(e, "    %s_aggs_free(&win->g);   /* the last session's sketches */", t);
         emit(e, "    memset(&win->g, 0, sizeof win->g);");
         emit(e, "    fresh = true;");
         emit(e, "} else {");
@@ -520,6 +528,7 @@ static void emit_window_update(emitter *e, const node *st, const ast_op *o, cons
         emit(e, "if (!win->open) {   /* the key's next window */");
         emit(e, "    win->open = true;");
         emit(e, "    win->n = 0;");
+        if (aggs_own_memory(o)) emit(e, "    %s_aggs_free(&win->g);   /* the last window's sketches */", t);
         emit(e, "    memset(&win->g, 0, sizeof win->g);");
         emit(e, "    fresh = true;");
         emit(e, "}");
@@ -722,6 +731,15 @@ static const char *hash_fn(type_id t)
          : type_is_int(t) && !scalar_types[t].is_signed ? "rgp_hash_u64" : "rgp_hash_i64";
 }
 
+/* Quantile sketches keep buckets on the heap. */
+static bool aggs_own_memory(const ast_op *o)
+{
+    if (o->kind != OP_GROUP && o->kind != OP_WINDOW) return false;
+    for (const ast_item *it = o->items; it; it = it->next)
+        if (it->value->u.call.builtin >= 0 && aggregates[it->value->u.call.builtin].q > 0) return true;
+    return false;
+}
+
 /* The aggregate state of a group operator: per aggregate, what it needs. */
 static void emit_group_aggs(emitter *e, const char *t, const ast_op *o)
 {
@@ -734,12 +752,21 @@ static void emit_group_aggs(emitter *e, const char *t, const ast_op *o)
         case A_count: emit(e, "    uint64_t a%d_n;", i); break;
         case A_avg: emit(e, "    double a%d_sum; uint64_t a%d_n;", i, i); break;
         case A_var: case A_stddev: emit(e, "    uint64_t a%d_n; double a%d_mean, a%d_m2;", i, i, i); break;
+        case A_p50: case A_p90: case A_p95: case A_p99: case A_p999: emit(e, "    rgp_qsketch a%d_q;", i); break;
         case A_sum: emit(e, "    %s a%d_v;", agg_ctype(o, i), i); break;
         default: emit(e, "    %s a%d_v;", arg_type, i); break;
         }
     }
     if (!o->items) emit(e, "    char none;");
     emit(e, "} %s_aggs;", t);
+    if (!aggs_own_memory(o)) return;
+    blank(e);
+    emit(e, "static void %s_aggs_free(%s_aggs *g)   /* the sketches' buckets */", t, t);
+    emit(e, "{");
+    i = 0;
+    for (const ast_item *it = o->items; it; it = it->next, i++)
+        if (aggregates[it->value->u.call.builtin].q > 0) emit(e, "    rgp_qsketch_free(&g->a%d_q);", i);
+    emit(e, "}");
 }
 
 /* Windows: the watermark (the latest event time seen), the earliest time a
@@ -949,6 +976,7 @@ static void emit_table(emitter *e, const node *st, const ast_op *o)
     for (const ast_arg *g = o->kind == OP_DEDUP ? o->on : NULL; g; g = g->next) owns |= g->value->type == T_STR;
     owns |= (o->kind == OP_KEYED || o->kind == OP_DELTA) && o->state_type->has_str;
     owns |= o->kind == OP_DELTA && o->in->has_str;
+    owns |= aggs_own_memory(o);
     if (owns) {
         emit(e, "/* Frees the strings an entry keeps: its key's and its value's. */");
         emit(e, "static void %s_entry_free(%s_entry *en)", t, t);
@@ -962,6 +990,7 @@ static void emit_table(emitter *e, const node *st, const ast_op *o)
             if (state->fields[i].type == T_STR) emit(e, "    free((char *)en->value.%s%s.ptr);", o->kind == OP_DELTA ? "s." : "", state->fields[i].name);
         for (int i = 0; o->kind == OP_DELTA && i < o->in->nfields; i++)
             if (o->in->fields[i].type == T_STR) emit(e, "    free((char *)en->value.prev.%s.ptr);", o->in->fields[i].name);
+        if (aggs_own_memory(o)) emit(e, "    %s_aggs_free(&en->value%s);", t, o->kind == OP_WINDOW ? ".g" : "");
         emit(e, "}");
         blank(e);
     }

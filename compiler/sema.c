@@ -1182,7 +1182,7 @@ static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rec
         if (id < 0) {
             suggest sg = {.word = call && call->kind == E_CALL ? call->text : ""};
             for (int k = 0; k < A_COUNT; k++) suggest_try(&sg, aggregates[k].name);
-            diag_error(S->d, call ? call->loc : it->loc, "expected an aggregate: count(), sum, avg, min, max, first, last, var or stddev of a value%s",
+            diag_error(S->d, call ? call->loc : it->loc, "expected an aggregate: count(), sum, avg, min, max, first, last, var, stddev, p50, p90, p95, p99 or p999 of a value%s",
                        hint(S, &sg));
         } else if (call->u.call.nargs != aggregates[id].arity) {
             diag_error(S->d, call->loc, "'%s' takes %d argument%s, found %d", call->text, aggregates[id].arity,

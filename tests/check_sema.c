@@ -180,8 +180,8 @@ static const struct { const char *op; const char *want; } keyed_cases[] = {
 };
 
 static const struct { const char *op; const char *want; } group_cases[] = {
-    {"group by id { m: median(v) }", "t.rgp:3:34: error: expected an aggregate: count(), sum, avg, min, max, first, last, var or stddev of a value"},
-    {"group by id { m: avgg(v) }", "t.rgp:3:34: error: expected an aggregate: count(), sum, avg, min, max, first, last, var or stddev of a value (did you mean 'avg'?)"},
+    {"group by id { m: median(v) }", "t.rgp:3:34: error: expected an aggregate: count(), sum, avg, min, max, first, last, var, stddev, p50, p90, p95, p99 or p999 of a value"},
+    {"group by id { m: avgg(v) }", "t.rgp:3:34: error: expected an aggregate: count(), sum, avg, min, max, first, last, var, stddev, p50, p90, p95, p99 or p999 of a value (did you mean 'avg'?)"},
     {"group by id { m: count(v) }", "t.rgp:3:34: error: 'count' takes 0 arguments, found 1"},
     {"group by id { m: avg(s) }", "t.rgp:3:38: error: 'avg' needs a number, found str"},
     {"group by id { m: max(s) }", "t.rgp:3:38: error: 'max' needs a number or time, found str"},
