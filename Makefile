@@ -24,7 +24,7 @@ RUNTIME_HDRS := stdlib/rgp_std.h runtime/atomics.h runtime/wait.h runtime/sequen
 COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.c \
                  compiler/parse.c compiler/sema.c compiler/plan.c compiler/emit.c \
                  compiler/emit_expr.c compiler/emit_threads.c compiler/graph.c compiler/builtins.c \
-                 compiler/jit.c compiler/aot.c compiler/driver.c
+                 compiler/jit.c compiler/aot.c compiler/driver.c compiler/fmt.c
 GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c
 LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/%.o)
 RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
