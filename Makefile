@@ -132,7 +132,7 @@ demo: $(B)/rgp
 	$(B)/rgp run examples/sensors.rgp
 
 # Unit suites (Check), golden end-to-end cases through JIT and AOT, the examples
-# in docs/language.md, and the command line as a user meets it.
+# in docs/language.md, the command line as a user meets it, and rgp fmt.
 test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/fuzz_replay
 	$(Q)$(B)/check_all
 	$(Q)$(B)/stress_disruptor
@@ -140,6 +140,7 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/fuzz_replay
 	$(Q)sh tests/golden/run.sh $(B)/rgp
 	$(Q)sh tests/docs.sh $(B)/rgp
 	$(Q)sh tests/cli.sh $(B)/rgp
+	$(Q)sh tests/fmt.sh $(B)/rgp
 
 install: $(B)/rgp
 	install -d $(DESTDIR)$(PREFIX)/bin
