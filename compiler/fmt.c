@@ -136,6 +136,12 @@ static int space_between(const ftok *a, const ftok *b)
     return 1;
 }
 
+static void put_spaces(FILE *out, int n)
+{
+    static const char spaces[] = "                                ";
+    for (; n > 0; n -= (int)sizeof spaces - 1) fwrite(spaces, 1, n < (int)sizeof spaces - 1 ? (size_t)n : sizeof spaces - 1, out);
+}
+
 typedef struct bracket { int content, closer; } bracket;   /* indent of the lines inside it, and of a line it closes */
 
 typedef struct layout {
@@ -164,7 +170,7 @@ static void new_line(layout *l, bool blank, int indent)
         fputc('\n', l->out);
         if (blank && !l->line_opened) fputc('\n', l->out);
     }
-    fprintf(l->out, "%*s", indent, "");
+    put_spaces(l->out, indent);
     l->started = true;
     l->hang = indent;
 }
@@ -196,7 +202,7 @@ static void put_gap(layout *l, const char *from, const ftok *prev, const ftok *n
     for (; (c = next_comment(p, end, &clen)); p = c + clen) {
         int newlines = count_newlines(p, c);
         if (newlines == 0 && l->started) {
-            fprintf(l->out, "%*s", c - p > 1 ? (int)(c - p) : 1, "");
+            put_spaces(l->out, c - p > 1 ? (int)(c - p) : 1);
         } else {
             new_line(l, newlines > 1, line_indent(l, at_end ? NULL : next, true));
             l->line_opened = false;
@@ -210,7 +216,7 @@ static void put_gap(layout *l, const char *from, const ftok *prev, const ftok *n
         new_line(l, newlines > 1 && next->cls != T_CLOSE, line_indent(l, next, false));
         if (is_text(&next->t, "|")) l->hang += PIPE_HANG;
     } else {
-        fprintf(l->out, "%*s", space_between(prev, next), "");
+        put_spaces(l->out, space_between(prev, next));
     }
 }
 
