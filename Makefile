@@ -24,7 +24,7 @@ RUNTIME_HDRS := stdlib/rgp_std.h runtime/atomics.h runtime/wait.h runtime/sequen
 COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.c \
                  compiler/parse.c compiler/sema.c compiler/plan.c compiler/emit.c \
                  compiler/emit_expr.c compiler/emit_threads.c compiler/graph.c compiler/builtins.c \
-                 compiler/jit.c compiler/aot.c compiler/driver.c
+                 compiler/jit.c compiler/aot.c compiler/driver.c compiler/fmt.c
 GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c
 LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/%.o)
 RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
@@ -132,7 +132,7 @@ demo: $(B)/rgp
 	$(B)/rgp run examples/sensors.rgp
 
 # Unit suites (Check), golden end-to-end cases through JIT and AOT, the examples
-# in docs/language.md, and the command line as a user meets it.
+# in docs/language.md, the command line as a user meets it, and rgp fmt.
 test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/fuzz_replay
 	$(Q)$(B)/check_all
 	$(Q)$(B)/stress_disruptor
@@ -140,6 +140,7 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/fuzz_replay
 	$(Q)sh tests/golden/run.sh $(B)/rgp
 	$(Q)sh tests/docs.sh $(B)/rgp
 	$(Q)sh tests/cli.sh $(B)/rgp
+	$(Q)sh tests/fmt.sh $(B)/rgp
 
 install: $(B)/rgp
 	install -d $(DESTDIR)$(PREFIX)/bin

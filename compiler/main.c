@@ -7,6 +7,7 @@
 #include "aot.h"
 #include "driver.h"
 #include "emit.h"
+#include "fmt.h"
 #include "graph.h"
 #include "jit.h"
 
@@ -20,6 +21,7 @@ typedef struct command {
 static int cmd_build(int argc, char **argv);
 static int cmd_check(int argc, char **argv);
 static int cmd_emit(int argc, char **argv);
+static int cmd_fmt(int argc, char **argv);
 static int cmd_graph(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
@@ -45,6 +47,17 @@ static const command commands[] = {
      "one parser per schema, one loop per thread with the stages inlined.\n"
      "  --standalone  include the rgp runtime in the output, so `cc -pthread` builds it alone\n"
      "  --no-line     leave out the #line directives that point into the .rgp file\n"},
+    {"fmt", cmd_fmt, "print pipelines in rgp's canonical layout, or check or rewrite them",
+     "Usage: rgp fmt [--check | -w] FILE.rgp ...\n\n"
+     "Prints each file in the canonical layout: its own line breaks (at most one blank\n"
+     "line in a row), one space around operators and after ',' and ':', 4 spaces of\n"
+     "indent per bracket left open at the end of a line and for a declaration's\n"
+     "continuation lines, every comment kept. A file with syntax errors is reported\n"
+     "as by `rgp check` and left as it is; the exit status is then 1.\n"
+     "  --check  print no text; name each file not in the canonical layout on stderr\n"
+     "           (FILE: not formatted) and exit 1 if there is one\n"
+     "  -w       rewrite in place each file not in the canonical layout, through a\n"
+     "           temporary file renamed over it; files already canonical are not touched\n"},
     {"graph", cmd_graph, "print the pipeline's threads and rings as Graphviz DOT",
      "Usage: rgp graph FILE.rgp\n\n"
      "Prints the plan as a Graphviz graph: sources, stages and sinks inside a box for\n"
@@ -155,6 +168,29 @@ static int cmd_emit(int argc, char **argv)
         if (fflush(stdout) != 0) { fprintf(stderr, "rgp emit: error: cannot write the output\n"); rc = 1; }
     }
     driver_free(&c);
+    return rc;
+}
+
+static int cmd_fmt(int argc, char **argv)
+{
+    const command *me = find_command("fmt");
+    if (wants_help(argc, argv)) { fputs(me->help, stdout); return 0; }
+    fmt_mode mode = FMT_PRINT;
+    int nfiles = 0;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] != '-') { nfiles++; continue; }
+        fmt_mode m = !strcmp(argv[i], "--check") ? FMT_CHECK : !strcmp(argv[i], "-w") ? FMT_WRITE : FMT_PRINT;
+        if (m == FMT_PRINT) return usage_error(me, "unknown option '%s'", argv[i]);
+        if (mode != FMT_PRINT && mode != m) return usage_error(me, "expected --check or -w, not both%s", "");
+        mode = m;
+    }
+    if (nfiles == 0) return usage_error(me, "expected a .rgp file%s", "");
+    int rc = 0;
+    for (int i = 1; i < argc; i++) {
+        int r = argv[i][0] == '-' ? 0 : fmt_file(argv[i], mode);
+        if (r > rc) rc = r;
+    }
+    if (fflush(stdout) != 0) { fprintf(stderr, "rgp fmt: error: cannot write the output\n"); rc = rc > 1 ? rc : 1; }
     return rc;
 }
 

@@ -19,7 +19,7 @@ static void track_brackets(parse_state *ps, const token *t)
     }
 }
 
-static bool starts_decl(int kind)
+bool parse_starts_decl(int kind)
 {
     return kind == TK_SCHEMA || kind == TK_SOURCE || kind == TK_STAGE || kind == TK_SINK || kind == TK_ROUTE || kind == TK_OPTIONS;
 }
@@ -41,7 +41,7 @@ void parse_syntax_error(parse_state *ps, const token *found, const int *expected
      * declaration the only tokens it still expects start a new one; the
      * declaration might equally have gone on, so don't claim to know. */
     bool only_decls = nexpected > 0;
-    for (int i = 0; i < nexpected; i++) only_decls &= starts_decl(expected[i]);
+    for (int i = 0; i < nexpected; i++) only_decls &= parse_starts_decl(expected[i]);
     if (only_decls && ps->ntokens > 1) nexpected = 0;
 
     char msg[512];
@@ -57,7 +57,7 @@ void parse_syntax_error(parse_state *ps, const token *found, const int *expected
 
     bool unclosed = ps->nopen > 0 && ps->nopen <= PARSE_MAX_NESTING &&
                     (found->kind == TK_EOF || found->kind == TK_RBRACE || found->kind == TK_RPAREN ||
-                     starts_decl(found->kind));
+                     parse_starts_decl(found->kind));
     if (unclosed) {
         const token *o = &ps->open[ps->nopen - 1];
         diag_error(ps->d, at, "%s (to close %s opened at line %u)", msg, lex_token_name(o->kind), o->line);

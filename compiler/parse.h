@@ -20,6 +20,9 @@ typedef struct parse_state {
 /* Parses a whole source text (NUL-terminated at src[len]). Returns NULL after reporting errors. */
 ast_program *parse_program(arena *a, diag *d, const char *src, size_t len);
 
+/* Does a token of this kind begin a declaration (schema, source, stage, ...)? */
+bool parse_starts_decl(int kind);
+
 /* Called from the grammar's %syntax_error and %stack_overflow. */
 void parse_syntax_error(parse_state *ps, const token *found, const int *expected, int nexpected);
 void parse_too_deep(parse_state *ps);

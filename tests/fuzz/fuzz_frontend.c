@@ -1,6 +1,7 @@
 /* The front end's fuzz target: any bytes as a .rgp file go through the lexer,
  * parser, type checker and planner, and, when they make a valid program, the
- * emitter. It must return, whatever the bytes: no crash, no hang.
+ * emitter; and through rgp fmt, whose output must format to itself. It must
+ * return, whatever the bytes: no crash, no hang.
  * `make fuzz` runs it under libFuzzer; `make test` replays the corpus. */
 #include <stdint.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 #include "driver.h"
 #include "emit.h"
+#include "fmt.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -24,6 +26,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(emit_program(c.plan, &o, &c_name));
     }
     driver_free(&c);
+    char *once, *twice;
+    int rc = fmt_text("fuzz.rgp", text, strlen(text), sink, &once);
+    if (rc == 2) abort();   /* fmt would have changed the tokens or comments */
+    if (rc == 0) {
+        if (fmt_text("fuzz.rgp", once, strlen(once), sink, &twice) != 0 || strcmp(once, twice)) abort();
+        free(twice);
+    }
+    free(once);
     free(text);
     return 0;
 }
