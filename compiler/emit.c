@@ -157,7 +157,7 @@ static void emit_csv_parser(emitter *e, const rectype *r)
 static void emit_jsonl_parser(emitter *e, const rectype *r)
 {
     emit(e, "/* Parses one JSON object into a %s: members named like its fields are read, others", r->name);
-    emit(e, " * skipped; a missing member or a value of the wrong kind rejects the line. */");
+    emit(e, " * skipped; a missing member without a default, or a value of the wrong kind, rejects the line. */");
     emit(e, "static int parse_%s_jsonl(rgp_source_stats *st, rgp_str text, uint64_t line, slot_%s *slot)", r->name, r->cname);
     emit(e, "{");
     e->indent++;
@@ -189,12 +189,24 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
     emit(e, "}");
     for (int i = 0; i < r->nfields; i++) {
         const field *f = &r->fields[i];
-        emit(e, "if (!seen[%d]) {", i);
-        emit(e, "    rgp_reject(st, line, \"missing member \\\"%s\\\"\");", f->name);
-        emit(e, "    return -1;");
-        emit(e, "}");
+        bool braced = false;
+        if (!f->def) {
+            emit(e, "if (!seen[%d]) {", i);
+            emit(e, "    rgp_reject(st, line, \"missing member \\\"%s\\\"\");", f->name);
+            emit(e, "    return -1;");
+            emit(e, "}");
+        } else if (f->type != T_STR) {   /* strings take theirs below, with the other strings */
+            sbuf lit = {0};
+            expr_c(&lit, f->def, "r");
+            emit(e, "if (!seen[%d]) {", i);
+            emit(e, "    r->%s = %s;   /* absent: its default */", f->name, lit.s);
+            emit(e, "} else {");
+            free(lit.s);
+            braced = true;
+            e->indent++;
+        }
         if (f->type == T_STR) {
-            emit(e, "if (v[%d].kind != RGP_JSON_STR) {", i);
+            emit(e, f->def ? "if (seen[%d] && v[%d].kind != RGP_JSON_STR) {" : "if (v[%d].kind != RGP_JSON_STR) {", i, i);
             emit(e, "    rgp_reject_field(st, line, \"%s\", \"str\", v[%d].text, RGP_PARSE_SYNTAX);", f->name, i);
             emit(e, "    return -1;");
             emit(e, "}");
@@ -213,16 +225,28 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
             emit(e, "    return -1;");
             emit(e, "}");
         }
+        if (braced) {
+            e->indent--;
+            emit(e, "}");
+        }
     }
     if (r->has_str) {
         emit(e, "/* strings last, decoded straight into the slot: no escape makes text longer */");
         sbuf total = {0};
         for (int i = 0; i < r->nfields; i++)
-            if (r->fields[i].type == T_STR) sb(&total, "%sv[%d].text.len", total.len ? " + " : "", i);
+            if (r->fields[i].type == T_STR)
+                sb(&total, r->fields[i].def ? "%s(seen[%d] ? v[%d].text.len : 0)" : "%sv[%d].text.len", total.len ? " + " : "", i, i);
         emit(e, "if (rgp_slot_strs_begin(&slot->strs, %s) != 0) rgp_out_of_memory(RGP_PROGRAM);", total.s);
         free(total.s);
         for (int i = 0; i < r->nfields; i++) {
             if (r->fields[i].type != T_STR) continue;
+            if (r->fields[i].def) {
+                sbuf lit = {0};
+                expr_c(&lit, r->fields[i].def, "r");
+                emit(e, "if (!seen[%d]) r->%s = %s;   /* absent: its default */", i, r->fields[i].name, lit.s);
+                emit(e, "else");
+                free(lit.s);
+            }
             emit(e, "{");
             emit(e, "    long n = rgp_json_decode(v[%d].text, slot->strs.base + slot->strs.used);", i);
             emit(e, "    if (n < 0) {");

@@ -412,6 +412,27 @@ static ast_decl *find_decl(sema *S, const char *name, bool schemas, ast_decl *be
     return NULL;
 }
 
+static bool storable(type_id from, type_id to);
+
+/* A state variable's start or a schema field's default: a literal of its type. */
+static void check_literal_init(sema *S, ast_field *f, type_id t, bool is_default)
+{
+    const rectype no_fields = {.name = "(none)"};
+    bool literal = f->init->kind == E_INT || f->init->kind == E_FLOAT || f->init->kind == E_STR || f->init->kind == E_BOOL ||
+                   (f->init->kind == E_UNARY && f->init->u.un.op == UN_NEG &&
+                    (f->init->u.un.operand->kind == E_INT || f->init->u.un.operand->kind == E_FLOAT));
+    if (!literal) {
+        diag_error(S->d, f->init->loc, "%s a literal value, such as 0, 0.0, \"\" or false",
+                   is_default ? "a default is" : "a state variable starts from");
+    } else if (t != T_ERROR) {
+        check_expr(S, f->init, &no_fields);
+        settle(S, f->init, t == T_F64 ? T_F64 : t);
+        if (f->init->type != T_ERROR && !storable(f->init->type, t))
+            diag_error(S->d, f->init->loc, "cannot %s '%s', which is %s, %s %s", is_default ? "default" : "start", f->name, type_name(t),
+                       is_default ? "to" : "from", type_name(f->init->type));
+    }
+}
+
 static rectype *check_schema(sema *S, ast_decl *d)
 {
     rectype *r = arena_alloc(S->a, sizeof *r);
@@ -433,7 +454,8 @@ static rectype *check_schema(sema *S, ast_decl *d)
             t = T_ERROR;
         }
         if (rectype_find(r, f->name) >= 0) diag_error(S->d, f->loc, "field '%s' is declared twice in schema %s", f->name, d->name);
-        field fl = {f->name, t, f->loc};
+        if (f->init) check_literal_init(S, f, t, true);
+        field fl = {f->name, t, f->loc, f->init};
         PUSH(S->a, r->fields, r->nfields, fl);
         r->has_str |= t == T_STR;
     }
@@ -827,7 +849,7 @@ static void check_emit(sema *S, ast_stmt *st, const rectype *rec, ast_op *o, rec
         type_id t = it->value->type;
         if (first) {
             if (rectype_find(r, it->name) >= 0) diag_error(S->d, it->loc, "field '%s' appears twice in this emit", it->name);
-            field fl = {it->name, t, it->loc};
+            field fl = {it->name, t, it->loc, NULL};
             PUSH(S->a, r->fields, r->nfields, fl);
             r->has_str |= t == T_STR;
         } else if (i >= r->nfields) {
@@ -940,7 +962,6 @@ static rectype *check_keyed(sema *S, node *n, ast_op *o, const rectype *rec, rec
     state->name = arena_printf(S->a, "state of %s", n->name);
     state->cname = arena_printf(S->a, "state_%s", out->cname + 4);
     state->loc = o->loc;
-    const rectype no_fields = {.name = "(none)"};
     for (ast_field *f = o->state; f; f = f->next) {
         type_id t;
         if (!type_lookup(f->type, &t)) {
@@ -950,18 +971,8 @@ static rectype *check_keyed(sema *S, node *n, ast_op *o, const rectype *rec, rec
         if (rectype_find(rec, f->name) >= 0 || rectype_find(state, f->name) >= 0)
             diag_error(S->d, f->loc, "'%s' is %s; pick another name", f->name,
                        rectype_find(state, f->name) >= 0 ? "a state variable already" : "a field of the record");
-        bool literal = f->init->kind == E_INT || f->init->kind == E_FLOAT || f->init->kind == E_STR || f->init->kind == E_BOOL ||
-                       (f->init->kind == E_UNARY && f->init->u.un.op == UN_NEG &&
-                        (f->init->u.un.operand->kind == E_INT || f->init->u.un.operand->kind == E_FLOAT));
-        if (!literal) {
-            diag_error(S->d, f->init->loc, "a state variable starts from a literal value, such as 0, 0.0, \"\" or false");
-        } else if (t != T_ERROR) {
-            check_expr(S, f->init, &no_fields);
-            settle(S, f->init, t == T_F64 ? T_F64 : t);
-            if (f->init->type != T_ERROR && !storable(f->init->type, t))
-                diag_error(S->d, f->init->loc, "cannot start '%s', which is %s, from %s", f->name, type_name(t), type_name(f->init->type));
-        }
-        field fl = {f->name, t, f->loc};
+        check_literal_init(S, f, t, false);
+        field fl = {f->name, t, f->loc, NULL};
         PUSH(S->a, state->fields, state->nfields, fl);
         state->has_str |= t == T_STR;
     }
@@ -1125,7 +1136,7 @@ static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, re
     check_group(S, n, o, rec, keys_only);
     o->items = items;
     *out = *keys_only;
-    field start = {"window_start", T_TIME, o->loc}, end = {"window_end", T_TIME, o->loc};
+    field start = {"window_start", T_TIME, o->loc, NULL}, end = {"window_end", T_TIME, o->loc, NULL};
     if (o->wkind != W_COUNT) {
         PUSH(S->a, out->fields, out->nfields, start);
         PUSH(S->a, out->fields, out->nfields, end);
@@ -1170,7 +1181,7 @@ static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rec
 {
     for (ast_arg *g = o->keys; g; g = g->next) {
         type_id t = check_name(S, g->value, rec);
-        field fl = {g->value->text, t, g->value->loc};
+        field fl = {g->value->text, t, g->value->loc, NULL};
         PUSH(S->a, out->fields, out->nfields, fl);
         out->has_str |= t == T_STR;
     }
@@ -1210,7 +1221,7 @@ static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rec
             }
             call->type = t;
         }
-        field fl = {it->name, t, it->loc};
+        field fl = {it->name, t, it->loc, NULL};
         PUSH(S->a, out->fields, out->nfields, fl);
     }
     if (n->ninputs > 0)
@@ -1278,7 +1289,7 @@ static void check_stage(sema *S, node *n, ast_decl *d)
                 type_id t = it->value->type;
                 if (rectype_find(out, it->name) >= 0)
                     diag_error(S->d, it->loc, "field '%s' appears twice in this select", it->name);
-                field fl = {it->name, t, it->loc};
+                field fl = {it->name, t, it->loc, NULL};
                 PUSH(S->a, out->fields, out->nfields, fl);
                 out->has_str |= t == T_STR;
             }

@@ -36,7 +36,9 @@ static inline bool type_is_int(type_id t) { return t < T_COUNT && scalar_types[t
 static inline bool type_is_numeric(type_id t) { return type_is_int(t) || t == T_F64 || t == T_INTLIT; }
 
 /* A record type: a schema, or the output of a `select`. */
-typedef struct field { const char *name; type_id type; srcloc loc; } field;
+struct ast_expr;
+/* def: a schema field's default (a literal), what a JSON object without the member gets */
+typedef struct field { const char *name; type_id type; srcloc loc; const struct ast_expr *def; } field;
 typedef struct rectype {
     const char *name;        /* schema name, or the stage that made it */
     const char *cname;       /* C struct tag: rec_Reading, rec_hot */
