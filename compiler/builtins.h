@@ -6,7 +6,7 @@
 #include "types.h"
 
 enum builtin_args { BA_NUM, BA_STR, BA_ANY, BA_CAST, BA_SUBSTR, BA_TIME, BA_TRUNC, BA_PART, BA_PARSE };
-enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST, BR_STR, BR_TIME };
+enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST, BR_STR, BR_TIME, BR_TEXT };
 
 /*  name          arity  args     result     helper: common-type ones get _i64, _f64... by the
  *                                          operand type; casts name the saturating float conversion */
@@ -35,6 +35,7 @@ enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST, BR_ST
     X(iso,          1, BA_TIME, BR_STR,    "rgp_time_iso")     \
     X(trunc,        2, BA_TRUNC, BR_TIME,  "rgp_time_trunc")   \
     X(hash,         1, BA_ANY,  BR_U64,    "rgp_hash")         \
+    X(str,          1, BA_ANY,  BR_TEXT,   "rgp_text_of")      \
     X(i32,          1, BA_CAST, BR_CAST,   "rgp_f64_to_i32")   \
     X(i64,          1, BA_CAST, BR_CAST,   "rgp_f64_to_i64")   \
     X(u32,          1, BA_CAST, BR_CAST,   "rgp_f64_to_u32")   \

@@ -154,6 +154,18 @@ static void call_c(sbuf *b, const ast_expr *x, const char *rec)
         sb(b, ", INT64_C(%lld))", time_unit_ms(unit->u.s.bytes, unit->u.s.len));
         return;
     }
+    case BR_TEXT: {
+        type_id t = x->optype;
+        if (t == T_STR) {
+            expr_c(b, arg, rec);
+            return;
+        }
+        sb(b, "%s_%s(&scratch, ", bi->helper, t == T_BOOL ? "bool" : t == T_F64 ? "f64"
+                                  : type_is_int(t) && !scalar_types[t].is_signed ? "u64" : "i64");
+        expr_c(b, arg, rec);
+        sb(b, ")");
+        return;
+    }
     case BR_U64: {
         type_id t = x->optype;
         sb(b, "rgp_hash_%s(", t == T_STR ? "str" : t == T_BOOL ? "bool" : t == T_F64 ? "f64"

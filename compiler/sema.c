@@ -337,6 +337,10 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
         settle(S, l, T_I64);
         e->optype = l->type;
         return T_U64;
+    case BR_TEXT:   /* str(x): x as a sink writes it */
+        settle(S, l, T_I64);
+        e->optype = l->type;
+        return T_STR;
     case BR_CAST: {
         type_id to;
         type_lookup(bi->name, &to);

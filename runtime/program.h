@@ -461,6 +461,31 @@ static inline int rgp_thread_start(pthread_t *t, const char *prog, const char *n
     return 0;
 }
 
+/* str(x): a value as text, written the way sinks write it. */
+static inline rgp_str rgp_text_of_f64(rgp_scratch *sc, double v)
+{
+    char *p = rgp_scratch_alloc(sc, 40);
+    return (rgp_str){p, rgp__fmt_f64(p, v)};
+}
+
+static inline rgp_str rgp_text_of_i64(rgp_scratch *sc, int64_t v)
+{
+    char *p = rgp_scratch_alloc(sc, 24);
+    return (rgp_str){p, (size_t)snprintf(p, 24, "%lld", (long long)v)};
+}
+
+static inline rgp_str rgp_text_of_u64(rgp_scratch *sc, uint64_t v)
+{
+    char *p = rgp_scratch_alloc(sc, 24);
+    return (rgp_str){p, (size_t)snprintf(p, 24, "%llu", (unsigned long long)v)};
+}
+
+static inline rgp_str rgp_text_of_bool(rgp_scratch *sc, bool v)
+{
+    (void)sc;
+    return v ? (rgp_str){"true", 4} : (rgp_str){"false", 5};
+}
+
 /* "prog: WHO: N things WHAT" at exit, when N is not 0; "thing" gets its plural. */
 static void rgp_report_count(const char *prog, const char *who, uint64_t n, const char *thing, const char *what)
 {
