@@ -12,6 +12,7 @@ Suite *csv_suite(void);
 Suite *json_suite(void);
 Suite *writer_suite(void);
 Suite *sequencer_suite(void);
+Suite *tables_suite(void);
 
 int main(void)
 {
@@ -25,6 +26,7 @@ int main(void)
     srunner_add_suite(sr, json_suite());
     srunner_add_suite(sr, writer_suite());
     srunner_add_suite(sr, sequencer_suite());
+    srunner_add_suite(sr, tables_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

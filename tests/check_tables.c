@@ -1,0 +1,246 @@
+/* The generated per-key tables and window bookkeeping, run for real: programs
+ * compiled by the driver and run by the JIT over generated input, their output
+ * compared with answers worked out here by brute force. Many keys make the
+ * tables grow their index and entries several times; many windows make them
+ * close, compact and rebuild. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "driver.h"
+#include "emit.h"
+#include "jit.h"
+
+/* A seeded generator of our own, so the input is the same everywhere. */
+static uint64_t lcg_next(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ULL + 1442695040888963407ULL;
+    return *s >> 33;
+}
+
+/* Compiles `text` with file paths relative to a fresh directory that holds
+ * in.csv (`input`), runs it with the JIT, and returns out.csv's content. */
+static char *run_pipeline(const char *text, const char *input)
+{
+    char dir[] = "/tmp/rgp-tables.XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof path, "%s/in.csv", dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(input, f);
+    fclose(f);
+
+    compilation c;
+    ck_assert_int_eq(driver_compile_text(&c, "t.rgp", text, dir, stderr), 0);
+    emit_options o = {.line_directives = true, .standalone = true};
+    const char *c_name;
+    char *csrc = emit_program(c.plan, &o, &c_name);
+    char *argv[] = {"t", NULL};
+    ck_assert_int_eq(jit_run(csrc, c_name, 1, argv), 0);
+    free(csrc);
+    driver_free(&c);
+
+    snprintf(path, sizeof path, "%s/out.csv", dir);
+    f = fopen(path, "r");
+    ck_assert_ptr_nonnull(f);
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *out = malloc((size_t)n + 1);
+    ck_assert_uint_eq(fread(out, 1, (size_t)n, f), (size_t)n);
+    out[n] = 0;
+    fclose(f);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/in.csv", dir);
+    unlink(path);
+    rmdir(dir);
+    return out;
+}
+
+/* Appends to a growing text buffer. */
+typedef struct text { char *p; size_t len, cap; } text;
+static void put(text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+#include <stdarg.h>
+static void put(text *t, const char *fmt, ...)
+{
+    va_list ap;
+    for (;;) {
+        va_start(ap, fmt);
+        int n = vsnprintf(t->p + t->len, t->cap - t->len, fmt, ap);
+        va_end(ap);
+        if (t->p && t->len + (size_t)n < t->cap) { t->len += (size_t)n; return; }
+        t->cap = t->cap ? 2 * t->cap + (size_t)n : 4096 + (size_t)n;
+        t->p = realloc(t->p, t->cap);
+        ck_assert_ptr_nonnull(t->p);
+    }
+}
+
+static int cmp_lines(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The lines of `s` after its header, sorted (the caller frees the array, not the lines). */
+static char **sorted_lines(char *s, size_t *n)
+{
+    size_t cap = 1024, k = 0;
+    char **lines = malloc(cap * sizeof *lines);
+    char *save = NULL;
+    strtok_r(s, "\n", &save);   /* the header */
+    for (char *l = strtok_r(NULL, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+        if (k == cap) lines = realloc(lines, (cap *= 2) * sizeof *lines);
+        lines[k++] = l;
+    }
+    qsort(lines, k, sizeof *lines, cmp_lines);
+    *n = k;
+    return lines;
+}
+
+static void assert_same_lines(char *got, char *want)
+{
+    size_t ng, nw;
+    char **g = sorted_lines(got, &ng), **w = sorted_lines(want, &nw);
+    ck_assert_uint_eq(ng, nw);
+    for (size_t i = 0; i < ng; i++) ck_assert_msg(!strcmp(g[i], w[i]), "line %zu: got %s, want %s", i, g[i], w[i]);
+    free(g);
+    free(w);
+}
+
+/* 100k integer keys and 30k string keys: the index grows from 1024 slots
+ * past 2^17, the entries past 2^16; every key's count must survive that. */
+START_TEST(test_group_many_keys)
+{
+    enum { NKEYS = 100000, NSTR = 30000 };
+    static unsigned counts[NKEYS], scounts[NSTR];
+    memset(counts, 0, sizeof counts);
+    memset(scounts, 0, sizeof scounts);
+    uint64_t seed = 42;
+    text in = {0};
+    for (int i = 0; i < 3 * NKEYS; i++) {
+        unsigned k = (unsigned)(lcg_next(&seed) % NKEYS), s = (unsigned)(lcg_next(&seed) % NSTR);
+        counts[k]++;
+        scounts[s]++;
+        put(&in, "%u,key-%u\n", k, s);
+    }
+    char *out = run_pipeline("schema R { id: u64, name: str }\n"
+                             "source src = file(\"in.csv\") as csv(R)\n"
+                             "stage g = src | group by id { n: count() }\n"
+                             "sink o = file(\"out.csv\") as csv <- g\n", in.p);
+    text want = {0};
+    put(&want, "id,n\n");
+    for (int k = 0; k < NKEYS; k++) if (counts[k]) put(&want, "%d,%u\n", k, counts[k]);
+    assert_same_lines(out, want.p);
+    free(out);
+    out = run_pipeline("schema R { id: u64, name: str }\n"
+                       "source src = file(\"in.csv\") as csv(R)\n"
+                       "stage g = src | group by name { n: count() }\n"
+                       "sink o = file(\"out.csv\") as csv <- g\n", in.p);
+    want.len = 0;
+    put(&want, "name,n\n");
+    for (int s = 0; s < NSTR; s++) if (scounts[s]) put(&want, "key-%d,%u\n", s, scounts[s]);
+    assert_same_lines(out, want.p);
+    free(out);
+    free(in.p);
+    free(want.p);
+}
+END_TEST
+
+/* Sliding windows over a long stream that arrives out of order by less than
+ * the lateness: nothing is late, so every window holding a record comes out
+ * once with that record counted. Thousands of windows close, so the table
+ * compacts and rebuilds its index over and over. */
+START_TEST(test_sliding_windows_brute_force)
+{
+    enum { NEV = 40000, NK = 50, SIZE = 1000, SLIDE = 250, LATE = 400 };
+    static int64_t ts[NEV];
+    static int key[NEV];
+    uint64_t seed = 7;
+    text in = {0};
+    int64_t t = 0;
+    for (int i = 0; i < NEV; i++) {
+        t += (int64_t)(lcg_next(&seed) % 20);
+        ts[i] = t - (int64_t)(lcg_next(&seed) % LATE);   /* out of order, but never by the lateness */
+        key[i] = (int)(lcg_next(&seed) % NK);
+        put(&in, "%d,%lld\n", key[i], (long long)ts[i]);
+    }
+    char *out = run_pipeline("schema E { k: i32, ts: time }\n"
+                             "source src = file(\"in.csv\") as csv(E)\n"
+                             "stage w = src | window ts every 1 s slide 250 ms lateness 400 ms by k { n: count() }\n"
+                             "sink o = file(\"out.csv\") as csv <- w\n", in.p);
+    /* brute force: count per (key, window start) */
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    for (int i = 0; i < NEV; i++) { if (ts[i] < lo) lo = ts[i]; if (ts[i] > hi) hi = ts[i]; }
+    int64_t first = (lo / SLIDE - SIZE / SLIDE - 1) * SLIDE;
+    size_t nwin = (size_t)((hi - first) / SLIDE + 2);
+    unsigned *n = calloc(nwin * NK, sizeof *n);
+    for (int i = 0; i < NEV; i++)
+        for (size_t w = 0; w < nwin; w++) {
+            int64_t ws = first + (int64_t)w * SLIDE;
+            if (ws <= ts[i] && ts[i] < ws + SIZE) n[w * NK + (size_t)key[i]]++;
+        }
+    text want = {0};
+    put(&want, "k,window_start,window_end,n\n");
+    for (size_t w = 0; w < nwin; w++)
+        for (int k = 0; k < NK; k++)
+            if (n[w * NK + (size_t)k])
+                put(&want, "%d,%lld,%lld,%u\n", k, (long long)(first + (int64_t)w * SLIDE),
+                    (long long)(first + (int64_t)w * SLIDE + SIZE), n[w * NK + (size_t)k]);
+    assert_same_lines(out, want.p);
+    free(n);
+    free(out);
+    free(in.p);
+    free(want.p);
+}
+END_TEST
+
+/* Sessions over an ordered stream: a key's session runs while its records
+ * come less than the gap apart; checked against a direct walk per key. */
+START_TEST(test_session_windows_brute_force)
+{
+    enum { NEV = 20000, NK = 40, GAP = 500 };
+    uint64_t seed = 11;
+    text in = {0}, want = {0};
+    static int64_t start[NK], last[NK];
+    static unsigned n[NK];
+    memset(n, 0, sizeof n);
+    int64_t t = 0;
+    char line[96];
+    text expect = {0};
+    for (int i = 0; i < NEV; i++) {
+        t += (int64_t)(lcg_next(&seed) % 30);
+        int k = (int)(lcg_next(&seed) % NK);
+        put(&in, "%d,%lld\n", k, (long long)t);
+        if (n[k] && t - last[k] >= GAP) {
+            snprintf(line, sizeof line, "%d,%lld,%lld,%u\n", k, (long long)start[k], (long long)(last[k] + GAP), n[k]);
+            put(&expect, "%s", line);
+            n[k] = 0;
+        }
+        if (!n[k]) start[k] = t;
+        last[k] = t;
+        n[k]++;
+    }
+    for (int k = 0; k < NK; k++)
+        if (n[k]) put(&expect, "%d,%lld,%lld,%u\n", k, (long long)start[k], (long long)(last[k] + GAP), n[k]);
+    put(&want, "k,window_start,window_end,n\n%s", expect.p);
+    char *out = run_pipeline("schema E { k: i32, ts: time }\n"
+                             "source src = file(\"in.csv\") as csv(E)\n"
+                             "stage w = src | window ts gap 500 ms by k { n: count() }\n"
+                             "sink o = file(\"out.csv\") as csv <- w\n", in.p);
+    assert_same_lines(out, want.p);
+    free(out);
+    free(in.p);
+    free(want.p);
+    free(expect.p);
+}
+END_TEST
+
+Suite *tables_suite(void)
+{
+    Suite *s = suite_create("tables");
+    TCase *tc = tcase_create("generated");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_group_many_keys);
+    tcase_add_test(tc, test_sliding_windows_brute_force);
+    tcase_add_test(tc, test_session_windows_brute_force);
+    suite_add_tcase(s, tc);
+    return s;
+}
