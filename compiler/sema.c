@@ -9,6 +9,8 @@
 typedef struct block_scope {
     const rectype *state;     /* the state variables */
     const rectype *prev;      /* a delta block: the previous record's type, else NULL */
+    bool *state_read;         /* per state variable: read somewhere (for the unused warning) */
+    const ast_expr *target;   /* the variable being assigned: its mentions there are not reads */
     ast_op *op;               /* its locals, all of them, in op->locals */
     int *visible;             /* indexes into op->locals that are in scope now */
     int nvisible, capvisible;
@@ -182,6 +184,7 @@ static type_id check_name(sema *S, ast_expr *e, const rectype *rec)
     if (i >= 0) {
         e->u.name.scope = SCOPE_STATE;
         e->u.name.field = i;
+        if (!sc->target || strcmp(e->text, sc->target->text)) sc->state_read[i] = true;   /* `x = x + 1` reads nothing */
         return sc->state->fields[i].type;
     }
     i = rectype_find(rec, e->text);
@@ -917,8 +920,12 @@ static void check_stmt(sema *S, ast_stmt *st, const rectype *rec, ast_op *o, rec
         /* only state variables and lets can change; `x op= v` is checked as `x op v` */
         ast_expr *target = arena_alloc(S->a, sizeof *target);
         *target = (ast_expr){.kind = E_NAME, .loc = st->name_loc, .text = st->name};
+        sc->target = target;
         type_id tt = check_name(S, target, rec);
-        if (tt == T_ERROR) break;
+        if (tt == T_ERROR) {
+            sc->target = NULL;
+            break;
+        }
         if (target->u.name.scope == SCOPE_FIELD) {
             diag_error(S->d, st->name_loc, "'%s' is a field of the record, which a block cannot change; state variables and lets can be", st->name);
             break;
@@ -934,6 +941,7 @@ static void check_stmt(sema *S, ast_stmt *st, const rectype *rec, ast_op *o, rec
             st->value = bin;
         }
         type_id vt = check_expr(S, st->value, rec);
+        sc->target = NULL;
         settle(S, st->value, tt == T_F64 ? T_F64 : tt);
         vt = st->value->type;
         if (vt != T_ERROR && !storable(vt, tt))
@@ -986,9 +994,13 @@ static rectype *check_keyed(sema *S, node *n, ast_op *o, const rectype *rec, rec
                    o->kind == OP_DELTA ? "delta" : "keyed state", n->name);
     if (!block_emits(o->body)) diag_error(S->d, o->loc, "this block never emits a record; add emit { ... }");
     block_scope sc = {.state = state, .op = o, .prev = o->kind == OP_DELTA ? rec : NULL};
+    sc.state_read = arena_alloc(S->a, sizeof *sc.state_read * (size_t)(state->nfields + 1));
     S->scope = &sc;
     check_stmts(S, o->body, rec, o, &out);
     S->scope = NULL;
+    for (int i = 0; i < state->nfields; i++)
+        if (!sc.state_read[i])
+            diag_warning(S->d, state->fields[i].loc, "state variable '%s' is never read: it only changes", state->fields[i].name);
     if (state->nfields) PUSH(S->a, S->p->types, S->p->ntypes, state);
     return out;
 }

@@ -211,6 +211,20 @@ static const struct { const char *op; const char *want; } group_cases[] = {
     {"sample every 0", "t.rgp:3:30: error: sample every N needs N of 1 or more"},
 };
 
+/* A state variable that only ever changes (x = x + 1 included) is dead weight. */
+START_TEST(test_unused_state_warning)
+{
+    char errs[2048];
+    compilation c;
+    ck_assert_int_eq(compile_capture(&c, SCHEMA_R "stage x = src | by id state { a: u64 = 0, b: f64 = 0.0, c: u64 = 0 } {\n"
+                                         "    a += 1\n    b = b + v\n    c = a\n    emit { id, c }\n}\n"
+                                         "sink o = stdout as csv <- x\n", errs, sizeof errs), 0);
+    ck_assert_msg(strstr(errs, "t.rgp:3:43: warning: state variable 'b' is never read: it only changes\n") != NULL, "%s", errs);
+    ck_assert_msg(strstr(errs, "'a'") == NULL && strstr(errs, "'c'") == NULL, "%s", errs);
+    driver_free(&c);
+}
+END_TEST
+
 START_TEST(test_group_errors)
 {
     char src[1024], errs[4096];
@@ -275,6 +289,7 @@ Suite *sema_suite(void)
     tcase_add_loop_test(tc, test_infer, 0, sizeof infer_cases / sizeof infer_cases[0]);
     tcase_add_loop_test(tc, test_errors, 0, sizeof error_cases / sizeof error_cases[0]);
     tcase_add_test(tc, test_several_errors_one_run);
+    tcase_add_test(tc, test_unused_state_warning);
     tcase_add_loop_test(tc, test_decl_errors, 0, sizeof decl_cases / sizeof decl_cases[0]);
     tcase_add_test(tc, test_unused_stage_warns);
     tcase_add_loop_test(tc, test_keyed_errors, 0, sizeof keyed_cases / sizeof keyed_cases[0]);
