@@ -86,7 +86,8 @@ BEGIN {
 # reference price (in cents), then adds, modifies and cancels. Every order rests
 # within 5 cents of its symbol's reference price, bids below it and asks above,
 # so the book fits the example's fixed ladder. Each symbol leans to buying or
-# selling for a while, so its book tilts one way and then the other.
+# selling for a while, so its book tilts one way and then the other. The replay
+# starts mid-session: a few modifies and cancels name orders placed before it.
 awk -v rows="$rows" '
 function rand01() { seed = (seed * 16807) % 2147483647; return seed / 2147483647 }
 function remove(s, k) { live[s, k] = live[s, n[s]]; n[s]-- }
@@ -101,6 +102,12 @@ BEGIN {
         t += 1 + int(rand01() * 200)
         s = int(rand01() * 3) + 1
         if (rand01() < 0.02) lean[s] = int(rand01() * 3) - 1
+        if (rand01() < 0.01) {   # an order placed before the replay began, unknown to the book
+            id = 900000 + int(rand01() * 1000)
+            if (rand01() < 0.5) printf "{\"ts\":%.0f,\"op\":\"cancel\",\"id\":%d}\n", t, id
+            else printf "{\"ts\":%.0f,\"op\":\"modify\",\"id\":%d,\"price\":%d,\"qty\":%d}\n", t, id, ref[s] - 1, 100
+            continue
+        }
         r = rand01()
         if (n[s] < 8 || r < 0.45) {
             id = ++ids
