@@ -232,6 +232,11 @@ ast_wmod *ast_wmod_new(arena *a, const token *word, const token *n, const token 
     return m;
 }
 
+void ast_dedup_within(ast_op *o, ast_wmod *within)
+{
+    o->wmods = within;
+}
+
 ast_op *ast_throttle(arena *a, const token *kw, const token *n, const token *m, const token *unit, ast_arg *keys, ast_expr *time)
 {
     ast_op *o = ast_group(a, kw, keys, NULL);

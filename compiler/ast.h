@@ -116,7 +116,7 @@ typedef struct ast_op {
     long long lateness_ms;   /* OP_WINDOW: how long past its end a window stays open, set by sema */
     const char *window_word; /* OP_WINDOW: `gap` or `count` as written, checked by sema */
     srcloc window_word_loc;
-    ast_wmod *wmods;         /* OP_WINDOW: slide, lateness, late */
+    ast_wmod *wmods;         /* OP_WINDOW: slide, lateness, late; OP_DEDUP: within N UNIT [of TIME] */
     struct node *late;       /* OP_WINDOW: the stream late records go to, or NULL (sema) */
     unsigned long long limit;   /* OP_THROTTLE: records per span; OP_SAMPLE: every N (0: a fraction) */
     double fraction;         /* OP_SAMPLE */
@@ -174,6 +174,7 @@ ast_op *ast_select(arena *a, const token *kw, ast_item *items);
 ast_op *ast_keyed(arena *a, const token *kw, ast_arg *keys, ast_field *state, ast_stmt *body);
 ast_op *ast_group(arena *a, const token *kw, ast_arg *keys, ast_item *items);
 ast_op *ast_dedup(arena *a, const token *kw, ast_arg *keys, ast_arg *on);
+void ast_dedup_within(ast_op *o, ast_wmod *within);
 ast_op *ast_window(arena *a, const token *kw, window_kind kind, const token *time, const token *n, const token *unit,
                    ast_wmod *mods, ast_arg *keys, ast_item *items);
 ast_wmod *ast_wmod_new(arena *a, const token *word, const token *n, const token *unit, const token *name);

@@ -672,6 +672,12 @@ static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cu
         emit_window_update(e, st, o, cur);
         break;
     case OP_DEDUP: {
+        if (o->size.ms) {
+            line_to_rgp(e, o->loc);
+            emit(e, "{");
+            e->indent++;
+            emit_event_time(e, o, cur, NULL);
+        }
         emit_lookup(e, st, o, cur, "last");
         sbuf same = {0};
         for (const ast_arg *g = o->on; g; g = g->next) {
@@ -682,9 +688,14 @@ static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cu
                                      f, cur, f, f, f, cur, f, cur, f);
             else sb(&same, "%slast->%s == %s->%s", same.len ? " && " : "", f, cur, f);
         }
-        emit(e, "if (fresh || !(%s)) {   /* not a repeat of its key's last record */", same.len ? same.s : "true");
+        if (o->size.ms)
+            emit(e, "if (fresh || !(%s) || ts - last->passed_at >= INT64_C(%lld)) {   /* not a repeat, or its key's last passed %lld ms ago */",
+                 same.len ? same.s : "true", o->size.ms, o->size.ms);
+        else
+            emit(e, "if (fresh || !(%s)) {   /* not a repeat of its key's last record */", same.len ? same.s : "true");
         free(same.s);
         e->indent++;
+        if (o->size.ms) emit(e, "last->passed_at = ts;");
         for (const ast_arg *g = o->on; g; g = g->next) {
             if (g->value->type == T_STR) emit(e, "rgp_str_keep_copy(&last->%s, %s->%s);", g->value->text, cur, g->value->text);
             else emit(e, "last->%s = %s->%s;", g->value->text, cur, g->value->text);
@@ -694,6 +705,10 @@ static void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cu
         emit(e, "}");
         e->indent--;
         emit(e, "}");
+        if (o->size.ms) {
+            e->indent--;
+            emit(e, "}");
+        }
         break;
     }
     }
@@ -878,7 +893,8 @@ static void emit_table(emitter *e, const node *st, const ast_op *o)
     } else if (o->kind == OP_DEDUP) {
         emit(e, "typedef struct %s_last {   /* the compared fields of the key's last record */", t);
         for (const ast_arg *g = o->on; g; g = g->next) emit(e, "    %s %s;", ctype(g->value->type), g->value->text);
-        if (!o->on) emit(e, "    char none;");
+        if (o->size.ms) emit(e, "    int64_t passed_at;   /* when the key's last record passed */");
+        if (!o->on && !o->size.ms) emit(e, "    char none;");
         emit(e, "} %s_last;", t);
         snprintf(value, sizeof value, "%s_last", t);
     } else {

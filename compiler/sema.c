@@ -1177,6 +1177,22 @@ static void check_dedup(sema *S, ast_op *o, const rectype *rec)
 {
     for (ast_arg *g = o->keys; g; g = g->next) check_name(S, g->value, rec);
     for (ast_arg *g = o->on; g; g = g->next) g->value->type = check_name(S, g->value, rec);
+    ast_wmod *w = o->wmods;
+    if (w) {
+        /* within N UNIT [of TIME]: the grammar keeps `of` as a second modifier */
+        if (strcmp(w->word, "within"))
+            diag_error(S->d, w->loc, "expected 'within N UNIT' after a dedup, as in: dedup by host on status within 5 m");
+        else if (w->next && strcmp(w->next->word, "of"))
+            diag_error(S->d, w->next->loc, "expected 'of TIME' after the span, as in: within 5 m of ts");
+        else if (check_duration(S, &w->d, "a dedup's span")) {
+            o->size = w->d;
+            if (w->next) {
+                o->time_field = arena_alloc(S->a, sizeof *o->time_field);
+                *o->time_field = (ast_expr){.kind = E_NAME, .loc = w->name_loc, .text = w->name};
+                check_time_field(S, o->time_field, rec, "'of'");
+            }
+        }
+    }
     if (o->on) return;
     for (int i = 0; i < rec->nfields; i++) {
         bool is_key = false;

@@ -97,8 +97,14 @@ op(O) ::= GROUP(K) BY keys(L) LBRACE items(I) RBRACE.  { O = ast_group(A_, &K, L
 op(O) ::= GROUP(K) LBRACE items(I) RBRACE.  { O = ast_group(A_, &K, NULL, I); }
 
 /* dedup by KEY, ... [on FIELD, ...]: drop a record equal (on those fields) to the last of its key */
-op(O) ::= DEDUP(K) BY keys(L).           { O = ast_dedup(A_, &K, L, NULL); }
-op(O) ::= DEDUP(K) BY keys(L) ON keys(F). { O = ast_dedup(A_, &K, L, F); }
+/* ... within N UNIT [of TIME]: a repeat passes again once N UNIT have gone by since
+ * its key last passed (event time TIME, or the clock) */
+op(O) ::= DEDUP(K) BY keys(L) within(W).           { O = ast_dedup(A_, &K, L, NULL); ast_dedup_within(O, W); }
+op(O) ::= DEDUP(K) BY keys(L) ON keys(F) within(W). { O = ast_dedup(A_, &K, L, F); ast_dedup_within(O, W); }
+%type within { ast_wmod * }
+within(W) ::= .                          { W = NULL; }
+within(W) ::= IDENT(K) INT(N) IDENT(U).  { W = ast_wmod_new(A_, &K, &N, &U, NULL); }
+within(W) ::= IDENT(K) INT(N) IDENT(U) IDENT(OF) IDENT(T).  { W = ast_wmod_new(A_, &K, &N, &U, &T); W->next = ast_wmod_new(A_, &OF, NULL, NULL, NULL); }
 
 /* delta by KEY, ... [state { ... }] { statements }: keyed state that also sees
  * prev.FIELD, the key's previous record (has_prev is false on the first) */
