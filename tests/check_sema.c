@@ -209,6 +209,9 @@ static const struct { const char *op; const char *want; } group_cases[] = {
     {"sample 0.0", "t.rgp:3:24: error: a sampled fraction lies above 0 and at most 1, such as 0.1"},
     {"sample 0.5 sed 3", "t.rgp:3:28: error: expected 'seed' after the fraction, as in: sample 0.1 seed 42"},
     {"sample every 0", "t.rgp:3:30: error: sample every N needs N of 1 or more"},
+    {"dedup by id within 5 weeks", "t.rgp:3:38: error: a dedup's span takes a unit: ms, s, m, h or d"},
+    {"dedup by id on v within 5 s of s", "t.rgp:3:48: error: 'of' needs a time field, and 's' is str"},
+    {"dedup by id on v during 5 s", "t.rgp:3:34: error: expected 'within N UNIT' after a dedup, as in: dedup by host on status within 5 m"},
 };
 
 /* A state variable that only ever changes (x = x + 1 included) is dead weight. */
