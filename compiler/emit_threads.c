@@ -1215,8 +1215,56 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         for (int i = 0; i < o.nsinks; i++) emit(e, "    rgp_writer_flush(sink_w[%d]);", endpoint_index(e->p, o.sinks[i]));
         emit(e, "}");
     }
-    if (lossy) emit(e, "uint64_t end = rgp_consumer_wait_lossy(c, &next, %d);", RGP_BATCH * 4);
-    else emit(e, "uint64_t end = rgp_consumer_wait(c, next, %d);", RGP_BATCH * 4);
+    /* processing-time windows close on the clock, records or not: such a
+     * reader waits no longer than until the next window is due */
+    const node *tst[16];
+    const ast_op *tops[16];
+    int nt = 0;
+    {
+        const node *gs[16];
+        const ast_op *gos[16];
+        int ng = lossy ? 0 : thread_groups(e->pl, t->entry, gs, gos, 0, 16);
+        for (int i = 0; i < ng; i++)
+            if (gos[i]->kind == OP_WINDOW && gos[i]->wkind != W_COUNT && !gos[i]->time_field) tst[nt] = gs[i], tops[nt++] = gos[i];
+    }
+    if (lossy) {
+        emit(e, "uint64_t end = rgp_consumer_wait_lossy(c, &next, %d);", RGP_BATCH * 4);
+    } else if (nt) {
+        emit(e, "int64_t due = INT64_MAX;   /* the first processing-time window to close */");
+        for (int i = 0; i < nt; i++) {
+            const char *tn = table_name(tst[i], tops[i]);
+            emit(e, "if (%s_next_close < due) due = %s_next_close;", tn, tn);
+        }
+        emit(e, "bool timed_out = false;");
+        emit(e, "uint64_t end = due == INT64_MAX ? rgp_consumer_wait(c, next, %d)", RGP_BATCH * 4);
+        emit(e, "    : rgp_consumer_wait_for(c, next, %d, due - rgp_now_ms() + 1, &timed_out);", RGP_BATCH * 4);
+        emit(e, "if (timed_out) {");
+        e->indent++;
+        emit(e, "rgp_scratch_reset(&scratch);");
+        for (int i = 0; i < nt; i++) {
+            char tn[192];
+            snprintf(tn, sizeof tn, "%s", table_name(tst[i], tops[i]));
+            emit(e, "{   /* windows of stage %s due by the clock */", tst[i]->name);
+            e->indent++;
+            emit(e, "int64_t ts = rgp_now_ms();");
+            emit(e, "if (ts > %s_watermark) %s_watermark = ts;", tn, tn);
+            emit(e, "if (%s_watermark >= %s_next_close) {", tn, tn);
+            e->indent++;
+            char wm[224];
+            snprintf(wm, sizeof wm, "%s_watermark", tn);
+            emit_window_close(e, tst[i], tops[i], wm);
+            e->indent--;
+            emit(e, "}");
+            e->indent--;
+            emit(e, "}");
+        }
+        emit_publish_pending(e, &o);
+        emit(e, "continue;");
+        e->indent--;
+        emit(e, "}");
+    } else {
+        emit(e, "uint64_t end = rgp_consumer_wait(c, next, %d);", RGP_BATCH * 4);
+    }
     emit(e, "if (end == next) break;   /* closed and drained */");
     emit(e, "for (uint64_t s = next; s != end; s++) {");
     e->indent++;

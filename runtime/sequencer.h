@@ -690,6 +690,62 @@ static inline uint64_t rgp_consumer_wait(rgp_consumer *c, uint64_t next, uint64_
     return end;
 }
 
+/* The monotonic clock in milliseconds, for waits with a time limit. */
+static inline int64_t rgp__mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* rgp_consumer_wait that gives up after timeout_ms: then it returns next
+ * with *timed_out set. A reader with work of its own to do at a time (closing
+ * processing-time windows) waits this way. */
+static inline uint64_t rgp_consumer_wait_for(rgp_consumer *c, uint64_t next, uint64_t max, int64_t timeout_ms,
+                                             bool *timed_out)
+{
+    rgp_disruptor *d = c->d;
+    uint64_t end = c->cached_end;
+    *timed_out = false;
+    if ((int64_t)(end - next) <= 0) {
+        int64_t deadline = rgp__mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+        rgp_wait_ctx x;
+        rgp_wait_begin(&x);
+        for (;;) {
+            end = rgp__barrier_available(c, next);
+            if ((int64_t)(end - next) > 0)
+                break;
+            if (rgp_disruptor_closed(d)) {
+                /* as in rgp__consumer_await: look again after the acquire of closed */
+                end = rgp__barrier_available(c, next);
+                if ((int64_t)(end - next) > 0)
+                    break;
+                if (rgp__final_end(d) == next) {
+                    end = next; /* closed and drained */
+                    break;
+                }
+            }
+            int64_t left = deadline - rgp__mono_ms();
+            if (left <= 0) {
+                end = next;
+                *timed_out = true;
+                break;
+            }
+            struct timespec limit = {(time_t)(left / 1000), (long)(left % 1000) * 1000000};
+            x.limit = &limit;
+            rgp_wait_step(&d->waiter, &x);
+            x.limit = NULL;
+        }
+        rgp_wait_end(&d->waiter, &x);
+        if ((int64_t)(end - next) < 0)
+            end = next;
+        c->cached_end = end;
+    }
+    if (end - next > max)
+        end = next + max;
+    return end;
+}
+
 /* Lossless consumer, without waiting: the end of what is readable from next
  * now (== next: nothing yet, or the end of the stream). A consumer calls it
  * to decide whether to flush its sinks before it waits. */

@@ -80,6 +80,7 @@ typedef struct rgp_wait_ctx {
     uint32_t epoch;     /* the epoch read before the last re-check */
     int announced;      /* counted in sleepers */
     int timed;          /* the heavy fence failed: nap, do not sleep */
+    const struct timespec *limit;   /* sleep no longer than this (NULL: until woken) */
 } rgp_wait_ctx;
 
 /* Keeps the compiler from moving memory accesses across it; no instruction.
@@ -142,6 +143,7 @@ static inline void rgp_wait_begin(rgp_wait_ctx *x)
     x->epoch = 0;
     x->announced = 0;
     x->timed = 0;
+    x->limit = NULL;
 }
 
 /* timeout NULL: until woken. */
@@ -174,9 +176,10 @@ static inline void rgp__wait_block(rgp_waiter *w, rgp_wait_ctx *x)
     }
     if (x->timed) {
         struct timespec nap = {0, 1000000}; /* 1 ms: a missed signal costs at most this */
+        if (x->limit && x->limit->tv_sec == 0 && x->limit->tv_nsec < nap.tv_nsec) nap = *x->limit;
         rgp__futex_wait(&w->epoch, x->epoch, &nap);
     } else {
-        rgp__futex_wait(&w->epoch, x->epoch, NULL);
+        rgp__futex_wait(&w->epoch, x->epoch, x->limit);
     }
     /* pairs with the release of epoch in rgp_waiter_signal: a bump we see
      * makes the sequence stored before it visible to the re-check. */

@@ -140,5 +140,21 @@ dropped=$(sed -n "s/.*sink 'slow' dropped \([0-9]*\) of 200000 records.*/\1/p" "
 [ -n "$dropped" ] && [ $((received + dropped)) = 200000 ] && [ "$dropped" -gt 0 ] && ok \
     || { bad "slow sink: received $received + dropped '$dropped' != 200000"; cat "$work/stall.err"; }
 
+# processing-time windows close on the clock: a window's record comes out while
+# the input is still open and quiet, and nothing is lost or counted twice
+cat >"$work/clock.rgp" <<'EOF'
+schema Ev { k: str, v: i64 }
+source evs = stdin as csv(Ev)
+stage per_sec = evs | window now every 1 s { n: count(), total: sum(v) } | select { n, total }
+sink out = stdout as csv <- per_sec
+EOF
+"$rgp" build "$work/clock.rgp" -o "$work/clock.bin" && ok || bad "build clock.rgp"
+{ printf 'a,1\na,2\n'; sleep 3; printf 'a,5\n'; } | "$work/clock.bin" >"$work/clock.out" &
+sleep 2.5
+[ "$(sed 1d "$work/clock.out" | wc -l)" -ge 1 ] && ok || bad "processing-time window did not close on the clock: $(cat "$work/clock.out")"
+wait
+[ "$(sed 1d "$work/clock.out" | awk -F, '{ n += $1; t += $2 } END { print n "," t }')" = "3,8" ] && ok \
+    || bad "processing-time windows lost or repeated records: $(cat "$work/clock.out")"
+
 echo "cli: $passed passed, $failed failed"
 [ $failed = 0 ]
