@@ -490,6 +490,33 @@ END_TEST
 
 /* ---- close --------------------------------------------------------------- */
 
+/* A wait with a time limit: gives up with nothing once the limit passes
+ * (and only then), returns at once what is there, and tells a close apart
+ * from a time-out. _i picks the wait strategy. */
+START_TEST(test_wait_for)
+{
+    static const int kinds[] = {RGP_WAIT_SPIN, RGP_WAIT_YIELD, RGP_WAIT_BLOCK, RGP_WAIT_ADAPTIVE};
+    rgp_disruptor *d = ring_new(8, sizeof(uint64_t), 1, kinds[_i], 0);
+    rgp_consumer *c = add(d, NULL, 0, RGP_POLICY_BLOCK, 0);
+    bool timed_out = false;
+    int64_t t0 = rgp__mono_ms();
+    ck_assert_uint_eq(rgp_consumer_wait_for(c, 0, 8, 30, &timed_out), 0);
+    int64_t took = rgp__mono_ms() - t0;
+    ck_assert(timed_out);
+    ck_assert_msg(took >= 30 && took < 1000, "waited %lld ms for a 30 ms limit", (long long)took);
+    rgp_sp_publish(d, rgp_sp_claim(d, 2) + 2);
+    ck_assert_uint_eq(rgp_consumer_wait_for(c, 0, 8, 10000, &timed_out), 2);
+    ck_assert(!timed_out);
+    rgp_consumer_release(c, 2);
+    rgp_disruptor_close(d);
+    t0 = rgp__mono_ms();
+    ck_assert_uint_eq(rgp_consumer_wait_for(c, 2, 8, 10000, &timed_out), 2);
+    ck_assert(!timed_out);   /* closed and drained: the end, not a time-out */
+    ck_assert_int_lt(rgp__mono_ms() - t0, 5000);
+    ring_free(d);
+}
+END_TEST
+
 START_TEST(test_close_drains)
 {
     uint32_t producers = _i ? 2 : 1;
@@ -1042,6 +1069,7 @@ Suite *sequencer_suite(void)
     tcase_add_test(tc, test_diamond_barrier);
     tcase_add_test(tc, test_gating_set);
     tcase_add_loop_test(tc, test_close_drains, 0, 2);
+    tcase_add_loop_test(tc, test_wait_for, 0, 4);
     tcase_add_loop_test(tc, test_stats, 0, 2);
     tcase_add_loop_test(tc, test_drop_oldest, 0, 2);
     tcase_add_test(tc, test_relay_drop_newest);
