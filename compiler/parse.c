@@ -19,6 +19,13 @@ static void track_brackets(parse_state *ps, const token *t)
     }
 }
 
+void parse_add_decl(parse_state *ps, ast_decl *d)
+{
+    if (ps->last_decl) ps->last_decl->next = d;
+    else ps->program->decls = d;
+    ps->last_decl = d;
+}
+
 bool parse_starts_decl(int kind)
 {
     return kind == TK_SCHEMA || kind == TK_SOURCE || kind == TK_STAGE || kind == TK_SINK || kind == TK_ROUTE || kind == TK_OPTIONS;

@@ -15,7 +15,11 @@ typedef struct parse_state {
     token open[PARSE_MAX_NESTING];    /* brackets not yet closed, for "(to close '{' opened at ...)" */
     int nopen;
     int ntokens;                      /* fed so far, including the one being parsed */
+    ast_decl *last_decl;              /* the program's last declaration: appends cost O(1) */
 } parse_state;
+
+/* Appends a declaration to the program (the grammar's action for each one). */
+void parse_add_decl(parse_state *ps, ast_decl *d);
 
 /* Parses a whole source text (NUL-terminated at src[len]). Returns NULL after reporting errors. */
 ast_program *parse_program(arena *a, diag *d, const char *src, size_t len);

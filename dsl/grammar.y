@@ -42,7 +42,7 @@
 /* program ::= decl* */
 program ::= decls.
 decls ::= .
-decls ::= decls decl(D).                 { if (D) AST_APPEND(ast_decl, ps->program->decls, D); }
+decls ::= decls decl(D).                 { if (D) parse_add_decl(ps, D); }
 
 %type decl { ast_decl * }
 /* schema NAME { field: type, ... } */
