@@ -421,6 +421,15 @@ static void describe_path(sbuf *b, const plan *pl, const node *n)
 {
     sb(b, "%s %s", node_word(n), n->name);
     if (n->kind == D_SINK) return;
+    /* route branches and late streams run here too: [branch a -> sink x; branch b -> ...] */
+    int nside = 0;
+    for (int i = 0; i < pl->prog->nstages; i++) {
+        const node *s = pl->prog->stages[i];
+        if (s->owner != n || !s->used) continue;
+        sb(b, nside++ ? "; " : " [");
+        describe_path(b, pl, s);
+    }
+    if (nside) sb(b, "]");
     if (plan_ring_of(pl, n)) {
         sb(b, " -> ring %s", n->name);
         return;

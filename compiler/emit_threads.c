@@ -396,9 +396,9 @@ static void emit_window_close(emitter *e, const node *st, const ast_op *o, const
 {
     char t[192];
     snprintf(t, sizeof t, "%s", table_name(st, o));
-    emit(e, "for (size_t c = 0, due = %s_due(%s); c < due; c++) {", t, upto);
+    emit(e, "for (size_t w = 0, due = %s_due(%s); w < due; w++) {", t, upto);
     e->indent++;
-    emit(e, "const %s_entry *en = &%s_entries[%s_due_at[c]];", t, t, t);
+    emit(e, "const %s_entry *en = &%s_entries[%s_due_at[w]];", t, t, t);
     emit(e, "const %s_aggs *g = &en->value.g;", t);
     emit_window_out(e, st, o);
     e->indent--;
