@@ -101,6 +101,9 @@ op(O) ::= GROUP(K) LBRACE items(I) RBRACE.  { O = ast_group(A_, &K, NULL, I); }
  * its key last passed (event time TIME, or the clock) */
 op(O) ::= DEDUP(K) BY keys(L) within(W).           { O = ast_dedup(A_, &K, L, NULL); ast_dedup_within(O, W); }
 op(O) ::= DEDUP(K) BY keys(L) ON keys(F) within(W). { O = ast_dedup(A_, &K, L, F); ast_dedup_within(O, W); }
+/* without by: like uniq, a record equal to the one before it is dropped */
+op(O) ::= DEDUP(K) within(W).            { O = ast_dedup(A_, &K, NULL, NULL); ast_dedup_within(O, W); }
+op(O) ::= DEDUP(K) ON keys(F) within(W). { O = ast_dedup(A_, &K, NULL, F); ast_dedup_within(O, W); }
 %type within { ast_wmod * }
 within(W) ::= .                          { W = NULL; }
 within(W) ::= IDENT(K) INT(N) IDENT(U).  { W = ast_wmod_new(A_, &K, &N, &U, NULL); }
