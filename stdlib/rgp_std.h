@@ -671,6 +671,13 @@ typedef struct rgp_scratch {
     char *block;
     size_t used, cap;
     char *retired;   /* full blocks of this record, chained through their first bytes */
+    /* part(s, sep, n) remembers where the last piece it found began, so that
+     * part(s, sep, 0), part(s, sep, 1), ... of one record scan s once. The
+     * record's text does not change while it is processed; a reset forgets. */
+    const char *part_src, *part_at;
+    size_t part_len;
+    rgp_str part_sep;
+    int64_t part_n;
 } rgp_scratch;
 
 static inline char *rgp_scratch_alloc(rgp_scratch *s, size_t n)
@@ -694,6 +701,7 @@ static inline char *rgp_scratch_alloc(rgp_scratch *s, size_t n)
 
 static inline void rgp_scratch_reset(rgp_scratch *s)
 {
+    s->part_src = NULL;
     while (s->retired) {
         char *next;
         memcpy(&next, s->retired, sizeof next);
@@ -760,13 +768,26 @@ static inline rgp_str rgp_str_substr(rgp_scratch *sc, rgp_str s, int64_t start, 
  * there are not that many, or when sep is empty. A slice. */
 static inline rgp_str rgp_str_part(rgp_scratch *sc, rgp_str s, rgp_str sep, int64_t n)
 {
-    (void)sc;
     rgp_str none = {s.ptr + s.len, 0};
     if (sep.len == 0 || n < 0) return none;
-    for (;; n--) {
-        const char *hit = sep.len <= s.len ? (const char *)memmem(s.ptr, s.len, sep.ptr, sep.len) : NULL;
+    const char *src = s.ptr;
+    size_t src_len = s.len;
+    int64_t k = 0;
+    if (sc->part_src == src && sc->part_len == src_len && sc->part_n <= n && sc->part_sep.len == sep.len &&
+        memcmp(sc->part_sep.ptr, sep.ptr, sep.len) == 0) {
+        k = sc->part_n;   /* resume at the piece the last call found */
+        s.len -= (size_t)(sc->part_at - s.ptr);
+        s.ptr = sc->part_at;
+    }
+    for (;; k++) {
+        const char *hit = sep.len > s.len ? NULL
+                        : sep.len == 1 ? (const char *)memchr(s.ptr, sep.ptr[0], s.len)
+                        : (const char *)memmem(s.ptr, s.len, sep.ptr, sep.len);
         size_t len = hit ? (size_t)(hit - s.ptr) : s.len;
-        if (n == 0) return (rgp_str){s.ptr, len};
+        if (k == n) {
+            sc->part_src = src, sc->part_len = src_len, sc->part_sep = sep, sc->part_n = n, sc->part_at = s.ptr;
+            return (rgp_str){s.ptr, len};
+        }
         if (!hit) return none;
         s.ptr = hit + sep.len;
         s.len -= len + sep.len;

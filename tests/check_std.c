@@ -89,6 +89,46 @@ static const struct icase i64_cases[] = {
     {"12a", SYNTAX, 0},
 };
 
+/* part() remembers where its last piece began: any order of calls, other
+ * separators, other texts at the same address after a reset must all give
+ * what a fresh scan gives. */
+static rgp_str part_fresh(rgp_str s, rgp_str sep, int64_t n)
+{
+    rgp_scratch fresh = {0};
+    return rgp_str_part(&fresh, s, sep, n);
+}
+
+START_TEST(test_part_memo)
+{
+    static const int64_t order[] = {0, 1, 2, 5, 3, 1, 0, 4, 4, 9, 2, -1};
+    char buf[64];
+    rgp_scratch sc = {0};
+    const char *texts[] = {"a b  c:d e", "x:y:z w", " lead and trail ", ""};
+    const char *seps[] = {" ", ":", "  ", "::"};
+    for (size_t t = 0; t < sizeof texts / sizeof texts[0]; t++) {
+        rgp_scratch_reset(&sc);   /* a new record: the same buffer holds other text */
+        strcpy(buf, texts[t]);
+        rgp_str s = {buf, strlen(buf)};
+        for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
+            for (size_t p = 0; p < sizeof seps / sizeof seps[0]; p++) {
+                rgp_str sep = {seps[p], strlen(seps[p])};
+                rgp_str got = rgp_str_part(&sc, s, sep, order[k]), want = part_fresh(s, sep, order[k]);
+                ck_assert_msg(got.len == want.len && got.ptr == want.ptr, "text %zu sep '%s' n %lld", t, seps[p], (long long)order[k]);
+            }
+    }
+    rgp_str s = {buf, strlen(buf)};
+    strcpy(buf, "p q r");
+    rgp_str sp = {" ", 1};
+    ck_assert_uint_eq(rgp_str_part(&sc, (rgp_str){buf, 5}, sp, 2).len, 1);
+    rgp_scratch_reset(&sc);
+    strcpy(buf, "pq r ");   /* same address, length and sep, other text: the reset forgot */
+    rgp_str got = rgp_str_part(&sc, (rgp_str){buf, 5}, sp, 2);
+    ck_assert(got.ptr == buf + 5 && got.len == 0);
+    (void)s;
+    rgp_scratch_free(&sc);
+}
+END_TEST
+
 START_TEST(test_parse_i32)
 {
     size_t i;
@@ -549,6 +589,7 @@ Suite *std_suite(void)
 {
     Suite *s = suite_create("std");
     TCase *tc = tcase_create("parse");
+    tcase_add_test(tc, test_part_memo);
     tcase_add_test(tc, test_parse_i32);
     tcase_add_test(tc, test_parse_i64);
     tcase_add_test(tc, test_parse_u32);
