@@ -19,7 +19,7 @@ endif
 
 # The runtime text embedded in rgp, in the order it is concatenated.
 RUNTIME_HDRS := stdlib/rgp_std.h runtime/atomics.h runtime/wait.h runtime/sequencer.h \
-                runtime/reader.h runtime/json.h runtime/writer.h runtime/program.h
+                runtime/reader.h runtime/json.h $(B)/gen/rgp_pow10.h runtime/writer.h runtime/program.h
 
 COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.c \
                  compiler/parse.c compiler/sema.c compiler/plan.c compiler/emit.c \
@@ -57,11 +57,17 @@ $(B)/gen/runtime_text.c: $(RUNTIME_HDRS) Makefile
 	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/'; \
 	  echo ';'; } > $@.tmp && mv $@.tmp $@
 
+# The float printer's table of powers of ten (runtime/writer.h), computed exactly.
+$(B)/gen/rgp_pow10.h: scripts/gen_pow10.c
+	@mkdir -p $(B)/gen
+	$(Q)$(CC) -std=c11 -O2 -o $(B)/gen/gen_pow10 scripts/gen_pow10.c
+	$(Q)$(B)/gen/gen_pow10 > $@.tmp && mv $@.tmp $@
+
 $(B)/gen/%.o: $(B)/gen/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-unused-function -Wno-unused-variable -Idsl -c -o $@ $<
 
-$(B)/%.o: %.c $(B)/gen/grammar.h
+$(B)/%.o: %.c $(B)/gen/grammar.h $(B)/gen/rgp_pow10.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<

@@ -10,6 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__SSE2__) && !defined(__TINYC__) /* gcc and clang on x86-64; tcc has no SSE intrinsics */
+#include <emmintrin.h>
+#define RGP__CSV_SSE2 1
+#else
+#define RGP__CSV_SSE2 0
+#endif
 
 #include "rgp_std.h"
 
@@ -156,23 +162,113 @@ static inline uint64_t rgp__count_lf(const char *p, const char *e)
     return n;
 }
 
-/* Splits [p, cend), a line without quotes, at each delim. */
-static inline int rgp__csv_split_plain(char *p, char *cend, char delim, rgp_str *fields, int max_fields)
+/* A row without quotes (most rows) is split by rgp__csv_split_plain, which
+ * finds the delims, the LF and any quote in one pass, 16 bytes at a time,
+ * where the compiler has SSE2; elsewhere (tcc) by a memchr for each. */
+
+/* The row at p, up to its LF or to e: sets *nl to the LF (NULL when there is
+ * none before e), *cend to where the row's content ends (before CR LF), and
+ * splits [p, *cend) at delim into fields (as rgp_csv_next_row says).  Returns
+ * 0 instead, with fields unspecified, if a quote comes before the row's end. */
+static inline int rgp__csv_split_plain_memchr(char *p, char *e, char delim, rgp_str *fields, int max_fields, int *nfields,
+                                              char **nl, char **cend)
 {
+    char *lf = (char *)memchr(p, '\n', (size_t)(e - p)), *lend = lf ? lf : e, *d;
     int n = 0;
+    if (memchr(p, '"', (size_t)(lend - p)))
+        return 0;
+    *nl = lf;
+    if (lf && lend > p && lend[-1] == '\r')
+        lend--;
+    *cend = lend;
     for (;;) {
-        char *d = (char *)memchr(p, delim, (size_t)(cend - p));
-        char *fe = d ? d : cend;
+        d = (char *)memchr(p, delim, (size_t)(lend - p));
         if (n < max_fields) {
             fields[n].ptr = p;
-            fields[n].len = (size_t)(fe - p);
+            fields[n].len = (size_t)((d ? d : lend) - p);
         }
         n++;
-        if (!d)
-            return n;
+        if (!d) {
+            *nfields = n;
+            return 1;
+        }
         p = d + 1;
     }
 }
+
+#if RGP__CSV_SSE2
+/* Bit i set where p[i] (i < 16) is delim; in *stops, where it is LF or '"'. */
+static inline unsigned rgp__csv_scan16(const char *p, char delim, unsigned *stops)
+{
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i lf = _mm_cmpeq_epi8(v, _mm_set1_epi8('\n')), quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+    *stops = (unsigned)_mm_movemask_epi8(_mm_or_si128(lf, quote));
+    return (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(delim)));
+}
+
+/* rgp__csv_split_plain_memchr's job in one pass. */
+static inline int rgp__csv_split_plain_sse2(char *p, char *e, char delim, rgp_str *fields, int max_fields, int *nfields,
+                                            char **nl, char **cend)
+{
+    char *fs = p, *q = p, *hit;
+    int n = 0;
+    for (;;) {
+        size_t left = (size_t)(e - q);
+        unsigned delims, stops;
+        if (left >= 16) {
+            delims = rgp__csv_scan16(q, delim, &stops);
+        } else { /* near the end of the buffer: byte by byte, not past e */
+            size_t i;
+            delims = stops = 0;
+            for (i = 0; i < left; i++) {
+                if (q[i] == delim)
+                    delims |= 1u << i;
+                else if (q[i] == '\n' || q[i] == '"')
+                    stops |= 1u << i;
+            }
+        }
+        if (stops) /* only the delims before the first stop count */
+            delims &= (stops & (0u - stops)) - 1;
+        for (; delims; delims &= delims - 1) {
+            hit = q + __builtin_ctz(delims);
+            if (n < max_fields) {
+                fields[n].ptr = fs;
+                fields[n].len = (size_t)(hit - fs);
+            }
+            n++;
+            fs = hit + 1;
+        }
+        if (stops) {
+            hit = q + __builtin_ctz(stops);
+            if (*hit == '"')
+                return 0;
+            *nl = hit;
+            if (hit > fs && hit[-1] == '\r')
+                hit--;
+            break;
+        }
+        if (left <= 16) {
+            *nl = NULL;
+            hit = e;
+            break;
+        }
+        q += 16;
+    }
+    if (n < max_fields) { /* the last field */
+        fields[n].ptr = fs;
+        fields[n].len = (size_t)(hit - fs);
+    }
+    *nfields = n + 1;
+    *cend = hit;
+    return 1;
+}
+#endif
+
+#if RGP__CSV_SSE2
+#define rgp__csv_split_plain rgp__csv_split_plain_sse2
+#else
+#define rgp__csv_split_plain rgp__csv_split_plain_memchr
+#endif
 
 /* First pass over a row that contains a quote: finds where it ends and
  * whether it is well formed, without writing to the buffer, so that
@@ -359,35 +455,23 @@ static inline int rgp_line_next(rgp_reader *r, rgp_str *text, uint64_t *line)
 static inline int rgp_csv_next_row(rgp_reader *r, char delim, rgp_str *fields, int max_fields, int *nfields, uint64_t *line, const char **why)
 {
     for (;;) {
-        char *start = r->buf + r->pos, *e = r->buf + r->end, *nl, *lend, *cend;
+        char *start = r->buf + r->pos, *e = r->buf + r->end, *nl, *cend;
         size_t next;
         uint64_t lf;
         int st;
 
         if (start == e)
             return r->eof ? RGP_ROW_EOF : RGP_ROW_NEED_INPUT;
-        nl = (char *)memchr(start, '\n', (size_t)(e - start));
-        if (!nl && !r->eof)
-            return RGP_ROW_NEED_INPUT; /* no row, good or bad, can end yet */
-        lend = nl ? nl : e;
-
-        /* Fast path: a line with no quote is a row, split at delims. */
-        if (!memchr(start, '"', (size_t)(lend - start))) {
-            cend = lend;
-            if (nl && cend > start && cend[-1] == '\r')
-                cend--;
-            if (cend == start) { /* empty line: skip */
-                r->pos = nl ? (size_t)(nl + 1 - r->buf) : r->end;
-                if (nl)
-                    r->line++;
-                continue;
-            }
-            *nfields = rgp__csv_split_plain(start, cend, delim, fields, max_fields);
-            *line = r->line;
+        /* Fast path: a row with no quote, split in the same pass that finds its end. */
+        if (rgp__csv_split_plain(start, e, delim, fields, max_fields, nfields, &nl, &cend)) {
+            if (!nl && !r->eof)
+                return RGP_ROW_NEED_INPUT; /* no row, good or bad, can end yet */
             r->pos = nl ? (size_t)(nl + 1 - r->buf) : r->end;
-            if (nl)
-                r->line++;
-            return RGP_ROW_OK;
+            *line = r->line;
+            r->line += nl != NULL;
+            if (cend != start)
+                return RGP_ROW_OK;
+            continue; /* an empty line */
         }
 
         st = rgp__csv_scan_quoted(r, delim, &cend, &next, &lf, why);

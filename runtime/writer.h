@@ -1,7 +1,7 @@
 /* writer.h - buffered output to a file or stdout, and the value formatting
  * that generated sinks use for CSV and JSON lines.  Formatting never calls
- * printf on the integer path; floats print the shortest text that reads back
- * to the same double, identically under cc and tcc (both use glibc). */
+ * printf: floats print the shortest text that reads back to the same double,
+ * from integer arithmetic, identically under cc and tcc. */
 #ifndef RGP_WRITER_H
 #define RGP_WRITER_H
 
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "rgp_pow10.h"
 #include "rgp_std.h"
 
 #ifndef O_CLOEXEC
@@ -192,65 +193,270 @@ static inline void rgp_w_bool(rgp_writer *w, bool v)
         rgp_w_bytes(w, "false", 5);
 }
 
-/* Formats a finite double into out (>= 32 bytes), returning the length.
- * The shortest of %.15g, %.16g, %.17g that strtod reads back bit-exactly;
- * any double with at most 15 significant digits prints with them (DBL_DIG
- * is 15), so this is the shortest form for normal numbers.  Subnormals have
- * fewer digits of precision, so for them every precision is tried
- * (5e-324, not 4.94065645841247e-324).  The exponent is written without
- * '+' and leading zeros: 1e21, 1e-7. */
-static inline size_t rgp__fmt_f64(char *out, double v)
+/* ---- floats -------------------------------------------------------------
+ * A float prints as %.15g would, or %.16g, or %.17g: the first of them that
+ * reads back as the same double (for subnormals, the first of %.1g..%.17g),
+ * with the exponent written without '+' and leading zeros: 1e21, 1e-7.  That
+ * is the shortest text that reads back, except for 46 powers of two that get
+ * a 17th digit (tests/check_writer.c).  The digits come from exact integer
+ * arithmetic, not printf: v = c 2^q is scaled by a power of ten 10^-k
+ * (rgp_pow10.h) so that one unit is at most an ulp, and each candidate (v
+ * rounded to 15, 16 or 17 digits) is kept if it lies in v's rounding interval,
+ * the reals that strtod reads as v. */
+
+/* hi:lo = a b, from four 32 x 32 bit products: tcc has no 128-bit integers */
+static inline void rgp__mul_64x64_halves(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
+{
+    uint64_t a0 = (uint32_t)a, a1 = a >> 32, b0 = (uint32_t)b, b1 = b >> 32;
+    uint64_t p00 = a0 * b0, p01 = a0 * b1, p10 = a1 * b0, p11 = a1 * b1;
+    uint64_t mid = (p00 >> 32) + (uint32_t)p01 + (uint32_t)p10; /* < 3 2^32 */
+    *hi = p11 + (p01 >> 32) + (p10 >> 32) + (mid >> 32);
+    *lo = mid << 32 | (uint32_t)p00;
+}
+
+/* hi:lo = a b */
+static inline void rgp__mul_64x64(uint64_t a, uint64_t b, uint64_t *hi, uint64_t *lo)
+{
+#if defined(__SIZEOF_INT128__) && !defined(__TINYC__)
+    unsigned __int128 p = (unsigned __int128)a * b;
+    *hi = (uint64_t)(p >> 64);
+    *lo = (uint64_t)p;
+#else
+    rgp__mul_64x64_halves(a, b, hi, lo);
+#endif
+}
+
+/* floor(t / 2^32) for negative t too, without relying on how >> treats them */
+static inline int rgp__floor_shift32(int64_t t)
+{
+    return t >= 0 ? (int)(t >> 32) : -(int)((-t + 0xffffffff) >> 32);
+}
+
+/* floor(q log10 2) and floor(j log2 10), for |q| < 1100 and |j| < 330 (the
+ * constants are the logarithms times 2^32, rounded up; tests check every q and j) */
+static inline int rgp__floor_log10_pow2(int q)
+{
+    return rgp__floor_shift32((int64_t)q * INT64_C(1292913987));
+}
+
+static inline int rgp__floor_log2_pow10(int j)
+{
+    return rgp__floor_shift32((int64_t)j * INT64_C(14267572528));
+}
+
+/* Whether x 2^q 10^-k = x 2^(q-k) 5^-k is an integer. */
+static inline int rgp__is_integer(uint64_t x, int q, int k)
+{
+    int i, twos = q - k;
+    for (i = 0; i < k; i++) {
+        if (x % 5 != 0)
+            return 0;
+        x /= 5;
+    }
+    return twos >= 0 || (twos > -64 && (x & ((UINT64_C(1) << -twos) - 1)) == 0);
+}
+
+/* *n = floor(x 2^q 10^-k) and *inexact = whether that dropped a fraction, for
+ * x < 2^56 and the k that rgp__f64_decimal picks (so x 2^h < 2^64 below).
+ * The table entry is 10^-k 2^(127-e) rounded up, e = floor(log2 10^-k), so
+ * with h = 1 + q + e the top 64 bits of (x 2^h) entry / 2^128 are n, and the
+ * product exceeds the true value by less than 2^-64.  A fraction of 2^-64 or
+ * more is therefore real; below that the value is an integer or too close to
+ * one for 128 bits to tell which side it lies on: then returns 0 (no double
+ * is known to get there, but the caller falls back to printf rather than
+ * guess). */
+static inline int rgp__scale(uint64_t x, int q, int k, uint64_t *n, int *inexact)
+{
+    const uint64_t *p = rgp__pow10[k - RGP__POW10_KMIN];
+    uint64_t m = x << (1 + q + rgp__floor_log2_pow10(-k));
+    uint64_t hi1, lo1, hi0, lo0, mid;
+    rgp__mul_64x64(m, p[0], &hi1, &lo1);
+    rgp__mul_64x64(m, p[1], &hi0, &lo0);
+    mid = lo1 + hi0;
+    *n = hi1 + (mid < lo1);
+    *inexact = 1;
+    if (mid != 0)
+        return 1;
+    *inexact = 0;
+    return rgp__is_integer(x, q, k);
+}
+
+/* Decimal digits of n (n > 0). */
+static inline int rgp__u64_digits(uint64_t n)
+{
+    int d = 1;
+    for (; n >= 10000; n /= 10000)
+        d += 4;
+    return d + (n >= 10) + (n >= 100) + (n >= 1000);
+}
+
+static const uint64_t rgp__pow10_u64[19] = {UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000),
+    UINT64_C(10000), UINT64_C(100000), UINT64_C(1000000), UINT64_C(10000000), UINT64_C(100000000),
+    UINT64_C(1000000000), UINT64_C(10000000000), UINT64_C(100000000000), UINT64_C(1000000000000),
+    UINT64_C(10000000000000), UINT64_C(100000000000000), UINT64_C(1000000000000000),
+    UINT64_C(10000000000000000), UINT64_C(100000000000000000), UINT64_C(1000000000000000000)};
+
+/* The decimal *dec 10^*exp10 (*dec has *ndigits digits) that the float with
+ * these bits (positive, finite, not 0) prints as, and the precision *prec
+ * that %g used for it.  Returns 0 if the scaling could not decide. */
+static inline int rgp__f64_decimal(uint64_t bits, uint64_t *dec, int *ndigits, int *exp10, int *prec)
+{
+    int be = (int)(bits >> 52), j, top, nd;
+    uint64_t frac = bits & ((UINT64_C(1) << 52) - 1);
+    uint64_t c = be ? frac | UINT64_C(1) << 52 : frac; /* v = c 2^q */
+    int q = be ? be - 1075 : -1074;
+    /* A power of two is nearer its lower neighbour: its interval reaches a
+     * quarter ulp down, half an ulp up, and the nearest 16 digits may fall
+     * outside it; one more digit in the scale keeps 17 within reach. */
+    int pow2 = frac == 0 && be > 1;
+    int k = rgp__floor_log10_pow2(q) - pow2;
+    int closed = (c & 1) == 0; /* the ends read back as v: ties go to the even neighbour */
+    uint64_t vb, lo, hi, s;     /* over 10^k and floored: 4 v and the ends 4 (c -+ 1/2) 2^q */
+    int vb_x, lo_x, hi_x;       /* whether each dropped a fraction */
+
+    if (!rgp__scale(4 * c, q, k, &vb, &vb_x) || !rgp__scale(4 * c - 2 + (uint64_t)pow2, q, k, &lo, &lo_x) ||
+        !rgp__scale(4 * c + 2, q, k, &hi, &hi_x))
+        return 0;
+    s = vb >> 2; /* floor(v / 10^k): 16 or 17 digits for normal numbers, 17 or 18 for powers of two */
+    nd = be ? 16 + (s >= UINT64_C(10000000000000000)) + (s >= UINT64_C(100000000000000000)) : rgp__u64_digits(s);
+    /* v rounded half to even to the grids 10^(k+top) .. 10^k, in turn.  For
+     * a normal number the first has 15 digits, as %.15g, and the last tried
+     * has 16 or 17, whose nearest point is always in the interval.  A
+     * subnormal has fewer digits, tried from one up: the interval holds at
+     * most one point of the grid 10^(k+1), which then is also what every
+     * shorter %g found; else the nearest point of 10^k is in it. */
+    top = be ? nd - 15 : 1;
+    for (j = top; j >= 0; j--) {
+        uint64_t n, t, d4, cand;
+        int up;
+        switch (j) { /* constant divisors divide by multiplying */
+        case 0: n = s; d4 = 4; break;
+        case 1: n = s / 10; d4 = 40; break;
+        case 2: n = s / 100; d4 = 400; break;
+        default: n = s / 1000; d4 = 4000; break;
+        }
+        t = vb - n * d4; /* 4 (v / 10^k mod 10^j), floored */
+        up = t > d4 / 2 || (t == d4 / 2 && (vb_x || (n & 1)));
+        cand = vb - t + (up ? d4 : 0); /* 4 (n + up) 10^j */
+        if (closed ? cand >= lo + (uint64_t)lo_x && cand <= hi : cand > lo && cand < hi + (uint64_t)hi_x) {
+            *dec = n + (uint64_t)up;
+            *ndigits = nd - j + (*dec == rgp__pow10_u64[nd - j]); /* 9.99 may round up to 10.0 */
+            *exp10 = k + j;
+            *prec = nd - j;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* "00" "01" .. "99": two digits per division */
+static const char rgp__digit_pairs[201] = "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+                                          "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+                                          "8081828384858687888990919293949596979899";
+
+/* Writes n's digits so that they end just before end. */
+static inline void rgp__put_digits(char *end, uint64_t n)
+{
+    for (; n >= 100; n /= 100) {
+        const char *pair = rgp__digit_pairs + 2 * (n % 100);
+        *--end = pair[1];
+        *--end = pair[0];
+    }
+    if (n >= 10) {
+        *--end = rgp__digit_pairs[2 * n + 1];
+        *--end = rgp__digit_pairs[2 * n];
+    } else {
+        *--end = (char)('0' + n);
+    }
+}
+
+/* Writes n < 10^8 as exactly eight digits. */
+static inline void rgp__put_8digits(char *p, uint32_t n)
+{
+    uint32_t hi = n / 10000, lo = n % 10000;
+    memcpy(p, rgp__digit_pairs + 2 * (hi / 100), 2);
+    memcpy(p + 2, rgp__digit_pairs + 2 * (hi % 100), 2);
+    memcpy(p + 4, rgp__digit_pairs + 2 * (lo / 100), 2);
+    memcpy(p + 6, rgp__digit_pairs + 2 * (lo % 100), 2);
+}
+
+/* Writes [-]dec 10^exp10 (dec has nd digits, at most 18) as %.{prec}g would:
+ * trailing zeros removed, exponent form when the exponent x of the first
+ * digit is below -4 or at least prec.  At most 25 bytes, but it may scribble
+ * up to out[39].  The digits go through a buffer so that every copy has a
+ * fixed size (16 or 17 bytes, more than the digits need). */
+static inline size_t rgp__f64_layout(char *out, int neg, uint64_t dec, int nd, int exp10, int prec)
+{
+    char buf[40] = {0}, *dig, *p = out;
+    int x = exp10 + nd - 1, i;
+    uint64_t low16;
+    while (dec % 100000000 == 0) {
+        dec /= 100000000;
+        nd -= 8;
+    }
+    if (dec % 10000 == 0) {
+        dec /= 10000;
+        nd -= 4;
+    }
+    if (dec % 100 == 0) {
+        dec /= 100;
+        nd -= 2;
+    }
+    if (dec % 10 == 0) {
+        dec /= 10;
+        nd--;
+    }
+    low16 = dec % UINT64_C(10000000000000000);
+    rgp__put_8digits(buf, (uint32_t)(dec / UINT64_C(10000000000000000)));
+    rgp__put_8digits(buf + 8, (uint32_t)(low16 / 100000000));
+    rgp__put_8digits(buf + 16, (uint32_t)(low16 % 100000000));
+    dig = buf + 24 - nd; /* dig[0..nd) are the digits */
+    if (neg)
+        *p++ = '-';
+    if (x < -4 || x >= prec) { /* 1.5e-10 */
+        p[0] = dig[0];
+        p[1] = '.';
+        memcpy(p + 2, dig + 1, 16);
+        p += nd > 1 ? nd + 1 : 1;
+        *p++ = 'e';
+        if (x < 0) {
+            *p++ = '-';
+            x = -x;
+        }
+        if (x >= 100)
+            *p++ = (char)('0' + x / 100);
+        if (x >= 10)
+            *p++ = (char)('0' + x / 10 % 10);
+        *p++ = (char)('0' + x % 10);
+    } else if (x < 0) { /* 0.00015 */
+        *p++ = '0';
+        *p++ = '.';
+        for (i = -1; i > x; i--)
+            *p++ = '0';
+        memcpy(p, dig, 17);
+        p += nd;
+    } else if (nd <= x + 1) { /* 1500 */
+        memcpy(p, dig, 17);
+        p += nd;
+        for (i = nd; i <= x; i++)
+            *p++ = '0';
+    } else { /* 15.25 */
+        memcpy(p, dig, 16);
+        p[x + 1] = '.';
+        memcpy(p + x + 2, dig + x + 1, 16);
+        p += nd + 1;
+    }
+    return (size_t)(p - out);
+}
+
+/* The same text through printf and strtod, for what rgp__scale cannot decide. */
+static inline size_t rgp__fmt_f64_slow(char *out, double v)
 {
     char tmp[40];
     uint64_t bits = rgp__f64_bits(v);
-    int subnormal = (bits & UINT64_C(0x7ff0000000000000)) == 0;
-    int prec = subnormal ? 1 : 15;
+    int prec = (bits & UINT64_C(0x7ff0000000000000)) == 0 ? 1 : 15;
     size_t i, o = 0;
     int n = 0;
-
-    /* Whole numbers below 1e15 print as %.15g would, without its cost. */
-    if (v > -1e15 && v < 1e15 && bits != UINT64_C(0x8000000000000000)) {
-        int64_t iv = (int64_t)v;
-        if ((double)iv == v) {
-            uint64_t m = iv < 0 ? 0u - (uint64_t)iv : (uint64_t)iv;
-            char *p = tmp + sizeof tmp;
-            do {
-                *--p = (char)('0' + m % 10);
-                m /= 10;
-            } while (m);
-            if (iv < 0)
-                *--p = '-';
-            o = (size_t)(tmp + sizeof tmp - p);
-            memcpy(out, p, o);
-            return o;
-        }
-    }
-    /* Few decimals (most data): the smallest k for which N = round(|v| * 10^k)
-     * gives back v as N / 10^k (one correctly rounded division of exact
-     * doubles) names the one decimal of at most 15 digits that reads back as v,
-     * which is what %.15g prints; so print N with k decimals. The 15-digit grid
-     * is over four ulps wide, so no other such decimal exists. */
-    if ((v >= 1e-4 && v < 1e15) || (v <= -1e-4 && v > -1e15)) {
-        static const double pow10[16] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
-        double a = v < 0 ? -v : v;
-        for (int k = 1; k <= 15; k++) {
-            double scaled = a * pow10[k];
-            if (scaled >= 1e15) break;
-            uint64_t m = (uint64_t)(scaled + 0.5);
-            if ((double)m / pow10[k] != a) continue;
-            char *p = tmp + sizeof tmp;
-            for (int d = 0; d < k; d++, m /= 10) *--p = (char)('0' + m % 10);
-            *--p = '.';
-            do {
-                *--p = (char)('0' + m % 10);
-                m /= 10;
-            } while (m);
-            if (v < 0) *--p = '-';
-            o = (size_t)(tmp + sizeof tmp - p);
-            memcpy(out, p, o);
-            return o;
-        }
-    }
     for (; prec <= 17; prec++) {
         n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
         if (prec == 17 || rgp__f64_bits(strtod(tmp, NULL)) == bits)
@@ -272,6 +478,56 @@ static inline size_t rgp__fmt_f64(char *out, double v)
         }
     }
     return o;
+}
+
+/* Formats a finite double into out (>= 40 bytes), returning the length (at most 25). */
+static inline size_t rgp__fmt_f64(char *out, double v)
+{
+    uint64_t bits = rgp__f64_bits(v), dec;
+    int neg = (int)(bits >> 63), nd, exp10, prec;
+    double a = neg ? -v : v;
+    char *p = out;
+
+    if (neg)
+        *p++ = '-';
+    if (a == 0) {
+        *p++ = '0';
+        return (size_t)(p - out);
+    }
+    /* Whole numbers below 1e15, and numbers below 1e9 with at most six
+     * decimals (most data), take a shortcut.  If N = round(a 10^6) gives back
+     * a as N / 10^6 (a correctly rounded division of exact doubles), N 10^-6
+     * is a decimal of at most 15 digits that reads back as a, and there is
+     * only one such (the 15-digit grid is over four ulps wide): what %.15g
+     * prints. */
+    if (a < 1e15) {
+        uint64_t whole = (uint64_t)a, m;
+        if ((double)whole == a) {
+            nd = rgp__u64_digits(whole);
+            rgp__put_digits(p + nd, whole);
+            return (size_t)(p + nd - out);
+        }
+        m = (uint64_t)(a * 1e6 + 0.5);
+        if (a >= 1e-4 && a < 1e9 && (double)m / 1e6 == a) {
+            uint32_t frac = (uint32_t)(m % 1000000); /* not 0: a is not whole */
+            int nf = 6;
+            whole = m / 1000000;
+            while (frac % 10 == 0) {
+                frac /= 10;
+                nf--;
+            }
+            nd = rgp__u64_digits(whole);
+            rgp__put_digits(p + nd, whole);
+            p += nd;
+            *p++ = '.';
+            for (nd = nf; nd > 0; nd--, frac /= 10) /* with its leading zeros */
+                p[nd - 1] = (char)('0' + frac % 10);
+            return (size_t)(p + nf - out);
+        }
+    }
+    if (!rgp__f64_decimal(bits & UINT64_C(0x7fffffffffffffff), &dec, &nd, &exp10, &prec))
+        return rgp__fmt_f64_slow(out, v);
+    return rgp__f64_layout(out, neg, dec, nd, exp10, prec);
 }
 
 /* NaN (either sign) prints "nan", infinities "inf" / "-inf", -0.0 "-0". */

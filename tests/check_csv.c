@@ -1,6 +1,7 @@
 /* check_csv.c - unit tests for runtime/reader.h: the block reader and the
  * RFC 4180 row splitter, run over every buffer size from tiny (forcing
- * growth and rows split across fills) to the default. */
+ * growth and rows split across fills) to the default, on a table of cases
+ * and on generated rows; and its two ways of splitting a plain row. */
 #include <check.h>
 #include <errno.h>
 #include <stdio.h>
@@ -160,6 +161,26 @@ static const struct csv_case cases[] = {
     {"1,\"2\"3\"\n\"4\",5\n", "1:BAD unexpected character after closing quote\n2:2[4|5]\nE3"},
     {"a\"b\nc\"d\ne\n", "1:BAD stray quote inside an unquoted field\n"
                         "2:BAD stray quote inside an unquoted field\n3:1[e]\nE4"},
+    /* plain rows are scanned 16 bytes at a time: delims, LF, CR LF and quotes
+     * on either side of byte 16, and rows that end at the end of the input */
+    {"aaaaaaaaaaaaaaa,b\n", "1:2[aaaaaaaaaaaaaaa|b]\nE2"},
+    {"aaaaaaaaaaaaaaaa,b\n", "1:2[aaaaaaaaaaaaaaaa|b]\nE2"},
+    {"aaaaaaaaaaaaaaaaa,b\n", "1:2[aaaaaaaaaaaaaaaaa|b]\nE2"},
+    {"aaaaaaaaaaaaaa,\nb\n", "1:2[aaaaaaaaaaaaaa|]\n2:1[b]\nE3"},
+    {"aaaaaaaaaaaaaaa\nb,c\n", "1:1[aaaaaaaaaaaaaaa]\n2:2[b|c]\nE3"},
+    {"aaaaaaaaaaaaaaaa\nb\n", "1:1[aaaaaaaaaaaaaaaa]\n2:1[b]\nE3"},
+    {"aaaaaaaaaaaaaaa\r\nb\r\n", "1:1[aaaaaaaaaaaaaaa]\n2:1[b]\nE3"},
+    {"aaaaaaaaaaaaaaaa\r\nb\r\n", "1:1[aaaaaaaaaaaaaaaa]\n2:1[b]\nE3"},
+    {"aaaaaaaaaaaaaa,\r\n\r\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb,c\r\n",
+     "1:2[aaaaaaaaaaaaaa|]\n3:2[bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb|c]\nE4"},
+    {"0123456789abcdef", "1:1[0123456789abcdef]\nE1"},
+    {"0123456789abcdefg", "1:1[0123456789abcdefg]\nE1"},
+    {"0123456789abcde,\r", "1:2[0123456789abcde|\\r]\nE1"},
+    {"a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p\n", "1:16[a|b|c|d|e|f|g|h|i|j|k|l|m|n|o|p]\nE2"},
+    {"aaaaaaaaaaaaaaaaaaaa,b\"c\nok\n", "1:BAD stray quote inside an unquoted field\n2:1[ok]\nE3"},
+    {"aaaaaaaaaaaaaaa\",x\n", "1:BAD stray quote inside an unquoted field\nE2"},
+    {"aaaaaaaaaaaaaaaaa,\"q,r\"\r\n", "1:2[aaaaaaaaaaaaaaaaa|q,r]\nE2"},
+    {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,b\nx,\"y\"\n", "1:2[aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa|b]\n2:2[x|y]\nE3"},
 };
 
 static const size_t caps[] = {1, 2, 3, 5, 8, 64, 0};
@@ -371,6 +392,159 @@ START_TEST(test_csv_big_row)
 }
 END_TEST
 
+/* ---- generated rows ---------------------------------------------------------
+ * Random well-formed CSV whose rows are known by construction: plain and
+ * quoted fields of every length (quoted ones holding delims, "", CR and LF),
+ * LF or CR LF endings, empty lines, and a last row with or without its LF.
+ * The transcript must name every field, at every buffer size. */
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+static void append(char *buf, size_t *len, size_t cap, const char *s, size_t n)
+{
+    ck_assert_msg(*len + n < cap, "generated input too long");
+    memcpy(buf + *len, s, n);
+    *len += n;
+    buf[*len] = 0;
+}
+
+/* A field's text as transcript shows it. */
+static void show(char *want, size_t *wlen, size_t cap, const char *f, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (f[i] == '\n')
+            append(want, wlen, cap, "\\n", 2);
+        else if (f[i] == '\r')
+            append(want, wlen, cap, "\\r", 2);
+        else
+            append(want, wlen, cap, f + i, 1);
+    }
+}
+
+static void generate(uint64_t *seed, char delim, char *in, size_t *ilen, char *want, size_t *wlen, size_t cap)
+{
+    static const char plain[] = "abcxyz0189 .-_"; /* no delim, quote, CR, LF or '|' */
+    static const char quoted[] = "ab,;\t\"\r\n x";  /* anything */
+    uint64_t line = 1;
+    int rows = 1 + (int)(rng_next(seed) % 40);
+    char num[32];
+    *ilen = *wlen = 0;
+    for (int r = 0; r < rows; r++) {
+        int nf = 1 + (int)(rng_next(seed) % 6), empty = 1;
+        char fields[MAXF][64];
+        size_t flen[MAXF];
+        if (rng_next(seed) % 8 == 0) { /* an empty line: counted, not a row */
+            if (rng_next(seed) % 2)
+                append(in, ilen, cap, "\r", 1);
+            append(in, ilen, cap, "\n", 1);
+            line++;
+        }
+        snprintf(num, sizeof num, "%llu:%d[", (unsigned long long)line, nf);
+        for (int f = 0; f < nf; f++) {
+            int q = rng_next(seed) % 3 == 0;
+            flen[f] = (size_t)(rng_next(seed) % 24);
+            empty &= nf == 1 && !q && flen[f] == 0;
+            if (f)
+                append(in, ilen, cap, &delim, 1);
+            if (q)
+                append(in, ilen, cap, "\"", 1);
+            for (size_t i = 0; i < flen[f]; i++) {
+                char c = q ? quoted[rng_next(seed) % (sizeof quoted - 1)] : plain[rng_next(seed) % (sizeof plain - 1)];
+                if (c == '"')
+                    append(in, ilen, cap, "\"", 1); /* written "" */
+                append(in, ilen, cap, &c, 1);
+                line += c == '\n';
+                fields[f][i] = c;
+            }
+            if (q)
+                append(in, ilen, cap, "\"", 1);
+        }
+        if (!empty) { /* a lone empty plain field is an empty line */
+            append(want, wlen, cap, num, strlen(num));
+            for (int f = 0; f < nf; f++) {
+                if (f)
+                    append(want, wlen, cap, "|", 1);
+                show(want, wlen, cap, fields[f], flen[f]);
+            }
+            append(want, wlen, cap, "]\n", 2);
+        }
+        if (r < rows - 1 || rng_next(seed) % 2) {
+            if (rng_next(seed) % 2)
+                append(in, ilen, cap, "\r", 1);
+            append(in, ilen, cap, "\n", 1);
+            line++;
+        }
+    }
+    snprintf(num, sizeof num, "E%llu", (unsigned long long)line);
+    append(want, wlen, cap, num, strlen(num));
+}
+
+START_TEST(test_csv_generated_rows)
+{
+    static const size_t sizes[] = {1, 7, 16, 17, 0};
+    static const char delims[] = ",;\t";
+    enum { CAP = 1 << 16 };
+    char *in = malloc(CAP), *want = malloc(CAP), *got = malloc(CAP);
+    uint64_t seed = 21;
+    ck_assert(in && want && got);
+    for (int i = 0; i < 250; i++) {
+        char delim = delims[i % 3];
+        size_t ilen, wlen;
+        generate(&seed, delim, in, &ilen, want, &wlen, CAP);
+        for (size_t j = 0; j < sizeof sizes / sizeof sizes[0]; j++) {
+            transcript(in, ilen, delim, sizes[j], got, CAP);
+            if (strcmp(got, want) != 0) { /* Check's messages are short: show where they part */
+                size_t at = 0;
+                while (got[at] == want[at])
+                    at++;
+                at = at > 40 ? at - 40 : 0;
+                ck_abort_msg("input %d (cap %zu) differs:\n--- got\n%.200s\n--- want\n%.200s", i, sizes[j], got + at,
+                             want + at);
+            }
+        }
+    }
+    free(in);
+    free(want);
+    free(got);
+}
+END_TEST
+
+/* ---- both ways to split a plain row ---------------------------------------
+ * The one-pass SSE2 split (what gcc builds here) against the memchr one (what
+ * tcc builds), on random bytes heavy in delims, LF, CR, quotes, and bytes next
+ * to them in value, ending at every offset around the 16-byte blocks. */
+START_TEST(test_csv_split_plain_both_ways)
+{
+#if RGP__CSV_SSE2
+    static const char bytes[] = ",;\n\"\r\r\0aaaaab+-!#\x0b\x80\xff";
+    uint64_t seed = 22;
+    char buf[80];
+    for (int i = 0; i < 400000; i++) {
+        rgp_str f1[8], f2[8];
+        char delim = i % 2 ? ',' : ';', *nl1 = NULL, *nl2 = NULL, *c1 = NULL, *c2 = NULL;
+        size_t len = 1 + (size_t)(rng_next(&seed) % (sizeof buf - 1)); /* never called on an empty window */
+        int max = (int)(rng_next(&seed) % 9), n1 = -1, n2 = -1, r1, r2;
+        for (size_t j = 0; j < len; j++) /* mostly plain, so that rows get long */
+            buf[j] = rng_next(&seed) % 4 ? bytes[rng_next(&seed) % (sizeof bytes - 1)] : 'a';
+        r1 = rgp__csv_split_plain_sse2(buf, buf + len, delim, f1, max, &n1, &nl1, &c1);
+        r2 = rgp__csv_split_plain_memchr(buf, buf + len, delim, f2, max, &n2, &nl2, &c2);
+        ck_assert_msg(r1 == r2, "row %d: plain %d vs %d", i, r1, r2);
+        if (!r1)
+            continue;
+        ck_assert_msg(n1 == n2 && nl1 == nl2 && c1 == c2, "row %d: %d fields vs %d", i, n1, n2);
+        for (int k = 0; k < n1 && k < max; k++)
+            ck_assert_msg(f1[k].ptr == f2[k].ptr && f1[k].len == f2[k].len, "row %d field %d", i, k);
+    }
+#endif
+}
+END_TEST
+
 START_TEST(test_reader_open)
 {
     rgp_reader r;
@@ -434,6 +608,8 @@ Suite *csv_suite(void)
     tcase_add_test(tc, test_csv_max_fields);
     tcase_add_test(tc, test_csv_need_input_pipe);
     tcase_add_test(tc, test_csv_big_row);
+    tcase_add_test(tc, test_csv_generated_rows);
+    tcase_add_test(tc, test_csv_split_plain_both_ways);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("reader");

@@ -1,6 +1,7 @@
 /* check_writer.c - unit tests for runtime/writer.h: exact bytes of every
- * value format, CSV quoting, JSON escapes, buffering past 64 KiB, and how
- * write errors are remembered. */
+ * value format, floats against printf over millions of doubles (and under
+ * tcc), the float printer's table and arithmetic, CSV quoting, JSON escapes,
+ * buffering past 64 KiB, and how write errors are remembered. */
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "emit.h"
+#include "jit.h"
 #include "writer.h"
 
 static double from_bits(uint64_t b)
@@ -143,6 +146,15 @@ START_TEST(test_f64)
         {0.0001, "0.0001"},
         {0.00001, "1e-5"},
         {3.14159, "3.14159"},
+        {0.000123, "0.000123"},
+        {1.5e-5, "1.5e-5"},
+        {123456789.123456, "123456789.123456"},
+        {101.9 - 80.0, "21.900000000000006"},
+        {1125899906842624.25, "1125899906842624.2"}, /* halfway: the even digit */
+        {1125899906842624.75, "1125899906842624.8"},
+        {0x1p-1017, "7.1202363472230444e-307"},       /* 7.120236347223045e-307 would do */
+        {2.5e-323, "2.5e-323"},
+        {1e-310, "1e-310"},
     };
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -426,56 +438,415 @@ START_TEST(test_writer_open)
 }
 END_TEST
 
-/* The shortest-decimal fast path must print exactly what the general path
- * (%.15g, %.16g or %.17g, whichever reads back) prints, for normal numbers
- * of every shape: few decimals, many, large, small, and random bit patterns. */
+/* ---- floats against printf ------------------------------------------------
+ * The reference is the format itself, spelled with printf and strtod: the
+ * first of %.15g, %.16g, %.17g (for subnormals %.1g .. %.17g) that reads back
+ * as the same double, exponent without '+' or leading zeros. */
 static size_t reference_f64(char *out, double v)
 {
     char tmp[40];
-    int n = 0;
-    for (int prec = 15; prec <= 17; prec++) {
+    uint64_t bits;
+    int n = 0, prec;
+    size_t o = 0;
+    memcpy(&bits, &v, sizeof bits);
+    prec = (bits & UINT64_C(0x7ff0000000000000)) == 0 ? 1 : 15;
+    for (; prec <= 17; prec++) {
         n = snprintf(tmp, sizeof tmp, "%.*g", prec, v);
         double back = strtod(tmp, NULL);
-        if (prec == 17 || memcmp(&back, &v, sizeof v) == 0) break;
+        if (prec == 17 || memcmp(&back, &v, sizeof v) == 0)
+            break;
     }
-    size_t o = 0;
     for (int i = 0; i < n; i++) {
         out[o++] = tmp[i];
-        if (tmp[i] == 'e') {   /* 1e+21 -> 1e21, 1e-07 -> 1e-7 */
+        if (tmp[i] == 'e') { /* 1e+21 -> 1e21, 1e-07 -> 1e-7 */
             i++;
-            if (tmp[i] == '-') out[o++] = '-';
-            if (tmp[i] == '-' || tmp[i] == '+') i++;
-            while (tmp[i] == '0' && i + 1 < n) i++;
-            for (; i < n; i++) out[o++] = tmp[i];
+            if (tmp[i] == '-')
+                out[o++] = '-';
+            if (tmp[i] == '-' || tmp[i] == '+')
+                i++;
+            while (tmp[i] == '0' && i + 1 < n)
+                i++;
+            for (; i < n; i++)
+                out[o++] = tmp[i];
         }
     }
+    out[o] = 0;
     return o;
 }
 
-START_TEST(test_f64_fast_path_matches_general)
+/* v prints as the reference does, reads back bit-exactly, and came from the
+ * integer algorithm, not its printf fallback.  Returns 0 or fails the test
+ * (ck_assert per value would cost a write to Check's pipe each time). */
+static int expect_like_printf(double v)
 {
-    unsigned seed = 11;
-    for (int it = 0; it < 400000; it++) {
-        seed = seed * 1103515245u + 12345u;
-        unsigned r1 = seed >> 3;
-        seed = seed * 1103515245u + 12345u;
-        unsigned r2 = seed >> 3;
-        double v;
-        switch (it % 5) {
-        case 0: v = ((int)(r1 % 2000000) - 1000000) / 100.0; break;
-        case 1: v = (double)r1 / 268435456.0 * 1000.0 - 80.0; break;
-        case 2: v = (r1 % 1000) * 1e-4 + 1e-4; break;
-        case 3: v = (double)r1 * r2 / 1e3; break;
-        default: {
-            uint64_t b = ((uint64_t)r1 << 35) ^ ((uint64_t)r2 << 6) ^ r1;
-            memcpy(&v, &b, sizeof v);
-            if (v != v || (v < DBL_MIN && v > -DBL_MIN)) continue;   /* NaN and subnormals: other tests */
-        }
-        }
-        char got[64], want[64];
-        size_t ng = rgp__fmt_f64(got, v), nw = reference_f64(want, v);
-        ck_assert_msg(ng == nw && memcmp(got, want, ng) == 0, "%.17g: got %.*s, want %.*s", v, (int)ng, got, (int)nw, want);
+    char got[64], want[64];
+    uint64_t bits, dec;
+    int nd, exp10, prec;
+    size_t ng, nw;
+    double back;
+    memcpy(&bits, &v, sizeof bits);
+    if ((bits & UINT64_C(0x7ff0000000000000)) == UINT64_C(0x7ff0000000000000))
+        return 0; /* inf and NaN: test_f64_special */
+    ng = rgp__fmt_f64(got, v);
+    nw = reference_f64(want, v);
+    got[ng] = 0;
+    if (ng != nw || memcmp(got, want, ng) != 0)
+        ck_abort_msg("%a (%.17g): got %s, want %s", v, v, got, want);
+    back = strtod(got, NULL);
+    if (memcmp(&back, &v, sizeof v) != 0)
+        ck_abort_msg("%a: %s reads back as %a", v, got, back);
+    if ((bits << 1) != 0 && !rgp__f64_decimal(bits & UINT64_C(0x7fffffffffffffff), &dec, &nd, &exp10, &prec))
+        ck_abort_msg("%a: the integer algorithm could not decide", v);
+    return 0;
+}
+
+static uint64_t splitmix(uint64_t *state)
+{
+    uint64_t z = (*state += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+/* A million random bit patterns: every exponent, mostly 17-digit values. */
+START_TEST(test_f64_random_bits)
+{
+    uint64_t seed = 11;
+    for (int i = 0; i < 1000000; i++)
+        expect_like_printf(from_bits(splitmix(&seed)));
+}
+END_TEST
+
+/* Random subnormals, and the smallest ones, where precision starts at 1. */
+START_TEST(test_f64_subnormals)
+{
+    uint64_t seed = 12, m;
+    for (m = 1; m < 5000; m++) {
+        expect_like_printf(from_bits(m));
+        expect_like_printf(from_bits(UINT64_C(0x000fffffffffffff) - m));
     }
+    for (int i = 0; i < 200000; i++)
+        expect_like_printf(from_bits(splitmix(&seed) >> 12 >> (splitmix(&seed) % 52)));
+}
+END_TEST
+
+/* Values that came from decimal text: 1 to 17 random digits with a random
+ * exponent, cents as in sensor data, and their differences (which need 16 or
+ * 17 digits: 101.9 - 80.0 = 21.900000000000006). */
+START_TEST(test_f64_decimal_looking)
+{
+    uint64_t seed = 13;
+    char text[64];
+    for (int i = 0; i < 400000; i++) {
+        int digits = 1 + (int)(splitmix(&seed) % 17);
+        int exp = (int)(splitmix(&seed) % 61) - 30;
+        uint64_t mant = splitmix(&seed) % UINT64_C(100000000000000000);
+        if (i % 16 == 0)
+            exp = (int)(splitmix(&seed) % 630) - 325;
+        for (int d = digits; d < 17; d++)
+            mant /= 10;
+        snprintf(text, sizeof text, "%llue%d", (unsigned long long)mant, exp);
+        expect_like_printf(strtod(text, NULL));
+        expect_like_printf(-strtod(text, NULL));
+    }
+    for (int i = 0; i < 200000; i++) {
+        double a = (double)(int64_t)(splitmix(&seed) % 2000000 - 1000000) / 100.0;
+        double b = (double)(int64_t)(splitmix(&seed) % 20000) / 100.0;
+        expect_like_printf(a);
+        expect_like_printf(a - b);
+        expect_like_printf(a * 1e-3);
+    }
+}
+END_TEST
+
+/* Every power of two and both its neighbours: a power of two's interval is
+ * lopsided (a quarter ulp below), the one case where %.16g's nearest digits
+ * can miss and 17 are printed. */
+START_TEST(test_f64_powers_of_two)
+{
+    for (uint64_t be = 1; be < 2047; be++) {
+        uint64_t b = be << 52;
+        expect_like_printf(from_bits(b));
+        expect_like_printf(from_bits(b - 1));
+        expect_like_printf(from_bits(b + 1));
+        expect_like_printf(-from_bits(b));
+    }
+}
+END_TEST
+
+/* Powers of ten and their neighbours, where the grids line up; the edges
+ * between plain and exponent notation; and a tie: 2^50 + 1/4 lies halfway
+ * between two 17-digit decimals and prints the even one, as printf does. */
+START_TEST(test_f64_edges)
+{
+    static const double edges[] = {
+        5e-324, 1e-323, DBL_MIN, DBL_MAX, DBL_EPSILON, 1e-5, 1e-4, 9.99999999999999e-5, 0.001, 1e14, 1e15, 1e16, 1e17,
+        123456789012345.6, 999999999999999.9, 9999999999999998.0, 99999999999999999.0, 1e21, 1e22, 1e23,
+        9.999999999999999e22, 1125899906842624.25, 1125899906842624.75, 4503599627370497.5, 0.5, 0.25, 1.0 / 3,
+    };
+    char text[32];
+    for (size_t i = 0; i < sizeof edges / sizeof edges[0]; i++) {
+        uint64_t b = rgp__f64_bits(edges[i]);
+        expect_like_printf(edges[i]);
+        expect_like_printf(from_bits(b + 1));
+        expect_like_printf(from_bits(b - 1));
+    }
+    for (int e = -323; e <= 308; e++) {
+        snprintf(text, sizeof text, "1e%d", e);
+        uint64_t b = rgp__f64_bits(strtod(text, NULL));
+        expect_like_printf(from_bits(b));
+        expect_like_printf(from_bits(b + 1));
+        expect_like_printf(from_bits(b - 1));
+    }
+}
+END_TEST
+
+/* Significant digits of a printed number, first nonzero digit to last. */
+static int significant_digits(const char *s, size_t n)
+{
+    int d = 0, first = -1, last = -1;
+    for (size_t i = 0; i < n && s[i] != 'e'; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            continue;
+        if (s[i] != '0') {
+            if (first < 0)
+                first = d;
+            last = d;
+        }
+        d++;
+    }
+    return last - first + 1;
+}
+
+/* Whether some decimal of p significant digits reads back as v: the one
+ * nearest v, or the next one either side of it. */
+static int shorter_reads_back(double v, int p)
+{
+    char text[48], *dot;
+    long long m;
+    int x;
+    snprintf(text, sizeof text, "%.*e", p - 1, v); /* d.ddde+X */
+    dot = strchr(text, '.');
+    if (dot)
+        memmove(dot, dot + 1, strlen(dot));
+    ck_assert_int_eq(sscanf(text, "%llde%d", &m, &x), 2);
+    for (long long d = -1; d <= 1; d++) {
+        double back;
+        snprintf(text, sizeof text, "%llde%d", m + d, x - (p - 1));
+        back = strtod(text, NULL);
+        if (memcmp(&back, &v, sizeof v) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The format's promise (docs/language.md): no shorter text reads back.  It
+ * holds for every double but 46 powers of two, where printf's nearest 16
+ * digits fall outside the lopsided interval (a quarter ulp below, half above)
+ * while the next 16 digits up are inside: those print 17.  With an even
+ * interval, if a shorter decimal read back then one with a digit less than
+ * ours would, so that is the length to try. */
+START_TEST(test_f64_shortest)
+{
+    uint64_t seed = 14;
+    int pow2_longer = 0;
+    for (int i = 0; i < 200000 + 2046; i++) {
+        int pow2 = i < 2046;
+        uint64_t b = pow2 ? (uint64_t)(i + 1) << 52 : splitmix(&seed) >> 1;
+        double v = from_bits(b);
+        char got[64];
+        int digits, p;
+        if ((b >> 52) == 0x7ff)
+            continue;
+        digits = significant_digits(got, rgp__fmt_f64(got, v));
+        for (p = pow2 ? 1 : digits - 1; p > 0 && p < digits; p++) {
+            if (!shorter_reads_back(v, p))
+                continue;
+            if (!pow2 || p != 16 || digits != 17)
+                ck_abort_msg("%a prints with %d digits, but %d would do", v, digits, p);
+            pow2_longer++;
+            break;
+        }
+    }
+    ck_assert_int_eq(pow2_longer, 46);
+}
+END_TEST
+
+/* ---- the arithmetic under the float printer -------------------------------- */
+
+/* Little-endian 32-bit limbs: enough for 2^128 5^325. */
+#define BIG_LIMBS 40
+typedef struct {
+    uint32_t d[BIG_LIMBS];
+} big;
+
+static void big_set(big *a, uint64_t hi, uint64_t lo)
+{
+    memset(a, 0, sizeof *a);
+    a->d[0] = (uint32_t)lo;
+    a->d[1] = (uint32_t)(lo >> 32);
+    a->d[2] = (uint32_t)hi;
+    a->d[3] = (uint32_t)(hi >> 32);
+}
+
+static void big_mul_small(big *a, uint32_t m)
+{
+    uint64_t carry = 0;
+    for (int i = 0; i < BIG_LIMBS; i++) {
+        uint64_t t = (uint64_t)a->d[i] * m + carry;
+        a->d[i] = (uint32_t)t;
+        carry = t >> 32;
+    }
+    ck_assert(carry == 0);
+}
+
+static void big_shl(big *a, int n)
+{
+    for (; n > 0; n--)
+        big_mul_small(a, 2);
+}
+
+static int big_cmp(const big *a, const big *b)
+{
+    for (int i = BIG_LIMBS - 1; i >= 0; i--)
+        if (a->d[i] != b->d[i])
+            return a->d[i] < b->d[i] ? -1 : 1;
+    return 0;
+}
+
+/* Each entry P of rgp_pow10.h is 10^-k 2^(127-e) rounded up, e = floor(log2
+ * 10^-k) as rgp__floor_log2_pow10 says: checked by multiplying back, never by
+ * dividing as the generator does.  P has its top bit set, which also checks e. */
+START_TEST(test_f64_pow10_table)
+{
+    for (int k = RGP__POW10_KMIN; k <= RGP__POW10_KMAX; k++) {
+        const uint64_t *p = rgp__pow10[k - RGP__POW10_KMIN];
+        int e = rgp__floor_log2_pow10(-k);
+        big below, at, x; /* P - 1, P, and the exact value, all rescaled to integers */
+        ck_assert_msg(p[0] >> 63, "10^%d is not normalised", -k);
+        big_set(&at, p[0], p[1]);
+        big_set(&below, p[0] - (p[1] == 0), p[1] - 1);
+        if (k <= 0) { /* 10^-k 2^(127-e) = 5^-k 2^(127-e-k) */
+            int sh = 127 - e - k;
+            big_set(&x, 0, 1);
+            for (int i = 0; i < -k; i++)
+                big_mul_small(&x, 5);
+            if (sh >= 0) { /* exact */
+                big_shl(&x, sh);
+                ck_assert_msg(big_cmp(&x, &at) == 0, "10^%d", -k);
+                continue;
+            }
+            big_shl(&below, -sh);
+            big_shl(&at, -sh);
+        } else { /* 2^(127-e-k) / 5^k */
+            big_set(&x, 0, 1);
+            big_shl(&x, 127 - e - k);
+            for (int i = 0; i < k; i++) {
+                big_mul_small(&below, 5);
+                big_mul_small(&at, 5);
+            }
+        }
+        ck_assert_msg(big_cmp(&below, &x) < 0 && big_cmp(&x, &at) <= 0, "10^%d is not rounded up", -k);
+    }
+}
+END_TEST
+
+static long long floor_ld(long double x)
+{
+    long long i = (long long)x;
+    return (long double)i > x ? i - 1 : i;
+}
+
+/* The logarithm estimates against long double products, which lie at least
+ * 1e-9 from an integer (or on one), so long double rounding cannot move their
+ * floor; and for every exponent a double has, the scale k is in the table and
+ * the shift h keeps 4 c + 2 (c < 2^53) inside 64 bits. */
+START_TEST(test_f64_log_estimates)
+{
+    const long double log10_2 = 0.30102999566398119521373889472449302676818988146211L;
+    const long double log2_10 = 3.32192809488736234787031942948939017586483139302458L;
+    for (int q = -1100; q <= 1100; q++) {
+        long double x = q * log10_2;
+        long long f = floor_ld(x);
+        ck_assert(q == 0 || (x - f > 1e-9L && f + 1 - x > 1e-9L));
+        ck_assert_int_eq(rgp__floor_log10_pow2(q), f);
+    }
+    for (int j = -330; j <= 330; j++) {
+        long double x = j * log2_10;
+        long long f = floor_ld(x);
+        ck_assert(j == 0 || (x - f > 1e-9L && f + 1 - x > 1e-9L));
+        ck_assert_int_eq(rgp__floor_log2_pow10(j), f);
+    }
+    for (int be = 0; be < 2047; be++) {
+        for (int pow2 = 0; pow2 <= (be > 1); pow2++) {
+            int q = be ? be - 1075 : -1074;
+            int k = rgp__floor_log10_pow2(q) - pow2;
+            int h = 1 + q + rgp__floor_log2_pow10(-k);
+            ck_assert(k >= RGP__POW10_KMIN && k <= RGP__POW10_KMAX);
+            ck_assert_msg(h >= 0 && h <= 8, "be %d: h %d", be, h);
+        }
+    }
+}
+END_TEST
+
+/* tcc's product from 32-bit halves against gcc's 128-bit one. */
+START_TEST(test_mul_64x64_halves)
+{
+    static const uint64_t edge[] = {0, 1, 2, UINT64_C(0xffffffff), UINT64_C(0x100000000), UINT64_C(0xffffffffffffffff),
+                                    UINT64_C(0x8000000000000000), UINT64_C(0xfffffffffffffffe)};
+    uint64_t seed = 15;
+    for (int i = 0; i < 200000; i++) {
+        uint64_t a = i < 64 ? edge[i % 8] : splitmix(&seed), b = i < 64 ? edge[i / 8] : splitmix(&seed) >> (i % 64);
+        uint64_t hi, lo;
+        unsigned __int128 want = (unsigned __int128)a * b;
+        rgp__mul_64x64_halves(a, b, &hi, &lo);
+        if (hi != (uint64_t)(want >> 64) || lo != (uint64_t)want)
+            ck_abort_msg("%llx * %llx", (unsigned long long)a, (unsigned long long)b);
+    }
+}
+END_TEST
+
+/* The same comparison with printf, compiled by libtcc as `rgp run` compiles
+ * the runtime: random bit patterns, cents and their differences, and every
+ * power of two. */
+static const char tcc_float_check[] =
+    "int rgp_program_main(int argc, char **argv)\n"
+    "{\n"
+    "    uint64_t seed = 16, b;\n"
+    "    int i, bad = 0;\n"
+    "    for (i = 0; i < 150000; i++) {\n"
+    "        char got[64], want[64];\n"
+    "        size_t ng, nw;\n"
+    "        double v;\n"
+    "        uint64_t z = (seed += UINT64_C(0x9e3779b97f4a7c15));\n"
+    "        z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);\n"
+    "        z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);\n"
+    "        z ^= z >> 31;\n"
+    "        if (i < 2046) v = rgp__f64_from_bits((uint64_t)(i + 1) << 52);\n"
+    "        else if (i % 3 == 0) v = (double)(int64_t)(z % 2000000 - 1000000) / 100.0;\n"
+    "        else if (i % 3 == 1) v = (double)(int64_t)(z % 20000) / 100.0 - 80.0;\n"
+    "        else v = rgp__f64_from_bits(z);\n"
+    "        b = rgp__f64_bits(v);\n"
+    "        if ((b >> 52 & 0x7ff) == 0x7ff) continue;\n"
+    "        ng = rgp__fmt_f64(got, v);\n"
+    "        nw = rgp__fmt_f64_slow(want, v);\n"
+    "        if (ng != nw || memcmp(got, want, ng) != 0) {\n"
+    "            if (bad++ < 5) fprintf(stderr, \"tcc: %a: got %.*s, want %.*s\\n\", v, (int)ng, got, (int)nw, want);\n"
+    "        }\n"
+    "    }\n"
+    "    return bad != 0;\n"
+    "}\n";
+
+START_TEST(test_f64_under_tcc)
+{
+    size_t rt = strlen(rgp_runtime_text);
+    char *text = malloc(rt + sizeof tcc_float_check);
+    char *argv[] = {"check", NULL};
+    ck_assert_ptr_nonnull(text);
+    memcpy(text, rgp_runtime_text, rt);
+    memcpy(text + rt, tcc_float_check, sizeof tcc_float_check);
+    ck_assert_int_eq(jit_run(text, "float_check.c", 1, argv), 0);
+    free(text);
 }
 END_TEST
 
@@ -486,10 +857,23 @@ Suite *writer_suite(void)
     tcase_add_test(tc, test_ints);
     tcase_add_test(tc, test_f64);
     tcase_add_test(tc, test_f64_special);
-    tcase_add_test(tc, test_f64_fast_path_matches_general);
     tcase_add_test(tc, test_csv_str);
     tcase_add_test(tc, test_json_str);
     tcase_add_test(tc, test_json_str_nul);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("floats");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_f64_random_bits);
+    tcase_add_test(tc, test_f64_subnormals);
+    tcase_add_test(tc, test_f64_decimal_looking);
+    tcase_add_test(tc, test_f64_powers_of_two);
+    tcase_add_test(tc, test_f64_edges);
+    tcase_add_test(tc, test_f64_shortest);
+    tcase_add_test(tc, test_f64_pow10_table);
+    tcase_add_test(tc, test_f64_log_estimates);
+    tcase_add_test(tc, test_mul_64x64_halves);
+    tcase_add_test(tc, test_f64_under_tcc);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("io");
