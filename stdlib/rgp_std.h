@@ -70,6 +70,14 @@ static inline int rgp__parse_mag(const char *s, size_t n, int *neg, uint64_t *ma
         if (n == 1)
             return RGP_PARSE_SYNTAX;
     }
+    /* 19 digits always fit in 64 bits: no overflow check until the 20th */
+    size_t fast_end = n - i > 19 ? i + 19 : n;
+    for (; i < fast_end; i++) {
+        unsigned d = (unsigned char)s[i] - (unsigned)'0';
+        if (d > 9)
+            return RGP_PARSE_SYNTAX;
+        m = m * 10 + d;
+    }
     for (; i < n; i++) {
         unsigned d = (unsigned char)s[i] - (unsigned)'0';
         if (d > 9)
