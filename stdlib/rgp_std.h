@@ -10,7 +10,21 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#ifdef __TINYC__
+/* For rgp run: libtcc spends more time reading <math.h> than compiling the
+ * whole pipeline, so declare the few functions the runtime calls instead.
+ * (cc, for rgp build, reads the real header.) */
+double sqrt(double);
+double log(double);
+double exp(double);
+double pow(double, double);
+double floor(double);
+double ceil(double);
+double round(double);
+#define HUGE_VAL (1e308 * 10.0)
+#else
 #include <math.h>
+#endif
 #include <string.h>
 #include <time.h>
 
