@@ -45,8 +45,31 @@ const char *helper_suffix(type_id t);
 void expr_c(sbuf *b, const ast_expr *x, const char *rec);
 void emit_user_expr(emitter *e, const ast_expr *x, const char *rec, const char *prefix, const char *suffix);
 
-/* emit_threads.c */
+/* emit_threads.c: rings, thread bodies, and starting them in main */
 void emit_threads(emitter *e);
 void emit_thread_start(emitter *e);
+void emit_deliver(emitter *e, const plan *pl, const plan_ring *r, const char *rec);
+
+/* emit_ops.c: the operators a reader runs for each record */
+void emit_lookup(emitter *e, const node *st, const ast_op *o, const char *cur, const char *var);
+void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur);
+void emit_stage(emitter *e, const node *st, const char *rec);
+void emit_reader(emitter *e, const node *n, const char *rec);
+
+/* emit_aggregates.c: group and window operators, per record and at the end */
+void emit_group_update(emitter *e, const node *st, const ast_op *o, const char *cur);
+void emit_group_flush(emitter *e, const node *st, const ast_op *o);
+void emit_window_update(emitter *e, const node *st, const ast_op *o, const char *cur);
+void emit_window_close(emitter *e, const node *st, const ast_op *o, const char *upto);
+void emit_event_time(emitter *e, const ast_op *o, const char *cur, const char *watermark);
+/* The group and window operators a thread must finish at the end of input, upstream first. */
+int thread_groups(const plan *pl, const node *n, const node **stages, const ast_op **ops, int k, int max);
+
+/* emit_tables.c: the per-operator tables */
+const char *table_name(const node *st, const ast_op *op);
+const char *value_type(const node *st, const ast_op *o);
+bool keyed_by_start(const ast_op *o);
+bool aggs_own_memory(const ast_op *o);
+void emit_table(emitter *e, const node *st, const ast_op *o);
 
 #endif

@@ -1,0 +1,291 @@
+/* What a reader runs for each record: the operators of its stages inlined in
+ * order (where, select, keyed state and delta blocks, dedup, throttle, sample,
+ * route, and the group and window hooks), then its sinks or the next ring. */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include "builtins.h"
+#include "emit_internal.h"
+
+/* `{rec->a, rec->b}`: the key of record `cur` for a keyed or group operator
+ * (a window's also holds the window's start, `ws`). */
+static void key_init(sbuf *b, const ast_op *o, const char *cur)
+{
+    sb(b, "{");
+    for (const ast_arg *g = o->keys; g; g = g->next) sb(b, "%s%s->%s", g == o->keys ? "" : ", ", cur, g->value->text);
+    if (keyed_by_start(o)) sb(b, "%sws", o->keys ? ", " : "");
+    else if (!o->keys) sb(b, "0");   /* group without by: one key for everything */
+    sb(b, "}");
+}
+
+/* Opens a block that finds record cur's entry in the operator's table: `fresh`
+ * says the key is new, and `var` points at the entry's value (the key's state,
+ * aggregates or last values). The caller closes the block. */
+void emit_lookup(emitter *e, const node *st, const ast_op *o, const char *cur, const char *var)
+{
+    char t[192], value[224];
+    snprintf(t, sizeof t, "%s", table_name(st, o));
+    snprintf(value, sizeof value, "%s", value_type(st, o));
+    line_to_rgp(e, o->loc);
+    emit(e, "{");
+    e->indent++;
+    sbuf key = {0};
+    key_init(&key, o, cur);
+    emit(e, "%s_key key = %s;", t, key.s);
+    free(key.s);
+    emit(e, "bool fresh;");
+    emit(e, "%s_entry *entry = %s_lookup(&key, &fresh);", t, t);
+    emit(e, "%s *%s = &entry->value;", value, var);
+}
+
+/* select and emit: a record of type `out` made from items over `cur`, then
+ * the operators from `next` on applied to it. */
+static void emit_record_then(emitter *e, const node *st, const ast_item *items, const rectype *out, srcloc at,
+                             const char *cur, const ast_op *next)
+{
+    int k = ++e->tmp;
+    line_to_rgp(e, at);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "%s v%d;", out->cname, k);
+    const ast_item *it = items;
+    for (int i = 0; it; it = it->next, i++) {
+        char prefix[160];
+        snprintf(prefix, sizeof prefix, "v%d.%s = ", k, out->fields[i].name);
+        emit_user_expr(e, it->value, cur, prefix, ";");
+    }
+    char next_cur[32];
+    snprintf(next_cur, sizeof next_cur, "(&v%d)", k);
+    emit_ops(e, st, next, next_cur);
+    e->indent--;
+    emit(e, "}");
+}
+
+/* A keyed block's statements. `cur` is the record; `s` the key's state. */
+static void emit_stmts(emitter *e, const node *st, const ast_op *o, const ast_stmt *list, const char *cur)
+{
+    for (const ast_stmt *x = list; x; x = x->next) {
+        char prefix[192];
+        switch (x->kind) {
+        case S_IF:
+            emit_user_expr(e, x->value, cur, "if (", ") {");
+            e->indent++;
+            emit_stmts(e, st, o, x->then, cur);
+            e->indent--;
+            if (x->otherwise) {
+                emit(e, "} else {");
+                e->indent++;
+                emit_stmts(e, st, o, x->otherwise, cur);
+                e->indent--;
+            }
+            emit(e, "}");
+            break;
+        case S_LET:
+            snprintf(prefix, sizeof prefix, "%s l%d_%s = ", ctype(x->value->type), x->slot, x->name);
+            emit_user_expr(e, x->value, cur, prefix, ";");
+            break;
+        case S_ASSIGN:
+            if (x->is_local) snprintf(prefix, sizeof prefix, "l%d_%s = ", x->slot, x->name);
+            else if (x->value->type == T_STR) snprintf(prefix, sizeof prefix, "rgp_str_keep_copy(&s->%s, ", x->name);
+            else snprintf(prefix, sizeof prefix, "s->%s = ", x->name);
+            /* a state string keeps its own copy: the text it came from is the record's or the scratch's */
+            emit_user_expr(e, x->value, cur, prefix, !x->is_local && x->value->type == T_STR ? ");" : ";");
+            break;
+        case S_EMIT:
+            emit_record_then(e, st, x->items, o->out, x->loc, cur, o->next);
+            break;
+        }
+    }
+}
+
+/* A route: the record goes to the first branch whose condition holds. */
+static void emit_route(emitter *e, const node *st, const char *cur)
+{
+    for (int i = 0; i < st->nbranches; i++) {
+        const node *b = st->branches[i];
+        if (b->branch_cond) {
+            emit_user_expr(e, b->branch_cond, cur, i ? "} else if (" : "if (", ") {");
+        } else {
+            emit(e, i ? "} else {" : "{");
+        }
+        e->indent++;
+        if (b->used) emit_stage(e, b, cur);
+        else emit(e, "/* branch %s: nothing reads it */", b->name);
+        e->indent--;
+    }
+    emit(e, "}");
+}
+
+/* The operators of a stage from o on, applied to record `cur`; after the last,
+ * the record goes to the stage's ring or straight on to its one reader. */
+void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
+{
+    if (!o) {
+        line_to_c(e);
+        const plan_ring *r = plan_ring_of(e->pl, st);
+        if (st->is_route) {
+            emit_route(e, st, cur);
+        } else if (r) {
+            emit_deliver(e, e->pl, r, cur);
+        } else {
+            node *readers[2];
+            if (plan_readers(e->pl, st, readers, 2) == 1) emit_reader(e, readers[0], cur);
+        }
+        return;
+    }
+    switch (o->kind) {
+    case OP_WHERE:
+        emit_user_expr(e, o->cond, cur, "if (", ") {");
+        e->indent++;
+        emit_ops(e, st, o->next, cur);
+        e->indent--;
+        emit(e, "}");
+        break;
+    case OP_SELECT:
+        emit_record_then(e, st, o->items, o->out, o->loc, cur, o->next);
+        break;
+    case OP_KEYED: case OP_DELTA: {
+        bool delta = o->kind == OP_DELTA;
+        emit_lookup(e, st, o, cur, delta ? "d" : "s");
+        if (delta && o->state) emit(e, "%s *s = &d->s;", o->state_type->cname);
+        if (o->state) {
+            emit(e, "if (fresh) {   /* a new key: its state starts from the declared values */");
+            e->indent++;
+            for (const ast_field *f = o->state; f; f = f->next) {
+                sbuf v = {0};
+                expr_c(&v, f->init, cur);
+                if (f->init->type == T_STR) emit(e, "rgp_str_keep_copy(&s->%s, %s);", f->name, v.s);
+                else emit(e, "s->%s = %s;", f->name, v.s);
+                free(v.s);
+            }
+            e->indent--;
+            emit(e, "}");
+        }
+        emit_stmts(e, st, o, o->body, cur);
+        if (delta) {
+            emit(e, "/* this record is the key's previous one for the next */");
+            for (int i = 0; i < o->in->nfields; i++) {
+                const char *f = o->in->fields[i].name;
+                if (o->in->fields[i].type == T_STR) emit(e, "rgp_str_keep_copy(&d->prev.%s, %s->%s);", f, cur, f);
+                else emit(e, "d->prev.%s = %s->%s;", f, cur, f);
+            }
+            emit(e, "d->has_prev = true;");
+        }
+        e->indent--;
+        emit(e, "}");
+        break;
+    }
+    case OP_THROTTLE: {
+        char t[192];
+        snprintf(t, sizeof t, "%s", table_name(st, o));
+        line_to_rgp(e, o->loc);
+        emit(e, "{");
+        e->indent++;
+        emit_event_time(e, o, cur, NULL);
+        emit(e, "int64_t span = rgp_time_trunc(ts, INT64_C(%lld));", o->size.ms);
+        emit_lookup(e, st, o, cur, "sp");
+        emit(e, "if (fresh || span > sp->start) {   /* the key's next span */");
+        emit(e, "    sp->start = span;");
+        emit(e, "    sp->n = 0;");
+        emit(e, "}");
+        emit(e, "if (sp->n < UINT64_C(%llu)) {", o->limit);
+        e->indent++;
+        emit(e, "sp->n++;");
+        emit_ops(e, st, o->next, cur);
+        e->indent--;
+        emit(e, "} else {");
+        emit(e, "    %s_held++;   /* over the limit: held back */", t);
+        emit(e, "}");
+        e->indent--;
+        emit(e, "}");
+        e->indent--;
+        emit(e, "}");
+        break;
+    }
+    case OP_SAMPLE: {
+        char t[192];
+        snprintf(t, sizeof t, "%s", table_name(st, o));
+        line_to_rgp(e, o->loc);
+        if (o->sample_every)
+            emit(e, "if (%s_n++ %% UINT64_C(%llu) == 0) {   /* every %lluth record, from the first */", t, o->limit, o->limit);
+        else
+            emit(e, "if ((rgp_splitmix64(&%s_rng) >> 11) < UINT64_C(%llu)) {   /* a coin that lands %.17g of the time */", t,
+                 (unsigned long long)(o->fraction * 9007199254740992.0), o->fraction);
+        e->indent++;
+        emit_ops(e, st, o->next, cur);
+        e->indent--;
+        emit(e, "}");
+        break;
+    }
+    case OP_GROUP:
+        emit_group_update(e, st, o, cur);
+        break;
+    case OP_WINDOW:
+        emit_window_update(e, st, o, cur);
+        break;
+    case OP_DEDUP: {
+        if (o->size.ms) {
+            line_to_rgp(e, o->loc);
+            emit(e, "{");
+            e->indent++;
+            emit_event_time(e, o, cur, NULL);
+        }
+        emit_lookup(e, st, o, cur, "last");
+        sbuf same = {0};
+        for (const ast_arg *g = o->on; g; g = g->next) {
+            const char *f = g->value->text;
+            type_id ft = g->value->type;
+            if (ft == T_STR) sb(&same, "%srgp_str_eq(last->%s, %s->%s)", same.len ? " && " : "", f, cur, f);
+            else if (ft == T_F64) sb(&same, "%s(last->%s == %s->%s || (last->%s != last->%s && %s->%s != %s->%s))", same.len ? " && " : "",
+                                     f, cur, f, f, f, cur, f, cur, f);
+            else sb(&same, "%slast->%s == %s->%s", same.len ? " && " : "", f, cur, f);
+        }
+        if (o->size.ms)
+            emit(e, "if (fresh || !(%s) || ts - last->passed_at >= INT64_C(%lld)) {   /* not a repeat, or its key's last passed %lld ms ago */",
+                 same.len ? same.s : "true", o->size.ms, o->size.ms);
+        else
+            emit(e, "if (fresh || !(%s)) {   /* not a repeat of its key's last record */", same.len ? same.s : "true");
+        free(same.s);
+        e->indent++;
+        if (o->size.ms) emit(e, "last->passed_at = ts;");
+        for (const ast_arg *g = o->on; g; g = g->next) {
+            if (g->value->type == T_STR) emit(e, "rgp_str_keep_copy(&last->%s, %s->%s);", g->value->text, cur, g->value->text);
+            else emit(e, "last->%s = %s->%s;", g->value->text, cur, g->value->text);
+        }
+        emit_ops(e, st, o->next, cur);
+        e->indent--;
+        emit(e, "}");
+        e->indent--;
+        emit(e, "}");
+        if (o->size.ms) {
+            e->indent--;
+            emit(e, "}");
+        }
+        break;
+    }
+    }
+}
+
+void emit_stage(emitter *e, const node *st, const char *rec)
+{
+    emit(e, "/* %s %s (%s:%u) */", node_word(st), st->name, e->p->file, st->loc.line);
+    emit_ops(e, st, st->ops, rec);
+}
+
+void emit_reader(emitter *e, const node *n, const char *rec)
+{
+    if (n->kind == D_STAGE) {
+        emit(e, "{");
+        e->indent++;
+        emit_stage(e, n, rec);
+        e->indent--;
+        emit(e, "}");
+        return;
+    }
+    emit(e, "/* sink %s (%s:%u) */", n->name, e->p->file, n->loc.line);
+    if (n->format == FMT_CSV)
+        emit(e, "%s(sink_w[%d], %s, '%s');", writer_name(n->type, n->format), endpoint_index(e->p, n), rec,
+             n->delim == '\'' ? "\\'" : n->delim == '\\' ? "\\\\" : (char[]){n->delim, 0});
+    else
+        emit(e, "%s(sink_w[%d], %s);", writer_name(n->type, n->format), endpoint_index(e->p, n), rec);
+}

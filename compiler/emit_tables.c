@@ -1,0 +1,356 @@
+/* The tables of keyed operators: one per keyed, delta, group, dedup, window and
+ * throttle operator, declared before the threads that use them: a key struct,
+ * a value struct, dense entries in first-seen order and an open-addressing
+ * index, with the window bookkeeping (due lists, compaction) where needed. */
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+#include "builtins.h"
+#include "emit_internal.h"
+
+/* What the C calls an operator's table and its value, and what comments call it. */
+static const struct { const char *prefix, *value, *what; } op_tables[] = {
+    [OP_SAMPLE] = {"sample", "", "sample"},
+    [OP_KEYED] = {"keyed", "", "keyed state"},
+    [OP_DELTA] = {"delta", "value", "delta"},
+    [OP_GROUP] = {"group", "aggs", "group"},
+    [OP_DEDUP] = {"dedup", "last", "dedup"},
+    [OP_WINDOW] = {"window", "win", "windows"},
+    [OP_THROTTLE] = {"throttle", "span", "throttle"},
+};
+
+/* The name of an operator's table (or counters): keyed_STAGE_N, group_STAGE_N, ...,
+ * N its place in the stage. */
+const char *table_name(const node *st, const ast_op *op)
+{
+    static char name[192];
+    int k = 0;
+    for (const ast_op *o = st->ops; o && o != op; o = o->next) k++;
+    snprintf(name, sizeof name, "%s_%s_%d", op_tables[op->kind].prefix, st->name, k);
+    return name;
+}
+
+/* The C type of an entry's value in an operator's table. */
+const char *value_type(const node *st, const ast_op *o)
+{
+    static char value[224];
+    if (o->kind == OP_KEYED) snprintf(value, sizeof value, "%s", o->state_type->cname);
+    else snprintf(value, sizeof value, "%s_%s", table_name(st, o), op_tables[o->kind].value);
+    return value;
+}
+
+/* Tumbling and sliding windows keep an entry per key and window start. */
+bool keyed_by_start(const ast_op *o)
+{
+    return o->kind == OP_WINDOW && (o->wkind == W_TUMBLING || o->wkind == W_SLIDING);
+}
+
+static const char *agg_ctype(const ast_op *o, int i)
+{
+    const ast_item *it = o->items;
+    while (i--) it = it->next;
+    return ctype(it->value->type);
+}
+
+static const char *hash_fn(type_id t)
+{
+    return t == T_STR ? "rgp_hash_str" : t == T_BOOL ? "rgp_hash_bool" : t == T_F64 ? "rgp_hash_f64"
+         : type_is_int(t) && !scalar_types[t].is_signed ? "rgp_hash_u64" : "rgp_hash_i64";
+}
+
+/* Quantile sketches keep buckets on the heap. */
+bool aggs_own_memory(const ast_op *o)
+{
+    if (o->kind != OP_GROUP && o->kind != OP_WINDOW) return false;
+    for (const ast_item *it = o->items; it; it = it->next)
+        if (it->value->u.call.builtin >= 0 && aggregates[it->value->u.call.builtin].q > 0) return true;
+    return false;
+}
+
+/* The aggregate state of a group operator: per aggregate, what it needs. */
+static void emit_group_aggs(emitter *e, const char *t, const ast_op *o)
+{
+    emit(e, "typedef struct %s_aggs {", t);
+    int i = 0;
+    for (const ast_item *it = o->items; it; it = it->next, i++) {
+        int id = it->value->u.call.builtin;
+        const char *arg_type = aggregates[id].arity ? ctype(it->value->u.call.args->value->type) : "";
+        switch ((aggregate_id)id) {
+        case A_count: emit(e, "    uint64_t a%d_n;", i); break;
+        case A_avg: emit(e, "    double a%d_sum; uint64_t a%d_n;", i, i); break;
+        case A_var: case A_stddev: emit(e, "    uint64_t a%d_n; double a%d_mean, a%d_m2;", i, i, i); break;
+        case A_p50: case A_p90: case A_p95: case A_p99: case A_p999: emit(e, "    rgp_qsketch a%d_q;", i); break;
+        case A_sum: emit(e, "    %s a%d_v;", agg_ctype(o, i), i); break;
+        default: emit(e, "    %s a%d_v;", arg_type, i); break;
+        }
+    }
+    if (!o->items) emit(e, "    char none;");
+    emit(e, "} %s_aggs;", t);
+    if (!aggs_own_memory(o)) return;
+    blank(e);
+    emit(e, "static void %s_aggs_free(%s_aggs *g)   /* the sketches' buckets */", t, t);
+    emit(e, "{");
+    i = 0;
+    for (const ast_item *it = o->items; it; it = it->next, i++)
+        if (aggregates[it->value->u.call.builtin].q > 0) emit(e, "    rgp_qsketch_free(&g->a%d_q);", i);
+    emit(e, "}");
+}
+
+/* Windows: the watermark (the latest event time seen), the earliest time a
+ * window closes (nothing to do before it), the late records counted, and the
+ * list of windows due to close, oldest first, then in the order their entries
+ * came. */
+static void emit_window_due(emitter *e, const char *t, const ast_op *o)
+{
+    emit(e, "static int64_t %s_watermark = INT64_MIN, %s_next_close = INT64_MAX;", t, t);
+    emit(e, "static uint64_t %s_late;   /* records whose window had closed */", t);
+    emit(e, "static size_t *%s_due_at, %s_due_cap;", t, t);
+    blank(e);
+    emit(e, "static int %s_due_cmp(const void *a, const void *b)", t);
+    emit(e, "{");
+    emit(e, "    size_t i = *(const size_t *)a, j = *(const size_t *)b;");
+    if (o->wkind == W_COUNT) {
+        emit(e, "    return i < j ? -1 : 1;   /* count windows: in the order their keys came */");
+    } else {
+        emit(e, "    int64_t x = %s_entries[i].value.start, y = %s_entries[j].value.start;", t, t);
+        emit(e, "    return x != y ? (x < y ? -1 : 1) : (i < j ? -1 : 1);");
+    }
+    emit(e, "}");
+    blank(e);
+    long long closes = o->size.ms + o->lateness_ms;
+    emit(e, "/* Marks closed the open windows that close by upto and lists them, oldest first; how many. */");
+    emit(e, "static size_t %s_due(int64_t upto)", t);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "size_t n = 0;");
+    emit(e, "int64_t next = INT64_MAX;");
+    emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
+    emit(e, "    %s_win *w = &%s_entries[i].value;", t, t);
+    emit(e, "    if (!w->open) continue;");
+    if (o->wkind == W_COUNT)
+        emit(e, "    int64_t at = INT64_MAX;   /* a count window closes when full, or at the end */");
+    else
+        emit(e, "    int64_t at = rgp_time_add(w->%s, INT64_C(%lld));   /* when the watermark closes it */",
+             o->wkind == W_SESSION ? "last" : "start", closes);
+    emit(e, "    if (at > upto) {");
+    emit(e, "        if (at < next) next = at;");
+    emit(e, "        continue;");
+    emit(e, "    }");
+    emit(e, "    w->open = false;");
+    emit(e, "    if (n == %s_due_cap) {", t);
+    emit(e, "        %s_due_cap = %s_due_cap ? 2 * %s_due_cap : 256;", t, t, t);
+    emit(e, "        %s_due_at = realloc(%s_due_at, %s_due_cap * sizeof *%s_due_at);", t, t, t, t);
+    emit(e, "        if (!%s_due_at) rgp_out_of_memory(RGP_PROGRAM);", t);
+    emit(e, "    }");
+    emit(e, "    %s_due_at[n++] = i;", t);
+    emit(e, "}");
+    emit(e, "%s_next_close = next;", t);
+    emit(e, "qsort(%s_due_at, n, sizeof *%s_due_at, %s_due_cmp);", t, t, t);
+    emit(e, "return n;");
+    e->indent--;
+    emit(e, "}");
+    blank(e);
+}
+
+/* A table per keyed or group operator: entries (key, value) kept dense in the
+ * order their keys first came (a group's output order), found through an
+ * open-addressing index of entry numbers that doubles at half full. A record
+ * costs a hash and a probe or two; memory grows with keys, not records. Only
+ * the thread that runs the stage touches it. */
+void emit_table(emitter *e, const node *st, const ast_op *o)
+{
+    char t[192];
+    snprintf(t, sizeof t, "%s", table_name(st, o));
+    const rectype *in = o->in;
+    sbuf keys = {0};
+    for (const ast_arg *g = o->keys; g; g = g->next) sb(&keys, "%s%s", keys.len ? ", " : "", g->value->text);
+    emit(e, "/* %s of stage %s (%s:%u), by %s%s */", op_tables[o->kind].what, st->name, e->p->file, o->loc.line,
+         keys.len ? keys.s : keyed_by_start(o) ? "" : "nothing: one entry for all records",
+         keyed_by_start(o) ? (keys.len ? " and window start" : "window start") : "");
+    free(keys.s);
+    emit(e, "typedef struct %s_key {", t);
+    bool str_key = false;
+    for (const ast_arg *g = o->keys; g; g = g->next) {
+        type_id kt = in->fields[g->value->u.name.field].type;
+        str_key |= kt == T_STR;
+        emit(e, "    %s %s;", ctype(kt), g->value->text);
+    }
+    if (keyed_by_start(o)) emit(e, "    int64_t ws;   /* the window's start */");
+    else if (!o->keys) emit(e, "    char none;");
+    emit(e, "} %s_key;", t);
+    char value[224];
+    if (o->kind == OP_GROUP) {
+        emit_group_aggs(e, t, o);
+        snprintf(value, sizeof value, "%s_aggs", t);
+    } else if (o->kind == OP_WINDOW) {
+        emit_group_aggs(e, t, o);
+        emit(e, "typedef struct %s_win {", t);
+        emit(e, "    bool open;");
+        if (o->wkind == W_COUNT) emit(e, "    uint64_t n;   /* records so far */");
+        else emit(e, "    int64_t start%s;", o->wkind == W_SESSION ? ", last;   /* the session's first and last event times */" : ";");
+        emit(e, "    %s_aggs g;", t);
+        emit(e, "} %s_win;", t);
+        snprintf(value, sizeof value, "%s_win", t);
+    } else if (o->kind == OP_THROTTLE) {
+        emit(e, "typedef struct %s_span { int64_t start; uint64_t n; } %s_span;   /* the key's span and its records so far */", t, t);
+        emit(e, "static uint64_t %s_held;   /* records over the limit */", t);
+        snprintf(value, sizeof value, "%s_span", t);
+    } else if (o->kind == OP_DELTA) {
+        emit(e, "typedef struct %s_value {", t);
+        if (o->state) emit(e, "    %s s;   /* the key's state */", o->state_type->cname);
+        emit(e, "    %s prev;   /* the key's previous record: its strings are its own */", o->in->cname);
+        emit(e, "    bool has_prev;");
+        emit(e, "} %s_value;", t);
+        snprintf(value, sizeof value, "%s_value", t);
+    } else if (o->kind == OP_DEDUP) {
+        emit(e, "typedef struct %s_last {   /* the compared fields of the key's last record */", t);
+        for (const ast_arg *g = o->on; g; g = g->next) emit(e, "    %s %s;", ctype(g->value->type), g->value->text);
+        if (o->size.ms) emit(e, "    int64_t passed_at;   /* when the key's last record passed */");
+        if (!o->on && !o->size.ms) emit(e, "    char none;");
+        emit(e, "} %s_last;", t);
+        snprintf(value, sizeof value, "%s_last", t);
+    } else {
+        snprintf(value, sizeof value, "%s", o->state_type->cname);
+    }
+    emit(e, "typedef struct %s_entry { %s_key key; %s value; } %s_entry;", t, t, value, t);
+    emit(e, "static %s_entry *%s_entries;   /* in the order keys first came */", t, t);
+    emit(e, "static size_t %s_len, %s_cap;", t, t);
+    emit(e, "static uint32_t *%s_index;   /* entry number + 1; 0 is empty */", t);
+    emit(e, "static size_t %s_icap;", t);
+    blank(e);
+    emit(e, "static inline uint64_t %s_hash(const %s_key *k)", t, t);
+    emit(e, "{");
+    emit(e, "    uint64_t h = 0;");
+    for (const ast_arg *g = o->keys; g; g = g->next)
+        emit(e, "    h = rgp_hash_u64(h ^ %s(k->%s));", hash_fn(in->fields[g->value->u.name.field].type), g->value->text);
+    if (keyed_by_start(o)) emit(e, "    h = rgp_hash_u64(h ^ rgp_hash_i64(k->ws));");
+    else if (!o->keys) emit(e, "    (void)k;");
+    emit(e, "    return h;");
+    emit(e, "}");
+    blank(e);
+    emit(e, "static inline bool %s_eq(const %s_key *a, const %s_key *b)", t, t, t);
+    emit(e, "{");
+    sbuf eq = {0};
+    for (const ast_arg *g = o->keys; g; g = g->next) {
+        type_id kt = in->fields[g->value->u.name.field].type;
+        const char *f = g->value->text;
+        if (kt == T_STR) sb(&eq, "%srgp_str_eq(a->%s, b->%s)", eq.len ? " && " : "", f, f);
+        else if (kt == T_F64) sb(&eq, "%s(a->%s == b->%s || (a->%s != a->%s && b->%s != b->%s))", eq.len ? " && " : "", f, f, f, f, f, f);
+        else sb(&eq, "%sa->%s == b->%s", eq.len ? " && " : "", f, f);
+    }
+    if (keyed_by_start(o)) sb(&eq, "%sa->ws == b->ws", eq.len ? " && " : "");
+    else if (!o->keys) emit(e, "    (void)a, (void)b;");
+    emit(e, "    return %s;", eq.len ? eq.s : "true");
+    free(eq.s);
+    emit(e, "}");
+    blank(e);
+    emit(e, "/* The entry of key k; *fresh says it was just made, its value zeroed. */");
+    emit(e, "static %s_entry *%s_lookup(const %s_key *k, bool *fresh)", t, t, t);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "if (2 * (%s_len + 1) > %s_icap) {", t, t);
+    emit(e, "    size_t cap = %s_icap ? 2 * %s_icap : 1024;", t, t);
+    emit(e, "    uint32_t *index = calloc(cap, sizeof *index);");
+    emit(e, "    if (!index) rgp_out_of_memory(RGP_PROGRAM);");
+    emit(e, "    for (size_t n = 0; n < %s_len; n++) {", t);
+    emit(e, "        size_t j = (size_t)%s_hash(&%s_entries[n].key) & (cap - 1);", t, t);
+    emit(e, "        while (index[j]) j = (j + 1) & (cap - 1);");
+    emit(e, "        index[j] = (uint32_t)(n + 1);");
+    emit(e, "    }");
+    emit(e, "    free(%s_index);", t);
+    emit(e, "    %s_index = index;", t);
+    emit(e, "    %s_icap = cap;", t);
+    emit(e, "}");
+    emit(e, "size_t i = (size_t)%s_hash(k) & (%s_icap - 1);", t, t);
+    emit(e, "while (%s_index[i]) {", t);
+    emit(e, "    %s_entry *en = &%s_entries[%s_index[i] - 1];", t, t, t);
+    emit(e, "    if (%s_eq(&en->key, k)) {", t);
+    emit(e, "        *fresh = false;");
+    emit(e, "        return en;");
+    emit(e, "    }");
+    emit(e, "    i = (i + 1) & (%s_icap - 1);", t);
+    emit(e, "}");
+    emit(e, "if (%s_len == %s_cap) {", t, t);
+    emit(e, "    size_t cap = %s_cap ? 2 * %s_cap : 512;", t, t);
+    emit(e, "    %s_entry *grown = realloc(%s_entries, cap * sizeof *grown);", t, t);
+    emit(e, "    if (!grown) rgp_out_of_memory(RGP_PROGRAM);");
+    emit(e, "    %s_entries = grown;", t);
+    emit(e, "    %s_cap = cap;", t);
+    emit(e, "}");
+    emit(e, "%s_entry *en = &%s_entries[%s_len];", t, t, t);
+    emit(e, "memset(en, 0, sizeof *en);");
+    emit(e, "en->key = *k;");
+    if (str_key) {
+        emit(e, "/* a new key keeps its own copy of its strings: the record's go back to the ring */");
+        for (const ast_arg *g = o->keys; g; g = g->next) {
+            if (in->fields[g->value->u.name.field].type != T_STR) continue;
+            const char *f = g->value->text;
+            emit(e, "{");
+            emit(e, "    char *copy = malloc(k->%s.len ? k->%s.len : 1);", f, f);
+            emit(e, "    if (!copy) rgp_out_of_memory(RGP_PROGRAM);");
+            emit(e, "    if (k->%s.len) memcpy(copy, k->%s.ptr, k->%s.len);", f, f, f);
+            emit(e, "    en->key.%s.ptr = copy;", f);
+            emit(e, "}");
+        }
+    }
+    emit(e, "%s_index[i] = (uint32_t)++%s_len;", t, t);
+    emit(e, "*fresh = true;");
+    emit(e, "return en;");
+    e->indent--;
+    emit(e, "}");
+    blank(e);
+    if (o->kind == OP_WINDOW) emit_window_due(e, t, o);
+    bool owns = str_key;
+    for (const ast_arg *g = o->kind == OP_DEDUP ? o->on : NULL; g; g = g->next) owns |= g->value->type == T_STR;
+    owns |= (o->kind == OP_KEYED || o->kind == OP_DELTA) && o->state_type->has_str;
+    owns |= o->kind == OP_DELTA && o->in->has_str;
+    owns |= aggs_own_memory(o);
+    if (owns) {
+        emit(e, "/* Frees the strings an entry keeps: its key's and its value's. */");
+        emit(e, "static void %s_entry_free(%s_entry *en)", t, t);
+        emit(e, "{");
+        for (const ast_arg *g = o->keys; g; g = g->next)
+            if (in->fields[g->value->u.name.field].type == T_STR) emit(e, "    free((char *)en->key.%s.ptr);", g->value->text);
+        for (const ast_arg *g = o->kind == OP_DEDUP ? o->on : NULL; g; g = g->next)
+            if (g->value->type == T_STR) emit(e, "    free((char *)en->value.%s.ptr);", g->value->text);
+        const rectype *state = o->kind == OP_KEYED || o->kind == OP_DELTA ? o->state_type : NULL;
+        for (int i = 0; state && i < state->nfields; i++)
+            if (state->fields[i].type == T_STR) emit(e, "    free((char *)en->value.%s%s.ptr);", o->kind == OP_DELTA ? "s." : "", state->fields[i].name);
+        for (int i = 0; o->kind == OP_DELTA && i < o->in->nfields; i++)
+            if (o->in->fields[i].type == T_STR) emit(e, "    free((char *)en->value.prev.%s.ptr);", o->in->fields[i].name);
+        if (aggs_own_memory(o)) emit(e, "    %s_aggs_free(&en->value%s);", t, o->kind == OP_WINDOW ? ".g" : "");
+        emit(e, "}");
+        blank(e);
+    }
+    if (keyed_by_start(o)) {
+        emit(e, "/* Drops the entries of closed windows, keeping the others in order, and rebuilds the index. */");
+        emit(e, "static void %s_compact(void)", t);
+        emit(e, "{");
+        e->indent++;
+        emit(e, "size_t k = 0;");
+        emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
+        emit(e, "    if (%s_entries[i].value.open) %s_entries[k++] = %s_entries[i];", t, t, t);
+        if (owns) emit(e, "    else %s_entry_free(&%s_entries[i]);", t, t);
+        emit(e, "}");
+        emit(e, "if (k == %s_len) return;", t);
+        emit(e, "%s_len = k;", t);
+        emit(e, "memset(%s_index, 0, %s_icap * sizeof *%s_index);", t, t, t);
+        emit(e, "for (size_t n = 0; n < %s_len; n++) {", t);
+        emit(e, "    size_t j = (size_t)%s_hash(&%s_entries[n].key) & (%s_icap - 1);", t, t, t);
+        emit(e, "    while (%s_index[j]) j = (j + 1) & (%s_icap - 1);", t, t);
+        emit(e, "    %s_index[j] = (uint32_t)(n + 1);", t);
+        emit(e, "}");
+        e->indent--;
+        emit(e, "}");
+        blank(e);
+    }
+    emit(e, "static void %s_free(void)", t);
+    emit(e, "{");
+    if (owns) emit(e, "    for (size_t i = 0; i < %s_len; i++) %s_entry_free(&%s_entries[i]);", t, t, t);
+    emit(e, "    free(%s_entries);", t);
+    emit(e, "    free(%s_index);", t);
+    if (o->kind == OP_WINDOW) emit(e, "    free(%s_due_at);", t);
+    emit(e, "}");
+    blank(e);
+    assert(e->indent == 0);
+}
