@@ -631,14 +631,18 @@ static inline uint64_t rgp__lossy_skip(rgp_consumer *c, uint64_t next)
     return next;
 }
 
+static inline int64_t rgp__mono_ms(void);
+
 /* The waiting loop: until something after next is readable, or the ring is
- * closed and c has everything. A drop_oldest consumer may skip ahead while
- * it waits; *nextp is updated. */
-static inline uint64_t rgp__consumer_await(rgp_consumer *c, uint64_t *nextp)
+ * closed and c has everything, or (deadline >= 0) the monotonic clock reaches
+ * deadline ms, which sets *timed_out. A drop_oldest consumer may skip ahead
+ * while it waits; *nextp is updated. */
+static inline uint64_t rgp__consumer_await(rgp_consumer *c, uint64_t *nextp, int64_t deadline, bool *timed_out)
 {
     rgp_disruptor *d = c->d;
     uint64_t next = *nextp, end;
     rgp_wait_ctx x;
+    struct timespec limit;
 
     rgp_wait_begin(&x);
     for (;;) {
@@ -661,6 +665,17 @@ static inline uint64_t rgp__consumer_await(rgp_consumer *c, uint64_t *nextp)
             /* Closed, but a consumer c depends on is still working: its
              * release will signal. */
         }
+        if (deadline >= 0) {
+            int64_t left = deadline - rgp__mono_ms();
+            if (left <= 0) {
+                end = next;
+                *timed_out = true;
+                break;
+            }
+            limit.tv_sec = (time_t)(left / 1000);
+            limit.tv_nsec = (long)(left % 1000) * 1000000;
+            x.limit = &limit;   /* a sleep ends by the deadline */
+        }
         rgp_wait_step(&d->waiter, &x);
     }
     rgp_wait_end(&d->waiter, &x);
@@ -682,7 +697,7 @@ static inline uint64_t rgp_consumer_wait(rgp_consumer *c, uint64_t next, uint64_
     if ((int64_t)(end - next) <= 0) {
         end = rgp__barrier_available(c, next);
         if ((int64_t)(end - next) <= 0)
-            end = rgp__consumer_await(c, &next);
+            end = rgp__consumer_await(c, &next, -1, NULL);
         c->cached_end = end;
     }
     if (end - next > max)
@@ -700,45 +715,16 @@ static inline int64_t rgp__mono_ms(void)
 
 /* rgp_consumer_wait that gives up after timeout_ms: then it returns next
  * with *timed_out set. A reader with work of its own to do at a time (closing
- * processing-time windows) waits this way. */
+ * processing-time windows) waits this way. Lossless consumers only. */
 static inline uint64_t rgp_consumer_wait_for(rgp_consumer *c, uint64_t next, uint64_t max, int64_t timeout_ms,
                                              bool *timed_out)
 {
-    rgp_disruptor *d = c->d;
     uint64_t end = c->cached_end;
     *timed_out = false;
     if ((int64_t)(end - next) <= 0) {
-        int64_t deadline = rgp__mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
-        rgp_wait_ctx x;
-        rgp_wait_begin(&x);
-        for (;;) {
-            end = rgp__barrier_available(c, next);
-            if ((int64_t)(end - next) > 0)
-                break;
-            if (rgp_disruptor_closed(d)) {
-                /* as in rgp__consumer_await: look again after the acquire of closed */
-                end = rgp__barrier_available(c, next);
-                if ((int64_t)(end - next) > 0)
-                    break;
-                if (rgp__final_end(d) == next) {
-                    end = next; /* closed and drained */
-                    break;
-                }
-            }
-            int64_t left = deadline - rgp__mono_ms();
-            if (left <= 0) {
-                end = next;
-                *timed_out = true;
-                break;
-            }
-            struct timespec limit = {(time_t)(left / 1000), (long)(left % 1000) * 1000000};
-            x.limit = &limit;
-            rgp_wait_step(&d->waiter, &x);
-            x.limit = NULL;
-        }
-        rgp_wait_end(&d->waiter, &x);
-        if ((int64_t)(end - next) < 0)
-            end = next;
+        end = rgp__barrier_available(c, next);
+        if ((int64_t)(end - next) <= 0)
+            end = rgp__consumer_await(c, &next, rgp__mono_ms() + (timeout_ms > 0 ? timeout_ms : 0), timed_out);
         c->cached_end = end;
     }
     if (end - next > max)
@@ -796,7 +782,7 @@ static inline uint64_t rgp_consumer_wait_lossy(rgp_consumer *c, uint64_t *next, 
     uint64_t end = rgp__barrier_available(c, n);
 
     if ((int64_t)(end - n) <= 0)
-        end = rgp__consumer_await(c, &n);
+        end = rgp__consumer_await(c, &n, -1, NULL);
     *next = n;
     if (end - n > max)
         end = n + max;
