@@ -114,7 +114,7 @@ tsan: $(B)/tsan/stress $(B)/tsan/check_runtime
 # `make bench` runs them all and prints one summary ($(B)/bench/summary.md,
 # .csv and .png); each also runs alone. SIZE=large for bigger inputs, ROUNDS=N.
 BENCHES    := sensors logs windows
-BENCH_ARGS  = $(if $(SIZE),SIZE=$(SIZE)) $(if $(ROUNDS),ROUNDS=$(ROUNDS))
+BENCH_ARGS  = $(if $(SIZE),SIZE=$(SIZE)) $(if $(ROUNDS),ROUNDS=$(ROUNDS)) $(if $(ROWS),ROWS=$(ROWS))
 # make bench keeps to about two minutes on 2 CPUs: the ring shapes at SIZE=quick
 RING_SIZE   = $(if $(filter large,$(SIZE)),large,quick)
 

@@ -4,6 +4,7 @@
 # tables and bar charts. POSIX sh; every function returns 0 unless it says
 # otherwise, because benchmarks never fail the build.
 # shellcheck shell=sh disable=SC2034,SC1091 # variables are read by the sourcing script
+# shellcheck disable=SC2086,SC2046 # lists of times are word lists
 
 say() { printf '%s\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -165,7 +166,7 @@ contest() {
     while [ "$r" -le "$ROUNDS" ]; do
         printf '%s: round %d:' "$BENCH" "$r"
         for id in $IDS; do
-            ok "$id" && [ -z "$(get_var "NOTE_$id")" ] || continue
+            if ! ok "$id" || [ -n "$(get_var "NOTE_$id")" ]; then continue; fi
             run_one "$id"
             check "$id" || { printf ' %s %s;' "$(label "$id")" "$(get_var "STATUS_$id" | cut -d: -f1)"; continue; }
             set_var "NS_$id" "$(get_var "NS_$id") $NS"
@@ -205,7 +206,7 @@ results() {
             print $2, $3, $4, $5, $6, $7, $8, ratio, $9 }' >"$W/sorted.tsv"
 }
 
-# fmt_rows FORMAT [FILE]: results (default $W/sorted.tsv) as rows of FORMAT's
+# fmt_rows FORMAT: the results in $W/sorted.tsv as rows of FORMAT's
 # seven columns: label, median s, M records/s, peak RSS MB, ratio, range s,
 # note; - for what an untimed contender lacks, whose note says why.
 fmt_rows() {
@@ -216,7 +217,7 @@ fmt_rows() {
             printf fmt, $1, sprintf("%.3f", $3), sprintf("%.2f", $6 / 1e6), rss, ratio, sprintf("%.3f-%.3f", $4, $5), $9
         } else
             printf fmt, $1, "-", "-", "-", "-", "-", $2
-    }' "${2:-$W/sorted.tsv}"
+    }' "$W/sorted.tsv"
 }
 
 # ---- charts -----------------------------------------------------------------------
@@ -275,5 +276,5 @@ bar_chart() {
 # M records/s, colour.
 chart_rows() {
     awk -F '\t' -v rgp="$RGP_BLUE" -v peer="$PEER_GREY" \
-        '$2 == "ok" { printf "%s\t%.4f\t%s\n", $1, $6 / 1e6, ($1 ~ /^rgp/ ? rgp : peer) }' "${1:-$W/sorted.tsv}"
+        '$2 == "ok" { printf "%s\t%.4f\t%s\n", $1, $6 / 1e6, ($1 ~ /^rgp/ ? rgp : peer) }' "$W/sorted.tsv"
 }

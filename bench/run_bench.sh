@@ -17,7 +17,7 @@
 #   RGP=P        the rgp to measure (default build/rgp)
 # Writes build/bench/NAME.md, NAME.csv and (with gnuplot) NAME.png; data,
 # outputs and logs go to build/bench/NAME/.
-# shellcheck disable=SC2086 # $CC_FLAGS is a word list
+# shellcheck disable=SC2086,SC2059 # $CC_FLAGS is a word list; $FMT a printf format
 # shellcheck disable=SC2016,SC1090,SC1091 # commands are eval'd at run time; sourced files vary
 set -u
 
@@ -25,7 +25,8 @@ cd "$(dirname "$0")/.." || exit 0
 . bench/lib.sh
 BENCH=${1:-}
 if [ -z "$BENCH" ] || [ ! -f "bench/$BENCH/spec.sh" ]; then
-    say "run_bench.sh: unknown benchmark '$BENCH' (expected one of: $(cd bench && ls */spec.sh | sed 's,/spec.sh,,' | tr '\n' ' '))"
+    known=$(for f in bench/*/spec.sh; do f=${f%/spec.sh}; printf '%s ' "${f#bench/}"; done)
+    say "run_bench.sh: unknown benchmark '$BENCH' (expected one of: $known)"
     exit 0
 fi
 shift

@@ -19,7 +19,7 @@
 #   RGP=P      the rgp to measure (default build/rgp)
 # Writes build/bench/latency.md and latency.csv; inputs and outputs go to
 # build/bench/latency/.
-# shellcheck disable=SC2086 # $CC is a word list
+# shellcheck disable=SC2086,SC2059 # $CC and commands are word lists; $FMT a printf format
 # shellcheck disable=SC1091 # lib.sh is sourced from the tree
 set -u
 
