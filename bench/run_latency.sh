@@ -11,10 +11,13 @@
 #   cc -O2       cc alone on the same C (`rgp emit --standalone`), with the flags
 #                rgp build uses
 # Every phase of every example runs once per round, interleaved; the tables
-# give medians. Prints numbers; always exits 0.
+# give medians. rgp build and cc -O2 take a second each, so at SIZE=small
+# they run in the first round only. Prints numbers; always exits 0.
 #
 # Usage: sh bench/run_latency.sh [SIZE=small|large] [ROUNDS=N]
-#   ROUNDS=N   rounds (default 3 for SIZE=small, 7 for SIZE=large)
+#   ROUNDS=N        rounds (default 5 for SIZE=small, 7 for SIZE=large)
+#   BUILD_ROUNDS=N  of which rgp build and cc -O2 run in the first N (default
+#                   1 for SIZE=small, all for SIZE=large)
 #   CC=cc      the C compiler (as for rgp build)
 #   RGP=P      the rgp to measure (default build/rgp)
 # Writes build/bench/latency.md and latency.csv; inputs and outputs go to
@@ -27,7 +30,10 @@ cd "$(dirname "$0")/.." || exit 0
 . bench/lib.sh
 BENCH=latency
 bench_options "$@" || exit 0
-case $SIZE in small) ROUNDS=${ROUNDS:-3} ;; large) ROUNDS=${ROUNDS:-7} ;; esac
+case $SIZE in
+small) ROUNDS=${ROUNDS:-5} BUILD_ROUNDS=${BUILD_ROUNDS:-1} ;;
+large) ROUNDS=${ROUNDS:-7} BUILD_ROUNDS=${BUILD_ROUNDS:-$ROUNDS} ;;
+esac
 CC=${CC:-cc}
 RGP=${RGP:-build/rgp}
 OUT=build/bench
@@ -109,7 +115,7 @@ time_phase() {
     [ $rc = 0 ] || set_var "FAILED_$1_$2" "exit $rc: $(head -n 1 "$W/out/$2.$1.err")"
 }
 
-say "latency: examples:$EXAMPLES; rounds: $ROUNDS"
+say "latency: examples:$EXAMPLES; rounds: $ROUNDS (rgp build and cc -O2: $BUILD_ROUNDS)"
 busy_before=$(busy_cpus)
 warn_busy "$busy_before" "before the run"
 # Warm-up, not timed: the page cache, and rgp run -O's cached object.
@@ -119,6 +125,7 @@ while [ $r -le "$ROUNDS" ]; do
     printf 'latency: round %d:' $r
     for x in $EXAMPLES; do
         for p in $PHASES; do
+            case $p in build|cc) [ $r -le "$BUILD_ROUNDS" ] || continue ;; esac
             time_phase "$p" "$x"
             set_var "NS_${p}_$x" "$(get_var "NS_${p}_$x") $NS"
         done
@@ -147,7 +154,7 @@ for x in $EXAMPLES; do
     printf '%s\n' "$line" >>"$W/results.tsv"
 done
 machine_info
-HEAD="Compile latency: examples/*.rgp, median of $ROUNDS interleaved rounds"
+HEAD="Compile latency: examples/*.rgp, median of $ROUNDS interleaved rounds ($BUILD_ROUNDS for rgp build and cc -O2)"
 # rows FORMAT: the results as FORMAT's seven columns, times in ms or s.
 rows() {
     awk -F '\t' -v fmt="$1" -v target="$TARGET_MS" '
@@ -168,7 +175,7 @@ say "rgp run: from start until it exits after every source's first record reache
 {
     say "## $HEAD"
     say
-    say "Machine: $MACHINE. Run: $WHEN, \`sh bench/run_latency.sh SIZE=$SIZE\` (ROUNDS=$ROUNDS)."
+    say "Machine: $MACHINE. Run: $WHEN, \`sh bench/run_latency.sh SIZE=$SIZE\` (ROUNDS=$ROUNDS BUILD_ROUNDS=$BUILD_ROUNDS)."
     say
     say "| example | rgp run, to first record through, ms | rgp run -O (cached), ms | rgp emit, ms | rgp build, s | cc -O2 alone, s | rgp run under $TARGET_MS ms |"
     say "|---|--:|--:|--:|--:|--:|---|"
@@ -177,8 +184,8 @@ say "rgp run: from start until it exits after every source's first record reache
     say "rgp run: from process start until it has exited after every source's one-record input went through every stage to every sink (an upper bound on the time to the first record). rgp emit: parsing, checking, planning and printing the C, rgp's own share. cc -O2 alone: \`$CC $CC_FLAGS\` on \`rgp emit --standalone\`'s C, as rgp build runs it. $($CC --version 2>/dev/null | head -n 1). $LOAD."
 } >"$OUT/latency.md"
 {
-    say "example,rgp_run_ms,rgp_run_O_ms,rgp_emit_ms,rgp_build_ms,cc_O2_ms,rounds"
-    awk -F '\t' -v OFS=, -v rounds="$ROUNDS" '{ print $1, $2, $3, $4, $5, $6, rounds }' "$W/results.tsv"
+    say "example,rgp_run_ms,rgp_run_O_ms,rgp_emit_ms,rgp_build_ms,cc_O2_ms,rounds,build_rounds"
+    awk -F '\t' -v OFS=, -v rounds="$ROUNDS" -v br="$BUILD_ROUNDS" '{ print $1, $2, $3, $4, $5, $6, rounds, br }' "$W/results.tsv"
 } >"$OUT/latency.csv"
 say "wrote $OUT/latency.md and $OUT/latency.csv"
 exit 0

@@ -15,7 +15,7 @@
 #   WARMUP=N          untimed passes before the timed one, every contender (default 3, quick 1)
 #   PAUSE_NS=N        pause between pings, as LMAX's ping-pong test (default 1000)
 #   CC=cc             C compiler for rgp's contender and the floors (same flags for both)
-#   QUIET_WAIT=S      before each shape, wait up to S seconds (default 60, quick 5) for other
+#   QUIET_WAIT=S      before each shape, wait up to S seconds (default 60, quick 1) for other
 #                     processes to leave the CPUs; a shape run on a busy machine is
 #                     flagged in the tables
 #   DISTURBED=F       a run during which other processes used more than F CPUs on
@@ -39,7 +39,7 @@ case $SIZE in
 smoke) N_1P1C=1000000 N_1P3C=1000000 N_PIPE=1000000 N_3P1C=300000
        N_PING=20000 N_BLOCK=20000 ROUNDS=${ROUNDS:-2} TMO=60 ;;
 quick) N_1P1C=20000000 N_1P3C=10000000 N_PIPE=10000000 N_3P1C=3000000
-       N_PING=50000 N_BLOCK=10000 ROUNDS=${ROUNDS:-3} WARMUP=${WARMUP:-1} QUIET_WAIT=${QUIET_WAIT:-5} TMO=120 ;;
+       N_PING=50000 N_BLOCK=10000 ROUNDS=${ROUNDS:-3} WARMUP=${WARMUP:-1} QUIET_WAIT=${QUIET_WAIT:-1} TMO=120 ;;
 small) N_1P1C=50000000 N_1P3C=20000000 N_PIPE=20000000 N_3P1C=6000000
        N_PING=100000 N_BLOCK=50000 ROUNDS=${ROUNDS:-5} TMO=180 ;;
 large) N_1P1C=100000000 N_1P3C=100000000 N_PIPE=100000000 N_3P1C=20000000
