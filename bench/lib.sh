@@ -37,12 +37,12 @@ bench_options() {
 
 # ---- the machine ---------------------------------------------------------------
 
-# busy_cpus: how many CPUs other processes kept busy over the next second
-# (from /proc/stat), to say when the timings are noisy.
+# busy_cpus: how many CPUs other processes kept busy over the next half
+# second (from /proc/stat), to say when the timings are noisy.
 cpu_ticks() { awk '/^cpu / { print $2 + $3 + $4 + $7 + $8 + $9, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9 }' /proc/stat; }
 busy_cpus() {
     [ -r /proc/stat ] || { echo '?'; return 0; }
-    a=$(cpu_ticks); sleep 1; b=$(cpu_ticks)
+    a=$(cpu_ticks); sleep 0.5; b=$(cpu_ticks)
     echo "$a $b" | awk -v n="$(nproc)" '{ t = $4 - $2; printf "%.1f", (t > 0 ? n * ($3 - $1) / t : 0) }'
 }
 # warn_busy BUSY WHEN: a warning when BUSY (from busy_cpus) is 0.3 CPUs or more.

@@ -28,6 +28,7 @@ set -u
 
 cd "$(dirname "$0")/.." || exit 0
 . bench/lib.sh
+# shellcheck disable=SC2034 # lib.sh's messages name the script by BENCH
 BENCH=latency
 bench_options "$@" || exit 0
 case $SIZE in

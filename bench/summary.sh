@@ -10,6 +10,7 @@ set -u
 
 cd "$(dirname "$0")/.." || exit 0
 . bench/lib.sh
+# shellcheck disable=SC2034 # lib.sh's messages name the script by BENCH
 BENCH=summary
 bench_options "$@" || exit 0
 OUT=build/bench
@@ -23,12 +24,39 @@ CSV=$OUT/summary.csv
 say "section,benchmark,contender,status,median_s,records_per_s,peak_rss_kb,ratio,note" >"$CSV"
 
 # ---- throughput: every contender of every benchmark ----------------------------
-# run_bench.sh's CSV: benchmark,contender,status,median_s,min_s,max_s,
-# records_per_s,peak_rss_kb,time_vs_rgp_build,note,records,rounds; its title
-# is the first line of its .md.
-csv_fields() { # a CSV line's fields (quoted ones hold no commas or quotes here) as tab-separated
-    sed 's/"\([^",]*\)"/\1/g' | tr ',' '\t'
+# From run_bench.sh's build/bench/NAME/sorted.tsv (label, status, median s,
+# min s, max s, records/s, peak RSS KB, time / rgp build's, note) and the
+# title on the first line of its NAME.md.
+title_of() { head -n 1 "$OUT/$1.md" | sed 's/^## //; s/, median of.*//'; }
+has_results() { [ -s "$OUT/$1/sorted.tsv" ] && [ -s "$OUT/$1.md" ]; }
+
+# At a glance: a contender per row, a benchmark per column, each cell its
+# records/s and its time over rgp build's; rgp's paths and the C first.
+glance_md() {
+    say "## At a glance"
+    say
+    say "Million records per second, and in brackets the median time over the \`rgp build\` binary's (below 1 is faster than rgp)."
+    say
+    head="| contender |" rule="|---|"
+    for b in $THROUGHPUT; do has_results "$b" && { head="$head $b |"; rule="$rule--:|"; }; done
+    say "$head"
+    say "$rule"
+    for b in $THROUGHPUT; do has_results "$b" && awk -F '\t' -v b="$b" '{ print b "\t" $0 }' "$OUT/$b/sorted.tsv"; done |
+        awk -F '\t' -v benches="$THROUGHPUT" '
+            BEGIN { n = split("rgp build|rgp run -O|rgp run|hand-written C", first, "|"); for (i = 1; i <= n; i++) { order[++k] = first[i]; known[first[i]] = 1 } }
+            { if (!($2 in known)) { known[$2] = 1; order[++k] = $2 }
+              cell[$2, $1] = $3 == "ok" ? sprintf("%.2f (%.2fx)", $7 / 1e6, $9) : $3 ~ /^missing/ ? "missing" : $3 ~ /^differs/ ? "differs" : "failed"
+              seen[$1] = 1 }
+            END {
+                nb = split(benches, bl, " ")
+                for (i = 1; i <= k; i++) {
+                    line = "| " order[i] " |"; any = 0
+                    for (j = 1; j <= nb; j++) if (bl[j] in seen) { c = cell[order[i], bl[j]]; any += c != ""; line = line " " (c == "" ? "" : c) " |" }
+                    if (any) print line
+                }
+            }'
 }
+
 throughput_md() {
     say "## Throughput"
     say
@@ -37,23 +65,20 @@ throughput_md() {
     say "| benchmark | contender | median s | M records/s | peak RSS MB | time vs rgp build | note |"
     say "|---|---|--:|--:|--:|--:|---|"
     for b in $THROUGHPUT; do
-        if [ ! -s "$OUT/$b.csv" ]; then
+        if ! has_results "$b"; then
             say "| $b | (no results: run \`make bench-$b\`) | | | | | |"
             continue
         fi
-        title=$(head -n 1 "$OUT/$b.md" | sed 's/^## //; s/, median of.*//')
-        tail -n +2 "$OUT/$b.csv" | csv_fields | awk -F '\t' -v t="$title" '{
-            if ($3 == "ok")
-                printf "| %s | %s | %.3f | %.2f | %.1f | %.2fx | %s |\n", (NR == 1 ? t : ""), $2, $4, $7 / 1e6, $8 / 1024, $9, $10
+        awk -F '\t' -v t="$(title_of "$b")" '{
+            if ($2 == "ok")
+                printf "| %s | %s | %.3f | %.2f | %s | %.2fx | %s |\n", (NR == 1 ? t : ""), $1, $3, $6 / 1e6, ($7 == "-" ? "-" : sprintf("%.1f", $7 / 1024)), $8, $9
             else
-                printf "| %s | %s | - | - | - | - | %s |\n", (NR == 1 ? t : ""), $2, $3
-        }'
-        tail -n +2 "$OUT/$b.csv" | csv_fields | awk -F '\t' -v OFS=, '{
-            print "throughput", $1, $2, ($3 == "ok" ? "ok" : "\"" $3 "\""), $4, $7, $8, $9, "\"" $10 "\"" }' >>"$CSV"
-        awk -F '\t' -v rgp="$RGP_BLUE" -v peer="$PEER_GREY" '$3 == "ok" {
-            printf "%s\t%.4f\t%s\n", $2, $7 / 1e6, ($2 ~ /^rgp/ ? rgp : peer) }' <<EOF >"$W/$b.tsv"
-$(tail -n +2 "$OUT/$b.csv" | csv_fields)
-EOF
+                printf "| %s | %s | - | - | - | - | %s |\n", (NR == 1 ? t : ""), $1, $2
+        }' "$OUT/$b/sorted.tsv"
+        awk -F '\t' -v OFS=, -v b="$b" '{ gsub(/"/, "\"\"")
+            print "throughput", b, $1, "\"" $2 "\"", $3, $6, $7, $8, "\"" $9 "\"" }' "$OUT/$b/sorted.tsv" >>"$CSV"
+        awk -F '\t' -v rgp="$RGP_BLUE" -v peer="$PEER_GREY" '$2 == "ok" {
+            printf "%s\t%.4f\t%s\n", $1, $6 / 1e6, ($1 ~ /^rgp/ ? rgp : peer) }' "$OUT/$b/sorted.tsv" >"$W/$b.tsv"
     done
 }
 
@@ -103,6 +128,8 @@ SUMMARY=$OUT/summary.md
     say
     say "Machine: $MACHINE. Summary made $WHEN from the results in build/bench/ (\`make bench SIZE=$SIZE\`)."
     say
+    glance_md
+    say
     throughput_md
     say
     latency_md
@@ -124,7 +151,7 @@ say "wrote $SUMMARY and $CSV"
 set --
 for b in $THROUGHPUT; do
     [ -s "$W/$b.tsv" ] || continue
-    set -- "$@" "$(head -n 1 "$OUT/$b.md" | sed 's/^## //; s/, median of.*//')" "million records per second (higher is better)" "$W/$b.tsv"
+    set -- "$@" "$(title_of "$b")" "million records per second (higher is better)" "$W/$b.tsv"
 done
 [ -s "$W/latency.tsv" ] && set -- "$@" "rgp run: start to first record through, per example" "milliseconds (lower is better)" "$W/latency.tsv"
 if [ $# = 0 ]; then
