@@ -103,6 +103,7 @@ phase_cmd() {
     emit) printf '%s emit %s' "$RGP" "$rgp" ;;
     build) printf '%s build %s -o %s' "$RGP" "$rgp" "$W/bin/$2" ;;
     cc) printf '%s %s -x c %s -o %s -lm' "$CC" "$CC_FLAGS" "$W/$2.c" "$W/bin/$2.cc" ;;
+    spawn) printf '/bin/true' ;;
     esac
 }
 # time_phase PHASE EXAMPLE: runs it once; sets NS, and FAILED_PHASE_EXAMPLE when it fails.
@@ -133,8 +134,12 @@ while [ $r -le "$ROUNDS" ]; do
         printf ' %s' "$x"
     done
     echo
+    # the floor under every figure: starting a process that does nothing
+    time_phase spawn -
+    SPAWN_NS="${SPAWN_NS:-} $NS"
     r=$((r + 1))
 done
+SPAWN_MS=$(median_of "$SPAWN_NS" | awk '{ printf "%.1f", $1 * 1000 }')
 busy_after=$(busy_cpus)
 warn_busy "$busy_after" "after the run"
 LOAD="CPUs busy with other work: $busy_before before the run, $busy_after after"
@@ -173,6 +178,7 @@ printf "$FMT" example "rgp run ms" "rgp run -O ms" "rgp emit ms" "rgp build s" "
 rows "$FMT"
 echo
 say "rgp run: from start until it exits after every source's first record reached every sink."
+say "/bin/true, a process that does nothing, takes $SPAWN_MS ms here, measured the same way."
 {
     say "## $HEAD"
     say
@@ -182,7 +188,7 @@ say "rgp run: from start until it exits after every source's first record reache
     say "|---|--:|--:|--:|--:|--:|---|"
     rows '| %s | %s | %s | %s | %s | %s | %s |\n'
     say
-    say "rgp run: from process start until it has exited after every source's one-record input went through every stage to every sink (an upper bound on the time to the first record). rgp emit: parsing, checking, planning and printing the C, rgp's own share. cc -O2 alone: \`$CC $CC_FLAGS\` on \`rgp emit --standalone\`'s C, as rgp build runs it. $($CC --version 2>/dev/null | head -n 1). $LOAD."
+    say "rgp run: from process start until it has exited after every source's one-record input went through every stage to every sink (an upper bound on the time to the first record); on this machine, \`/bin/true\`, a process that does nothing, measured the same way takes $SPAWN_MS ms. rgp emit: parsing, checking, planning and printing the C, rgp's own share. cc -O2 alone: \`$CC $CC_FLAGS\` on \`rgp emit --standalone\`'s C, as rgp build runs it. $($CC --version 2>/dev/null | head -n 1). $LOAD."
 } >"$OUT/latency.md"
 {
     say "example,rgp_run_ms,rgp_run_O_ms,rgp_emit_ms,rgp_build_ms,cc_O2_ms,rounds,build_rounds"

@@ -80,6 +80,10 @@ throughput_md() {
         awk -F '\t' -v rgp="$RGP_BLUE" -v peer="$PEER_GREY" '$2 == "ok" {
             printf "%s\t%.4f\t%s\n", $1, $6 / 1e6, ($1 ~ /^rgp/ ? rgp : peer) }' "$OUT/$b/sorted.tsv" >"$W/$b.tsv"
     done
+    say
+    for b in $THROUGHPUT; do
+        has_results "$b" && say "$b: $(sed -n 's/.*\(CPUs busy with other work: .*after\)\.$/\1/p' "$OUT/$b.md")."
+    done
 }
 
 # ---- compile latency --------------------------------------------------------------
