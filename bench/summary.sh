@@ -45,7 +45,7 @@ glance_md() {
         awk -F '\t' -v benches="$THROUGHPUT" '
             BEGIN { n = split("rgp build|rgp run -O|rgp run|hand-written C", first, "|"); for (i = 1; i <= n; i++) { order[++k] = first[i]; known[first[i]] = 1 } }
             { if (!($2 in known)) { known[$2] = 1; order[++k] = $2 }
-              cell[$2, $1] = $3 == "ok" ? sprintf("%.2f (%.2fx)", $7 / 1e6, $9) : $3 ~ /^missing/ ? "missing" : $3 ~ /^differs/ ? "differs" : "failed"
+              cell[$2, $1] = $3 == "ok" ? sprintf("%.2f", $7 / 1e6) ($9 == "" ? "" : sprintf(" (%.2fx)", $9)) : $3 ~ /^missing/ ? "missing" : $3 ~ /^differs/ ? "differs" : "failed"
               seen[$1] = 1 }
             END {
                 nb = split(benches, bl, " ")
@@ -71,7 +71,7 @@ throughput_md() {
         fi
         awk -F '\t' -v t="$(title_of "$b")" '{
             if ($2 == "ok")
-                printf "| %s | %s | %.3f | %.2f | %s | %.2fx | %s |\n", (NR == 1 ? t : ""), $1, $3, $6 / 1e6, ($7 == "-" ? "-" : sprintf("%.1f", $7 / 1024)), $8, $9
+                printf "| %s | %s | %.3f | %.2f | %s | %s | %s |\n", (NR == 1 ? t : ""), $1, $3, $6 / 1e6, ($7 == "-" ? "-" : sprintf("%.1f", $7 / 1024)), ($8 == "" ? "-" : sprintf("%.2fx", $8)), $9
             else
                 printf "| %s | %s | - | - | - | - | %s |\n", (NR == 1 ? t : ""), $1, $2
         }' "$OUT/$b/sorted.tsv"
