@@ -118,6 +118,24 @@ tsan: $(B)/tsan/stress $(B)/tsan/check_runtime
 	$(Q)$(B)/tsan/stress --quick
 
 # ---- benchmarks: print numbers, never fail the build ----------------------
+# `make bench` runs them all and prints one summary ($(B)/bench/summary.md,
+# .csv and .png); each also runs alone. SIZE=large for bigger inputs, ROUNDS=N.
+BENCHES    := sensors logs windows
+BENCH_ARGS  = $(if $(SIZE),SIZE=$(SIZE)) $(if $(ROUNDS),ROUNDS=$(ROUNDS)) $(if $(ROWS),ROWS=$(ROWS))
+# make bench keeps to about two minutes on 2 CPUs: the ring shapes at SIZE=quick
+RING_SIZE   = $(if $(filter large,$(SIZE)),large,quick)
+
+# The tools users would pick instead, on the same generated data, byte-identical
+# output checked; bench/NAME/spec.sh says what runs, tables and a chart in $(B)/bench/.
+$(addprefix bench-,$(BENCHES)): bench-%: $(B)/rgp
+	-$(Q)sh scripts/deps.sh bench
+	-$(Q)CC='$(CC)' sh bench/run_bench.sh $* $(BENCH_ARGS)
+
+# rgp run start-up to the first record through, rgp build and cc -O2, per example.
+bench-latency: $(B)/rgp
+	-$(Q)sh scripts/deps.sh bench
+	-$(Q)CC='$(CC)' sh bench/run_latency.sh $(BENCH_ARGS)
+
 # LMAX Disruptor perf-test shapes on rgp's runtime vs the LMAX Disruptor (Java,
 # bench/lmax/) vs two C floors, interleaved; tables in $(B)/bench/ring.md.
 # SIZE=large for the LMAX counts (100M events).
@@ -125,13 +143,12 @@ bench-ring:
 	-$(Q)sh scripts/deps.sh bench
 	-$(Q)SIZE='$(SIZE)' ROUNDS='$(ROUNDS)' CC='$(CC)' sh bench/run_ring.sh $(B)/bench
 
-# The tools users would pick instead, on the same data, byte-identical output
-# checked; tables and a chart in $(B)/bench/. SIZE=large for 10M rows.
-bench-sensors: $(B)/rgp
+bench: $(B)/rgp
 	-$(Q)sh scripts/deps.sh bench
-	-$(Q)sh bench/run_bench.sh $(if $(SIZE),SIZE=$(SIZE))
-
-bench: bench-sensors bench-ring
+	-$(Q)for b in $(BENCHES); do CC='$(CC)' sh bench/run_bench.sh $$b $(BENCH_ARGS); done
+	-$(Q)CC='$(CC)' sh bench/run_latency.sh $(BENCH_ARGS)
+	-$(Q)SIZE=$(RING_SIZE) ROUNDS='$(ROUNDS)' CC='$(CC)' sh bench/run_ring.sh $(B)/bench
+	-$(Q)sh bench/summary.sh $(if $(SIZE),SIZE=$(SIZE))
 
 # ---- user-facing targets -------------------------------------------------
 demo: $(B)/rgp
@@ -158,5 +175,5 @@ install: $(B)/rgp
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo test tsan fuzz bench bench-ring bench-sensors install clean
+.PHONY: all demo test tsan fuzz bench bench-ring bench-latency $(addprefix bench-,$(BENCHES)) install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -5,15 +5,17 @@
 # always exits 0, saying why when a contender is missing or fails.
 #
 # Usage: sh bench/run_ring.sh [OUT_DIR]        (OUT_DIR defaults to build/bench)
-#   SIZE=small|large|smoke  small (default) takes a few minutes on a quiet
-#                     machine; large uses the LMAX perf tests' counts (100M
+#   SIZE=small|large|quick|smoke  small (default) takes a few minutes on a
+#                     quiet machine; large uses the LMAX perf tests' counts (100M
 #                     events, 20M for 3P->1C, 3M round trips) and takes about
-#                     half an hour; smoke only checks that everything runs
-#   ROUNDS=N          rounds of every contender on every shape (default 5 small, 3 large)
-#   WARMUP=N          untimed passes before the timed one, every contender (default 3)
+#                     half an hour; quick (what `make bench` runs) about half a
+#                     minute, with less settled numbers; smoke only checks
+#                     that everything runs
+#   ROUNDS=N          rounds of every contender on every shape (default 5 small, 3 large and quick)
+#   WARMUP=N          untimed passes before the timed one, every contender (default 3, quick 1)
 #   PAUSE_NS=N        pause between pings, as LMAX's ping-pong test (default 1000)
 #   CC=cc             C compiler for rgp's contender and the floors (same flags for both)
-#   QUIET_WAIT=S      before each shape, wait up to S seconds (default 60) for other
+#   QUIET_WAIT=S      before each shape, wait up to S seconds (default 60, quick 1) for other
 #                     processes to leave the CPUs; a shape run on a busy machine is
 #                     flagged in the tables
 #   DISTURBED=F       a run during which other processes used more than F CPUs on
@@ -27,8 +29,6 @@ cd "$(dirname "$0")/.." || exit 0
 OUT=${1:-build/bench}
 SIZE=${SIZE:-small}
 CC=${CC:-cc}
-WARMUP=${WARMUP:-3}
-QUIET_WAIT=${QUIET_WAIT:-60}
 PAUSE_NS=${PAUSE_NS:-1000}
 # The same flags for every C contender: the floors get nothing rgp does not.
 BENCH_CFLAGS="-O2 -std=c11 -D_GNU_SOURCE -pthread"
@@ -38,12 +38,16 @@ APT_LINE="apt-get install -y default-jdk-headless libdisruptor-java"
 case $SIZE in
 smoke) N_1P1C=1000000 N_1P3C=1000000 N_PIPE=1000000 N_3P1C=300000
        N_PING=20000 N_BLOCK=20000 ROUNDS=${ROUNDS:-2} TMO=60 ;;
+quick) N_1P1C=20000000 N_1P3C=10000000 N_PIPE=10000000 N_3P1C=3000000
+       N_PING=20000 N_BLOCK=5000 ROUNDS=${ROUNDS:-3} WARMUP=${WARMUP:-1} QUIET_WAIT=${QUIET_WAIT:-1} TMO=120 ;;
 small) N_1P1C=50000000 N_1P3C=20000000 N_PIPE=20000000 N_3P1C=6000000
        N_PING=100000 N_BLOCK=50000 ROUNDS=${ROUNDS:-5} TMO=180 ;;
 large) N_1P1C=100000000 N_1P3C=100000000 N_PIPE=100000000 N_3P1C=20000000
        N_PING=3000000 N_BLOCK=3000000 ROUNDS=${ROUNDS:-3} TMO=900 ;;
-*) echo "bench-ring: unknown SIZE '$SIZE', expected smoke, small or large; nothing run"; exit 0 ;;
+*) echo "bench-ring: unknown SIZE '$SIZE', expected smoke, quick, small or large; nothing run"; exit 0 ;;
 esac
+WARMUP=${WARMUP:-3}
+QUIET_WAIT=${QUIET_WAIT:-60}
 case $ROUNDS in ''|*[!0-9]*|0) echo "bench-ring: ROUNDS must be a positive integer, got '$ROUNDS'"; exit 0 ;; esac
 
 mkdir -p "$OUT" || { echo "bench-ring: cannot create $OUT; nothing run"; exit 0; }
