@@ -177,6 +177,15 @@ static void emit_window_fold(emitter *e, const ast_op *o, const char *t, const c
     emit_group_fold(e, o, cur);
 }
 
+/* Closes the key's window at `win` (its table entry at `entry`) now, sending its record on. */
+static void emit_close_now(emitter *e, const node *st, const ast_op *o, const char *t)
+{
+    emit(e, "win->open = false;");
+    emit(e, "const %s_entry *en = entry;", t);
+    emit(e, "const %s_aggs *g = &win->g;", t);
+    emit_window_out(e, st, o);
+}
+
 /* A window operator, for each record: move the watermark (closing the windows
  * it passes), then fold the record into the windows it falls in, or count it
  * late when they have all closed. */
@@ -234,10 +243,7 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         emit(e, "if (win->open && ts >= rgp_time_add(win->last, INT64_C(%lld))) {", o->size.ms);
         e->indent++;
         emit(e, "/* past the gap: the key's session is over, and a new one begins */");
-        emit(e, "win->open = false;");
-        emit(e, "const %s_entry *en = entry;", t);
-        emit(e, "const %s_aggs *g = &win->g;", t);
-        emit_window_out(e, st, o);
+        emit_close_now(e, st, o, t);
         e->indent--;
         emit(e, "}");
         emit(e, "if (win->open ? ts <= rgp_time_sub(win->start, INT64_C(%lld)) : rgp_time_add(ts, INT64_C(%lld)) <= %s_watermark) {",
@@ -279,10 +285,7 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         emit_window_fold(e, o, t, cur);
         emit(e, "if (++win->n == UINT64_C(%lld)) {   /* full */", o->size.n);
         e->indent++;
-        emit(e, "win->open = false;");
-        emit(e, "const %s_entry *en = entry;", t);
-        emit(e, "const %s_aggs *g = &win->g;", t);
-        emit_window_out(e, st, o);
+        emit_close_now(e, st, o, t);
         e->indent--;
         emit(e, "}");
         e->indent--;

@@ -1,7 +1,7 @@
 /* handwritten.c - the windowed-aggregation benchmark as a C programmer would
  * write it by hand: fgets a row, split it at the commas, keep per key its
- * open 1 s window (count, sum, max) in an open-addressing hash table that
- * remembers the order keys first came. The watermark is the latest ts seen;
+ * open 1 s window (count, sum, max) in an open-addressing hash table, and
+ * the order keys first came in the open window. The watermark is the latest ts seen;
  * when it enters a new second every open window is written (they all share
  * one start) and a row older than that second is late and dropped, as rgp
  * does. Single-threaded, cc -O2; the practical limit rgp is measured against.
@@ -22,6 +22,8 @@ typedef struct {
 
 static key_state *keys; /* in the order keys first came */
 static size_t nkeys, cap_keys;
+static uint32_t *opened; /* key numbers, in the order their window opened */
+static size_t nopened;
 static uint32_t *slots; /* key number + 1; 0 is empty */
 static size_t nslots;
 
@@ -90,13 +92,11 @@ static void put_f64(double x, FILE *out)
     fputs(s, out);
 }
 
-/* Writes every open window, keys in the order they first came, and closes it. */
+/* Writes every open window, keys in the order their window opened, and closes it. */
 static void close_windows(long long start, FILE *out)
 {
-    for (size_t i = 0; i < nkeys; i++) {
-        key_state *k = &keys[i];
-        if (!k->open)
-            continue;
+    for (size_t i = 0; i < nopened; i++) {
+        key_state *k = &keys[opened[i]];
         fprintf(out, "%s,%lld,%lld,%llu,", k->name, start, start + 1000, k->n);
         put_f64(k->sum / (double)k->n, out);
         putc(',', out);
@@ -104,6 +104,7 @@ static void close_windows(long long start, FILE *out)
         putc('\n', out);
         k->open = false;
     }
+    nopened = 0;
 }
 
 int main(int argc, char **argv)
@@ -161,6 +162,13 @@ int main(int argc, char **argv)
         }
         key_state *k = find(name, (size_t)(comma - name));
         if (!k->open) {
+            if (!opened) /* no more windows open at once than there are keys */
+                opened = malloc(sizeof *opened * (1u << 20));
+            if (!opened || nopened == 1u << 20) {
+                perror("handwritten");
+                return 1;
+            }
+            opened[nopened++] = (uint32_t)(k - keys);
             k->open = true;
             k->n = 0;
             k->sum = 0;

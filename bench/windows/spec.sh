@@ -13,10 +13,10 @@ RGP_ARGS='events="$DATA" out="$OUTF"'
 peers() {
     contender mawk mawk 'mawk -f bench/windows/windows.awk "$DATA" >"$OUTF"' mawk mawk
     contender gawk gawk 'gawk -f bench/windows/windows.awk "$DATA" >"$OUTF"' gawk gawk
-    # windows.mlr drops late rows and numbers the keys in the order they first
-    # came; stats1 then keeps each (window, key) in the order it first came, so
-    # a sort by window and that number gives rgp's order (keys in the order
-    # they first came, windows oldest first). p99: add p99 to -a when rgp has it.
+    # windows.mlr drops late rows and numbers the keys in the order they came
+    # in their window; a sort by window and that number gives rgp's order
+    # (windows oldest first, keys in the order their window opened).
+    # p99: add p99 to -a when rgp has it.
     contender mlr mlr 'mlr --icsv --ocsv put -f bench/windows/windows.mlr \
         then stats1 -a count,mean,max -f x -g window_start,first,key \
         then sort -nf window_start,first then put '\''$window_end = $window_start + 1000'\'' \

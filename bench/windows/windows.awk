@@ -1,8 +1,8 @@
 # windows.awk - the windowed-aggregation benchmark for mawk and gawk: per-key
 # tumbling 1 s windows of event time with count, mean and max, closed by the
 # watermark (the latest time seen) as rgp closes them: when the watermark
-# enters a new second, every open window is written, keys in the order they
-# first came; a row older than that second is late and dropped.
+# enters a new second, every open window is written, keys in the order their
+# window opened; a row older than that second is late and dropped.
 # Usage: LC_ALL=C awk -f windows.awk events.csv > out.csv
 
 # rgp's float text: the shortest of %.15g, %.16g, %.17g that reads back as x.
@@ -17,13 +17,13 @@ function shortest(x,    s) {
 
 # Writes every open window (they all start at `start`) and closes it.
 function close_windows(    i, k) {
-    for (i = 1; i <= keys; i++) {
-        k = order[i]
-        if (!open[k]) continue
+    for (i = 1; i <= nopen; i++) {
+        k = opened[i]
         # p99: add the key's 99th percentile here when rgp's quantile sketch lands
         printf "%s,%.0f,%.0f,%d,%s,%s\n", k, start, start + 1000, n[k], shortest(sum[k] / n[k]), shortest(hi[k])
         open[k] = 0
     }
+    nopen = 0
 }
 
 BEGIN { FS = ","; print "key,window_start,window_end,n,mean,hi"; edge = -1 }
@@ -36,8 +36,7 @@ NR == 1 { next }
     }
     if (ts < edge) next                         # late: its window has closed
     k = $2; x = $3 + 0
-    if (!(k in seen)) { seen[k] = 1; order[++keys] = k }
-    if (!open[k]) { open[k] = 1; n[k] = 0; sum[k] = 0; hi[k] = x }
+    if (!open[k]) { open[k] = 1; opened[++nopen] = k; n[k] = 0; sum[k] = 0; hi[k] = x }
     n[k]++; sum[k] += x
     if (x > hi[k]) hi[k] = x
 }
