@@ -86,6 +86,23 @@ static inline int rgp__parse_mag(const char *s, size_t n, int *neg, uint64_t *ma
     }
     /* 19 digits always fit in 64 bits: no overflow check until the 20th */
     size_t fast_end = n - i > 19 ? i + 19 : n;
+#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__)
+    /* little-endian: eight digits at a time (timestamps have thirteen) */
+    while (fast_end - i >= 8) {
+        uint64_t v;
+        memcpy(&v, s + i, 8);
+        /* every byte '0'..'9': its high nibble is 3, and adding 6 keeps it 3 */
+        if ((v & UINT64_C(0xF0F0F0F0F0F0F0F0)) != UINT64_C(0x3030303030303030) ||
+            ((v + UINT64_C(0x0606060606060606)) & UINT64_C(0xF0F0F0F0F0F0F0F0)) != UINT64_C(0x3030303030303030))
+            break;   /* not eight digits: the byte loop finds which */
+        v -= UINT64_C(0x3030303030303030);
+        v = v * 10 + (v >> 8);   /* each even byte: the value of its digit pair */
+        v = ((v & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32)) +
+             ((v >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32))) >> 32;
+        m = m * 100000000 + v;
+        i += 8;
+    }
+#endif
     for (; i < fast_end; i++) {
         unsigned d = (unsigned char)s[i] - (unsigned)'0';
         if (d > 9)
@@ -693,8 +710,8 @@ typedef struct rgp_scratch {
     char *block;
     size_t used, cap;
     char *retired;   /* full blocks of this record, chained through their first bytes */
-    /* part(s, sep, n) remembers where the last piece it found began, so that
-     * part(s, sep, 0), part(s, sep, 1), ... of one record scan s once. The
+    /* part(s, sep, n) remembers where the piece after the last one it found
+     * begins, so that part(s, sep, 0), part(s, sep, 1), ... of one record scan s once. The
      * record's text does not change while it is processed; a reset forgets. */
     const char *part_src, *part_at;
     size_t part_len;
@@ -807,7 +824,10 @@ static inline rgp_str rgp_str_part(rgp_scratch *sc, rgp_str s, rgp_str sep, int6
                         : (const char *)memmem(s.ptr, s.len, sep.ptr, sep.len);
         size_t len = hit ? (size_t)(hit - s.ptr) : s.len;
         if (k == n) {
-            sc->part_src = src, sc->part_len = src_len, sc->part_sep = sep, sc->part_n = n, sc->part_at = s.ptr;
+            /* remember where the next piece starts (or this one, if it is the last) */
+            sc->part_src = src, sc->part_len = src_len, sc->part_sep = sep;
+            sc->part_n = hit ? n + 1 : n;
+            sc->part_at = hit ? hit + sep.len : s.ptr;
             return (rgp_str){s.ptr, len};
         }
         if (!hit) return none;

@@ -89,6 +89,55 @@ static const struct icase i64_cases[] = {
     {"12a", SYNTAX, 0},
 };
 
+/* Integers, eight digits at a time where they can be: against a plain
+ * digit loop, on random strings of 1 to 24 characters, mostly digits, with
+ * a sign, leading zeros and a stray byte now and then. */
+static int ref_parse_u64(const char *s, size_t n, uint64_t *out)
+{
+    if (n == 0) return EMPTY;
+    uint64_t m = 0;
+    int big = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9') return SYNTAX;
+        if (m > (UINT64_MAX - (uint64_t)(s[i] - '0')) / 10) big = 1;
+        else m = m * 10 + (uint64_t)(s[i] - '0');
+    }
+    *out = m;
+    return big ? RANGE : OK;
+}
+
+START_TEST(test_parse_int_random)
+{
+    static const char stray[] = ":/ .xe\xff\x00";   /* signs: the fixed cases cover them */
+    uint64_t seed = 2026;
+    char buf[32];
+    for (int t = 0; t < 300000; t++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        uint64_t r = seed >> 11;
+        size_t n = 1 + r % 24;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            uint64_t q = seed >> 20;
+            buf[i] = q % 97 == 0 ? stray[(q >> 8) % (sizeof stray - 1)] : q % 5 == 0 ? '0' : (char)('0' + (q >> 8) % 10);
+        }
+        uint64_t want = 0, got = 12345;
+        int ws = ref_parse_u64(buf, n, &want);
+        int gs = rgp_parse_u64(buf, n, &got);
+        ck_assert_msg(gs == ws, "u64 '%.*s': status %d, want %d", (int)n, buf, gs, ws);
+        if (ws == OK) ck_assert_msg(got == want, "u64 '%.*s': %llu, want %llu", (int)n, buf, (unsigned long long)got, (unsigned long long)want);
+        /* the same digits behind a minus sign, as i64 */
+        char neg[40];
+        neg[0] = '-';
+        memcpy(neg + 1, buf, n);
+        int64_t gi = 0;
+        int is = rgp_parse_i64(neg, n + 1, &gi);
+        int wis = ws == OK && want > UINT64_C(9223372036854775808) ? RANGE : ws;
+        ck_assert_msg(is == wis, "i64 '-%.*s': status %d, want %d", (int)n, buf, is, wis);
+        if (wis == OK) ck_assert_msg((uint64_t)0 - (uint64_t)gi == want, "i64 '-%.*s'", (int)n, buf);
+    }
+}
+END_TEST
+
 /* part() remembers where its last piece began: any order of calls, other
  * separators, other texts at the same address after a reset must all give
  * what a fresh scan gives. */
@@ -590,6 +639,7 @@ Suite *std_suite(void)
     Suite *s = suite_create("std");
     TCase *tc = tcase_create("parse");
     tcase_add_test(tc, test_part_memo);
+    tcase_add_test(tc, test_parse_int_random);
     tcase_add_test(tc, test_parse_i32);
     tcase_add_test(tc, test_parse_i64);
     tcase_add_test(tc, test_parse_u32);
