@@ -69,8 +69,10 @@ median_of() {
 }
 
 # ---- contenders ------------------------------------------------------------------
-# A contender has an id, a label, a command (eval'd with $DATA and $OUTF set)
-# and a status: ok, or why it is not timed (missing, failed, differs).
+# A contender has an id, a label, a command (eval'd with $DATA and $OUTF set,
+# and $OUTF2 when the spec names a SECOND_OUTPUT: a job with two outputs
+# writes both, and both are checked) and a status: ok, or why it is not
+# timed (missing, failed, differs).
 
 IDS=""
 # contender ID LABEL COMMAND [TOOL PACKAGE]: registers a contender; when TOOL
@@ -86,15 +88,18 @@ contender() {
 ok() { [ "$(get_var "STATUS_$1")" = ok ]; }
 label() { get_var "LABEL_$1"; }
 
+# outputs: the suffixes of a contender's checked files in $W.
+outputs() { printf 'out %s' "${SECOND_OUTPUT:+$SECOND_OUTPUT.out}"; }
+
 TIME=/usr/bin/time
 [ -x "$TIME" ] || TIME=
 
-# run_one ID: runs a contender once on $DATA into $W/ID.out; sets NS (wall
-# nanoseconds, from outside the process: start-up included), KB (peak RSS)
-# and RC (exit status).
+# run_one ID: runs a contender once on $DATA into $W/ID.out (and
+# $W/ID.SECOND_OUTPUT.out); sets NS (wall nanoseconds, from outside the
+# process: start-up included), KB (peak RSS) and RC (exit status).
 run_one() {
-    OUTF=$W/$1.out
-    rm -f "$OUTF"
+    OUTF=$W/$1.out OUTF2=$W/$1.${SECOND_OUTPUT:-second}.out
+    rm -f "$OUTF" "$OUTF2"
     cmd=$(get_var "CMD_$1")
     t0=$(date +%s%N)
     if [ -n "$TIME" ]; then
@@ -109,19 +114,25 @@ run_one() {
     case $KB in ''|*[!0-9]*) KB=- ;; esac
 }
 
-# check ID: the contender's output against the reference; demotes it to
+# check ID: the contender's outputs against the reference's; demotes it to
 # failed or differs. Returns 0 while it is still ok.
 check() {
     if [ "$RC" != 0 ]; then
         set_var "STATUS_$1" "failed: exit $RC: $(head -n 1 "$W/$1.err")"
         return 1
     fi
-    if ! cmp -s "$W/reference.out" "$W/$1.out"; then
-        at=$(cmp "$W/reference.out" "$W/$1.out" 2>&1 | sed -n 's/.*differ: .*line \([0-9]*\).*/ at line \1/p; s/.*EOF on [^ ]*\/\([^ /]*\).*/: \1 ends early/p')
-        set_var "STATUS_$1" "differs from rgp's output$at (see $W/$1.out)"
+    for o in $(outputs); do
+        cmp -s "$W/reference.$o" "$W/$1.$o" && continue
+        at=$(cmp "$W/reference.$o" "$W/$1.$o" 2>&1 | sed -n 's/.*differ: .*line \([0-9]*\).*/ at line \1/p; s/.*EOF on [^ ]*\/\([^ /]*\).*/: \1 ends early/p')
+        set_var "STATUS_$1" "differs from rgp's output$at (see $W/$1.$o)"
         return 1
-    fi
+    done
     return 0
+}
+
+# keep_reference ID: the contender's outputs become the reference's.
+keep_reference() {
+    for o in $(outputs); do cp "$W/$1.$o" "$W/reference.$o" || return 1; done
 }
 
 # contest REFS: the contenders' check round, then ROUNDS timed rounds,
@@ -137,7 +148,7 @@ contest() {
     for id in $1; do
         ok "$id" || continue
         run_one "$id"
-        if [ "$RC" = 0 ] && cp "$W/$id.out" "$W/reference.out"; then REF=$id; break; fi
+        if [ "$RC" = 0 ] && keep_reference "$id"; then REF=$id; break; fi
         check "$id"
     done
     if [ -z "$REF" ]; then

@@ -68,7 +68,7 @@ fi
 contender rgp_build "rgp build" "\"\$W/$BENCH-rgp\" $RGP_ARGS"
 contender rgp_run "rgp run" "\"\$RGP\" run bench/$BENCH/$BENCH.rgp $RGP_ARGS"
 contender rgp_run_O "rgp run -O" "\"\$RGP\" run -O bench/$BENCH/$BENCH.rgp $RGP_ARGS"
-contender handwritten "hand-written C" '"$W/handwritten" "$DATA" "$OUTF"'
+contender handwritten "hand-written C" "\"\$W/handwritten\" \"\$DATA\" \"\$OUTF\"${SECOND_OUTPUT:+ \"\$OUTF2\"}"
 peers
 
 # Building is not timed: the compile-latency benchmark (run_latency.sh) times it.

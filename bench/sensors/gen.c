@@ -1,9 +1,11 @@
 /* gen.c - writes the sensor-readings benchmark's input: ROWS CSV rows of
  * sensor_id,site,value,ts from a fixed seed, so every run and every machine
- * gets the same bytes. Mirrors examples/make_data.sh (16 sensors, 5 sites,
- * values 20..70 with 8% of them 35 hotter, 1% faulty), but with its own
- * generator instead of awk's rand(), which differs between mawk and gawk,
- * and without the deliberately broken rows: every contender sees valid CSV.
+ * gets the same bytes. Like examples/make_data.sh: 16 sensors, 5 sites,
+ * values with two decimals, 1% of them faulty (outside -40..125). Values lie
+ * in 15..35, so a sensor's running mean stays near 25, and 0.2% of them are
+ * spikes of 100..125: over three times that mean, the job's alerts. It has
+ * its own generator instead of awk's rand(), which differs between mawk and
+ * gawk, and no deliberately broken rows: every contender sees valid CSV.
  * Usage: gen ROWS > readings.csv */
 #include <stdint.h>
 #include <stdio.h>
@@ -42,7 +44,7 @@ int main(int argc, char **argv)
     fputs("sensor_id,site,value,ts\n", stdout);
     for (long long i = 0; i < rows; i++) {
         unsigned id = (unsigned)(uniform() * 16) + 1;
-        double v = 20 + uniform() * 50 + (uniform() < 0.08 ? 35 : 0);
+        double v = uniform() < 0.002 ? 100 + uniform() * 25 : 15 + uniform() * 20;
         if (uniform() < 0.01) /* a faulty sensor: far above or far below its range */
             v = uniform() < 0.5 ? 900 + uniform() * 100 : -200 + uniform() * 100;
         ts += (long long)(uniform() * 2000);
