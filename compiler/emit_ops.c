@@ -61,6 +61,128 @@ static void emit_record_then(emitter *e, const node *st, const ast_item *items, 
     emit(e, "}");
 }
 
+/* ---- select then where: fields made as the conditions need them ----------------- */
+
+#define FUSE_MAX_FIELDS 256
+#define FUSE_MAX_CONJUNCTS 32
+
+/* Marks the fields of the record an expression reads. */
+static void fields_read(const ast_expr *x, bool *used, int nfields)
+{
+    switch (x->kind) {
+    case E_NAME:
+        if (x->u.name.scope == SCOPE_FIELD && !x->qual && x->u.name.field < nfields) used[x->u.name.field] = true;
+        break;
+    case E_UNARY: fields_read(x->u.un.operand, used, nfields); break;
+    case E_BINARY:
+        fields_read(x->u.bin.lhs, used, nfields);
+        fields_read(x->u.bin.rhs, used, nfields);
+        break;
+    case E_CALL:
+        for (const ast_arg *g = x->u.call.args; g; g = g->next) fields_read(g->value, used, nfields);
+        break;
+    case E_IF:
+        fields_read(x->u.cond.cond, used, nfields);
+        fields_read(x->u.cond.then, used, nfields);
+        fields_read(x->u.cond.otherwise, used, nfields);
+        break;
+    default: break;
+    }
+}
+
+/* A rough price of computing an expression: its function calls. */
+static int expr_cost(const ast_expr *x)
+{
+    switch (x->kind) {
+    case E_UNARY: return expr_cost(x->u.un.operand);
+    case E_BINARY: return expr_cost(x->u.bin.lhs) + expr_cost(x->u.bin.rhs) + (x->type == T_STR);
+    case E_IF: return expr_cost(x->u.cond.cond) + expr_cost(x->u.cond.then) + expr_cost(x->u.cond.otherwise);
+    case E_CALL: {
+        int c = 1;
+        for (const ast_arg *g = x->u.call.args; g; g = g->next) c += expr_cost(g->value);
+        return c;
+    }
+    default: return 0;
+    }
+}
+
+/* The conjuncts of `a and b and ...`, in order. */
+static int conjuncts(const ast_expr *x, const ast_expr **out, int n)
+{
+    if (x->kind == E_BINARY && x->u.bin.op == BIN_AND) {
+        n = conjuncts(x->u.bin.lhs, out, n);
+        return conjuncts(x->u.bin.rhs, out, n);
+    }
+    if (n < FUSE_MAX_CONJUNCTS) out[n] = x;
+    return n + 1;
+}
+
+/* `select { ... } | where A and B ...`: the select's fields are computed as
+ * the conditions come to need them, the cheapest condition first (they are
+ * pure, so their order does not change what passes), and the rest only for
+ * records that pass: a filter after a parse skips most of the parse. */
+static bool emit_select_where(emitter *e, const node *st, const ast_op *sel, const char *cur)
+{
+    const ast_op *wh = sel->next;
+    const rectype *out = sel->out;
+    const ast_expr *conj[FUSE_MAX_CONJUNCTS];
+    int nc = conjuncts(wh->cond, conj, 0);
+    if (nc > FUSE_MAX_CONJUNCTS || out->nfields > FUSE_MAX_FIELDS) return false;
+    const ast_item *items[FUSE_MAX_FIELDS];
+    int cost[FUSE_MAX_FIELDS];
+    int nitems = 0;
+    for (const ast_item *it = sel->items; it; it = it->next, nitems++) {
+        items[nitems] = it;
+        cost[nitems] = expr_cost(it->value);
+    }
+    bool need[FUSE_MAX_CONJUNCTS][FUSE_MAX_FIELDS] = {{0}};
+    for (int c = 0; c < nc; c++) fields_read(conj[c], need[c], nitems);
+    int k = ++e->tmp;
+    line_to_rgp(e, sel->loc);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "/* select with the where after it: fields made as the conditions need them */");
+    emit(e, "%s v%d;", out->cname, k);
+    char rec[32];
+    snprintf(rec, sizeof rec, "(&v%d)", k);
+    bool made[FUSE_MAX_FIELDS] = {0}, done[FUSE_MAX_CONJUNCTS] = {0};
+    int open = 0;
+    for (int step = 0; step < nc; step++) {
+        int best = -1, best_cost = 0;
+        for (int c = 0; c < nc; c++) {
+            if (done[c]) continue;
+            int price = expr_cost(conj[c]);
+            for (int i = 0; i < nitems; i++) if (need[c][i] && !made[i]) price += 1 + cost[i];
+            if (best < 0 || price < best_cost) best = c, best_cost = price;
+        }
+        done[best] = true;
+        for (int i = 0; i < nitems; i++) {
+            if (!need[best][i] || made[i]) continue;
+            char prefix[160];
+            snprintf(prefix, sizeof prefix, "v%d.%s = ", k, out->fields[i].name);
+            emit_user_expr(e, items[i]->value, cur, prefix, ";");
+            made[i] = true;
+        }
+        emit_user_expr(e, conj[best], rec, "if (", ") {");
+        e->indent++;
+        open++;
+    }
+    for (int i = 0; i < nitems; i++) {
+        if (made[i]) continue;
+        char prefix[160];
+        snprintf(prefix, sizeof prefix, "v%d.%s = ", k, out->fields[i].name);
+        emit_user_expr(e, items[i]->value, cur, prefix, ";");
+    }
+    emit_ops(e, st, wh->next, rec);
+    while (open--) {
+        e->indent--;
+        emit(e, "}");
+    }
+    e->indent--;
+    emit(e, "}");
+    return true;
+}
+
 /* A keyed block's statements. `cur` is the record; `s` the key's state. */
 static void emit_stmts(emitter *e, const node *st, const ast_op *o, const ast_stmt *list, const char *cur)
 {
@@ -142,6 +264,7 @@ void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
         emit(e, "}");
         break;
     case OP_SELECT:
+        if (o->next && o->next->kind == OP_WHERE && emit_select_where(e, st, o, cur)) break;
         emit_record_then(e, st, o->items, o->out, o->loc, cur, o->next);
         break;
     case OP_KEYED: case OP_DELTA: {
