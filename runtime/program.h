@@ -297,8 +297,12 @@ static inline rgp_str rgp_str_rehome(rgp_str v, const void *slot, void *copy, si
  * where the rgp_slot_strs sits in the slot type. */
 static inline void rgp_free_slot_strs(rgp_disruptor *d, size_t strs_offset)
 {
-    for (uint64_t i = 0; i < d->capacity; i++)
-        rgp__slot_strs_free((rgp_slot_strs *)((char *)rgp_disruptor_slot(d, i) + strs_offset));
+    /* only slots ever claimed hold buffers: the others were never touched,
+     * and reading them would fault their pages in just to find nothing */
+    uint64_t claimed = (d->multi ? rgp_load_relaxed_u64(&d->claim) : d->sp_next) - d->first_seq;
+    uint64_t n = claimed < d->capacity ? claimed : d->capacity;
+    for (uint64_t i = 0; i < n; i++)
+        rgp__slot_strs_free((rgp_slot_strs *)((char *)rgp_disruptor_slot(d, d->first_seq + i) + strs_offset));
 }
 
 static inline void rgp_out_of_memory(const char *prog)
@@ -363,6 +367,11 @@ static inline void rgp__print_stats(const rgp_signals *s)
     }
 }
 
+/* Set when the pipeline has drained; SIGUSR2 then tells the signal thread to
+ * return. (pthread_cancel would do, but glibc loads libgcc_s to unwind it,
+ * which costs a millisecond or two of every run.) */
+static RGP_ATOMIC(uint32_t) rgp__signals_done;
+
 static void *rgp__signal_thread(void *arg)
 {
     rgp_signals *s = arg;
@@ -370,6 +379,7 @@ static void *rgp__signal_thread(void *arg)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR2);
     for (;;) {
         int sig;
         if (rgp_load_relaxed_u32(&rgp_stop) && rgp_load_relaxed_u32(&rgp__sources_left)) {
@@ -387,6 +397,11 @@ static void *rgp__signal_thread(void *arg)
         } else if (sigwait(&set, &sig) != 0) {
             continue;
         }
+        if (sig == SIGUSR2) {
+            /* pairs with the release store in rgp_signals_stop */
+            if (rgp_load_acquire_u32(&rgp__signals_done)) break;
+            continue;   /* someone else's SIGUSR2: not ours to act on */
+        }
         if (rgp_load_relaxed_u32(&rgp_stop)) {
             if (sig == SIGINT) _exit(130);   /* second ^C: the user means it */
             continue;
@@ -403,6 +418,7 @@ static inline void rgp_signals_block(int nsources)
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR2);   /* the signal thread's stop */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -427,7 +443,9 @@ static inline void rgp_signals_start(rgp_signals *s, const char *prog, pthread_t
 static inline int rgp_signals_stop(rgp_signals *s)
 {
     if (s->started) {
-        pthread_cancel(s->thread);   /* sigwait is a cancellation point */
+        /* pairs with the acquire load in rgp__signal_thread */
+        rgp_store_release_u32(&rgp__signals_done, 1);
+        pthread_kill(s->thread, SIGUSR2);
         pthread_join(s->thread, NULL);
     }
     uint32_t sig = rgp_load_relaxed_u32(&rgp_stop);
