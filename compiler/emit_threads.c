@@ -14,6 +14,7 @@
 typedef struct outputs {
     const plan_ring *rings[MAX_OUT];
     bool multi[MAX_OUT];
+    int feeds[MAX_OUT];   /* how many of the ring's inputs this thread computes (a merge counts each) */
     int nrings;
     const plan_thread *relays[MAX_OUT];
     int nrelays;
@@ -47,7 +48,13 @@ static void collect(const plan *pl, const node *n, outputs *o)
         if (pl->prog->stages[i]->owner == n && pl->prog->stages[i]->used) collect(pl, pl->prog->stages[i], o);
     const plan_ring *r = plan_ring_of(pl, n);
     if (r) {
+        for (int i = 0; i < o->nrings; i++)
+            if (o->rings[i] == r) {   /* two route branches into one merge: one producer, closed for each */
+                o->feeds[i]++;
+                return;
+            }
         if (o->nrings < MAX_OUT) {
+            o->feeds[o->nrings] = 1;
             o->multi[o->nrings] = r->nproducers > 1;
             o->rings[o->nrings++] = r;
         }
@@ -132,7 +139,9 @@ static void emit_output_state(emitter *e, const outputs *o)
 static void emit_close_outputs(emitter *e, const outputs *o)
 {
     emit_publish_pending(e, o);
-    for (int i = 0; i < o->nrings; i++) emit(e, "rgp_disruptor_close(&ring_%s);", o->rings[i]->name);
+    for (int i = 0; i < o->nrings; i++)
+        for (int k = 0; k < o->feeds[i]; k++)   /* a merge's ring ends when each of its inputs has closed it */
+            emit(e, "rgp_disruptor_close(&ring_%s);", o->rings[i]->name);
     for (int i = 0; i < o->nrelays; i++) emit(e, "rgp_relay_close(&relay_%s);", o->relays[i]->cname);
 }
 
