@@ -423,9 +423,9 @@ static void describe_path(sbuf *b, const plan *pl, const node *n)
     if (n->kind == D_SINK) return;
     /* route branches and late streams run here too: [branch a -> sink x; branch b -> ...] */
     int nside = 0;
-    for (int i = 0; i < pl->prog->nstages; i++) {
-        const node *s = pl->prog->stages[i];
-        if (s->owner != n || !s->used) continue;
+    for (int i = 0; i < n->nsides; i++) {
+        const node *s = n->sides[i];
+        if (!s->used) continue;
         sb(b, nside++ ? "; " : " [");
         describe_path(b, pl, s);
     }

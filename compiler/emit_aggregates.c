@@ -177,6 +177,16 @@ static void emit_window_fold(emitter *e, const ast_op *o, const char *t, const c
     emit_group_fold(e, o, cur);
 }
 
+/* Inside `if (!win->open) {`: the key's entry starts its next window, its
+ * aggregates empty (a session or count window reuses the entry). */
+static void emit_reopen(emitter *e, const ast_op *o, const char *t)
+{
+    emit(e, "    win->open = true;");
+    if (aggs_own_memory(o)) emit(e, "    %s_aggs_free(&win->g);   /* the last window's sketches */", t);
+    emit(e, "    memset(&win->g, 0, sizeof win->g);");
+    emit(e, "    fresh = true;");
+}
+
 /* Closes the key's window at `win` (its table entry at `entry`) now, sending its record on. */
 static void emit_close_now(emitter *e, const node *st, const ast_op *o, const char *t)
 {
@@ -255,11 +265,8 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         emit(e, "} else {");
         e->indent++;
         emit(e, "if (!win->open) {");
-        emit(e, "    win->open = true;");
         emit(e, "    win->start = win->last = ts;");
-        if (aggs_own_memory(o)) emit(e, "    %s_aggs_free(&win->g);   /* the last session's sketches */", t);
-        emit(e, "    memset(&win->g, 0, sizeof win->g);");
-        emit(e, "    fresh = true;");
+        emit_reopen(e, o, t);
         emit(e, "} else {");
         emit(e, "    fresh = false;");
         emit(e, "    if (ts < win->start) win->start = ts;");
@@ -276,11 +283,8 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
     case W_COUNT:
         emit_lookup(e, st, o, cur, "win");
         emit(e, "if (!win->open) {   /* the key's next window */");
-        emit(e, "    win->open = true;");
         emit(e, "    win->n = 0;");
-        if (aggs_own_memory(o)) emit(e, "    %s_aggs_free(&win->g);   /* the last window's sketches */", t);
-        emit(e, "    memset(&win->g, 0, sizeof win->g);");
-        emit(e, "    fresh = true;");
+        emit_reopen(e, o, t);
         emit(e, "}");
         emit_window_fold(e, o, t, cur);
         emit(e, "if (++win->n == UINT64_C(%lld)) {   /* full */", o->size.n);
@@ -303,9 +307,8 @@ int thread_groups(const plan *pl, const node *n, const node **stages, const ast_
     if (n->kind != D_STAGE || n->ninputs) return k;
     for (const ast_op *o = n->ops; o; o = o->next)
         if ((o->kind == OP_GROUP || o->kind == OP_WINDOW) && k < max) stages[k] = n, ops[k++] = o;
-    const program *p = pl->prog;
-    for (int i = 0; i < p->nstages; i++)
-        if (p->stages[i]->owner == n && p->stages[i]->used) k = thread_groups(pl, p->stages[i], stages, ops, k, max);
+    for (int i = 0; i < n->nsides; i++)
+        if (n->sides[i]->used) k = thread_groups(pl, n->sides[i], stages, ops, k, max);
     node *readers[2];
     if (!plan_ring_of(pl, n) && plan_readers(pl, n, readers, 2) == 1) k = thread_groups(pl, readers[0], stages, ops, k, max);
     return k;

@@ -40,6 +40,14 @@ void emit_lookup(emitter *e, const node *st, const ast_op *o, const char *cur, c
 
 /* select and emit: a record of type `out` made from items over `cur`, then
  * the operators from `next` on applied to it. */
+/* `vK.FIELD = EXPR;`: field i of record vK from an item's expression over cur. */
+static void emit_field(emitter *e, int k, const rectype *out, int i, const ast_expr *value, const char *cur)
+{
+    char prefix[160];
+    snprintf(prefix, sizeof prefix, "v%d.%s = ", k, out->fields[i].name);
+    emit_user_expr(e, value, cur, prefix, ";");
+}
+
 static void emit_record_then(emitter *e, const node *st, const ast_item *items, const rectype *out, srcloc at,
                              const char *cur, const ast_op *next)
 {
@@ -49,11 +57,7 @@ static void emit_record_then(emitter *e, const node *st, const ast_item *items, 
     e->indent++;
     emit(e, "%s v%d;", out->cname, k);
     const ast_item *it = items;
-    for (int i = 0; it; it = it->next, i++) {
-        char prefix[160];
-        snprintf(prefix, sizeof prefix, "v%d.%s = ", k, out->fields[i].name);
-        emit_user_expr(e, it->value, cur, prefix, ";");
-    }
+    for (int i = 0; it; it = it->next, i++) emit_field(e, k, out, i, it->value, cur);
     char next_cur[32];
     snprintf(next_cur, sizeof next_cur, "(&v%d)", k);
     emit_ops(e, st, next, next_cur);
@@ -158,21 +162,15 @@ static bool emit_select_where(emitter *e, const node *st, const ast_op *sel, con
         done[best] = true;
         for (int i = 0; i < nitems; i++) {
             if (!need[best][i] || made[i]) continue;
-            char prefix[160];
-            snprintf(prefix, sizeof prefix, "v%d.%s = ", k, out->fields[i].name);
-            emit_user_expr(e, items[i]->value, cur, prefix, ";");
+            emit_field(e, k, out, i, items[i]->value, cur);
             made[i] = true;
         }
         emit_user_expr(e, conj[best], rec, "if (", ") {");
         e->indent++;
         open++;
     }
-    for (int i = 0; i < nitems; i++) {
-        if (made[i]) continue;
-        char prefix[160];
-        snprintf(prefix, sizeof prefix, "v%d.%s = ", k, out->fields[i].name);
-        emit_user_expr(e, items[i]->value, cur, prefix, ";");
-    }
+    for (int i = 0; i < nitems; i++)
+        if (!made[i]) emit_field(e, k, out, i, items[i]->value, cur);
     emit_ops(e, st, wh->next, rec);
     while (open--) {
         e->indent--;
@@ -223,8 +221,8 @@ static void emit_stmts(emitter *e, const node *st, const ast_op *o, const ast_st
 /* A route: the record goes to the first branch whose condition holds. */
 static void emit_route(emitter *e, const node *st, const char *cur)
 {
-    for (int i = 0; i < st->nbranches; i++) {
-        const node *b = st->branches[i];
+    for (int i = 0; i < st->nsides; i++) {
+        const node *b = st->sides[i];
         if (b->branch_cond) {
             emit_user_expr(e, b->branch_cond, cur, i ? "} else if (" : "if (", ") {");
         } else {

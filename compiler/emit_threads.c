@@ -44,8 +44,8 @@ static void collect(const plan *pl, const node *n, outputs *o)
         return;
     }
     /* route branches and late streams: fed from inside n, by this thread */
-    for (int i = 0; i < pl->prog->nstages; i++)
-        if (pl->prog->stages[i]->owner == n && pl->prog->stages[i]->used) collect(pl, pl->prog->stages[i], o);
+    for (int i = 0; i < n->nsides; i++)
+        if (n->sides[i]->used) collect(pl, n->sides[i], o);
     const plan_ring *r = plan_ring_of(pl, n);
     if (r) {
         for (int i = 0; i < o->nrings; i++)
@@ -278,22 +278,21 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     }
     /* processing-time windows close on the clock, records or not: such a
      * reader waits no longer than until the next window is due */
-    const node *tst[16];
-    const ast_op *tops[16];
+    /* the groups and windows this thread runs: flushed at the end of input */
+    const node *gst[16];
+    const ast_op *gops[16];
+    int ng = thread_groups(e->pl, t->entry, gst, gops, 0, 16);
+    bool on_clock[16] = {0};
     int nt = 0;
-    {
-        const node *gs[16];
-        const ast_op *gos[16];
-        int ng = lossy ? 0 : thread_groups(e->pl, t->entry, gs, gos, 0, 16);
-        for (int i = 0; i < ng; i++)
-            if (gos[i]->kind == OP_WINDOW && gos[i]->wkind != W_COUNT && !gos[i]->time_field) tst[nt] = gs[i], tops[nt++] = gos[i];
-    }
+    for (int i = 0; i < ng && !lossy; i++)
+        nt += on_clock[i] = gops[i]->kind == OP_WINDOW && gops[i]->wkind != W_COUNT && !gops[i]->time_field;
     if (lossy) {
         emit(e, "uint64_t end = rgp_consumer_wait_lossy(c, &next, %d);", RGP_BATCH * 4);
     } else if (nt) {
         emit(e, "int64_t due = INT64_MAX;   /* the first processing-time window to close */");
-        for (int i = 0; i < nt; i++) {
-            const char *tn = table_name(tst[i], tops[i]);
+        for (int i = 0; i < ng; i++) {
+            if (!on_clock[i]) continue;
+            const char *tn = table_name(gst[i], gops[i]);
             emit(e, "if (%s_next_close < due) due = %s_next_close;", tn, tn);
         }
         emit(e, "bool timed_out = false;");
@@ -302,10 +301,11 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         emit(e, "if (timed_out) {");
         e->indent++;
         emit(e, "rgp_scratch_reset(&scratch);");
-        for (int i = 0; i < nt; i++) {
+        for (int i = 0; i < ng; i++) {
+            if (!on_clock[i]) continue;
             char tn[192];
-            snprintf(tn, sizeof tn, "%s", table_name(tst[i], tops[i]));
-            emit(e, "{   /* windows of stage %s due by the clock */", tst[i]->name);
+            snprintf(tn, sizeof tn, "%s", table_name(gst[i], gops[i]));
+            emit(e, "{   /* windows of stage %s due by the clock */", gst[i]->name);
             e->indent++;
             emit(e, "int64_t ts = rgp_now_ms();");
             emit(e, "if (ts > %s_watermark) %s_watermark = ts;", tn, tn);
@@ -313,7 +313,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
             e->indent++;
             char wm[224];
             snprintf(wm, sizeof wm, "%s_watermark", tn);
-            emit_window_close(e, tst[i], tops[i], wm);
+            emit_window_close(e, gst[i], gops[i], wm);
             e->indent--;
             emit(e, "}");
             e->indent--;
@@ -364,9 +364,6 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     emit(e, "next = end;");
     e->indent--;
     emit(e, "}");
-    const node *gst[16];
-    const ast_op *gops[16];
-    int ng = thread_groups(e->pl, t->entry, gst, gops, 0, 16);
     for (int i = 0; i < ng; i++) {
         if (gops[i]->kind == OP_GROUP) {
             emit_group_flush(e, gst[i], gops[i]);

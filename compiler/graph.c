@@ -36,8 +36,8 @@ static void thread_nodes(FILE *out, const plan *pl, const node *n)
 {
     if (n->ninputs) return;   /* a merge is run by each input's thread: drawn outside */
     node_line(out, n);
-    for (int i = 0; i < pl->prog->nstages; i++)   /* route branches and late streams: same thread */
-        if (pl->prog->stages[i]->owner == n && pl->prog->stages[i]->used) thread_nodes(out, pl, pl->prog->stages[i]);
+    for (int i = 0; i < n->nsides; i++)   /* route branches and late streams: same thread */
+        if (n->sides[i]->used) thread_nodes(out, pl, n->sides[i]);
     if (n->kind == D_SINK || plan_ring_of(pl, n)) return;
     node *readers[2];
     if (plan_readers(pl, n, readers, 2) == 1) thread_nodes(out, pl, readers[0]);

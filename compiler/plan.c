@@ -27,8 +27,8 @@ int plan_readers(const plan *pl, const node *n, node **out, int max)
 static bool reaches_sink(const program *p, const node *n)
 {
     if (n->kind == D_SINK) return true;
-    for (int i = 0; i < p->nstages; i++)
-        if (p->stages[i]->owner == n && reaches_sink(p, p->stages[i])) return true;
+    for (int i = 0; i < n->nsides; i++)
+        if (reaches_sink(p, n->sides[i])) return true;
     for (int i = 0; i < p->nsinks; i++) if (reads(p->sinks[i], n)) return true;
     for (int i = 0; i < p->nstages; i++)
         if (reads(p->stages[i], n) && reaches_sink(p, p->stages[i])) return true;

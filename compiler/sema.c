@@ -684,9 +684,9 @@ static node *find_stream(sema *S, const char *name)
 static const char *branch_list(sema *S, const node *route)
 {
     size_t n = 1;
-    for (int i = 0; i < route->nbranches; i++) n += strlen(route->branches[i]->name) + 2;
+    for (int i = 0; i < route->nsides; i++) n += strlen(route->sides[i]->name) + 2;
     char *out = arena_alloc(S->a, n), *p = out;
-    for (int i = 0; i < route->nbranches; i++) p += sprintf(p, "%s%s", i ? ", " : "", route->branches[i]->name);
+    for (int i = 0; i < route->nsides; i++) p += sprintf(p, "%s%s", i ? ", " : "", route->sides[i]->name);
     return out;
 }
 
@@ -753,7 +753,6 @@ static void check_route(sema *S, node *n, ast_decl *d)
         node *b = side_stream(S, n, name, at, in->type);
         if (!b) continue;
         b->branch_cond = cond;
-        PUSH(S->a, n->branches, n->nbranches, b);
     }
     if (!has_default)
         diag_error(S->d, n->loc, "route '%s' needs a default branch for the records no condition takes: end it with default: NAME", n->name);
@@ -1087,6 +1086,7 @@ static node *side_stream(sema *S, node *owner, const char *name, srcloc at, rect
     s->opt.wait = WAIT_INHERIT;
     s->opt.cpu = -1;
     PUSH(S->a, S->pending, S->npending, s);
+    PUSH(S->a, owner->sides, owner->nsides, s);
     return s;
 }
 
@@ -1414,7 +1414,7 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
         if (!p->sources[i]->used) diag_warning(d, p->sources[i]->loc, "source '%s' is never read", p->sources[i]->name);
     for (int i = 0; i < p->nstages && !d->errors; i++) {
         const node *st = p->stages[i];
-        if (st->used || (st->is_route && st->nbranches)) continue;   /* a route's branches speak for it */
+        if (st->used || (st->is_route && st->nsides)) continue;   /* a route's branches speak for it */
         if (st->owner && st->owner->is_route)
             diag_warning(d, st->loc, "branch '%s' of route '%s' is never read; its records are dropped", st->name, st->owner->name);
         else if (st->owner)

@@ -58,8 +58,9 @@ typedef struct node {
      * stage fed by the route's thread when its condition is the first to hold. A
      * window's late stream is a stage fed from inside its owner's operators. */
     bool is_route;
-    struct node **branches;       /* route: in order, the default last */
-    int nbranches;
+    struct node **sides;          /* the streams fed from inside it: a route's branches in order,
+                                   * the default last; a stage's late streams */
+    int nsides;
     struct node *owner;           /* branch: its route; late stream: the stage whose window feeds it */
     ast_expr *branch_cond;        /* branch: its condition; NULL for the default */
 } node;
