@@ -242,7 +242,7 @@ ast_op *ast_throttle(arena *a, const token *kw, const token *n, const token *m, 
     ast_op *o = ast_group(a, kw, keys, NULL);
     o->kind = OP_THROTTLE;
     o->limit = strtoull(ast_name(a, n), NULL, 10);
-    o->window_word_loc = ast_loc(n);
+    o->word_loc = ast_loc(n);
     o->size = duration(a, m, unit);
     o->time_field = time;
     return o;
@@ -255,14 +255,14 @@ ast_op *ast_sample(arena *a, const token *kw, const token *every, const token *f
     if (every) {
         o->sample_every = true;
         o->limit = strtoull(ast_name(a, every), NULL, 10);
-        o->window_word_loc = ast_loc(every);
+        o->word_loc = ast_loc(every);
     } else {
         o->fraction = strtod(ast_name(a, fraction), NULL);
-        o->window_word_loc = ast_loc(fraction);
+        o->word_loc = ast_loc(fraction);
     }
     if (seed_word) {
-        o->window_word = ast_name(a, seed_word);
-        o->window_word_loc = ast_loc(seed_word);
+        o->word = ast_name(a, seed_word);
+        o->word_loc = ast_loc(seed_word);
         o->seed = strtoull(ast_name(a, seed), NULL, 10);
     }
     return o;

@@ -114,8 +114,8 @@ typedef struct ast_op {
     ast_duration size;       /* OP_WINDOW: length or session gap (count: size.n records); OP_THROTTLE: the span */
     long long slide_ms;      /* OP_WINDOW: sliding step (= size for tumbling), set by sema */
     long long lateness_ms;   /* OP_WINDOW: how long past its end a window stays open, set by sema */
-    const char *window_word; /* OP_WINDOW: `gap` or `count` as written, checked by sema */
-    srcloc window_word_loc;
+    const char *word;        /* a word sema checks: OP_WINDOW `gap` or `count`, OP_SAMPLE `seed` */
+    srcloc word_loc;         /* that word, or else the operator's number (throttle N, sample N or F) */
     ast_wmod *wmods;         /* OP_WINDOW: slide, lateness, late; OP_DEDUP: within N UNIT [of TIME] */
     struct node *late;       /* OP_WINDOW: the stream late records go to, or NULL (sema) */
     unsigned long long limit;   /* OP_THROTTLE: records per span; OP_SAMPLE: every N (0: a fraction) */

@@ -1036,7 +1036,7 @@ static void check_throttle(sema *S, node *n, ast_op *o, const rectype *rec)
 {
     for (ast_arg *g = o->keys; g; g = g->next) check_name(S, g->value, rec);
     if (o->limit == 0 || o->limit > UINT32_MAX)
-        diag_error(S->d, o->window_word_loc, "throttle lets from 1 to %u records through per span", UINT32_MAX);
+        diag_error(S->d, o->word_loc, "throttle lets from 1 to %u records through per span", UINT32_MAX);
     check_duration(S, &o->size, "a throttle's span");
     if (o->time_field) check_time_field(S, o->time_field, rec, "'on'");
     if (n->ninputs > 0)
@@ -1046,12 +1046,12 @@ static void check_throttle(sema *S, node *n, ast_op *o, const rectype *rec)
 /* sample every N, or sample FRACTION [seed S]: deterministic thinning. */
 static void check_sample(sema *S, node *n, ast_op *o)
 {
-    if (o->window_word && strcmp(o->window_word, "seed"))
-        diag_error(S->d, o->window_word_loc, "expected 'seed' after the fraction, as in: sample 0.1 seed 42");
+    if (o->word && strcmp(o->word, "seed"))
+        diag_error(S->d, o->word_loc, "expected 'seed' after the fraction, as in: sample 0.1 seed 42");
     if (o->sample_every && !o->limit)
-        diag_error(S->d, o->window_word_loc, "sample every N needs N of 1 or more");
+        diag_error(S->d, o->word_loc, "sample every N needs N of 1 or more");
     if (!o->sample_every && (o->fraction <= 0.0 || o->fraction > 1.0))
-        diag_error(S->d, o->window_word_loc, "a sampled fraction lies above 0 and at most 1, such as 0.1");
+        diag_error(S->d, o->word_loc, "a sampled fraction lies above 0 and at most 1, such as 0.1");
     if (n->ninputs > 0)
         diag_error(S->d, o->loc, "sample in a merge would be split between its inputs' threads; sample in a stage that reads '%s'", n->name);
 }
@@ -1098,13 +1098,13 @@ static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, re
 {
     const char *kinds = "window TIME every N UNIT, window TIME gap N UNIT or window count N";
     if (o->wkind == W_COUNT) {
-        if (strcmp(o->window_word, "count"))
-            diag_error(S->d, o->window_word_loc, "expected 'every' or 'gap' after the time field, or 'count N': %s", kinds);
+        if (strcmp(o->word, "count"))
+            diag_error(S->d, o->word_loc, "expected 'every' or 'gap' after the time field, or 'count N': %s", kinds);
         else if (o->size.n <= 0 || o->size.n > (1LL << 32))
             diag_error(S->d, o->size.loc, "a count window holds from 1 to %lld records", 1LL << 32);
     } else {
-        if (o->wkind == W_SESSION && strcmp(o->window_word, "gap"))
-            diag_error(S->d, o->window_word_loc, "expected 'every' or 'gap' after the time field: %s", kinds);
+        if (o->wkind == W_SESSION && strcmp(o->word, "gap"))
+            diag_error(S->d, o->word_loc, "expected 'every' or 'gap' after the time field: %s", kinds);
         if (!strcmp(o->time_field->text, "now") && rectype_find(rec, "now") < 0) o->time_field = NULL;   /* processing time */
         else check_time_field(S, o->time_field, rec, "a window");
         check_duration(S, &o->size, o->wkind == W_SESSION ? "a session's gap" : "a window's length");

@@ -119,8 +119,8 @@ op(O) ::= DELTA(K) BY keys(L) STATE LBRACE statevars(S) RBRACE LBRACE stmts(B) R
  * window count N ...                             every N records of a key
  * then [lateness N UNIT] [late STREAM] [by KEY, ...] { aggregates } */
 op(O) ::= WINDOW(K) IDENT(T) EVERY INT(N) IDENT(U) wmods(M) optby(L) LBRACE items(I) RBRACE.  { O = ast_window(A_, &K, W_TUMBLING, &T, &N, &U, M, L, I); }
-op(O) ::= WINDOW(K) IDENT(T) IDENT(G) INT(N) IDENT(U) wmods(M) optby(L) LBRACE items(I) RBRACE.  { O = ast_window(A_, &K, W_SESSION, &T, &N, &U, M, L, I); O->window_word = ast_name(A_, &G); O->window_word_loc = ast_loc(&G); }
-op(O) ::= WINDOW(K) IDENT(C) INT(N) wmods(M) optby(L) LBRACE items(I) RBRACE.  { O = ast_window(A_, &K, W_COUNT, NULL, &N, NULL, M, L, I); O->window_word = ast_name(A_, &C); O->window_word_loc = ast_loc(&C); }
+op(O) ::= WINDOW(K) IDENT(T) IDENT(G) INT(N) IDENT(U) wmods(M) optby(L) LBRACE items(I) RBRACE.  { O = ast_window(A_, &K, W_SESSION, &T, &N, &U, M, L, I); O->word = ast_name(A_, &G); O->word_loc = ast_loc(&G); }
+op(O) ::= WINDOW(K) IDENT(C) INT(N) wmods(M) optby(L) LBRACE items(I) RBRACE.  { O = ast_window(A_, &K, W_COUNT, NULL, &N, NULL, M, L, I); O->word = ast_name(A_, &C); O->word_loc = ast_loc(&C); }
 %type wmods { ast_wmod * }
 wmods(L) ::= .                           { L = NULL; }
 wmods(L) ::= wmods(L) IDENT(W) INT(N) IDENT(U).  { AST_APPEND(ast_wmod, L, ast_wmod_new(A_, &W, &N, &U, NULL)); }
