@@ -274,6 +274,10 @@ static inline int rgp_parse_f64(const char *s, size_t n, double *out)
     }
     if (mant == 0)
         return RGP_PARSE_SYNTAX;
+    /* The digit loops stop adding once m > 2^53 / 10, but the digit added at
+     * that bound may still take m past 2^53 (9007199254740993 is no double). */
+    if (m > (UINT64_C(1) << 53))
+        exact = 0;
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
         size_t exp_digits = 0;
         int eneg = 0;
