@@ -293,7 +293,8 @@ static void emit_writer(emitter *e, const rectype *r, format_kind fmt)
         case T_U32: case T_U64: emit(e, "rgp_w_u64(w, r->%s);", f->name); break;
         case T_F64: emit(e, "rgp_w_%s(w, r->%s);", csv ? "f64" : "json_f64", f->name); break;
         case T_STR:
-            if (csv) emit(e, "rgp_w_csv_str(w, r->%s, delim);", f->name);
+            if (csv && r->nfields == 1) emit(e, "rgp_w_csv_str_sole(w, r->%s, delim);   /* \"\" when empty: an empty line is no row */", f->name);
+            else if (csv) emit(e, "rgp_w_csv_str(w, r->%s, delim);", f->name);
             else emit(e, "rgp_w_json_str(w, r->%s);", f->name);
             break;
         default: emit(e, "rgp_w_i64(w, r->%s);", f->name); break;

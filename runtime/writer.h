@@ -560,8 +560,8 @@ static inline void rgp_w_json_f64(rgp_writer *w, double v)
 }
 
 /* RFC 4180: quoted (with "" for ") when it holds delim, '"', CR or LF;
- * otherwise, including when empty, written as is.  Note an empty string
- * alone on a row makes an empty line, which rgp_csv_next_row skips. */
+ * otherwise, including when empty, written as is.  A row's only field goes
+ * through rgp_w_csv_str_sole instead. */
 static inline void rgp_w_csv_str(rgp_writer *w, rgp_str s, char delim)
 {
     size_t i;
@@ -587,6 +587,16 @@ static inline void rgp_w_csv_str(rgp_writer *w, rgp_str s, char delim)
         p = q + 1;
     }
     rgp_w_char(w, '"');
+}
+
+/* A row's only field: empty, it is written "", since an empty line is no row
+ * to a CSV reader (rgp_csv_next_row skips it); else as rgp_w_csv_str. */
+static inline void rgp_w_csv_str_sole(rgp_writer *w, rgp_str s, char delim)
+{
+    if (s.len == 0)
+        rgp_w_bytes(w, "\"\"", 2);
+    else
+        rgp_w_csv_str(w, s, delim);
 }
 
 /* A JSON string with its quotes.  Escapes " \ and control bytes (short

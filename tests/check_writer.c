@@ -13,6 +13,7 @@
 
 #include "emit.h"
 #include "jit.h"
+#include "reader.h"
 #include "writer.h"
 
 static double from_bits(uint64_t b)
@@ -32,6 +33,18 @@ static void open_temp(rgp_writer *w, int *keep)
     *keep = dup(fd);
     ck_assert_int_ge(*keep, 0);
     ck_assert_int_eq(rgp_writer_open_fd(w, fd, "out"), 0);
+}
+
+/* An unlinked temp file holding data, positioned at 0, for a reader. */
+static int temp_fd_of(const char *data, size_t len)
+{
+    char path[] = "/tmp/rgp_check_writer_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+    ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+    return fd;
 }
 
 /* Closes the writer and returns everything it wrote (malloc'd, NUL-ended). */
@@ -298,6 +311,150 @@ START_TEST(test_json_str_nul)
     out = finish(&w, keep, &len);
     ck_assert_str_eq(out, "\"a\\u0000b\"");
     free(out);
+}
+END_TEST
+
+/* ---- CSV round trip: what the writer writes, the reader reads back ---- */
+
+enum { RT_BOOL, RT_U32, RT_U64, RT_I32, RT_I64, RT_TIME, RT_F64, RT_STR, RT_NTYPES };
+#define RT_MAXF 6
+#define RT_ROWS 400
+
+typedef struct rt_value {
+    uint64_t u;   /* bool, u32, u64; i32, i64 and time as their two's complement */
+    double f;
+    char s[24];
+    size_t slen;
+} rt_value;
+
+/* Values that stress the format: the extremes of each type, NaN, infinities,
+ * -0, and strings of delimiters, quotes, CR, LF, spaces and UTF-8, often empty. */
+static void rt_random_value(uint64_t *seed, int type, rt_value *v)
+{
+    static const uint64_t u64_edges[] = {0, 1, UINT32_MAX, UINT64_MAX, UINT64_MAX - 1};
+    static const int64_t i64_edges[] = {0, -1, INT64_MIN, INT64_MAX, INT32_MIN, INT32_MAX};
+    static const uint64_t f64_edges[] = {UINT64_C(0x7ff8000000000000), UINT64_C(0xfff8000000000001),
+                                         UINT64_C(0x7ff0000000000000), UINT64_C(0xfff0000000000000),
+                                         UINT64_C(0x8000000000000000), 0, 1, UINT64_C(0x7fefffffffffffff),
+                                         UINT64_C(0x0010000000000000), UINT64_C(0x8000000000000001)};
+    static const char pieces[][4] = {"a", ",", ";", "\t", "|", "\"", "\n", "\r", " ", "\xc3\xa9", "\"\"", "\r\n", "0"};
+    uint64_t r = rgp_splitmix64(seed), x = rgp_splitmix64(seed);
+    int edge = r % 4 == 0;
+    memset(v, 0, sizeof *v);
+    switch (type) {
+    case RT_BOOL: v->u = x & 1; break;
+    case RT_U32: v->u = edge ? (uint32_t)u64_edges[x % 3] : (uint32_t)x; break;
+    case RT_U64: v->u = edge ? u64_edges[x % 5] : x >> (r >> 8) % 64; break;
+    case RT_I32: v->u = (uint64_t)(int64_t)(int32_t)(edge ? (int32_t)(x % 2 ? INT32_MIN : INT32_MAX) : (int32_t)x); break;
+    case RT_I64: case RT_TIME: v->u = edge ? (uint64_t)i64_edges[x % 6] : x >> (r >> 8) % 64; break;
+    case RT_F64: v->f = from_bits(edge ? f64_edges[x % 10] : x); break;
+    default: {
+        size_t n = (r >> 8) % 3 == 0 ? 0 : (size_t)(x % 8);   /* a third empty */
+        for (size_t k = 0; k < n; k++) {
+            const char *piece = pieces[rgp_splitmix64(seed) % (sizeof pieces / sizeof pieces[0])];
+            size_t plen = strlen(piece);
+            if (v->slen + plen > sizeof v->s) break;
+            memcpy(v->s + v->slen, piece, plen);
+            v->slen += plen;
+        }
+    }
+    }
+}
+
+/* One field, written as the emitted CSV writer writes a field of this type
+ * (compiler/emit.c emit_writer; a row's only field through rgp_w_csv_str_sole). */
+static void rt_write_field(rgp_writer *w, int type, const rt_value *v, char delim, int sole)
+{
+    switch (type) {
+    case RT_BOOL: rgp_w_bool(w, v->u != 0); break;
+    case RT_U32: case RT_U64: rgp_w_u64(w, v->u); break;
+    case RT_F64: rgp_w_f64(w, v->f); break;
+    case RT_STR:
+        if (sole) rgp_w_csv_str_sole(w, (rgp_str){v->s, v->slen}, delim);
+        else rgp_w_csv_str(w, (rgp_str){v->s, v->slen}, delim);
+        break;
+    default: rgp_w_i64(w, (int64_t)v->u); break;
+    }
+}
+
+/* Whether the field's text reads back, as the emitted CSV parser reads it, to v. */
+static int rt_reads_back(int type, const rt_value *v, rgp_str f)
+{
+    int32_t i32;
+    int64_t i64;
+    uint32_t u32;
+    uint64_t u64;
+    double d;
+    bool b;
+    switch (type) {
+    case RT_BOOL: return rgp_parse_bool(f.ptr, f.len, &b) == RGP_PARSE_OK && b == (v->u != 0);
+    case RT_U32: return rgp_parse_u32(f.ptr, f.len, &u32) == RGP_PARSE_OK && u32 == v->u;
+    case RT_U64: return rgp_parse_u64(f.ptr, f.len, &u64) == RGP_PARSE_OK && u64 == v->u;
+    case RT_I32: return rgp_parse_i32(f.ptr, f.len, &i32) == RGP_PARSE_OK && i32 == (int64_t)v->u;
+    case RT_F64:
+        if (rgp_parse_f64(f.ptr, f.len, &d) != RGP_PARSE_OK) return 0;
+        if (rgp__f64_is_nan(v->f)) return rgp__f64_is_nan(d);   /* "nan": a NaN's sign and payload are not kept */
+        return rgp__f64_bits(d) == rgp__f64_bits(v->f);
+    case RT_STR: return f.len == v->slen && (f.len == 0 || memcmp(f.ptr, v->s, f.len) == 0);
+    default: return rgp_parse_i64(f.ptr, f.len, &i64) == RGP_PARSE_OK && i64 == (int64_t)v->u;
+    }
+}
+
+/* Random schemas (one field in a quarter of them, a string in most of those)
+ * and random rows, written to a file and read back with rgp_csv_next_row:
+ * the same number of rows, each field equal to what was written. */
+START_TEST(test_csv_round_trip)
+{
+    static const char delims[] = {',', ';', '\t', '|'};
+    static rt_value rows[RT_ROWS][RT_MAXF];
+    uint64_t seed = 4180;
+    for (int round = 0; round < 200; round++) {
+        uint64_t r = rgp_splitmix64(&seed);
+        int nf = r % 4 == 0 ? 1 : 1 + (int)((r >> 8) % RT_MAXF), types[RT_MAXF];
+        char delim = delims[(r >> 16) % 4];
+        for (int i = 0; i < nf; i++)
+            types[i] = nf == 1 && (r >> 20) % 4 ? RT_STR : (int)(rgp_splitmix64(&seed) % RT_NTYPES);
+        rgp_writer w;
+        int keep;
+        size_t len;
+        open_temp(&w, &keep);
+        for (int row = 0; row < RT_ROWS; row++) {
+            for (int i = 0; i < nf; i++) {
+                rt_random_value(&seed, types[i], &rows[row][i]);
+                if (i) rgp_w_char(&w, delim);
+                rt_write_field(&w, types[i], &rows[row][i], delim, nf == 1);
+            }
+            rgp_w_char(&w, '\n');
+        }
+        char *out = finish(&w, keep, &len);
+        int fd = temp_fd_of(out, len);
+        rgp_reader rd;
+        ck_assert_int_eq(rgp_reader_open_fd(&rd, fd, "rt.csv", 0), 0);
+        int row = 0;
+        for (;;) {
+            rgp_str f[RT_MAXF + 1];
+            int n = 0;
+            uint64_t line;
+            const char *why = NULL;
+            int st = rgp_csv_next_row(&rd, delim, f, RT_MAXF + 1, &n, &line, &why);
+            if (st == RGP_ROW_NEED_INPUT) {
+                ck_assert_int_gt(rgp_reader_fill(&rd), -1);
+                continue;
+            }
+            if (st == RGP_ROW_EOF) break;
+            ck_assert_msg(st == RGP_ROW_OK, "round %d, line %llu: %s", round, (unsigned long long)line, why);
+            ck_assert_msg(row < RT_ROWS, "round %d: more rows read than written", round);
+            ck_assert_msg(n == nf, "round %d, row %d: %d fields, wrote %d", round, row, n, nf);
+            for (int i = 0; i < nf; i++)
+                if (!rt_reads_back(types[i], &rows[row][i], f[i]))
+                    ck_abort_msg("round %d, row %d, field %d (type %d, delim '%c'): read \"%.*s\"", round, row, i, types[i],
+                                 delim, (int)f[i].len, f[i].ptr);
+            row++;
+        }
+        ck_assert_msg(row == RT_ROWS, "round %d (%d fields): %d of %d rows read back", round, nf, row, RT_ROWS);
+        rgp_reader_close(&rd);
+        free(out);
+    }
 }
 END_TEST
 
@@ -860,6 +1017,7 @@ Suite *writer_suite(void)
     tcase_add_test(tc, test_csv_str);
     tcase_add_test(tc, test_json_str);
     tcase_add_test(tc, test_json_str_nul);
+    tcase_add_test(tc, test_csv_round_trip);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("floats");
