@@ -153,6 +153,15 @@ static void emit_csv_parser(emitter *e, const rectype *r)
     assert(e->indent == 0);
 }
 
+/* The body of an `if` on a member of the wrong JSON kind: reject the line, naming the field. */
+static void emit_json_kind_reject(emitter *e, const field *f, int i, const char *want)
+{
+    emit(e, "    rgp_reject(st, line, \"field '%s': expected %s (%s), found %%s\", rgp_json_kind_name(v[%d].kind));", f->name, want,
+         type_name(f->type), i);
+    emit(e, "    return -1;");
+    emit(e, "}");
+}
+
 /* The JSON-lines parser of a schema: members matched by key, converted by type. */
 static void emit_jsonl_parser(emitter *e, const rectype *r)
 {
@@ -164,15 +173,16 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
     emit(e, "%s *r = &slot->rec;", r->cname);
     emit(e, "rgp_json_val v[%d];", r->nfields);
     emit(e, "unsigned char seen[%d] = {0};", r->nfields);
-    emit(e, "const char *p = text.ptr, *end = text.ptr + text.len, *why;");
+    emit(e, "const char *p = text.ptr, *end = text.ptr + text.len;");
+    emit(e, "rgp_json_error err;");
     emit(e, "rgp_str key;");
     emit(e, "rgp_json_val val;");
     emit(e, "int rc;");
-    emit(e, "if (rgp_json_begin(&p, end, &why) != 0) {");
-    emit(e, "    rgp_reject(st, line, \"%%s\", why);");
+    emit(e, "if (rgp_json_begin(&p, end, &err) != 0) {");
+    emit(e, "    rgp_reject(st, line, \"column %%ld: %%s\", (long)(err.at - text.ptr) + 1, err.why);");
     emit(e, "    return -1;");
     emit(e, "}");
-    emit(e, "for (int first = 1; (rc = rgp_json_member(&p, end, first, &key, &val, &why)) == 1; first = 0) {");
+    emit(e, "for (int first = 1; (rc = rgp_json_member(&p, end, first, &key, &val, &err)) == 1; first = 0) {");
     e->indent++;
     for (int i = 0; i < r->nfields; i++) {
         const char *f = r->fields[i].name;
@@ -184,7 +194,7 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
     e->indent--;
     emit(e, "}");
     emit(e, "if (rc < 0) {");
-    emit(e, "    rgp_reject(st, line, \"%%s\", why);");
+    emit(e, "    rgp_reject(st, line, \"column %%ld: %%s\", (long)(err.at - text.ptr) + 1, err.why);");
     emit(e, "    return -1;");
     emit(e, "}");
     for (int i = 0; i < r->nfields; i++) {
@@ -207,21 +217,18 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
         }
         if (f->type == T_STR) {
             emit(e, f->def ? "if (seen[%d] && v[%d].kind != RGP_JSON_STR) {" : "if (v[%d].kind != RGP_JSON_STR) {", i, i);
-            emit(e, "    rgp_reject_field(st, line, \"%s\", \"str\", v[%d].text, RGP_PARSE_SYNTAX);", f->name, i);
-            emit(e, "    return -1;");
-            emit(e, "}");
+            emit_json_kind_reject(e, f, i, "a JSON string");
         } else if (f->type == T_BOOL) {
             emit(e, "if (v[%d].kind != RGP_JSON_TRUE && v[%d].kind != RGP_JSON_FALSE) {", i, i);
-            emit(e, "    rgp_reject_field(st, line, \"%s\", \"bool\", v[%d].text, RGP_PARSE_SYNTAX);", f->name, i);
-            emit(e, "    return -1;");
-            emit(e, "}");
+            emit_json_kind_reject(e, f, i, "true or false");
             emit(e, "r->%s = v[%d].kind == RGP_JSON_TRUE;", f->name, i);
         } else {
+            /* the scanner checked RFC 8259's number grammar; the type's range is checked here */
             type_id pt = f->type == T_TIME ? T_I64 : f->type;
-            emit(e, "if (v[%d].kind != RGP_JSON_NUM || (rc = rgp_parse_%s(v[%d].text.ptr, v[%d].text.len, &r->%s)) != RGP_PARSE_OK) {",
-                 i, helper_suffix(pt), i, i, f->name);
-            emit(e, "    rgp_reject_field(st, line, \"%s\", \"%s\", v[%d].text, v[%d].kind != RGP_JSON_NUM ? RGP_PARSE_SYNTAX : rc);",
-                 f->name, type_name(f->type), i, i);
+            emit(e, "if (v[%d].kind != RGP_JSON_NUM) {", i);
+            emit_json_kind_reject(e, f, i, "a JSON number");
+            emit(e, "if ((rc = rgp_parse_%s(v[%d].text.ptr, v[%d].text.len, &r->%s)) != RGP_PARSE_OK) {", helper_suffix(pt), i, i, f->name);
+            emit(e, "    rgp_reject_field(st, line, \"%s\", \"%s\", v[%d].text, rc);", f->name, type_name(f->type), i);
             emit(e, "    return -1;");
             emit(e, "}");
         }
