@@ -272,6 +272,11 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
     assert(e->indent == 0);
 }
 
+bool sink_counts_replaced(const node *sink)
+{
+    return sink->format == FMT_JSONL && sink->type->has_str;
+}
+
 const char *writer_name(const rectype *r, format_kind fmt)
 {
     static char name[256];
@@ -286,11 +291,18 @@ static void emit_writer(emitter *e, const rectype *r, format_kind fmt)
     assert(e->nwritten < 64);
     e->written[e->nwritten] = r;
     e->written_fmt[e->nwritten++] = fmt;
-    bool csv = fmt == FMT_CSV;
-    emit(e, "/* Writes one %s as %s. */", r->name, csv ? "a CSV row" : "a JSON object on one line");
-    emit(e, "static inline void %s(rgp_writer *w, const %s *r%s)", writer_name(r, fmt), r->cname, csv ? ", char delim" : "");
+    bool csv = fmt == FMT_CSV, counts = !csv && r->has_str;
+    if (counts) {
+        emit(e, "/* Writes one %s as a JSON object on one line; returns 1 if a string's invalid UTF-8", r->name);
+        emit(e, " * was replaced with U+FFFD (the sink counts such records). */");
+    } else {
+        emit(e, "/* Writes one %s as %s. */", r->name, csv ? "a CSV row" : "a JSON object on one line");
+    }
+    emit(e, "static inline %s %s(rgp_writer *w, const %s *r%s)", counts ? "int" : "void", writer_name(r, fmt), r->cname,
+         csv ? ", char delim" : "");
     emit(e, "{");
     e->indent++;
+    if (counts) emit(e, "int replaced = 0;");
     for (int i = 0; i < r->nfields; i++) {
         const field *f = &r->fields[i];
         if (csv && i > 0) emit(e, "rgp_w_char(w, delim);");
@@ -302,12 +314,13 @@ static void emit_writer(emitter *e, const rectype *r, format_kind fmt)
         case T_STR:
             if (csv && r->nfields == 1) emit(e, "rgp_w_csv_str_sole(w, r->%s, delim);   /* \"\" when empty: an empty line is no row */", f->name);
             else if (csv) emit(e, "rgp_w_csv_str(w, r->%s, delim);", f->name);
-            else emit(e, "rgp_w_json_str(w, r->%s);", f->name);
+            else emit(e, "replaced |= rgp_w_json_str(w, r->%s);", f->name);
             break;
         default: emit(e, "rgp_w_i64(w, r->%s);", f->name); break;
         }
     }
     emit(e, csv ? "rgp_w_char(w, '\\n');" : "rgp_w_bytes(w, \"}\\n\", 2);");
+    if (counts) emit(e, "return replaced;");
     e->indent--;
     emit(e, "}");
     blank(e);
@@ -414,6 +427,10 @@ static void emit_main(emitter *e)
         emit(e, "rgp_reader_close(&readers[%d]);", i);
         emit(e, "rgp_report_rejects(&stats_%s);", p->sources[i]->name);
     }
+    for (int i = 0; i < p->nsinks; i++)
+        if (sink_counts_replaced(p->sinks[i]))
+            emit(e, "rgp_report_count(RGP_PROGRAM, \"sink '%s'\", replaced_%s, \"record\", \"had invalid UTF-8 replaced with U+FFFD\");",
+                 p->sinks[i]->name, p->sinks[i]->name);
     emit(e, "return rgp_load_acquire_u32(&rgp_failed) ? 1 : stopped;   /* pairs with rgp_fail; the joins order it too */");
     e->indent--;
     emit(e, "}");
@@ -509,6 +526,10 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
     emit(e, "static rgp_writer *sink_w[%d];   /* the writer each sink uses (stdout is shared) */", n);
     blank(e);
     for (int i = 0; i < p->nsources; i++) emit(e, "static rgp_source_stats stats_%s;", p->sources[i]->name);
+    for (int i = 0; i < p->nsinks; i++)
+        if (sink_counts_replaced(p->sinks[i]))
+            emit(e, "static uint64_t replaced_%s;   /* records of sink %s whose invalid UTF-8 became U+FFFD: its thread writes, main reads after the join */", p->sinks[i]->name,
+                 p->sinks[i]->name);
     blank(e);
 
     /* slot types for every ring, parsers for every source schema, writers for every sink */

@@ -100,18 +100,6 @@ static inline const char *rgp__json_escape_end(const char *p, const char *end, r
     return p + 12;
 }
 
-/* 1 for the bytes a string holds as they are: printable ASCII but '"' and '\\'. */
-#define RGP__JSON_PLAIN16(c) c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c
-static const unsigned char rgp__json_plain[256] = {
-    RGP__JSON_PLAIN16(0), RGP__JSON_PLAIN16(0),
-    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x22 '"' */
-    RGP__JSON_PLAIN16(1), RGP__JSON_PLAIN16(1),
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,   /* 0x5c '\\' */
-    RGP__JSON_PLAIN16(1), RGP__JSON_PLAIN16(1),
-    RGP__JSON_PLAIN16(0), RGP__JSON_PLAIN16(0), RGP__JSON_PLAIN16(0), RGP__JSON_PLAIN16(0),
-    RGP__JSON_PLAIN16(0), RGP__JSON_PLAIN16(0), RGP__JSON_PLAIN16(0), RGP__JSON_PLAIN16(0),
-};
-
 /* The closing quote of the string whose opening quote is at open: NULL with
  * *err if it does not close, holds a control byte, a bad escape or bytes
  * that are not UTF-8.  Plain ASCII costs one table look-up a byte. */
@@ -119,7 +107,7 @@ static inline const char *rgp__json_str_end(const char *open, const char *end, r
 {
     const char *p = open + 1;
     for (;;) {
-        while (p < end && rgp__json_plain[(unsigned char)*p]) p++;
+        while (p < end && rgp_json_plain[(unsigned char)*p]) p++;
         if (p == end) break;
         unsigned char c = (unsigned char)*p;
         size_t n, bad;

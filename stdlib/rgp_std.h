@@ -80,6 +80,19 @@ static inline size_t rgp_utf8_seq(const unsigned char *p, size_t avail, size_t *
     return n;
 }
 
+/* 1 for the bytes a JSON string holds as they are, read or written:
+ * ASCII from the space up, but the quote and the backslash. */
+#define RGP__PLAIN16(c) c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c
+static const unsigned char rgp_json_plain[256] = {
+    RGP__PLAIN16(0), RGP__PLAIN16(0),
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x22 '"' */
+    RGP__PLAIN16(1), RGP__PLAIN16(1),
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,   /* 0x5c, the backslash */
+    RGP__PLAIN16(1), RGP__PLAIN16(1),
+    RGP__PLAIN16(0), RGP__PLAIN16(0), RGP__PLAIN16(0), RGP__PLAIN16(0),
+    RGP__PLAIN16(0), RGP__PLAIN16(0), RGP__PLAIN16(0), RGP__PLAIN16(0),
+};
+
 /* ---- parsing field text ------------------------------------------------ */
 
 enum { RGP_PARSE_OK = 0, RGP_PARSE_EMPTY, RGP_PARSE_SYNTAX, RGP_PARSE_RANGE };

@@ -13,6 +13,7 @@
 
 #include "emit.h"
 #include "jit.h"
+#include "json.h"
 #include "reader.h"
 #include "writer.h"
 
@@ -281,8 +282,8 @@ START_TEST(test_json_str)
         {"x\x7fy", 0, "\"x\x7fy\""},
         {"/", 0, "\"/\""},
         {"caf\xc3\xa9 \xe2\x82\xac", 0, "\"caf\xc3\xa9 \xe2\x82\xac\""},
-        {"\xff\xfe", 0, "\"\xff\xfe\""},
         {"end\\", 0, "\"end\\\\\""},
+        {"\xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf \xef\xbf\xbf", 0, "\"\xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf \xef\xbf\xbf\""},
     };
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -294,6 +295,97 @@ START_TEST(test_json_str)
         rgp_w_json_str(&w, S(cases[i].in));
         out = finish(&w, keep, &len);
         ck_assert_msg(strcmp(out, cases[i].want) == 0, "case %zu: got '%s', want '%s'", i, out, cases[i].want);
+        free(out);
+    }
+}
+END_TEST
+
+/* Each ill-formed UTF-8 sequence, by its maximal subpart, becomes one U+FFFD
+ * (the Unicode standard's recommended practice), and rgp_w_json_str says so. */
+START_TEST(test_json_str_invalid_utf8)
+{
+#define FFFD "\xef\xbf\xbd"
+    static const struct scase cases[] = {
+        {"\xff\xfe", 0, "\"" FFFD FFFD "\""},
+        {"caf\xe9!", 0, "\"caf" FFFD "!\""},                  /* Latin-1 */
+        {"\x80", 0, "\"" FFFD "\""},                          /* a lone continuation byte */
+        {"\xc0\xaf", 0, "\"" FFFD FFFD "\""},                 /* overlong '/' */
+        {"\xe0\x80\x80", 0, "\"" FFFD FFFD FFFD "\""},         /* overlong NUL */
+        {"\xed\xa0\x80", 0, "\"" FFFD FFFD FFFD "\""},         /* the surrogate U+D800 */
+        {"\xf4\x90\x80\x80", 0, "\"" FFFD FFFD FFFD FFFD "\""},  /* past U+10FFFF */
+        {"\xe2\x82", 0, "\"" FFFD "\""},                      /* cut short at the end */
+        {"\xe2\x82x", 0, "\"" FFFD "x\""},                    /* cut short before ASCII */
+        {"\xf0\x9f\x98\"", 0, "\"" FFFD "\\\"\""},             /* cut short before a quote, still escaped */
+        {"a\xf8\x88\x80\x80\x80" "b", 0, "\"a" FFFD FFFD FFFD FFFD FFFD "b\""},   /* five-byte forms do not exist */
+    };
+#undef FFFD
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rgp_writer w;
+        int keep;
+        size_t len;
+        open_temp(&w, &keep);
+        ck_assert_int_eq(rgp_w_json_str(&w, S(cases[i].in)), 1);
+        char *out = finish(&w, keep, &len);
+        ck_assert_msg(strcmp(out, cases[i].want) == 0, "case %zu: got '%s', want '%s'", i, out, cases[i].want);
+        free(out);
+    }
+}
+END_TEST
+
+/* Whether s[0..n) is well-formed UTF-8, by a decoder of its own (not rgp_utf8_seq). */
+static int utf8_ok(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i], need, cp;
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xc0 && c < 0xe0) need = 1, cp = c & 0x1f;
+        else if (c >= 0xe0 && c < 0xf0) need = 2, cp = c & 0x0f;
+        else if (c >= 0xf0 && c < 0xf8) need = 3, cp = c & 0x07;
+        else return 0;
+        for (unsigned k = 1; k <= need; k++) {
+            if (i + k >= n || (s[i + k] & 0xc0) != 0x80) return 0;
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        unsigned min = need == 1 ? 0x80 : need == 2 ? 0x800 : 0x10000;
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+        i += need + 1;
+    }
+    return 1;
+}
+
+/* Random strings of ASCII, control bytes, well-formed characters of every
+ * length and stray bytes: the output is always one JSON string (the reader's
+ * scanner accepts it) and valid UTF-8; it decodes back to the input exactly
+ * when the input was valid UTF-8, which is when nothing was replaced. */
+START_TEST(test_json_str_random)
+{
+    static const char *const pieces[] = {"a", "\"", "\\", "\n", "\x01", "\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+                                         "\xf4\x8f\xbf\xbf", "\xed\x9f\xbf", "\xee\x80\x80", "\x80", "\xbf", "\xc0", "\xc1\xbf",
+                                         "\xe0\x9f\xbf", "\xed\xa0\x80", "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5", "\xff", "\xe2",
+                                         "\xf0\x9f"};
+    uint64_t seed = 3629;
+    for (int it = 0; it < 20000; it++) {
+        char in[64], dec[256];
+        size_t n = 0, k = rgp_splitmix64(&seed) % 8;
+        while (k--) {
+            const char *piece = pieces[rgp_splitmix64(&seed) % (sizeof pieces / sizeof pieces[0])];
+            memcpy(in + n, piece, strlen(piece));
+            n += strlen(piece);
+        }
+        rgp_writer w;
+        int keep;
+        size_t len;
+        open_temp(&w, &keep);
+        int replaced = rgp_w_json_str(&w, (rgp_str){in, n});
+        char *out = finish(&w, keep, &len);
+        rgp_json_error err;
+        const char *close = rgp__json_str_end(out, out + len, &err);
+        if (!close || close != out + len - 1) ck_abort_msg("case %d: not one JSON string: %s", it, close ? "text after it" : err.why);
+        if (!utf8_ok((const unsigned char *)out, len)) ck_abort_msg("case %d: output is not UTF-8", it);
+        if (replaced == utf8_ok((const unsigned char *)in, n)) ck_abort_msg("case %d: replaced %d for valid %d", it, replaced, !replaced);
+        long dn = rgp_json_decode((rgp_str){out + 1, len - 2}, dec);
+        if (!replaced && (dn != (long)n || memcmp(dec, in, n) != 0)) ck_abort_msg("case %d: does not decode back", it);
         free(out);
     }
 }
@@ -1017,6 +1109,8 @@ Suite *writer_suite(void)
     tcase_add_test(tc, test_csv_str);
     tcase_add_test(tc, test_json_str);
     tcase_add_test(tc, test_json_str_nul);
+    tcase_add_test(tc, test_json_str_invalid_utf8);
+    tcase_add_test(tc, test_json_str_random);
     tcase_add_test(tc, test_csv_round_trip);
     suite_add_tcase(s, tc);
 
