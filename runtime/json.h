@@ -100,12 +100,10 @@ static inline const char *rgp__json_escape_end(const char *p, const char *end, r
     return p + 12;
 }
 
-/* The closing quote of the string whose opening quote is at open: NULL with
- * *err if it does not close, holds a control byte, a bad escape or bytes
- * that are not UTF-8.  Plain ASCII costs one table look-up a byte. */
-static inline const char *rgp__json_str_end(const char *open, const char *end, rgp_json_error *err)
+/* rgp__json_str_end past the first byte that is not plain ASCII (at p): escapes,
+ * UTF-8, control bytes and the end of the line are checked here. */
+static const char *rgp__json_str_rest(const char *open, const char *p, const char *end, rgp_json_error *err)
 {
-    const char *p = open + 1;
     for (;;) {
         while (p < end && rgp_json_plain[(unsigned char)*p]) p++;
         if (p == end) break;
@@ -122,6 +120,18 @@ static inline const char *rgp__json_str_end(const char *open, const char *end, r
         p += n;
     }
     return rgp__json_fail(err, open, "a string does not close");
+}
+
+/* The closing quote of the string whose opening quote is at open: NULL with
+ * *err if it does not close, holds a control byte, a bad escape or bytes
+ * that are not UTF-8.  Plain ASCII, most strings, costs one table look-up a
+ * byte, in a loop small enough to inline. */
+static inline const char *rgp__json_str_end(const char *open, const char *end, rgp_json_error *err)
+{
+    const char *p = open + 1;
+    while (p < end && rgp_json_plain[(unsigned char)*p]) p++;
+    if (p < end && *p == '"') return p;
+    return rgp__json_str_rest(open, p, end, err);
 }
 
 /* Past a number in RFC 8259's grammar, -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?,
