@@ -155,11 +155,14 @@ static inline const char *rgp__json_number_end(const char *p, const char *end)
     return p;
 }
 
-/* Whether a value may end just before p: at the end of the line, at
- * whitespace, or where ',', '}' or ']' goes on. */
-static inline int rgp__json_value_ends(const char *p, const char *end)
+/* Whether the number or word before p goes on at p (012, 1.2.3, truex): then
+ * it is what is wrong; any other byte is for the caller to judge (1"a": a
+ * missing comma). */
+static inline int rgp__json_token_goes_on(const char *p, const char *end)
 {
-    return p == end || *p == ',' || *p == '}' || *p == ']' || *p == ' ' || *p == '\t' || *p == '\r' || *p == '\n';
+    if (p == end) return 0;
+    unsigned char lower = (unsigned char)(*p | 0x20);
+    return (lower >= 'a' && lower <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '+' || *p == '-';
 }
 
 /* Past a string, number, true, false or null at p, which sets v. */
@@ -175,7 +178,7 @@ static inline const char *rgp__json_scalar_end(const char *p, const char *end, r
     }
     if (*p == '-' || (*p >= '0' && *p <= '9') || *p == '+' || *p == '.') {   /* '+1', '.5': numbers JSON does not allow */
         p = rgp__json_number_end(p, end);
-        if (!p || !rgp__json_value_ends(p, end))
+        if (!p || rgp__json_token_goes_on(p, end))
             return rgp__json_fail(err, start, "a number is not JSON (RFC 8259: no '+', no leading zeros, digits on both sides of '.', no Infinity or NaN)");
         v->kind = RGP_JSON_NUM;
     } else if (end - p >= 4 && !memcmp(p, "true", 4)) {
@@ -189,7 +192,7 @@ static inline const char *rgp__json_scalar_end(const char *p, const char *end, r
     } else {
         p = NULL;
     }
-    if (!p || !rgp__json_value_ends(p, end))
+    if (!p || rgp__json_token_goes_on(p, end))
         return rgp__json_fail(err, start, "a value is not JSON (expected a string, number, object, array, true, false or null)");
     v->text = (rgp_str){start, (size_t)(p - start)};
     return p;

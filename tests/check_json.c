@@ -52,6 +52,10 @@ static const struct { const char *line; const char *why; int column; } bad[] = {
     {"{\"a\": \"caf\xe9\"}", "a string holds bytes that are not UTF-8", 11},
     {"{\"a\": truex}", "a value is not JSON (expected a string, number, object, array, true, false or null)", 7},
     {"{\"a\": 1,}", "expected a key in quotes", 9},
+    {"{\"a\": 1\"b\": 2}", "expected ',' or '}' after a member", 8},
+    {"{\"a\": [true\"b\"]}", "expected ',' or ']' after an element", 12},
+    {"{\"a\": 1.5.2}", "a number is not JSON (RFC 8259: no '+', no leading zeros, digits on both sides of '.', no Infinity or NaN)", 7},
+    {"{\"a\": -}", "a number is not JSON (RFC 8259: no '+', no leading zeros, digits on both sides of '.', no Infinity or NaN)", 7},
 };
 
 START_TEST(test_errors)

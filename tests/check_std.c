@@ -687,6 +687,49 @@ START_TEST(test_parse_f64_long_decimals)
 }
 END_TEST
 
+/* ---- UTF-8 ---- */
+
+/* Decodes one sequence by the definition (lead byte, continuation bytes, the
+ * shortest form, no surrogates, at most U+10FFFF): its length, or 0. */
+static size_t ref_utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned need, cp;
+    if (s[0] < 0x80) return 1;
+    if (s[0] >= 0xc0 && s[0] < 0xe0) need = 1, cp = s[0] & 0x1fu;
+    else if (s[0] >= 0xe0 && s[0] < 0xf0) need = 2, cp = s[0] & 0x0fu;
+    else if (s[0] >= 0xf0 && s[0] < 0xf8) need = 3, cp = s[0] & 0x07u;
+    else return 0;
+    if (n < need + 1) return 0;
+    for (unsigned k = 1; k <= need; k++) {
+        if ((s[k] & 0xc0) != 0x80) return 0;
+        cp = cp << 6 | (s[k] & 0x3fu);
+    }
+    if (cp < (need == 1 ? 0x80u : need == 2 ? 0x800u : 0x10000u) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return need + 1;
+}
+
+/* Every sequence of up to three bytes, and four-byte ones with every lead,
+ * second and third byte: rgp_utf8_seq agrees with the definition, and an
+ * ill-formed sequence's maximal subpart is at least one byte and never more
+ * than the bytes before the first that breaks it. */
+START_TEST(test_utf8_seq)
+{
+    unsigned char b[4];
+    for (unsigned x = 0; x < (1u << 24); x++) {
+        b[0] = (unsigned char)(x >> 16), b[1] = (unsigned char)(x >> 8), b[2] = (unsigned char)x, b[3] = 0x80;
+        if (b[0] >= 0xf0 && b[0] < 0xf8) b[3] = (unsigned char)(0x80 + x % 64);
+        for (size_t avail = 1; avail <= 4; avail++) {
+            size_t bad = 99, got = rgp_utf8_seq(b, avail, &bad), want = ref_utf8_len(b, avail);
+            if (got != want) ck_abort_msg("%02x %02x %02x %02x (%zu bytes): %zu, want %zu", b[0], b[1], b[2], b[3], avail, got, want);
+            if (!got && (bad < 1 || bad > avail || bad > 3)) ck_abort_msg("%02x %02x %02x: maximal subpart %zu", b[0], b[1], b[2], bad);
+            if (b[0] < 0x80) break;
+        }
+    }
+    for (int c = 0; c < 256; c++)
+        ck_assert_int_eq(rgp_json_plain[c], c >= 0x20 && c < 0x80 && c != '"' && c != '\\');
+}
+END_TEST
+
 Suite *std_suite(void)
 {
     Suite *s = suite_create("std");
@@ -706,9 +749,10 @@ Suite *std_suite(void)
     tcase_add_test(tc, test_status_text);
     suite_add_tcase(s, tc);
 
-    tc = tcase_create("parse_f64_random");   /* millions of decimals: seconds, not milliseconds */
+    tc = tcase_create("parse_long");   /* millions of decimals, every short UTF-8 sequence: seconds, not milliseconds */
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_parse_f64_long_decimals);
+    tcase_add_test(tc, test_utf8_seq);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("ops");
