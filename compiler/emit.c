@@ -272,9 +272,15 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
     assert(e->indent == 0);
 }
 
+/* Whether r's writer in fmt returns whether it replaced invalid UTF-8: JSON lines with strings. */
+static bool writer_counts_replaced(const rectype *r, format_kind fmt)
+{
+    return fmt == FMT_JSONL && r->has_str;
+}
+
 bool sink_counts_replaced(const node *sink)
 {
-    return sink->format == FMT_JSONL && sink->type->has_str;
+    return writer_counts_replaced(sink->type, sink->format);
 }
 
 const char *writer_name(const rectype *r, format_kind fmt)
@@ -291,7 +297,7 @@ static void emit_writer(emitter *e, const rectype *r, format_kind fmt)
     assert(e->nwritten < 64);
     e->written[e->nwritten] = r;
     e->written_fmt[e->nwritten++] = fmt;
-    bool csv = fmt == FMT_CSV, counts = !csv && r->has_str;
+    bool csv = fmt == FMT_CSV, counts = writer_counts_replaced(r, fmt);
     if (counts) {
         emit(e, "/* Writes one %s as a JSON object on one line; returns 1 if a string's invalid UTF-8", r->name);
         emit(e, " * was replaced with U+FFFD (the sink counts such records). */");
@@ -528,7 +534,7 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
     for (int i = 0; i < p->nsources; i++) emit(e, "static rgp_source_stats stats_%s;", p->sources[i]->name);
     for (int i = 0; i < p->nsinks; i++)
         if (sink_counts_replaced(p->sinks[i]))
-            emit(e, "static uint64_t replaced_%s;   /* records of sink %s whose invalid UTF-8 became U+FFFD: its thread writes, main reads after the join */", p->sinks[i]->name,
+            emit(e, "static uint64_t replaced_%s;   /* records whose invalid UTF-8 became U+FFFD; the sink's thread counts, main reads after the join */",
                  p->sinks[i]->name);
     blank(e);
 
