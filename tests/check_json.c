@@ -336,6 +336,203 @@ START_TEST(test_nesting_limit)
 }
 END_TEST
 
+/* ---- against a reference: a recursive-descent checker written from RFC 8259
+ * alone, on random lines, valid and mutated ---- */
+
+static const char *ref_value(const char *p, const char *e, int depth);
+
+static const char *ref_ws(const char *p, const char *e)
+{
+    while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')) p++;
+    return p;
+}
+
+static int ref_hex(const char *p, const char *e, unsigned *v)
+{
+    *v = 0;
+    for (int i = 0; i < 4; i++, p++) {
+        if (p >= e) return 0;
+        int d = *p >= '0' && *p <= '9' ? *p - '0' : (*p | 32) >= 'a' && (*p | 32) <= 'f' ? (*p | 32) - 'a' + 10 : -1;
+        if (d < 0) return 0;
+        *v = *v * 16 + (unsigned)d;
+    }
+    return 1;
+}
+
+/* One UTF-8 character by its code point's definition: its end, or NULL. */
+static const char *ref_utf8(const char *p, const char *e)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    int need = u[0] < 0xc0 ? -1 : u[0] < 0xe0 ? 1 : u[0] < 0xf0 ? 2 : u[0] < 0xf8 ? 3 : -1;
+    if (need < 0 || e - p <= need) return NULL;
+    unsigned cp = u[0] & (0x3fu >> need);
+    for (int k = 1; k <= need; k++) {
+        if ((u[k] & 0xc0) != 0x80) return NULL;
+        cp = cp << 6 | (u[k] & 0x3fu);
+    }
+    if (cp < (need == 1 ? 0x80u : need == 2 ? 0x800u : 0x10000u) || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000)) return NULL;
+    return p + need + 1;
+}
+
+static const char *ref_string(const char *p, const char *e)
+{
+    for (p++; p < e;) {
+        unsigned char c = (unsigned char)*p;
+        unsigned cp, lo;
+        if (c == '"') return p + 1;
+        if (c < 0x20) return NULL;
+        if (c >= 0x80) {
+            if (!(p = ref_utf8(p, e))) return NULL;
+            continue;
+        }
+        if (c != '\\') { p++; continue; }
+        if (++p == e) return NULL;
+        if (strchr("\"\\/bfnrt", *p) && *p) { p++; continue; }
+        if (*p != 'u' || !ref_hex(p + 1, e, &cp)) return NULL;
+        p += 5;
+        if (cp >= 0xdc00 && cp < 0xe000) return NULL;
+        if (cp >= 0xd800 && cp < 0xdc00) {
+            if (e - p < 2 || p[0] != '\\' || p[1] != 'u' || !ref_hex(p + 2, e, &lo) || lo < 0xdc00 || lo >= 0xe000) return NULL;
+            p += 6;
+        }
+    }
+    return NULL;
+}
+
+static const char *ref_digits(const char *p, const char *e)
+{
+    const char *s = p;
+    while (p < e && *p >= '0' && *p <= '9') p++;
+    return p > s ? p : NULL;
+}
+
+static const char *ref_number(const char *p, const char *e)
+{
+    if (*p == '-') p++;
+    if (p < e && *p == '0') p++;
+    else if (p < e && *p >= '1' && *p <= '9') p = ref_digits(p, e);
+    else return NULL;
+    if (p < e && *p == '.' && !(p = ref_digits(p + 1, e))) return NULL;
+    if (p < e && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < e && (*p == '+' || *p == '-')) p++;
+        if (!(p = ref_digits(p, e))) return NULL;
+    }
+    return p;
+}
+
+/* A list of values (or members) up to close; p is just past the opening bracket. */
+static const char *ref_list(const char *p, const char *e, int depth, char close)
+{
+    p = ref_ws(p, e);
+    if (p < e && *p == close) return p + 1;
+    for (;;) {
+        if (close == '}') {
+            if (p == e || *p != '"' || !(p = ref_string(p, e))) return NULL;
+            p = ref_ws(p, e);
+            if (p == e || *p++ != ':') return NULL;
+            p = ref_ws(p, e);
+        }
+        if (!(p = ref_value(p, e, depth))) return NULL;
+        p = ref_ws(p, e);
+        if (p < e && *p == close) return p + 1;
+        if (p == e || *p != ',') return NULL;
+        p = ref_ws(p + 1, e);
+    }
+}
+
+static const char *ref_value(const char *p, const char *e, int depth)
+{
+    if (p == e) return NULL;
+    switch (*p) {
+    case '{': return depth < RGP_JSON_MAX_DEPTH ? ref_list(p + 1, e, depth + 1, '}') : NULL;
+    case '[': return depth < RGP_JSON_MAX_DEPTH ? ref_list(p + 1, e, depth + 1, ']') : NULL;
+    case '"': return ref_string(p, e);
+    case 't': return e - p >= 4 && !memcmp(p, "true", 4) ? p + 4 : NULL;
+    case 'f': return e - p >= 5 && !memcmp(p, "false", 5) ? p + 5 : NULL;
+    case 'n': return e - p >= 4 && !memcmp(p, "null", 4) ? p + 4 : NULL;
+    }
+    return *p == '-' || (*p >= '0' && *p <= '9') ? ref_number(p, e) : NULL;
+}
+
+static int ref_line_ok(const char *p, size_t n)
+{
+    const char *e = p + n;
+    p = ref_ws(p, e);
+    if (p == e || *p != '{' || !(p = ref_value(p, e, 0))) return 0;
+    return ref_ws(p, e) == e;
+}
+
+/* A random value of up to `depth` levels, from pieces that are mostly JSON. */
+static void gen_value(uint64_t *seed, char *buf, size_t *n, size_t cap, int depth)
+{
+    static const char *const scalars[] = {"0", "-0", "12", "-3.5", "1e5", "2E-3", "0.25e+2", "\"\"", "\"ab\"", "\"\\n\\u00e9\"",
+                                          "\"\\ud83d\\ude00\"", "\"caf\xc3\xa9\"", "\"\xe2\x82\xac\"", "true", "false", "null"};
+    uint64_t r = rgp_splitmix64(seed);
+    if (*n + 40 > cap) return;
+    if (depth == 0 || r % 3) {
+        const char *t = scalars[(r >> 8) % (sizeof scalars / sizeof scalars[0])];
+        memcpy(buf + *n, t, strlen(t));
+        *n += strlen(t);
+        return;
+    }
+    int obj = (r >> 8) & 1, k = (int)((r >> 9) % 4);
+    buf[(*n)++] = obj ? '{' : '[';
+    for (int i = 0; i < k && *n + 60 < cap; i++) {
+        if (i) buf[(*n)++] = ',';
+        if ((r >> (12 + i)) & 1) buf[(*n)++] = ' ';
+        if (obj) {
+            memcpy(buf + *n, "\"k\": ", 5);
+            *n += 5;
+        }
+        gen_value(seed, buf, n, cap, depth - 1);
+    }
+    buf[(*n)++] = obj ? '}' : ']';
+}
+
+START_TEST(test_against_reference)
+{
+    static const char noise[] = "{}[],:\"\\ \t0123456789eE+-.tfnulx\x01\x7f\xff\xc3\xa9\xed\xa0\x80\xf0";
+    uint64_t seed = 8259;
+    int accepted = 0, rejected = 0;
+    for (int it = 0; it < 200000; it++) {
+        char line[600];
+        size_t n = 0;
+        memcpy(line, "{\"a\":", 5);
+        n = 5;
+        gen_value(&seed, line, &n, sizeof line - 100, 4);
+        if (it % 50 == 0) {   /* now and then, nesting near the limit */
+            int d = RGP_JSON_MAX_DEPTH - 3 + (int)(rgp_splitmix64(&seed) % 5);
+            memset(line + n, '[', (size_t)d - 1), n += (size_t)d - 1;
+            memset(line + n, ']', (size_t)d - 1), n += (size_t)d - 1;
+            line[n++] = ',';
+            line[n++] = '1';
+        }
+        line[n++] = '}';
+        for (int m = (int)(rgp_splitmix64(&seed) % 4) - 1; m > 0; m--) {   /* mutations: a third none */
+            uint64_t r = rgp_splitmix64(&seed);
+            size_t at = (size_t)(r % n);
+            char c = noise[(r >> 20) % (sizeof noise - 1)];
+            switch ((r >> 40) % 3) {
+            case 0: memmove(line + at + 1, line + at, n - at), line[at] = c, n++; break;   /* insert */
+            case 1: memmove(line + at, line + at + 1, n - at - 1), n--; break;           /* delete */
+            default: line[at] = c;                                                       /* replace */
+            }
+        }
+        rgp_json_error err;
+        int want = ref_line_ok(line, n), got = scan_line(line, n, &err) == 0;
+        if (got != want) {
+            for (size_t k = 0; k < n; k++) fprintf(stderr, "%02x ", (unsigned char)line[k]);
+            ck_abort_msg("case %d: %s, the reference %s: %.*s", it, got ? "accepted" : err.why, want ? "accepts" : "rejects", (int)n, line);
+        }
+        if (!got && (err.at < line || err.at > line + n)) ck_abort_msg("case %d: the error's place is outside the line", it);
+        accepted += got, rejected += !got;
+    }
+    ck_assert_int_gt(accepted, 50000);   /* both verdicts well represented */
+    ck_assert_int_gt(rejected, 50000);
+}
+END_TEST
+
 START_TEST(test_decode)
 {
     char out[64];
@@ -364,6 +561,7 @@ Suite *json_suite(void)
     tcase_add_test(tc, test_decode);
     tcase_add_loop_test(tc, test_json_test_suite, 0, sizeof suite / sizeof suite[0]);
     tcase_add_test(tc, test_nesting_limit);
+    tcase_add_test(tc, test_against_reference);
     suite_add_tcase(s, tc);
     return s;
 }
