@@ -165,17 +165,22 @@ static inline int rgp__json_token_goes_on(const char *p, const char *end)
     return (lower >= 'a' && lower <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '+' || *p == '-';
 }
 
+/* Past the string value that opens at p, which sets v. */
+static inline const char *rgp__json_string_value_end(const char *p, const char *end, rgp_json_val *v, rgp_json_error *err)
+{
+    const char *q = rgp__json_str_end(p, end, err);
+    if (!q) return NULL;
+    v->kind = RGP_JSON_STR;
+    v->text = (rgp_str){p + 1, (size_t)(q - p - 1)};
+    return q + 1;
+}
+
 /* Past a string, number, true, false or null at p, which sets v. */
 static inline const char *rgp__json_scalar_end(const char *p, const char *end, rgp_json_val *v, rgp_json_error *err)
 {
     const char *start = p;
     if (p == end) return rgp__json_fail(err, p, "a value is missing");
-    if (*p == '"') {
-        if (!(p = rgp__json_str_end(p, end, err))) return NULL;
-        v->kind = RGP_JSON_STR;
-        v->text = (rgp_str){start + 1, (size_t)(p - start - 1)};
-        return p + 1;
-    }
+    if (*p == '"') return rgp__json_string_value_end(p, end, v, err);
     if (*p == '-' || (*p >= '0' && *p <= '9') || *p == '+' || *p == '.') {   /* '+1', '.5': numbers JSON does not allow */
         p = rgp__json_number_end(p, end);
         if (!p || rgp__json_token_goes_on(p, end))
@@ -255,6 +260,7 @@ static inline const char *rgp__json_nest_end(const char *p, const char *end, int
 static inline const char *rgp__json_value_end(const char *p, const char *end, rgp_json_val *v, rgp_json_error *err)
 {
     const char *start = p;
+    if (p < end && *p == '"') return rgp__json_string_value_end(p, end, v, err);   /* the most common value, inline */
     if (p == end || (*p != '{' && *p != '[')) return rgp__json_scalar_end(p, end, v, err);
     if (!(p = rgp__json_nest_end(p, end, 1, err))) return NULL;
     v->kind = *start == '{' ? RGP_JSON_OBJECT : RGP_JSON_ARRAY;
