@@ -17,6 +17,8 @@ enum { RGP_JSON_STR, RGP_JSON_NUM, RGP_JSON_TRUE, RGP_JSON_FALSE, RGP_JSON_NULL,
 /* How deep objects and arrays may nest inside a line's object; a line that
  * goes deeper is rejected with a message that says so. */
 #define RGP_JSON_MAX_DEPTH 64
+#define RGP__JSON_TEXT(x) #x
+#define RGP__JSON_NUMBER_TEXT(x) RGP__JSON_TEXT(x)
 
 /* A member's value: for a string, the text between the quotes, escapes not
  * yet decoded (see rgp_json_decode); for a number, its text; for an object
@@ -228,7 +230,9 @@ static inline const char *rgp__json_nest_end(const char *p, const char *end, int
     for (;;) {
         /* p is at a value */
         if (p < end && (*p == '{' || *p == '[')) {
-            if (depth + n == RGP_JSON_MAX_DEPTH) return rgp__json_fail(err, p, "objects and arrays nested more than 64 deep (rgp's limit)");
+            if (depth + n == RGP_JSON_MAX_DEPTH)
+                return rgp__json_fail(err, p, "objects and arrays nested more than " RGP__JSON_NUMBER_TEXT(RGP_JSON_MAX_DEPTH)
+                                              " deep (rgp's limit)");
             open[n++] = *p;
             p = rgp__json_ws(p + 1, end);
             if (p < end && *p == (open[n - 1] == '{' ? '}' : ']')) {
