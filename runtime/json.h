@@ -162,7 +162,7 @@ static inline const char *rgp__json_number_end(const char *p, const char *end)
  * missing comma). */
 static inline int rgp__json_token_goes_on(const char *p, const char *end)
 {
-    if (p == end) return 0;
+    if (p == end || *p == ',' || *p == '}' || *p == ']' || *p == ' ') return 0;   /* what usually follows */
     unsigned char lower = (unsigned char)(*p | 0x20);
     return (lower >= 'a' && lower <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '+' || *p == '-';
 }
@@ -186,7 +186,8 @@ static inline const char *rgp__json_scalar_end(const char *p, const char *end, r
     if (*p == '-' || (*p >= '0' && *p <= '9') || *p == '+' || *p == '.') {   /* '+1', '.5': numbers JSON does not allow */
         p = rgp__json_number_end(p, end);
         if (!p || rgp__json_token_goes_on(p, end))
-            return rgp__json_fail(err, start, "a number is not JSON (RFC 8259: no '+', no leading zeros, digits on both sides of '.', no Infinity or NaN)");
+            return rgp__json_fail(err, start, "a number is not JSON (RFC 8259: no '+', no leading zeros, "
+                                              "digits on both sides of '.', no Infinity or NaN)");
         v->kind = RGP_JSON_NUM;
     } else if (end - p >= 4 && !memcmp(p, "true", 4)) {
         p += 4, v->kind = RGP_JSON_TRUE;
