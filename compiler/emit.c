@@ -153,6 +153,15 @@ static void emit_csv_parser(emitter *e, const rectype *r)
     assert(e->indent == 0);
 }
 
+/* The body of an `if` on a member of the wrong JSON kind: reject the line, naming the field. */
+static void emit_json_kind_reject(emitter *e, const field *f, int i, const char *want)
+{
+    emit(e, "    rgp_reject(st, line, \"field '%s': expected %s (%s), found %%s\", rgp_json_kind_name(v[%d].kind));", f->name, want,
+         type_name(f->type), i);
+    emit(e, "    return -1;");
+    emit(e, "}");
+}
+
 /* The JSON-lines parser of a schema: members matched by key, converted by type. */
 static void emit_jsonl_parser(emitter *e, const rectype *r)
 {
@@ -164,15 +173,16 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
     emit(e, "%s *r = &slot->rec;", r->cname);
     emit(e, "rgp_json_val v[%d];", r->nfields);
     emit(e, "unsigned char seen[%d] = {0};", r->nfields);
-    emit(e, "const char *p = text.ptr, *end = text.ptr + text.len, *why;");
+    emit(e, "const char *p = text.ptr, *end = text.ptr + text.len;");
+    emit(e, "rgp_json_error err;");
     emit(e, "rgp_str key;");
     emit(e, "rgp_json_val val;");
     emit(e, "int rc;");
-    emit(e, "if (rgp_json_begin(&p, end, &why) != 0) {");
-    emit(e, "    rgp_reject(st, line, \"%%s\", why);");
+    emit(e, "if (rgp_json_begin(&p, end, &err) != 0) {");
+    emit(e, "    rgp_reject(st, line, \"column %%ld: %%s\", (long)(err.at - text.ptr) + 1, err.why);");
     emit(e, "    return -1;");
     emit(e, "}");
-    emit(e, "for (int first = 1; (rc = rgp_json_member(&p, end, first, &key, &val, &why)) == 1; first = 0) {");
+    emit(e, "for (int first = 1; (rc = rgp_json_member(&p, end, first, &key, &val, &err)) == 1; first = 0) {");
     e->indent++;
     for (int i = 0; i < r->nfields; i++) {
         const char *f = r->fields[i].name;
@@ -184,7 +194,7 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
     e->indent--;
     emit(e, "}");
     emit(e, "if (rc < 0) {");
-    emit(e, "    rgp_reject(st, line, \"%%s\", why);");
+    emit(e, "    rgp_reject(st, line, \"column %%ld: %%s\", (long)(err.at - text.ptr) + 1, err.why);");
     emit(e, "    return -1;");
     emit(e, "}");
     for (int i = 0; i < r->nfields; i++) {
@@ -207,21 +217,18 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
         }
         if (f->type == T_STR) {
             emit(e, f->def ? "if (seen[%d] && v[%d].kind != RGP_JSON_STR) {" : "if (v[%d].kind != RGP_JSON_STR) {", i, i);
-            emit(e, "    rgp_reject_field(st, line, \"%s\", \"str\", v[%d].text, RGP_PARSE_SYNTAX);", f->name, i);
-            emit(e, "    return -1;");
-            emit(e, "}");
+            emit_json_kind_reject(e, f, i, "a JSON string");
         } else if (f->type == T_BOOL) {
             emit(e, "if (v[%d].kind != RGP_JSON_TRUE && v[%d].kind != RGP_JSON_FALSE) {", i, i);
-            emit(e, "    rgp_reject_field(st, line, \"%s\", \"bool\", v[%d].text, RGP_PARSE_SYNTAX);", f->name, i);
-            emit(e, "    return -1;");
-            emit(e, "}");
+            emit_json_kind_reject(e, f, i, "true or false");
             emit(e, "r->%s = v[%d].kind == RGP_JSON_TRUE;", f->name, i);
         } else {
+            /* the scanner checked RFC 8259's number grammar; the type's range is checked here */
             type_id pt = f->type == T_TIME ? T_I64 : f->type;
-            emit(e, "if (v[%d].kind != RGP_JSON_NUM || (rc = rgp_parse_%s(v[%d].text.ptr, v[%d].text.len, &r->%s)) != RGP_PARSE_OK) {",
-                 i, helper_suffix(pt), i, i, f->name);
-            emit(e, "    rgp_reject_field(st, line, \"%s\", \"%s\", v[%d].text, v[%d].kind != RGP_JSON_NUM ? RGP_PARSE_SYNTAX : rc);",
-                 f->name, type_name(f->type), i, i);
+            emit(e, "if (v[%d].kind != RGP_JSON_NUM) {", i);
+            emit_json_kind_reject(e, f, i, "a JSON number");
+            emit(e, "if ((rc = rgp_parse_%s(v[%d].text.ptr, v[%d].text.len, &r->%s)) != RGP_PARSE_OK) {", helper_suffix(pt), i, i, f->name);
+            emit(e, "    rgp_reject_field(st, line, \"%s\", \"%s\", v[%d].text, rc);", f->name, type_name(f->type), i);
             emit(e, "    return -1;");
             emit(e, "}");
         }
@@ -265,6 +272,17 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
     assert(e->indent == 0);
 }
 
+/* Whether r's writer in fmt returns whether it replaced invalid UTF-8: JSON lines with strings. */
+static bool writer_counts_replaced(const rectype *r, format_kind fmt)
+{
+    return fmt == FMT_JSONL && r->has_str;
+}
+
+bool sink_counts_replaced(const node *sink)
+{
+    return writer_counts_replaced(sink->type, sink->format);
+}
+
 const char *writer_name(const rectype *r, format_kind fmt)
 {
     static char name[256];
@@ -279,11 +297,18 @@ static void emit_writer(emitter *e, const rectype *r, format_kind fmt)
     assert(e->nwritten < 64);
     e->written[e->nwritten] = r;
     e->written_fmt[e->nwritten++] = fmt;
-    bool csv = fmt == FMT_CSV;
-    emit(e, "/* Writes one %s as %s. */", r->name, csv ? "a CSV row" : "a JSON object on one line");
-    emit(e, "static inline void %s(rgp_writer *w, const %s *r%s)", writer_name(r, fmt), r->cname, csv ? ", char delim" : "");
+    bool csv = fmt == FMT_CSV, counts = writer_counts_replaced(r, fmt);
+    if (counts) {
+        emit(e, "/* Writes one %s as a JSON object on one line; returns 1 if a string's invalid UTF-8", r->name);
+        emit(e, " * was replaced with U+FFFD (the sink counts such records). */");
+    } else {
+        emit(e, "/* Writes one %s as %s. */", r->name, csv ? "a CSV row" : "a JSON object on one line");
+    }
+    emit(e, "static inline %s %s(rgp_writer *w, const %s *r%s)", counts ? "int" : "void", writer_name(r, fmt), r->cname,
+         csv ? ", char delim" : "");
     emit(e, "{");
     e->indent++;
+    if (counts) emit(e, "int replaced = 0;");
     for (int i = 0; i < r->nfields; i++) {
         const field *f = &r->fields[i];
         if (csv && i > 0) emit(e, "rgp_w_char(w, delim);");
@@ -293,13 +318,15 @@ static void emit_writer(emitter *e, const rectype *r, format_kind fmt)
         case T_U32: case T_U64: emit(e, "rgp_w_u64(w, r->%s);", f->name); break;
         case T_F64: emit(e, "rgp_w_%s(w, r->%s);", csv ? "f64" : "json_f64", f->name); break;
         case T_STR:
-            if (csv) emit(e, "rgp_w_csv_str(w, r->%s, delim);", f->name);
-            else emit(e, "rgp_w_json_str(w, r->%s);", f->name);
+            if (csv && r->nfields == 1) emit(e, "rgp_w_csv_str_sole(w, r->%s, delim);   /* \"\" when empty: an empty line is no row */", f->name);
+            else if (csv) emit(e, "rgp_w_csv_str(w, r->%s, delim);", f->name);
+            else emit(e, "replaced |= rgp_w_json_str(w, r->%s);", f->name);
             break;
         default: emit(e, "rgp_w_i64(w, r->%s);", f->name); break;
         }
     }
     emit(e, csv ? "rgp_w_char(w, '\\n');" : "rgp_w_bytes(w, \"}\\n\", 2);");
+    if (counts) emit(e, "return replaced;");
     e->indent--;
     emit(e, "}");
     blank(e);
@@ -406,6 +433,10 @@ static void emit_main(emitter *e)
         emit(e, "rgp_reader_close(&readers[%d]);", i);
         emit(e, "rgp_report_rejects(&stats_%s);", p->sources[i]->name);
     }
+    for (int i = 0; i < p->nsinks; i++)
+        if (sink_counts_replaced(p->sinks[i]))
+            emit(e, "rgp_report_count(RGP_PROGRAM, \"sink '%s'\", replaced_%s, \"record\", \"had invalid UTF-8 replaced with U+FFFD\");",
+                 p->sinks[i]->name, p->sinks[i]->name);
     emit(e, "return rgp_load_acquire_u32(&rgp_failed) ? 1 : stopped;   /* pairs with rgp_fail; the joins order it too */");
     e->indent--;
     emit(e, "}");
@@ -501,6 +532,10 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
     emit(e, "static rgp_writer *sink_w[%d];   /* the writer each sink uses (stdout is shared) */", n);
     blank(e);
     for (int i = 0; i < p->nsources; i++) emit(e, "static rgp_source_stats stats_%s;", p->sources[i]->name);
+    for (int i = 0; i < p->nsinks; i++)
+        if (sink_counts_replaced(p->sinks[i]))
+            emit(e, "static uint64_t replaced_%s;   /* records whose invalid UTF-8 became U+FFFD; the sink's thread counts, main reads after the join */",
+                 p->sinks[i]->name);
     blank(e);
 
     /* slot types for every ring, parsers for every source schema, writers for every sink */

@@ -39,6 +39,8 @@ const char *ctype(type_id t);
 int endpoint_index(const program *p, const node *n);
 void emit_slot_type(emitter *e, const rectype *r);
 const char *writer_name(const rectype *r, format_kind fmt);
+/* Whether a sink counts the records whose invalid UTF-8 it replaced (JSON lines with strings). */
+bool sink_counts_replaced(const node *sink);
 
 /* emit_expr.c */
 const char *helper_suffix(type_id t);

@@ -407,6 +407,8 @@ void emit_reader(emitter *e, const node *n, const char *rec)
     if (n->format == FMT_CSV)
         emit(e, "%s(sink_w[%d], %s, '%s');", writer_name(n->type, n->format), endpoint_index(e->p, n), rec,
              n->delim == '\'' ? "\\'" : n->delim == '\\' ? "\\\\" : (char[]){n->delim, 0});
+    else if (sink_counts_replaced(n))   /* read by main after this thread is joined */
+        emit(e, "replaced_%s += %s(sink_w[%d], %s);", n->name, writer_name(n->type, n->format), endpoint_index(e->p, n), rec);
     else
         emit(e, "%s(sink_w[%d], %s);", writer_name(n->type, n->format), endpoint_index(e->p, n), rec);
 }

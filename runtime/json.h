@@ -1,6 +1,8 @@
 /* json.h - reading JSON lines: one object per line, scanned member by member
  * without building a tree. Generated parsers match the keys their schema
- * names and convert the values; other members are skipped whole. */
+ * names and convert the values; other members are skipped, but checked as
+ * strictly as read ones: a line is accepted only if it is JSON (RFC 8259),
+ * UTF-8 included. */
 #ifndef RGP_JSON_H
 #define RGP_JSON_H
 
@@ -10,124 +12,60 @@
 
 #include "rgp_std.h"
 
-enum { RGP_JSON_STR, RGP_JSON_NUM, RGP_JSON_TRUE, RGP_JSON_FALSE, RGP_JSON_NULL, RGP_JSON_NEST };
+enum { RGP_JSON_STR, RGP_JSON_NUM, RGP_JSON_TRUE, RGP_JSON_FALSE, RGP_JSON_NULL, RGP_JSON_OBJECT, RGP_JSON_ARRAY };
+
+/* How deep objects and arrays may nest inside a line's object; a line that
+ * goes deeper is rejected with a message that says so. */
+#define RGP_JSON_MAX_DEPTH 64
+#define RGP__JSON_TEXT(x) #x
+#define RGP__JSON_NUMBER_TEXT(x) RGP__JSON_TEXT(x)
 
 /* A member's value: for a string, the text between the quotes, escapes not
- * yet decoded (see rgp_json_decode); for a number, its text. */
+ * yet decoded (see rgp_json_decode); for a number, its text; for an object
+ * or array, all of it. */
 typedef struct rgp_json_val {
     int kind;
     rgp_str text;
 } rgp_json_val;
 
-static inline const char *rgp__json_ws(const char *p, const char *end)
+/* Why a line is not JSON, and the byte where that shows. */
+typedef struct rgp_json_error {
+    const char *why;
+    const char *at;
+} rgp_json_error;
+
+/* For "field 'x': expected a JSON number (f64), found a string". */
+static inline const char *rgp_json_kind_name(int kind)
 {
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
-    return p;
+    switch (kind) {
+    case RGP_JSON_STR: return "a string";
+    case RGP_JSON_NUM: return "a number";
+    case RGP_JSON_TRUE: return "true";
+    case RGP_JSON_FALSE: return "false";
+    case RGP_JSON_NULL: return "null";
+    case RGP_JSON_OBJECT: return "an object";
+    }
+    return "an array";
 }
 
-/* Past a string whose opening quote is at p[-1]; NULL if it does not close. */
-static inline const char *rgp__json_str_end(const char *p, const char *end)
+static inline const char *rgp__json_fail(rgp_json_error *err, const char *at, const char *why)
 {
-    for (; p < end; p++) {
-        if (*p == '"') return p;
-        if (*p == '\\') {
-            if (++p == end) return NULL;
-        } else if ((unsigned char)*p < 0x20) {
-            return NULL;
-        }
-    }
+    err->at = at;
+    err->why = why;
     return NULL;
 }
 
-/* Past one value of any kind (objects and arrays by bracket depth). */
-static inline const char *rgp__json_skip(const char *p, const char *end, rgp_json_val *v, const char **why)
+/* JSON's whitespace: space, tab, CR, LF (not form feed or vertical tab).
+ * Most calls stop at once, at a byte above ' ', after one test. */
+static inline const char *rgp__json_ws(const char *p, const char *end)
 {
-    if (p == end) { *why = "a value is missing"; return NULL; }
-    const char *start = p;
-    if (*p == '"') {
-        const char *q = rgp__json_str_end(p + 1, end);
-        if (!q) { *why = "a string does not close"; return NULL; }
-        v->kind = RGP_JSON_STR;
-        v->text.ptr = p + 1;
-        v->text.len = (size_t)(q - p - 1);
-        return q + 1;
-    }
-    if (*p == '{' || *p == '[') {
-        char closers[64];   /* what each open bracket expects */
-        int depth = 0;
-        for (; p < end; p++) {
-            if (*p == '"') {
-                p = rgp__json_str_end(p + 1, end);
-                if (!p) { *why = "a string does not close"; return NULL; }
-            } else if (*p == '{' || *p == '[') {
-                if (depth == (int)sizeof closers) { *why = "values nested too deeply"; return NULL; }
-                closers[depth++] = *p == '{' ? '}' : ']';
-            } else if (*p == '}' || *p == ']') {
-                if (*p != closers[depth - 1]) { *why = "brackets do not match"; return NULL; }
-                if (--depth == 0) {
-                    v->kind = RGP_JSON_NEST;
-                    v->text.ptr = start;
-                    v->text.len = (size_t)(p + 1 - start);
-                    return p + 1;
-                }
-            }
-        }
-        *why = "an object or array does not close";
-        return NULL;
-    }
-    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n') p++;
-    v->text.ptr = start;
-    v->text.len = (size_t)(p - start);
-    if (v->text.len == 4 && !memcmp(start, "true", 4)) v->kind = RGP_JSON_TRUE;
-    else if (v->text.len == 5 && !memcmp(start, "false", 5)) v->kind = RGP_JSON_FALSE;
-    else if (v->text.len == 4 && !memcmp(start, "null", 4)) v->kind = RGP_JSON_NULL;
-    else if (v->text.len && (*start == '-' || (*start >= '0' && *start <= '9'))) v->kind = RGP_JSON_NUM;
-    else { *why = "a value is not JSON"; return NULL; }
+    while (p < end && (unsigned char)*p <= ' ' && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')) p++;
     return p;
 }
 
-/* A line of only whitespace: no record, and no error. */
-static inline int rgp_json_blank(rgp_str line)
+static inline int rgp__json_digit(const char *p, const char *end)
 {
-    return rgp__json_ws(line.ptr, line.ptr + line.len) == line.ptr + line.len;
-}
-
-/* Starts an object: returns 0, or -1 with *why. */
-static inline int rgp_json_begin(const char **p, const char *end, const char **why)
-{
-    *p = rgp__json_ws(*p, end);
-    if (*p == end || **p != '{') { *why = "the line is not a JSON object"; return -1; }
-    (*p)++;
-    return 0;
-}
-
-/* The next member: 1 with *key and *v, 0 at the end of the object (after
- * which only whitespace may follow), or -1 with *why. first: no comma yet. */
-static inline int rgp_json_member(const char **pp, const char *end, int first, rgp_str *key, rgp_json_val *v,
-                                  const char **why)
-{
-    const char *p = rgp__json_ws(*pp, end);
-    if (p < end && *p == '}') {
-        p = rgp__json_ws(p + 1, end);
-        if (p != end) { *why = "text after the object"; return -1; }
-        *pp = p;
-        return 0;
-    }
-    if (!first) {
-        if (p == end || *p != ',') { *why = "expected ',' or '}' between members"; return -1; }
-        p = rgp__json_ws(p + 1, end);
-    }
-    if (p == end || *p != '"') { *why = "expected a key in quotes"; return -1; }
-    const char *q = rgp__json_str_end(p + 1, end);
-    if (!q) { *why = "a key does not close"; return -1; }
-    key->ptr = p + 1;
-    key->len = (size_t)(q - p - 1);
-    p = rgp__json_ws(q + 1, end);
-    if (p == end || *p != ':') { *why = "expected ':' after a key"; return -1; }
-    p = rgp__json_skip(rgp__json_ws(p + 1, end), end, v, why);
-    if (!p) return -1;
-    *pp = p;
-    return 1;
+    return p < end && (unsigned)((unsigned char)*p - '0') <= 9;
 }
 
 static inline int rgp__hex4(const char *p, unsigned *out)
@@ -142,6 +80,243 @@ static inline int rgp__hex4(const char *p, unsigned *out)
     }
     *out = v;
     return 0;
+}
+
+/* Past the escape at p (a backslash): one of \" \\ \/ \b \f \n \r \t, or
+ * \uXXXX, where a surrogate must be a high one with a low one after it
+ * (a lone half is no character, and UTF-8 cannot hold it). */
+static inline const char *rgp__json_escape_end(const char *p, const char *end, rgp_json_error *err)
+{
+    unsigned cp, lo;
+    if (end - p < 2) return rgp__json_fail(err, p, "a string does not close");
+    switch (p[1]) {
+    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't': return p + 2;
+    case 'u': break;
+    default: return rgp__json_fail(err, p, "an unknown escape in a string (JSON has \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\uXXXX)");
+    }
+    if (end - p < 6 || rgp__hex4(p + 2, &cp)) return rgp__json_fail(err, p, "\\u needs four hex digits");
+    if (cp >= 0xdc00 && cp <= 0xdfff) return rgp__json_fail(err, p, "a low surrogate escape without a high one before it");
+    if (cp < 0xd800 || cp > 0xdbff) return p + 6;
+    if (end - p < 12 || p[6] != '\\' || p[7] != 'u' || rgp__hex4(p + 8, &lo) || lo < 0xdc00 || lo > 0xdfff)
+        return rgp__json_fail(err, p, "a high surrogate escape without a low one after it");
+    return p + 12;
+}
+
+/* rgp__json_str_end past the first byte that is not plain ASCII (at p): escapes,
+ * UTF-8, control bytes and the end of the line are checked here. */
+static const char *rgp__json_str_rest(const char *open, const char *p, const char *end, rgp_json_error *err)
+{
+    for (;;) {
+        while (p < end && rgp_json_plain[(unsigned char)*p]) p++;
+        if (p == end) break;
+        unsigned char c = (unsigned char)*p;
+        size_t n, bad;
+        if (c == '"') return p;
+        if (c == '\\') {
+            if (!(p = rgp__json_escape_end(p, end, err))) return NULL;
+            continue;
+        }
+        if (c < 0x20) return rgp__json_fail(err, p, "a control character in a string (JSON needs it escaped)");
+        n = rgp_utf8_seq((const unsigned char *)p, (size_t)(end - p), &bad);
+        if (!n) return rgp__json_fail(err, p, "a string holds bytes that are not UTF-8");
+        p += n;
+    }
+    return rgp__json_fail(err, open, "a string does not close");
+}
+
+/* The closing quote of the string whose opening quote is at open: NULL with
+ * *err if it does not close, holds a control byte, a bad escape or bytes
+ * that are not UTF-8.  Plain ASCII, most strings, costs one table look-up a
+ * byte, in a loop small enough to inline. */
+static inline const char *rgp__json_str_end(const char *open, const char *end, rgp_json_error *err)
+{
+    const char *p = open + 1;
+    while (p < end && rgp_json_plain[(unsigned char)*p]) p++;
+    if (p < end && *p == '"') return p;
+    return rgp__json_str_rest(open, p, end, err);
+}
+
+/* Past a number in RFC 8259's grammar, -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?,
+ * or NULL: no '+', no leading zeros, digits on both sides of '.', no Infinity or NaN. */
+static inline const char *rgp__json_number_end(const char *p, const char *end)
+{
+    if (p < end && *p == '-') p++;
+    if (!rgp__json_digit(p, end)) return NULL;
+    if (*p++ != '0')
+        while (rgp__json_digit(p, end)) p++;
+    if (p < end && *p == '.') {
+        if (!rgp__json_digit(++p, end)) return NULL;
+        while (rgp__json_digit(p, end)) p++;
+    }
+    if (p < end && (*p == 'e' || *p == 'E')) {
+        p++;
+        if (p < end && (*p == '+' || *p == '-')) p++;
+        if (!rgp__json_digit(p, end)) return NULL;
+        while (rgp__json_digit(p, end)) p++;
+    }
+    return p;
+}
+
+/* Whether the number or word before p goes on at p (012, 1.2.3, truex): then
+ * it is what is wrong; any other byte is for the caller to judge (1"a": a
+ * missing comma). */
+static inline int rgp__json_token_goes_on(const char *p, const char *end)
+{
+    if (p == end || *p == ',' || *p == '}' || *p == ']' || *p == ' ') return 0;   /* what usually follows */
+    unsigned char lower = (unsigned char)(*p | 0x20);
+    return (lower >= 'a' && lower <= 'z') || (*p >= '0' && *p <= '9') || *p == '.' || *p == '+' || *p == '-';
+}
+
+/* Past the string value that opens at p, which sets v. */
+static inline const char *rgp__json_string_value_end(const char *p, const char *end, rgp_json_val *v, rgp_json_error *err)
+{
+    const char *q = rgp__json_str_end(p, end, err);
+    if (!q) return NULL;
+    v->kind = RGP_JSON_STR;
+    v->text = (rgp_str){p + 1, (size_t)(q - p - 1)};
+    return q + 1;
+}
+
+/* Past a string, number, true, false or null at p, which sets v. */
+static inline const char *rgp__json_scalar_end(const char *p, const char *end, rgp_json_val *v, rgp_json_error *err)
+{
+    const char *start = p;
+    if (p == end) return rgp__json_fail(err, p, "a value is missing");
+    if (*p == '"') return rgp__json_string_value_end(p, end, v, err);
+    if (*p == '-' || (*p >= '0' && *p <= '9') || *p == '+' || *p == '.') {   /* '+1', '.5': numbers JSON does not allow */
+        p = rgp__json_number_end(p, end);
+        if (!p || rgp__json_token_goes_on(p, end))
+            return rgp__json_fail(err, start, "a number is not JSON (RFC 8259: no '+', no leading zeros, "
+                                              "digits on both sides of '.', no Infinity or NaN)");
+        v->kind = RGP_JSON_NUM;
+    } else if (end - p >= 4 && !memcmp(p, "true", 4)) {
+        p += 4, v->kind = RGP_JSON_TRUE;
+    } else if (end - p >= 5 && !memcmp(p, "false", 5)) {
+        p += 5, v->kind = RGP_JSON_FALSE;
+    } else if (end - p >= 4 && !memcmp(p, "null", 4)) {
+        p += 4, v->kind = RGP_JSON_NULL;
+    } else if (*p == ',' || *p == '}' || *p == ']') {
+        return rgp__json_fail(err, p, "a value is missing");
+    } else {
+        p = NULL;
+    }
+    if (!p || rgp__json_token_goes_on(p, end))
+        return rgp__json_fail(err, start, "a value is not JSON (expected a string, number, object, array, true, false or null)");
+    v->text = (rgp_str){start, (size_t)(p - start)};
+    return p;
+}
+
+/* Past a key, its ':' and the whitespace after, to the value; sets *key. */
+static inline const char *rgp__json_key_end(const char *p, const char *end, rgp_str *key, rgp_json_error *err)
+{
+    const char *q;
+    if (p == end || *p != '"') return rgp__json_fail(err, p, "expected a key in quotes");
+    if (!(q = rgp__json_str_end(p, end, err))) return NULL;
+    key->ptr = p + 1;
+    key->len = (size_t)(q - p - 1);
+    p = rgp__json_ws(q + 1, end);
+    if (p == end || *p != ':') return rgp__json_fail(err, p, "expected ':' after a key");
+    return rgp__json_ws(p + 1, end);
+}
+
+/* Past the object or array that opens at p, every member and element in it
+ * checked (depth: how deep p already is).  Iterative, with a stack of what
+ * each open level is, so hostile nesting cannot overflow the C stack. */
+static inline const char *rgp__json_nest_end(const char *p, const char *end, int depth, rgp_json_error *err)
+{
+    char open[RGP_JSON_MAX_DEPTH];   /* '{' or '[' of each level inside this value */
+    int n = 0;
+    rgp_json_val scalar;
+    rgp_str key;
+    for (;;) {
+        /* p is at a value */
+        if (p < end && (*p == '{' || *p == '[')) {
+            if (depth + n == RGP_JSON_MAX_DEPTH)
+                return rgp__json_fail(err, p, "objects and arrays nested more than " RGP__JSON_NUMBER_TEXT(RGP_JSON_MAX_DEPTH)
+                                              " deep (rgp's limit)");
+            open[n++] = *p;
+            p = rgp__json_ws(p + 1, end);
+            if (p < end && *p == (open[n - 1] == '{' ? '}' : ']')) {
+                p++, n--;   /* empty: a value done */
+            } else {
+                if (open[n - 1] == '{' && !(p = rgp__json_key_end(p, end, &key, err))) return NULL;
+                continue;
+            }
+        } else if (!(p = rgp__json_scalar_end(p, end, &scalar, err))) {
+            return NULL;
+        }
+        /* a value is done: close levels until one goes on with a ',' */
+        for (;;) {
+            if (n == 0) return p;
+            p = rgp__json_ws(p, end);
+            if (p < end && *p == (open[n - 1] == '{' ? '}' : ']')) {
+                p++, n--;
+                continue;
+            }
+            if (p < end && *p == ',') break;
+            return rgp__json_fail(err, p, open[n - 1] == '{' ? "expected ',' or '}' after a member" : "expected ',' or ']' after an element");
+        }
+        p = rgp__json_ws(p + 1, end);
+        if (open[n - 1] == '{' && !(p = rgp__json_key_end(p, end, &key, err))) return NULL;
+    }
+}
+
+/* Past the value at p, of any kind, which sets v. */
+static inline const char *rgp__json_value_end(const char *p, const char *end, rgp_json_val *v, rgp_json_error *err)
+{
+    const char *start = p;
+    if (p < end && *p == '"') return rgp__json_string_value_end(p, end, v, err);   /* the most common value, inline */
+    if (p == end || (*p != '{' && *p != '[')) return rgp__json_scalar_end(p, end, v, err);
+    if (!(p = rgp__json_nest_end(p, end, 1, err))) return NULL;
+    v->kind = *start == '{' ? RGP_JSON_OBJECT : RGP_JSON_ARRAY;
+    v->text = (rgp_str){start, (size_t)(p - start)};
+    return p;
+}
+
+/* A line of only whitespace: no record, and no error. */
+static inline int rgp_json_blank(rgp_str line)
+{
+    return rgp__json_ws(line.ptr, line.ptr + line.len) == line.ptr + line.len;
+}
+
+/* Starts an object: returns 0, or -1 with *err. */
+static inline int rgp_json_begin(const char **p, const char *end, rgp_json_error *err)
+{
+    *p = rgp__json_ws(*p, end);
+    if (*p == end || **p != '{') {
+        rgp__json_fail(err, *p, "the line is not a JSON object");
+        return -1;
+    }
+    (*p)++;
+    return 0;
+}
+
+/* The next member: 1 with *key and *v, 0 at the end of the object (after
+ * which only whitespace may follow), or -1 with *err. first: no comma yet. */
+static inline int rgp_json_member(const char **pp, const char *end, int first, rgp_str *key, rgp_json_val *v,
+                                  rgp_json_error *err)
+{
+    const char *p = rgp__json_ws(*pp, end);
+    if (p < end && *p == '}') {
+        p = rgp__json_ws(p + 1, end);
+        if (p != end) {
+            rgp__json_fail(err, p, "text after the object");
+            return -1;
+        }
+        *pp = p;
+        return 0;
+    }
+    if (!first) {
+        if (p == end || *p != ',') {
+            rgp__json_fail(err, p, "expected ',' or '}' after a member");
+            return -1;
+        }
+        p = rgp__json_ws(p + 1, end);
+    }
+    if (!(p = rgp__json_key_end(p, end, key, err))) return -1;
+    if (!(p = rgp__json_value_end(p, end, v, err))) return -1;
+    *pp = p;
+    return 1;
 }
 
 /* Decodes a string value's escapes into out (room for src.len bytes always

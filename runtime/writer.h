@@ -560,8 +560,8 @@ static inline void rgp_w_json_f64(rgp_writer *w, double v)
 }
 
 /* RFC 4180: quoted (with "" for ") when it holds delim, '"', CR or LF;
- * otherwise, including when empty, written as is.  Note an empty string
- * alone on a row makes an empty line, which rgp_csv_next_row skips. */
+ * otherwise, including when empty, written as is.  A row's only field goes
+ * through rgp_w_csv_str_sole instead. */
 static inline void rgp_w_csv_str(rgp_writer *w, rgp_str s, char delim)
 {
     size_t i;
@@ -589,44 +589,68 @@ static inline void rgp_w_csv_str(rgp_writer *w, rgp_str s, char delim)
     rgp_w_char(w, '"');
 }
 
-/* A JSON string with its quotes.  Escapes " \ and control bytes (short
- * forms where JSON has them, else \u00xx); bytes >= 0x80 pass through, so
- * UTF-8 input stays UTF-8. */
-static inline void rgp_w_json_str(rgp_writer *w, rgp_str s)
+/* A row's only field: empty, it is written "", since an empty line is no row
+ * to a CSV reader (rgp_csv_next_row skips it); else as rgp_w_csv_str. */
+static inline void rgp_w_csv_str_sole(rgp_writer *w, rgp_str s, char delim)
+{
+    if (s.len == 0)
+        rgp_w_bytes(w, "\"\"", 2);
+    else
+        rgp_w_csv_str(w, s, delim);
+}
+
+/* The escape of a byte a JSON string cannot hold as it is: the quote, the
+ * backslash, or a control byte (short forms where JSON has them, else \u00xx). */
+static inline void rgp__w_json_escape(rgp_writer *w, unsigned char c)
 {
     static const char hex[] = "0123456789abcdef";
+    char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+    size_t elen = 2;
+    switch (c) {
+    case '"': esc[1] = '"'; break;
+    case '\\': esc[1] = '\\'; break;
+    case '\n': esc[1] = 'n'; break;
+    case '\r': esc[1] = 'r'; break;
+    case '\t': esc[1] = 't'; break;
+    case '\b': esc[1] = 'b'; break;
+    case '\f': esc[1] = 'f'; break;
+    default: elen = 6;
+    }
+    rgp_w_bytes(w, esc, elen);
+}
+
+/* A JSON string with its quotes.  Well-formed UTF-8 passes as it is; each
+ * ill-formed sequence (its maximal subpart, see rgp_utf8_seq) becomes U+FFFD,
+ * so that the output is JSON whatever the bytes.  Returns 1 if it replaced
+ * any, for the sink's count; printable ASCII costs one table look-up a byte. */
+static inline int rgp_w_json_str(rgp_writer *w, rgp_str s)
+{
     const unsigned char *p = (const unsigned char *)s.ptr;
-    size_t i, run = 0;
+    size_t i = 0, run = 0, n, bad = 1;
+    int replaced = 0;
     rgp_w_char(w, '"');
-    for (i = 0; i < s.len; i++) {
-        unsigned char c = p[i];
-        char esc[6];
-        size_t elen = 2;
-        if (c >= 0x20 && c != '"' && c != '\\')
+    while (i < s.len) {
+        if (rgp_json_plain[p[i]]) {
+            i++;
             continue;
-        rgp_w_bytes(w, s.ptr + run, i - run);
-        run = i + 1;
-        esc[0] = '\\';
-        switch (c) {
-        case '"': esc[1] = '"'; break;
-        case '\\': esc[1] = '\\'; break;
-        case '\n': esc[1] = 'n'; break;
-        case '\r': esc[1] = 'r'; break;
-        case '\t': esc[1] = 't'; break;
-        case '\b': esc[1] = 'b'; break;
-        case '\f': esc[1] = 'f'; break;
-        default:
-            esc[1] = 'u';
-            esc[2] = '0';
-            esc[3] = '0';
-            esc[4] = hex[c >> 4];
-            esc[5] = hex[c & 15];
-            elen = 6;
         }
-        rgp_w_bytes(w, esc, elen);
+        if (p[i] >= 0x80 && (n = rgp_utf8_seq(p + i, s.len - i, &bad)) != 0) {
+            i += n;
+            continue;
+        }
+        rgp_w_bytes(w, s.ptr + run, i - run);
+        if (p[i] >= 0x80) {
+            rgp_w_bytes(w, "\xef\xbf\xbd", 3);   /* U+FFFD REPLACEMENT CHARACTER */
+            i += bad;
+            replaced = 1;
+        } else {
+            rgp__w_json_escape(w, p[i++]);
+        }
+        run = i;
     }
     rgp_w_bytes(w, s.ptr + run, s.len - run);
     rgp_w_char(w, '"');
+    return replaced;
 }
 
 #endif /* RGP_WRITER_H */

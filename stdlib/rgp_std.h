@@ -49,6 +49,50 @@ static inline int rgp_str_cmp(rgp_str a, rgp_str b)
     return a.len < b.len ? -1 : a.len > b.len ? 1 : 0;
 }
 
+/* ---- UTF-8 ----------------------------------------------------------------- */
+
+/* The length of the well-formed UTF-8 sequence at p (avail > 0 bytes there):
+ * 1 to 4, as the Unicode standard's table 3-7 allows (no overlong forms, no
+ * surrogates, nothing past U+10FFFF).  For an ill-formed one, returns 0 and
+ * sets *bad to the length of its maximal subpart (at least 1): the bytes that
+ * one U+FFFD replaces, as Unicode recommends. */
+static inline size_t rgp_utf8_seq(const unsigned char *p, size_t avail, size_t *bad)
+{
+    unsigned c = p[0], lo = 0x80, hi = 0xbf;   /* the second byte's range */
+    size_t n = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4, k;
+    if (c < 0x80)
+        return 1;
+    *bad = 1;
+    if (c < 0xc2 || c > 0xf4)
+        return 0;
+    if (c == 0xe0) lo = 0xa0;
+    else if (c == 0xed) hi = 0x9f;
+    else if (c == 0xf0) lo = 0x90;
+    else if (c == 0xf4) hi = 0x8f;
+    if (avail < 2 || p[1] < lo || p[1] > hi)
+        return 0;
+    for (k = 2; k < n; k++) {
+        if (k >= avail || (p[k] & 0xc0) != 0x80) {
+            *bad = k;
+            return 0;
+        }
+    }
+    return n;
+}
+
+/* 1 for the bytes a JSON string holds as they are, read or written:
+ * ASCII from the space up, but the quote and the backslash. */
+#define RGP__PLAIN16(c) c, c, c, c, c, c, c, c, c, c, c, c, c, c, c, c
+static const unsigned char rgp_json_plain[256] = {
+    RGP__PLAIN16(0), RGP__PLAIN16(0),
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,   /* 0x22 '"' */
+    RGP__PLAIN16(1), RGP__PLAIN16(1),
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,   /* 0x5c, the backslash */
+    RGP__PLAIN16(1), RGP__PLAIN16(1),
+    RGP__PLAIN16(0), RGP__PLAIN16(0), RGP__PLAIN16(0), RGP__PLAIN16(0),
+    RGP__PLAIN16(0), RGP__PLAIN16(0), RGP__PLAIN16(0), RGP__PLAIN16(0),
+};
+
 /* ---- parsing field text ------------------------------------------------ */
 
 enum { RGP_PARSE_OK = 0, RGP_PARSE_EMPTY, RGP_PARSE_SYNTAX, RGP_PARSE_RANGE };
@@ -274,6 +318,10 @@ static inline int rgp_parse_f64(const char *s, size_t n, double *out)
     }
     if (mant == 0)
         return RGP_PARSE_SYNTAX;
+    /* The digit loops stop adding once m > 2^53 / 10, but the digit added at
+     * that bound may still take m past 2^53 (9007199254740993 is no double). */
+    if (m > (UINT64_C(1) << 53))
+        exact = 0;
     if (i < n && (s[i] == 'e' || s[i] == 'E')) {
         size_t exp_digits = 0;
         int eneg = 0;

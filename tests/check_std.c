@@ -627,10 +627,106 @@ START_TEST(test_parse_f64_matches_strtod)
         case 3: snprintf(buf, sizeof buf, "0.%0*u", (int)(r1 % 10) + 1, r2 % 1000); break;
         default: snprintf(buf, sizeof buf, "%llu%06u.%u", (unsigned long long)r1 * 1000, r2 % 1000000, r1 % 97); break;
         }
-        double want = strtod(buf, NULL), got;
-        ck_assert_msg(rgp_parse_f64(buf, strlen(buf), &got) == RGP_PARSE_OK, "%s rejected", buf);
-        ck_assert_msg(memcmp(&got, &want, sizeof got) == 0, "%s: %.17g, strtod says %.17g", buf, got, want);
+        double want = strtod(buf, NULL), got = 0;
+        if (rgp_parse_f64(buf, strlen(buf), &got) != RGP_PARSE_OK) ck_abort_msg("%s rejected", buf);
+        if (memcmp(&got, &want, sizeof got) != 0) ck_abort_msg("%s: %.17g, strtod says %.17g", buf, got, want);
     }
+}
+END_TEST
+
+/* Decimals of 15 to 19 significant digits, half of them within a few thousand
+ * of 2^53 = 9007199254740992 (where the fast path's exactness test decides),
+ * with the point anywhere and exponents from -30 to 30: every one must be
+ * strtod's correctly rounded double, bit for bit. */
+static size_t random_long_decimal(uint64_t *seed, char *buf)
+{
+    char digits[24];
+    uint64_t r = rgp_splitmix64(seed);
+    int nd = 15 + (int)(r % 5);
+    if ((r >> 8) & 1) {   /* near 2^53, cut or padded to nd digits */
+        uint64_t near = UINT64_C(9007199254740992) - 4096 + (r >> 16) % 8192;
+        snprintf(digits, sizeof digits, "%llu", (unsigned long long)near);
+        for (int k = 16; k < nd; k++) digits[k] = (char)('0' + rgp_splitmix64(seed) % 10);
+    } else {
+        for (int k = 0; k < nd; k++) digits[k] = (char)('0' + rgp_splitmix64(seed) % 10);
+        if (digits[0] == '0') digits[0] = '1';
+    }
+    uint64_t shape = rgp_splitmix64(seed);
+    int point = (int)(shape % (uint64_t)(nd + 2)) - 1;   /* -1: no point; 0: ".ddd" written "0.ddd" */
+    int e10 = (int)((shape >> 8) % 61) - 30;
+    size_t n = 0;
+    if ((shape >> 16) & 1) buf[n++] = '-';
+    if (point == 0) buf[n++] = '0';
+    for (int k = 0; k < nd; k++) {
+        if (k == point) buf[n++] = '.';
+        buf[n++] = digits[k];
+    }
+    if (e10 != 0 || ((shape >> 17) & 1)) n += (size_t)sprintf(buf + n, "e%d", e10);
+    buf[n] = 0;
+    return n;
+}
+
+START_TEST(test_parse_f64_long_decimals)
+{
+    static const char *const quoted[] = {"0.9007199254740993", "9007.199254740993", "9007199254740993e1",
+                                         "9007199254740993", "900719925474099.3", "9.007199254740995e-7"};
+    for (size_t i = 0; i < sizeof quoted / sizeof quoted[0]; i++) {
+        double got, want = strtod(quoted[i], NULL);
+        ck_assert_int_eq(rgp_parse_f64(quoted[i], strlen(quoted[i]), &got), OK);
+        ck_assert_msg(bits_of(got) == bits_of(want), "%s: %.17g, strtod says %.17g", quoted[i], got, want);
+    }
+    uint64_t seed = 53;
+    char buf[48];
+    for (int it = 0; it < 3000000; it++) {
+        size_t n = random_long_decimal(&seed, buf);
+        double got = 0, want = strtod(buf, NULL);
+        /* plain ifs: every ck_assert tells the forked runner where it got to, a system call */
+        if (rgp_parse_f64(buf, n, &got) != OK) ck_abort_msg("%s rejected", buf);
+        if (bits_of(got) != bits_of(want)) ck_abort_msg("%s: %.17g, strtod says %.17g", buf, got, want);
+    }
+}
+END_TEST
+
+/* ---- UTF-8 ---- */
+
+/* Decodes one sequence by the definition (lead byte, continuation bytes, the
+ * shortest form, no surrogates, at most U+10FFFF): its length, or 0. */
+static size_t ref_utf8_len(const unsigned char *s, size_t n)
+{
+    unsigned need, cp;
+    if (s[0] < 0x80) return 1;
+    if (s[0] >= 0xc0 && s[0] < 0xe0) need = 1, cp = s[0] & 0x1fu;
+    else if (s[0] >= 0xe0 && s[0] < 0xf0) need = 2, cp = s[0] & 0x0fu;
+    else if (s[0] >= 0xf0 && s[0] < 0xf8) need = 3, cp = s[0] & 0x07u;
+    else return 0;
+    if (n < need + 1) return 0;
+    for (unsigned k = 1; k <= need; k++) {
+        if ((s[k] & 0xc0) != 0x80) return 0;
+        cp = cp << 6 | (s[k] & 0x3fu);
+    }
+    if (cp < (need == 1 ? 0x80u : need == 2 ? 0x800u : 0x10000u) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+    return need + 1;
+}
+
+/* Every sequence of up to three bytes, and four-byte ones with every lead,
+ * second and third byte: rgp_utf8_seq agrees with the definition, and an
+ * ill-formed sequence's maximal subpart is at least one byte and never more
+ * than the bytes before the first that breaks it. */
+START_TEST(test_utf8_seq)
+{
+    unsigned char b[4];
+    for (unsigned x = 0; x < (1u << 24); x++) {
+        b[0] = (unsigned char)(x >> 16), b[1] = (unsigned char)(x >> 8), b[2] = (unsigned char)x, b[3] = 0x80;
+        if (b[0] >= 0xf0 && b[0] < 0xf8) b[3] = (unsigned char)(0x80 + x % 64);
+        for (size_t avail = 1; avail <= 4; avail++) {
+            size_t bad = 99, got = rgp_utf8_seq(b, avail, &bad), want = ref_utf8_len(b, avail);
+            if (got != want) ck_abort_msg("%02x %02x %02x %02x (%zu bytes): %zu, want %zu", b[0], b[1], b[2], b[3], avail, got, want);
+            if (!got && (bad < 1 || bad > avail || bad > 3)) ck_abort_msg("%02x %02x %02x: maximal subpart %zu", b[0], b[1], b[2], bad);
+            if (b[0] < 0x80) break;
+        }
+    }
+    for (int c = 0; c < 256; c++)
+        ck_assert_int_eq(rgp_json_plain[c], c >= 0x20 && c < 0x80 && c != '"' && c != '\\');
 }
 END_TEST
 
@@ -651,6 +747,12 @@ Suite *std_suite(void)
     tcase_add_test(tc, test_parse_f64_matches_strtod);
     tcase_add_test(tc, test_parse_bool);
     tcase_add_test(tc, test_status_text);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("parse_long");   /* millions of decimals, every short UTF-8 sequence: seconds, not milliseconds */
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_parse_f64_long_decimals);
+    tcase_add_test(tc, test_utf8_seq);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("ops");

@@ -13,6 +13,8 @@
 
 #include "emit.h"
 #include "jit.h"
+#include "json.h"
+#include "reader.h"
 #include "writer.h"
 
 static double from_bits(uint64_t b)
@@ -32,6 +34,18 @@ static void open_temp(rgp_writer *w, int *keep)
     *keep = dup(fd);
     ck_assert_int_ge(*keep, 0);
     ck_assert_int_eq(rgp_writer_open_fd(w, fd, "out"), 0);
+}
+
+/* An unlinked temp file holding data, positioned at 0, for a reader. */
+static int temp_fd_of(const char *data, size_t len)
+{
+    char path[] = "/tmp/rgp_check_writer_XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    unlink(path);
+    ck_assert_int_eq(write(fd, data, len), (ssize_t)len);
+    ck_assert_int_eq(lseek(fd, 0, SEEK_SET), 0);
+    return fd;
 }
 
 /* Closes the writer and returns everything it wrote (malloc'd, NUL-ended). */
@@ -268,8 +282,8 @@ START_TEST(test_json_str)
         {"x\x7fy", 0, "\"x\x7fy\""},
         {"/", 0, "\"/\""},
         {"caf\xc3\xa9 \xe2\x82\xac", 0, "\"caf\xc3\xa9 \xe2\x82\xac\""},
-        {"\xff\xfe", 0, "\"\xff\xfe\""},
         {"end\\", 0, "\"end\\\\\""},
+        {"\xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf \xef\xbf\xbf", 0, "\"\xf0\x9f\x98\x80 \xf4\x8f\xbf\xbf \xef\xbf\xbf\""},
     };
     size_t i;
     for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -281,6 +295,97 @@ START_TEST(test_json_str)
         rgp_w_json_str(&w, S(cases[i].in));
         out = finish(&w, keep, &len);
         ck_assert_msg(strcmp(out, cases[i].want) == 0, "case %zu: got '%s', want '%s'", i, out, cases[i].want);
+        free(out);
+    }
+}
+END_TEST
+
+/* Each ill-formed UTF-8 sequence, by its maximal subpart, becomes one U+FFFD
+ * (the Unicode standard's recommended practice), and rgp_w_json_str says so. */
+START_TEST(test_json_str_invalid_utf8)
+{
+#define FFFD "\xef\xbf\xbd"
+    static const struct scase cases[] = {
+        {"\xff\xfe", 0, "\"" FFFD FFFD "\""},
+        {"caf\xe9!", 0, "\"caf" FFFD "!\""},                  /* Latin-1 */
+        {"\x80", 0, "\"" FFFD "\""},                          /* a lone continuation byte */
+        {"\xc0\xaf", 0, "\"" FFFD FFFD "\""},                 /* overlong '/' */
+        {"\xe0\x80\x80", 0, "\"" FFFD FFFD FFFD "\""},         /* overlong NUL */
+        {"\xed\xa0\x80", 0, "\"" FFFD FFFD FFFD "\""},         /* the surrogate U+D800 */
+        {"\xf4\x90\x80\x80", 0, "\"" FFFD FFFD FFFD FFFD "\""},  /* past U+10FFFF */
+        {"\xe2\x82", 0, "\"" FFFD "\""},                      /* cut short at the end */
+        {"\xe2\x82x", 0, "\"" FFFD "x\""},                    /* cut short before ASCII */
+        {"\xf0\x9f\x98\"", 0, "\"" FFFD "\\\"\""},             /* cut short before a quote, still escaped */
+        {"a\xf8\x88\x80\x80\x80" "b", 0, "\"a" FFFD FFFD FFFD FFFD FFFD "b\""},   /* five-byte forms do not exist */
+    };
+#undef FFFD
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        rgp_writer w;
+        int keep;
+        size_t len;
+        open_temp(&w, &keep);
+        ck_assert_int_eq(rgp_w_json_str(&w, S(cases[i].in)), 1);
+        char *out = finish(&w, keep, &len);
+        ck_assert_msg(strcmp(out, cases[i].want) == 0, "case %zu: got '%s', want '%s'", i, out, cases[i].want);
+        free(out);
+    }
+}
+END_TEST
+
+/* Whether s[0..n) is well-formed UTF-8, by a decoder of its own (not rgp_utf8_seq). */
+static int utf8_ok(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i], need, cp;
+        if (c < 0x80) { i++; continue; }
+        if (c >= 0xc0 && c < 0xe0) need = 1, cp = c & 0x1f;
+        else if (c >= 0xe0 && c < 0xf0) need = 2, cp = c & 0x0f;
+        else if (c >= 0xf0 && c < 0xf8) need = 3, cp = c & 0x07;
+        else return 0;
+        for (unsigned k = 1; k <= need; k++) {
+            if (i + k >= n || (s[i + k] & 0xc0) != 0x80) return 0;
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        unsigned min = need == 1 ? 0x80 : need == 2 ? 0x800 : 0x10000;
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+        i += need + 1;
+    }
+    return 1;
+}
+
+/* Random strings of ASCII, control bytes, well-formed characters of every
+ * length and stray bytes: the output is always one JSON string (the reader's
+ * scanner accepts it) and valid UTF-8; it decodes back to the input exactly
+ * when the input was valid UTF-8, which is when nothing was replaced. */
+START_TEST(test_json_str_random)
+{
+    static const char *const pieces[] = {"a", "\"", "\\", "\n", "\x01", "\x7f", "\xc3\xa9", "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+                                         "\xf4\x8f\xbf\xbf", "\xed\x9f\xbf", "\xee\x80\x80", "\x80", "\xbf", "\xc0", "\xc1\xbf",
+                                         "\xe0\x9f\xbf", "\xed\xa0\x80", "\xf0\x8f\xbf\xbf", "\xf4\x90\x80\x80", "\xf5", "\xff", "\xe2",
+                                         "\xf0\x9f"};
+    uint64_t seed = 3629;
+    for (int it = 0; it < 20000; it++) {
+        char in[64], dec[256];
+        size_t n = 0, k = rgp_splitmix64(&seed) % 8;
+        while (k--) {
+            const char *piece = pieces[rgp_splitmix64(&seed) % (sizeof pieces / sizeof pieces[0])];
+            memcpy(in + n, piece, strlen(piece));
+            n += strlen(piece);
+        }
+        rgp_writer w;
+        int keep;
+        size_t len;
+        open_temp(&w, &keep);
+        int replaced = rgp_w_json_str(&w, (rgp_str){in, n});
+        char *out = finish(&w, keep, &len);
+        rgp_json_error err;
+        const char *close = rgp__json_str_end(out, out + len, &err);
+        if (!close || close != out + len - 1) ck_abort_msg("case %d: not one JSON string: %s", it, close ? "text after it" : err.why);
+        if (!utf8_ok((const unsigned char *)out, len)) ck_abort_msg("case %d: output is not UTF-8", it);
+        if (replaced == utf8_ok((const unsigned char *)in, n)) ck_abort_msg("case %d: replaced %d for valid %d", it, replaced, !replaced);
+        long dn = rgp_json_decode((rgp_str){out + 1, len - 2}, dec);
+        if (!replaced && (dn != (long)n || memcmp(dec, in, n) != 0)) ck_abort_msg("case %d: does not decode back", it);
         free(out);
     }
 }
@@ -298,6 +403,150 @@ START_TEST(test_json_str_nul)
     out = finish(&w, keep, &len);
     ck_assert_str_eq(out, "\"a\\u0000b\"");
     free(out);
+}
+END_TEST
+
+/* ---- CSV round trip: what the writer writes, the reader reads back ---- */
+
+enum { RT_BOOL, RT_U32, RT_U64, RT_I32, RT_I64, RT_TIME, RT_F64, RT_STR, RT_NTYPES };
+#define RT_MAXF 6
+#define RT_ROWS 400
+
+typedef struct rt_value {
+    uint64_t u;   /* bool, u32, u64; i32, i64 and time as their two's complement */
+    double f;
+    char s[24];
+    size_t slen;
+} rt_value;
+
+/* Values that stress the format: the extremes of each type, NaN, infinities,
+ * -0, and strings of delimiters, quotes, CR, LF, spaces and UTF-8, often empty. */
+static void rt_random_value(uint64_t *seed, int type, rt_value *v)
+{
+    static const uint64_t u64_edges[] = {0, 1, UINT32_MAX, UINT64_MAX, UINT64_MAX - 1};
+    static const int64_t i64_edges[] = {0, -1, INT64_MIN, INT64_MAX, INT32_MIN, INT32_MAX};
+    static const uint64_t f64_edges[] = {UINT64_C(0x7ff8000000000000), UINT64_C(0xfff8000000000001),
+                                         UINT64_C(0x7ff0000000000000), UINT64_C(0xfff0000000000000),
+                                         UINT64_C(0x8000000000000000), 0, 1, UINT64_C(0x7fefffffffffffff),
+                                         UINT64_C(0x0010000000000000), UINT64_C(0x8000000000000001)};
+    static const char pieces[][4] = {"a", ",", ";", "\t", "|", "\"", "\n", "\r", " ", "\xc3\xa9", "\"\"", "\r\n", "0"};
+    uint64_t r = rgp_splitmix64(seed), x = rgp_splitmix64(seed);
+    int edge = r % 4 == 0;
+    memset(v, 0, sizeof *v);
+    switch (type) {
+    case RT_BOOL: v->u = x & 1; break;
+    case RT_U32: v->u = edge ? (uint32_t)u64_edges[x % 3] : (uint32_t)x; break;
+    case RT_U64: v->u = edge ? u64_edges[x % 5] : x >> (r >> 8) % 64; break;
+    case RT_I32: v->u = (uint64_t)(int64_t)(int32_t)(edge ? (int32_t)(x % 2 ? INT32_MIN : INT32_MAX) : (int32_t)x); break;
+    case RT_I64: case RT_TIME: v->u = edge ? (uint64_t)i64_edges[x % 6] : x >> (r >> 8) % 64; break;
+    case RT_F64: v->f = from_bits(edge ? f64_edges[x % 10] : x); break;
+    default: {
+        size_t n = (r >> 8) % 3 == 0 ? 0 : (size_t)(x % 8);   /* a third empty */
+        for (size_t k = 0; k < n; k++) {
+            const char *piece = pieces[rgp_splitmix64(seed) % (sizeof pieces / sizeof pieces[0])];
+            size_t plen = strlen(piece);
+            if (v->slen + plen > sizeof v->s) break;
+            memcpy(v->s + v->slen, piece, plen);
+            v->slen += plen;
+        }
+    }
+    }
+}
+
+/* One field, written as the emitted CSV writer writes a field of this type
+ * (compiler/emit.c emit_writer; a row's only field through rgp_w_csv_str_sole). */
+static void rt_write_field(rgp_writer *w, int type, const rt_value *v, char delim, int sole)
+{
+    switch (type) {
+    case RT_BOOL: rgp_w_bool(w, v->u != 0); break;
+    case RT_U32: case RT_U64: rgp_w_u64(w, v->u); break;
+    case RT_F64: rgp_w_f64(w, v->f); break;
+    case RT_STR:
+        if (sole) rgp_w_csv_str_sole(w, (rgp_str){v->s, v->slen}, delim);
+        else rgp_w_csv_str(w, (rgp_str){v->s, v->slen}, delim);
+        break;
+    default: rgp_w_i64(w, (int64_t)v->u); break;
+    }
+}
+
+/* Whether the field's text reads back, as the emitted CSV parser reads it, to v. */
+static int rt_reads_back(int type, const rt_value *v, rgp_str f)
+{
+    int32_t i32;
+    int64_t i64;
+    uint32_t u32;
+    uint64_t u64;
+    double d;
+    bool b;
+    switch (type) {
+    case RT_BOOL: return rgp_parse_bool(f.ptr, f.len, &b) == RGP_PARSE_OK && b == (v->u != 0);
+    case RT_U32: return rgp_parse_u32(f.ptr, f.len, &u32) == RGP_PARSE_OK && u32 == v->u;
+    case RT_U64: return rgp_parse_u64(f.ptr, f.len, &u64) == RGP_PARSE_OK && u64 == v->u;
+    case RT_I32: return rgp_parse_i32(f.ptr, f.len, &i32) == RGP_PARSE_OK && i32 == (int64_t)v->u;
+    case RT_F64:
+        if (rgp_parse_f64(f.ptr, f.len, &d) != RGP_PARSE_OK) return 0;
+        if (rgp__f64_is_nan(v->f)) return rgp__f64_is_nan(d);   /* "nan": a NaN's sign and payload are not kept */
+        return rgp__f64_bits(d) == rgp__f64_bits(v->f);
+    case RT_STR: return f.len == v->slen && (f.len == 0 || memcmp(f.ptr, v->s, f.len) == 0);
+    default: return rgp_parse_i64(f.ptr, f.len, &i64) == RGP_PARSE_OK && i64 == (int64_t)v->u;
+    }
+}
+
+/* Random schemas (one field in a quarter of them, a string in most of those)
+ * and random rows, written to a file and read back with rgp_csv_next_row:
+ * the same number of rows, each field equal to what was written. */
+START_TEST(test_csv_round_trip)
+{
+    static const char delims[] = {',', ';', '\t', '|'};
+    static rt_value rows[RT_ROWS][RT_MAXF];
+    uint64_t seed = 4180;
+    for (int round = 0; round < 200; round++) {
+        uint64_t r = rgp_splitmix64(&seed);
+        int nf = r % 4 == 0 ? 1 : 1 + (int)((r >> 8) % RT_MAXF), types[RT_MAXF];
+        char delim = delims[(r >> 16) % 4];
+        for (int i = 0; i < nf; i++)
+            types[i] = nf == 1 && (r >> 20) % 4 ? RT_STR : (int)(rgp_splitmix64(&seed) % RT_NTYPES);
+        rgp_writer w;
+        int keep;
+        size_t len;
+        open_temp(&w, &keep);
+        for (int row = 0; row < RT_ROWS; row++) {
+            for (int i = 0; i < nf; i++) {
+                rt_random_value(&seed, types[i], &rows[row][i]);
+                if (i) rgp_w_char(&w, delim);
+                rt_write_field(&w, types[i], &rows[row][i], delim, nf == 1);
+            }
+            rgp_w_char(&w, '\n');
+        }
+        char *out = finish(&w, keep, &len);
+        int fd = temp_fd_of(out, len);
+        rgp_reader rd;
+        ck_assert_int_eq(rgp_reader_open_fd(&rd, fd, "rt.csv", 0), 0);
+        int row = 0;
+        for (;;) {
+            rgp_str f[RT_MAXF + 1];
+            int n = 0;
+            uint64_t line;
+            const char *why = NULL;
+            int st = rgp_csv_next_row(&rd, delim, f, RT_MAXF + 1, &n, &line, &why);
+            if (st == RGP_ROW_NEED_INPUT) {
+                ck_assert_int_gt(rgp_reader_fill(&rd), -1);
+                continue;
+            }
+            if (st == RGP_ROW_EOF) break;
+            ck_assert_msg(st == RGP_ROW_OK, "round %d, line %llu: %s", round, (unsigned long long)line, why);
+            ck_assert_msg(row < RT_ROWS, "round %d: more rows read than written", round);
+            ck_assert_msg(n == nf, "round %d, row %d: %d fields, wrote %d", round, row, n, nf);
+            for (int i = 0; i < nf; i++)
+                if (!rt_reads_back(types[i], &rows[row][i], f[i]))
+                    ck_abort_msg("round %d, row %d, field %d (type %d, delim '%c'): read \"%.*s\"", round, row, i, types[i],
+                                 delim, (int)f[i].len, f[i].ptr);
+            row++;
+        }
+        ck_assert_msg(row == RT_ROWS, "round %d (%d fields): %d of %d rows read back", round, nf, row, RT_ROWS);
+        rgp_reader_close(&rd);
+        free(out);
+    }
 }
 END_TEST
 
@@ -860,6 +1109,9 @@ Suite *writer_suite(void)
     tcase_add_test(tc, test_csv_str);
     tcase_add_test(tc, test_json_str);
     tcase_add_test(tc, test_json_str_nul);
+    tcase_add_test(tc, test_json_str_invalid_utf8);
+    tcase_add_test(tc, test_json_str_random);
+    tcase_add_test(tc, test_csv_round_trip);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("floats");
