@@ -141,32 +141,54 @@ typedef struct rgp_source_stats {
     uint64_t rows, rejected;     /* written by the source's own thread only */
 } rgp_source_stats;
 
-static inline void rgp_reject(rgp_source_stats *st, uint64_t line, const char *fmt, ...)
+/* Counts a rejected row and says whether to show it: the first few are shown,
+ * and the first one that is not says so, once. */
+static inline int rgp__reject_shown(rgp_source_stats *st)
 {
-    if (++st->rejected > RGP_REJECTS_SHOWN) return;
+    if (++st->rejected <= RGP_REJECTS_SHOWN) return 1;
+    if (st->rejected == RGP_REJECTS_SHOWN + 1)
+        fprintf(stderr, "%s: %s: further rejected rows are counted, not shown\n", st->prog, st->display);
+    return 0;
+}
+
+static inline void rgp__reject_print(const rgp_source_stats *st, uint64_t line, const char *fmt, va_list ap)
+{
     char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fprintf(stderr, "%s: %s:%llu: row rejected: %s\n", st->prog, st->display, (unsigned long long)line, msg);
+}
+
+/* Prints a rejection already counted and to be shown. */
+static inline void rgp__reject_show(const rgp_source_stats *st, uint64_t line, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    rgp__reject_print(st, line, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s: %s:%llu: row rejected: %s\n", st->prog, st->display, (unsigned long long)line, msg);
-    if (st->rejected == RGP_REJECTS_SHOWN)
-        fprintf(stderr, "%s: %s: further rejected rows are counted, not shown\n", st->prog, st->display);
+}
+
+static inline void rgp_reject(rgp_source_stats *st, uint64_t line, const char *fmt, ...)
+{
+    if (!rgp__reject_shown(st)) return;
+    va_list ap;
+    va_start(ap, fmt);
+    rgp__reject_print(st, line, fmt, ap);
+    va_end(ap);
 }
 
 /* A field that did not parse: its text is quoted, shortened and made printable. */
 static inline void rgp_reject_field(rgp_source_stats *st, uint64_t line, const char *field, const char *type,
                                     rgp_str text, int status)
 {
-    if (st->rejected >= RGP_REJECTS_SHOWN) { st->rejected++; return; }
+    if (!rgp__reject_shown(st)) return;
     char shown[64];
     size_t k = 0;
     for (size_t i = 0; i < text.len && k < 40; i++) {
         unsigned char c = (unsigned char)text.ptr[i];
         k += (size_t)snprintf(shown + k, sizeof shown - k, c >= 0x20 && c < 0x7f && c != '"' ? "%c" : "\\x%02x", c);
     }
-    rgp_reject(st, line, "field '%s': expected %s, found \"%s%s\" (%s)", field, type, shown,
-               k >= 40 && text.len > 40 ? "..." : "", rgp_parse_status_text(status));
+    rgp__reject_show(st, line, "field '%s': expected %s, found \"%s%s\" (%s)", field, type, shown,
+                     k >= 40 && text.len > 40 ? "..." : "", rgp_parse_status_text(status));
 }
 
 static inline void rgp_report_rejects(const rgp_source_stats *st)
