@@ -402,11 +402,9 @@ static void emit_main(emitter *e)
     emit(e, "        rgp_fail();");
     emit(e, "    }");
     emit(e, "}");
-    for (int i = 0; i < p->nsources; i++) {
-        emit(e, "rgp_reader_close(&readers[%d]);", i);
-        emit(e, "rgp_report_rejects(&stats_%s);", p->sources[i]->name);
-    }
-    emit(e, "return rgp_load_acquire_u32(&rgp_failed) ? 1 : stopped;   /* pairs with rgp_fail; the joins order it too */");
+    for (int i = 0; i < p->nsources; i++) emit(e, "rgp_reader_close(&readers[%d]);", i);
+    emit(e, "/* pairs with rgp_fail; the joins order it too */");
+    emit(e, "return rgp_exit_status(rgp_load_acquire_u32(&rgp_failed), stopped, lost);");
     e->indent--;
     emit(e, "}");
     blank(e);

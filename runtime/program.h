@@ -22,6 +22,123 @@
 #include "atomics.h"
 #include "sequencer.h"
 
+/* ---- what did not reach a sink: one summary at exit ---------------------- */
+
+/* Why records did not reach a sink. The table is the one place that says, for
+ * each cause, its name in the summary, whether the pipeline asked for it
+ * (--strict fails only on the others), whether many of them hint at input out
+ * of time order, and what it means. `where` and `dedup` filter by design and
+ * are not counted here. */
+typedef enum rgp_loss_cause {
+    RGP_LOSS_REJECTED,
+    RGP_LOSS_LATE,
+    RGP_LOSS_AHEAD,
+    RGP_LOSS_DROPPED_OLDEST,
+    RGP_LOSS_DROPPED_NEWEST,
+    RGP_LOSS_THROTTLED,
+    RGP_LOSS_SAMPLED,
+    RGP_LOSS_NCAUSES
+} rgp_loss_cause;
+
+static const struct rgp_loss_cause_info {
+    const char *name;
+    int intended;
+    int out_of_order;
+    const char *means;
+} rgp_loss_causes[RGP_LOSS_NCAUSES] = {
+    [RGP_LOSS_REJECTED] = {"rejected", 0, 0, "did not fit the schema"},
+    [RGP_LOSS_LATE] = {"late", 0, 1, "came after their window had closed"},
+    [RGP_LOSS_AHEAD] = {"ahead", 0, 1, "were too far ahead of the watermark"},
+    [RGP_LOSS_DROPPED_OLDEST] = {"dropped_oldest", 0, 0, "skipped when the reader fell behind"},
+    [RGP_LOSS_DROPPED_NEWEST] = {"dropped_newest", 0, 0, "found the reader's buffer full"},
+    [RGP_LOSS_THROTTLED] = {"throttled", 1, 0, "over the limit"},
+    [RGP_LOSS_SAMPLED] = {"sampled", 1, 0, "left out of the sample"},
+};
+
+static int rgp_strict;   /* --strict: records lost unintended make the exit status 3 */
+
+/* Names the causes that are (or are not) intended, for --help. */
+static inline void rgp__print_causes(FILE *f, int intended)
+{
+    const char *sep = "";
+    for (int i = 0; i < RGP_LOSS_NCAUSES; i++)
+        if (rgp_loss_causes[i].intended == intended) fprintf(f, "%s%s", sep, rgp_loss_causes[i].name), sep = ", ";
+}
+
+/* What one source, stage or sink lost to one cause. */
+typedef struct rgp_loss {
+    const char *kind, *name;   /* "source", "stage" or "sink", and its name */
+    rgp_loss_cause cause;
+    uint64_t n, of;            /* records lost, of the records that came to it */
+    const char *detail;        /* said after the meaning: a path, a limit; or NULL */
+    const char *sorted_by;     /* late and ahead: the event-time field */
+    const char *sent_to;       /* late records that went to this stream instead: not lost */
+} rgp_loss;
+
+static inline int rgp__loss_counts(const rgp_loss *l) { return l->n && !l->sent_to; }
+
+/* Late and ahead records of one operator come in adjacent entries. */
+static inline int rgp__same_operator(const rgp_loss *a, const rgp_loss *b)
+{
+    return !strcmp(a->name, b->name) && a->of == b->of && a->sorted_by == b->sorted_by;
+}
+
+/* An operator that found more than 1% of its input out of time order: the
+ * likely cause is input that is not sorted, so that is said before the rest. */
+static inline void rgp__warn_out_of_order(const char *prog, const rgp_loss *l, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (!rgp_loss_causes[l[i].cause].out_of_order || (i && rgp__same_operator(&l[i - 1], &l[i]))) continue;
+        uint64_t late = 0, ahead = 0;
+        const char *sent_to = NULL;
+        for (int j = i; j < n && rgp__same_operator(&l[i], &l[j]); j++) {
+            if (l[j].cause == RGP_LOSS_AHEAD) ahead += l[j].n;
+            else late += l[j].n;
+            if (l[j].sent_to) sent_to = l[j].sent_to;
+        }
+        if ((late + ahead) * 100 <= l[i].of) continue;
+        fprintf(stderr, "%s: warning: %s '%s': %llu of %llu records (%.1f%%) were %s", prog, l[i].kind, l[i].name,
+                (unsigned long long)(late + ahead), (unsigned long long)l[i].of, 100.0 * (double)(late + ahead) / (double)l[i].of,
+                late && ahead ? "late or ahead" : ahead ? "ahead" : "late");
+        if (sent_to && late) fprintf(stderr, " (sent to '%s')", sent_to);
+        fprintf(stderr, "; is the input sorted by %s? see lateness and ahead\n", l[i].sorted_by);
+    }
+}
+
+/* At exit: warnings first, then one line for each place that lost records:
+ *   PROG: N records did not reach a sink (U unintended, I intended):
+ *   PROG:   KIND 'NAME': N of M CAUSE (MEANING[; DETAIL])
+ * Prints nothing when nothing was lost. Returns how many records were lost
+ * without the pipeline asking for it. */
+static inline uint64_t rgp_report_losses(const char *prog, const rgp_loss *l, int n)
+{
+    uint64_t unintended = 0, intended = 0;
+    for (int i = 0; i < n; i++)
+        if (rgp__loss_counts(&l[i])) *(rgp_loss_causes[l[i].cause].intended ? &intended : &unintended) += l[i].n;
+    rgp__warn_out_of_order(prog, l, n);
+    if (!unintended && !intended) return 0;
+    fprintf(stderr, "%s: %llu record%s did not reach a sink (%llu unintended, %llu intended):\n", prog,
+            (unsigned long long)(unintended + intended), unintended + intended == 1 ? "" : "s",
+            (unsigned long long)unintended, (unsigned long long)intended);
+    for (int i = 0; i < n; i++) {
+        if (!rgp__loss_counts(&l[i])) continue;
+        const struct rgp_loss_cause_info *c = &rgp_loss_causes[l[i].cause];
+        fprintf(stderr, "%s:   %s '%s': %llu of %llu %s (%s%s%s%s)\n", prog, l[i].kind, l[i].name, (unsigned long long)l[i].n,
+                (unsigned long long)l[i].of, c->name, c->intended ? "intended: " : "", c->means, l[i].detail ? "; " : "",
+                l[i].detail ? l[i].detail : "");
+    }
+    return unintended;
+}
+
+/* The exit status of a pipeline that ran: a failure (1) and a stop by a signal
+ * (128 + N) come first; then, under --strict, records lost unintended (3). */
+static inline int rgp_exit_status(int failed, int stopped, uint64_t unintended)
+{
+    if (failed) return 1;
+    if (stopped) return stopped;
+    return rgp_strict && unintended ? 3 : 0;
+}
+
 /* ---- sources and sinks on the command line ------------------------------ */
 
 static long rgp_stats_every_ms;   /* --stats: print every reader's lag this often; 0: never */
@@ -37,7 +154,7 @@ typedef struct rgp_endpoint {
 
 static inline void rgp__usage(FILE *f, const char *prog, const char *file, const rgp_endpoint *eps, int n)
 {
-    fprintf(f, "Usage: %s [NAME=PATH ...]\n\nPipeline compiled by rgp from %s.\n", prog, file);
+    fprintf(f, "Usage: %s [NAME=PATH ...] [--stats[=SECONDS]] [--strict]\n\nPipeline compiled by rgp from %s.\n", prog, file);
     for (int sink = 0; sink <= 1; sink++) {
         fprintf(f, "\n%s:\n", sink ? "Sinks" : "Sources");
         for (int i = 0; i < n; i++)
@@ -48,7 +165,21 @@ static inline void rgp__usage(FILE *f, const char *prog, const char *file, const
                "default; PATH - means stdin for a source and stdout for a sink.\n"
                "--stats[=SECONDS] prints every ring reader's lag, backpressure and drops to\n"
                "stderr every SECONDS (default 1) while the pipeline runs.\n"
-               "Rows that do not fit the schema are skipped, counted and reported on stderr.\n");
+               "--strict exits 3 when records were lost without the pipeline asking for it.\n"
+               "Rows that do not fit the schema are skipped, counted and reported on stderr;\n"
+               "at exit one summary on stderr counts every record that did not reach a sink.\n"
+               "\nExit status:\n"
+               "  0        the pipeline ran\n"
+               "  1        an error: a missing input, an unwritable output, a header that\n"
+               "           does not match the schema\n"
+               "  3        with --strict, records were lost to one of these causes:\n"
+               "           ");
+    rgp__print_causes(f, 0);
+    fprintf(f, "\n           (losses to ");
+    rgp__print_causes(f, 1);
+    fprintf(f, " do not count: the pipeline asks for them)\n"
+               "  130/143  SIGINT or SIGTERM stopped the pipeline\n"
+               "When more than one applies, the first of 1, 130/143, 3 is the status.\n");
 }
 
 /* Applies NAME=PATH overrides. Returns 0 to run, 1 when help was printed, -1 on a usage error. */
@@ -59,6 +190,10 @@ static inline int rgp_parse_args(const char *prog, const char *file, int argc, c
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
             rgp__usage(stdout, prog, file, eps, n);
             return 1;
+        }
+        if (!strcmp(arg, "--strict")) {
+            rgp_strict = 1;
+            continue;
         }
         if (!strncmp(arg, "--stats", 7) && (arg[7] == 0 || arg[7] == '=')) {
             char *end;
@@ -189,13 +324,6 @@ static inline void rgp_reject_field(rgp_source_stats *st, uint64_t line, const c
     }
     rgp__reject_show(st, line, "field '%s': expected %s, found \"%s%s\" (%s)", field, type, shown,
                      k >= 40 && text.len > 40 ? "..." : "", rgp_parse_status_text(status));
-}
-
-static inline void rgp_report_rejects(const rgp_source_stats *st)
-{
-    if (st->rejected)
-        fprintf(stderr, "%s: source '%s': %llu of %llu rows rejected (%s)\n", st->prog, st->name,
-                (unsigned long long)st->rejected, (unsigned long long)(st->rows), st->display);
 }
 
 /* Checks a CSV header row against the schema's field names, in order. */
@@ -337,15 +465,6 @@ static inline void rgp_out_of_memory(const char *prog)
 
 /* A record offered to a drop_newest reader found its buffer full. */
 static inline void rgp_relay_count_drop(rgp_relay *r) { rgp__add_dropped(rgp_relay_consumer(r), 1); }
-
-/* At exit, for each reader with a drop policy that lost records. */
-static inline void rgp_report_drops(const char *prog, const char *kind, const char *name, const char *policy,
-                                    uint64_t dropped, uint64_t received)
-{
-    if (dropped)
-        fprintf(stderr, "%s: %s '%s' dropped %llu of %llu records (%s)\n", prog, kind, name, (unsigned long long)dropped,
-                (unsigned long long)(dropped + received), policy);
-}
 
 /* ---- stopping on SIGINT / SIGTERM ----------------------------------------- */
 
@@ -524,12 +643,6 @@ static inline rgp_str rgp_text_of_bool(rgp_scratch *sc, bool v)
 {
     (void)sc;
     return v ? (rgp_str){"true", 4} : (rgp_str){"false", 5};
-}
-
-/* "prog: WHO: N things WHAT" at exit, when N is not 0; "thing" gets its plural. */
-static void rgp_report_count(const char *prog, const char *who, uint64_t n, const char *thing, const char *what)
-{
-    if (n) fprintf(stderr, "%s: %s: %llu %s%s %s\n", prog, who, (unsigned long long)n, thing, n == 1 ? "" : "s", what);
 }
 
 #endif
