@@ -79,6 +79,19 @@ static void emit_publish_pending(emitter *e, const outputs *o)
                  o->rings[i]->name, o->rings[i]->name, o->rings[i]->name, o->rings[i]->name);
 }
 
+/* A ring with a drop_oldest reader: its slots' string buffers are kept while it lives. */
+static bool ring_is_copied(const plan_ring *r)
+{
+    for (int k = 0; k < r->nconsumers; k++) if (r->consumers[k]->policy == POLICY_DROP_OLDEST) return true;
+    return false;
+}
+
+/* put_T's last argument, when T has strings: whether the ring is copied from. */
+static const char *copied_arg(const rectype *t, bool copied)
+{
+    return !t->has_str ? "" : copied ? ", 1" : ", 0";
+}
+
 static void emit_offer_relays(emitter *e, const plan *pl, const node *n, const char *rec)
 {
     const plan_ring *r = plan_ring_of(pl, n);
@@ -87,7 +100,8 @@ static void emit_offer_relays(emitter *e, const plan *pl, const node *n, const c
         if (t->policy != POLICY_DROP_NEWEST) continue;
         emit(e, "/* %s has its own buffer: a record that finds it full is dropped for it alone */", t->entry->name);
         emit(e, "if (rgp_sp_try_claim(&relay_%s.ring, 1, &seq) == 0) {", t->cname);
-        emit(e, "    put_%s(rgp_disruptor_slot(&relay_%s.ring, seq), %s);", r->stream->type->cname, t->cname, rec);
+        emit(e, "    put_%s(rgp_disruptor_slot(&relay_%s.ring, seq), %s%s);", r->stream->type->cname, t->cname, rec,
+             copied_arg(r->stream->type, false));
         emit(e, "    rgp_sp_publish(&relay_%s.ring, seq + 1);", t->cname);
         emit(e, "} else {");
         emit(e, "    rgp_relay_count_drop(&relay_%s);", t->cname);
@@ -104,7 +118,7 @@ void emit_deliver(emitter *e, const plan *pl, const plan_ring *r, const char *re
     if (r->nproducers > 1) {
         emit(e, "/* into the merge's ring, one of %d producers */", r->nproducers);
         emit(e, "seq = rgp_mp_claim(&prod_%s, 1);", r->name);
-        emit(e, "put_%s(rgp_disruptor_slot(&ring_%s, seq), %s);", T, r->name, rec);
+        emit(e, "put_%s(rgp_disruptor_slot(&ring_%s, seq), %s%s);", T, r->name, rec, copied_arg(r->stream->type, ring_is_copied(r)));
         emit(e, "rgp_mp_publish(&ring_%s, seq, seq + 1);", r->name);
     } else if (has_ring_readers(r)) {
         emit(e, "/* into ring %s; published once per batch */", r->name);
@@ -114,7 +128,7 @@ void emit_deliver(emitter *e, const plan *pl, const plan_ring *r, const char *re
              r->name, r->name, r->name);
         emit(e, "    seq = rgp_sp_claim(&ring_%s, 1);", r->name);
         emit(e, "}");
-        emit(e, "put_%s(rgp_disruptor_slot(&ring_%s, seq), %s);", T, r->name, rec);
+        emit(e, "put_%s(rgp_disruptor_slot(&ring_%s, seq), %s%s);", T, r->name, rec, copied_arg(r->stream->type, ring_is_copied(r)));
         emit(e, "out_%s_next = seq + 1;", r->name);
     }
     emit_offer_relays(e, pl, r->stream, rec);
@@ -219,13 +233,14 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "    claim_end = next + %llu;", (unsigned long long)batch);
     emit(e, "}");
     emit(e, "slot_%s *slot = rgp_disruptor_slot(ring, next);", r->cname);
+    const char *copied = copied_arg(r, ring_is_copied(ring));
     if (src->format == FMT_LINES) {
-        emit(e, "if (rgp_slot_strs_begin(&slot->strs, text.len) != 0) rgp_out_of_memory(RGP_PROGRAM);");
+        emit(e, "if (rgp_slot_strs_begin(&slot->strs, text.len%s) != 0) rgp_out_of_memory(RGP_PROGRAM);", copied);
         emit(e, "slot->rec.%s = rgp_slot_strs_keep(&slot->strs, text);", r->fields[0].name);
     } else if (src->format == FMT_JSONL) {
-        emit(e, "if (parse_%s_jsonl(st, text, line, slot) != 0) continue;", r->name);
+        emit(e, "if (parse_%s_jsonl(st, text, line, slot%s) != 0) continue;", r->name, copied);
     } else {
-        emit(e, "if (parse_%s_csv(st, f, nf, line, slot) != 0) continue;", r->name);
+        emit(e, "if (parse_%s_csv(st, f, nf, line, slot%s) != 0) continue;", r->name, copied);
     }
     if (o.nrelays) emit_offer_relays(e, e->pl, src, "&slot->rec");
     emit(e, "next++;");

@@ -346,40 +346,66 @@ static inline int rgp_check_header(rgp_source_stats *st, uint64_t line, const rg
 /* A record's str fields point into its slot: short strings are copied into the
  * slot's inline bytes, longer ones into a buffer the slot keeps for the next
  * records that need it. So strings of any length pass, and in the steady state
- * nothing is allocated. A buffer a slot outgrows is retired, not freed, until
- * the ring is destroyed: a drop_oldest reader may still be copying from it
- * (and will find out, see rgp_str_rehome). */
+ * nothing is allocated. A slot keeps at most RGP_SLOT_STR_KEEP bytes for later:
+ * a larger buffer, made for a long record, is freed when the slot next takes a
+ * record that fits in that, so a burst of long records does not pin its memory
+ * in every slot it passed through.
+ * Except in a ring with a drop_oldest reader (`copied`): such a reader may
+ * still be copying from a slot's buffer while the producer reuses the slot
+ * (and will find out, see rgp_str_rehome), so there a buffer is never freed
+ * while the ring lives: it is kept, and one the slot outgrows is retired. */
 #define RGP_SLOT_STR_INLINE 128
+#define RGP_SLOT_STR_KEEP (64 * 1024)
 
 typedef struct rgp_slot_strs {
     char *base;                      /* where this record's strings are: bytes or heap */
     size_t used;
     char *heap;                      /* the slot's buffer for long strings */
     size_t heap_cap;
-    char *retired;                   /* outgrown buffers, chained through their first bytes */
+    char *retired;                   /* outgrown buffers (copied rings), chained through their first bytes */
     char bytes[RGP_SLOT_STR_INLINE];
 } rgp_slot_strs;
 
-/* Reserves room for `total` bytes of this record's strings. Returns -1 on
- * out-of-memory. Only the producer that claimed the slot calls it. */
-static inline int rgp_slot_strs_begin(rgp_slot_strs *s, size_t total)
+/* A buffer larger than what a slot keeps, and a record that does not need it. */
+static inline void rgp__slot_strs_shrink(rgp_slot_strs *s)
 {
+    free(s->heap);
+    s->heap = NULL;
+    s->heap_cap = 0;
+}
+
+/* A buffer for `total` bytes: doubled while that stays within what a slot
+ * keeps, else just what the record needs. */
+static inline int rgp__slot_strs_grow(rgp_slot_strs *s, size_t total, int copied)
+{
+    size_t cap = s->heap_cap * 2 > total ? s->heap_cap * 2 : total;
+    if (cap > RGP_SLOT_STR_KEEP) cap = total > RGP_SLOT_STR_KEEP ? total : RGP_SLOT_STR_KEEP;
+    char *p = malloc(cap);
+    if (!p) return -1;
+    if (s->heap && copied) {
+        memcpy(s->heap, &s->retired, sizeof s->retired);
+        s->retired = s->heap;
+    } else {
+        free(s->heap);   /* every reader is done with the slot: the producer could claim it */
+    }
+    s->heap = p;
+    s->heap_cap = cap;
+    return 0;
+}
+
+/* Reserves room for `total` bytes of this record's strings. Returns -1 on
+ * out-of-memory. Only the producer that claimed the slot calls it; copied:
+ * the ring has a drop_oldest reader (see above). */
+static inline int rgp_slot_strs_begin(rgp_slot_strs *s, size_t total, int copied)
+{
+    /* before the stores below, so the compiler knows them after the call */
+    if (s->heap_cap > RGP_SLOT_STR_KEEP && total <= RGP_SLOT_STR_KEEP && !copied) rgp__slot_strs_shrink(s);
     s->used = 0;
     if (total <= RGP_SLOT_STR_INLINE) {
         s->base = s->bytes;
         return 0;
     }
-    if (s->heap_cap < total) {
-        size_t cap = s->heap_cap * 2 > total ? s->heap_cap * 2 : total;
-        char *p = malloc(cap);
-        if (!p) return -1;
-        if (s->heap) {
-            memcpy(s->heap, &s->retired, sizeof s->retired);
-            s->retired = s->heap;
-        }
-        s->heap = p;
-        s->heap_cap = cap;
-    }
+    if (s->heap_cap < total && rgp__slot_strs_grow(s, total, copied) != 0) return -1;
     s->base = s->heap;
     return 0;
 }
@@ -435,8 +461,9 @@ static inline rgp_str rgp_str_rehome(rgp_str v, const void *slot, void *copy, si
         rgp_str moved = {(const char *)copy + (v.ptr - lo), v.len};
         return moved;
     }
-    /* the heap buffer is never freed while the ring lives, so this reads memory
-     * we own; if the producer rewrote it meanwhile, the re-check drops the record */
+    /* in a ring with a drop_oldest reader no slot buffer is freed while the ring
+     * lives (see rgp_slot_strs), so this reads memory we own; if the producer
+     * rewrote it meanwhile, the re-check drops the record */
     rgp__racy_copy(b->p + b->len, v.ptr, v.len);
     rgp_str out = {b->p + b->len, v.len};
     b->len += v.len;

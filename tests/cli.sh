@@ -155,6 +155,25 @@ dropped=$(sed -n "s/^stall:   sink 'slow': \([0-9]*\) of 200000 dropped_${policy
     || { bad "slow sink ($policy): received $received + dropped '$dropped' != 200000"; cat "$work/stall.err"; }
 done
 
+# a ring slot keeps at most 64 KiB of strings once a long record has passed: one
+# line in 7 is 128 KiB, so the 512 slots see long lines in turn; kept for good,
+# as before, they would hold 64 MiB (peak RSS was 70 MB), now about one lap's
+# worth of long lines is alive (12 MB)
+if [ -x /usr/bin/time ]; then
+    cat >"$work/long.rgp" <<'EOS'
+options { ring: 512 }
+schema Line { text: str }
+source lines = stdin as lines(Line)
+stage sizes = lines | select { n: len(text) }
+sink out = stdout as csv <- sizes
+EOS
+    head -c 131072 /dev/zero | tr '\0' x >"$work/long.line" && echo >>"$work/long.line"
+    awk 'NR == 1 { long = $0 } END { for (i = 0; i < 4096; i++) print (i % 7 ? "short line " i : long) }' "$work/long.line" >"$work/long.txt"
+    "$rgp" build "$work/long.rgp" -o "$work/long.bin" && /usr/bin/time -f %M -o "$work/long.rss" "$work/long.bin" <"$work/long.txt" >"$work/long.out" \
+        && [ "$(sed 1d "$work/long.out" | awk '$1 == 131072 { n++ } END { print n }')" = 586 ] && [ "$(cat "$work/long.rss")" -lt 40000 ] && ok \
+        || bad "long lines: peak RSS $(cat "$work/long.rss") KiB, expected under 40000 (or output wrong)"
+fi
+
 # processing-time windows close on the clock: a window's record comes out while
 # the input is still open and quiet, and nothing is lost or counted twice
 cat >"$work/clock.rgp" <<'EOF'
