@@ -302,7 +302,7 @@ void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
         line_to_rgp(e, o->loc);
         emit(e, "{");
         e->indent++;
-        emit(e, "%s_in++;", t);
+        emit(e, "%s_in++;   /* of these, the held back are told at exit */", t);
         emit_event_time(e, o, cur, NULL);
         emit(e, "int64_t span = rgp_time_trunc(ts, INT64_C(%lld));", o->size.ms);
         emit_lookup(e, st, o, cur, "sp");

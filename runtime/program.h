@@ -77,10 +77,11 @@ typedef struct rgp_loss {
 
 static inline int rgp__loss_counts(const rgp_loss *l) { return l->n && !l->sent_to; }
 
-/* Late and ahead records of one operator come in adjacent entries. */
+/* Late and ahead records of one window come in adjacent entries, alike but for
+ * the cause (both have a time field: they are out-of-order causes). */
 static inline int rgp__same_operator(const rgp_loss *a, const rgp_loss *b)
 {
-    return !strcmp(a->name, b->name) && a->of == b->of && a->sorted_by == b->sorted_by;
+    return a->sorted_by && b->sorted_by && !strcmp(a->name, b->name) && a->of == b->of && !strcmp(a->sorted_by, b->sorted_by);
 }
 
 /* An operator that found more than 1% of its input out of time order: the
