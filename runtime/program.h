@@ -399,13 +399,13 @@ static inline int rgp__slot_strs_grow(rgp_slot_strs *s, size_t total, int copied
  * the ring has a drop_oldest reader (see above). */
 static inline int rgp_slot_strs_begin(rgp_slot_strs *s, size_t total, int copied)
 {
-    /* before the stores below, so the compiler knows them after the call */
-    if (s->heap_cap > RGP_SLOT_STR_KEEP && total <= RGP_SLOT_STR_KEEP && !copied) rgp__slot_strs_shrink(s);
     s->used = 0;
     if (total <= RGP_SLOT_STR_INLINE) {
         s->base = s->bytes;
+        if (s->heap_cap > RGP_SLOT_STR_KEEP && !copied) rgp__slot_strs_shrink(s);
         return 0;
     }
+    if (s->heap_cap > RGP_SLOT_STR_KEEP && total <= RGP_SLOT_STR_KEEP && !copied) rgp__slot_strs_shrink(s);
     if (s->heap_cap < total && rgp__slot_strs_grow(s, total, copied) != 0) return -1;
     s->base = s->heap;
     return 0;
