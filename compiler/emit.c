@@ -406,6 +406,8 @@ static void emit_main(emitter *e)
     emit(e, "    }");
     emit(e, "}");
     for (int i = 0; i < p->nsources; i++) emit(e, "rgp_reader_close(&readers[%d]);", i);
+    emit(e, "/* after the sinks' last bytes: the summary of what did not reach them */");
+    emit(e, "uint64_t lost = rgp_report_losses(RGP_PROGRAM, losses, (int)(sizeof losses / sizeof losses[0]));");
     emit(e, "/* pairs with rgp_fail; the joins order it too */");
     emit(e, "return rgp_exit_status(rgp_load_acquire_u32(&rgp_failed), stopped, lost);");
     e->indent--;

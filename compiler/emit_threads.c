@@ -457,9 +457,8 @@ static void emit_loss(emitter *e, const node *who, const char *cause, const char
 }
 
 /* The entries of a stage's operators that can hold records back. */
-static int emit_stage_losses(emitter *e, const node *st)
+static void emit_stage_losses(emitter *e, const node *st)
 {
-    int k = 0;
     for (const ast_op *o = st->ops; o; o = o->next) {
         char t[192], n[256], of[256], detail[256];
         snprintf(t, sizeof t, "%s", table_name(st, o));
@@ -469,36 +468,32 @@ static int emit_stage_losses(emitter *e, const node *st)
                 if (!window_losses[c].counter) continue;
                 snprintf(n, sizeof n, "%s_%s", t, window_losses[c].counter);
                 emit_loss(e, st, window_losses[c].cause, n, of, NULL, o);
-                k++;
             }
         } else if (o->kind == OP_THROTTLE) {
             snprintf(n, sizeof n, "%s_held", t);
             snprintf(detail, sizeof detail, "\"%llu per %lld %s\"", o->limit, o->size.n, o->size.unit);
             emit_loss(e, st, "RGP_LOSS_THROTTLED", n, of, detail, NULL);
-            k++;
         } else if (o->kind == OP_SAMPLE) {
             snprintf(n, sizeof n, "%s_skipped", t);
             snprintf(of, sizeof of, "%s_n", t);
             if (o->sample_every) snprintf(detail, sizeof detail, "\"every %llu\"", o->limit);
             else snprintf(detail, sizeof detail, "\"%g, seed %llu\"", o->fraction, o->seed);
             emit_loss(e, st, "RGP_LOSS_SAMPLED", n, of, detail, NULL);
-            k++;
         }
     }
-    return k;
 }
 
 /* After the threads are joined, before the rings go: one table of what every
- * source, stage and sink lost and why, printed as one summary. */
+ * source, stage and sink lost and why, printed as one summary once the sinks
+ * are closed (emit_main). */
 static void emit_losses(emitter *e)
 {
     const plan *pl = e->pl;
     emit(e, "/* what did not reach a sink, and why: one summary at exit (rgp_report_losses) */");
     emit(e, "const rgp_loss losses[] = {");
     emit(e, "    /* kind, name, cause, lost, of, detail, time field, late stream */");
-    int k = 0;
     char n[256], of[256], detail[256];
-    for (int i = 0; i < e->p->nsources; i++, k++) {
+    for (int i = 0; i < e->p->nsources; i++) {
         const char *s = e->p->sources[i]->name;
         snprintf(n, sizeof n, "stats_%s.rejected", s);
         snprintf(of, sizeof of, "stats_%s.rows", s);
@@ -506,7 +501,7 @@ static void emit_losses(emitter *e)
         emit_loss(e, e->p->sources[i], "RGP_LOSS_REJECTED", n, of, detail, NULL);
     }
     for (int i = 0; i < e->p->nstages; i++)
-        if (e->p->stages[i]->used) k += emit_stage_losses(e, e->p->stages[i]);
+        if (e->p->stages[i]->used) emit_stage_losses(e, e->p->stages[i]);
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
         if (t->kind != TH_RUN || t->policy == POLICY_BLOCK) continue;
@@ -516,10 +511,8 @@ static void emit_losses(emitter *e)
                  (unsigned long long)(t->limit ? t->limit : t->in->slots));
         emit_loss(e, t->entry, t->policy == POLICY_DROP_OLDEST ? "RGP_LOSS_DROPPED_OLDEST" : "RGP_LOSS_DROPPED_NEWEST", n,
                   of, detail, NULL);
-        k++;
     }
     emit(e, "};");
-    emit(e, "uint64_t lost = rgp_report_losses(RGP_PROGRAM, losses, %d);   /* unintended: --strict exits 3 */", k);
 }
 
 /* In main: make the rings and their consumers, start every thread, wait, report. */
