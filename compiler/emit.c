@@ -86,7 +86,8 @@ void emit_slot_type(emitter *e, const rectype *r)
     e->indent--;
     emit(e, "} slot_%s;", r->cname);
     blank(e);
-    emit(e, "static inline void put_%s(slot_%s *slot, const %s *r)", r->cname, r->cname, r->cname);
+    emit(e, "static inline void put_%s(slot_%s *slot, const %s *r%s)", r->cname, r->cname, r->cname,
+         r->has_str ? ", int copied" : "");
     emit(e, "{");
     e->indent++;
     emit(e, "slot->rec = *r;");
@@ -94,7 +95,7 @@ void emit_slot_type(emitter *e, const rectype *r)
         sbuf total = {0};
         for (int i = 0; i < r->nfields; i++)
             if (r->fields[i].type == T_STR) sb(&total, "%sr->%s.len", total.len ? " + " : "", r->fields[i].name);
-        emit(e, "if (rgp_slot_strs_begin(&slot->strs, %s) != 0) rgp_out_of_memory(RGP_PROGRAM);", total.s);
+        emit(e, "if (rgp_slot_strs_begin(&slot->strs, %s, copied) != 0) rgp_out_of_memory(RGP_PROGRAM);", total.s);
         free(total.s);
         for (int i = 0; i < r->nfields; i++)
             if (r->fields[i].type == T_STR)
@@ -110,7 +111,8 @@ static void emit_csv_parser(emitter *e, const rectype *r)
 {
     emit(e, "/* Parses the fields of one CSV row into a %s. A row that does not fit is", r->name);
     emit(e, " * reported and counted, and -1 tells the caller to skip it. */");
-    emit(e, "static int parse_%s_csv(rgp_source_stats *st, const rgp_str *f, int nf, uint64_t line, slot_%s *slot)", r->name, r->cname);
+    emit(e, "static int parse_%s_csv(rgp_source_stats *st, const rgp_str *f, int nf, uint64_t line, slot_%s *slot%s)", r->name,
+         r->cname, r->has_str ? ", int copied" : "");
     emit(e, "{");
     e->indent++;
     emit(e, "%s *r = &slot->rec;", r->cname);
@@ -138,7 +140,7 @@ static void emit_csv_parser(emitter *e, const rectype *r)
         sbuf total = {0};
         for (int i = 0; i < r->nfields; i++)
             if (r->fields[i].type == T_STR) sb(&total, "%sf[%d].len", total.len ? " + " : "", i);
-        emit(e, "if (rgp_slot_strs_begin(&slot->strs, %s) != 0) {", total.s);
+        emit(e, "if (rgp_slot_strs_begin(&slot->strs, %s, copied) != 0) {", total.s);
         emit(e, "    rgp_reject(st, line, \"out of memory for its strings\");");
         emit(e, "    return -1;");
         emit(e, "}");
@@ -167,7 +169,8 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
 {
     emit(e, "/* Parses one JSON object into a %s: members named like its fields are read, others", r->name);
     emit(e, " * skipped; a missing member without a default, or a value of the wrong kind, rejects the line. */");
-    emit(e, "static int parse_%s_jsonl(rgp_source_stats *st, rgp_str text, uint64_t line, slot_%s *slot)", r->name, r->cname);
+    emit(e, "static int parse_%s_jsonl(rgp_source_stats *st, rgp_str text, uint64_t line, slot_%s *slot%s)", r->name,
+         r->cname, r->has_str ? ", int copied" : "");
     emit(e, "{");
     e->indent++;
     emit(e, "%s *r = &slot->rec;", r->cname);
@@ -243,7 +246,7 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
         for (int i = 0; i < r->nfields; i++)
             if (r->fields[i].type == T_STR)
                 sb(&total, r->fields[i].def ? "%s(seen[%d] ? v[%d].text.len : 0)" : "%sv[%d].text.len", total.len ? " + " : "", i, i);
-        emit(e, "if (rgp_slot_strs_begin(&slot->strs, %s) != 0) rgp_out_of_memory(RGP_PROGRAM);", total.s);
+        emit(e, "if (rgp_slot_strs_begin(&slot->strs, %s, copied) != 0) rgp_out_of_memory(RGP_PROGRAM);", total.s);
         free(total.s);
         for (int i = 0; i < r->nfields; i++) {
             if (r->fields[i].type != T_STR) continue;
@@ -429,15 +432,14 @@ static void emit_main(emitter *e)
     emit(e, "        rgp_fail();");
     emit(e, "    }");
     emit(e, "}");
-    for (int i = 0; i < p->nsources; i++) {
-        emit(e, "rgp_reader_close(&readers[%d]);", i);
-        emit(e, "rgp_report_rejects(&stats_%s);", p->sources[i]->name);
-    }
+    for (int i = 0; i < p->nsources; i++) emit(e, "rgp_reader_close(&readers[%d]);", i);
     for (int i = 0; i < p->nsinks; i++)
         if (sink_counts_replaced(p->sinks[i]))
-            emit(e, "rgp_report_count(RGP_PROGRAM, \"sink '%s'\", replaced_%s, \"record\", \"had invalid UTF-8 replaced with U+FFFD\");",
-                 p->sinks[i]->name, p->sinks[i]->name);
-    emit(e, "return rgp_load_acquire_u32(&rgp_failed) ? 1 : stopped;   /* pairs with rgp_fail; the joins order it too */");
+            emit(e, "rgp_report_replaced(RGP_PROGRAM, \"%s\", replaced_%s);", p->sinks[i]->name, p->sinks[i]->name);
+    emit(e, "/* after the sinks' last bytes: the summary of what did not reach them */");
+    emit(e, "uint64_t lost = rgp_report_losses(RGP_PROGRAM, losses, (int)(sizeof losses / sizeof losses[0]));");
+    emit(e, "/* pairs with rgp_fail; the joins order it too */");
+    emit(e, "return rgp_exit_status(rgp_load_acquire_u32(&rgp_failed), stopped, lost);");
     e->indent--;
     emit(e, "}");
     blank(e);

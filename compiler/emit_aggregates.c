@@ -206,6 +206,7 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
     line_to_rgp(e, o->loc);
     emit(e, "{");
     e->indent++;
+    if (o->wkind != W_COUNT && o->time_field) emit(e, "%s_in++;   /* of these, the late and ahead are told at exit */", t);
     if (o->wkind != W_COUNT) {
         char wm[224];
         snprintf(wm, sizeof wm, "%s_watermark", t);

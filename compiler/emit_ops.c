@@ -302,6 +302,7 @@ void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
         line_to_rgp(e, o->loc);
         emit(e, "{");
         e->indent++;
+        emit(e, "%s_in++;   /* of these, the held back are told at exit */", t);
         emit_event_time(e, o, cur, NULL);
         emit(e, "int64_t span = rgp_time_trunc(ts, INT64_C(%lld));", o->size.ms);
         emit_lookup(e, st, o, cur, "sp");
@@ -327,14 +328,18 @@ void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
         char t[192];
         snprintf(t, sizeof t, "%s", table_name(st, o));
         line_to_rgp(e, o->loc);
-        if (o->sample_every)
+        if (o->sample_every) {
             emit(e, "if (%s_n++ %% UINT64_C(%llu) == 0) {   /* every %lluth record, from the first */", t, o->limit, o->limit);
-        else
+        } else {
+            emit(e, "%s_n++;", t);
             emit(e, "if ((rgp_splitmix64(&%s_rng) >> 11) < UINT64_C(%llu)) {   /* a coin that lands %.17g of the time */", t,
                  (unsigned long long)(o->fraction * 9007199254740992.0), o->fraction);
+        }
         e->indent++;
         emit_ops(e, st, o->next, cur);
         e->indent--;
+        emit(e, "} else {");
+        emit(e, "    %s_skipped++;   /* left out: counted for the loss summary */", t);
         emit(e, "}");
         break;
     }

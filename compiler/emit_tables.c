@@ -104,6 +104,7 @@ static void emit_window_due(emitter *e, const char *t, const ast_op *o)
 {
     emit(e, "static int64_t %s_watermark = INT64_MIN, %s_next_close = INT64_MAX;", t, t);
     emit(e, "static uint64_t %s_late;   /* records whose window had closed */", t);
+    emit(e, "static uint64_t %s_in;   /* records that came in (event time), for the loss summary */", t);
     emit(e, "static size_t *%s_due_at, %s_due_cap;", t, t);
     blank(e);
     emit(e, "static int %s_due_cmp(const void *a, const void *b)", t);
@@ -193,7 +194,7 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
         snprintf(value, sizeof value, "%s_win", t);
     } else if (o->kind == OP_THROTTLE) {
         emit(e, "typedef struct %s_span { int64_t start; uint64_t n; } %s_span;   /* the key's span and its records so far */", t, t);
-        emit(e, "static uint64_t %s_held;   /* records over the limit */", t);
+        emit(e, "static uint64_t %s_held, %s_in;   /* records over the limit, of those that came in */", t, t);
         snprintf(value, sizeof value, "%s_span", t);
     } else if (o->kind == OP_DELTA) {
         emit(e, "typedef struct %s_value {", t);

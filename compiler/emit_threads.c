@@ -79,6 +79,19 @@ static void emit_publish_pending(emitter *e, const outputs *o)
                  o->rings[i]->name, o->rings[i]->name, o->rings[i]->name, o->rings[i]->name);
 }
 
+/* A ring with a drop_oldest reader: its slots' string buffers are kept while it lives. */
+static bool ring_is_copied(const plan_ring *r)
+{
+    for (int k = 0; k < r->nconsumers; k++) if (r->consumers[k]->policy == POLICY_DROP_OLDEST) return true;
+    return false;
+}
+
+/* put_T's last argument, when T has strings: whether the ring is copied from. */
+static const char *copied_arg(const rectype *t, bool copied)
+{
+    return !t->has_str ? "" : copied ? ", 1" : ", 0";
+}
+
 static void emit_offer_relays(emitter *e, const plan *pl, const node *n, const char *rec)
 {
     const plan_ring *r = plan_ring_of(pl, n);
@@ -87,7 +100,8 @@ static void emit_offer_relays(emitter *e, const plan *pl, const node *n, const c
         if (t->policy != POLICY_DROP_NEWEST) continue;
         emit(e, "/* %s has its own buffer: a record that finds it full is dropped for it alone */", t->entry->name);
         emit(e, "if (rgp_sp_try_claim(&relay_%s.ring, 1, &seq) == 0) {", t->cname);
-        emit(e, "    put_%s(rgp_disruptor_slot(&relay_%s.ring, seq), %s);", r->stream->type->cname, t->cname, rec);
+        emit(e, "    put_%s(rgp_disruptor_slot(&relay_%s.ring, seq), %s%s);", r->stream->type->cname, t->cname, rec,
+             copied_arg(r->stream->type, false));
         emit(e, "    rgp_sp_publish(&relay_%s.ring, seq + 1);", t->cname);
         emit(e, "} else {");
         emit(e, "    rgp_relay_count_drop(&relay_%s);", t->cname);
@@ -104,7 +118,7 @@ void emit_deliver(emitter *e, const plan *pl, const plan_ring *r, const char *re
     if (r->nproducers > 1) {
         emit(e, "/* into the merge's ring, one of %d producers */", r->nproducers);
         emit(e, "seq = rgp_mp_claim(&prod_%s, 1);", r->name);
-        emit(e, "put_%s(rgp_disruptor_slot(&ring_%s, seq), %s);", T, r->name, rec);
+        emit(e, "put_%s(rgp_disruptor_slot(&ring_%s, seq), %s%s);", T, r->name, rec, copied_arg(r->stream->type, ring_is_copied(r)));
         emit(e, "rgp_mp_publish(&ring_%s, seq, seq + 1);", r->name);
     } else if (has_ring_readers(r)) {
         emit(e, "/* into ring %s; published once per batch */", r->name);
@@ -114,7 +128,7 @@ void emit_deliver(emitter *e, const plan *pl, const plan_ring *r, const char *re
              r->name, r->name, r->name);
         emit(e, "    seq = rgp_sp_claim(&ring_%s, 1);", r->name);
         emit(e, "}");
-        emit(e, "put_%s(rgp_disruptor_slot(&ring_%s, seq), %s);", T, r->name, rec);
+        emit(e, "put_%s(rgp_disruptor_slot(&ring_%s, seq), %s%s);", T, r->name, rec, copied_arg(r->stream->type, ring_is_copied(r)));
         emit(e, "out_%s_next = seq + 1;", r->name);
     }
     emit_offer_relays(e, pl, r->stream, rec);
@@ -219,13 +233,14 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "    claim_end = next + %llu;", (unsigned long long)batch);
     emit(e, "}");
     emit(e, "slot_%s *slot = rgp_disruptor_slot(ring, next);", r->cname);
+    const char *copied = copied_arg(r, ring_is_copied(ring));
     if (src->format == FMT_LINES) {
-        emit(e, "if (rgp_slot_strs_begin(&slot->strs, text.len) != 0) rgp_out_of_memory(RGP_PROGRAM);");
+        emit(e, "if (rgp_slot_strs_begin(&slot->strs, text.len%s) != 0) rgp_out_of_memory(RGP_PROGRAM);", copied);
         emit(e, "slot->rec.%s = rgp_slot_strs_keep(&slot->strs, text);", r->fields[0].name);
     } else if (src->format == FMT_JSONL) {
-        emit(e, "if (parse_%s_jsonl(st, text, line, slot) != 0) continue;", r->name);
+        emit(e, "if (parse_%s_jsonl(st, text, line, slot%s) != 0) continue;", r->name, copied);
     } else {
-        emit(e, "if (parse_%s_csv(st, f, nf, line, slot) != 0) continue;", r->name);
+        emit(e, "if (parse_%s_csv(st, f, nf, line, slot%s) != 0) continue;", r->name, copied);
     }
     if (o.nrelays) emit_offer_relays(e, e->pl, src, "&slot->rec");
     emit(e, "next++;");
@@ -404,8 +419,8 @@ void emit_threads(emitter *e)
             if (o->kind != OP_SAMPLE) continue;
             const char *t = table_name(e->p->stages[i], o);
             emit(e, "/* sample of stage %s (%s:%u) */", e->p->stages[i]->name, e->p->file, o->loc.line);
-            if (o->sample_every) emit(e, "static uint64_t %s_n;   /* records seen */", t);
-            else emit(e, "static uint64_t %s_rng = UINT64_C(%llu);   /* the seed */", t, o->seed);
+            emit(e, "static uint64_t %s_n, %s_skipped;   /* records seen, and left out */", t, t);
+            if (!o->sample_every) emit(e, "static uint64_t %s_rng = UINT64_C(%llu);   /* the seed */", t, o->seed);
             blank(e);
         }
     for (int i = 0; i < pl->nthreads; i++) {
@@ -420,6 +435,84 @@ static const char *arena_name_buffer(const plan_thread *t)
     static char name[160];
     snprintf(name, sizeof name, "%s(buffer)", t->entry->name);
     return name;
+}
+
+/* ---- what did not reach a sink, reported at exit ---- */
+
+/* The counters an event-time window keeps of the records it could not place. */
+static const struct { const char *cause, *counter; } window_losses[] = {
+    {"RGP_LOSS_LATE", "late"},
+    {"RGP_LOSS_AHEAD", NULL},   /* NULL until the `ahead` option counts into <table>_ahead */
+};
+
+/* One entry of the loss table: `n` and `of` are C expressions, `detail` too (or NULL). */
+static void emit_loss(emitter *e, const node *who, const char *cause, const char *n, const char *of, const char *detail,
+                      const ast_op *window)
+{
+    const char *sorted_by = window ? window->time_field->text : NULL;
+    const char *sent_to = window && window->late && window->late->used ? window->late->name : NULL;
+    emit(e, "    {\"%s\", \"%s\", %s, %s, %s, %s, %s%s%s, %s%s%s},", node_word(who), who->name, cause, n, of,
+         detail ? detail : "NULL", sorted_by ? "\"" : "", sorted_by ? sorted_by : "NULL", sorted_by ? "\"" : "",
+         sent_to ? "\"" : "", sent_to ? sent_to : "NULL", sent_to ? "\"" : "");
+}
+
+/* The entries of a stage's operators that can hold records back. */
+static void emit_stage_losses(emitter *e, const node *st)
+{
+    for (const ast_op *o = st->ops; o; o = o->next) {
+        char t[192], n[256], of[256], detail[256];
+        snprintf(t, sizeof t, "%s", table_name(st, o));
+        snprintf(of, sizeof of, "%s_in", t);
+        if (o->kind == OP_WINDOW && o->wkind != W_COUNT && o->time_field) {
+            for (size_t c = 0; c < sizeof window_losses / sizeof window_losses[0]; c++) {
+                if (!window_losses[c].counter) continue;
+                snprintf(n, sizeof n, "%s_%s", t, window_losses[c].counter);
+                emit_loss(e, st, window_losses[c].cause, n, of, NULL, o);
+            }
+        } else if (o->kind == OP_THROTTLE) {
+            snprintf(n, sizeof n, "%s_held", t);
+            snprintf(detail, sizeof detail, "\"%llu per %lld %s\"", o->limit, o->size.n, o->size.unit);
+            emit_loss(e, st, "RGP_LOSS_THROTTLED", n, of, detail, NULL);
+        } else if (o->kind == OP_SAMPLE) {
+            snprintf(n, sizeof n, "%s_skipped", t);
+            snprintf(of, sizeof of, "%s_n", t);
+            if (o->sample_every) snprintf(detail, sizeof detail, "\"every %llu\"", o->limit);
+            else snprintf(detail, sizeof detail, "\"%g, seed %llu\"", o->fraction, o->seed);
+            emit_loss(e, st, "RGP_LOSS_SAMPLED", n, of, detail, NULL);
+        }
+    }
+}
+
+/* After the threads are joined, before the rings go: one table of what every
+ * source, stage and sink lost and why, printed as one summary once the sinks
+ * are closed (emit_main). */
+static void emit_losses(emitter *e)
+{
+    const plan *pl = e->pl;
+    emit(e, "/* what did not reach a sink, and why: one summary at exit (rgp_report_losses) */");
+    emit(e, "const rgp_loss losses[] = {");
+    emit(e, "    /* kind, name, cause, lost, of, detail, time field, late stream */");
+    char n[256], of[256], detail[256];
+    for (int i = 0; i < e->p->nsources; i++) {
+        const char *s = e->p->sources[i]->name;
+        snprintf(n, sizeof n, "stats_%s.rejected", s);
+        snprintf(of, sizeof of, "stats_%s.rows", s);
+        snprintf(detail, sizeof detail, "stats_%s.display", s);
+        emit_loss(e, e->p->sources[i], "RGP_LOSS_REJECTED", n, of, detail, NULL);
+    }
+    for (int i = 0; i < e->p->nstages; i++)
+        if (e->p->stages[i]->used) emit_stage_losses(e, e->p->stages[i]);
+    for (int i = 0; i < pl->nthreads; i++) {
+        const plan_thread *t = pl->threads[i];
+        if (t->kind != TH_RUN || t->policy == POLICY_BLOCK) continue;
+        snprintf(n, sizeof n, "rgp_consumer_dropped(cons_%s)", t->cname);
+        snprintf(of, sizeof of, "rgp_consumer_dropped(cons_%s) + received_%s", t->cname, t->cname);
+        snprintf(detail, sizeof detail, "\"%s(%llu)\"", policy_names[t->policy],
+                 (unsigned long long)(t->limit ? t->limit : t->in->slots));
+        emit_loss(e, t->entry, t->policy == POLICY_DROP_OLDEST ? "RGP_LOSS_DROPPED_OLDEST" : "RGP_LOSS_DROPPED_NEWEST", n,
+                  of, detail, NULL);
+    }
+    emit(e, "};");
 }
 
 /* In main: make the rings and their consumers, start every thread, wait, report. */
@@ -491,29 +584,7 @@ void emit_thread_start(emitter *e)
     emit(e, "for (int i = 0; i < nrunners; i++) pthread_join(runners[i], NULL);");
     emit(e, "int stopped = rgp_signals_stop(&signals);   /* 130 or 143 after a SIGINT or SIGTERM */");
     emit(e, "for (int i = 0; i < nparsers; i++) pthread_join(parsers[i], NULL);");
-    for (int i = 0; i < pl->nthreads; i++) {
-        const plan_thread *t = pl->threads[i];
-        if (t->kind != TH_RUN || t->policy == POLICY_BLOCK) continue;
-        emit(e, "rgp_report_drops(RGP_PROGRAM, \"%s\", \"%s\", \"%s\", rgp_consumer_dropped(cons_%s), received_%s);",
-             t->entry->kind == D_SINK ? "sink" : "stage", t->entry->name, policy_names[t->policy], t->cname, t->cname);
-    }
-    for (int i = 0; i < e->p->nstages; i++)
-        for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next) {
-            const node *st = e->p->stages[i];
-            if (!st->used) continue;
-            char t[192];
-            snprintf(t, sizeof t, "%s", table_name(st, o));
-            /* what the stage held back, reported at exit like rejected rows and drops */
-            if (o->kind == OP_WINDOW && o->late && o->late->used)
-                emit(e, "rgp_report_count(RGP_PROGRAM, \"stage '%s'\", %s_late, \"late record\", \"went to '%s' (window already closed)\");",
-                     st->name, t, o->late->name);
-            else if (o->kind == OP_WINDOW && o->wkind != W_COUNT && o->time_field)
-                emit(e, "rgp_report_count(RGP_PROGRAM, \"stage '%s'\", %s_late, \"late record\", \"dropped (window already closed)\");",
-                     st->name, t);
-            else if (o->kind == OP_THROTTLE)
-                emit(e, "rgp_report_count(RGP_PROGRAM, \"stage '%s'\", %s_held, \"record\", \"held back by throttle (over %llu per %lld %s)\");",
-                     st->name, t, o->limit, o->size.n, o->size.unit);
-        }
+    emit_losses(e);
     for (int i = 0; i < e->p->nstages; i++)
         for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next)
             if (o->kind >= OP_KEYED && e->p->stages[i]->used) emit(e, "%s_free();", table_name(e->p->stages[i], o));

@@ -1,6 +1,7 @@
 /* The rgp command line: a sorted table of commands, each with its handler and
  * help text. `rgp help CMD` and `rgp CMD --help` print the same text.
- * Exit status: 0 ok, 1 user error, 2 internal error. */
+ * Exit status: 0 ok, 1 user error, 2 internal error; `rgp run` passes on the
+ * pipeline's own (3 under --strict, 130 or 143 after a signal). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,8 @@ static const command commands[] = {
      "Compiles the pipeline to C and builds it with the system C compiler (cc -O2,\n"
      "or $CC) into one standalone binary. OUTPUT defaults to the file's base name in\n"
      "the current directory. The binary takes NAME=PATH arguments to read a source\n"
-     "from, or write a sink to, another path, and --help to list them.\n"},
+     "from, or write a sink to, another path, --strict (exit status 3 when records\n"
+     "were lost unintended), and --help to list them and its exit statuses.\n"},
     {"check", cmd_check, "parse and type-check a pipeline; run nothing",
      "Usage: rgp check FILE.rgp [--json]\n\n"
      "Reports syntax and type errors as FILE:LINE:COL: error: MESSAGE with the source\n"
@@ -66,13 +68,21 @@ static const command commands[] = {
     {"help", cmd_help, "show help for rgp or one command",
      "Usage: rgp help [COMMAND]\n"},
     {"run", cmd_run, "compile a pipeline in memory with libtcc and run it now",
-     "Usage: rgp run [-O] FILE.rgp [NAME=PATH ...] [--stats[=SECONDS]] [--help]\n\n"
+     "Usage: rgp run [-O] FILE.rgp [NAME=PATH ...] [--stats[=SECONDS]] [--strict] [--help]\n\n"
      "Compiles the pipeline in memory with libtcc and runs it at once. With -O it is\n"
      "built by cc -O2 instead, as a shared object cached under $XDG_CACHE_HOME/rgp\n"
      "(or ~/.cache/rgp), so the next run of the same program starts at once. NAME=PATH\n"
      "reads a source from, or writes a sink to, PATH instead of the path in the file\n"
      "(- means stdin or stdout). --help after the file lists the pipeline's sources\n"
-     "and sinks. Output is byte-identical to a binary made by `rgp build`.\n"},
+     "and sinks. Output is byte-identical to a binary made by `rgp build`.\n"
+     "At exit one summary on stderr counts every record that did not reach a sink,\n"
+     "by cause; --strict makes the causes the pipeline did not ask for (rejected\n"
+     "rows, late records, drops by a slow-reader policy; the pipeline's --help lists\n"
+     "them) an exit status of 3.\n\n"
+     "Exit status: 0 the pipeline ran; 1 a user error (a bad .rgp file, a missing\n"
+     "input, an unwritable output); 2 an internal error in rgp; 3 with --strict,\n"
+     "records lost unintended; 130 or 143 SIGINT or SIGTERM stopped the pipeline.\n"
+     "When more than one applies, the first of 1 or 2, 130/143, 3 is the status.\n"},
     {"version", cmd_version, "print rgp's version", "Usage: rgp version   (or rgp --version)\n"},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };

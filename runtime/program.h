@@ -22,6 +22,131 @@
 #include "atomics.h"
 #include "sequencer.h"
 
+/* ---- what did not reach a sink: one summary at exit ---------------------- */
+
+/* Why records did not reach a sink. The table is the one place that says, for
+ * each cause, its name in the summary, whether the pipeline asked for it
+ * (--strict fails only on the others), whether many of them hint at input out
+ * of time order, and what it means. `where` and `dedup` filter by design and
+ * are not counted here. */
+typedef enum rgp_loss_cause {
+    RGP_LOSS_REJECTED,
+    RGP_LOSS_LATE,
+    RGP_LOSS_AHEAD,
+    RGP_LOSS_DROPPED_OLDEST,
+    RGP_LOSS_DROPPED_NEWEST,
+    RGP_LOSS_THROTTLED,
+    RGP_LOSS_SAMPLED,
+    RGP_LOSS_NCAUSES
+} rgp_loss_cause;
+
+static const struct rgp_loss_cause_info {
+    const char *name;
+    int intended;
+    int out_of_order;
+    const char *means;
+} rgp_loss_causes[RGP_LOSS_NCAUSES] = {
+    [RGP_LOSS_REJECTED] = {"rejected", 0, 0, "did not fit the schema"},
+    [RGP_LOSS_LATE] = {"late", 0, 1, "came after their window had closed"},
+    [RGP_LOSS_AHEAD] = {"ahead", 0, 1, "were too far ahead of the watermark"},
+    [RGP_LOSS_DROPPED_OLDEST] = {"dropped_oldest", 0, 0, "skipped when the reader fell behind"},
+    [RGP_LOSS_DROPPED_NEWEST] = {"dropped_newest", 0, 0, "found the reader's buffer full"},
+    [RGP_LOSS_THROTTLED] = {"throttled", 1, 0, "over the limit"},
+    [RGP_LOSS_SAMPLED] = {"sampled", 1, 0, "left out of the sample"},
+};
+
+static int rgp_strict;   /* --strict: records lost unintended make the exit status 3 */
+
+/* Names the causes that are (or are not) intended, for --help. */
+static inline void rgp__print_causes(FILE *f, int intended)
+{
+    const char *sep = "";
+    for (int i = 0; i < RGP_LOSS_NCAUSES; i++)
+        if (rgp_loss_causes[i].intended == intended) fprintf(f, "%s%s", sep, rgp_loss_causes[i].name), sep = ", ";
+}
+
+/* What one source, stage or sink lost to one cause. */
+typedef struct rgp_loss {
+    const char *kind, *name;   /* "source", "stage" or "sink", and its name */
+    rgp_loss_cause cause;
+    uint64_t n, of;            /* records lost, of the records that came to it */
+    const char *detail;        /* said after the meaning: a path, a limit; or NULL */
+    const char *sorted_by;     /* late and ahead: the event-time field */
+    const char *sent_to;       /* late records that went to this stream instead: not lost */
+} rgp_loss;
+
+static inline int rgp__loss_counts(const rgp_loss *l) { return l->n && !l->sent_to; }
+
+/* Late and ahead records of one window come in adjacent entries, alike but for
+ * the cause (both have a time field: they are out-of-order causes). */
+static inline int rgp__same_operator(const rgp_loss *a, const rgp_loss *b)
+{
+    return a->sorted_by && b->sorted_by && !strcmp(a->name, b->name) && a->of == b->of && !strcmp(a->sorted_by, b->sorted_by);
+}
+
+/* An operator that found more than 1% of its input out of time order: the
+ * likely cause is input that is not sorted, so that is said before the rest. */
+static inline void rgp__warn_out_of_order(const char *prog, const rgp_loss *l, int n)
+{
+    for (int i = 0; i < n; i++) {
+        if (!rgp_loss_causes[l[i].cause].out_of_order || (i && rgp__same_operator(&l[i - 1], &l[i]))) continue;
+        uint64_t late = 0, ahead = 0;
+        const char *sent_to = NULL;
+        for (int j = i; j < n && rgp__same_operator(&l[i], &l[j]); j++) {
+            if (l[j].cause == RGP_LOSS_AHEAD) ahead += l[j].n;
+            else late += l[j].n;
+            if (l[j].sent_to) sent_to = l[j].sent_to;
+        }
+        if ((late + ahead) * 100 <= l[i].of) continue;
+        fprintf(stderr, "%s: warning: %s '%s': %llu of %llu records (%.1f%%) were %s", prog, l[i].kind, l[i].name,
+                (unsigned long long)(late + ahead), (unsigned long long)l[i].of, 100.0 * (double)(late + ahead) / (double)l[i].of,
+                late && ahead ? "late or ahead" : ahead ? "ahead" : "late");
+        if (sent_to && late) fprintf(stderr, " (sent to '%s')", sent_to);
+        fprintf(stderr, "; is the input sorted by %s? see lateness and ahead\n", l[i].sorted_by);
+    }
+}
+
+/* Not a loss: a JSON sink wrote these records with U+FFFD for invalid UTF-8. */
+static inline void rgp_report_replaced(const char *prog, const char *sink, uint64_t n)
+{
+    if (n) fprintf(stderr, "%s: sink '%s': %llu record%s had invalid UTF-8 replaced with U+FFFD\n",
+                   prog, sink, (unsigned long long)n, n == 1 ? "" : "s");
+}
+
+/* At exit: warnings first, then one line for each place that lost records:
+ *   PROG: N records did not reach a sink (U unintended, I intended):
+ *   PROG:   KIND 'NAME': N of M CAUSE (MEANING[; DETAIL])
+ * Prints nothing when nothing was lost. Returns how many records were lost
+ * without the pipeline asking for it. */
+static inline uint64_t rgp_report_losses(const char *prog, const rgp_loss *l, int n)
+{
+    uint64_t unintended = 0, intended = 0;
+    for (int i = 0; i < n; i++)
+        if (rgp__loss_counts(&l[i])) *(rgp_loss_causes[l[i].cause].intended ? &intended : &unintended) += l[i].n;
+    rgp__warn_out_of_order(prog, l, n);
+    if (!unintended && !intended) return 0;
+    fprintf(stderr, "%s: %llu record%s did not reach a sink (%llu unintended, %llu intended):\n", prog,
+            (unsigned long long)(unintended + intended), unintended + intended == 1 ? "" : "s",
+            (unsigned long long)unintended, (unsigned long long)intended);
+    for (int i = 0; i < n; i++) {
+        if (!rgp__loss_counts(&l[i])) continue;
+        const struct rgp_loss_cause_info *c = &rgp_loss_causes[l[i].cause];
+        fprintf(stderr, "%s:   %s '%s': %llu of %llu %s (%s%s%s%s)\n", prog, l[i].kind, l[i].name, (unsigned long long)l[i].n,
+                (unsigned long long)l[i].of, c->name, c->intended ? "intended: " : "", c->means, l[i].detail ? "; " : "",
+                l[i].detail ? l[i].detail : "");
+    }
+    return unintended;
+}
+
+/* The exit status of a pipeline that ran: a failure (1) and a stop by a signal
+ * (128 + N) come first; then, under --strict, records lost unintended (3). */
+static inline int rgp_exit_status(int failed, int stopped, uint64_t unintended)
+{
+    if (failed) return 1;
+    if (stopped) return stopped;
+    return rgp_strict && unintended ? 3 : 0;
+}
+
 /* ---- sources and sinks on the command line ------------------------------ */
 
 static long rgp_stats_every_ms;   /* --stats: print every reader's lag this often; 0: never */
@@ -37,7 +162,7 @@ typedef struct rgp_endpoint {
 
 static inline void rgp__usage(FILE *f, const char *prog, const char *file, const rgp_endpoint *eps, int n)
 {
-    fprintf(f, "Usage: %s [NAME=PATH ...]\n\nPipeline compiled by rgp from %s.\n", prog, file);
+    fprintf(f, "Usage: %s [NAME=PATH ...] [--stats[=SECONDS]] [--strict]\n\nPipeline compiled by rgp from %s.\n", prog, file);
     for (int sink = 0; sink <= 1; sink++) {
         fprintf(f, "\n%s:\n", sink ? "Sinks" : "Sources");
         for (int i = 0; i < n; i++)
@@ -48,7 +173,21 @@ static inline void rgp__usage(FILE *f, const char *prog, const char *file, const
                "default; PATH - means stdin for a source and stdout for a sink.\n"
                "--stats[=SECONDS] prints every ring reader's lag, backpressure and drops to\n"
                "stderr every SECONDS (default 1) while the pipeline runs.\n"
-               "Rows that do not fit the schema are skipped, counted and reported on stderr.\n");
+               "--strict exits 3 when records were lost without the pipeline asking for it.\n"
+               "Rows that do not fit the schema are skipped, counted and reported on stderr;\n"
+               "at exit one summary on stderr counts every record that did not reach a sink.\n"
+               "\nExit status:\n"
+               "  0        the pipeline ran\n"
+               "  1        an error: a missing input, an unwritable output, a header that\n"
+               "           does not match the schema\n"
+               "  3        with --strict, records were lost to one of these causes:\n"
+               "           ");
+    rgp__print_causes(f, 0);
+    fprintf(f, "\n           (losses to ");
+    rgp__print_causes(f, 1);
+    fprintf(f, " do not count: the pipeline asks for them)\n"
+               "  130/143  SIGINT or SIGTERM stopped the pipeline\n"
+               "When more than one applies, the first of 1, 130/143, 3 is the status.\n");
 }
 
 /* Applies NAME=PATH overrides. Returns 0 to run, 1 when help was printed, -1 on a usage error. */
@@ -59,6 +198,10 @@ static inline int rgp_parse_args(const char *prog, const char *file, int argc, c
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
             rgp__usage(stdout, prog, file, eps, n);
             return 1;
+        }
+        if (!strcmp(arg, "--strict")) {
+            rgp_strict = 1;
+            continue;
         }
         if (!strncmp(arg, "--stats", 7) && (arg[7] == 0 || arg[7] == '=')) {
             char *end;
@@ -141,39 +284,54 @@ typedef struct rgp_source_stats {
     uint64_t rows, rejected;     /* written by the source's own thread only */
 } rgp_source_stats;
 
-static inline void rgp_reject(rgp_source_stats *st, uint64_t line, const char *fmt, ...)
+/* Counts a rejected row and says whether to show it: the first few are shown,
+ * and the first one that is not says so, once. */
+static inline int rgp__reject_shown(rgp_source_stats *st)
 {
-    if (++st->rejected > RGP_REJECTS_SHOWN) return;
+    if (++st->rejected <= RGP_REJECTS_SHOWN) return 1;
+    if (st->rejected == RGP_REJECTS_SHOWN + 1)
+        fprintf(stderr, "%s: %s: further rejected rows are counted, not shown\n", st->prog, st->display);
+    return 0;
+}
+
+static inline void rgp__reject_print(const rgp_source_stats *st, uint64_t line, const char *fmt, va_list ap)
+{
     char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    fprintf(stderr, "%s: %s:%llu: row rejected: %s\n", st->prog, st->display, (unsigned long long)line, msg);
+}
+
+/* Prints a rejection already counted and to be shown. */
+static inline void rgp__reject_show(const rgp_source_stats *st, uint64_t line, const char *fmt, ...)
+{
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    rgp__reject_print(st, line, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s: %s:%llu: row rejected: %s\n", st->prog, st->display, (unsigned long long)line, msg);
-    if (st->rejected == RGP_REJECTS_SHOWN)
-        fprintf(stderr, "%s: %s: further rejected rows are counted, not shown\n", st->prog, st->display);
+}
+
+static inline void rgp_reject(rgp_source_stats *st, uint64_t line, const char *fmt, ...)
+{
+    if (!rgp__reject_shown(st)) return;
+    va_list ap;
+    va_start(ap, fmt);
+    rgp__reject_print(st, line, fmt, ap);
+    va_end(ap);
 }
 
 /* A field that did not parse: its text is quoted, shortened and made printable. */
 static inline void rgp_reject_field(rgp_source_stats *st, uint64_t line, const char *field, const char *type,
                                     rgp_str text, int status)
 {
-    if (st->rejected >= RGP_REJECTS_SHOWN) { st->rejected++; return; }
+    if (!rgp__reject_shown(st)) return;
     char shown[64];
     size_t k = 0;
     for (size_t i = 0; i < text.len && k < 40; i++) {
         unsigned char c = (unsigned char)text.ptr[i];
         k += (size_t)snprintf(shown + k, sizeof shown - k, c >= 0x20 && c < 0x7f && c != '"' ? "%c" : "\\x%02x", c);
     }
-    rgp_reject(st, line, "field '%s': expected %s, found \"%s%s\" (%s)", field, type, shown,
-               k >= 40 && text.len > 40 ? "..." : "", rgp_parse_status_text(status));
-}
-
-static inline void rgp_report_rejects(const rgp_source_stats *st)
-{
-    if (st->rejected)
-        fprintf(stderr, "%s: source '%s': %llu of %llu rows rejected (%s)\n", st->prog, st->name,
-                (unsigned long long)st->rejected, (unsigned long long)(st->rows), st->display);
+    rgp__reject_show(st, line, "field '%s': expected %s, found \"%s%s\" (%s)", field, type, shown,
+                     k >= 40 && text.len > 40 ? "..." : "", rgp_parse_status_text(status));
 }
 
 /* Checks a CSV header row against the schema's field names, in order. */
@@ -196,40 +354,66 @@ static inline int rgp_check_header(rgp_source_stats *st, uint64_t line, const rg
 /* A record's str fields point into its slot: short strings are copied into the
  * slot's inline bytes, longer ones into a buffer the slot keeps for the next
  * records that need it. So strings of any length pass, and in the steady state
- * nothing is allocated. A buffer a slot outgrows is retired, not freed, until
- * the ring is destroyed: a drop_oldest reader may still be copying from it
- * (and will find out, see rgp_str_rehome). */
+ * nothing is allocated. A slot keeps at most RGP_SLOT_STR_KEEP bytes for later:
+ * a larger buffer, made for a long record, is freed when the slot next takes a
+ * record that fits in that, so a burst of long records does not pin its memory
+ * in every slot it passed through.
+ * Except in a ring with a drop_oldest reader (`copied`): such a reader may
+ * still be copying from a slot's buffer while the producer reuses the slot
+ * (and will find out, see rgp_str_rehome), so there a buffer is never freed
+ * while the ring lives: it is kept, and one the slot outgrows is retired. */
 #define RGP_SLOT_STR_INLINE 128
+#define RGP_SLOT_STR_KEEP (64 * 1024)
 
 typedef struct rgp_slot_strs {
     char *base;                      /* where this record's strings are: bytes or heap */
     size_t used;
     char *heap;                      /* the slot's buffer for long strings */
     size_t heap_cap;
-    char *retired;                   /* outgrown buffers, chained through their first bytes */
+    char *retired;                   /* outgrown buffers (copied rings), chained through their first bytes */
     char bytes[RGP_SLOT_STR_INLINE];
 } rgp_slot_strs;
 
+/* A buffer larger than what a slot keeps, and a record that does not need it. */
+static inline void rgp__slot_strs_shrink(rgp_slot_strs *s)
+{
+    free(s->heap);
+    s->heap = NULL;
+    s->heap_cap = 0;
+}
+
+/* A buffer for `total` bytes: doubled while that stays within what a slot
+ * keeps, else just what the record needs. */
+static inline int rgp__slot_strs_grow(rgp_slot_strs *s, size_t total, int copied)
+{
+    size_t cap = s->heap_cap * 2 > total ? s->heap_cap * 2 : total;
+    if (cap > RGP_SLOT_STR_KEEP) cap = total > RGP_SLOT_STR_KEEP ? total : RGP_SLOT_STR_KEEP;
+    char *p = malloc(cap);
+    if (!p) return -1;
+    if (s->heap && copied) {
+        memcpy(s->heap, &s->retired, sizeof s->retired);
+        s->retired = s->heap;
+    } else {
+        free(s->heap);   /* every reader is done with the slot: the producer could claim it */
+    }
+    s->heap = p;
+    s->heap_cap = cap;
+    return 0;
+}
+
 /* Reserves room for `total` bytes of this record's strings. Returns -1 on
- * out-of-memory. Only the producer that claimed the slot calls it. */
-static inline int rgp_slot_strs_begin(rgp_slot_strs *s, size_t total)
+ * out-of-memory. Only the producer that claimed the slot calls it; copied:
+ * the ring has a drop_oldest reader (see above). */
+static inline int rgp_slot_strs_begin(rgp_slot_strs *s, size_t total, int copied)
 {
     s->used = 0;
     if (total <= RGP_SLOT_STR_INLINE) {
         s->base = s->bytes;
+        if (s->heap_cap > RGP_SLOT_STR_KEEP && !copied) rgp__slot_strs_shrink(s);
         return 0;
     }
-    if (s->heap_cap < total) {
-        size_t cap = s->heap_cap * 2 > total ? s->heap_cap * 2 : total;
-        char *p = malloc(cap);
-        if (!p) return -1;
-        if (s->heap) {
-            memcpy(s->heap, &s->retired, sizeof s->retired);
-            s->retired = s->heap;
-        }
-        s->heap = p;
-        s->heap_cap = cap;
-    }
+    if (s->heap_cap > RGP_SLOT_STR_KEEP && total <= RGP_SLOT_STR_KEEP && !copied) rgp__slot_strs_shrink(s);
+    if (s->heap_cap < total && rgp__slot_strs_grow(s, total, copied) != 0) return -1;
     s->base = s->heap;
     return 0;
 }
@@ -285,8 +469,9 @@ static inline rgp_str rgp_str_rehome(rgp_str v, const void *slot, void *copy, si
         rgp_str moved = {(const char *)copy + (v.ptr - lo), v.len};
         return moved;
     }
-    /* the heap buffer is never freed while the ring lives, so this reads memory
-     * we own; if the producer rewrote it meanwhile, the re-check drops the record */
+    /* in a ring with a drop_oldest reader no slot buffer is freed while the ring
+     * lives (see rgp_slot_strs), so this reads memory we own; if the producer
+     * rewrote it meanwhile, the re-check drops the record */
     rgp__racy_copy(b->p + b->len, v.ptr, v.len);
     rgp_str out = {b->p + b->len, v.len};
     b->len += v.len;
@@ -315,15 +500,6 @@ static inline void rgp_out_of_memory(const char *prog)
 
 /* A record offered to a drop_newest reader found its buffer full. */
 static inline void rgp_relay_count_drop(rgp_relay *r) { rgp__add_dropped(rgp_relay_consumer(r), 1); }
-
-/* At exit, for each reader with a drop policy that lost records. */
-static inline void rgp_report_drops(const char *prog, const char *kind, const char *name, const char *policy,
-                                    uint64_t dropped, uint64_t received)
-{
-    if (dropped)
-        fprintf(stderr, "%s: %s '%s' dropped %llu of %llu records (%s)\n", prog, kind, name, (unsigned long long)dropped,
-                (unsigned long long)(dropped + received), policy);
-}
 
 /* ---- stopping on SIGINT / SIGTERM ----------------------------------------- */
 
@@ -502,12 +678,6 @@ static inline rgp_str rgp_text_of_bool(rgp_scratch *sc, bool v)
 {
     (void)sc;
     return v ? (rgp_str){"true", 4} : (rgp_str){"false", 5};
-}
-
-/* "prog: WHO: N things WHAT" at exit, when N is not 0; "thing" gets its plural. */
-static void rgp_report_count(const char *prog, const char *who, uint64_t n, const char *thing, const char *what)
-{
-    if (n) fprintf(stderr, "%s: %s: %llu %s%s %s\n", prog, who, (unsigned long long)n, thing, n == 1 ? "" : "s", what);
 }
 
 #endif

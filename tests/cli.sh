@@ -43,6 +43,10 @@ cp "$root/examples/sensors.rgp" "$work/ex/"
 cmp -s "$work/run.out" "$work/aot.out" && cmp -s "$work/run.err" "$work/aot.err" && ok || bad "run and build differ"
 "$work/sensors.bin" --help >"$work/help" && grep -q "readings" "$work/help" && grep -q "archive" "$work/help" \
     && ok || bad "built binary --help lists sources and sinks"
+# exit statuses: in the binary's --help (with the causes --strict fails on) and in rgp help run
+grep -q "^  3        with --strict" "$work/help" && grep -q "^           rejected, late, ahead, dropped_oldest, dropped_newest$" "$work/help" \
+    && grep -q "^  130/143 " "$work/help" && ok || bad "built binary --help lacks the exit statuses"
+"$rgp" help run | grep -q "3 with --strict" && ok || bad "rgp help run lacks exit status 3"
 
 # every example runs on the data make_data.sh makes, through rgp run and a built binary alike
 for ex in "$root"/examples/*.rgp; do
@@ -96,6 +100,11 @@ for s in INT:130 TERM:143; do
     [ "$got" = "$want" ] && ok || bad "SIG$sig: exit $got, expected $want"
     printf 'host,ms\na,20\nc,30\n' | cmp -s - "$work/sig.out" && ok || bad "SIG$sig: records read before the signal were not all written"
 done
+# --strict does not hide a stop by a signal: 130 comes before 3 (a row was rejected)
+{ printf 'a,20\nb,x\n'; sleep 4; } | "$work/sig.bin" --strict >/dev/null 2>"$work/sig.err" &
+pid=$!; sleep 0.5; kill -INT $pid; wait $pid; got=$?
+[ "$got" = 130 ] && grep -q "^sig:   source 'events': 1 of 2 rejected" "$work/sig.err" && ok \
+    || { bad "SIGINT under --strict with a rejected row: exit $got, expected 130"; cat "$work/sig.err"; }
 # --stats prints every reader's lag while the pipeline runs
 { printf 'a,20\n'; sleep 0.5; printf 'b,30\n'; } | "$work/sig.bin" --stats=0.05 >/dev/null 2>"$work/stats.err" \
     && grep -q "^sig: stats: slow.run .*ring events .*lag .*backpressure .*dropped 0" "$work/stats.err" && ok \
@@ -112,33 +121,58 @@ pkill -INT -f "$work/sig.bin"; sleep 0.3
 pgrep -f "$work/sig.bin" >/dev/null && bad "second SIGINT did not exit at once" || ok
 wait
 
-# a sink that stalls with drop_oldest does not hold up the others, and its drops are
-# counted and reported: received + dropped = published
-cat >"$work/stall.rgp" <<'EOS'
+# a sink that stalls with drop_oldest or drop_newest does not hold up the others, and
+# its drops are counted and reported: received + dropped = published; under --strict
+# the drops make the exit status 3
+yes 'h,50' | head -n 200000 >"$work/stall.csv"
+mkfifo "$work/slow.fifo"
+for run in drop_oldest:0: drop_newest:3:--strict; do
+policy=${run%%:*} want=${run#*:}; strict=${want#*:}; want=${want%%:*}
+cat >"$work/stall.rgp" <<EOS
 schema E { host: str, ms: i64 }
 source events = stdin as csv(E)
 sink fast = file("fast.csv") as csv(header: false) <- events
-sink slow = file("slow.csv") as csv(header: false) <- events with { policy: drop_oldest(256) }
+sink slow = file("slow.csv") as csv(header: false) <- events with { policy: $policy(256) }
 EOS
-yes 'h,50' | head -n 200000 >"$work/stall.csv"
-mkfifo "$work/slow.fifo"
 # open the fifo read-write (so opening never blocks) and fill its pipe: the slow
 # sink's first write blocks, and stays blocked until we drain it
 exec 3<>"$work/slow.fifo"
 yes p | head -c 65536 >&3
-"$rgp" run "$work/stall.rgp" events="$work/stall.csv" fast="$work/fast.out" slow="$work/slow.fifo" 2>"$work/stall.err" &
+rm -f "$work/fast.out"
+"$rgp" run "$work/stall.rgp" events="$work/stall.csv" fast="$work/fast.out" slow="$work/slow.fifo" $strict 2>"$work/stall.err" &
 pid=$!
 for i in $(seq 100); do [ "$(cat "$work/fast.out" 2>/dev/null | wc -l)" = 200000 ] && break; sleep 0.1; done
-[ "$(cat "$work/fast.out" | wc -l)" = 200000 ] && ok || bad "fast sink held up by a stalled drop_oldest sink"
-kill -0 $pid 2>/dev/null && ok || bad "the slow sink should still be stalled"
+[ "$(cat "$work/fast.out" | wc -l)" = 200000 ] && ok || bad "fast sink held up by a stalled $policy sink"
+kill -0 $pid 2>/dev/null && ok || bad "the slow sink should still be stalled ($policy)"
 timeout 5 cat <&3 >"$work/slow.out" &   # drain; ends by timeout, since fd 3 is also a writer
-wait $pid && ok || bad "stall pipeline exit status"
+wait $pid; got=$?
+[ $got = "$want" ] && ok || bad "stall pipeline ($policy $strict) exit status $got, expected $want"
 wait
 exec 3>&-
 received=$(( $(grep -c '^h,50$' "$work/slow.out") ))
-dropped=$(sed -n "s/.*sink 'slow' dropped \([0-9]*\) of 200000 records.*/\1/p" "$work/stall.err")
+dropped=$(sed -n "s/^stall:   sink 'slow': \([0-9]*\) of 200000 dropped_${policy#drop_} .*/\1/p" "$work/stall.err")
 [ -n "$dropped" ] && [ $((received + dropped)) = 200000 ] && [ "$dropped" -gt 0 ] && ok \
-    || { bad "slow sink: received $received + dropped '$dropped' != 200000"; cat "$work/stall.err"; }
+    || { bad "slow sink ($policy): received $received + dropped '$dropped' != 200000"; cat "$work/stall.err"; }
+done
+
+# a ring slot keeps at most 64 KiB of strings once a long record has passed: one
+# line in 7 is 128 KiB, so the 512 slots see long lines in turn; kept for good,
+# as before, they would hold 64 MiB (peak RSS was 70 MB), now about one lap's
+# worth of long lines is alive (12 MB)
+if [ -x /usr/bin/time ]; then
+    cat >"$work/long.rgp" <<'EOS'
+options { ring: 512 }
+schema Line { text: str }
+source lines = stdin as lines(Line)
+stage sizes = lines | select { n: len(text) }
+sink out = stdout as csv <- sizes
+EOS
+    head -c 131072 /dev/zero | tr '\0' x >"$work/long.line" && echo >>"$work/long.line"
+    awk 'NR == 1 { long = $0 } END { for (i = 0; i < 4096; i++) print (i % 7 ? "short line " i : long) }' "$work/long.line" >"$work/long.txt"
+    "$rgp" build "$work/long.rgp" -o "$work/long.bin" && /usr/bin/time -f %M -o "$work/long.rss" "$work/long.bin" <"$work/long.txt" >"$work/long.out" \
+        && [ "$(sed 1d "$work/long.out" | awk '$1 == 131072 { n++ } END { print n }')" = 586 ] && [ "$(cat "$work/long.rss")" -lt 40000 ] && ok \
+        || bad "long lines: peak RSS $(cat "$work/long.rss") KiB, expected under 40000 (or output wrong)"
+fi
 
 # processing-time windows close on the clock: a window's record comes out while
 # the input is still open and quiet, and nothing is lost or counted twice
