@@ -212,10 +212,10 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         emit_event_time(e, o, cur, wm);
         emit(e, "if (ts > %s_watermark) {", t);
         e->indent++;
-        emit(e, "%s_watermark = ts;", t);
-        emit(e, "if (ts >= %s_next_close) {", t);
+        emit(e, "%s_watermark = rgp_watermark_of(ts);", t);
+        emit(e, "if (%s_watermark >= %s_next_close) {", t, t);
         e->indent++;
-        emit_window_close(e, st, o, "ts");
+        emit_window_close(e, st, o, wm);
         e->indent--;
         emit(e, "}");
         e->indent--;
@@ -225,10 +225,17 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
     switch (o->wkind) {
     case W_TUMBLING: case W_SLIDING:
         emit(e, "bool taken = false;");
-        emit(e, "/* the windows [ws, ws + %lld ms) that hold ts, newest first */", o->size.ms);
-        emit(e, "for (int64_t ws = rgp_time_trunc(ts, INT64_C(%lld)); ws > rgp_time_sub(ts, INT64_C(%lld)); ws -= INT64_C(%lld)) {",
-             o->slide_ms, o->size.ms, o->slide_ms);
+        emit(e, "/* the %lld windows [ws, ws + %lld ms) that hold ts, newest first; at the start of the range, fewer */",
+             o->size.ms / o->slide_ms, o->size.ms);
+        emit(e, "int64_t ws = rgp_time_trunc(ts, INT64_C(%lld));", o->slide_ms);
+        emit(e, "for (int k = 0; k < %lld; k++) {", o->size.ms / o->slide_ms);
         e->indent++;
+        if (o->size.ms > o->slide_ms) {
+            emit(e, "if (k) {   /* the next older window, if time's range holds its start */");
+            emit(e, "    if (ws < INT64_MIN + INT64_C(%lld)) break;", o->slide_ms);
+            emit(e, "    ws -= INT64_C(%lld);", o->slide_ms);
+            emit(e, "}");
+        }
         emit(e, "if (rgp_time_add(ws, INT64_C(%lld)) <= %s_watermark) break;   /* closed, and so are the older ones */", closes, t);
         emit(e, "taken = true;");
         emit_lookup(e, st, o, cur, "win");
@@ -250,14 +257,14 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         break;
     case W_SESSION:
         emit_lookup(e, st, o, cur, "win");
-        emit(e, "if (win->open && ts >= rgp_time_add(win->last, INT64_C(%lld))) {", o->size.ms);
+        emit(e, "if (win->open && rgp_time_reached(ts, win->last, INT64_C(%lld))) {", o->size.ms);
         e->indent++;
         emit(e, "/* past the gap: the key's session is over, and a new one begins */");
         emit_close_now(e, st, o, t);
         e->indent--;
         emit(e, "}");
-        emit(e, "if (win->open ? ts <= rgp_time_sub(win->start, INT64_C(%lld)) : rgp_time_add(ts, INT64_C(%lld)) <= %s_watermark) {",
-             o->size.ms, closes, t);
+        emit(e, "if (win->open ? rgp_time_reached(win->start, ts, INT64_C(%lld)) : rgp_time_reached(%s_watermark, ts, INT64_C(%lld))) {",
+             o->size.ms, t, closes);
         e->indent++;
         emit(e, "/* before the key's session by more than the gap, or in a session that has closed */");
         emit_late(e, o, t, cur);

@@ -362,7 +362,7 @@ void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
             else sb(&same, "%slast->%s == %s->%s", same.len ? " && " : "", f, cur, f);
         }
         if (o->size.ms)
-            emit(e, "if (fresh || !(%s) || ts - last->passed_at >= INT64_C(%lld)) {   /* not a repeat, or its key's last passed %lld ms ago */",
+            emit(e, "if (fresh || !(%s) || rgp_time_reached(ts, last->passed_at, INT64_C(%lld))) {   /* not a repeat, or its key's last passed %lld ms ago */",
                  same.len ? same.s : "true", o->size.ms, o->size.ms);
         else
             emit(e, "if (fresh || !(%s)) {   /* not a repeat of its key's last record */", same.len ? same.s : "true");
