@@ -170,6 +170,21 @@ static void emit_late(emitter *e, const ast_op *o, const char *t, const char *cu
     if (o->late && o->late->used) emit_stage(e, o->late, cur);
 }
 
+/* Opens `if (ahead) { count it } else {` for a window with an `ahead` bound: a
+ * record further ahead of the watermark than that is bad data (a clock years
+ * off), counted and sent to the late stream, and moves nothing. Without a
+ * watermark yet (no record so far) nothing is ahead. The caller closes the else. */
+static void emit_ahead_check(emitter *e, const ast_op *o, const char *t, const char *cur)
+{
+    emit(e, "if (%s_watermark != INT64_MIN && rgp_time_reached(ts, %s_watermark, INT64_C(%lld))) {", t, t, o->ahead.ms + 1);
+    e->indent++;
+    emit(e, "%s_ahead++;   /* more than %lld ms ahead of the watermark */", t, o->ahead.ms);
+    if (o->late && o->late->used) emit_stage(e, o->late, cur);
+    e->indent--;
+    emit(e, "} else {");
+    e->indent++;
+}
+
 /* The aggregates of window `win` take record cur (fresh: they were empty). */
 static void emit_window_fold(emitter *e, const ast_op *o, const char *t, const char *cur)
 {
@@ -210,6 +225,7 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         char wm[224];
         snprintf(wm, sizeof wm, "%s_watermark", t);
         emit_event_time(e, o, cur, wm);
+        if (o->ahead.ms) emit_ahead_check(e, o, t, cur);
         emit(e, "if (ts > %s_watermark) {", t);
         e->indent++;
         emit(e, "%s_watermark = rgp_watermark_of(ts);", t);
@@ -302,6 +318,10 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         e->indent--;
         emit(e, "}");
         break;
+    }
+    if (o->ahead.ms) {   /* the else of emit_ahead_check */
+        e->indent--;
+        emit(e, "}");
     }
     e->indent--;
     emit(e, "}");

@@ -104,6 +104,7 @@ static void emit_window_due(emitter *e, const char *t, const ast_op *o)
 {
     emit(e, "static int64_t %s_watermark = INT64_MIN, %s_next_close = INT64_MAX;", t, t);
     emit(e, "static uint64_t %s_late;   /* records whose window had closed */", t);
+    if (o->ahead.ms) emit(e, "static uint64_t %s_ahead;   /* records too far ahead of the watermark */", t);
     emit(e, "static size_t *%s_due_at, %s_due_cap;", t, t);
     blank(e);
     emit(e, "static int %s_due_cmp(const void *a, const void *b)", t);

@@ -510,7 +510,13 @@ void emit_thread_start(emitter *e)
             else if (o->kind == OP_WINDOW && o->wkind != W_COUNT && o->time_field)
                 emit(e, "rgp_report_count(RGP_PROGRAM, \"stage '%s'\", %s_late, \"late record\", \"dropped (window already closed)\");",
                      st->name, t);
-            else if (o->kind == OP_THROTTLE)
+            if (o->kind == OP_WINDOW && o->ahead.ms) {
+                char where[160];
+                snprintf(where, sizeof where, o->late && o->late->used ? "went to '%s'" : "dropped", o->late ? o->late->name : "");
+                emit(e, "rgp_report_count(RGP_PROGRAM, \"stage '%s'\", %s_ahead, \"record\", \"more than %lld %s ahead of the watermark %s\");",
+                     st->name, t, o->ahead.n, o->ahead.unit, where);
+            }
+            if (o->kind == OP_THROTTLE)
                 emit(e, "rgp_report_count(RGP_PROGRAM, \"stage '%s'\", %s_held, \"record\", \"held back by throttle (over %llu per %lld %s)\");",
                      st->name, t, o->limit, o->size.n, o->size.unit);
         }

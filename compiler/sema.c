@@ -1110,11 +1110,16 @@ static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, re
         check_duration(S, &o->size, o->wkind == W_SESSION ? "a session's gap" : "a window's length");
     }
     o->slide_ms = o->size.ms;
-    const ast_wmod *seen[3] = {0};
+    /* the options, by their place in `words`; only `late` names a stream */
+    static const char *const words[] = {"slide", "lateness", "late", "ahead"}, *const what[] = {"a window's slide",
+                                        "a window's lateness", NULL, "a window's 'ahead' bound"};
+    enum { MOD_SLIDE, MOD_LATENESS, MOD_LATE, MOD_AHEAD, NMODS };
+    const ast_wmod *seen[NMODS] = {0};
     for (ast_wmod *m = o->wmods; m; m = m->next) {
-        int k = !strcmp(m->word, "slide") ? 0 : !strcmp(m->word, "lateness") ? 1 : !strcmp(m->word, "late") ? 2 : -1;
-        if (k < 0 || (k == 2) != (m->name != NULL)) {
-            diag_error(S->d, m->loc, "expected a window option: slide N UNIT, lateness N UNIT or late STREAM");
+        int k = 0;
+        while (k < NMODS && strcmp(m->word, words[k])) k++;
+        if (k == NMODS || (k == MOD_LATE) != (m->name != NULL)) {
+            diag_error(S->d, m->loc, "expected a window option: slide N UNIT, lateness N UNIT, ahead N UNIT or late STREAM");
             continue;
         }
         if (seen[k]) {
@@ -1122,8 +1127,8 @@ static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, re
             continue;
         }
         seen[k] = m;
-        if (k < 2 && !check_duration(S, &m->d, k == 0 ? "a window's slide" : "a window's lateness")) continue;
-        if (k == 0) {
+        if (k != MOD_LATE && !check_duration(S, &m->d, what[k])) continue;
+        if (k == MOD_SLIDE) {
             if (o->wkind != W_TUMBLING)
                 diag_error(S->d, m->loc, "only 'every' windows slide: window TIME every N UNIT slide M UNIT");
             else if (m->d.ms > o->size.ms || o->size.ms % m->d.ms)
@@ -1138,8 +1143,10 @@ static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, re
         } else if (o->wkind == W_COUNT || !o->time_field) {
             diag_error(S->d, m->loc, "%s windows have no late records; '%s' needs event time",
                        o->wkind == W_COUNT ? "count" : "processing-time", m->word);
-        } else if (k == 1) {
+        } else if (k == MOD_LATENESS) {
             o->lateness_ms = m->d.ms;
+        } else if (k == MOD_AHEAD) {
+            o->ahead = m->d;
         } else {
             o->late = side_stream(S, n, m->name, m->name_loc, (rectype *)rec);
         }
