@@ -163,6 +163,31 @@ void emit_event_time(emitter *e, const ast_op *o, const char *cur, const char *w
     }
 }
 
+/* A window over a merge, after an input's watermark moved, ended or turned
+ * idle: the merged watermark may move, closing the windows it passes. `now`
+ * is the processing time that idleness is judged by. */
+void emit_merged_advance(emitter *e, const node *st, const ast_op *o, const char *now)
+{
+    char t[192], wm[224];
+    snprintf(t, sizeof t, "%s", table_name(st, o));
+    snprintf(wm, sizeof wm, "%s_watermark", t);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "int64_t merged = %s_merged(%s);", t, now);
+    emit(e, "if (merged > %s_watermark) {", t);
+    e->indent++;
+    emit(e, "%s_watermark = rgp_watermark_of(merged);", t);
+    emit(e, "if (%s_watermark >= %s_next_close) {", t, t);
+    e->indent++;
+    emit_window_close(e, st, o, wm);
+    e->indent--;
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+}
+
 /* A record that came after its window closed: counted, and sent to the late stream if any. */
 static void emit_late(emitter *e, const ast_op *o, const char *t, const char *cur)
 {
@@ -174,9 +199,9 @@ static void emit_late(emitter *e, const ast_op *o, const char *t, const char *cu
  * record further ahead of the watermark than that is bad data (a clock years
  * off), counted and sent to the late stream, and moves nothing. Without a
  * watermark yet (no record so far) nothing is ahead. The caller closes the else. */
-static void emit_ahead_check(emitter *e, const ast_op *o, const char *t, const char *cur)
+static void emit_ahead_check(emitter *e, const ast_op *o, const char *t, const char *watermark, const char *cur)
 {
-    emit(e, "if (%s_watermark != INT64_MIN && rgp_time_reached(ts, %s_watermark, INT64_C(%lld))) {", t, t, o->ahead.ms + 1);
+    emit(e, "if (%s != INT64_MIN && rgp_time_reached(ts, %s, INT64_C(%lld))) {", watermark, watermark, o->ahead.ms + 1);
     e->indent++;
     emit(e, "%s_ahead++;   /* more than %lld ms ahead of the watermark */", t, o->ahead.ms);
     if (o->late && o->late->used) emit_stage(e, o->late, cur);
@@ -225,17 +250,33 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         char wm[224];
         snprintf(wm, sizeof wm, "%s_watermark", t);
         emit_event_time(e, o, cur, wm);
-        if (o->ahead.ms) emit_ahead_check(e, o, t, cur);
-        emit(e, "if (ts > %s_watermark) {", t);
-        e->indent++;
-        emit(e, "%s_watermark = rgp_watermark_of(ts);", t);
-        emit(e, "if (%s_watermark >= %s_next_close) {", t, t);
-        e->indent++;
-        emit_window_close(e, st, o, wm);
-        e->indent--;
-        emit(e, "}");
-        e->indent--;
-        emit(e, "}");
+        int lanes = window_lanes(e->pl, o);
+        if (lanes > 1) {
+            /* over a merge: the record moves its own input's watermark, and the merged one is the least */
+            char lane_wm[224];
+            snprintf(lane_wm, sizeof lane_wm, "%s_lane_max[lane]", t);
+            if (o->ahead.ms) emit_ahead_check(e, o, t, lane_wm, cur);
+            emit(e, "if (ts > %s_lane_max[lane]) {   /* its input's watermark moves */", t);
+            e->indent++;
+            emit(e, "%s_lane_max[lane] = ts;", t);
+            bool idle = false;   /* then the thread knows the batch's time: now_ms */
+            for (int k = 0; k < lanes; k++) idle |= window_lane_idle_ms(e->pl, o, k) > 0;
+            emit_merged_advance(e, st, o, idle ? "now_ms" : "0");
+            e->indent--;
+            emit(e, "}");
+        } else {
+            if (o->ahead.ms) emit_ahead_check(e, o, t, wm, cur);
+            emit(e, "if (ts > %s_watermark) {", t);
+            e->indent++;
+            emit(e, "%s_watermark = rgp_watermark_of(ts);", t);
+            emit(e, "if (%s_watermark >= %s_next_close) {", t, t);
+            e->indent++;
+            emit_window_close(e, st, o, wm);
+            e->indent--;
+            emit(e, "}");
+            e->indent--;
+            emit(e, "}");
+        }
     }
     long long closes = o->size.ms + o->lateness_ms;
     switch (o->wkind) {

@@ -96,6 +96,64 @@ static void emit_group_aggs(emitter *e, const char *t, const ast_op *o)
     emit(e, "}");
 }
 
+/* A window over a merge: each input's watermark (the latest event time seen
+ * on it), whether it has ended, and for inputs with `idle`, when it last sent
+ * a record; the merged watermark is the least over the inputs that count. */
+static void emit_window_lanes(emitter *e, const char *t, const ast_op *o, int lanes)
+{
+    sbuf mins = {0}, idles = {0};
+    bool any_idle = false;
+    for (int k = 0; k < lanes; k++) {
+        long long idle = window_lane_idle_ms(e->pl, o, k);
+        any_idle |= idle > 0;
+        sb(&mins, "%sINT64_MIN", k ? ", " : "");
+        sb(&idles, "%sINT64_C(%lld)", k ? ", " : "", idle);
+    }
+    emit(e, "static int64_t %s_lane_max[%d] = {%s};   /* per input of the merge: the latest event time */", t, lanes, mins.s);
+    emit(e, "static bool %s_lane_done[%d];   /* the input has ended */", t, lanes);
+    if (any_idle) {
+        emit(e, "static int64_t %s_lane_seen[%d];   /* when the input last sent a record (processing time) */", t, lanes);
+        emit(e, "static const int64_t %s_lane_idle[%d] = {%s};   /* its source's idle option, 0 for none */", t, lanes, idles.s);
+    }
+    free(mins.s);
+    free(idles.s);
+    blank(e);
+    emit(e, "/* The merged watermark: the least over the inputs that have not ended%s. With", any_idle ? " and are not idle" : "");
+    emit(e, " * none left, the watermark holds; once all have ended, the latest time seen. */");
+    emit(e, "static int64_t %s_merged(int64_t now)", t);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "int64_t least = INT64_MAX, latest = INT64_MIN;");
+    emit(e, "bool counted = false, live = false;");
+    if (!any_idle) emit(e, "(void)now;");
+    emit(e, "for (int k = 0; k < %d; k++) {", lanes);
+    emit(e, "    if (%s_lane_max[k] > latest) latest = %s_lane_max[k];", t, t);
+    emit(e, "    if (%s_lane_done[k]) continue;", t);
+    emit(e, "    live = true;");
+    if (any_idle) emit(e, "    if (%s_lane_idle[k] && now - %s_lane_seen[k] >= %s_lane_idle[k]) continue;   /* idle */", t, t, t);
+    emit(e, "    counted = true;");
+    emit(e, "    if (%s_lane_max[k] < least) least = %s_lane_max[k];", t, t);
+    emit(e, "}");
+    emit(e, "return counted ? least : live ? %s_watermark : latest;", t);
+    e->indent--;
+    emit(e, "}");
+    blank(e);
+    if (!any_idle) return;
+    emit(e, "/* When the next input with an idle option turns idle, if nothing comes: INT64_MAX for never. */");
+    emit(e, "static int64_t %s_idle_due(int64_t now)", t);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "int64_t due = INT64_MAX;");
+    emit(e, "for (int k = 0; k < %d; k++) {", lanes);
+    emit(e, "    int64_t at = %s_lane_seen[k] + %s_lane_idle[k];", t, t);
+    emit(e, "    if (!%s_lane_done[k] && %s_lane_idle[k] && at > now && at < due) due = at;", t, t);
+    emit(e, "}");
+    emit(e, "return due;");
+    e->indent--;
+    emit(e, "}");
+    blank(e);
+}
+
 /* Windows: the watermark (the latest event time seen), the earliest time a
  * window closes (nothing to do before it), the late records counted, and the
  * list of windows due to close, oldest first, then in the order their entries
@@ -107,6 +165,8 @@ static void emit_window_due(emitter *e, const char *t, const ast_op *o)
     if (o->ahead.ms) emit(e, "static uint64_t %s_ahead;   /* records too far ahead of the watermark */", t);
     emit(e, "static size_t *%s_due_at, %s_due_cap;", t, t);
     blank(e);
+    int lanes = window_lanes(e->pl, o);
+    if (lanes > 1) emit_window_lanes(e, t, o, lanes);
     emit(e, "static int %s_due_cmp(const void *a, const void *b)", t);
     emit(e, "{");
     emit(e, "    size_t i = *(const size_t *)a, j = *(const size_t *)b;");
