@@ -172,6 +172,19 @@ static void emit_window_due(emitter *e, const char *t, const ast_op *o)
     emit(e, "    size_t i = *(const size_t *)a, j = *(const size_t *)b;");
     if (o->wkind == W_COUNT) {
         emit(e, "    return i < j ? -1 : 1;   /* count windows: in the order their keys came */");
+    } else if (lanes > 1 && o->keys) {
+        /* over a merge, the order keys first came in varies from run to run: keys go in their own order */
+        emit(e, "    int64_t x = %s_entries[i].value.start, y = %s_entries[j].value.start;", t, t);
+        emit(e, "    if (x != y) return x < y ? -1 : 1;");
+        emit(e, "    const %s_key *p = &%s_entries[i].key, *q = &%s_entries[j].key;", t, t, t);
+        for (const ast_arg *g = o->keys; g; g = g->next) {
+            const char *f = g->value->text;
+            if (o->in->fields[g->value->u.name.field].type == T_STR)
+                emit(e, "    if (rgp_str_cmp(p->%s, q->%s) != 0) return rgp_str_cmp(p->%s, q->%s);", f, f, f, f);
+            else
+                emit(e, "    if (p->%s < q->%s || q->%s < p->%s) return p->%s < q->%s ? -1 : 1;   /* NaNs: alike */", f, f, f, f, f, f);
+        }
+        emit(e, "    return i < j ? -1 : 1;");
     } else {
         emit(e, "    int64_t x = %s_entries[i].value.start, y = %s_entries[j].value.start;", t, t);
         emit(e, "    return x != y ? (x < y ? -1 : 1) : (i < j ? -1 : 1);");
