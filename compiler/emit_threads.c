@@ -129,10 +129,11 @@ static int lane_offset(const plan *pl, const plan_ring *r, const plan_thread *t)
 static int lane_windows(const plan *pl, const node *n, const node **stages, const ast_op **ops, int k, int max)
 {
     if (n->kind != D_STAGE || n->ninputs) return k;
-    for (int i = 0; i < n->nsides; i++)
+    for (int i = 0; n->is_route && i < n->nsides; i++)
         if (n->sides[i]->used) k = lane_windows(pl, n->sides[i], stages, ops, k, max);
     for (const ast_op *o = n->ops; o; o = o->next) {
         if (o->kind == OP_WINDOW && o->wkind != W_COUNT && o->time_field && k < max) stages[k] = n, ops[k++] = o;
+        if (o->kind == OP_WINDOW && o->late && o->late->used) k = lane_windows(pl, o->late, stages, ops, k, max);
         if (o->kind == OP_GROUP || o->kind == OP_WINDOW) return k;
     }
     node *readers[2];
@@ -184,6 +185,22 @@ long long window_lane_idle_ms(const plan *pl, const ast_op *o, int lane)
 {
     const plan_thread *t = lane_thread_of(pl, o);
     return t ? lane_idle_ms(pl, t->in, lane) : 0;
+}
+
+/* How many end markers ring r carries in all: each producer's own lanes at
+ * its close, and for one that passes lanes on, every marker it reads. A
+ * drop_oldest reader takes them out of its count of dropped records. */
+static int ring_markers(const plan *pl, const plan_ring *r)
+{
+    if (ring_lanes(pl, r) < 2) return 0;
+    int n = 0;
+    for (int i = 0; i < pl->nthreads; i++) {
+        const plan_thread *t = pl->threads[i];
+        if (!thread_feeds(pl, t, r)) continue;
+        n += thread_lanes(pl, t);
+        if (passes_lanes(pl, t)) n += ring_markers(pl, t->in);
+    }
+    return n;
 }
 
 /* The C expression for the lane a record of this thread takes in ring r. */
@@ -573,8 +590,11 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     emit(e, "for (uint64_t s = next; s != end; s++) {");
     e->indent++;
     if (ln.tagged && !ln.n) {
-        emit(e, "if (lanes_%s[s & %lluu] & RGP_LANE_END) continue;   /* an input's end: no record */", in->name,
+        emit(e, "if (lanes_%s[s & %lluu] & RGP_LANE_END) {   /* an input's end: no record */", in->name,
              (unsigned long long)(in->slots - 1));
+        emit(e, "    markers_%s++;", t->cname);
+        emit(e, "    continue;");
+        emit(e, "}");
     } else if (ln.n) {
         emit_lane_read(e, &o, &ln);
     }
@@ -649,6 +669,8 @@ void emit_threads(emitter *e)
         if (t->policy == POLICY_DROP_NEWEST) emit(e, "static rgp_relay relay_%s;   /* %s's own buffer */", t->cname, t->entry->name);
         emit(e, "static rgp_consumer *cons_%s;", t->cname);
         if (t->policy != POLICY_BLOCK) emit(e, "static uint64_t received_%s;   /* for the drop report */", t->cname);
+        if (t->policy == POLICY_DROP_OLDEST && ring_lanes(pl, t->in) > 1)
+            emit(e, "static uint64_t markers_%s;   /* end markers of the merge's inputs read: not records */", t->cname);
     }
     blank(e);
     for (int i = 0; i < e->p->nstages; i++)
@@ -748,8 +770,14 @@ void emit_thread_start(emitter *e)
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
         if (t->kind != TH_RUN || t->policy == POLICY_BLOCK) continue;
-        emit(e, "rgp_report_drops(RGP_PROGRAM, \"%s\", \"%s\", \"%s\", rgp_consumer_dropped(cons_%s), received_%s);",
-             t->entry->kind == D_SINK ? "sink" : "stage", t->entry->name, policy_names[t->policy], t->cname, t->cname);
+        char dropped[256];
+        int markers = t->policy == POLICY_DROP_OLDEST ? ring_markers(pl, t->in) : 0;
+        if (markers)   /* the end markers it skipped are not records */
+            snprintf(dropped, sizeof dropped, "rgp_consumer_dropped(cons_%s) - (%du - markers_%s)", t->cname, markers, t->cname);
+        else
+            snprintf(dropped, sizeof dropped, "rgp_consumer_dropped(cons_%s)", t->cname);
+        emit(e, "rgp_report_drops(RGP_PROGRAM, \"%s\", \"%s\", \"%s\", %s, received_%s);",
+             t->entry->kind == D_SINK ? "sink" : "stage", t->entry->name, policy_names[t->policy], dropped, t->cname);
     }
     for (int i = 0; i < e->p->nstages; i++)
         for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next) {
