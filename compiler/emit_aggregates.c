@@ -282,8 +282,11 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
     switch (o->wkind) {
     case W_TUMBLING: case W_SLIDING:
         emit(e, "bool taken = false;");
-        emit(e, "/* the %lld windows [ws, ws + %lld ms) that hold ts, newest first; at the start of the range, fewer */",
-             o->size.ms / o->slide_ms, o->size.ms);
+        if (o->size.ms > o->slide_ms)
+            emit(e, "/* the %lld windows [ws, ws + %lld ms) that hold ts, newest first; at the start of time's range, fewer */",
+                 o->size.ms / o->slide_ms, o->size.ms);
+        else
+            emit(e, "/* the window [ws, ws + %lld ms) that holds ts */", o->size.ms);
         emit(e, "int64_t ws = rgp_time_trunc(ts, INT64_C(%lld));", o->slide_ms);
         emit(e, "for (int k = 0; k < %lld; k++) {", o->size.ms / o->slide_ms);
         e->indent++;
