@@ -236,6 +236,40 @@ static void emit_close_now(emitter *e, const node *st, const ast_op *o, const ch
     emit_window_out(e, st, o);
 }
 
+/* The record at event time ts moves the watermark (closing the windows it
+ * passes); over a merge, it moves its own input's watermark, and the merged
+ * one follows the least. With `ahead`, this opens the else of the ahead test. */
+static void emit_watermark_move(emitter *e, const node *st, const ast_op *o, const char *t, const char *cur)
+{
+    char wm[224];
+    int lanes = window_lanes(e->pl, o);
+    if (lanes > 1) {
+        snprintf(wm, sizeof wm, "%s_lane_max[lane]", t);
+        if (o->ahead.ms) emit_ahead_check(e, o, t, wm, cur);
+        emit(e, "if (ts > %s_lane_max[lane]) {   /* its input's watermark moves */", t);
+        e->indent++;
+        emit(e, "%s_lane_max[lane] = ts;", t);
+        bool idle = false;   /* then the thread knows the batch's time: now_ms */
+        for (int k = 0; k < lanes; k++) idle |= window_lane_idle_ms(e->pl, o, k) > 0;
+        emit_merged_advance(e, st, o, idle ? "now_ms" : "0");
+        e->indent--;
+        emit(e, "}");
+        return;
+    }
+    snprintf(wm, sizeof wm, "%s_watermark", t);
+    if (o->ahead.ms) emit_ahead_check(e, o, t, wm, cur);
+    emit(e, "if (ts > %s_watermark) {", t);
+    e->indent++;
+    emit(e, "%s_watermark = rgp_watermark_of(ts);", t);
+    emit(e, "if (%s_watermark >= %s_next_close) {", t, t);
+    e->indent++;
+    emit_window_close(e, st, o, wm);
+    e->indent--;
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+}
+
 /* A window operator, for each record: move the watermark (closing the windows
  * it passes), then fold the record into the windows it falls in, or count it
  * late when they have all closed. */
@@ -250,33 +284,7 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         char wm[224];
         snprintf(wm, sizeof wm, "%s_watermark", t);
         emit_event_time(e, o, cur, wm);
-        int lanes = window_lanes(e->pl, o);
-        if (lanes > 1) {
-            /* over a merge: the record moves its own input's watermark, and the merged one is the least */
-            char lane_wm[224];
-            snprintf(lane_wm, sizeof lane_wm, "%s_lane_max[lane]", t);
-            if (o->ahead.ms) emit_ahead_check(e, o, t, lane_wm, cur);
-            emit(e, "if (ts > %s_lane_max[lane]) {   /* its input's watermark moves */", t);
-            e->indent++;
-            emit(e, "%s_lane_max[lane] = ts;", t);
-            bool idle = false;   /* then the thread knows the batch's time: now_ms */
-            for (int k = 0; k < lanes; k++) idle |= window_lane_idle_ms(e->pl, o, k) > 0;
-            emit_merged_advance(e, st, o, idle ? "now_ms" : "0");
-            e->indent--;
-            emit(e, "}");
-        } else {
-            if (o->ahead.ms) emit_ahead_check(e, o, t, wm, cur);
-            emit(e, "if (ts > %s_watermark) {", t);
-            e->indent++;
-            emit(e, "%s_watermark = rgp_watermark_of(ts);", t);
-            emit(e, "if (%s_watermark >= %s_next_close) {", t, t);
-            e->indent++;
-            emit_window_close(e, st, o, wm);
-            e->indent--;
-            emit(e, "}");
-            e->indent--;
-            emit(e, "}");
-        }
+        emit_watermark_move(e, st, o, t, cur);
     }
     long long closes = o->size.ms + o->lateness_ms;
     switch (o->wkind) {
