@@ -661,8 +661,8 @@ void emit_threads(emitter *e)
     for (int i = 0; i < pl->nrings; i++) emit(e, "static rgp_disruptor ring_%s;", pl->rings[i]->name);
     for (int i = 0; i < pl->nrings; i++)
         if (ring_lanes(pl, pl->rings[i]) > 1)
-            emit(e, "static uint32_t lanes_%s[%llu];   /* per slot: the lane of %d its record came through */", pl->rings[i]->name,
-                 (unsigned long long)pl->rings[i]->slots, ring_lanes(pl, pl->rings[i]));
+            emit(e, "static uint32_t *lanes_%s;   /* per slot: which of its %d lanes the record came through */", pl->rings[i]->name,
+                 ring_lanes(pl, pl->rings[i]));
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
         if (t->kind != TH_RUN) continue;
@@ -709,6 +709,12 @@ void emit_thread_start(emitter *e)
         emit(e, "    fprintf(stderr, \"%%s: error: cannot allocate ring %s: %%s\\n\", RGP_PROGRAM, strerror(errno));", r->name);
         emit(e, "    return 1;");
         emit(e, "}");
+        if (ring_lanes(pl, r) > 1) {
+            emit(e, "if (!(lanes_%s = calloc(%llu, sizeof *lanes_%s))) {", r->name, (unsigned long long)r->slots, r->name);
+            emit(e, "    fprintf(stderr, \"%%s: error: cannot allocate ring %s: %%s\\n\", RGP_PROGRAM, strerror(errno));", r->name);
+            emit(e, "    return 1;");
+            emit(e, "}");
+        }
         for (int k = 0; k < r->nconsumers; k++) {
             const plan_thread *t = r->consumers[k];
             if (t->policy == POLICY_DROP_NEWEST) {
@@ -810,6 +816,7 @@ void emit_thread_start(emitter *e)
         if (r->stream->type->has_str)
             emit(e, "rgp_free_slot_strs(&ring_%s, offsetof(slot_%s, strs));", r->name, r->stream->type->cname);
         emit(e, "rgp_disruptor_destroy(&ring_%s);", r->name);
+        if (ring_lanes(pl, r) > 1) emit(e, "free(lanes_%s);", r->name);
     }
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
