@@ -296,14 +296,13 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         else
             emit(e, "/* the window [ws, ws + %lld ms) that holds ts */", o->size.ms);
         emit(e, "int64_t ws = rgp_time_trunc(ts, INT64_C(%lld));", o->slide_ms);
-        emit(e, "for (int k = 0; k < %lld; k++) {", o->size.ms / o->slide_ms);
-        e->indent++;
         if (o->size.ms > o->slide_ms) {
-            emit(e, "if (k) {   /* the next older window, if time's range holds its start */");
-            emit(e, "    if (ws < INT64_MIN + INT64_C(%lld)) break;", o->slide_ms);
-            emit(e, "    ws -= INT64_C(%lld);", o->slide_ms);
-            emit(e, "}");
+            emit(e, "const int64_t oldest = rgp_time_oldest_start(ws, INT64_C(%lld), %lld);", o->slide_ms, o->size.ms / o->slide_ms);
+            emit(e, "for (;; ws -= INT64_C(%lld)) {", o->slide_ms);
+        } else {
+            emit(e, "for (int k = 0; k < 1; k++) {");
         }
+        e->indent++;
         emit(e, "if (rgp_time_add(ws, INT64_C(%lld)) <= %s_watermark) break;   /* closed, and so are the older ones */", closes, t);
         emit(e, "taken = true;");
         emit_lookup(e, st, o, cur, "win");
@@ -315,6 +314,7 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         emit_window_fold(e, o, t, cur);
         e->indent--;
         emit(e, "}");
+        if (o->size.ms > o->slide_ms) emit(e, "if (ws == oldest) break;");
         e->indent--;
         emit(e, "}");
         emit(e, "if (!taken) {");

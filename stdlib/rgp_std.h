@@ -899,6 +899,15 @@ static inline bool rgp_time_reached(int64_t t, int64_t base, int64_t span)
     return base <= INT64_MAX - span && t >= base + span;
 }
 
+/* The oldest of the n window starts ws, ws - step, ...: or, near the start of
+ * time's range, the oldest of them that it holds. */
+static inline int64_t rgp_time_oldest_start(int64_t ws, int64_t step, int64_t n)
+{
+    int64_t span = (n - 1) * step;   /* at most a window's length: it fits */
+    if (ws >= INT64_MIN + span) return ws - span;
+    return ws - (int64_t)(((uint64_t)ws - (uint64_t)INT64_MIN) / (uint64_t)step) * step;
+}
+
 /* time ± integer in the language: held at the ends of the range, not wrapped. */
 static inline int64_t rgp_time_plus(int64_t t, int64_t ms)
 {

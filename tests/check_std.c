@@ -668,6 +668,14 @@ START_TEST(test_time_reached_extremes)
     ck_assert(rgp_time_reached(INT64_MIN, INT64_MIN, 0));
     ck_assert(!rgp_time_reached(INT64_MIN, INT64_MAX, 0));
     ck_assert(rgp_watermark_of(INT64_MAX) == INT64_MAX - 1);
+    /* a sliding window's starts: n of them, but none before the range */
+    ck_assert(rgp_time_oldest_start(10000, 5000, 2) == 5000);
+    ck_assert(rgp_time_oldest_start(-5000, 5000, 4) == -20000);
+    ck_assert(rgp_time_oldest_start(INT64_MIN, 5000, 2) == INT64_MIN);
+    ck_assert(rgp_time_oldest_start(INT64_MIN + 7000, 5000, 4) == INT64_MIN + 2000);
+    ck_assert(rgp_time_oldest_start(INT64_MIN + 15000, 5000, 4) == INT64_MIN);
+    ck_assert(rgp_time_oldest_start(INT64_MIN + 15000, 5000, 3) == INT64_MIN + 5000);
+    ck_assert(rgp_time_oldest_start(INT64_MAX, 1000, 1024) == INT64_MAX - 1023000);
     ck_assert(rgp_watermark_of(INT64_MIN) == INT64_MIN);
 }
 END_TEST
