@@ -94,23 +94,54 @@ static bool reads_lanes(const plan *pl, const plan_thread *t)
     return t->kind == TH_RUN && t->policy == POLICY_BLOCK && ring_lanes(pl, t->in) > 1;
 }
 
-static bool passes_lanes(const plan *pl, const plan_thread *t)
-{
-    const node *gst[16];
-    const ast_op *gops[16];
-    return reads_lanes(pl, t) && thread_groups(pl, t->entry, gst, gops, 0, 16) == 0;
-}
-
+/* The lanes of the rings t feeds that its records take: its input's, when it
+ * reads them and has no group or window to merge them; else one. (One call of
+ * ring_lanes, so that merges nested deep cost time in proportion.) */
 static int thread_lanes(const plan *pl, const plan_thread *t)
 {
-    return passes_lanes(pl, t) ? ring_lanes(pl, t->in) : 1;
+    if (t->kind != TH_RUN || t->policy != POLICY_BLOCK) return 1;
+    const node *gst[16];
+    const ast_op *gops[16];
+    if (thread_groups(pl, t->entry, gst, gops, 0, 16) > 0) return 1;
+    return ring_lanes(pl, t->in);
+}
+
+static bool passes_lanes(const plan *pl, const plan_thread *t)
+{
+    return thread_lanes(pl, t) > 1;
+}
+
+/* ring_lanes, counted once per ring while a program's threads are written
+ * (emit_threads to the end of emit_thread_start): merges nested deep would
+ * otherwise count their inputs over and over. */
+static struct { const plan *pl; int *lanes; } lanes_memo;
+
+static void lanes_memo_end(void);
+
+static void lanes_memo_begin(const plan *pl)
+{
+    lanes_memo_end();   /* a program left half written, if any */
+    lanes_memo.lanes = calloc((size_t)(pl->nrings ? pl->nrings : 1), sizeof *lanes_memo.lanes);
+    lanes_memo.pl = lanes_memo.lanes ? pl : NULL;   /* without memory: counted each time, just slower */
+}
+
+static void lanes_memo_end(void)
+{
+    free(lanes_memo.lanes);
+    lanes_memo.lanes = NULL;
+    lanes_memo.pl = NULL;
 }
 
 int ring_lanes(const plan *pl, const plan_ring *r)
 {
+    int at = -1;
+    for (int i = 0; lanes_memo.pl == pl && i < pl->nrings; i++)
+        if (pl->rings[i] == r) at = i;
+    if (at >= 0 && lanes_memo.lanes[at]) return lanes_memo.lanes[at];
     int n = 0;
     for (int i = 0; i < pl->nthreads; i++)
         if (thread_feeds(pl, pl->threads[i], r)) n += thread_lanes(pl, pl->threads[i]);
+    if (at >= 0) lanes_memo.lanes[at] = n;
     return n;
 }
 
@@ -656,6 +687,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
 void emit_threads(emitter *e)
 {
     const plan *pl = e->pl;
+    lanes_memo_begin(pl);
     emit(e, "/* ---- rings ---- */");
     blank(e);
     for (int i = 0; i < pl->nrings; i++) emit(e, "static rgp_disruptor ring_%s;", pl->rings[i]->name);
@@ -825,4 +857,5 @@ void emit_thread_start(emitter *e)
             emit(e, "rgp_free_slot_strs(&relay_%s.ring, offsetof(slot_%s, strs));", t->cname, t->in->stream->type->cname);
         emit(e, "rgp_relay_destroy(&relay_%s);", t->cname);
     }
+    lanes_memo_end();
 }
