@@ -242,7 +242,7 @@ static void emit_close_now(emitter *e, const node *st, const ast_op *o, const ch
 static void emit_watermark_move(emitter *e, const node *st, const ast_op *o, const char *t, const char *cur)
 {
     char wm[224];
-    int lanes = window_lanes(e->pl, o);
+    int lanes = op_lanes(e->pl, o);
     if (lanes > 1) {
         snprintf(wm, sizeof wm, "%s_lane_max[lane]", t);
         if (o->ahead.ms) emit_ahead_check(e, o, t, wm, cur);
@@ -250,7 +250,7 @@ static void emit_watermark_move(emitter *e, const node *st, const ast_op *o, con
         e->indent++;
         emit(e, "%s_lane_max[lane] = ts;", t);
         bool idle = false;   /* then the thread knows the batch's time: now_ms */
-        for (int k = 0; k < lanes; k++) idle |= window_lane_idle_ms(e->pl, o, k) > 0;
+        for (int k = 0; k < lanes; k++) idle |= op_lane_idle_ms(e->pl, o, k) > 0;
         emit_merged_advance(e, st, o, idle ? "now_ms" : "0");
         e->indent--;
         emit(e, "}");

@@ -51,15 +51,17 @@ void emit_threads(emitter *e);
 void emit_thread_start(emitter *e);
 void emit_deliver(emitter *e, const plan *pl, const plan_ring *r, const char *rec);
 /* Merged streams: how many lanes (inputs, nested merges flattened) a ring's
- * records come through, 1 for an unmerged one; the lanes a window reads (1: it
- * keeps one watermark); and the idle option of the source behind a lane. */
+ * records come through, 1 for an unmerged one; the lanes an event-time window
+ * or throttle reads (1: it keeps one watermark, or none); and the idle option
+ * of the source behind a lane. */
 int ring_lanes(const plan *pl, const plan_ring *r);
-int window_lanes(const plan *pl, const ast_op *o);
-long long window_lane_idle_ms(const plan *pl, const ast_op *o, int lane);
+int op_lanes(const plan *pl, const ast_op *o);
+long long op_lane_idle_ms(const plan *pl, const ast_op *o, int lane);
 
 /* emit_ops.c: the operators a reader runs for each record */
 void emit_lookup(emitter *e, const node *st, const ast_op *o, const char *cur, const char *var);
 void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur);
+void emit_throttle_advance(emitter *e, const node *st, const ast_op *o, const char *now);
 void emit_stage(emitter *e, const node *st, const char *rec);
 void emit_reader(emitter *e, const node *n, const char *rec);
 
@@ -77,6 +79,7 @@ int thread_groups(const plan *pl, const node *n, const node **stages, const ast_
 const char *table_name(const node *st, const ast_op *op);
 const char *value_type(const node *st, const ast_op *o);
 bool keyed_by_start(const ast_op *o);
+bool keyed_by_span(const plan *pl, const ast_op *o);
 bool aggs_own_memory(const ast_op *o);
 void emit_table(emitter *e, const node *st, const ast_op *o);
 

@@ -154,25 +154,26 @@ static int lane_offset(const plan *pl, const plan_ring *r, const plan_thread *t)
     return n;
 }
 
-/* The windows of a thread that see its input's lanes: those before any group
- * or window on the way from the thread's reader (their records are merged
- * already), late streams and route branches included. */
-static int lane_windows(const plan *pl, const node *n, const node **stages, const ast_op **ops, int k, int max)
+/* The event-time windows and throttles of a thread that see its input's
+ * lanes: those before any group or window on the way from the thread's reader
+ * (their records are merged already), late streams and route branches included. */
+static int lane_ops(const plan *pl, const node *n, const node **stages, const ast_op **ops, int k, int max)
 {
     if (n->kind != D_STAGE || n->ninputs) return k;
     for (int i = 0; n->is_route && i < n->nsides; i++)
-        if (n->sides[i]->used) k = lane_windows(pl, n->sides[i], stages, ops, k, max);
+        if (n->sides[i]->used) k = lane_ops(pl, n->sides[i], stages, ops, k, max);
     for (const ast_op *o = n->ops; o; o = o->next) {
-        if (o->kind == OP_WINDOW && o->wkind != W_COUNT && o->time_field && k < max) stages[k] = n, ops[k++] = o;
-        if (o->kind == OP_WINDOW && o->late && o->late->used) k = lane_windows(pl, o->late, stages, ops, k, max);
+        bool on_time = (o->kind == OP_WINDOW && o->wkind != W_COUNT) || o->kind == OP_THROTTLE;
+        if (on_time && o->time_field && k < max) stages[k] = n, ops[k++] = o;
+        if (o->kind == OP_WINDOW && o->late && o->late->used) k = lane_ops(pl, o->late, stages, ops, k, max);
         if (o->kind == OP_GROUP || o->kind == OP_WINDOW) return k;
     }
     node *readers[2];
-    if (!plan_ring_of(pl, n) && plan_readers(pl, n, readers, 2) == 1) k = lane_windows(pl, readers[0], stages, ops, k, max);
+    if (!plan_ring_of(pl, n) && plan_readers(pl, n, readers, 2) == 1) k = lane_ops(pl, readers[0], stages, ops, k, max);
     return k;
 }
 
-/* The thread whose lanes window o reads, or NULL. */
+/* The thread whose lanes operator o reads, or NULL. */
 static const plan_thread *lane_thread_of(const plan *pl, const ast_op *o)
 {
     for (int i = 0; i < pl->nthreads; i++) {
@@ -180,14 +181,14 @@ static const plan_thread *lane_thread_of(const plan *pl, const ast_op *o)
         if (!reads_lanes(pl, t)) continue;
         const node *wst[16];
         const ast_op *wops[16];
-        int nw = lane_windows(pl, t->entry, wst, wops, 0, 16);
+        int nw = lane_ops(pl, t->entry, wst, wops, 0, 16);
         for (int k = 0; k < nw; k++)
             if (wops[k] == o) return t;
     }
     return NULL;
 }
 
-int window_lanes(const plan *pl, const ast_op *o)
+int op_lanes(const plan *pl, const ast_op *o)
 {
     const plan_thread *t = lane_thread_of(pl, o);
     return t ? ring_lanes(pl, t->in) : 1;
@@ -212,7 +213,7 @@ static long long lane_idle_ms(const plan *pl, const plan_ring *r, int lane)
     return 0;
 }
 
-long long window_lane_idle_ms(const plan *pl, const ast_op *o, int lane)
+long long op_lane_idle_ms(const plan *pl, const ast_op *o, int lane)
 {
     const plan_thread *t = lane_thread_of(pl, o);
     return t ? lane_idle_ms(pl, t->in, lane) : 0;
@@ -461,6 +462,14 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     assert(e->indent == 0);
 }
 
+/* After an input's watermark moved, ended or turned idle: a window closes
+ * what the merged watermark passes, a throttle forgets the spans it passes. */
+static void emit_lane_advance(emitter *e, const node *st, const ast_op *o, const char *now)
+{
+    if (o->kind == OP_THROTTLE) emit_throttle_advance(e, st, o, now);
+    else emit_merged_advance(e, st, o, now);
+}
+
 /* What a reader of a merged ring keeps of the lanes: how many it reads (0: it
  * reads none), the windows that see them and which of those have idle inputs. */
 typedef struct lanes {
@@ -479,10 +488,10 @@ static void find_lanes(const emitter *e, const plan_thread *t, lanes *ln)
     ln->tagged = t->policy != POLICY_DROP_NEWEST && ring_lanes(e->pl, t->in) > 1;
     if (!reads_lanes(e->pl, t)) return;
     ln->n = ring_lanes(e->pl, t->in);
-    ln->nw = lane_windows(e->pl, t->entry, ln->wst, ln->wops, 0, 16);
+    ln->nw = lane_ops(e->pl, t->entry, ln->wst, ln->wops, 0, 16);
     for (int i = 0; i < ln->nw; i++)
         for (int k = 0; k < ln->n; k++)
-            if (window_lane_idle_ms(e->pl, ln->wops[i], k)) ln->idle[i] = ln->any_idle = true;
+            if (op_lane_idle_ms(e->pl, ln->wops[i], k)) ln->idle[i] = ln->any_idle = true;
 }
 
 /* In the loop over slots: the slot's lane; an end marker ends it for every
@@ -500,7 +509,7 @@ static void emit_lane_read(emitter *e, const outputs *o, const lanes *ln)
     for (int i = 0; i < ln->nw; i++) {
         emit(e, "%s_lane_done[lane] = true;   /* stage %s: this input has ended */", table_name(ln->wst[i], ln->wops[i]),
              ln->wst[i]->name);
-        emit_merged_advance(e, ln->wst[i], ln->wops[i], ln->idle[i] ? "now_ms" : "0");
+        emit_lane_advance(e, ln->wst[i], ln->wops[i], ln->idle[i] ? "now_ms" : "0");
     }
     if (passes_lanes(e->pl, e->thread))
         for (int i = 0; i < o->nrings; i++) {
@@ -607,7 +616,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         for (int i = 0; i < ln.nw; i++) {
             if (!ln.idle[i]) continue;
             emit(e, "/* stage %s: an input that turned idle no longer holds its watermark back */", ln.wst[i]->name);
-            emit_merged_advance(e, ln.wst[i], ln.wops[i], "rgp_now_ms()");
+            emit_lane_advance(e, ln.wst[i], ln.wops[i], "rgp_now_ms()");
         }
         emit_publish_pending(e, &o);
         emit(e, "continue;");
@@ -839,6 +848,9 @@ void emit_thread_start(emitter *e)
             if (o->kind == OP_THROTTLE)
                 emit(e, "rgp_report_count(RGP_PROGRAM, \"stage '%s'\", %s_held, \"record\", \"held back by throttle (over %llu per %lld %s)\");",
                      st->name, t, o->limit, o->size.n, o->size.unit);
+            if (o->kind == OP_THROTTLE && keyed_by_span(pl, o))
+                emit(e, "rgp_report_count(RGP_PROGRAM, \"stage '%s'\", %s_late, \"late record\", \"held back by throttle (its span had closed)\");",
+                     st->name, t);
         }
     for (int i = 0; i < e->p->nstages; i++)
         for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next)

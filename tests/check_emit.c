@@ -97,7 +97,9 @@ static const char *merged =
     "sink a = file(\"a.csv\") as csv <- per\n"
     "sink b = file(\"b.csv\") as csv <- odd_n\n"
     "sink c = file(\"c.csv\") as csv <- slid\n"
-    "sink d = file(\"d.csv\") as csv <- fan with { policy: drop_oldest(64) }\n";
+    "sink d = file(\"d.csv\") as csv <- fan with { policy: drop_oldest(64) }\n"
+    "stage lim = three | throttle 5 every 1 s by s on t\n"
+    "sink l = file(\"l.csv\") as csv <- lim\n";
 
 START_TEST(test_merged_windows)
 {
@@ -110,6 +112,8 @@ START_TEST(test_merged_windows)
         "static int64_t window_odd_n_0_lane_max[3]", "static int64_t window_slid_0_lane_max[3]",
         "window_per_0_idle_due(rgp_now_ms())", "markers_d_run++;", "rgp_consumer_dropped(cons_d_run) - (",
         "rgp_time_reached(ts, window_per_0_lane_max[lane], INT64_C(3600001))",
+        "static void throttle_lim_0_forget(int64_t upto)", "throttle_lim_0_key key = {in->s, ws};",
+        "throttle_lim_0_late++;",
     };
     for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
         ck_assert_msg(strstr(text, must[i]) != NULL, "missing: %s", must[i]);
