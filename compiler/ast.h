@@ -114,6 +114,7 @@ typedef struct ast_op {
     ast_duration size;       /* OP_WINDOW: length or session gap (count: size.n records); OP_THROTTLE: the span */
     long long slide_ms;      /* OP_WINDOW: sliding step (= size for tumbling), set by sema */
     long long lateness_ms;   /* OP_WINDOW: how long past its end a window stays open, set by sema */
+    ast_duration ahead;      /* OP_WINDOW: a record further than this ahead of the watermark is bad data; ms 0: no bound */
     const char *word;        /* a word sema checks: OP_WINDOW `gap` or `count`, OP_SAMPLE `seed` */
     srcloc word_loc;         /* that word, or else the operator's number (throttle N, sample N or F) */
     ast_wmod *wmods;         /* OP_WINDOW: slide, lateness, late; OP_DEDUP: within N UNIT [of TIME] */

@@ -163,11 +163,51 @@ void emit_event_time(emitter *e, const ast_op *o, const char *cur, const char *w
     }
 }
 
+/* A window over a merge, after an input's watermark moved, ended or turned
+ * idle: the merged watermark may move, closing the windows it passes. `now`
+ * is the processing time that idleness is judged by. */
+void emit_merged_advance(emitter *e, const node *st, const ast_op *o, const char *now)
+{
+    char t[192], wm[224];
+    snprintf(t, sizeof t, "%s", table_name(st, o));
+    snprintf(wm, sizeof wm, "%s_watermark", t);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "int64_t merged = %s_merged(%s);", t, now);
+    emit(e, "if (merged > %s_watermark) {", t);
+    e->indent++;
+    emit(e, "%s_watermark = rgp_watermark_of(merged);", t);
+    emit(e, "if (%s_watermark >= %s_next_close) {", t, t);
+    e->indent++;
+    emit_window_close(e, st, o, wm);
+    e->indent--;
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+}
+
 /* A record that came after its window closed: counted, and sent to the late stream if any. */
 static void emit_late(emitter *e, const ast_op *o, const char *t, const char *cur)
 {
     emit(e, "%s_late++;   /* its window has closed */", t);
     if (o->late && o->late->used) emit_stage(e, o->late, cur);
+}
+
+/* Opens `if (ahead) { count it } else {` for a window with an `ahead` bound: a
+ * record further ahead of the watermark than that is bad data (a clock years
+ * off), counted and sent to the late stream, and moves nothing. Without a
+ * watermark yet (no record so far) nothing is ahead. The caller closes the else. */
+static void emit_ahead_check(emitter *e, const ast_op *o, const char *t, const char *watermark, const char *cur)
+{
+    emit(e, "if (%s != INT64_MIN && rgp_time_reached(ts, %s, INT64_C(%lld))) {", watermark, watermark, o->ahead.ms + 1);
+    e->indent++;
+    emit(e, "%s_ahead++;   /* more than %lld ms ahead of the watermark */", t, o->ahead.ms);
+    if (o->late && o->late->used) emit_stage(e, o->late, cur);
+    e->indent--;
+    emit(e, "} else {");
+    e->indent++;
 }
 
 /* The aggregates of window `win` take record cur (fresh: they were empty). */
@@ -196,6 +236,40 @@ static void emit_close_now(emitter *e, const node *st, const ast_op *o, const ch
     emit_window_out(e, st, o);
 }
 
+/* The record at event time ts moves the watermark (closing the windows it
+ * passes); over a merge, it moves its own input's watermark, and the merged
+ * one follows the least. With `ahead`, this opens the else of the ahead test. */
+static void emit_watermark_move(emitter *e, const node *st, const ast_op *o, const char *t, const char *cur)
+{
+    char wm[224];
+    int lanes = op_lanes(e->pl, o);
+    if (lanes > 1) {
+        snprintf(wm, sizeof wm, "%s_lane_max[lane]", t);
+        if (o->ahead.ms) emit_ahead_check(e, o, t, wm, cur);
+        emit(e, "if (ts > %s_lane_max[lane]) {   /* its input's watermark moves */", t);
+        e->indent++;
+        emit(e, "%s_lane_max[lane] = ts;", t);
+        bool idle = false;   /* then the thread knows the batch's time: now_ms */
+        for (int k = 0; k < lanes; k++) idle |= op_lane_idle_ms(e->pl, o, k) > 0;
+        emit_merged_advance(e, st, o, idle ? "now_ms" : "0");
+        e->indent--;
+        emit(e, "}");
+        return;
+    }
+    snprintf(wm, sizeof wm, "%s_watermark", t);
+    if (o->ahead.ms) emit_ahead_check(e, o, t, wm, cur);
+    emit(e, "if (ts > %s_watermark) {", t);
+    e->indent++;
+    emit(e, "%s_watermark = rgp_watermark_of(ts);", t);
+    emit(e, "if (%s_watermark >= %s_next_close) {", t, t);
+    e->indent++;
+    emit_window_close(e, st, o, wm);
+    e->indent--;
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+}
+
 /* A window operator, for each record: move the watermark (closing the windows
  * it passes), then fold the record into the windows it falls in, or count it
  * late when they have all closed. */
@@ -211,24 +285,24 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         char wm[224];
         snprintf(wm, sizeof wm, "%s_watermark", t);
         emit_event_time(e, o, cur, wm);
-        emit(e, "if (ts > %s_watermark) {", t);
-        e->indent++;
-        emit(e, "%s_watermark = ts;", t);
-        emit(e, "if (ts >= %s_next_close) {", t);
-        e->indent++;
-        emit_window_close(e, st, o, "ts");
-        e->indent--;
-        emit(e, "}");
-        e->indent--;
-        emit(e, "}");
+        emit_watermark_move(e, st, o, t, cur);
     }
     long long closes = o->size.ms + o->lateness_ms;
     switch (o->wkind) {
     case W_TUMBLING: case W_SLIDING:
         emit(e, "bool taken = false;");
-        emit(e, "/* the windows [ws, ws + %lld ms) that hold ts, newest first */", o->size.ms);
-        emit(e, "for (int64_t ws = rgp_time_trunc(ts, INT64_C(%lld)); ws > rgp_time_sub(ts, INT64_C(%lld)); ws -= INT64_C(%lld)) {",
-             o->slide_ms, o->size.ms, o->slide_ms);
+        if (o->size.ms > o->slide_ms)
+            emit(e, "/* the %lld windows [ws, ws + %lld ms) that hold ts, newest first; at the start of time's range, fewer */",
+                 o->size.ms / o->slide_ms, o->size.ms);
+        else
+            emit(e, "/* the window [ws, ws + %lld ms) that holds ts */", o->size.ms);
+        emit(e, "int64_t ws = rgp_time_trunc(ts, INT64_C(%lld));", o->slide_ms);
+        if (o->size.ms > o->slide_ms) {
+            emit(e, "const int64_t oldest = rgp_time_oldest_start(ws, INT64_C(%lld), %lld);", o->slide_ms, o->size.ms / o->slide_ms);
+            emit(e, "for (;; ws -= INT64_C(%lld)) {", o->slide_ms);
+        } else {
+            emit(e, "for (int k = 0; k < 1; k++) {");
+        }
         e->indent++;
         emit(e, "if (rgp_time_add(ws, INT64_C(%lld)) <= %s_watermark) break;   /* closed, and so are the older ones */", closes, t);
         emit(e, "taken = true;");
@@ -241,6 +315,7 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         emit_window_fold(e, o, t, cur);
         e->indent--;
         emit(e, "}");
+        if (o->size.ms > o->slide_ms) emit(e, "if (ws == oldest) break;");
         e->indent--;
         emit(e, "}");
         emit(e, "if (!taken) {");
@@ -251,14 +326,14 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         break;
     case W_SESSION:
         emit_lookup(e, st, o, cur, "win");
-        emit(e, "if (win->open && ts >= rgp_time_add(win->last, INT64_C(%lld))) {", o->size.ms);
+        emit(e, "if (win->open && rgp_time_reached(ts, win->last, INT64_C(%lld))) {", o->size.ms);
         e->indent++;
         emit(e, "/* past the gap: the key's session is over, and a new one begins */");
         emit_close_now(e, st, o, t);
         e->indent--;
         emit(e, "}");
-        emit(e, "if (win->open ? ts <= rgp_time_sub(win->start, INT64_C(%lld)) : rgp_time_add(ts, INT64_C(%lld)) <= %s_watermark) {",
-             o->size.ms, closes, t);
+        emit(e, "if (win->open ? rgp_time_reached(win->start, ts, INT64_C(%lld)) : rgp_time_reached(%s_watermark, ts, INT64_C(%lld))) {",
+             o->size.ms, t, closes);
         e->indent++;
         emit(e, "/* before the key's session by more than the gap, or in a session that has closed */");
         emit_late(e, o, t, cur);
@@ -296,6 +371,10 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         e->indent--;
         emit(e, "}");
         break;
+    }
+    if (o->ahead.ms) {   /* the else of emit_ahead_check */
+        e->indent--;
+        emit(e, "}");
     }
     e->indent--;
     emit(e, "}");

@@ -103,6 +103,15 @@ static void binary_c(sbuf *b, const ast_expr *x, const char *rec)
         else sb(b, ") %s 0)", info->c);
         return;
     }
+    /* time ± integer and time - time are held at the ends of the range, not wrapped */
+    if (l->type == T_TIME || r->type == T_TIME) {
+        sb(b, "%s(", l->type == T_TIME && r->type == T_TIME ? "rgp_time_diff" : op == BIN_ADD ? "rgp_time_plus" : "rgp_time_minus");
+        operand_c(b, l->type == T_TIME ? l : r, T_I64, rec);
+        sb(b, ", ");
+        operand_c(b, l->type == T_TIME ? r : l, T_I64, rec);
+        sb(b, ")");
+        return;
+    }
     /* arithmetic: floats are plain C; integers go through helpers with defined
      * wrap-around and division by zero (see docs/language.md) */
     if (t == T_F64) {

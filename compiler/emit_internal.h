@@ -24,6 +24,7 @@ typedef struct emitter {
     int nwritten;
     const rectype *slotted[64]; /* record types that have a slot type and put_ function */
     int nslotted;
+    const plan_thread *thread;  /* the thread whose loop is being written, or NULL */
 } emitter;
 
 typedef struct sbuf { char *s; size_t len, cap; } sbuf;
@@ -51,10 +52,18 @@ void emit_user_expr(emitter *e, const ast_expr *x, const char *rec, const char *
 void emit_threads(emitter *e);
 void emit_thread_start(emitter *e);
 void emit_deliver(emitter *e, const plan *pl, const plan_ring *r, const char *rec);
+/* Merged streams: how many lanes (inputs, nested merges flattened) a ring's
+ * records come through, 1 for an unmerged one; the lanes an event-time window
+ * or throttle reads (1: it keeps one watermark, or none); and the idle option
+ * of the source behind a lane. */
+int ring_lanes(const plan *pl, const plan_ring *r);
+int op_lanes(const plan *pl, const ast_op *o);
+long long op_lane_idle_ms(const plan *pl, const ast_op *o, int lane);
 
 /* emit_ops.c: the operators a reader runs for each record */
 void emit_lookup(emitter *e, const node *st, const ast_op *o, const char *cur, const char *var);
 void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur);
+void emit_throttle_advance(emitter *e, const node *st, const ast_op *o, const char *now);
 void emit_stage(emitter *e, const node *st, const char *rec);
 void emit_reader(emitter *e, const node *n, const char *rec);
 
@@ -64,6 +73,7 @@ void emit_group_flush(emitter *e, const node *st, const ast_op *o);
 void emit_window_update(emitter *e, const node *st, const ast_op *o, const char *cur);
 void emit_window_close(emitter *e, const node *st, const ast_op *o, const char *upto);
 void emit_event_time(emitter *e, const ast_op *o, const char *cur, const char *watermark);
+void emit_merged_advance(emitter *e, const node *st, const ast_op *o, const char *now);
 /* The group and window operators a thread must finish at the end of input, upstream first. */
 int thread_groups(const plan *pl, const node *n, const node **stages, const ast_op **ops, int k, int max);
 
@@ -71,6 +81,7 @@ int thread_groups(const plan *pl, const node *n, const node **stages, const ast_
 const char *table_name(const node *st, const ast_op *op);
 const char *value_type(const node *st, const ast_op *o);
 bool keyed_by_start(const ast_op *o);
+bool keyed_by_span(const plan *pl, const ast_op *o);
 bool aggs_own_memory(const ast_op *o);
 void emit_table(emitter *e, const node *st, const ast_op *o);
 

@@ -9,11 +9,11 @@
 
 /* `{rec->a, rec->b}`: the key of record `cur` for a keyed or group operator
  * (a window's also holds the window's start, `ws`). */
-static void key_init(sbuf *b, const ast_op *o, const char *cur)
+static void key_init(sbuf *b, const ast_op *o, const char *cur, bool by_span)
 {
     sb(b, "{");
     for (const ast_arg *g = o->keys; g; g = g->next) sb(b, "%s%s->%s", g == o->keys ? "" : ", ", cur, g->value->text);
-    if (keyed_by_start(o)) sb(b, "%sws", o->keys ? ", " : "");
+    if (by_span) sb(b, "%sws", o->keys ? ", " : "");
     else if (!o->keys) sb(b, "0");   /* group without by: one key for everything */
     sb(b, "}");
 }
@@ -30,7 +30,7 @@ void emit_lookup(emitter *e, const node *st, const ast_op *o, const char *cur, c
     emit(e, "{");
     e->indent++;
     sbuf key = {0};
-    key_init(&key, o, cur);
+    key_init(&key, o, cur, keyed_by_span(e->pl, o));
     emit(e, "%s_key key = %s;", t, key.s);
     free(key.s);
     emit(e, "bool fresh;");
@@ -236,6 +236,97 @@ static void emit_route(emitter *e, const node *st, const char *cur)
     emit(e, "}");
 }
 
+/* A throttle: the key's span starts over when a record of a later span comes;
+ * at most `limit` records of each go on, the rest are held back and counted. */
+static void emit_throttle(emitter *e, const node *st, const ast_op *o, const char *cur)
+{
+    char t[192];
+    snprintf(t, sizeof t, "%s", table_name(st, o));
+    line_to_rgp(e, o->loc);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "%s_in++;   /* of these, the held back are told at exit */", t);
+    emit_event_time(e, o, cur, NULL);
+    emit(e, "int64_t span = rgp_time_trunc(ts, INT64_C(%lld));", o->size.ms);
+    emit_lookup(e, st, o, cur, "sp");
+    emit(e, "if (fresh || span > sp->start) {   /* the key's next span */");
+    emit(e, "    sp->start = span;");
+    emit(e, "    sp->n = 0;");
+    emit(e, "}");
+    emit(e, "if (sp->n < UINT64_C(%llu)) {", o->limit);
+    e->indent++;
+    emit(e, "sp->n++;");
+    emit_ops(e, st, o->next, cur);
+    e->indent--;
+    emit(e, "} else {");
+    emit(e, "    %s_held++;   /* over the limit: held back */", t);
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+}
+
+/* A throttle over a merge, after an input's watermark moved, ended or turned
+ * idle: the spans the merged watermark passes are forgotten. */
+void emit_throttle_advance(emitter *e, const node *st, const ast_op *o, const char *now)
+{
+    char t[192];
+    snprintf(t, sizeof t, "%s", table_name(st, o));
+    emit(e, "{");
+    emit(e, "    int64_t merged = %s_merged(%s);", t, now);
+    emit(e, "    if (merged > %s_watermark) %s_watermark = rgp_watermark_of(merged);", t, t);
+    emit(e, "    if (%s_watermark >= %s_next_close) %s_forget(%s_watermark);", t, t, t, t);
+    emit(e, "}");
+}
+
+/* A throttle over a merge: its inputs' records of one span come in any order,
+ * so each key keeps a count per span until the merged watermark passes the
+ * span's end; a record of a span already past is late, held back and counted. */
+static void emit_merged_throttle(emitter *e, const node *st, const ast_op *o, const char *cur)
+{
+    char t[192];
+    snprintf(t, sizeof t, "%s", table_name(st, o));
+    bool idle = false;   /* then the thread knows the batch's time: now_ms */
+    for (int k = 0; k < op_lanes(e->pl, o); k++) idle |= op_lane_idle_ms(e->pl, o, k) > 0;
+    line_to_rgp(e, o->loc);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "%s_in++;   /* of these, the late and held back are told at exit */", t);
+    emit_event_time(e, o, cur, NULL);
+    emit(e, "if (ts > %s_lane_max[lane]) {   /* its input's watermark moves */", t);
+    e->indent++;
+    emit(e, "%s_lane_max[lane] = ts;", t);
+    emit_throttle_advance(e, st, o, idle ? "now_ms" : "0");
+    e->indent--;
+    emit(e, "}");
+    emit(e, "const int64_t ws = rgp_time_trunc(ts, INT64_C(%lld));   /* the span: part of the key */", o->size.ms);
+    emit(e, "if (rgp_time_reached(%s_watermark, ws, INT64_C(%lld))) {", t, o->size.ms);
+    emit(e, "    %s_late++;   /* its span has closed: held back */", t);
+    emit(e, "} else {");
+    e->indent++;
+    emit_lookup(e, st, o, cur, "sp");
+    emit(e, "if (fresh) {");
+    emit(e, "    sp->start = ws;");
+    emit(e, "    if (rgp_time_add(ws, INT64_C(%lld)) < %s_next_close) %s_next_close = rgp_time_add(ws, INT64_C(%lld));", o->size.ms, t, t,
+         o->size.ms);
+    emit(e, "}");
+    emit(e, "if (sp->n < UINT64_C(%llu)) {", o->limit);
+    e->indent++;
+    emit(e, "sp->n++;");
+    emit_ops(e, st, o->next, cur);
+    e->indent--;
+    emit(e, "} else {");
+    emit(e, "    %s_held++;   /* over the limit: held back */", t);
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+}
+
 /* The operators of a stage from o on, applied to record `cur`; after the last,
  * the record goes to the stage's ring or straight on to its one reader. */
 void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
@@ -296,34 +387,10 @@ void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
         emit(e, "}");
         break;
     }
-    case OP_THROTTLE: {
-        char t[192];
-        snprintf(t, sizeof t, "%s", table_name(st, o));
-        line_to_rgp(e, o->loc);
-        emit(e, "{");
-        e->indent++;
-        emit(e, "%s_in++;   /* of these, the held back are told at exit */", t);
-        emit_event_time(e, o, cur, NULL);
-        emit(e, "int64_t span = rgp_time_trunc(ts, INT64_C(%lld));", o->size.ms);
-        emit_lookup(e, st, o, cur, "sp");
-        emit(e, "if (fresh || span > sp->start) {   /* the key's next span */");
-        emit(e, "    sp->start = span;");
-        emit(e, "    sp->n = 0;");
-        emit(e, "}");
-        emit(e, "if (sp->n < UINT64_C(%llu)) {", o->limit);
-        e->indent++;
-        emit(e, "sp->n++;");
-        emit_ops(e, st, o->next, cur);
-        e->indent--;
-        emit(e, "} else {");
-        emit(e, "    %s_held++;   /* over the limit: held back */", t);
-        emit(e, "}");
-        e->indent--;
-        emit(e, "}");
-        e->indent--;
-        emit(e, "}");
+    case OP_THROTTLE:
+        if (keyed_by_span(e->pl, o)) emit_merged_throttle(e, st, o, cur);
+        else emit_throttle(e, st, o, cur);
         break;
-    }
     case OP_SAMPLE: {
         char t[192];
         snprintf(t, sizeof t, "%s", table_name(st, o));
@@ -367,7 +434,7 @@ void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
             else sb(&same, "%slast->%s == %s->%s", same.len ? " && " : "", f, cur, f);
         }
         if (o->size.ms)
-            emit(e, "if (fresh || !(%s) || ts - last->passed_at >= INT64_C(%lld)) {   /* not a repeat, or its key's last passed %lld ms ago */",
+            emit(e, "if (fresh || !(%s) || rgp_time_reached(ts, last->passed_at, INT64_C(%lld))) {   /* not a repeat, or its key's last passed %lld ms ago */",
                  same.len ? same.s : "true", o->size.ms, o->size.ms);
         else
             emit(e, "if (fresh || !(%s)) {   /* not a repeat of its key's last record */", same.len ? same.s : "true");

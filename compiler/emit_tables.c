@@ -45,6 +45,13 @@ bool keyed_by_start(const ast_op *o)
     return o->kind == OP_WINDOW && (o->wkind == W_TUMBLING || o->wkind == W_SLIDING);
 }
 
+/* Keyed by window start, or for a throttle over a merge, by span: its inputs'
+ * records of one span come in any order, so each span keeps its own count. */
+bool keyed_by_span(const plan *pl, const ast_op *o)
+{
+    return keyed_by_start(o) || (o->kind == OP_THROTTLE && op_lanes(pl, o) > 1);
+}
+
 static const char *agg_ctype(const ast_op *o, int i)
 {
     const ast_item *it = o->items;
@@ -96,6 +103,64 @@ static void emit_group_aggs(emitter *e, const char *t, const ast_op *o)
     emit(e, "}");
 }
 
+/* A window or throttle over a merge: each input's watermark (the latest event
+ * time seen on it), whether it has ended, and for inputs with `idle`, when it
+ * last sent a record; the merged watermark is the least over the inputs that count. */
+static void emit_merge_lanes(emitter *e, const char *t, const ast_op *o, int lanes)
+{
+    if (lanes < 2) return;
+    sbuf mins = {0}, idles = {0};
+    bool any_idle = false;
+    for (int k = 0; k < lanes; k++) {
+        long long idle = op_lane_idle_ms(e->pl, o, k);
+        any_idle |= idle > 0;
+        sb(&mins, "%sINT64_MIN", k ? ", " : "");
+        sb(&idles, "%sINT64_C(%lld)", k ? ", " : "", idle);
+    }
+    emit(e, "static int64_t %s_lane_max[%d] = {%s};   /* per input of the merge: the latest event time */", t, lanes, mins.s);
+    emit(e, "static bool %s_lane_done[%d];   /* the input has ended */", t, lanes);
+    if (any_idle) {
+        emit(e, "static int64_t %s_lane_seen[%d];   /* when the input last sent a record (processing time) */", t, lanes);
+        emit(e, "static const int64_t %s_lane_idle[%d] = {%s};   /* its source's idle option, 0 for none */", t, lanes, idles.s);
+    }
+    free(mins.s);
+    free(idles.s);
+    blank(e);
+    emit(e, "/* The merged watermark: the least over the inputs that have not ended%s. With", any_idle ? " and are not idle" : "");
+    emit(e, " * none left (all ended or idle), the latest time seen on any: a quiet input holds nothing back. */");
+    emit(e, "static int64_t %s_merged(int64_t now)", t);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "int64_t least = INT64_MAX, latest = INT64_MIN;");
+    emit(e, "bool counted = false;");
+    if (!any_idle) emit(e, "(void)now;");
+    emit(e, "for (int k = 0; k < %d; k++) {", lanes);
+    emit(e, "    if (%s_lane_max[k] > latest) latest = %s_lane_max[k];", t, t);
+    emit(e, "    if (%s_lane_done[k]) continue;", t);
+    if (any_idle) emit(e, "    if (%s_lane_idle[k] && now - %s_lane_seen[k] >= %s_lane_idle[k]) continue;   /* idle */", t, t, t);
+    emit(e, "    counted = true;");
+    emit(e, "    if (%s_lane_max[k] < least) least = %s_lane_max[k];", t, t);
+    emit(e, "}");
+    emit(e, "return counted ? least : latest;");
+    e->indent--;
+    emit(e, "}");
+    blank(e);
+    if (!any_idle) return;
+    emit(e, "/* When the next input with an idle option turns idle, if nothing comes: INT64_MAX for never. */");
+    emit(e, "static int64_t %s_idle_due(int64_t now)", t);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "int64_t due = INT64_MAX;");
+    emit(e, "for (int k = 0; k < %d; k++) {", lanes);
+    emit(e, "    int64_t at = %s_lane_seen[k] + %s_lane_idle[k];", t, t);
+    emit(e, "    if (!%s_lane_done[k] && %s_lane_idle[k] && at > now && at < due) due = at;", t, t);
+    emit(e, "}");
+    emit(e, "return due;");
+    e->indent--;
+    emit(e, "}");
+    blank(e);
+}
+
 /* Windows: the watermark (the latest event time seen), the earliest time a
  * window closes (nothing to do before it), the late records counted, and the
  * list of windows due to close, oldest first, then in the order their entries
@@ -105,13 +170,29 @@ static void emit_window_due(emitter *e, const char *t, const ast_op *o)
     emit(e, "static int64_t %s_watermark = INT64_MIN, %s_next_close = INT64_MAX;", t, t);
     emit(e, "static uint64_t %s_late;   /* records whose window had closed */", t);
     emit(e, "static uint64_t %s_in;   /* records that came in (event time), for the loss summary */", t);
+    if (o->ahead.ms) emit(e, "static uint64_t %s_ahead;   /* records too far ahead of the watermark */", t);
     emit(e, "static size_t *%s_due_at, %s_due_cap;", t, t);
     blank(e);
+    int lanes = op_lanes(e->pl, o);
+    if (lanes > 1) emit_merge_lanes(e, t, o, lanes);
     emit(e, "static int %s_due_cmp(const void *a, const void *b)", t);
     emit(e, "{");
     emit(e, "    size_t i = *(const size_t *)a, j = *(const size_t *)b;");
     if (o->wkind == W_COUNT) {
         emit(e, "    return i < j ? -1 : 1;   /* count windows: in the order their keys came */");
+    } else if (lanes > 1 && o->keys) {
+        /* over a merge, the order keys first came in varies from run to run: keys go in their own order */
+        emit(e, "    int64_t x = %s_entries[i].value.start, y = %s_entries[j].value.start;", t, t);
+        emit(e, "    if (x != y) return x < y ? -1 : 1;");
+        emit(e, "    const %s_key *p = &%s_entries[i].key, *q = &%s_entries[j].key;", t, t, t);
+        for (const ast_arg *g = o->keys; g; g = g->next) {
+            const char *f = g->value->text;
+            if (o->in->fields[g->value->u.name.field].type == T_STR)
+                emit(e, "    if (rgp_str_cmp(p->%s, q->%s) != 0) return rgp_str_cmp(p->%s, q->%s);", f, f, f, f);
+            else
+                emit(e, "    if (p->%s < q->%s || q->%s < p->%s) return p->%s < q->%s ? -1 : 1;   /* NaNs: alike */", f, f, f, f, f, f);
+        }
+        emit(e, "    return i < j ? -1 : 1;");
     } else {
         emit(e, "    int64_t x = %s_entries[i].value.start, y = %s_entries[j].value.start;", t, t);
         emit(e, "    return x != y ? (x < y ? -1 : 1) : (i < j ? -1 : 1);");
@@ -153,6 +234,42 @@ static void emit_window_due(emitter *e, const char *t, const ast_op *o)
     blank(e);
 }
 
+/* A throttle over a merge: a count per key and span, kept until the merged
+ * watermark passes the span's end (then no record of it can pass any more:
+ * one that comes is late, held back and counted). */
+static void emit_throttle_spans(emitter *e, const char *t, const ast_op *o, bool owns)
+{
+    emit(e, "static int64_t %s_watermark = INT64_MIN, %s_next_close = INT64_MAX;   /* the merged watermark; the first span to end */", t, t);
+    emit(e, "static uint64_t %s_late;   /* records whose span had closed */", t);
+    blank(e);
+    emit_merge_lanes(e, t, o, op_lanes(e->pl, o));
+    emit(e, "/* Forgets the spans that end by upto, keeping the others in order, and rebuilds the index. */");
+    emit(e, "static void %s_forget(int64_t upto)", t);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "size_t k = 0;");
+    emit(e, "int64_t next = INT64_MAX;");
+    emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
+    emit(e, "    int64_t ends = rgp_time_add(%s_entries[i].value.start, INT64_C(%lld));", t, o->size.ms);
+    if (owns) emit(e, "    if (ends <= upto) { %s_entry_free(&%s_entries[i]); continue; }", t, t);
+    else emit(e, "    if (ends <= upto) continue;");
+    emit(e, "    if (ends < next) next = ends;");
+    emit(e, "    %s_entries[k++] = %s_entries[i];", t, t);
+    emit(e, "}");
+    emit(e, "%s_next_close = next;", t);
+    emit(e, "if (k == %s_len) return;", t);
+    emit(e, "%s_len = k;", t);
+    emit(e, "memset(%s_index, 0, %s_icap * sizeof *%s_index);", t, t, t);
+    emit(e, "for (size_t n = 0; n < %s_len; n++) {", t);
+    emit(e, "    size_t j = (size_t)%s_hash(&%s_entries[n].key) & (%s_icap - 1);", t, t, t);
+    emit(e, "    while (%s_index[j]) j = (j + 1) & (%s_icap - 1);", t, t);
+    emit(e, "    %s_index[j] = (uint32_t)(n + 1);", t);
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+    blank(e);
+}
+
 /* A table per keyed or group operator: entries (key, value) kept dense in the
  * order their keys first came (a group's output order), found through an
  * open-addressing index of entry numbers that doubles at half full. A record
@@ -166,8 +283,8 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
     sbuf keys = {0};
     for (const ast_arg *g = o->keys; g; g = g->next) sb(&keys, "%s%s", keys.len ? ", " : "", g->value->text);
     emit(e, "/* %s of stage %s (%s:%u), by %s%s */", op_tables[o->kind].what, st->name, e->p->file, o->loc.line,
-         keys.len ? keys.s : keyed_by_start(o) ? "" : "nothing: one entry for all records",
-         keyed_by_start(o) ? (keys.len ? " and window start" : "window start") : "");
+         keys.len ? keys.s : keyed_by_span(e->pl, o) ? "" : "nothing: one entry for all records",
+         keyed_by_span(e->pl, o) ? (keys.len ? " and window start" : "window start") : "");
     free(keys.s);
     emit(e, "typedef struct %s_key {", t);
     bool str_key = false;
@@ -176,7 +293,7 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
         str_key |= kt == T_STR;
         emit(e, "    %s %s;", ctype(kt), g->value->text);
     }
-    if (keyed_by_start(o)) emit(e, "    int64_t ws;   /* the window's start */");
+    if (keyed_by_span(e->pl, o)) emit(e, "    int64_t ws;   /* the window's start, or the throttle's span */");
     else if (!o->keys) emit(e, "    char none;");
     emit(e, "} %s_key;", t);
     char value[224];
@@ -224,7 +341,7 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
     emit(e, "    uint64_t h = 0;");
     for (const ast_arg *g = o->keys; g; g = g->next)
         emit(e, "    h = rgp_hash_u64(h ^ %s(k->%s));", hash_fn(in->fields[g->value->u.name.field].type), g->value->text);
-    if (keyed_by_start(o)) emit(e, "    h = rgp_hash_u64(h ^ rgp_hash_i64(k->ws));");
+    if (keyed_by_span(e->pl, o)) emit(e, "    h = rgp_hash_u64(h ^ rgp_hash_i64(k->ws));");
     else if (!o->keys) emit(e, "    (void)k;");
     emit(e, "    return h;");
     emit(e, "}");
@@ -239,7 +356,7 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
         else if (kt == T_F64) sb(&eq, "%s(a->%s == b->%s || (a->%s != a->%s && b->%s != b->%s))", eq.len ? " && " : "", f, f, f, f, f, f);
         else sb(&eq, "%sa->%s == b->%s", eq.len ? " && " : "", f, f);
     }
-    if (keyed_by_start(o)) sb(&eq, "%sa->ws == b->ws", eq.len ? " && " : "");
+    if (keyed_by_span(e->pl, o)) sb(&eq, "%sa->ws == b->ws", eq.len ? " && " : "");
     else if (!o->keys) emit(e, "    (void)a, (void)b;");
     emit(e, "    return %s;", eq.len ? eq.s : "true");
     free(eq.s);
@@ -323,6 +440,7 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
         emit(e, "}");
         blank(e);
     }
+    if (o->kind == OP_THROTTLE && keyed_by_span(e->pl, o)) emit_throttle_spans(e, t, o, owns);
     if (keyed_by_start(o)) {
         emit(e, "/* Drops the entries of closed windows, keeping the others in order, and rebuilds the index. */");
         emit(e, "static void %s_compact(void)", t);

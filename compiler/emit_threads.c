@@ -65,6 +65,210 @@ static void collect(const plan *pl, const node *n, outputs *o)
     if (plan_readers(pl, n, readers, 2) == 1) collect(pl, readers[0], o);
 }
 
+static bool has_ring_readers(const plan_ring *r);
+
+/* ---- lanes: which input of a merge each record came through ----------------
+ *
+ * A merge's watermark is the least of its inputs' watermarks, so its readers
+ * must tell the inputs apart: every record of a merged ring carries its lane
+ * in lanes_RING (one entry per slot, written before the slot is published),
+ * and an input that ends publishes a marker, its lane with RGP_LANE_END. A
+ * thread with no window or group between its input ring and its outputs
+ * passes the lanes on (a merge of a merge: the lanes of both add up); any
+ * other thread is one lane of the rings it feeds. */
+
+/* Whether thread t publishes into ring r. */
+static bool thread_feeds(const plan *pl, const plan_thread *t, const plan_ring *r)
+{
+    if (t->kind == TH_PARSE) return plan_ring_of(pl, t->source) == r;
+    outputs o = {0};
+    collect(pl, t->entry, &o);
+    for (int i = 0; i < o.nrings; i++)
+        if (o.rings[i] == r) return true;
+    return false;
+}
+
+/* Whether t reads the lanes of its input ring (a lossless reader of a merged ring). */
+static bool reads_lanes(const plan *pl, const plan_thread *t)
+{
+    return t->kind == TH_RUN && t->policy == POLICY_BLOCK && ring_lanes(pl, t->in) > 1;
+}
+
+/* The lanes of the rings t feeds that its records take: its input's, when it
+ * reads them and has no group or window to merge them; else one. (One call of
+ * ring_lanes, so that merges nested deep cost time in proportion.) */
+static int thread_lanes(const plan *pl, const plan_thread *t)
+{
+    if (t->kind != TH_RUN || t->policy != POLICY_BLOCK) return 1;
+    const node *gst[16];
+    const ast_op *gops[16];
+    if (thread_groups(pl, t->entry, gst, gops, 0, 16) > 0) return 1;
+    return ring_lanes(pl, t->in);
+}
+
+static bool passes_lanes(const plan *pl, const plan_thread *t)
+{
+    return thread_lanes(pl, t) > 1;
+}
+
+/* ring_lanes, counted once per ring while a program's threads are written
+ * (emit_threads to the end of emit_thread_start): merges nested deep would
+ * otherwise count their inputs over and over. */
+static struct { const plan *pl; int *lanes; } lanes_memo;
+
+static void lanes_memo_end(void);
+
+static void lanes_memo_begin(const plan *pl)
+{
+    lanes_memo_end();   /* a program left half written, if any */
+    lanes_memo.lanes = calloc((size_t)(pl->nrings ? pl->nrings : 1), sizeof *lanes_memo.lanes);
+    lanes_memo.pl = lanes_memo.lanes ? pl : NULL;   /* without memory: counted each time, just slower */
+}
+
+static void lanes_memo_end(void)
+{
+    free(lanes_memo.lanes);
+    lanes_memo.lanes = NULL;
+    lanes_memo.pl = NULL;
+}
+
+int ring_lanes(const plan *pl, const plan_ring *r)
+{
+    int at = -1;
+    for (int i = 0; lanes_memo.pl == pl && i < pl->nrings; i++)
+        if (pl->rings[i] == r) at = i;
+    if (at >= 0 && lanes_memo.lanes[at]) return lanes_memo.lanes[at];
+    int n = 0;
+    for (int i = 0; i < pl->nthreads; i++)
+        if (thread_feeds(pl, pl->threads[i], r)) n += thread_lanes(pl, pl->threads[i]);
+    if (at >= 0) lanes_memo.lanes[at] = n;
+    return n;
+}
+
+/* The first lane of r that thread t's records take. */
+static int lane_offset(const plan *pl, const plan_ring *r, const plan_thread *t)
+{
+    int n = 0;
+    for (int i = 0; i < pl->nthreads && pl->threads[i] != t; i++)
+        if (thread_feeds(pl, pl->threads[i], r)) n += thread_lanes(pl, pl->threads[i]);
+    return n;
+}
+
+/* The event-time windows and throttles of a thread that see its input's
+ * lanes: those before any group or window on the way from the thread's reader
+ * (their records are merged already), late streams and route branches included. */
+static int lane_ops(const plan *pl, const node *n, const node **stages, const ast_op **ops, int k, int max)
+{
+    if (n->kind != D_STAGE || n->ninputs) return k;
+    for (int i = 0; n->is_route && i < n->nsides; i++)
+        if (n->sides[i]->used) k = lane_ops(pl, n->sides[i], stages, ops, k, max);
+    for (const ast_op *o = n->ops; o; o = o->next) {
+        bool on_time = (o->kind == OP_WINDOW && o->wkind != W_COUNT) || o->kind == OP_THROTTLE;
+        if (on_time && o->time_field && k < max) stages[k] = n, ops[k++] = o;
+        if (o->kind == OP_WINDOW && o->late && o->late->used) k = lane_ops(pl, o->late, stages, ops, k, max);
+        if (o->kind == OP_GROUP || o->kind == OP_WINDOW) return k;
+    }
+    node *readers[2];
+    if (!plan_ring_of(pl, n) && plan_readers(pl, n, readers, 2) == 1) k = lane_ops(pl, readers[0], stages, ops, k, max);
+    return k;
+}
+
+/* The thread whose lanes operator o reads, or NULL. */
+static const plan_thread *lane_thread_of(const plan *pl, const ast_op *o)
+{
+    for (int i = 0; i < pl->nthreads; i++) {
+        const plan_thread *t = pl->threads[i];
+        if (!reads_lanes(pl, t)) continue;
+        const node *wst[16];
+        const ast_op *wops[16];
+        int nw = lane_ops(pl, t->entry, wst, wops, 0, 16);
+        for (int k = 0; k < nw; k++)
+            if (wops[k] == o) return t;
+    }
+    return NULL;
+}
+
+int op_lanes(const plan *pl, const ast_op *o)
+{
+    const plan_thread *t = lane_thread_of(pl, o);
+    return t ? ring_lanes(pl, t->in) : 1;
+}
+
+/* The idle option of the source behind lane `lane` of ring r (0: none, or the
+ * lane is a merged stream itself, windowed on the way). */
+static long long lane_idle_ms(const plan *pl, const plan_ring *r, int lane)
+{
+    for (int i = 0; i < pl->nthreads; i++) {
+        const plan_thread *t = pl->threads[i];
+        if (!thread_feeds(pl, t, r)) continue;
+        int n = thread_lanes(pl, t);
+        if (lane >= n) {
+            lane -= n;
+            continue;
+        }
+        if (t->kind == TH_PARSE) return t->source->opt.idle_ms;
+        if (passes_lanes(pl, t)) return lane_idle_ms(pl, t->in, lane);
+        return ring_lanes(pl, t->in) == 1 ? lane_idle_ms(pl, t->in, 0) : 0;
+    }
+    return 0;
+}
+
+long long op_lane_idle_ms(const plan *pl, const ast_op *o, int lane)
+{
+    const plan_thread *t = lane_thread_of(pl, o);
+    return t ? lane_idle_ms(pl, t->in, lane) : 0;
+}
+
+/* How many end markers ring r carries in all: each producer's own lanes at
+ * its close, and for one that passes lanes on, every marker it reads. A
+ * drop_oldest reader takes them out of its count of dropped records. */
+static int ring_markers(const plan *pl, const plan_ring *r)
+{
+    if (ring_lanes(pl, r) < 2) return 0;
+    int n = 0;
+    for (int i = 0; i < pl->nthreads; i++) {
+        const plan_thread *t = pl->threads[i];
+        if (!thread_feeds(pl, t, r)) continue;
+        n += thread_lanes(pl, t);
+        if (passes_lanes(pl, t)) n += ring_markers(pl, t->in);
+    }
+    return n;
+}
+
+/* The C expression for the lane a record of this thread takes in ring r. */
+static void lane_expr(const emitter *e, const plan_ring *r, char *out, size_t n)
+{
+    int off = lane_offset(e->pl, r, e->thread);
+    if (passes_lanes(e->pl, e->thread)) snprintf(out, n, "%du + lane", off);
+    else snprintf(out, n, "%du", off);
+}
+
+/* Publishes into merged ring r the marker that lane `lane` (a C expression) has ended. */
+static void emit_lane_end(emitter *e, const plan_ring *r, const char *lane)
+{
+    if (r->nproducers == 1 && !has_ring_readers(r)) return;   /* only drop_newest buffers read it: they keep no lanes */
+    emit(e, "{   /* an input of %s has ended: it no longer holds the merged watermark back */", r->name);
+    e->indent++;
+    if (r->nproducers > 1) {
+        emit(e, "uint64_t seq = rgp_mp_claim(&prod_%s, 1);", r->name);
+        emit(e, "lanes_%s[seq & %lluu] = RGP_LANE_END | (%s);   /* published by the release in rgp_mp_publish */", r->name,
+             (unsigned long long)(r->slots - 1), lane);
+        emit(e, "rgp_mp_publish(&ring_%s, seq, seq + 1);", r->name);
+    } else {
+        emit(e, "uint64_t seq;");
+        emit(e, "if (rgp_sp_try_claim(&ring_%s, 1, &seq) != 0) {", r->name);
+        emit(e, "    if (out_%s_pub != out_%s_next) rgp_sp_publish(&ring_%s, out_%s_pub = out_%s_next);", r->name, r->name,
+             r->name, r->name, r->name);
+        emit(e, "    seq = rgp_sp_claim(&ring_%s, 1);", r->name);
+        emit(e, "}");
+        emit(e, "lanes_%s[seq & %lluu] = RGP_LANE_END | (%s);   /* published by the release in rgp_sp_publish */", r->name,
+             (unsigned long long)(r->slots - 1), lane);
+        emit(e, "out_%s_next = seq + 1;", r->name);
+    }
+    e->indent--;
+    emit(e, "}");
+}
+
 static bool has_ring_readers(const plan_ring *r)
 {
     for (int k = 0; k < r->nconsumers; k++) if (r->consumers[k]->policy != POLICY_DROP_NEWEST) return true;
@@ -112,6 +316,8 @@ static void emit_offer_relays(emitter *e, const plan *pl, const node *n, const c
 void emit_deliver(emitter *e, const plan *pl, const plan_ring *r, const char *rec)
 {
     const char *T = r->stream->type->cname;
+    char lane[64] = "";
+    if (ring_lanes(pl, r) > 1) lane_expr(e, r, lane, sizeof lane);
     emit(e, "{");
     e->indent++;
     emit(e, "uint64_t seq;");
@@ -119,6 +325,8 @@ void emit_deliver(emitter *e, const plan *pl, const plan_ring *r, const char *re
         emit(e, "/* into the merge's ring, one of %d producers */", r->nproducers);
         emit(e, "seq = rgp_mp_claim(&prod_%s, 1);", r->name);
         emit(e, "put_%s(rgp_disruptor_slot(&ring_%s, seq), %s%s);", T, r->name, rec, copied_arg(r->stream->type, ring_is_copied(r)));
+        if (*lane) emit(e, "lanes_%s[seq & %lluu] = %s;   /* the input it came through; published with the slot */", r->name,
+                        (unsigned long long)(r->slots - 1), lane);
         emit(e, "rgp_mp_publish(&ring_%s, seq, seq + 1);", r->name);
     } else if (has_ring_readers(r)) {
         emit(e, "/* into ring %s; published once per batch */", r->name);
@@ -129,6 +337,8 @@ void emit_deliver(emitter *e, const plan *pl, const plan_ring *r, const char *re
         emit(e, "    seq = rgp_sp_claim(&ring_%s, 1);", r->name);
         emit(e, "}");
         emit(e, "put_%s(rgp_disruptor_slot(&ring_%s, seq), %s%s);", T, r->name, rec, copied_arg(r->stream->type, ring_is_copied(r)));
+        if (*lane) emit(e, "lanes_%s[seq & %lluu] = %s;   /* the input it came through; published with the slot */", r->name,
+                        (unsigned long long)(r->slots - 1), lane);
         emit(e, "out_%s_next = seq + 1;", r->name);
     }
     emit_offer_relays(e, pl, r->stream, rec);
@@ -152,6 +362,16 @@ static void emit_output_state(emitter *e, const outputs *o)
 
 static void emit_close_outputs(emitter *e, const outputs *o)
 {
+    /* this thread's lanes of merged rings end (again, for lanes already passed on: harmless) */
+    for (int i = 0; i < o->nrings; i++) {
+        if (ring_lanes(e->pl, o->rings[i]) < 2) continue;
+        int off = lane_offset(e->pl, o->rings[i], e->thread);
+        for (int k = 0; k < thread_lanes(e->pl, e->thread); k++) {
+            char lane[32];
+            snprintf(lane, sizeof lane, "%du", off + k);
+            emit_lane_end(e, o->rings[i], lane);
+        }
+    }
     emit_publish_pending(e, o);
     for (int i = 0; i < o->nrings; i++)
         for (int k = 0; k < o->feeds[i]; k++)   /* a merge's ring ends when each of its inputs has closed it */
@@ -257,8 +477,72 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     assert(e->indent == 0);
 }
 
+/* After an input's watermark moved, ended or turned idle: a window closes
+ * what the merged watermark passes, a throttle forgets the spans it passes. */
+static void emit_lane_advance(emitter *e, const node *st, const ast_op *o, const char *now)
+{
+    if (o->kind == OP_THROTTLE) emit_throttle_advance(e, st, o, now);
+    else emit_merged_advance(e, st, o, now);
+}
+
+/* What a reader of a merged ring keeps of the lanes: how many it reads (0: it
+ * reads none), the windows that see them and which of those have idle inputs. */
+typedef struct lanes {
+    bool tagged;                /* its ring is merged (its slots may be end markers) */
+    int n;
+    const node *wst[16];
+    const ast_op *wops[16];
+    bool idle[16];
+    int nw;
+    bool any_idle;
+} lanes;
+
+static void find_lanes(const emitter *e, const plan_thread *t, lanes *ln)
+{
+    memset(ln, 0, sizeof *ln);
+    ln->tagged = t->policy != POLICY_DROP_NEWEST && ring_lanes(e->pl, t->in) > 1;
+    if (!reads_lanes(e->pl, t)) return;
+    ln->n = ring_lanes(e->pl, t->in);
+    ln->nw = lane_ops(e->pl, t->entry, ln->wst, ln->wops, 0, 16);
+    for (int i = 0; i < ln->nw; i++)
+        for (int k = 0; k < ln->n; k++)
+            if (op_lane_idle_ms(e->pl, ln->wops[i], k)) ln->idle[i] = ln->any_idle = true;
+}
+
+/* In the loop over slots: the slot's lane; an end marker ends it for every
+ * window that reads the lanes (and for the merged rings this thread passes
+ * them on to), and holds no record. */
+static void emit_lane_read(emitter *e, const outputs *o, const lanes *ln)
+{
+    const plan_ring *in = e->thread->in;
+    emit(e, "uint32_t lane = lanes_%s[s & %lluu];   /* written before the slot's publish, read after the wait's acquire */",
+         in->name, (unsigned long long)(in->slots - 1));
+    emit(e, "if (lane & RGP_LANE_END) {");
+    e->indent++;
+    emit(e, "lane &= ~RGP_LANE_END;");
+    emit(e, "rgp_scratch_reset(&scratch);");
+    for (int i = 0; i < ln->nw; i++) {
+        emit(e, "%s_lane_done[lane] = true;   /* stage %s: this input has ended */", table_name(ln->wst[i], ln->wops[i]),
+             ln->wst[i]->name);
+        emit_lane_advance(e, ln->wst[i], ln->wops[i], ln->idle[i] ? "now_ms" : "0");
+    }
+    if (passes_lanes(e->pl, e->thread))
+        for (int i = 0; i < o->nrings; i++) {
+            if (ring_lanes(e->pl, o->rings[i]) < 2) continue;
+            char lane[64];
+            lane_expr(e, o->rings[i], lane, sizeof lane);
+            emit_lane_end(e, o->rings[i], lane);
+        }
+    emit(e, "continue;");
+    e->indent--;
+    emit(e, "}");
+    for (int i = 0; i < ln->nw; i++)
+        if (ln->idle[i]) emit(e, "%s_lane_seen[lane] = now_ms;", table_name(ln->wst[i], ln->wops[i]));
+}
+
 static void emit_run_thread(emitter *e, const plan_thread *t)
 {
+    e->thread = t;
     const plan_ring *in = t->in;
     const rectype *r = in->stream->type;
     bool lossy = t->policy == POLICY_DROP_OLDEST, relay = t->policy == POLICY_DROP_NEWEST;
@@ -282,6 +566,11 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     if (lossy && r->has_str) emit(e, "rgp_copybuf strbuf = {0};   /* the copy's long strings */");
     if (lossy || relay) emit(e, "uint64_t received = 0;");
     emit(e, "rgp_scratch scratch = {0};   /* text that expressions make, per record */");
+    lanes ln;
+    find_lanes(e, t, &ln);
+    for (int i = 0; i < ln.nw; i++)
+        if (ln.idle[i]) emit(e, "for (int k = 0; k < %d; k++) %s_lane_seen[k] = rgp_now_ms();   /* idle from now on, if nothing comes */",
+                             ln.n, table_name(ln.wst[i], ln.wops[i]));
     emit(e, "uint64_t next = rgp_disruptor_first_seq(ring);");
     emit(e, "for (;;) {");
     e->indent++;
@@ -303,12 +592,17 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         nt += on_clock[i] = gops[i]->kind == OP_WINDOW && gops[i]->wkind != W_COUNT && !gops[i]->time_field;
     if (lossy) {
         emit(e, "uint64_t end = rgp_consumer_wait_lossy(c, &next, %d);", RGP_BATCH * 4);
-    } else if (nt) {
-        emit(e, "int64_t due = INT64_MAX;   /* the first processing-time window to close */");
+    } else if (nt || ln.any_idle) {
+        emit(e, "int64_t due = INT64_MAX;   /* the first processing-time window to close, or input to turn idle */");
         for (int i = 0; i < ng; i++) {
             if (!on_clock[i]) continue;
             const char *tn = table_name(gst[i], gops[i]);
             emit(e, "if (%s_next_close < due) due = %s_next_close;", tn, tn);
+        }
+        for (int i = 0; i < ln.nw; i++) {
+            if (!ln.idle[i]) continue;
+            const char *tn = table_name(ln.wst[i], ln.wops[i]);
+            emit(e, "{ int64_t at = %s_idle_due(rgp_now_ms()); if (at < due) due = at; }", tn);
         }
         emit(e, "bool timed_out = false;");
         emit(e, "uint64_t end = due == INT64_MAX ? rgp_consumer_wait(c, next, %d)", RGP_BATCH * 4);
@@ -334,6 +628,11 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
             e->indent--;
             emit(e, "}");
         }
+        for (int i = 0; i < ln.nw; i++) {
+            if (!ln.idle[i]) continue;
+            emit(e, "/* stage %s: an input that turned idle no longer holds its watermark back */", ln.wst[i]->name);
+            emit_lane_advance(e, ln.wst[i], ln.wops[i], "rgp_now_ms()");
+        }
         emit_publish_pending(e, &o);
         emit(e, "continue;");
         e->indent--;
@@ -342,8 +641,18 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         emit(e, "uint64_t end = rgp_consumer_wait(c, next, %d);", RGP_BATCH * 4);
     }
     emit(e, "if (end == next) break;   /* closed and drained */");
+    if (ln.any_idle) emit(e, "int64_t now_ms = rgp_now_ms();   /* when this batch came: its inputs are not idle */");
     emit(e, "for (uint64_t s = next; s != end; s++) {");
     e->indent++;
+    if (ln.tagged && !ln.n) {
+        emit(e, "if (lanes_%s[s & %lluu] & RGP_LANE_END) {   /* an input's end: no record */", in->name,
+             (unsigned long long)(in->slots - 1));
+        emit(e, "    markers_%s++;", t->cname);
+        emit(e, "    continue;");
+        emit(e, "}");
+    } else if (ln.n) {
+        emit_lane_read(e, &o, &ln);
+    }
     if (lossy) {
         emit(e, "if (!rgp_consumer_copy(c, s, &copy)) continue;   /* overwritten while copied: counted as dropped */");
         if (r->has_str) {
@@ -396,20 +705,28 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     emit(e, "}");
     blank(e);
     assert(e->indent == 0);
+    e->thread = NULL;
 }
 
 void emit_threads(emitter *e)
 {
     const plan *pl = e->pl;
+    lanes_memo_begin(pl);
     emit(e, "/* ---- rings ---- */");
     blank(e);
     for (int i = 0; i < pl->nrings; i++) emit(e, "static rgp_disruptor ring_%s;", pl->rings[i]->name);
+    for (int i = 0; i < pl->nrings; i++)
+        if (ring_lanes(pl, pl->rings[i]) > 1)
+            emit(e, "static uint32_t *lanes_%s;   /* per slot: which of its %d lanes the record came through */", pl->rings[i]->name,
+                 ring_lanes(pl, pl->rings[i]));
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
         if (t->kind != TH_RUN) continue;
         if (t->policy == POLICY_DROP_NEWEST) emit(e, "static rgp_relay relay_%s;   /* %s's own buffer */", t->cname, t->entry->name);
         emit(e, "static rgp_consumer *cons_%s;", t->cname);
         if (t->policy != POLICY_BLOCK) emit(e, "static uint64_t received_%s;   /* for the drop report */", t->cname);
+        if (t->policy == POLICY_DROP_OLDEST && ring_lanes(pl, t->in) > 1)
+            emit(e, "static uint64_t markers_%s;   /* end markers of the merge's inputs read: not records */", t->cname);
     }
     blank(e);
     for (int i = 0; i < e->p->nstages; i++)
@@ -442,7 +759,7 @@ static const char *arena_name_buffer(const plan_thread *t)
 /* The counters an event-time window keeps of the records it could not place. */
 static const struct { const char *cause, *counter; } window_losses[] = {
     {"RGP_LOSS_LATE", "late"},
-    {"RGP_LOSS_AHEAD", NULL},   /* NULL until the `ahead` option counts into <table>_ahead */
+    {"RGP_LOSS_AHEAD", "ahead"},   /* only with `ahead N UNIT` */
 };
 
 /* One entry of the loss table: `n` and `of` are C expressions, `detail` too (or NULL). */
@@ -465,7 +782,7 @@ static void emit_stage_losses(emitter *e, const node *st)
         snprintf(of, sizeof of, "%s_in", t);
         if (o->kind == OP_WINDOW && o->wkind != W_COUNT && o->time_field) {
             for (size_t c = 0; c < sizeof window_losses / sizeof window_losses[0]; c++) {
-                if (!window_losses[c].counter) continue;
+                if (!strcmp(window_losses[c].counter, "ahead") && !o->ahead.ms) continue;
                 snprintf(n, sizeof n, "%s_%s", t, window_losses[c].counter);
                 emit_loss(e, st, window_losses[c].cause, n, of, NULL, o);
             }
@@ -473,6 +790,10 @@ static void emit_stage_losses(emitter *e, const node *st)
             snprintf(n, sizeof n, "%s_held", t);
             snprintf(detail, sizeof detail, "\"%llu per %lld %s\"", o->limit, o->size.n, o->size.unit);
             emit_loss(e, st, "RGP_LOSS_THROTTLED", n, of, detail, NULL);
+            if (keyed_by_span(e->pl, o)) {   /* over a merge: a record of a span already closed */
+                snprintf(n, sizeof n, "%s_late", t);
+                emit_loss(e, st, "RGP_LOSS_LATE", n, of, NULL, o);
+            }
         } else if (o->kind == OP_SAMPLE) {
             snprintf(n, sizeof n, "%s_skipped", t);
             snprintf(of, sizeof of, "%s_n", t);
@@ -492,7 +813,7 @@ static void emit_losses(emitter *e)
     emit(e, "/* what did not reach a sink, and why: one summary at exit (rgp_report_losses) */");
     emit(e, "const rgp_loss losses[] = {");
     emit(e, "    /* kind, name, cause, lost, of, detail, time field, late stream */");
-    char n[256], of[256], detail[256];
+    char n[256], of[320], detail[256];
     for (int i = 0; i < e->p->nsources; i++) {
         const char *s = e->p->sources[i]->name;
         snprintf(n, sizeof n, "stats_%s.rejected", s);
@@ -505,8 +826,12 @@ static void emit_losses(emitter *e)
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
         if (t->kind != TH_RUN || t->policy == POLICY_BLOCK) continue;
-        snprintf(n, sizeof n, "rgp_consumer_dropped(cons_%s)", t->cname);
-        snprintf(of, sizeof of, "rgp_consumer_dropped(cons_%s) + received_%s", t->cname, t->cname);
+        int markers = t->policy == POLICY_DROP_OLDEST ? ring_markers(pl, t->in) : 0;
+        if (markers)   /* the end markers it skipped are not records */
+            snprintf(n, sizeof n, "(rgp_consumer_dropped(cons_%s) - (%du - markers_%s))", t->cname, markers, t->cname);
+        else
+            snprintf(n, sizeof n, "rgp_consumer_dropped(cons_%s)", t->cname);
+        snprintf(of, sizeof of, "%s + received_%s", n, t->cname);
         snprintf(detail, sizeof detail, "\"%s(%llu)\"", policy_names[t->policy],
                  (unsigned long long)(t->limit ? t->limit : t->in->slots));
         emit_loss(e, t->entry, t->policy == POLICY_DROP_OLDEST ? "RGP_LOSS_DROPPED_OLDEST" : "RGP_LOSS_DROPPED_NEWEST", n,
@@ -526,6 +851,12 @@ void emit_thread_start(emitter *e)
         emit(e, "    fprintf(stderr, \"%%s: error: cannot allocate ring %s: %%s\\n\", RGP_PROGRAM, strerror(errno));", r->name);
         emit(e, "    return 1;");
         emit(e, "}");
+        if (ring_lanes(pl, r) > 1) {
+            emit(e, "if (!(lanes_%s = calloc(%llu, sizeof *lanes_%s))) {", r->name, (unsigned long long)r->slots, r->name);
+            emit(e, "    fprintf(stderr, \"%%s: error: cannot allocate ring %s: %%s\\n\", RGP_PROGRAM, strerror(errno));", r->name);
+            emit(e, "    return 1;");
+            emit(e, "}");
+        }
         for (int k = 0; k < r->nconsumers; k++) {
             const plan_thread *t = r->consumers[k];
             if (t->policy == POLICY_DROP_NEWEST) {
@@ -593,6 +924,7 @@ void emit_thread_start(emitter *e)
         if (r->stream->type->has_str)
             emit(e, "rgp_free_slot_strs(&ring_%s, offsetof(slot_%s, strs));", r->name, r->stream->type->cname);
         emit(e, "rgp_disruptor_destroy(&ring_%s);", r->name);
+        if (ring_lanes(pl, r) > 1) emit(e, "free(lanes_%s);", r->name);
     }
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
@@ -601,4 +933,5 @@ void emit_thread_start(emitter *e)
             emit(e, "rgp_free_slot_strs(&relay_%s.ring, offsetof(slot_%s, strs));", t->cname, t->in->stream->type->cname);
         emit(e, "rgp_relay_destroy(&relay_%s);", t->cname);
     }
+    lanes_memo_end();
 }

@@ -602,9 +602,9 @@ const char *const policy_names[] = {
 
 /* ---- with { ... } and options { ... } ------------------------------------- */
 
-enum { OPT_RING = 1, OPT_WAIT = 2, OPT_POLICY = 4, OPT_CPU = 8 };
+enum { OPT_RING = 1, OPT_WAIT = 2, OPT_POLICY = 4, OPT_CPU = 8, OPT_IDLE = 16 };
 static const struct { const char *name; int bit; } option_keys[] = {
-    {"ring", OPT_RING}, {"wait", OPT_WAIT}, {"policy", OPT_POLICY}, {"cpu", OPT_CPU},
+    {"ring", OPT_RING}, {"wait", OPT_WAIT}, {"policy", OPT_POLICY}, {"cpu", OPT_CPU}, {"idle", OPT_IDLE},
 };
 
 static bool int_option(sema *S, ast_expr *v, const char *key, uint64_t lo, uint64_t hi, uint64_t *out)
@@ -621,6 +621,21 @@ static int name_in(const char *name, const char *const *names, int n)
 {
     for (int i = 0; i < n; i++) if (!strcmp(name, names[i])) return i;
     return -1;
+}
+
+static bool check_duration(sema *S, ast_duration *d, const char *what);
+
+/* idle: N UNIT (the grammar makes it UNIT(N)): from 1 ms to 365 days. */
+static void idle_option(sema *S, node_options *o, const ast_expr *v)
+{
+    const ast_expr *n = v->kind == E_CALL && v->u.call.nargs == 1 ? v->u.call.args->value : NULL;
+    if (!n || n->kind != E_INT || n->u.i.overflow) {
+        diag_error(S->d, v->loc, "'idle' takes a length of time, as in idle: 5 s");
+        return;
+    }
+    ast_duration d = {(long long)n->u.i.value, v->text, n->loc, v->loc, 0};
+    if (n->u.i.value > 365ull * 86400000) d.n = 365LL * 86400000 + 1;   /* out of range either way */
+    if (check_duration(S, &d, "'idle'")) o->idle_ms = d.ms;
 }
 
 /* Checks `with { ... }` (or `options { ... }`) against the keys `allowed` for this kind of declaration. */
@@ -654,6 +669,8 @@ static void check_options(sema *S, node_options *o, ast_arg *opts, int allowed, 
         } else if (bit == OPT_CPU) {
             uint64_t n;
             if (int_option(S, v, "cpu", 0, 1023, &n)) o->cpu = (int)n;
+        } else if (bit == OPT_IDLE) {
+            idle_option(S, o, v);
         } else if (bit == OPT_WAIT) {
             int w = v->kind == E_NAME ? name_in(v->text, wait_names, WAIT_ADAPTIVE + 1) : -1;
             if (w < 0) diag_error(S->d, v->loc, "'wait' takes spin, yield, blocking or adaptive");
@@ -1110,11 +1127,16 @@ static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, re
         check_duration(S, &o->size, o->wkind == W_SESSION ? "a session's gap" : "a window's length");
     }
     o->slide_ms = o->size.ms;
-    const ast_wmod *seen[3] = {0};
+    /* the options, by their place in `words`; only `late` names a stream */
+    static const char *const words[] = {"slide", "lateness", "late", "ahead"}, *const what[] = {"a window's slide",
+                                        "a window's lateness", NULL, "a window's 'ahead' bound"};
+    enum { MOD_SLIDE, MOD_LATENESS, MOD_LATE, MOD_AHEAD, NMODS };
+    const ast_wmod *seen[NMODS] = {0};
     for (ast_wmod *m = o->wmods; m; m = m->next) {
-        int k = !strcmp(m->word, "slide") ? 0 : !strcmp(m->word, "lateness") ? 1 : !strcmp(m->word, "late") ? 2 : -1;
-        if (k < 0 || (k == 2) != (m->name != NULL)) {
-            diag_error(S->d, m->loc, "expected a window option: slide N UNIT, lateness N UNIT or late STREAM");
+        int k = 0;
+        while (k < NMODS && strcmp(m->word, words[k])) k++;
+        if (k == NMODS || (k == MOD_LATE) != (m->name != NULL)) {
+            diag_error(S->d, m->loc, "expected a window option: slide N UNIT, lateness N UNIT, ahead N UNIT or late STREAM");
             continue;
         }
         if (seen[k]) {
@@ -1122,8 +1144,8 @@ static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, re
             continue;
         }
         seen[k] = m;
-        if (k < 2 && !check_duration(S, &m->d, k == 0 ? "a window's slide" : "a window's lateness")) continue;
-        if (k == 0) {
+        if (k != MOD_LATE && !check_duration(S, &m->d, what[k])) continue;
+        if (k == MOD_SLIDE) {
             if (o->wkind != W_TUMBLING)
                 diag_error(S->d, m->loc, "only 'every' windows slide: window TIME every N UNIT slide M UNIT");
             else if (m->d.ms > o->size.ms || o->size.ms % m->d.ms)
@@ -1138,8 +1160,10 @@ static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, re
         } else if (o->wkind == W_COUNT || !o->time_field) {
             diag_error(S->d, m->loc, "%s windows have no late records; '%s' needs event time",
                        o->wkind == W_COUNT ? "count" : "processing-time", m->word);
-        } else if (k == 1) {
+        } else if (k == MOD_LATENESS) {
             o->lateness_ms = m->d.ms;
+        } else if (k == MOD_AHEAD) {
+            o->ahead = m->d;
         } else {
             o->late = side_stream(S, n, m->name, m->name_loc, (rectype *)rec);
         }
@@ -1378,7 +1402,7 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
         n->name = dc->name;
         n->loc = dc->loc;
         n->decl = dc;
-        static const int allowed[] = {[D_SOURCE] = OPT_RING | OPT_WAIT | OPT_CPU,
+        static const int allowed[] = {[D_SOURCE] = OPT_RING | OPT_WAIT | OPT_CPU | OPT_IDLE,
                                       [D_STAGE] = OPT_RING | OPT_WAIT | OPT_CPU | OPT_POLICY,
                                       [D_SINK] = OPT_POLICY | OPT_CPU, [D_ROUTE] = 0};
         char what[160];

@@ -31,6 +31,7 @@ typedef struct node_options {
     policy_kind policy;           /* how this node reads a ring when it falls behind */
     uint64_t limit;               /* drop_oldest: how far behind; drop_newest: its buffer (0: default) */
     int cpu;                      /* pin the node's thread to this CPU, or -1 */
+    long long idle_ms;            /* a source: after this long without a record it stops holding a merge's watermark back; 0: never */
     srcloc policy_loc;
 } node_options;
 

@@ -68,6 +68,8 @@ optlist(L) ::= optlist(L) COMMA opt(A).  { AST_APPEND(ast_arg, L, A); }
 optlist(L) ::= optlist(L) COMMA.
 %type opt { ast_arg * }
 opt(A) ::= IDENT(N) COLON expr(E).       { A = ast_arg_new(A_, &N, E); }
+/* a length of time, `idle: 5 s`: held as UNIT(N), a call sema reads back */
+opt(A) ::= IDENT(N) COLON INT(V) IDENT(U).  { A = ast_arg_new(A_, &N, ast_call(A_, &U, ast_arg_new(A_, NULL, ast_int(A_, &V)), &U)); }
 
 %type fields { ast_field * }
 fields(L) ::= field(F).                  { L = F; }

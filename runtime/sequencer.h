@@ -53,6 +53,9 @@
 
 #define RGP_MAX_CONSUMERS 32 /* per ring */
 #define RGP_MAX_DEPS 8       /* consumers one consumer may depend on */
+/* A merged ring's slot whose lane has this bit holds no record: it marks the
+ * end of that input (the generated code keeps the lanes beside the ring). */
+#define RGP_LANE_END 0x80000000u
 
 /* Slow-consumer policies, per consumer. */
 enum {

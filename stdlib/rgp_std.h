@@ -901,11 +901,13 @@ static inline double rgp_text_f64(rgp_str s, double fallback)
     return rgp_parse_f64(s.ptr, s.len, &v) == RGP_PARSE_OK ? v : fallback;
 }
 
-/* trunc(t, unit): the time rounded down to a whole unit (floor, also before 1970). */
+/* trunc(t, unit): the time rounded down to a whole unit (floor, also before 1970).
+ * Below the first whole unit of the range the floor does not exist: held at INT64_MIN. */
 static inline int64_t rgp_time_trunc(int64_t t, int64_t unit_ms)
 {
-    int64_t r = t % unit_ms;
-    return r < 0 ? t - r - unit_ms : t - r;
+    int64_t r = t % unit_ms, down = t - r;   /* toward zero: never overflows */
+    if (r >= 0) return down;
+    return down < INT64_MIN + unit_ms ? INT64_MIN : down - unit_ms;
 }
 
 /* iso(t): 2026-01-01T00:00:00.000Z, in UTC, from epoch milliseconds. */
@@ -937,6 +939,43 @@ static inline int64_t rgp_time_add(int64_t a, int64_t b)
 static inline int64_t rgp_time_sub(int64_t a, int64_t b)
 {
     return a < INT64_MIN + b ? INT64_MIN : a - b;
+}
+
+/* Whether t >= base + span exactly (span >= 0), with no sum that could overflow. */
+static inline bool rgp_time_reached(int64_t t, int64_t base, int64_t span)
+{
+    return base <= INT64_MAX - span && t >= base + span;
+}
+
+/* The oldest of the n window starts ws, ws - step, ...: or, near the start of
+ * time's range, the oldest of them that it holds. */
+static inline int64_t rgp_time_oldest_start(int64_t ws, int64_t step, int64_t n)
+{
+    int64_t span = (n - 1) * step;   /* at most a window's length: it fits */
+    if (ws >= INT64_MIN + span) return ws - span;
+    return ws - (int64_t)(((uint64_t)ws - (uint64_t)INT64_MIN) / (uint64_t)step) * step;
+}
+
+/* time ± integer in the language: held at the ends of the range, not wrapped. */
+static inline int64_t rgp_time_plus(int64_t t, int64_t ms)
+{
+    return ms >= 0 ? rgp_time_add(t, ms) : t < INT64_MIN - ms ? INT64_MIN : t + ms;
+}
+static inline int64_t rgp_time_minus(int64_t t, int64_t ms)
+{
+    return ms >= 0 ? rgp_time_sub(t, ms) : t > INT64_MAX + ms ? INT64_MAX : t - ms;
+}
+/* time - time: milliseconds, held at the ends of i64 (INT64_MAX - INT64_MIN does not fit). */
+static inline int64_t rgp_time_diff(int64_t a, int64_t b)
+{
+    return b < 0 ? (a > INT64_MAX + b ? INT64_MAX : a - b) : (a < INT64_MIN + b ? INT64_MIN : a - b);
+}
+
+/* A watermark from an event time: it stops 1 ms short of INT64_MAX, which stands
+ * for the end of input, so a window whose end does not fit closes only then. */
+static inline int64_t rgp_watermark_of(int64_t t)
+{
+    return t < INT64_MAX ? t : INT64_MAX - 1;
 }
 
 /* Processing time: the wall clock in epoch milliseconds, like event times. */

@@ -81,6 +81,54 @@ START_TEST(test_standalone_compiles_cleanly)
 }
 END_TEST
 
+/* Windows over merges: per-input watermarks, lanes passed through a merge of a
+ * merge and a fan-out ring, idle inputs, ahead, late streams, drop_oldest
+ * readers skipping end markers; gcc takes it with warnings as errors. */
+static const char *merged =
+    SCHEMA_R
+    "source west = file(\"w.csv\") as csv(R) with { idle: 2 s }\n"
+    "source east = file(\"e.csv\") as csv(R)\n"
+    "stage two = merge(src, west)\n"
+    "stage three = merge(two, east) | where id != 0\n"
+    "stage fan = three | select { id, s, t }\n"
+    "stage per = fan | window t every 10 s ahead 1 h late odd by s { n: count() }\n"
+    "stage odd_n = odd | window t gap 1 m { n: count() }\n"
+    "stage slid = three | window t every 10 s slide 5 s lateness 1 s by id { n: count() }\n"
+    "sink a = file(\"a.csv\") as csv <- per\n"
+    "sink b = file(\"b.csv\") as csv <- odd_n\n"
+    "sink c = file(\"c.csv\") as csv <- slid\n"
+    "sink d = file(\"d.csv\") as csv <- fan with { policy: drop_oldest(64) }\n"
+    "stage lim = three | throttle 5 every 1 s by s on t\n"
+    "sink l = file(\"l.csv\") as csv <- lim\n";
+
+START_TEST(test_merged_windows)
+{
+    char *text = emit_text(merged, true, true);
+    static const char *const must[] = {
+        "static uint32_t *lanes_two;", "static uint32_t *lanes_three;", "static uint32_t *lanes_fan;",
+        "lanes_three = calloc(4096, sizeof *lanes_three)",
+        "static int64_t window_per_0_lane_max[3] = {INT64_MIN, INT64_MIN, INT64_MIN};",
+        "static const int64_t window_per_0_lane_idle[3] = {INT64_C(0), INT64_C(0), INT64_C(2000)};",   /* lanes: east, src, west */
+        "static int64_t window_odd_n_0_lane_max[3]", "static int64_t window_slid_0_lane_max[3]",
+        "window_per_0_idle_due(rgp_now_ms())", "markers_d_run++;", "rgp_consumer_dropped(cons_d_run) - (",
+        "rgp_time_reached(ts, window_per_0_lane_max[lane], INT64_C(3600001))",
+        "static void throttle_lim_0_forget(int64_t upto)", "throttle_lim_0_key key = {in->s, ws};",
+        "throttle_lim_0_late++;",
+    };
+    for (size_t i = 0; i < sizeof must / sizeof must[0]; i++)
+        ck_assert_msg(strstr(text, must[i]) != NULL, "missing: %s", must[i]);
+    FILE *cc = popen("cc -std=c11 -Wall -Wextra -Werror -Wno-unused-function -fsyntax-only -x c - 2>&1", "w");
+    ck_assert_ptr_nonnull(cc);
+    fputs(text, cc);
+    ck_assert_int_eq(pclose(cc), 0);
+    free(text);
+    /* one input: one watermark, as before */
+    text = emit_text(SCHEMA_R "stage per = src | window t every 10 s { n: count() }\nsink a = stdout as csv <- per\n", true, false);
+    ck_assert_ptr_null(strstr(text, "lane"));
+    free(text);
+}
+END_TEST
+
 /* The JIT runs what compiles, and turns tcc's errors into an internal error that
  * names the generated line, with exit status 2. */
 START_TEST(test_jit_runs_and_reports)
@@ -113,6 +161,7 @@ Suite *emit_suite(void)
     tcase_add_test(tc, test_shape);
     tcase_add_test(tc, test_line_directives_point_back);
     tcase_add_test(tc, test_standalone_compiles_cleanly);
+    tcase_add_test(tc, test_merged_windows);
     tcase_add_test(tc, test_jit_runs_and_reports);
     suite_add_tcase(s, tc);
     return s;

@@ -608,6 +608,78 @@ START_TEST(test_min_max_abs_f64)
 }
 END_TEST
 
+/* ---- time at the ends of its range ---- */
+
+#define DAY INT64_C(86400000)
+
+/* trunc is a floor wherever the floor fits in time's range, and INT64_MIN below it. */
+START_TEST(test_time_trunc_extremes)
+{
+    ck_assert(rgp_time_trunc(INT64_MIN, DAY) == INT64_MIN);
+    ck_assert(rgp_time_trunc(INT64_MIN, 1000) == INT64_MIN);
+    ck_assert(rgp_time_trunc(INT64_MIN, 1) == INT64_MIN);
+    ck_assert(rgp_time_trunc(INT64_MIN + 1, 2) == INT64_MIN);
+    int64_t first_day = INT64_MIN - INT64_MIN % DAY;   /* the first whole day of the range */
+    ck_assert(rgp_time_trunc(first_day, DAY) == first_day);
+    ck_assert(rgp_time_trunc(first_day + 1, DAY) == first_day);
+    ck_assert(rgp_time_trunc(first_day - 1, DAY) == INT64_MIN);
+    ck_assert(rgp_time_trunc(INT64_MAX, DAY) == INT64_MAX - INT64_MAX % DAY);
+    ck_assert(rgp_time_trunc(INT64_MAX, 1) == INT64_MAX);
+    ck_assert(rgp_time_trunc(-1, 1000) == -1000);
+    ck_assert(rgp_time_trunc(-1000, 1000) == -1000);
+    ck_assert(rgp_time_trunc(999, 1000) == 0);
+}
+END_TEST
+
+START_TEST(test_time_arith_extremes)
+{
+    ck_assert(rgp_time_plus(INT64_MAX, 1) == INT64_MAX);
+    ck_assert(rgp_time_plus(INT64_MAX, INT64_MAX) == INT64_MAX);
+    ck_assert(rgp_time_plus(INT64_MIN, -1) == INT64_MIN);
+    ck_assert(rgp_time_plus(INT64_MIN, INT64_MIN) == INT64_MIN);
+    ck_assert(rgp_time_plus(INT64_MIN, INT64_MAX) == -1);
+    ck_assert(rgp_time_plus(5, -7) == -2);
+    ck_assert(rgp_time_minus(INT64_MIN, 1) == INT64_MIN);
+    ck_assert(rgp_time_minus(INT64_MAX, -1) == INT64_MAX);
+    ck_assert(rgp_time_minus(INT64_MAX, INT64_MIN) == INT64_MAX);
+    ck_assert(rgp_time_minus(0, INT64_MIN) == INT64_MAX);
+    ck_assert(rgp_time_minus(-1, INT64_MIN) == INT64_MAX);
+    ck_assert(rgp_time_minus(-2, INT64_MAX) == INT64_MIN);
+    ck_assert(rgp_time_minus(-1, INT64_MAX) == INT64_MIN);
+    ck_assert(rgp_time_minus(7, 9) == -2);
+    ck_assert(rgp_time_diff(INT64_MAX, INT64_MIN) == INT64_MAX);
+    ck_assert(rgp_time_diff(INT64_MIN, INT64_MAX) == INT64_MIN);
+    ck_assert(rgp_time_diff(INT64_MIN, 1) == INT64_MIN);
+    ck_assert(rgp_time_diff(-1, INT64_MIN) == INT64_MAX);
+    ck_assert(rgp_time_diff(INT64_MIN, INT64_MIN) == 0);
+    ck_assert(rgp_time_diff(3, 10) == -7);
+    ck_assert(rgp_time_add(INT64_MAX - 5, 10) == INT64_MAX);
+    ck_assert(rgp_time_sub(INT64_MIN + 5, 10) == INT64_MIN);
+}
+END_TEST
+
+/* t >= base + span, exactly, where the sum does not fit too. */
+START_TEST(test_time_reached_extremes)
+{
+    ck_assert(!rgp_time_reached(INT64_MAX, INT64_MAX - 5, 10));
+    ck_assert(rgp_time_reached(INT64_MAX, INT64_MAX - 10, 10));
+    ck_assert(rgp_time_reached(INT64_MAX, INT64_MIN, 1000));
+    ck_assert(!rgp_time_reached(INT64_MIN, INT64_MIN, 1));
+    ck_assert(rgp_time_reached(INT64_MIN, INT64_MIN, 0));
+    ck_assert(!rgp_time_reached(INT64_MIN, INT64_MAX, 0));
+    ck_assert(rgp_watermark_of(INT64_MAX) == INT64_MAX - 1);
+    /* a sliding window's starts: n of them, but none before the range */
+    ck_assert(rgp_time_oldest_start(10000, 5000, 2) == 5000);
+    ck_assert(rgp_time_oldest_start(-5000, 5000, 4) == -20000);
+    ck_assert(rgp_time_oldest_start(INT64_MIN, 5000, 2) == INT64_MIN);
+    ck_assert(rgp_time_oldest_start(INT64_MIN + 7000, 5000, 4) == INT64_MIN + 2000);
+    ck_assert(rgp_time_oldest_start(INT64_MIN + 15000, 5000, 4) == INT64_MIN);
+    ck_assert(rgp_time_oldest_start(INT64_MIN + 15000, 5000, 3) == INT64_MIN + 5000);
+    ck_assert(rgp_time_oldest_start(INT64_MAX, 1000, 1024) == INT64_MAX - 1023000);
+    ck_assert(rgp_watermark_of(INT64_MIN) == INT64_MIN);
+}
+END_TEST
+
 /* The fast path (digits as an integer times an exact power of ten) must give
  * strtod's correctly rounded answer bit for bit: seeded random decimals of the
  * shapes data files hold, near and past the fast path's limits. */
@@ -761,6 +833,12 @@ Suite *std_suite(void)
     tcase_add_test(tc, test_wrapping);
     tcase_add_test(tc, test_min_max_abs_int);
     tcase_add_test(tc, test_min_max_abs_f64);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("time");
+    tcase_add_test(tc, test_time_trunc_extremes);
+    tcase_add_test(tc, test_time_arith_extremes);
+    tcase_add_test(tc, test_time_reached_extremes);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -190,5 +190,34 @@ wait
 [ "$(sed 1d "$work/clock.out" | awk -F, '{ n += $1; t += $2 } END { print n "," t }')" = "3,8" ] && ok \
     || bad "processing-time windows lost or repeated records: $(cat "$work/clock.out")"
 
+# a window over a merge: an input that ends stops holding the merged watermark
+# back, and one quiet for longer than its source's idle option does too, so
+# windows close while the other input is still open
+seq 0 1000 5000 | sed 's/^/a,/' >"$work/early.csv"
+cat >"$work/ended.rgp" <<EOF
+schema E { src: str, ts: time }
+source a = file("$work/early.csv") as csv(E)
+source b = stdin as csv(E)
+stage all = merge(a, b)
+stage per = all | window ts every 10 s { n: count() }
+sink out = stdout as csv <- per
+EOF
+"$rgp" build "$work/ended.rgp" -o "$work/ended.bin" && ok || bad "build ended.rgp"
+{ printf 'b,0\nb,30000\n'; sleep 3; printf 'b,31000\n'; } | "$work/ended.bin" >"$work/ended.out" &
+sleep 2
+[ "$(cat "$work/ended.out")" = "$(printf 'window_start,window_end,n\n0,10000,7')" ] && ok \
+    || bad "an input that ended still held the merged watermark back: $(cat "$work/ended.out")"
+wait
+[ "$(sed 1d "$work/ended.out" | awk -F, '{ n += $3 } END { print n }')" = 9 ] && ok || bad "merge lost records: $(cat "$work/ended.out")"
+seq 0 1000 59000 | sed 's/^/a,/' >"$work/long.csv"
+sed -e "s|early.csv|long.csv|" -e 's|source b = stdin as csv(E)|source b = stdin as csv(E) with { idle: 300 ms }|' \
+    "$work/ended.rgp" >"$work/idle.rgp"
+"$rgp" build "$work/idle.rgp" -o "$work/idle.bin" && ok || bad "build idle.rgp"
+{ printf 'b,0\n'; sleep 3; printf 'b,70000\n'; } | "$work/idle.bin" >"$work/idle.out" &
+sleep 2
+[ "$(sed 1d "$work/idle.out" | wc -l)" = 5 ] && ok || bad "an idle input held the merged watermark back: $(cat "$work/idle.out")"
+wait
+[ "$(sed 1d "$work/idle.out" | awk -F, '{ n += $3 } END { print n }')" = 62 ] && ok || bad "idle merge lost records: $(cat "$work/idle.out")"
+
 echo "cli: $passed passed, $failed failed"
 [ $failed = 0 ]
