@@ -184,6 +184,8 @@ arglist(L) ::= arglist(L) COMMA arg(A).  { AST_APPEND(ast_arg, L, A); }
 %type arg { ast_arg * }
 arg(A) ::= expr(E).                      { A = ast_arg_new(A_, NULL, E); }
 arg(A) ::= IDENT(N) COLON expr(E).       { A = ast_arg_new(A_, &N, E); }
+/* NAME: N UNIT, a size: csv(Row, max_row: 4 MiB) */
+arg(A) ::= IDENT(N) COLON INT(V) IDENT(U).  { A = ast_arg_new(A_, &N, ast_int(A_, &V)); A->unit = ast_name(A_, &U); A->unit_loc = ast_loc(&U); }
 
 %type expr { ast_expr * }
 expr(E) ::= INT(T).                      { E = ast_int(A_, &T); }
