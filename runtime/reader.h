@@ -374,6 +374,17 @@ static inline const char *rgp__row_too_long(rgp_reader *r)
     return r->why;
 }
 
+/* What is wrong with a row, and where when it is not on the row's first line:
+ * a stray quote earlier on usually opened the quoted field that ended badly. */
+static inline const char *rgp__row_fault(rgp_reader *r, const char *what)
+{
+    if (r->scan_lf == 0)
+        return what;
+    snprintf(r->why, sizeof r->why, "%s (line %llu, after a quoted field that opened on line %llu)", what,
+             (unsigned long long)(r->line + r->scan_lf), (unsigned long long)(r->line + r->scan_quote_lf));
+    return r->why;
+}
+
 /* Rejects the row at pos.  Only its first line is given up: the reader resumes
  * at the line after it, so a stray quote costs one row, not the rest of the
  * input.  resume is where the search stopped if the row's first LF is not yet
@@ -460,7 +471,7 @@ static inline int rgp__csv_search_row(rgp_reader *r, char delim, char **cend, si
                 *cend = p[-1] == '\r' ? p - 1 : p;
                 goto row_end;
             }
-            return rgp__row_reject(r, "stray quote inside an unquoted field", p, why, line, nfields);
+            return rgp__row_reject(r, rgp__row_fault(r, "stray quote inside an unquoted field"), p, why, line, nfields);
         case RGP__ROW_QUOTED:
             q = (char *)memchr(p, '"', (size_t)(e - p));
             rgp__row_note_lfs(r, start, p, q ? q : e);
@@ -491,13 +502,13 @@ static inline int rgp__csv_search_row(rgp_reader *r, char delim, char **cend, si
                 p++;
                 continue;
             }
-            return rgp__row_reject(r, "unexpected character after closing quote", p, why, line, nfields);
+            return rgp__row_reject(r, rgp__row_fault(r, "unexpected character after closing quote"), p, why, line, nfields);
         default: /* RGP__ROW_CR_AFTER_QUOTE */
             if (c == '\n') {
                 *cend = p - 1;
                 goto row_end;
             }
-            return rgp__row_reject(r, "unexpected character after closing quote", p, why, line, nfields);
+            return rgp__row_reject(r, rgp__row_fault(r, "unexpected character after closing quote"), p, why, line, nfields);
         }
     }
 
@@ -515,7 +526,7 @@ static inline int rgp__csv_search_row(rgp_reader *r, char delim, char **cend, si
         return rgp__row_reject(r, r->why, e, why, line, nfields);
     }
     if (s == RGP__ROW_CR_AFTER_QUOTE)
-        return rgp__row_reject(r, "unexpected character after closing quote", e, why, line, nfields);
+        return rgp__row_reject(r, rgp__row_fault(r, "unexpected character after closing quote"), e, why, line, nfields);
     *cend = e;
     *next = r->end;
     *nlf = r->scan_lf;

@@ -174,7 +174,7 @@ static const struct csv_case cases[] = {
     {"a\"\n", "1:BAD stray quote inside an unquoted field\nE2"},
     {"\"a\"b,c\nok\n", "1:BAD unexpected character after closing quote\n2:1[ok]\nE3"},
     /* a bad row gives up only its first line: the next line is read as a row */
-    {"\"a\nb\"x\nok\n", "1:BAD unexpected character after closing quote\n2:BAD stray quote inside an unquoted field\n3:1[ok]\nE4"},
+    {"\"a\nb\"x\nok\n", "1:BAD unexpected character after closing quote (line 2, after a quoted field that opened on line 1)\n2:BAD stray quote inside an unquoted field\n3:1[ok]\nE4"},
     {"\"a\"\rb\nok\n", "1:BAD unexpected character after closing quote\n2:1[ok]\nE3"},
     {"\"a\"\r", "1:BAD unexpected character after closing quote\nE1"},
     {"ok\n\"abc\nde\n", "1:1[ok]\n2:BAD " UNTERMINATED(2) "\n3:1[de]\nE4"},
@@ -188,7 +188,9 @@ static const struct csv_case cases[] = {
     {"a\n\"b\n", "1:1[a]\n2:BAD " UNTERMINATED(2) "\nE3"},
     {"\"\n\n\nx\n", "1:BAD " UNTERMINATED(1) "\n4:1[x]\nE5"},
     /* ... also when a later quote seems to close it: the row it makes is bad */
-    {"1,\"x\n2,a\n3,\"b\"\n4,c\n", "1:BAD unexpected character after closing quote\n2:2[2|a]\n3:2[3|b]\n4:2[4|c]\nE5"},
+    {"1,\"x\n2,a\n3,\"b\"\n4,c\n", "1:BAD unexpected character after closing quote (line 3, after a quoted field that opened on line 1)\n2:2[2|a]\n3:2[3|b]\n4:2[4|c]\nE5"},
+    {"\"a\nb\",c\"d\ne\n", "1:BAD stray quote inside an unquoted field (line 2, after a quoted field that opened on line 1)\n"
+                             "2:BAD stray quote inside an unquoted field\n3:1[e]\nE4"},
     /* the quote that never closes opens on the row's second line */
     {"\"a\nb\",\"c\nd\n", "1:BAD " UNTERMINATED(2) "\n2:BAD stray quote inside an unquoted field\n3:1[d]\nE4"},
     /* a quoted field that does close, lines later, is one row (RFC 4180) */
