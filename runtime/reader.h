@@ -338,18 +338,26 @@ static inline int rgp__csv_split_plain_sse2(char *p, char *e, char delim, rgp_st
  * RGP_ROW_NEED_INPUT leaves the row as it was; the state it reached is kept in
  * the reader (row_state, scan, ...) and the next call carries on from there. */
 
+/* What the search knows about the row so far; kept in locals while it runs
+ * (most rows are found in one call) and in the reader between calls. */
+typedef struct rgp__row_so_far {
+    uint64_t lf;       /* LFs inside quoted fields */
+    uint64_t quote_lf; /* lf where the last quoted field opened */
+    size_t first_lf;   /* offset from pos of the row's first LF, or SIZE_MAX */
+} rgp__row_so_far;
+
 /* Counts the LFs in [p, q), inside a quoted field, and notes the row's first. */
-static inline void rgp__row_note_lfs(rgp_reader *r, const char *start, const char *p, const char *q)
+static inline void rgp__row_note_lfs(rgp__row_so_far *k, const char *start, const char *p, const char *q)
 {
-    if (r->scan_first_lf == SIZE_MAX) {
+    if (k->first_lf == SIZE_MAX) {
         const char *lf = (const char *)memchr(p, '\n', (size_t)(q - p));
         if (!lf)
             return;
-        r->scan_first_lf = (size_t)(lf - start);
-        r->scan_lf++;
+        k->first_lf = (size_t)(lf - start);
+        k->lf++;
         p = lf + 1;
     }
-    r->scan_lf += rgp__count_lf(p, q);
+    k->lf += rgp__count_lf(p, q);
 }
 
 static inline void rgp__row_search_reset(rgp_reader *r)
@@ -376,12 +384,12 @@ static inline const char *rgp__row_too_long(rgp_reader *r)
 
 /* What is wrong with a row, and where when it is not on the row's first line:
  * a stray quote earlier on usually opened the quoted field that ended badly. */
-static inline const char *rgp__row_fault(rgp_reader *r, const char *what)
+static inline const char *rgp__row_fault(rgp_reader *r, const rgp__row_so_far *k, const char *what)
 {
-    if (r->scan_lf == 0)
+    if (k->lf == 0)
         return what;
     snprintf(r->why, sizeof r->why, "%s (line %llu, after a quoted field that opened on line %llu)", what,
-             (unsigned long long)(r->line + r->scan_lf), (unsigned long long)(r->line + r->scan_quote_lf));
+             (unsigned long long)(r->line + k->lf), (unsigned long long)(r->line + k->quote_lf));
     return r->why;
 }
 
@@ -389,8 +397,8 @@ static inline const char *rgp__row_fault(rgp_reader *r, const char *what)
  * at the line after it, so a stray quote costs one row, not the rest of the
  * input.  resume is where the search stopped if the row's first LF is not yet
  * known (no LF lies before it); the rest of that line is skipped as it comes. */
-static inline int rgp__row_reject(rgp_reader *r, const char *why, const char *resume, const char **why_out,
-                                  uint64_t *line, int *nfields)
+static inline int rgp__row_reject(rgp_reader *r, const rgp__row_so_far *k, const char *why, const char *resume,
+                                  const char **why_out, uint64_t *line, int *nfields)
 {
     /* Past max_row + 1 bytes the row is too long, whatever else is wrong
      * further on: smaller reads would have stopped the search there, and the
@@ -400,8 +408,8 @@ static inline int rgp__row_reject(rgp_reader *r, const char *why, const char *re
     *why_out = why;
     *line = r->line;
     *nfields = 0;
-    if (r->scan_first_lf != SIZE_MAX) {
-        r->pos += r->scan_first_lf + 1;
+    if (k->first_lf != SIZE_MAX) {
+        r->pos += k->first_lf + 1;
         r->line++;
         rgp__row_search_reset(r);
     } else {
@@ -428,118 +436,136 @@ static inline int rgp__row_skip_line(rgp_reader *r)
 }
 
 /* Searches on from where the last call stopped.  On OK sets *cend (end of the
- * row's content, before CR LF) and *next (offset after the row) and leaves the
- * search state for the caller to reset; *nlf is the LFs consumed. */
+ * row's content, before CR LF) and *next (offset after the row), and *nlf to
+ * the LFs consumed; on BAD, see rgp__row_reject; on NEED_INPUT the state it
+ * reached is kept in the reader. */
 static inline int rgp__csv_search_row(rgp_reader *r, char delim, char **cend, size_t *next, uint64_t *nlf,
                                       const char **why, uint64_t *line, int *nfields)
 {
-    char *start = r->buf + r->pos, *e = r->buf + r->end, *p = start + r->scan, *q;
-    int s = r->row_state == RGP__ROW_NONE ? RGP__ROW_FIELD_START : r->row_state;
+    char *start = r->buf + r->pos, *e = r->buf + r->end, *p = start + r->scan, *q, *fs = start;
+    int resumed = r->row_state != RGP__ROW_NONE, s;
+    rgp__row_so_far k = {0, 0, SIZE_MAX};
+    if (resumed)
+        k = (rgp__row_so_far){r->scan_lf, r->scan_quote_lf, r->scan_first_lf};
 
-    while (p < e) {
-        char c = *p;
-        switch (s) {
-        case RGP__ROW_FIELD_START:
-            if (c == '"') {
-                s = RGP__ROW_QUOTED;
-                r->scan_quote_lf = r->scan_lf;
-                p++;
-                continue;
-            }
-            if (c == delim) {
-                p++;
-                continue;
-            }
-            if (c == '\n') {
-                *cend = p;
-                goto row_end;
-            }
-            s = RGP__ROW_UNQUOTED;
-            p++;
-            continue;
-        case RGP__ROW_UNQUOTED:
-            while (p < e && *p != delim && *p != '\n' && *p != '"')
-                p++;
-            if (p == e)
-                continue;
-            if (*p == delim) {
-                s = RGP__ROW_FIELD_START;
-                p++;
-                continue;
-            }
-            if (*p == '\n') { /* p[-1] is this field's: it has a byte */
-                *cend = p[-1] == '\r' ? p - 1 : p;
-                goto row_end;
-            }
-            return rgp__row_reject(r, rgp__row_fault(r, "stray quote inside an unquoted field"), p, why, line, nfields);
-        case RGP__ROW_QUOTED:
-            q = (char *)memchr(p, '"', (size_t)(e - p));
-            rgp__row_note_lfs(r, start, p, q ? q : e);
-            if (!q) {
-                p = e;
-                continue;
-            }
-            s = RGP__ROW_QUOTE_SEEN;
-            p = q + 1;
-            continue;
-        case RGP__ROW_QUOTE_SEEN:
-            if (c == '"') { /* "" is an escaped quote */
-                s = RGP__ROW_QUOTED;
-                p++;
-                continue;
-            }
-            if (c == delim) {
-                s = RGP__ROW_FIELD_START;
-                p++;
-                continue;
-            }
-            if (c == '\n') {
-                *cend = p;
-                goto row_end;
-            }
-            if (c == '\r') {
-                s = RGP__ROW_CR_AFTER_QUOTE;
-                p++;
-                continue;
-            }
-            return rgp__row_reject(r, rgp__row_fault(r, "unexpected character after closing quote"), p, why, line, nfields);
-        default: /* RGP__ROW_CR_AFTER_QUOTE */
-            if (c == '\n') {
-                *cend = p - 1;
-                goto row_end;
-            }
-            return rgp__row_reject(r, rgp__row_fault(r, "unexpected character after closing quote"), p, why, line, nfields);
-        }
+    /* One label per state: a search that ran out of input goes on at its own. */
+    switch (r->row_state) {
+    case RGP__ROW_UNQUOTED: /* p > fs: the field has a byte before p */
+        goto unquoted;
+    case RGP__ROW_QUOTED:
+        goto quoted;
+    case RGP__ROW_QUOTE_SEEN:
+        goto quote_seen;
+    case RGP__ROW_CR_AFTER_QUOTE:
+        goto cr_after_quote;
+    default:
+        break;
     }
 
-    /* the input so far ends inside the row */
+field_start:
+    if (p == e) {
+        s = RGP__ROW_FIELD_START;
+        goto out_of_input;
+    }
+    if (*p == '"') {
+        k.quote_lf = k.lf;
+        p++;
+        goto quoted;
+    }
+    fs = p;
+unquoted:
+    while (p < e && *p != delim && *p != '\n' && *p != '"')
+        p++;
+    if (p == e) {
+        s = p > fs ? RGP__ROW_UNQUOTED : RGP__ROW_FIELD_START;
+        goto out_of_input;
+    }
+    if (*p == delim) {
+        p++;
+        goto field_start;
+    }
+    if (*p == '\n') {
+        *cend = p > fs && p[-1] == '\r' ? p - 1 : p;
+        goto row_end;
+    }
+    return rgp__row_reject(r, &k, rgp__row_fault(r, &k, "stray quote inside an unquoted field"), p, why, line, nfields);
+
+quoted:
+    q = (char *)memchr(p, '"', (size_t)(e - p));
+    rgp__row_note_lfs(&k, start, p, q ? q : e);
+    if (!q) {
+        p = e;
+        s = RGP__ROW_QUOTED;
+        goto out_of_input;
+    }
+    p = q + 1;
+quote_seen:
+    if (p == e) {
+        s = RGP__ROW_QUOTE_SEEN;
+        goto out_of_input;
+    }
+    if (*p == '"') { /* "" is an escaped quote */
+        p++;
+        goto quoted;
+    }
+    if (*p == delim) {
+        p++;
+        goto field_start;
+    }
+    if (*p == '\n') {
+        *cend = p;
+        goto row_end;
+    }
+    if (*p == '\r') {
+        p++;
+        goto cr_after_quote;
+    }
+    return rgp__row_reject(r, &k, rgp__row_fault(r, &k, "unexpected character after closing quote"), p, why, line, nfields);
+
+cr_after_quote:
+    if (p == e) {
+        s = RGP__ROW_CR_AFTER_QUOTE;
+        goto out_of_input;
+    }
+    if (*p == '\n') {
+        *cend = p - 1;
+        goto row_end;
+    }
+    return rgp__row_reject(r, &k, rgp__row_fault(r, &k, "unexpected character after closing quote"), p, why, line, nfields);
+
+out_of_input:
     if (!r->eof) {
         if ((size_t)(e - start) - 1 > r->max_row) /* its content, less a CR an LF might follow */
-            return rgp__row_reject(r, rgp__row_too_long(r), e, why, line, nfields);
+            return rgp__row_reject(r, &k, rgp__row_too_long(r), e, why, line, nfields);
         r->row_state = s;
         r->scan = (size_t)(e - start);
+        r->scan_lf = k.lf;
+        r->scan_quote_lf = k.quote_lf;
+        r->scan_first_lf = k.first_lf;
         return RGP_ROW_NEED_INPUT;
     }
     if (s == RGP__ROW_QUOTED) {
         snprintf(r->why, sizeof r->why, "unterminated quoted field starting at line %llu (no closing quote before the end of the input)",
-                 (unsigned long long)(r->line + r->scan_quote_lf));
-        return rgp__row_reject(r, r->why, e, why, line, nfields);
+                 (unsigned long long)(r->line + k.quote_lf));
+        return rgp__row_reject(r, &k, r->why, e, why, line, nfields);
     }
     if (s == RGP__ROW_CR_AFTER_QUOTE)
-        return rgp__row_reject(r, rgp__row_fault(r, "unexpected character after closing quote"), e, why, line, nfields);
+        return rgp__row_reject(r, &k, rgp__row_fault(r, &k, "unexpected character after closing quote"), e, why, line, nfields);
     *cend = e;
     *next = r->end;
-    *nlf = r->scan_lf;
+    *nlf = k.lf;
     goto row_found;
 
 row_end:
-    if (r->scan_first_lf == SIZE_MAX)
-        r->scan_first_lf = (size_t)(p - start);
     *next = (size_t)(p + 1 - r->buf);
-    *nlf = r->scan_lf + 1;
+    *nlf = k.lf + 1;
+    if (k.first_lf == SIZE_MAX && (size_t)(*cend - start) > r->max_row)
+        k.first_lf = (size_t)(p - start); /* the row is all on one line: go on after it */
 row_found:
     if ((size_t)(*cend - start) > r->max_row)
-        return rgp__row_reject(r, rgp__row_too_long(r), p, why, line, nfields);
+        return rgp__row_reject(r, &k, rgp__row_too_long(r), p, why, line, nfields);
+    if (resumed)
+        rgp__row_search_reset(r);
     return RGP_ROW_OK;
 }
 
@@ -627,41 +653,53 @@ static inline int rgp_line_next(rgp_reader *r, rgp_str *text, uint64_t *line)
  * after the bad row's first line (an unterminated quote, a row longer than
  * max_row: only the one row is lost).  *line is the line the row starts on.
  * delim must not be '"', CR or LF. */
+/* Everything but the fast path: the rest of a rejected row's line, rows with
+ * quotes, rows that do not end in the bytes read so far, the last row without
+ * its LF.  Returns RGP__ROW_AGAIN for nothing to hand out yet but more to look
+ * at (an empty line, the end of a skipped line). */
+enum { RGP__ROW_AGAIN = 3 };
+static inline int rgp__csv_next_row_slow(rgp_reader *r, char delim, rgp_str *fields, int max_fields, int *nfields,
+                                  uint64_t *line, const char **why)
+{
+    char *start, *cend;
+    size_t next;
+    uint64_t lf;
+    int st;
+    if (r->row_state == RGP__ROW_SKIP_LINE)
+        return (st = rgp__row_skip_line(r)) == RGP__ROW_NONE ? RGP__ROW_AGAIN : st;
+    start = r->buf + r->pos;
+    st = rgp__csv_search_row(r, delim, &cend, &next, &lf, why, line, nfields);
+    if (st != RGP_ROW_OK)
+        return st;
+    *line = r->line;
+    r->line += lf;
+    r->pos = next;
+    if (cend == start)
+        return RGP__ROW_AGAIN; /* an empty line */
+    *nfields = rgp__csv_split_quoted(start, cend, delim, fields, max_fields);
+    return RGP_ROW_OK;
+}
+
 static inline int rgp_csv_next_row(rgp_reader *r, char delim, rgp_str *fields, int max_fields, int *nfields, uint64_t *line, const char **why)
 {
     for (;;) {
         char *start = r->buf + r->pos, *e = r->buf + r->end, *nl, *cend;
-        size_t next;
-        uint64_t lf;
         int st;
 
-        if (r->row_state == RGP__ROW_SKIP_LINE && (st = rgp__row_skip_line(r)) != RGP__ROW_NONE)
-            return st;
-        start = r->buf + r->pos;
         if (start == e)
             return r->eof ? RGP_ROW_EOF : RGP_ROW_NEED_INPUT;
-        /* Fast path: a whole row with no quote, split in the same pass that finds its end. */
+        /* Fast path: a whole row with no quote and not too long, split in the
+         * same pass that finds its end. */
         if (r->row_state == RGP__ROW_NONE && rgp__csv_split_plain(start, e, delim, fields, max_fields, nfields, &nl, &cend) &&
-            (nl || r->eof) && (size_t)(cend - start) <= r->max_row) {
-            r->pos = nl ? (size_t)(nl + 1 - r->buf) : r->end;
-            *line = r->line;
-            r->line += nl != NULL;
+            nl && (size_t)(cend - start) <= r->max_row) {
+            r->pos = (size_t)(nl + 1 - r->buf);
+            *line = r->line++;
             if (cend != start)
                 return RGP_ROW_OK;
             continue; /* an empty line */
         }
-
-        st = rgp__csv_search_row(r, delim, &cend, &next, &lf, why, line, nfields);
-        if (st != RGP_ROW_OK)
+        if ((st = rgp__csv_next_row_slow(r, delim, fields, max_fields, nfields, line, why)) != RGP__ROW_AGAIN)
             return st;
-        rgp__row_search_reset(r);
-        *line = r->line;
-        r->line += lf;
-        r->pos = next;
-        if (cend == start)
-            continue; /* an empty line */
-        *nfields = rgp__csv_split_quoted(start, cend, delim, fields, max_fields);
-        return RGP_ROW_OK;
     }
 }
 
