@@ -119,7 +119,8 @@ $(addprefix $(B)/fuzz_replay_,$(READER_FUZZERS)): $(B)/fuzz_replay_%: tests/fuzz
 	@echo "  LD      $@"
 	$(Q)$(CC) $(FUZZ_READER_CFLAGS) $(FUZZ_REPLAY_SAN) -O1 $(WARN) -Wno-maybe-uninitialized -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_$*.c -lpthread -lm
 
-FUZZ_SECONDS ?= 60
+# each of the three targets: ten minutes in all
+FUZZ_SECONDS ?= 200
 FUZZ_SRCS := $(COMPILER_SRCS) $(GEN_SRCS) tests/fuzz/fuzz_frontend.c
 FUZZ_CLANG := clang -g -O1 -fsanitize=fuzzer,address,undefined
 FUZZ_CLANG_READERS := $(FUZZ_CLANG) -fno-sanitize-recover=all   # undefined behaviour is a finding, saved like a crash
