@@ -522,7 +522,10 @@ static bool check_max_row(sema *S, node *n, ast_arg *g)
         for (size_t k = 0; k < sizeof size_units / sizeof size_units[0]; k++)
             if (!strcmp(size_units[k].name, g->unit)) unit = size_units[k].bytes;
         if (!unit) {
-            diag_error(S->d, g->unit_loc, "unknown size unit '%s'; units are B, KiB, MiB and GiB (or KB, MB, GB)", g->unit);
+            char list[128] = "";
+            for (size_t k = 0; k < sizeof size_units / sizeof size_units[0]; k++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "", size_units[k].name);
+            diag_error(S->d, g->unit_loc, "unknown size unit '%s'; units are %s", g->unit, list);
             return false;
         }
     }
