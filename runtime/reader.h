@@ -43,7 +43,7 @@ typedef struct rgp_reader {
     /* How far the search for the end of the row (or line) at pos got before it
      * ran out of input, so that the next call carries on there instead of
      * rescanning: a long row through a pipe costs linear time, not quadratic. */
-    int row_state;       /* RGP__ROW_*; RGP__ROW_NONE when no search is under way */
+    int row_state;       /* RGP__ROW_*; NONE or NONE_MEASURED when no search is under way */
     size_t scan;         /* bytes from pos already searched */
     uint64_t scan_lf;    /* LFs inside quoted fields among them */
     size_t scan_first_lf; /* offset from pos of the row's first LF, or SIZE_MAX */
@@ -53,7 +53,9 @@ typedef struct rgp_reader {
 
 /* Where the CSV row search stands, between two reads. */
 enum {
-    RGP__ROW_NONE,        /* no row under way: the next row starts at pos */
+    RGP__ROW_NONE,        /* no row under way: the next row starts at pos, and the
+                           * buffer is too small to hold a row longer than max_row */
+    RGP__ROW_NONE_MEASURED, /* the same, but the buffer could: rows are measured */
     RGP__ROW_FIELD_START, /* at the first byte of a field */
     RGP__ROW_UNQUOTED,    /* inside an unquoted field, past its first byte */
     RGP__ROW_QUOTED,      /* inside a quoted field */
@@ -63,6 +65,22 @@ enum {
 };
 
 #define RGP_UTF8_BOM "\xEF\xBB\xBF"
+
+/* The state with no row under way.  While the buffer cannot hold a row longer
+ * than max_row, the fast path need not measure rows (most programs: the
+ * buffer and max_row both start at 1 MiB). */
+static inline int rgp__row_idle(const rgp_reader *r)
+{
+    return r->cap - 1 > r->max_row ? RGP__ROW_NONE_MEASURED : RGP__ROW_NONE;
+}
+
+/* Rows longer than max_row bytes (not counting the line end) are rejected. */
+static inline void rgp_reader_set_max_row(rgp_reader *r, size_t max_row)
+{
+    r->max_row = max_row;
+    if (r->row_state == RGP__ROW_NONE || r->row_state == RGP__ROW_NONE_MEASURED)
+        r->row_state = rgp__row_idle(r);
+}
 
 /* Takes ownership of fd (closes it on rgp_reader_close unless it is 0).
  * initial_cap 0 means RGP_READER_INITIAL_CAP; tests pass tiny sizes to
@@ -194,6 +212,8 @@ static inline int rgp_reader_fill(rgp_reader *r)
         }
         r->buf = nb;
         r->cap *= 2;
+        if (r->row_state == RGP__ROW_NONE)
+            r->row_state = rgp__row_idle(r);
     }
     /* EINTR is returned, not retried: a signal is how a pipeline is asked to
      * stop while its source waits for input (see rgp_signals_start) */
@@ -362,7 +382,7 @@ static inline void rgp__row_note_lfs(rgp__row_so_far *k, const char *start, cons
 
 static inline void rgp__row_search_reset(rgp_reader *r)
 {
-    r->row_state = RGP__ROW_NONE;
+    r->row_state = rgp__row_idle(r);
     r->scan = 0;
     r->scan_lf = 0;
     r->scan_first_lf = SIZE_MAX;
@@ -431,7 +451,7 @@ static inline int rgp__row_skip_line(rgp_reader *r)
     }
     r->pos = (size_t)(lf + 1 - r->buf);
     r->line++;
-    r->row_state = RGP__ROW_NONE;
+    r->row_state = rgp__row_idle(r);
     return RGP__ROW_NONE;
 }
 
@@ -443,7 +463,8 @@ static inline int rgp__csv_search_row(rgp_reader *r, char delim, char **cend, si
                                       const char **why, uint64_t *line, int *nfields)
 {
     char *start = r->buf + r->pos, *e = r->buf + r->end, *p = start + r->scan, *q, *fs = start;
-    int resumed = r->row_state != RGP__ROW_NONE, s;
+    int resumed = r->row_state != RGP__ROW_NONE && r->row_state != RGP__ROW_NONE_MEASURED, s;
+    int measured = r->row_state != RGP__ROW_NONE; /* else the row cannot be too long */
     rgp__row_so_far k = {0, 0, SIZE_MAX};
     if (resumed)
         k = (rgp__row_so_far){r->scan_lf, r->scan_quote_lf, r->scan_first_lf};
@@ -559,10 +580,10 @@ out_of_input:
 row_end:
     *next = (size_t)(p + 1 - r->buf);
     *nlf = k.lf + 1;
-    if (k.first_lf == SIZE_MAX && (size_t)(*cend - start) > r->max_row)
+    if (measured && k.first_lf == SIZE_MAX && (size_t)(*cend - start) > r->max_row)
         k.first_lf = (size_t)(p - start); /* the row is all on one line: go on after it */
 row_found:
-    if ((size_t)(*cend - start) > r->max_row)
+    if (measured && (size_t)(*cend - start) > r->max_row)
         return rgp__row_reject(r, &k, rgp__row_too_long(r), p, why, line, nfields);
     if (resumed)
         rgp__row_search_reset(r);
@@ -653,21 +674,27 @@ static inline int rgp_line_next(rgp_reader *r, rgp_str *text, uint64_t *line)
  * after the bad row's first line (an unterminated quote, a row longer than
  * max_row: only the one row is lost).  *line is the line the row starts on.
  * delim must not be '"', CR or LF. */
-/* Everything but the fast path: the rest of a rejected row's line, rows with
- * quotes, rows that do not end in the bytes read so far, the last row without
- * its LF.  Returns RGP__ROW_AGAIN for nothing to hand out yet but more to look
+/* Everything but the fast path: the rest of a rejected row's line, plain rows
+ * that must be measured, rows with quotes, rows that do not end in the bytes
+ * read so far, the last row without its LF.  Returns RGP__ROW_AGAIN for nothing to hand out yet but more to look
  * at (an empty line, the end of a skipped line). */
 enum { RGP__ROW_AGAIN = 3 };
 static inline int rgp__csv_next_row_slow(rgp_reader *r, char delim, rgp_str *fields, int max_fields, int *nfields,
                                   uint64_t *line, const char **why)
 {
-    char *start, *cend;
+    char *start = r->buf + r->pos, *cend, *nl;
     size_t next;
     uint64_t lf;
     int st;
     if (r->row_state == RGP__ROW_SKIP_LINE)
         return (st = rgp__row_skip_line(r)) == RGP__ROW_NONE ? RGP__ROW_AGAIN : st;
-    start = r->buf + r->pos;
+    if (r->row_state == RGP__ROW_NONE_MEASURED &&
+        rgp__csv_split_plain(start, r->buf + r->end, delim, fields, max_fields, nfields, &nl, &cend) && nl &&
+        (size_t)(cend - start) <= r->max_row) { /* the fast path's work, measured */
+        r->pos = (size_t)(nl + 1 - r->buf);
+        *line = r->line++;
+        return cend != start ? RGP_ROW_OK : RGP__ROW_AGAIN;
+    }
     st = rgp__csv_search_row(r, delim, &cend, &next, &lf, why, line, nfields);
     if (st != RGP_ROW_OK)
         return st;
@@ -688,10 +715,10 @@ static inline int rgp_csv_next_row(rgp_reader *r, char delim, rgp_str *fields, i
 
         if (start == e)
             return r->eof ? RGP_ROW_EOF : RGP_ROW_NEED_INPUT;
-        /* Fast path: a whole row with no quote and not too long, split in the
-         * same pass that finds its end. */
+        /* Fast path: a whole row with no quote, split in the same pass that
+         * finds its end (the buffer cannot hold one longer than max_row). */
         if (r->row_state == RGP__ROW_NONE && rgp__csv_split_plain(start, e, delim, fields, max_fields, nfields, &nl, &cend) &&
-            nl && (size_t)(cend - start) <= r->max_row) {
+            nl) {
             r->pos = (size_t)(nl + 1 - r->buf);
             *line = r->line++;
             if (cend != start)

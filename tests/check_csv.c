@@ -70,7 +70,7 @@ static void transcript_limited(const char *data, size_t len, char delim, size_t 
 
     *o = 0;
     ck_assert_int_eq(rgp_reader_open_fd(&r, fd, "t.csv", cap), 0);
-    r.max_row = max_row;
+    rgp_reader_set_max_row(&r, max_row);
     for (;;) {
         int n = -7, i;
         uint64_t line = 0;

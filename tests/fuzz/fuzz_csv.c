@@ -50,7 +50,7 @@ static fuzz_trace csv_read(const uint8_t *data, size_t size, size_t cap, rgp_wri
     rgp_source_stats stats = {"fuzz", "rows", "fuzz", 0, 0};
     fuzz_trace t = {UINT64_C(0xcbf29ce484222325), 0};
     fuzz_reader_open(&r, data, size, cap);
-    r.max_row = FUZZ_MAX_ROW;
+    rgp_reader_set_max_row(&r, FUZZ_MAX_ROW);
     while ((st = csv_next(&r, f, &nf, &line, &why)) != RGP_ROW_EOF) {
         fuzz_trace_u64(&t, (uint64_t)st);
         fuzz_trace_u64(&t, line);
