@@ -97,22 +97,46 @@ $(B)/tsan/check_runtime: tests/check_tsan_main.c tests/check_sequencer.c $(RUNTI
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(TSAN) -o $@ tests/check_tsan_main.c tests/check_sequencer.c -lpthread $(CHECK_LIBS)
 
-# The front end's fuzz target: `make test` replays the corpus with gcc; `make fuzz`
-# runs libFuzzer (clang, with ASan) for FUZZ_SECONDS, keeping what it finds in
-# $(B)/fuzz/corpus (copy the interesting inputs into tests/fuzz/corpus).
+# Fuzz targets: the front end (tests/fuzz/fuzz_frontend.c) and the readers as
+# generated programs run them (fuzz_csv.c, fuzz_jsonl.c, which include the
+# program rgp emits for tests/fuzz/readers.rgp). `make test` replays each
+# corpus with gcc; `make fuzz` runs libFuzzer (clang, with ASan and UBSan) on
+# each for FUZZ_SECONDS, keeping what it finds in $(B)/fuzz/corpus* (copy the
+# interesting inputs into tests/fuzz/corpus*).
+READER_FUZZERS := csv jsonl
 $(B)/fuzz_replay: tests/fuzz/replay.c tests/fuzz/fuzz_frontend.c $(LIB_OBJS)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_frontend.c $(LIB_OBJS) -ltcc -ldl -lpthread -lm
 
-FUZZ_SECONDS ?= 60
+$(B)/fuzz/readers.c: tests/fuzz/readers.rgp $(B)/rgp
+	@mkdir -p $(dir $@)
+	$(Q)$(B)/rgp emit --standalone tests/fuzz/readers.rgp > $@.tmp && mv $@.tmp $@
+
+FUZZ_READER_CFLAGS := -std=c11 -D_GNU_SOURCE -g -Wno-unused-function -I$(B)/fuzz
+# the replay stops at the first fault a sanitizer sees, as libFuzzer does
+FUZZ_REPLAY_SAN := -fsanitize=address,undefined,float-cast-overflow -fno-sanitize-recover=all
+$(addprefix $(B)/fuzz_replay_,$(READER_FUZZERS)): $(B)/fuzz_replay_%: tests/fuzz/replay.c tests/fuzz/fuzz_%.c \
+        tests/fuzz/fuzz_readers.h $(B)/fuzz/readers.c
+	@echo "  LD      $@"
+	$(Q)$(CC) $(FUZZ_READER_CFLAGS) $(FUZZ_REPLAY_SAN) -O1 $(WARN) -Wno-maybe-uninitialized -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_$*.c -lpthread -lm
+
+# each of the three targets: ten minutes in all
+FUZZ_SECONDS ?= 200
 FUZZ_SRCS := $(COMPILER_SRCS) $(GEN_SRCS) tests/fuzz/fuzz_frontend.c
-fuzz: $(GEN_SRCS)
+FUZZ_CLANG := clang -g -O1 -fsanitize=fuzzer,address,undefined
+FUZZ_CLANG_READERS := $(FUZZ_CLANG) -fno-sanitize-recover=all   # undefined behaviour is a finding, saved like a crash
+fuzz: $(GEN_SRCS) $(B)/fuzz/readers.c
 	$(Q)sh scripts/deps.sh fuzz
-	@mkdir -p $(B)/fuzz/corpus
-	$(Q)clang -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined -Icompiler -Iruntime -Istdlib -I$(B)/gen \
+	@mkdir -p $(B)/fuzz/corpus $(addprefix $(B)/fuzz/corpus_,$(READER_FUZZERS))
+	$(Q)$(FUZZ_CLANG) -std=c11 -D_GNU_SOURCE -Icompiler -Iruntime -Istdlib -I$(B)/gen \
 	    -DRGP_VERSION='"$(VERSION)"' -Wno-unused-function -o $(B)/fuzz/fuzz_frontend $(FUZZ_SRCS) -ltcc -ldl -lpthread -lm
+	$(Q)for t in $(READER_FUZZERS); do \
+	    $(FUZZ_CLANG_READERS) $(FUZZ_READER_CFLAGS) -o $(B)/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c -lpthread -lm || exit 1; done
 	$(Q)cp tests/fuzz/corpus/* $(B)/fuzz/corpus/
+	$(Q)for t in $(READER_FUZZERS); do cp tests/fuzz/corpus_$$t/* $(B)/fuzz/corpus_$$t/; done
 	$(Q)cd $(B)/fuzz && ./fuzz_frontend -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=5 corpus
+	$(Q)cd $(B)/fuzz && for t in $(READER_FUZZERS); do \
+	    ./fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=5 corpus_$$t || exit 1; done
 
 tsan: $(B)/tsan/stress $(B)/tsan/check_runtime
 	$(Q)CK_FORK=no $(B)/tsan/check_runtime
@@ -159,10 +183,11 @@ demo: $(B)/rgp
 # Unit suites (Check), golden end-to-end cases through JIT and AOT, the examples
 # in docs/language.md, the command line as a user meets it, the examples against
 # an independent replay, and rgp fmt.
-test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/fuzz_replay
+test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/fuzz_replay $(addprefix $(B)/fuzz_replay_,$(READER_FUZZERS))
 	$(Q)$(B)/check_all
 	$(Q)$(B)/stress_disruptor
 	$(Q)$(B)/fuzz_replay tests/fuzz/corpus
+	$(Q)for t in $(READER_FUZZERS); do $(B)/fuzz_replay_$$t tests/fuzz/corpus_$$t || exit 1; done
 	$(Q)sh tests/golden/run.sh $(B)/rgp
 	$(Q)sh tests/docs.sh $(B)/rgp
 	$(Q)sh tests/cli.sh $(B)/rgp

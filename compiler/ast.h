@@ -57,7 +57,10 @@ struct ast_expr {
     } u;
 };
 
-struct ast_arg { const char *name; srcloc name_loc; ast_expr *value; ast_arg *next; };
+struct ast_arg {
+    const char *name; srcloc name_loc; ast_expr *value; ast_arg *next;
+    const char *unit; srcloc unit_loc;   /* NAME: N UNIT (a size); else NULL */
+};
 
 typedef struct ast_field {
     const char *name;

@@ -398,6 +398,8 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "rgp_reader *in = &readers[%d];", endpoint_index(e->p, src));
     emit(e, "rgp_source_stats *st = &stats_%s;", src->name);
     if (!by_line) {
+        emit(e, "rgp_reader_set_max_row(in, %lluu);   /* longer rows are rejected, one line each */",
+             (unsigned long long)src->max_row);
         emit(e, "rgp_str f[%d];   /* one more than the schema has, to notice extra fields */", r->nfields + 1);
         emit(e, "int nf;");
         emit(e, "const char *why;");

@@ -500,6 +500,43 @@ static bool check_endpoint(sema *S, node *n, ast_expr *e, bool is_source)
     return false;
 }
 
+/* The units of a size such as max_row: 4 MiB (KB means KiB, as most tools take it). */
+static const struct { const char *name; uint64_t bytes; } size_units[] = {
+    {"B", 1}, {"bytes", 1}, {"KB", 1 << 10}, {"KiB", 1 << 10}, {"MB", 1 << 20}, {"MiB", 1 << 20},
+    {"GB", 1 << 30}, {"GiB", 1 << 30},
+};
+#define RGP_MAX_ROW_DEFAULT ((uint64_t)1 << 20)
+#define RGP_MAX_ROW_LIMIT ((uint64_t)1 << 40)   /* a row is held whole in memory */
+
+/* max_row: N [UNIT], the longest csv row a source accepts: from 1 byte to 1 TiB. */
+static bool check_max_row(sema *S, node *n, ast_arg *g)
+{
+    ast_expr *v = g->value;
+    uint64_t unit = 1;
+    if (v->kind != E_INT) {
+        diag_error(S->d, v->loc, "'max_row' takes a size in bytes, such as 4 MiB or 65536");
+        return false;
+    }
+    if (g->unit) {
+        unit = 0;
+        for (size_t k = 0; k < sizeof size_units / sizeof size_units[0]; k++)
+            if (!strcmp(size_units[k].name, g->unit)) unit = size_units[k].bytes;
+        if (!unit) {
+            char list[128] = "";
+            for (size_t k = 0; k < sizeof size_units / sizeof size_units[0]; k++)
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k ? ", " : "", size_units[k].name);
+            diag_error(S->d, g->unit_loc, "unknown size unit '%s'; units are %s", g->unit, list);
+            return false;
+        }
+    }
+    if (v->u.i.overflow || v->u.i.value == 0 || v->u.i.value > RGP_MAX_ROW_LIMIT / unit) {
+        diag_error(S->d, v->loc, "'max_row' must be from 1 byte to 1 TiB");
+        return false;
+    }
+    n->max_row = v->u.i.value * unit;
+    return true;
+}
+
 /* Options shared by csv sources and sinks: header: bool, delimiter: "c". */
 static bool check_csv_option(sema *S, node *n, ast_arg *g)
 {
@@ -518,9 +555,17 @@ static bool check_csv_option(sema *S, node *n, ast_arg *g)
         diag_error(S->d, v->loc, "'delimiter' takes a one-character string other than a quote or newline");
         return false;
     }
+    bool source = n->kind == D_SOURCE;
+    if (!strcmp(g->name, "max_row") && source) return check_max_row(S, n, g);
+    if (!strcmp(g->name, "max_row")) {
+        diag_error(S->d, g->name_loc, "'max_row' is an option of csv sources, not sinks");
+        return false;
+    }
     suggest s = {.word = g->name};
     suggest_try(&s, "header"), suggest_try(&s, "delimiter");
-    diag_error(S->d, g->name_loc, "unknown csv option '%s'%s; options are header and delimiter", g->name, hint(S, &s));
+    if (source) suggest_try(&s, "max_row");
+    diag_error(S->d, g->name_loc, "unknown csv option '%s'%s; options are %s", g->name, hint(S, &s),
+               source ? "header, delimiter and max_row" : "header and delimiter");
     return false;
 }
 
@@ -531,6 +576,7 @@ static void check_source(sema *S, node *n, ast_decl *d)
     n->format = FMT_CSV;
     n->delim = ',';
     n->header = false;
+    n->max_row = RGP_MAX_ROW_DEFAULT;
     bool lines = f->kind == E_CALL && !strcmp(f->text, "lines"), jsonl = f->kind == E_CALL && !strcmp(f->text, "jsonl");
     if (f->kind != E_CALL || (strcmp(f->text, "csv") && !lines && !jsonl) || !f->u.call.args || f->u.call.args->name ||
         f->u.call.args->value->kind != E_NAME) {
@@ -625,15 +671,15 @@ static int name_in(const char *name, const char *const *names, int n)
 
 static bool check_duration(sema *S, ast_duration *d, const char *what);
 
-/* idle: N UNIT (the grammar makes it UNIT(N)): from 1 ms to 365 days. */
-static void idle_option(sema *S, node_options *o, const ast_expr *v)
+/* idle: N UNIT: from 1 ms to 365 days. */
+static void idle_option(sema *S, node_options *o, const ast_arg *g)
 {
-    const ast_expr *n = v->kind == E_CALL && v->u.call.nargs == 1 ? v->u.call.args->value : NULL;
-    if (!n || n->kind != E_INT || n->u.i.overflow) {
-        diag_error(S->d, v->loc, "'idle' takes a length of time, as in idle: 5 s");
+    const ast_expr *n = g->value;
+    if (!g->unit || n->kind != E_INT || n->u.i.overflow) {
+        diag_error(S->d, n->loc, "'idle' takes a length of time, as in idle: 5 s");
         return;
     }
-    ast_duration d = {(long long)n->u.i.value, v->text, n->loc, v->loc, 0};
+    ast_duration d = {(long long)n->u.i.value, g->unit, n->loc, g->unit_loc, 0};
     if (n->u.i.value > 365ull * 86400000) d.n = 365LL * 86400000 + 1;   /* out of range either way */
     if (check_duration(S, &d, "'idle'")) o->idle_ms = d.ms;
 }
@@ -660,6 +706,10 @@ static void check_options(sema *S, node_options *o, ast_arg *opts, int allowed, 
         if (seen & bit) diag_error(S->d, g->name_loc, "option '%s' is given twice", g->name);
         seen |= bit;
         ast_expr *v = g->value;
+        if (g->unit && bit != OPT_IDLE) {
+            diag_error(S->d, g->unit_loc, "'%s' takes a plain number, without a unit", g->name);
+            continue;
+        }
         if (bit == OPT_RING) {
             uint64_t n;
             if (int_option(S, v, "ring", 2, 1u << 30, &n)) {
@@ -670,7 +720,7 @@ static void check_options(sema *S, node_options *o, ast_arg *opts, int allowed, 
             uint64_t n;
             if (int_option(S, v, "cpu", 0, 1023, &n)) o->cpu = (int)n;
         } else if (bit == OPT_IDLE) {
-            idle_option(S, o, v);
+            idle_option(S, o, g);
         } else if (bit == OPT_WAIT) {
             int w = v->kind == E_NAME ? name_in(v->text, wait_names, WAIT_ADAPTIVE + 1) : -1;
             if (w < 0) diag_error(S->d, v->loc, "'wait' takes spin, yield, blocking or adaptive");

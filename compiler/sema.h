@@ -53,6 +53,7 @@ typedef struct node {
     format_kind format;
     bool header;
     char delim;
+    uint64_t max_row;             /* csv source: longer rows are rejected (bytes) */
     ast_op *ops;                  /* stage */
     bool used;                    /* something reads this stream */
     /* A route is a stage with branches and no readers of its own; each branch is a

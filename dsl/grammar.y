@@ -68,8 +68,8 @@ optlist(L) ::= optlist(L) COMMA opt(A).  { AST_APPEND(ast_arg, L, A); }
 optlist(L) ::= optlist(L) COMMA.
 %type opt { ast_arg * }
 opt(A) ::= IDENT(N) COLON expr(E).       { A = ast_arg_new(A_, &N, E); }
-/* a length of time, `idle: 5 s`: held as UNIT(N), a call sema reads back */
-opt(A) ::= IDENT(N) COLON INT(V) IDENT(U).  { A = ast_arg_new(A_, &N, ast_call(A_, &U, ast_arg_new(A_, NULL, ast_int(A_, &V)), &U)); }
+/* NAME: N UNIT, a length of time: with { idle: 5 s } (as arg's sizes are held) */
+opt(A) ::= IDENT(N) COLON INT(V) IDENT(U).  { A = ast_arg_new(A_, &N, ast_int(A_, &V)); A->unit = ast_name(A_, &U); A->unit_loc = ast_loc(&U); }
 
 %type fields { ast_field * }
 fields(L) ::= field(F).                  { L = F; }
@@ -186,6 +186,8 @@ arglist(L) ::= arglist(L) COMMA arg(A).  { AST_APPEND(ast_arg, L, A); }
 %type arg { ast_arg * }
 arg(A) ::= expr(E).                      { A = ast_arg_new(A_, NULL, E); }
 arg(A) ::= IDENT(N) COLON expr(E).       { A = ast_arg_new(A_, &N, E); }
+/* NAME: N UNIT, a size: csv(Row, max_row: 4 MiB) */
+arg(A) ::= IDENT(N) COLON INT(V) IDENT(U).  { A = ast_arg_new(A_, &N, ast_int(A_, &V)); A->unit = ast_name(A_, &U); A->unit_loc = ast_loc(&U); }
 
 %type expr { ast_expr * }
 expr(E) ::= INT(T).                      { E = ast_int(A_, &T); }

@@ -334,15 +334,38 @@ static inline void rgp_reject_field(rgp_source_stats *st, uint64_t line, const c
                      k >= 40 && text.len > 40 ? "..." : "", rgp_parse_status_text(status));
 }
 
+/* A header cell as messages show it: bytes other than printable ASCII are
+ * escaped (\t, \r, \n, \xEF...), so that a cell holding a byte-order mark
+ * or a non-breaking space does not read like the name it fails to match. */
+static inline const char *rgp__header_cell_shown(char *out, size_t cap, rgp_str cell)
+{
+    size_t k = 0, i;
+    for (i = 0; i < cell.len && i < 60 && k + 8 < cap; i++) {
+        unsigned char c = (unsigned char)cell.ptr[i];
+        if (c == '\t' || c == '\r' || c == '\n')
+            k += (size_t)snprintf(out + k, cap - k, "\\%c", c == '\t' ? 't' : c == '\r' ? 'r' : 'n');
+        else if (c < 0x20 || c >= 0x7f || c == '\\' || c == '\'')
+            k += (size_t)snprintf(out + k, cap - k, "\\x%02X", c);
+        else
+            out[k++] = (char)c;
+    }
+    if (i < cell.len)
+        k += (size_t)snprintf(out + k, cap - k, "...");
+    out[k] = 0;
+    return out;
+}
+
 /* Checks a CSV header row against the schema's field names, in order. */
 static inline int rgp_check_header(rgp_source_stats *st, uint64_t line, const rgp_str *f, int nf,
                                    const char *const *names, int nnames)
 {
     for (int i = 0; i < nnames || i < nf; i++) {
         if (i >= nf || i >= nnames || strlen(names[i]) != f[i].len || memcmp(names[i], f[i].ptr, f[i].len)) {
-            fprintf(stderr, "%s: error: %s:%llu: the header does not match the schema: column %d is '%.*s', expected '%s'\n",
-                    st->prog, st->display, (unsigned long long)line, i + 1, i < nf ? (int)(f[i].len > 60 ? 60 : f[i].len) : 4,
-                    i < nf ? f[i].ptr : "none", i < nnames ? names[i] : "no more columns");
+            char shown[256];
+            fprintf(stderr, "%s: error: %s:%llu: the header does not match the schema: column %d is %s%s%s, expected %s%s%s\n",
+                    st->prog, st->display, (unsigned long long)line, i + 1, i < nf ? "'" : "",
+                    i < nf ? rgp__header_cell_shown(shown, sizeof shown, f[i]) : "missing", i < nf ? "'" : "",
+                    i < nnames ? "'" : "", i < nnames ? names[i] : "no more columns", i < nnames ? "'" : "");
             return -1;
         }
     }

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -35,7 +36,51 @@ typedef struct rgp_reader {
     int eof;
     uint64_t line;       /* 1-based line of buf[pos] */
     uint64_t bytes;      /* total bytes read */
+    size_t max_row;      /* csv: longer rows are rejected (SIZE_MAX: no limit), so a
+                          * stray quote cannot make the reader hold the whole input */
+    int bom_pending;     /* the first bytes are not yet looked at for a UTF-8 BOM */
+    size_t bom_held;     /* bytes read while that was undecided (an EINTR came) */
+    /* How far the search for the end of the row (or line) at pos got before it
+     * ran out of input, so that the next call carries on there instead of
+     * rescanning: a long row through a pipe costs linear time, not quadratic. */
+    int row_state;       /* RGP__ROW_*; NONE or NONE_MEASURED when no search is under way */
+    size_t scan;         /* bytes from pos already searched */
+    uint64_t scan_lf;    /* LFs inside quoted fields among them */
+    size_t scan_first_lf; /* offset from pos of the row's first LF, or SIZE_MAX */
+    uint64_t scan_quote_lf; /* scan_lf where the last quoted field opened */
+    char why[96];        /* the text of a message that names numbers */
 } rgp_reader;
+
+/* Where the CSV row search stands, between two reads. */
+enum {
+    RGP__ROW_NONE,        /* no row under way: the next row starts at pos, and the
+                           * buffer is too small to hold a row longer than max_row */
+    RGP__ROW_NONE_MEASURED, /* the same, but the buffer could: rows are measured */
+    RGP__ROW_FIELD_START, /* at the first byte of a field */
+    RGP__ROW_UNQUOTED,    /* inside an unquoted field, past its first byte */
+    RGP__ROW_QUOTED,      /* inside a quoted field */
+    RGP__ROW_QUOTE_SEEN,  /* just after a quote inside a quoted field: "" or its end */
+    RGP__ROW_CR_AFTER_QUOTE, /* a CR after a closing quote: only LF may follow */
+    RGP__ROW_SKIP_LINE    /* skipping the rest of a rejected row's first line */
+};
+
+#define RGP_UTF8_BOM "\xEF\xBB\xBF"
+
+/* The state with no row under way.  While the buffer cannot hold a row longer
+ * than max_row, the fast path need not measure rows (most programs: the
+ * buffer and max_row both start at 1 MiB). */
+static inline int rgp__row_idle(const rgp_reader *r)
+{
+    return r->cap - 1 > r->max_row ? RGP__ROW_NONE_MEASURED : RGP__ROW_NONE;
+}
+
+/* Rows longer than max_row bytes (not counting the line end) are rejected. */
+static inline void rgp_reader_set_max_row(rgp_reader *r, size_t max_row)
+{
+    r->max_row = max_row;
+    if (r->row_state == RGP__ROW_NONE || r->row_state == RGP__ROW_NONE_MEASURED)
+        r->row_state = rgp__row_idle(r);
+}
 
 /* Takes ownership of fd (closes it on rgp_reader_close unless it is 0).
  * initial_cap 0 means RGP_READER_INITIAL_CAP; tests pass tiny sizes to
@@ -46,6 +91,8 @@ static inline int rgp_reader_open_fd(rgp_reader *r, int fd, const char *display,
     r->fd = -1;
     if (initial_cap == 0)
         initial_cap = RGP_READER_INITIAL_CAP;
+    if (initial_cap < 4) /* room for a BOM and one byte more */
+        initial_cap = 4;
     r->buf = (char *)malloc(initial_cap);
     if (!r->buf) {
         errno = ENOMEM;
@@ -56,6 +103,9 @@ static inline int rgp_reader_open_fd(rgp_reader *r, int fd, const char *display,
     r->display = display;
     r->cap = initial_cap;
     r->line = 1;
+    r->max_row = SIZE_MAX;
+    r->bom_pending = 1;
+    r->scan_first_lf = SIZE_MAX;
     return 0;
 }
 
@@ -104,6 +154,34 @@ static inline void rgp_reader_close(rgp_reader *r)
     r->cap = r->pos = r->end = 0;
 }
 
+/* The first read.  A UTF-8 byte-order mark (editors put one before a CSV
+ * header) is skipped, whatever the sizes of the reads: while the bytes so far
+ * are only the start of one, it reads on, and end stays 0 so that no row
+ * search can begin inside it.  Returns as rgp_reader_fill; on EINTR the bytes
+ * read so far are kept (bom_held) for the next call. */
+static inline int rgp__reader_fill_start(rgp_reader *r)
+{
+    size_t have = r->bom_held;
+    for (;;) { /* cap >= 4: there is room for one more byte */
+        ssize_t k = read(r->fd, r->buf + have, r->cap - have);
+        if (k < 0) {
+            r->bom_held = have;
+            return -1;
+        }
+        if (k == 0)
+            r->eof = 1;
+        have += (size_t)k;
+        r->bytes += (uint64_t)k;
+        if (k == 0 || have >= 3 || memcmp(r->buf, RGP_UTF8_BOM, have) != 0)
+            break;
+    }
+    r->bom_pending = 0;
+    r->end = have;
+    if (have >= 3 && memcmp(r->buf, RGP_UTF8_BOM, 3) == 0)
+        r->pos = 3;
+    return have > 0x7fffffff ? 0x7fffffff : (int)have;
+}
+
 /* Moves the unread tail to the start of the buffer, doubles the buffer if
  * the tail fills it, then reads once.  Returns bytes read (> 0), 0 at end of
  * input (sets eof), or -1 with errno (EINTR when a signal interrupted the
@@ -112,6 +190,8 @@ static inline void rgp_reader_close(rgp_reader *r)
 static inline int rgp_reader_fill(rgp_reader *r)
 {
     ssize_t k;
+    if (r->bom_pending)
+        return rgp__reader_fill_start(r);
     if (r->pos > 0) {
         size_t tail = r->end - r->pos;
         if (tail)
@@ -132,6 +212,8 @@ static inline int rgp_reader_fill(rgp_reader *r)
         }
         r->buf = nb;
         r->cap *= 2;
+        if (r->row_state == RGP__ROW_NONE)
+            r->row_state = rgp__row_idle(r);
     }
     /* EINTR is returned, not retried: a signal is how a pipeline is asked to
      * stop while its source waits for input (see rgp_signals_start) */
@@ -270,107 +352,242 @@ static inline int rgp__csv_split_plain_sse2(char *p, char *e, char delim, rgp_st
 #define rgp__csv_split_plain rgp__csv_split_plain_memchr
 #endif
 
-/* First pass over a row that contains a quote: finds where it ends and
- * whether it is well formed, without writing to the buffer, so that
- * RGP_ROW_NEED_INPUT can leave everything as it was.  On OK sets *cend (end
- * of the row's content, before CR LF) and *next (offset after the row); on
- * BAD sets *why and *next (after the bad physical line).  *nlf counts the
- * LFs consumed. */
-static inline int rgp__csv_scan_quoted(const rgp_reader *r, char delim, char **cend, size_t *next, uint64_t *nlf, const char **why)
-{
-    char *p = r->buf + r->pos, *e = r->buf + r->end, *q;
-    uint64_t lf = 0;
+/* ---- the search for a row's end, resumable ----------------------------------
+ * Used for every row the fast path cannot take: rows with a quote and rows
+ * that do not end in the bytes read so far.  It never writes to the buffer, so
+ * RGP_ROW_NEED_INPUT leaves the row as it was; the state it reached is kept in
+ * the reader (row_state, scan, ...) and the next call carries on from there. */
 
-    for (;;) {
-        if (p < e && *p == '"') {
-            p++;
-            for (;;) {
-                q = (char *)memchr(p, '"', (size_t)(e - p));
-                if (!q) {
-                    if (!r->eof)
-                        return RGP_ROW_NEED_INPUT;
-                    *nlf = lf + rgp__count_lf(p, e);
-                    *next = r->end;
-                    *why = "unterminated quoted field";
-                    return RGP_ROW_BAD;
-                }
-                lf += rgp__count_lf(p, q);
-                p = q + 1;
-                if (p < e && *p == '"') { /* "" is an escaped quote */
-                    p++;
-                    continue;
-                }
-                break;
-            }
-            if (p == e) { /* the next byte might be a quote, making "" */
-                if (!r->eof)
-                    return RGP_ROW_NEED_INPUT;
-                goto row_end_at_eof;
-            }
-            if (*p == delim) {
-                p++;
-                continue;
-            }
-            if (*p == '\n') {
-                *cend = p;
-                *next = (size_t)(p + 1 - r->buf);
-                *nlf = lf + 1;
-                return RGP_ROW_OK;
-            }
-            if (*p == '\r') {
-                if (p + 1 == e && !r->eof)
-                    return RGP_ROW_NEED_INPUT;
-                if (p + 1 < e && p[1] == '\n') {
-                    *cend = p;
-                    *next = (size_t)(p + 2 - r->buf);
-                    *nlf = lf + 1;
-                    return RGP_ROW_OK;
-                }
-            }
-            *why = "unexpected character after closing quote";
-            goto bad_line;
-        } else {
-            char *fs = p;
-            while (p < e && *p != delim && *p != '\n' && *p != '"')
-                p++;
-            if (p == e) {
-                if (!r->eof)
-                    return RGP_ROW_NEED_INPUT;
-                goto row_end_at_eof;
-            }
-            if (*p == delim) {
-                p++;
-                continue;
-            }
-            if (*p == '\n') {
-                *cend = (p > fs && p[-1] == '\r') ? p - 1 : p;
-                *next = (size_t)(p + 1 - r->buf);
-                *nlf = lf + 1;
-                return RGP_ROW_OK;
-            }
-            *why = "stray quote inside an unquoted field";
-            goto bad_line;
-        }
+/* What the search knows about the row so far; kept in locals while it runs
+ * (most rows are found in one call) and in the reader between calls. */
+typedef struct rgp__row_so_far {
+    uint64_t lf;       /* LFs inside quoted fields */
+    uint64_t quote_lf; /* lf where the last quoted field opened */
+    size_t first_lf;   /* offset from pos of the row's first LF, or SIZE_MAX */
+} rgp__row_so_far;
+
+/* Counts the LFs in [p, q), inside a quoted field, and notes the row's first. */
+static inline void rgp__row_note_lfs(rgp__row_so_far *k, const char *start, const char *p, const char *q)
+{
+    if (k->first_lf == SIZE_MAX) {
+        const char *lf = (const char *)memchr(p, '\n', (size_t)(q - p));
+        if (!lf)
+            return;
+        k->first_lf = (size_t)(lf - start);
+        k->lf++;
+        p = lf + 1;
+    }
+    k->lf += rgp__count_lf(p, q);
+}
+
+static inline void rgp__row_search_reset(rgp_reader *r)
+{
+    r->row_state = rgp__row_idle(r);
+    r->scan = 0;
+    r->scan_lf = 0;
+    r->scan_first_lf = SIZE_MAX;
+    r->scan_quote_lf = 0;
+}
+
+/* "1 MiB", "4000 bytes": max_row as the reject message shows it. */
+static inline const char *rgp__row_too_long(rgp_reader *r)
+{
+    size_t m = r->max_row;
+    if (m >= ((size_t)1 << 20) && m % ((size_t)1 << 20) == 0)
+        snprintf(r->why, sizeof r->why, "row longer than max_row (%zu MiB)", m >> 20);
+    else if (m >= 1024 && m % 1024 == 0)
+        snprintf(r->why, sizeof r->why, "row longer than max_row (%zu KiB)", m >> 10);
+    else
+        snprintf(r->why, sizeof r->why, "row longer than max_row (%zu bytes)", m);
+    return r->why;
+}
+
+/* What is wrong with a row, and where when it is not on the row's first line:
+ * a stray quote earlier on usually opened the quoted field that ended badly. */
+static inline const char *rgp__row_fault(rgp_reader *r, const rgp__row_so_far *k, const char *what)
+{
+    if (k->lf == 0)
+        return what;
+    snprintf(r->why, sizeof r->why, "%s (line %llu, after a quoted field that opened on line %llu)", what,
+             (unsigned long long)(r->line + k->lf), (unsigned long long)(r->line + k->quote_lf));
+    return r->why;
+}
+
+/* Rejects the row at pos.  Only its first line is given up: the reader resumes
+ * at the line after it, so a stray quote costs one row, not the rest of the
+ * input.  resume is where the search stopped if the row's first LF is not yet
+ * known (no LF lies before it); the rest of that line is skipped as it comes. */
+static inline int rgp__row_reject(rgp_reader *r, const rgp__row_so_far *k, const char *why, const char *resume,
+                                  const char **why_out, uint64_t *line, int *nfields)
+{
+    /* Past max_row + 1 bytes the row is too long, whatever else is wrong
+     * further on: smaller reads would have stopped the search there, and the
+     * message must not depend on how the input arrived. */
+    if (resume > r->buf + r->pos && (size_t)(resume - (r->buf + r->pos)) - 1 > r->max_row)
+        why = rgp__row_too_long(r);
+    *why_out = why;
+    *line = r->line;
+    *nfields = 0;
+    if (k->first_lf != SIZE_MAX) {
+        r->pos += k->first_lf + 1;
+        r->line++;
+        rgp__row_search_reset(r);
+    } else {
+        r->pos = (size_t)(resume - r->buf);
+        rgp__row_search_reset(r);
+        r->row_state = RGP__ROW_SKIP_LINE;
+    }
+    return RGP_ROW_BAD;
+}
+
+/* Skips to the line after a rejected row's first line, consuming as it goes so
+ * that a huge bad line is never held whole.  Returns RGP_ROW_NONE when done. */
+static inline int rgp__row_skip_line(rgp_reader *r)
+{
+    char *p = r->buf + r->pos, *lf = (char *)memchr(p, '\n', r->end - r->pos);
+    if (!lf) {
+        r->pos = r->end;
+        return r->eof ? RGP_ROW_EOF : RGP_ROW_NEED_INPUT;
+    }
+    r->pos = (size_t)(lf + 1 - r->buf);
+    r->line++;
+    r->row_state = rgp__row_idle(r);
+    return RGP__ROW_NONE;
+}
+
+/* Searches on from where the last call stopped.  On OK sets *cend (end of the
+ * row's content, before CR LF) and *next (offset after the row), and *nlf to
+ * the LFs consumed; on BAD, see rgp__row_reject; on NEED_INPUT the state it
+ * reached is kept in the reader. */
+static inline int rgp__csv_search_row(rgp_reader *r, char delim, char **cend, size_t *next, uint64_t *nlf,
+                                      const char **why, uint64_t *line, int *nfields)
+{
+    char *start = r->buf + r->pos, *e = r->buf + r->end, *p = start + r->scan, *q, *fs = start;
+    int resumed = r->row_state != RGP__ROW_NONE && r->row_state != RGP__ROW_NONE_MEASURED, s;
+    int measured = r->row_state != RGP__ROW_NONE; /* else the row cannot be too long */
+    rgp__row_so_far k = {0, 0, SIZE_MAX};
+    if (resumed)
+        k = (rgp__row_so_far){r->scan_lf, r->scan_quote_lf, r->scan_first_lf};
+
+    /* One label per state: a search that ran out of input goes on at its own. */
+    switch (r->row_state) {
+    case RGP__ROW_UNQUOTED: /* p > fs: the field has a byte before p */
+        goto unquoted;
+    case RGP__ROW_QUOTED:
+        goto quoted;
+    case RGP__ROW_QUOTE_SEEN:
+        goto quote_seen;
+    case RGP__ROW_CR_AFTER_QUOTE:
+        goto cr_after_quote;
+    default:
+        break;
     }
 
-row_end_at_eof:
+field_start:
+    if (p == e) {
+        s = RGP__ROW_FIELD_START;
+        goto out_of_input;
+    }
+    if (*p == '"') {
+        k.quote_lf = k.lf;
+        p++;
+        goto quoted;
+    }
+    fs = p;
+unquoted:
+    while (p < e && *p != delim && *p != '\n' && *p != '"')
+        p++;
+    if (p == e) {
+        s = p > fs ? RGP__ROW_UNQUOTED : RGP__ROW_FIELD_START;
+        goto out_of_input;
+    }
+    if (*p == delim) {
+        p++;
+        goto field_start;
+    }
+    if (*p == '\n') {
+        *cend = p > fs && p[-1] == '\r' ? p - 1 : p;
+        goto row_end;
+    }
+    return rgp__row_reject(r, &k, rgp__row_fault(r, &k, "stray quote inside an unquoted field"), p, why, line, nfields);
+
+quoted:
+    q = (char *)memchr(p, '"', (size_t)(e - p));
+    rgp__row_note_lfs(&k, start, p, q ? q : e);
+    if (!q) {
+        p = e;
+        s = RGP__ROW_QUOTED;
+        goto out_of_input;
+    }
+    p = q + 1;
+quote_seen:
+    if (p == e) {
+        s = RGP__ROW_QUOTE_SEEN;
+        goto out_of_input;
+    }
+    if (*p == '"') { /* "" is an escaped quote */
+        p++;
+        goto quoted;
+    }
+    if (*p == delim) {
+        p++;
+        goto field_start;
+    }
+    if (*p == '\n') {
+        *cend = p;
+        goto row_end;
+    }
+    if (*p == '\r') {
+        p++;
+        goto cr_after_quote;
+    }
+    return rgp__row_reject(r, &k, rgp__row_fault(r, &k, "unexpected character after closing quote"), p, why, line, nfields);
+
+cr_after_quote:
+    if (p == e) {
+        s = RGP__ROW_CR_AFTER_QUOTE;
+        goto out_of_input;
+    }
+    if (*p == '\n') {
+        *cend = p - 1;
+        goto row_end;
+    }
+    return rgp__row_reject(r, &k, rgp__row_fault(r, &k, "unexpected character after closing quote"), p, why, line, nfields);
+
+out_of_input:
+    if (!r->eof) {
+        if ((size_t)(e - start) - 1 > r->max_row) /* its content, less a CR an LF might follow */
+            return rgp__row_reject(r, &k, rgp__row_too_long(r), e, why, line, nfields);
+        r->row_state = s;
+        r->scan = (size_t)(e - start);
+        r->scan_lf = k.lf;
+        r->scan_quote_lf = k.quote_lf;
+        r->scan_first_lf = k.first_lf;
+        return RGP_ROW_NEED_INPUT;
+    }
+    if (s == RGP__ROW_QUOTED) {
+        snprintf(r->why, sizeof r->why, "unterminated quoted field starting at line %llu (no closing quote before the end of the input)",
+                 (unsigned long long)(r->line + k.quote_lf));
+        return rgp__row_reject(r, &k, r->why, e, why, line, nfields);
+    }
+    if (s == RGP__ROW_CR_AFTER_QUOTE)
+        return rgp__row_reject(r, &k, rgp__row_fault(r, &k, "unexpected character after closing quote"), e, why, line, nfields);
     *cend = e;
     *next = r->end;
-    *nlf = lf;
-    return RGP_ROW_OK;
+    *nlf = k.lf;
+    goto row_found;
 
-bad_line:
-    q = (char *)memchr(p, '\n', (size_t)(e - p));
-    if (!q) {
-        if (!r->eof)
-            return RGP_ROW_NEED_INPUT;
-        *next = r->end;
-    } else {
-        *next = (size_t)(q + 1 - r->buf);
-        lf++;
-    }
-    *nlf = lf;
-    return RGP_ROW_BAD;
+row_end:
+    *next = (size_t)(p + 1 - r->buf);
+    *nlf = k.lf + 1;
+    if (measured && k.first_lf == SIZE_MAX && (size_t)(*cend - start) > r->max_row)
+        k.first_lf = (size_t)(p - start); /* the row is all on one line: go on after it */
+row_found:
+    if (measured && (size_t)(*cend - start) > r->max_row)
+        return rgp__row_reject(r, &k, rgp__row_too_long(r), p, why, line, nfields);
+    if (resumed)
+        rgp__row_search_reset(r);
+    return RGP_ROW_OK;
 }
 
 /* Second pass over a well-formed row: splits it, removing the quotes and
@@ -416,15 +633,6 @@ static inline int rgp__csv_split_quoted(char *p, char *cend, char delim, rgp_str
     }
 }
 
-/* Returns the next non-empty row.  Never reads: with no complete row in the
- * window it returns RGP_ROW_NEED_INPUT and consumes nothing; the caller
- * publishes what it has, calls rgp_reader_fill and retries.  Rows end at LF
- * or CR LF (or at end of input); a lone CR is data.  On OK fields[0..
- * min(*nfields, max_fields)) point into the buffer until the next call and
- * *nfields is the true count.  On BAD, *why says what is wrong, *nfields is
- * 0, and the reader has skipped to the end of the bad physical line (to EOF
- * for an unterminated quote).  *line is the line
- * the row starts on.  delim must not be '"', CR or LF. */
 /* ---- raw lines ----------------------------------------------------------- */
 
 /* The next line, without its LF or CRLF, in *text (valid until the next call).
@@ -435,9 +643,13 @@ static inline int rgp_line_next(rgp_reader *r, rgp_str *text, uint64_t *line)
     char *start = r->buf + r->pos, *e = r->buf + r->end;
     if (start == e)
         return r->eof ? RGP_ROW_EOF : RGP_ROW_NEED_INPUT;
-    char *nl = (char *)memchr(start, '\n', (size_t)(e - start));
-    if (!nl && !r->eof)
+    /* r->scan: the bytes searched before the last read, known to hold no LF */
+    char *nl = (char *)memchr(start + r->scan, '\n', (size_t)(e - start) - r->scan);
+    if (!nl && !r->eof) {
+        r->scan = (size_t)(e - start);
         return RGP_ROW_NEED_INPUT;
+    }
+    r->scan = 0;
     char *end = nl ? nl : e;
     if (nl && end > start && end[-1] == '\r')
         end--;
@@ -452,40 +664,69 @@ static inline int rgp_line_next(rgp_reader *r, rgp_str *text, uint64_t *line)
 
 /* ---- CSV rows ------------------------------------------------------------ */
 
+/* Returns the next non-empty row.  Never reads: with no complete row in the
+ * window it returns RGP_ROW_NEED_INPUT and consumes nothing (but the rest of a
+ * rejected row's line); the caller publishes what it has, calls
+ * rgp_reader_fill and retries.  Rows end at LF or CR LF (or at end of input);
+ * a lone CR is data.  On OK fields[0..min(*nfields, max_fields)) point into
+ * the buffer until the next call and *nfields is the true count.  On BAD,
+ * *why says what is wrong, *nfields is 0, and the reader resumes at the line
+ * after the bad row's first line (an unterminated quote, a row longer than
+ * max_row: only the one row is lost).  *line is the line the row starts on.
+ * delim must not be '"', CR or LF. */
+/* Everything but the fast path: the rest of a rejected row's line, plain rows
+ * that must be measured, rows with quotes, rows that do not end in the bytes
+ * read so far, the last row without its LF.  Returns RGP__ROW_AGAIN for nothing to hand out yet but more to look
+ * at (an empty line, the end of a skipped line). */
+enum { RGP__ROW_AGAIN = 3 };
+static inline int rgp__csv_next_row_slow(rgp_reader *r, char delim, rgp_str *fields, int max_fields, int *nfields,
+                                  uint64_t *line, const char **why)
+{
+    char *start = r->buf + r->pos, *cend, *nl;
+    size_t next;
+    uint64_t lf;
+    int st;
+    if (r->row_state == RGP__ROW_SKIP_LINE)
+        return (st = rgp__row_skip_line(r)) == RGP__ROW_NONE ? RGP__ROW_AGAIN : st;
+    if (r->row_state == RGP__ROW_NONE_MEASURED &&
+        rgp__csv_split_plain(start, r->buf + r->end, delim, fields, max_fields, nfields, &nl, &cend) && nl &&
+        (size_t)(cend - start) <= r->max_row) { /* the fast path's work, measured */
+        r->pos = (size_t)(nl + 1 - r->buf);
+        *line = r->line++;
+        return cend != start ? RGP_ROW_OK : RGP__ROW_AGAIN;
+    }
+    st = rgp__csv_search_row(r, delim, &cend, &next, &lf, why, line, nfields);
+    if (st != RGP_ROW_OK)
+        return st;
+    *line = r->line;
+    r->line += lf;
+    r->pos = next;
+    if (cend == start)
+        return RGP__ROW_AGAIN; /* an empty line */
+    *nfields = rgp__csv_split_quoted(start, cend, delim, fields, max_fields);
+    return RGP_ROW_OK;
+}
+
 static inline int rgp_csv_next_row(rgp_reader *r, char delim, rgp_str *fields, int max_fields, int *nfields, uint64_t *line, const char **why)
 {
     for (;;) {
         char *start = r->buf + r->pos, *e = r->buf + r->end, *nl, *cend;
-        size_t next;
-        uint64_t lf;
         int st;
 
         if (start == e)
             return r->eof ? RGP_ROW_EOF : RGP_ROW_NEED_INPUT;
-        /* Fast path: a row with no quote, split in the same pass that finds its end. */
-        if (rgp__csv_split_plain(start, e, delim, fields, max_fields, nfields, &nl, &cend)) {
-            if (!nl && !r->eof)
-                return RGP_ROW_NEED_INPUT; /* no row, good or bad, can end yet */
-            r->pos = nl ? (size_t)(nl + 1 - r->buf) : r->end;
-            *line = r->line;
-            r->line += nl != NULL;
+        /* Fast path: a whole row with no quote, split in the same pass that
+         * finds its end (the buffer cannot hold one longer than max_row). */
+        if (r->row_state == RGP__ROW_NONE && rgp__csv_split_plain(start, e, delim, fields, max_fields, nfields, &nl, &cend) &&
+            nl) {
+            r->pos = (size_t)(nl + 1 - r->buf);
+            *line = r->line++;
             if (cend != start)
                 return RGP_ROW_OK;
             continue; /* an empty line */
         }
-
-        st = rgp__csv_scan_quoted(r, delim, &cend, &next, &lf, why);
-        if (st == RGP_ROW_NEED_INPUT)
+        if ((st = rgp__csv_next_row_slow(r, delim, fields, max_fields, nfields, line, why)) != RGP__ROW_AGAIN)
             return st;
-        *line = r->line;
-        r->line += lf;
-        r->pos = next;
-        if (st == RGP_ROW_BAD) {
-            *nfields = 0;
-            return st;
-        }
-        *nfields = rgp__csv_split_quoted(start, cend, delim, fields, max_fields);
-        return RGP_ROW_OK;
     }
 }
 

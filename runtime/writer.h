@@ -507,8 +507,9 @@ static inline size_t rgp__fmt_f64(char *out, double v)
             rgp__put_digits(p + nd, whole);
             return (size_t)(p + nd - out);
         }
-        m = (uint64_t)(a * 1e6 + 0.5);
-        if (a >= 1e-4 && a < 1e9 && (double)m / 1e6 == a) {
+        /* m only where a 10^6 fits in 64 bits: converting a larger double is undefined */
+        m = a >= 1e-4 && a < 1e9 ? (uint64_t)(a * 1e6 + 0.5) : 0;
+        if (m && (double)m / 1e6 == a) {
             uint32_t frac = (uint32_t)(m % 1000000); /* not 0: a is not whole */
             int nf = 6;
             whole = m / 1000000;

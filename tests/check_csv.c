@@ -9,7 +9,18 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Every memchr in reader.h is counted, so that a test can tell a linear
+ * search from one that rescans (tests check the work done, not the time). */
+static size_t memchr_bytes;
+static void *counted_memchr(const void *s, int c, size_t n)
+{
+    const char *hit = memchr(s, c, n);
+    memchr_bytes += hit ? (size_t)(hit - (const char *)s) + 1 : n;
+    return (void *)hit;
+}
+#define memchr counted_memchr
 #include "reader.h"
+#undef memchr
 
 #define MAXF 16
 
@@ -46,8 +57,10 @@ static void puts_(char **o, char *end, const char *s)
 
 /* Reads all of data and describes each row on one line:
  *   "LINE:N[f1|f2]" for a good row (CR, LF shown as \r, \n),
- *   "LINE:BAD why" for a malformed one, and finally "E<line>". */
-static void transcript(const char *data, size_t len, char delim, size_t cap, char *out, size_t outcap)
+ *   "LINE:BAD why" for a malformed one, and finally "E<line>".
+ * Rows longer than max_row bytes are rejected. */
+static void transcript_limited(const char *data, size_t len, char delim, size_t cap, size_t max_row, char *out,
+                               size_t outcap)
 {
     rgp_reader r;
     rgp_str f[MAXF];
@@ -57,6 +70,7 @@ static void transcript(const char *data, size_t len, char delim, size_t cap, cha
 
     *o = 0;
     ck_assert_int_eq(rgp_reader_open_fd(&r, fd, "t.csv", cap), 0);
+    rgp_reader_set_max_row(&r, max_row);
     for (;;) {
         int n = -7, i;
         uint64_t line = 0;
@@ -101,6 +115,14 @@ static void transcript(const char *data, size_t len, char delim, size_t cap, cha
     puts_(&o, end, num);
     ck_assert_uint_eq(r.bytes, len);
     rgp_reader_close(&r);
+}
+
+/* The message for a quote that opens on line N and never closes. */
+#define UNTERMINATED(n) "unterminated quoted field starting at line " #n " (no closing quote before the end of the input)"
+
+static void transcript(const char *data, size_t len, char delim, size_t cap, char *out, size_t outcap)
+{
+    transcript_limited(data, len, delim, cap, SIZE_MAX, out, outcap);
 }
 
 struct csv_case {
@@ -151,13 +173,28 @@ static const struct csv_case cases[] = {
     {"a,b\"c,d\nok,1\n", "1:BAD stray quote inside an unquoted field\n2:2[ok|1]\nE3"},
     {"a\"\n", "1:BAD stray quote inside an unquoted field\nE2"},
     {"\"a\"b,c\nok\n", "1:BAD unexpected character after closing quote\n2:1[ok]\nE3"},
-    {"\"a\nb\"x\nok\n", "1:BAD unexpected character after closing quote\n3:1[ok]\nE4"},
+    /* a bad row gives up only its first line: the next line is read as a row */
+    {"\"a\nb\"x\nok\n", "1:BAD unexpected character after closing quote (line 2, after a quoted field that opened on line 1)\n2:BAD stray quote inside an unquoted field\n3:1[ok]\nE4"},
     {"\"a\"\rb\nok\n", "1:BAD unexpected character after closing quote\n2:1[ok]\nE3"},
     {"\"a\"\r", "1:BAD unexpected character after closing quote\nE1"},
-    {"ok\n\"abc\nde\n", "1:1[ok]\n2:BAD unterminated quoted field\nE4"},
-    {"\"a\"\"\n", "1:BAD unterminated quoted field\nE2"},
-    {"\"", "1:BAD unterminated quoted field\nE1"},
-    {"x,\"y\n", "1:BAD unterminated quoted field\nE2"},
+    {"ok\n\"abc\nde\n", "1:1[ok]\n2:BAD " UNTERMINATED(2) "\n3:1[de]\nE4"},
+    {"\"a\"\"\n", "1:BAD " UNTERMINATED(1) "\nE2"},
+    {"\"", "1:BAD " UNTERMINATED(1) "\nE1"},
+    {"x,\"y\n", "1:BAD " UNTERMINATED(1) "\nE2"},
+    /* a stray opening quote costs its own row only, and the counts stay exact */
+    {"1,ok\n2,\"stray quote\n3,fine\n4,fine\n", "1:2[1|ok]\n2:BAD " UNTERMINATED(2) "\n3:2[3|fine]\n4:2[4|fine]\nE5"},
+    {"1,ok\r\n2,\"stray\r\n3,fine\r\n", "1:2[1|ok]\n2:BAD " UNTERMINATED(2) "\n3:2[3|fine]\nE4"},
+    {"a\n\"b", "1:1[a]\n2:BAD " UNTERMINATED(2) "\nE2"},
+    {"a\n\"b\n", "1:1[a]\n2:BAD " UNTERMINATED(2) "\nE3"},
+    {"\"\n\n\nx\n", "1:BAD " UNTERMINATED(1) "\n4:1[x]\nE5"},
+    /* ... also when a later quote seems to close it: the row it makes is bad */
+    {"1,\"x\n2,a\n3,\"b\"\n4,c\n", "1:BAD unexpected character after closing quote (line 3, after a quoted field that opened on line 1)\n2:2[2|a]\n3:2[3|b]\n4:2[4|c]\nE5"},
+    {"\"a\nb\",c\"d\ne\n", "1:BAD stray quote inside an unquoted field (line 2, after a quoted field that opened on line 1)\n"
+                             "2:BAD stray quote inside an unquoted field\n3:1[e]\nE4"},
+    /* the quote that never closes opens on the row's second line */
+    {"\"a\nb\",\"c\nd\n", "1:BAD " UNTERMINATED(2) "\n2:BAD stray quote inside an unquoted field\n3:1[d]\nE4"},
+    /* a quoted field that does close, lines later, is one row (RFC 4180) */
+    {"1,\"x\n\n,y\"\n2,z\n", "1:2[1|x\\n\\n,y]\n4:2[2|z]\nE5"},
     {"1,\"2\"3\"\n\"4\",5\n", "1:BAD unexpected character after closing quote\n2:2[4|5]\nE3"},
     {"a\"b\nc\"d\ne\n", "1:BAD stray quote inside an unquoted field\n"
                         "2:BAD stray quote inside an unquoted field\n3:1[e]\nE4"},
@@ -196,6 +233,73 @@ START_TEST(test_csv_table)
                           caps[j], out, cases[i].want);
         }
     }
+}
+END_TEST
+
+/* max_row: a longer row is rejected, only its first line is given up, and
+ * where the search stopped (how the input arrived) changes nothing. */
+static const struct csv_case limited_cases[] = {
+    {"12345678\n123456789\nab\n", "1:1[12345678]\n2:BAD row longer than max_row (8 bytes)\n3:1[ab]\nE4"},
+    {"12345678\r\n123456789\r\nab\r\n", "1:1[12345678]\n2:BAD row longer than max_row (8 bytes)\n3:1[ab]\nE4"},
+    {"123,\"67\"\n\"23,678\"\n", "1:2[123|67]\n2:1[23,678]\nE3"},
+    {"1234,\"678\"\nx\n", "1:BAD row longer than max_row (8 bytes)\n2:1[x]\nE3"},
+    {"123456789", "1:BAD row longer than max_row (8 bytes)\nE1"},
+    {"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa,b\nok\n", "1:BAD row longer than max_row (8 bytes)\n2:1[ok]\nE3"},
+    /* a quoted field over several lines: the row after its first line is read */
+    {"\"a\nb\nc\nd\ne\"\nok\n", "1:BAD row longer than max_row (8 bytes)\n2:1[b]\n3:1[c]\n4:1[d]\n"
+                                  "5:BAD stray quote inside an unquoted field\n6:1[ok]\nE7"},
+    /* a quote that never closes, long before the end of the input */
+    {"1,\"x\n2\n3\n4\n5\n6\n", "1:BAD row longer than max_row (8 bytes)\n2:1[2]\n3:1[3]\n4:1[4]\n5:1[5]\n6:1[6]\nE7"},
+    /* a fault past max_row + 1 bytes: too long, read in any pieces */
+    {"123456789\"\nok\n", "1:BAD stray quote inside an unquoted field\n2:1[ok]\nE3"},
+    {"1234567890\"\nok\n", "1:BAD row longer than max_row (8 bytes)\n2:1[ok]\nE3"},
+};
+
+START_TEST(test_csv_max_row)
+{
+    char out[4096];
+    for (size_t i = 0; i < sizeof limited_cases / sizeof limited_cases[0]; i++) {
+        for (size_t j = 0; j < sizeof caps / sizeof caps[0]; j++) {
+            transcript_limited(limited_cases[i].in, strlen(limited_cases[i].in), ',', caps[j], 8, out, sizeof out);
+            ck_assert_msg(strcmp(out, limited_cases[i].want) == 0, "case %zu (cap %zu):\n--- got\n%s\n--- want\n%s", i,
+                          caps[j], out, limited_cases[i].want);
+        }
+    }
+    /* the limit as the message shows it */
+    transcript_limited("x\n", 2, ',', 0, 0, out, sizeof out);
+    ck_assert_str_eq(out, "1:BAD row longer than max_row (0 bytes)\nE2");
+    rgp_reader r;
+    ck_assert_int_eq(rgp_reader_open_fd(&r, -1, "x", 16), 0);
+    r.max_row = (size_t)1 << 20;
+    ck_assert_str_eq(rgp__row_too_long(&r), "row longer than max_row (1 MiB)");
+    r.max_row = (size_t)3 << 10;
+    ck_assert_str_eq(rgp__row_too_long(&r), "row longer than max_row (3 KiB)");
+    r.max_row = 1000;
+    ck_assert_str_eq(rgp__row_too_long(&r), "row longer than max_row (1000 bytes)");
+    rgp_reader_close(&r);
+}
+END_TEST
+
+/* A UTF-8 byte-order mark before the first row is skipped, in any pieces;
+ * anywhere else it is data. */
+static const struct csv_case bom_cases[] = {
+    {"\xEF\xBB\xBFid,name\n1,a\n", "1:2[id|name]\n2:2[1|a]\nE3"},
+    {"\xEF\xBB\xBF", "E1"},
+    {"\xEF\xBB\xBF\"q\"\n", "1:1[q]\nE2"},
+    {"\xEF\xBB\xBF\xEF\xBB\xBFx\n", "1:1[\xEF\xBB\xBFx]\nE2"}, /* only one is a mark */
+    {"\xEF\xBB\n", "1:1[\xEF\xBB]\nE2"},
+    {"\xEF", "1:1[\xEF]\nE1"},
+    {"a\n\xEF\xBB\xBF\n", "1:1[a]\n2:1[\xEF\xBB\xBF]\nE3"},
+};
+
+START_TEST(test_csv_bom)
+{
+    char out[1024];
+    for (size_t i = 0; i < sizeof bom_cases / sizeof bom_cases[0]; i++)
+        for (size_t j = 0; j < sizeof caps / sizeof caps[0]; j++) {
+            transcript(bom_cases[i].in, strlen(bom_cases[i].in), ',', caps[j], out, sizeof out);
+            ck_assert_msg(strcmp(out, bom_cases[i].want) == 0, "case %zu (cap %zu): got %s", i, caps[j], out);
+        }
 }
 END_TEST
 
@@ -597,12 +701,96 @@ START_TEST(test_reader_fill_error)
 }
 END_TEST
 
+/* A row or line far longer than one read, arriving through a pipe in 4 KiB
+ * pieces: the search for its end carries on where it stopped, so the bytes
+ * searched stay a small multiple of the line's length (rescanning after every
+ * read searched about 64 times the length here). */
+enum { LONG_LINE = 1 << 19, PIECE = 1 << 12 };
+
+/* Feeds prefix, LONG_LINE bytes of c and suffix through a pipe; returns the
+ * bytes memchr searched.  csv: read as CSV rows (else as lines). */
+static size_t search_cost(const char *prefix, char c, const char *suffix, int csv)
+{
+    rgp_reader r;
+    rgp_str f[MAXF], text;
+    char piece[PIECE];
+    int p[2], n, st;
+    uint64_t line;
+    const char *why;
+    memset(piece, c, sizeof piece);
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(rgp_reader_open_fd(&r, p[0], "pipe", 64), 0);
+    memchr_bytes = 0;
+    write_str(p[1], prefix);
+    for (size_t sent = 0;; sent += PIECE) {
+        if (sent < LONG_LINE)
+            ck_assert_int_eq(write(p[1], piece, PIECE), PIECE);
+        else if (sent == LONG_LINE)
+            write_str(p[1], suffix);
+        else
+            break;
+        ck_assert_int_gt(rgp_reader_fill(&r), 0);
+        st = csv ? rgp_csv_next_row(&r, ',', f, MAXF, &n, &line, &why) : rgp_line_next(&r, &text, &line);
+        if (sent < LONG_LINE) {
+            ck_assert_int_eq(st, RGP_ROW_NEED_INPUT);
+            ck_assert_uint_eq(r.scan, r.end - r.pos); /* it remembers how far it searched */
+        } else {
+            ck_assert_int_eq(st, RGP_ROW_OK);
+            rgp_str got = csv ? f[0] : text;
+            ck_assert_uint_ge(got.len, LONG_LINE);
+        }
+    }
+    close(p[1]);
+    rgp_reader_close(&r);
+    return memchr_bytes;
+}
+
+START_TEST(test_long_line_search_is_linear)
+{
+    size_t cost;
+    cost = search_cost("", 'a', "\n", 0);
+    ck_assert_msg(cost <= 2 * LONG_LINE, "lines: %zu bytes searched for a line of %d", cost, LONG_LINE);
+    cost = search_cost("\"", 'a', "\"\n", 1);
+    ck_assert_msg(cost <= 4 * LONG_LINE, "quoted csv: %zu bytes searched for a row of %d", cost, LONG_LINE);
+    cost = search_cost("", 'a', ",b\n", 1);
+    ck_assert_msg(cost <= 4 * LONG_LINE, "plain csv: %zu bytes searched for a row of %d", cost, LONG_LINE);
+    cost = search_cost("\"", '\n', "\"\n", 1); /* LFs inside quotes are counted once */
+    ck_assert_msg(cost <= 4 * LONG_LINE, "quoted csv with LFs: %zu bytes searched for a row of %d", cost, LONG_LINE);
+}
+END_TEST
+
+/* The BOM arriving a byte at a time through a pipe: nothing is handed out
+ * until it is known not to be one. */
+START_TEST(test_reader_bom_pipe)
+{
+    rgp_reader r;
+    rgp_str text = {0};
+    uint64_t line = 0;
+    int p[2];
+    ck_assert_int_eq(pipe(p), 0);
+    ck_assert_int_eq(rgp_reader_open_fd(&r, p[0], "pipe", 64), 0);
+    write_str(p[1], "\xEF");
+    write_str(p[1], "\xBB");
+    ck_assert_int_eq(rgp_line_next(&r, &text, &line), RGP_ROW_NEED_INPUT);
+    write_str(p[1], "\xBF");
+    write_str(p[1], "x\n");
+    ck_assert_int_gt(rgp_reader_fill(&r), 0);
+    while (rgp_line_next(&r, &text, &line) == RGP_ROW_NEED_INPUT)
+        ck_assert_int_gt(rgp_reader_fill(&r), 0);
+    ck_assert(field_is(text, "x") && line == 1);
+    close(p[1]);
+    rgp_reader_close(&r);
+}
+END_TEST
+
 Suite *csv_suite(void)
 {
     Suite *s = suite_create("csv");
     TCase *tc = tcase_create("rows");
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_csv_table);
+    tcase_add_test(tc, test_csv_max_row);
+    tcase_add_test(tc, test_csv_bom);
     tcase_add_test(tc, test_csv_other_delims);
     tcase_add_test(tc, test_csv_nul_bytes);
     tcase_add_test(tc, test_csv_max_fields);
@@ -615,6 +803,8 @@ Suite *csv_suite(void)
     tc = tcase_create("reader");
     tcase_add_test(tc, test_reader_open);
     tcase_add_test(tc, test_reader_fill_error);
+    tcase_add_test(tc, test_reader_bom_pipe);
+    tcase_add_test(tc, test_long_line_search_is_linear);
     suite_add_tcase(s, tc);
     return s;
 }

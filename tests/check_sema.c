@@ -125,7 +125,7 @@ static const struct { const char *src; const char *want; } decl_cases[] = {
     {"schema R { a: u32, a: u32 }\n", "t.rgp:1:20: error: field 'a' is declared twice in schema R"},
     {"schema R { a: u32 }\nsource s = stdin as csv(Q)\n", "t.rgp:2:25: error: unknown schema 'Q'"},
     {"source s = stdin as lines(L)\nschema L { text: str }\n", "t.rgp:1:27: error: schema 'L' is declared later, at line 2; declare it before the source that reads it"},
-    {"schema R { a: u32 }\nsource s = stdin as csv(R, heder: true)\n", "t.rgp:2:28: error: unknown csv option 'heder' (did you mean 'header'?); options are header and delimiter"},
+    {"schema R { a: u32 }\nsource s = stdin as csv(R, heder: true)\n", "t.rgp:2:28: error: unknown csv option 'heder' (did you mean 'header'?); options are header, delimiter and max_row"},
     {"schema R { a: u32 }\nsource s = stdin as lines(R)\n", "t.rgp:2:27: error: lines(R) needs a schema of one str field, such as: schema Line { text: str }"},
     {"schema R { a: u32 }\nsource s = stdout as csv(R)\n", "t.rgp:2:12: error: expected stdin or file(\"path\") for the input of 's'"},
     {SCHEMA_R "sink o = stdout as xml <- src\n", "t.rgp:3:20: error: expected csv, csv(header: ..., delimiter: ...) or jsonl as the format of sink 'o'"},
