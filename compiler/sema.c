@@ -988,9 +988,6 @@ static rectype *check_keyed(sema *S, node *n, ast_op *o, const rectype *rec, rec
         state->has_str |= t == T_STR;
     }
     o->state_type = state;
-    if (n->ninputs > 0)
-        diag_error(S->d, o->loc, "%s in a merge would be split between its inputs' threads; keep it in a stage that reads '%s'",
-                   o->kind == OP_DELTA ? "delta" : "keyed state", n->name);
     if (!block_emits(o->body)) diag_error(S->d, o->loc, "this block never emits a record; add emit { ... }");
     block_scope sc = {.state = state, .op = o, .prev = o->kind == OP_DELTA ? rec : NULL};
     sc.state_read = arena_alloc(S->a, sizeof *sc.state_read * (size_t)(state->nfields + 1));
@@ -1032,19 +1029,17 @@ static void check_time_field(sema *S, ast_expr *f, const rectype *rec, const cha
 /* throttle N every M UNIT [by K, ...] [on TIME]: per key, at most N records in
  * each span of M UNIT (aligned to multiples of it), of event time TIME or, without
  * `on`, of the clock; the rest are held back and counted. */
-static void check_throttle(sema *S, node *n, ast_op *o, const rectype *rec)
+static void check_throttle(sema *S, ast_op *o, const rectype *rec)
 {
     for (ast_arg *g = o->keys; g; g = g->next) check_name(S, g->value, rec);
     if (o->limit == 0 || o->limit > UINT32_MAX)
         diag_error(S->d, o->word_loc, "throttle lets from 1 to %u records through per span", UINT32_MAX);
     check_duration(S, &o->size, "a throttle's span");
     if (o->time_field) check_time_field(S, o->time_field, rec, "'on'");
-    if (n->ninputs > 0)
-        diag_error(S->d, o->loc, "throttle in a merge would be split between its inputs' threads; throttle in a stage that reads '%s'", n->name);
 }
 
 /* sample every N, or sample FRACTION [seed S]: deterministic thinning. */
-static void check_sample(sema *S, node *n, ast_op *o)
+static void check_sample(sema *S, ast_op *o)
 {
     if (o->word && strcmp(o->word, "seed"))
         diag_error(S->d, o->word_loc, "expected 'seed' after the fraction, as in: sample 0.1 seed 42");
@@ -1052,8 +1047,6 @@ static void check_sample(sema *S, node *n, ast_op *o)
         diag_error(S->d, o->word_loc, "sample every N needs N of 1 or more");
     if (!o->sample_every && (o->fraction <= 0.0 || o->fraction > 1.0))
         diag_error(S->d, o->word_loc, "a sampled fraction lies above 0 and at most 1, such as 0.1");
-    if (n->ninputs > 0)
-        diag_error(S->d, o->loc, "sample in a merge would be split between its inputs' threads; sample in a stage that reads '%s'", n->name);
 }
 
 /* A stream a route or a window makes: its name must be new among streams and sinks. */
@@ -1256,9 +1249,23 @@ static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rec
         field fl = {it->name, t, it->loc, NULL};
         PUSH(S->a, out->fields, out->nfields, fl);
     }
-    if (n->ninputs > 0)
-        diag_error(S->d, o->loc, "a group in a merge would be split between its inputs' threads; group in a stage that reads '%s'", n->name);
     return out;
+}
+
+/* What a merge-stage error calls each operator that keeps state across records. */
+static const char *const stateful_op_words[] = {
+    [OP_SAMPLE] = "sample", [OP_KEYED] = "keyed state", [OP_DELTA] = "delta", [OP_GROUP] = "group",
+    [OP_DEDUP] = "dedup", [OP_WINDOW] = "window", [OP_THROTTLE] = "throttle",
+};
+
+/* A merge's operators run on each input's thread, so one with state would be split. */
+static void check_stateless_in_merge(sema *S, const node *n, const ast_op *o)
+{
+    size_t nwords = sizeof stateful_op_words / sizeof stateful_op_words[0];
+    const char *word = (size_t)o->kind < nwords ? stateful_op_words[o->kind] : NULL;
+    if (n->ninputs > 0 && word)
+        diag_error(S->d, o->loc, "%s in a merge would be split between its inputs' threads; keep it in a stage that reads '%s'",
+                   word, n->name);
 }
 
 static void check_stage(sema *S, node *n, ast_decl *d)
@@ -1281,6 +1288,7 @@ static void check_stage(sema *S, node *n, ast_decl *d)
     int k = 0;
     for (ast_op *o = d->ops; o; o = o->next) {
         o->in = rec;
+        check_stateless_in_merge(S, n, o);
         if (o->kind == OP_WHERE) {
             type_id t = check_expr(S, o->cond, rec);
             if (t != T_ERROR && t != T_BOOL)
@@ -1291,16 +1299,14 @@ static void check_stage(sema *S, node *n, ast_decl *d)
             rec = out;
         } else if (o->kind == OP_DEDUP) {
             check_dedup(S, o, rec);
-            if (n->ninputs > 0)
-                diag_error(S->d, o->loc, "dedup in a merge would be split between its inputs' threads; dedup in a stage that reads '%s'", n->name);
         } else if (o->kind == OP_GROUP) {
             rectype *out = check_group(S, n, o, rec, emit_type(S, d->name, o, ++k, nselect));
             PUSH(S->a, S->p->types, S->p->ntypes, out);
             rec = out;
         } else if (o->kind == OP_THROTTLE) {
-            check_throttle(S, n, o, rec);
+            check_throttle(S, o, rec);
         } else if (o->kind == OP_SAMPLE) {
-            check_sample(S, n, o);
+            check_sample(S, o);
         } else if (o->kind == OP_KEYED || o->kind == OP_DELTA) {
             rectype *out = emit_type(S, d->name, o, ++k, nselect);
             out->loc = (srcloc){0, 0, 0};   /* the first emit sets it */
