@@ -12,27 +12,63 @@ static bool reads(const node *reader, const node *n)
 
 int plan_readers(const plan *pl, const node *n, node **out, int max)
 {
-    const program *p = pl->prog;
-    int k = 0;
-    /* declaration order across stages and sinks: the decl list is the source of truth */
-    for (ast_decl *d = n->decl; d; d = d->next) {
-        for (int i = 0; i < p->nstages; i++)
-            if (p->stages[i]->decl == d && p->stages[i]->used && reads(p->stages[i], n) && k < max) out[k++] = p->stages[i];
-        for (int i = 0; i < p->nsinks; i++)
-            if (p->sinks[i]->decl == d && reads(p->sinks[i], n) && k < max) out[k++] = p->sinks[i];
-    }
+    (void)pl;
+    int k = n->nreaders < max ? n->nreaders : max;
+    memcpy(out, n->readers, sizeof *out * (size_t)k);
     return k;
 }
 
-static bool reaches_sink(const program *p, const node *n)
+/* A stage is live when a sink reads it, or a live stage does, or a stream fed from inside
+ * it is live. Readers and sides come later in p->stages than what they read, so one pass
+ * from the end settles each stage after everything it feeds, and marks what it reads. */
+static void mark_live(program *p)
 {
-    if (n->kind == D_SINK) return true;
-    for (int i = 0; i < n->nsides; i++)
-        if (reaches_sink(p, n->sides[i])) return true;
-    for (int i = 0; i < p->nsinks; i++) if (reads(p->sinks[i], n)) return true;
-    for (int i = 0; i < p->nstages; i++)
-        if (reads(p->stages[i], n) && reaches_sink(p, p->stages[i])) return true;
-    return false;
+    for (int i = 0; i < p->nsources; i++) p->sources[i]->used = false;
+    for (int i = 0; i < p->nstages; i++) p->stages[i]->used = false;
+    for (int i = 0; i < p->nsinks; i++) if (p->sinks[i]->input) p->sinks[i]->input->used = true;
+    for (int i = p->nstages - 1; i >= 0; i--) {
+        node *st = p->stages[i];
+        for (int k = 0; k < st->nsides && !st->used; k++) st->used = st->sides[k]->used;
+        if (!st->used) continue;
+        if (st->input && reads(st, st->input)) st->input->used = true;
+        for (int k = 0; k < st->ninputs; k++) st->inputs[k]->used = true;
+    }
+}
+
+static void add_reader(node *stream, node *reader, bool fill)
+{
+    if (!plan_is_live(reader) || !reads(reader, stream)) return;
+    if (fill) stream->readers[stream->nreaders] = reader;
+    stream->nreaders++;
+}
+
+/* Counts (fill false) or lists each stream's live readers in declaration order. Stages and
+ * sinks are each in declaration order (a route's branches and a window's late streams
+ * right after their declaration), so one walk of the declarations merges the two. */
+static void collect_readers(const program *p, bool fill)
+{
+    int si = 0, ki = 0;
+    for (ast_decl *d = p->nsources ? p->sources[0]->decl : NULL; d; d = d->next) {
+        for (; si < p->nstages && p->stages[si]->decl == d; si++) {
+            node *st = p->stages[si];
+            if (st->input) add_reader(st->input, st, fill);
+            for (int i = 0; i < st->ninputs; i++) add_reader(st->inputs[i], st, fill);
+        }
+        for (; ki < p->nsinks && p->sinks[ki]->decl == d; ki++)
+            if (p->sinks[ki]->input) add_reader(p->sinks[ki]->input, p->sinks[ki], fill);
+    }
+}
+
+static void index_readers(arena *a, program *p)
+{
+    collect_readers(p, false);
+    int nstreams = p->nsources + p->nstages;
+    for (int j = 0; j < nstreams; j++) {
+        node *n = j < p->nsources ? p->sources[j] : p->stages[j - p->nsources];
+        n->readers = arena_alloc(a, sizeof *n->readers * (size_t)(n->nreaders ? n->nreaders : 1));
+        n->nreaders = 0;
+    }
+    collect_readers(p, true);
 }
 
 bool plan_is_live(const node *n) { return n->kind == D_SINK || n->used; }
@@ -100,8 +136,8 @@ plan *plan_build(arena *a, diag *d, program *p)
 {
     plan *pl = arena_alloc(a, sizeof *pl);
     pl->prog = p;
-    for (int i = p->nstages - 1; i >= 0; i--) p->stages[i]->used = reaches_sink(p, p->stages[i]);
-    for (int i = 0; i < p->nsources; i++) p->sources[i]->used = reaches_sink(p, p->sources[i]);
+    mark_live(p);
+    index_readers(a, p);
 
     /* rings, in declaration order of their streams */
     int nstreams = p->nsources + p->nstages;

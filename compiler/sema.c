@@ -27,10 +27,15 @@ typedef struct sema {
     int npending;             /* streams, route branches), added to the program after it */
 } sema;
 
+/* Appends to an arena array whose capacity is n rounded up to a power of two:
+ * it doubles when n reaches one, so n pushes copy fewer than 2n elements. */
 #define PUSH(a, arr, n, item) do { \
-        void *grown_ = arena_alloc((a), sizeof(*(arr)) * (size_t)((n) + 1)); \
-        if (n) memcpy(grown_, (arr), sizeof(*(arr)) * (size_t)(n)); \
-        (arr) = grown_; (arr)[(n)++] = (item); } while (0)
+        if (((n) & ((n) - 1)) == 0) { \
+            void *grown_ = arena_alloc((a), sizeof(*(arr)) * (size_t)((n) ? 2 * (n) : 1)); \
+            if (n) memcpy(grown_, (arr), sizeof(*(arr)) * (size_t)(n)); \
+            (arr) = grown_; \
+        } \
+        (arr)[(n)++] = (item); } while (0)
 
 static const char *decl_word(decl_kind k)
 {
