@@ -394,6 +394,10 @@ static type_id check_if(sema *S, ast_expr *e, const rectype *rec)
 static type_id check_expr(sema *S, ast_expr *e, const rectype *rec)
 {
     type_id t = T_ERROR;
+    if (e->depth > AST_MAX_DEPTH) {   /* reported at the outermost operator; its parts are not walked */
+        diag_error(S->d, e->loc, "expression nested deeper than %d levels; compute it in steps, naming the parts in a select", AST_MAX_DEPTH);
+        return e->type = T_ERROR;
+    }
     switch (e->kind) {
     case E_INT:
         if (e->u.i.overflow) diag_error(S->d, e->loc, "integer literal too large (the largest is 18446744073709551615)");
@@ -942,6 +946,7 @@ static void check_stmt(sema *S, ast_stmt *st, const rectype *rec, ast_op *o, rec
             bin->u.bin.op = st->op;
             bin->u.bin.lhs = target;
             bin->u.bin.rhs = st->value;
+            bin->depth = ast_depth_above(target, st->value);
             st->value = bin;
         }
         type_id vt = check_expr(S, st->value, rec);
