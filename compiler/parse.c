@@ -19,6 +19,15 @@ static void track_brackets(parse_state *ps, const token *t)
     }
 }
 
+/* A name longer than PARSE_MAX_NAME is an error here, before any pass sees it. */
+static bool name_fits(parse_state *ps, const token *t)
+{
+    if (t->kind != TK_IDENT || t->len <= PARSE_MAX_NAME) return true;
+    diag_error(ps->d, (srcloc){t->line, t->col, t->len}, "the name '%.16s...' is %u characters long; a name has at most %d",
+               t->start, t->len, PARSE_MAX_NAME);
+    return false;
+}
+
 void parse_add_decl(parse_state *ps, ast_decl *d)
 {
     if (ps->last_decl) ps->last_decl->next = d;
@@ -90,7 +99,7 @@ ast_program *parse_program(arena *a, diag *d, const char *src, size_t len)
     if (!parser) { diag_plain(d, "out of memory"); return NULL; }
     for (;;) {
         token t = lex_next(&L);
-        if (t.kind == TK_LEX_ERROR) { ps.failed = 1; break; }
+        if (t.kind == TK_LEX_ERROR || !name_fits(&ps, &t)) { ps.failed = 1; break; }
         track_brackets(&ps, &t);
         ps.ntokens++;
         rgpParse(parser, t.kind, t);

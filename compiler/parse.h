@@ -6,6 +6,9 @@
 #include "lex.h"
 
 #define PARSE_MAX_NESTING 64
+/* Longest name: names become parts of C identifiers, which the emitter builds in
+ * fixed buffers sized for names up to this long. */
+#define PARSE_MAX_NAME 64
 
 typedef struct parse_state {
     arena *arena;
