@@ -311,10 +311,28 @@ ast_decl *ast_decl_new(arena *a, decl_kind kind, const token *name)
     return d;
 }
 
+/* The lists being built and their last items, so that appending to a long list does
+ * not walk it again: the grammar builds a few at a time (a call's arguments inside a
+ * select's items). A list not here is walked, as any list is from its last known item. */
+enum { RECENT_LISTS = 8 };
+static struct { void *head, *tail; } recent[RECENT_LISTS];
+static int recent_next;
+
+void ast_append_reset(void)
+{
+    memset(recent, 0, sizeof recent);
+    recent_next = 0;
+}
+
 void *ast_append_(void **list, void *item, size_t next_offset)
 {
-    void **link = list;
+    int r = 0;
+    while (r < RECENT_LISTS && (!*list || recent[r].head != *list)) r++;
+    void **link = r < RECENT_LISTS ? (void **)((char *)recent[r].tail + next_offset) : list;
     while (*link) link = (void **)((char *)*link + next_offset);
     *link = item;
+    if (r == RECENT_LISTS) r = recent_next++ % RECENT_LISTS;
+    recent[r].head = *list;
+    recent[r].tail = item;
     return *list;
 }

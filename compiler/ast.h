@@ -193,5 +193,6 @@ ast_decl *ast_decl_new(arena *a, decl_kind kind, const token *name);
 /* Appending to singly linked lists keeps declaration order. */
 #define AST_APPEND(type, list, item) ((type *)ast_append_((void **)&(list), (item), offsetof(type, next)))
 void *ast_append_(void **list, void *item, size_t next_offset);
+void ast_append_reset(void);   /* forgets the lists being built: each parse starts with it */
 
 #endif

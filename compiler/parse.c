@@ -93,6 +93,7 @@ void parse_too_deep(parse_state *ps)
 ast_program *parse_program(arena *a, diag *d, const char *src, size_t len)
 {
     parse_state ps = {.arena = a, .d = d, .program = arena_alloc(a, sizeof(ast_program))};
+    ast_append_reset();
     lexer L;
     lex_init(&L, src, len, d);
     void *parser = rgpParseAlloc(malloc, &ps);
@@ -106,5 +107,6 @@ ast_program *parse_program(arena *a, diag *d, const char *src, size_t len)
         if (ps.failed || t.kind == TK_EOF) break;
     }
     rgpParseFree(parser, free);
+    ast_append_reset();   /* sema's appends walk: the lists it changes are short */
     return ps.failed || d->errors ? NULL : ps.program;
 }

@@ -142,12 +142,13 @@ plan *plan_build(arena *a, diag *d, program *p)
     /* rings, in declaration order of their streams */
     int nstreams = p->nsources + p->nstages;
     pl->rings = arena_alloc(a, sizeof(plan_ring *) * (size_t)(nstreams ? nstreams : 1));
+    int si = 0, ti = 0;   /* sources and stages are each in declaration order: merge them */
     for (ast_decl *dc = p->sources ? p->sources[0]->decl : NULL; dc; dc = dc->next) {
+        for (; si < p->nsources && p->sources[si]->decl == dc; si++)
+            if (needs_ring(pl, p->sources[si])) add_ring(a, pl, p->sources[si]);
         /* a route, or a stage with a late stream, makes several streams in one declaration */
-        for (int j = 0; j < nstreams; j++) {
-            node *n = j < p->nsources ? p->sources[j] : p->stages[j - p->nsources];
-            if (n->decl == dc && (n->kind == D_SOURCE || n->used) && needs_ring(pl, n)) add_ring(a, pl, n);
-        }
+        for (; ti < p->nstages && p->stages[ti]->decl == dc; ti++)
+            if (p->stages[ti]->used && needs_ring(pl, p->stages[ti])) add_ring(a, pl, p->stages[ti]);
     }
 
     /* threads: one parse thread per source, one run thread per reader of each ring */

@@ -16,6 +16,10 @@ typedef struct block_scope {
     int nvisible, capvisible;
 } block_scope;
 
+/* Names to what they name, so that looking one up does not scan every declaration:
+ * open addressing, kept at most half full. The first name put in stays. */
+typedef struct name_map { const char **keys; void **vals; size_t cap, n; } name_map;
+
 typedef struct sema {
     arena *a;
     diag *d;
@@ -25,7 +29,45 @@ typedef struct sema {
     block_scope *scope;       /* inside a keyed block, else NULL */
     node **pending;           /* streams the declaration being checked makes (late */
     int npending;             /* streams, route branches), added to the program after it */
+    name_map schema_decls;    /* the first declaration of each name: schemas, */
+    name_map other_decls;     /* and sources, stages, sinks and routes */
+    name_map streams;         /* the sources and stages checked so far */
 } sema;
+
+static size_t name_hash(const char *s)
+{
+    size_t h = 14695981039346656037u;   /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static size_t map_slot(const name_map *m, const char *key)
+{
+    size_t i = name_hash(key) & (m->cap - 1);
+    while (m->keys[i] && strcmp(m->keys[i], key)) i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+static void *map_get(const name_map *m, const char *key)
+{
+    return m->cap ? m->vals[map_slot(m, key)] : NULL;
+}
+
+static void map_put(arena *a, name_map *m, const char *key, void *val)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        name_map grown = {.cap = m->cap ? 2 * m->cap : 64};
+        grown.keys = arena_alloc(a, sizeof *grown.keys * grown.cap);
+        grown.vals = arena_alloc(a, sizeof *grown.vals * grown.cap);
+        for (size_t i = 0; i < m->cap; i++) if (m->keys[i]) map_put(a, &grown, m->keys[i], m->vals[i]);
+        *m = grown;
+    }
+    size_t i = map_slot(m, key);
+    if (m->keys[i]) return;
+    m->keys[i] = key;
+    m->vals[i] = val;
+    m->n++;
+}
 
 /* Appends to an arena array whose capacity is n rounded up to a power of two:
  * it doubles when n reaches one, so n pushes copy fewer than 2n elements. */
@@ -421,11 +463,11 @@ static type_id check_expr(sema *S, ast_expr *e, const rectype *rec)
 
 /* ---- declarations ---------------------------------------------------------------- */
 
+/* The first declaration of name before `before` (NULL: anywhere) among schemas or the rest. */
 static ast_decl *find_decl(sema *S, const char *name, bool schemas, ast_decl *before)
 {
-    for (ast_decl *d = S->decls; d && d != before; d = d->next)
-        if ((d->kind == D_SCHEMA) == schemas && !strcmp(d->name, name)) return d;
-    return NULL;
+    ast_decl *first = map_get(schemas ? &S->schema_decls : &S->other_decls, name);
+    return first == before ? NULL : first;
 }
 
 static bool storable(type_id from, type_id to);
@@ -683,12 +725,7 @@ static void check_options(sema *S, node_options *o, ast_arg *opts, int allowed, 
     }
 }
 
-static node *find_stream(sema *S, const char *name)
-{
-    for (int i = 0; i < S->p->nsources; i++) if (!strcmp(S->p->sources[i]->name, name)) return S->p->sources[i];
-    for (int i = 0; i < S->p->nstages; i++) if (!strcmp(S->p->stages[i]->name, name)) return S->p->stages[i];
-    return NULL;
-}
+static node *find_stream(sema *S, const char *name) { return map_get(&S->streams, name); }
 
 static const char *branch_list(sema *S, const node *route)
 {
@@ -1363,6 +1400,8 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
     p->c_name = arena_printf(a, "%s.c", p->name);
 
     p->wait = WAIT_ADAPTIVE;
+    for (ast_decl *dc = ast->decls; dc; dc = dc->next)
+        if (dc->kind != D_OPTIONS) map_put(a, dc->kind == D_SCHEMA ? &S.schema_decls : &S.other_decls, dc->name, dc);
     ast_decl *options_decl = NULL;
     for (ast_decl *dc = ast->decls; dc; dc = dc->next) {
         if (dc->kind == D_OPTIONS) {
@@ -1403,12 +1442,17 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
         if (dc->kind == D_SOURCE) {
             check_source(&S, n, dc);
             PUSH(a, p->sources, p->nsources, n);
+            map_put(a, &S.streams, n->name, n);
         } else if (dc->kind == D_STAGE || dc->kind == D_ROUTE) {
             n->kind = D_STAGE;   /* a route is a stage whose records go to its branches */
             if (dc->kind == D_ROUTE) check_route(&S, n, dc);
             else check_stage(&S, n, dc);
             PUSH(a, p->stages, p->nstages, n);
-            for (int i = 0; i < S.npending; i++) PUSH(a, p->stages, p->nstages, S.pending[i]);
+            map_put(a, &S.streams, n->name, n);
+            for (int i = 0; i < S.npending; i++) {
+                PUSH(a, p->stages, p->nstages, S.pending[i]);
+                map_put(a, &S.streams, S.pending[i]->name, S.pending[i]);
+            }
             S.npending = 0;
         } else {
             check_sink(&S, n, dc);
@@ -1418,12 +1462,15 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
         }
     }
 
-    for (int i = 0; i < p->nsinks; i++)
-        for (int j = 0; j < i; j++)
-            if (p->sinks[i]->endpoint == EP_FILE && p->sinks[j]->endpoint == EP_FILE &&
-                !strcmp(p->sinks[i]->open_path, p->sinks[j]->open_path))
-                diag_error(d, p->sinks[i]->loc, "sinks '%s' and '%s' both write to \"%s\"", p->sinks[j]->name,
-                           p->sinks[i]->name, p->sinks[i]->path);
+    name_map sink_paths = {0};   /* the first sink that writes each file */
+    for (int i = 0; i < p->nsinks; i++) {
+        node *sk = p->sinks[i];
+        if (sk->endpoint != EP_FILE) continue;
+        map_put(a, &sink_paths, sk->open_path, sk);
+        node *first = map_get(&sink_paths, sk->open_path);
+        if (first != sk)
+            diag_error(d, sk->loc, "sinks '%s' and '%s' both write to \"%s\"", first->name, sk->name, sk->path);
+    }
     if (!d->errors && p->nsinks == 0)
         diag_error(d, (srcloc){1, 1, 0}, "the pipeline has no sink; add one such as: sink out = stdout as csv <- STREAM");
     for (int i = 0; i < p->nsources && !d->errors; i++)
