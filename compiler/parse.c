@@ -86,7 +86,9 @@ void parse_syntax_error(parse_state *ps, const token *found, const int *expected
 
 void parse_too_deep(parse_state *ps)
 {
-    if (!ps->failed) diag_plain(ps->d, "%s: expression nested too deeply", ps->d->file);
+    if (!ps->failed)
+        diag_error(ps->d, ps->at, "nested too deeply: more than %d brackets, operators and ifs open at once; "
+                   "compute it in steps, naming the parts in a select", PARSE_STACK_DEPTH);
     ps->failed = 1;
 }
 
@@ -103,6 +105,7 @@ ast_program *parse_program(arena *a, diag *d, const char *src, size_t len)
         if (t.kind == TK_LEX_ERROR || !name_fits(&ps, &t)) { ps.failed = 1; break; }
         track_brackets(&ps, &t);
         ps.ntokens++;
+        ps.at = (srcloc){t.line, t.col, t.len};
         rgpParse(parser, t.kind, t);
         if (ps.failed || t.kind == TK_EOF) break;
     }
