@@ -125,10 +125,13 @@ static plan_thread *add_thread(arena *a, plan *pl, thread_kind kind, const char 
     for (char *q = c; *q; q++) if (*q == '.') *q = '_';
     t->cname = c;
     t->cpu = -1;
-    plan_thread **grown = arena_alloc(a, sizeof *grown * (size_t)(pl->nthreads + 1));
-    if (pl->nthreads) memcpy(grown, pl->threads, sizeof *grown * (size_t)pl->nthreads);
-    grown[pl->nthreads++] = t;
-    pl->threads = grown;
+    int n = pl->nthreads;
+    if ((n & (n - 1)) == 0) {   /* capacity: n rounded up to a power of two, so it doubles */
+        plan_thread **grown = arena_alloc(a, sizeof *grown * (size_t)(n ? 2 * n : 1));
+        if (n) memcpy(grown, pl->threads, sizeof *grown * (size_t)n);
+        pl->threads = grown;
+    }
+    pl->threads[pl->nthreads++] = t;
     return t;
 }
 
