@@ -156,7 +156,7 @@ demo: $(B)/rgp
 	$(B)/rgp run examples/sensors.rgp
 
 # Unit suites (Check), golden end-to-end cases through JIT and AOT, the examples
-# in docs/language.md, the command line as a user meets it, large generated programs, the examples against
+# in docs/language.md, the command line as a user meets it, the examples against
 # an independent replay, and rgp fmt.
 test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/fuzz_replay
 	$(Q)$(B)/check_all
