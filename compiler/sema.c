@@ -1101,7 +1101,6 @@ static bool new_stream_name(sema *S, const char *name, srcloc at)
 {
     node *old = find_stream(S, name);
     ast_decl *d = find_decl(S, name, false, NULL);
-    for (int i = 0; !old && i < S->npending; i++) if (!strcmp(S->pending[i]->name, name)) old = S->pending[i];
     if (old || d) {
         diag_error(S->d, at, "'%s' is already declared as a %s at line %u", name, old ? node_word(old) : decl_word(d->kind),
                    old ? old->loc.line : d->loc.line);
@@ -1126,6 +1125,7 @@ static node *side_stream(sema *S, node *owner, const char *name, srcloc at, rect
     s->opt.wait = WAIT_INHERIT;
     s->opt.cpu = -1;
     PUSH(S->a, S->pending, S->npending, s);
+    map_put(S->a, &S->streams, name, s);   /* known at once: two branches may not share a name */
     PUSH(S->a, owner->sides, owner->nsides, s);
     return s;
 }
@@ -1449,10 +1449,7 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
             else check_stage(&S, n, dc);
             PUSH(a, p->stages, p->nstages, n);
             map_put(a, &S.streams, n->name, n);
-            for (int i = 0; i < S.npending; i++) {
-                PUSH(a, p->stages, p->nstages, S.pending[i]);
-                map_put(a, &S.streams, S.pending[i]->name, S.pending[i]);
-            }
+            for (int i = 0; i < S.npending; i++) PUSH(a, p->stages, p->nstages, S.pending[i]);
             S.npending = 0;
         } else {
             check_sink(&S, n, dc);

@@ -112,6 +112,9 @@ timed 2 fields.rgp "10,000 fields, all selected"
 { printf '%s' "$head_r"; printf 'stage s0 = src | where a > 0\n'
   chain 10000 'stage s%d = s%p | where a > %d\nsink o%d = file("o%d.csv") as csv <- s%d\n'; } >sinks.rgp
 timed 2 sinks.rgp "10,000 stages each with a sink"
+{ printf '%s' "$head_r"; printf 'route r = src {'; chain 10000 ' b%d: a == %d,'; printf ' default: rest }\nsink out = stdout as csv <- rest\n'
+  chain 10000 'sink o%d = file("o%d.csv") as csv <- b%d\n'; } >route.rgp
+timed 2 route.rgp "a route of 10,000 branches, each with a sink"
 { printf '%s' "$head_r"; chain 10000 'stage s%d = src | where a > %d\n'; printf 'sink out = stdout as csv <- src\n'; } >unused.rgp
 timed 2 unused.rgp "10,000 warnings"
 [ "$(grep -c "warning: stage 's[0-9]*' is never read" "$work/err")" = 10000 ] && ok || bad "10,000 warnings: not each reported once"
