@@ -20,6 +20,8 @@ static void put(emitter *e, const char *s, size_t n)
     for (size_t i = 0; i < n; i++) e->lines += s[i] == '\n';
 }
 
+#define EMIT_MAX_INDENT 32
+
 /* One line of C at the current indent; an empty format gives an empty line. */
 void emit(emitter *e, const char *fmt, ...)
 {
@@ -34,8 +36,10 @@ void emit(emitter *e, const char *fmt, ...)
         vsnprintf(text, (size_t)n + 1, fmt, ap);
         va_end(ap);
     }
+    /* indent stops deepening at EMIT_MAX_INDENT levels: a chain of thousands of fused
+     * stages nests that deep, and its C would grow with the square of its length */
     if (n > 0 && text[0] != '#')
-        for (int i = 0; i < e->indent; i++) put(e, "    ", 4);
+        for (int i = 0; i < e->indent && i < EMIT_MAX_INDENT; i++) put(e, "    ", 4);
     put(e, text, (size_t)n);
     put(e, "\n", 1);
     if (text != tmp) free(text);

@@ -106,6 +106,11 @@ timed() {
 { printf '%s' "$head_r"; printf 'stage s0 = src | where a > 0\n'; chain 10000 'stage s%d = s%p | where a > -%d\n'
   printf 'sink out = stdout as csv <- s10000\n'; } >stages.rgp
 timed 2 stages.rgp "a chain of 10,000 stages"
+timeout 10 "$rgp" emit stages.rgp >stages.c; st=$?; size=$(wc -c <stages.c); rm -f stages.c
+[ $st = 0 ] && [ "$size" -lt 20000000 ] && ok || bad "a chain of 10,000 stages: rgp emit exit $st, $size bytes (the indent grew with the chain)"
+{ printf '%s' "$head_r"; printf 'stage s0 = src | where a > 0\n'; chain 300 'stage s%d = s%p | where a > -%d | select { a: a + 1, s }\n'
+  printf 'sink out = stdout as csv <- s300\n'; } >stages300.rgp
+runs stages300.rgp "a chain of 300 stages fused in one thread" '5,x\n-1,y\n' 'a,s\n305,x\n'
 { printf 'schema R {'; chain 10000 ' f%d: i64,'; printf ' last: i64 }\nsource src = stdin as csv(R)\nstage t = src | select {'
   chain 10000 ' f%d,'; printf ' last }'; printf '%s' "$sink"; } >fields.rgp
 timed 2 fields.rgp "10,000 fields, all selected"
