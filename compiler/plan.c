@@ -18,13 +18,22 @@ int plan_readers(const plan *pl, const node *n, node **out, int max)
     return k;
 }
 
+/* What a plan built before left in the nodes. */
+static void forget_plan(node *n)
+{
+    n->used = false;
+    n->readers = NULL;
+    n->nreaders = 0;
+    n->ring = NULL;
+}
+
 /* A stage is live when a sink reads it, or a live stage does, or a stream fed from inside
  * it is live. Readers and sides come later in p->stages than what they read, so one pass
  * from the end settles each stage after everything it feeds, and marks what it reads. */
 static void mark_live(program *p)
 {
-    for (int i = 0; i < p->nsources; i++) p->sources[i]->used = false;
-    for (int i = 0; i < p->nstages; i++) p->stages[i]->used = false;
+    for (int i = 0; i < p->nsources; i++) forget_plan(p->sources[i]);
+    for (int i = 0; i < p->nstages; i++) forget_plan(p->stages[i]);
     for (int i = 0; i < p->nsinks; i++) if (p->sinks[i]->input) p->sinks[i]->input->used = true;
     for (int i = p->nstages - 1; i >= 0; i--) {
         node *st = p->stages[i];
@@ -75,8 +84,8 @@ bool plan_is_live(const node *n) { return n->kind == D_SINK || n->used; }
 
 plan_ring *plan_ring_of(const plan *pl, const node *n)
 {
-    for (int i = 0; i < pl->nrings; i++) if (pl->rings[i]->stream == n) return pl->rings[i];
-    return NULL;
+    (void)pl;
+    return n->ring;
 }
 
 static bool needs_ring(const plan *pl, node *n)
@@ -114,6 +123,7 @@ static void add_ring(arena *a, plan *pl, node *n)
      * other stream is computed by exactly one thread */
     r->nproducers = n->ninputs > 0 ? n->ninputs : 1;
     pl->rings[pl->nrings++] = r;
+    n->ring = r;
 }
 
 static plan_thread *add_thread(arena *a, plan *pl, thread_kind kind, const char *name)
