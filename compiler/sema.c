@@ -1203,8 +1203,9 @@ static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, re
     o->keys = NULL;
     check_group(S, n, o, rec, aggs);
     o->keys = keys;
+    rectype keys_and_bounds = *out;   /* an aggregate named like another is check_group's to report */
     for (int i = 0; i < aggs->nfields; i++) {
-        if (rectype_find(out, aggs->fields[i].name) >= 0)
+        if (rectype_find(&keys_and_bounds, aggs->fields[i].name) >= 0)
             diag_error(S->d, aggs->fields[i].loc, "field '%s' appears twice in this window", aggs->fields[i].name);
         PUSH(S->a, out->fields, out->nfields, aggs->fields[i]);
     }
@@ -1261,7 +1262,8 @@ static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rec
         ast_expr *call = it->value;
         type_id t = T_ERROR;
         int id = call && call->kind == E_CALL ? aggregate_lookup(call->text) : -1;
-        if (rectype_find(out, it->name) >= 0) diag_error(S->d, it->loc, "field '%s' appears twice in this group", it->name);
+        if (rectype_find(out, it->name) >= 0)
+            diag_error(S->d, it->loc, "field '%s' appears twice in this %s", it->name, o->kind == OP_WINDOW ? "window" : "group");
         if (id < 0) {
             suggest sg = {.word = call && call->kind == E_CALL ? call->text : ""};
             for (int k = 0; k < A_COUNT; k++) suggest_try(&sg, aggregates[k].name);
