@@ -83,9 +83,16 @@ ast_expr *ast_ident(arena *a, const token *t)
     return e;
 }
 
+int ast_depth_above(const ast_expr *a, const ast_expr *b)
+{
+    int d = b && b->depth > a->depth ? b->depth : a->depth;
+    return d + 1;
+}
+
 ast_expr *ast_unary(arena *a, const token *op, unop kind, ast_expr *x)
 {
     ast_expr *e = expr_new(a, E_UNARY, ast_loc(op));
+    e->depth = ast_depth_above(x, NULL);
     e->u.un.op = kind;
     e->u.un.operand = x;
     return e;
@@ -94,6 +101,7 @@ ast_expr *ast_unary(arena *a, const token *op, unop kind, ast_expr *x)
 ast_expr *ast_binary(arena *a, const token *op, binop kind, ast_expr *l, ast_expr *r)
 {
     ast_expr *e = expr_new(a, E_BINARY, ast_loc(op));
+    e->depth = ast_depth_above(l, r);
     e->u.bin.op = kind;
     e->u.bin.lhs = l;
     e->u.bin.rhs = r;
@@ -105,13 +113,20 @@ ast_expr *ast_call(arena *a, const token *name, ast_arg *args, const token *clos
     ast_expr *e = expr_new(a, E_CALL, ast_span(ast_loc(name), ast_loc(close)));
     e->text = ast_name(a, name);
     e->u.call.args = args;
-    for (ast_arg *g = args; g; g = g->next) e->u.call.nargs++;
+    int deepest = 0;
+    for (ast_arg *g = args; g; g = g->next) {
+        e->u.call.nargs++;
+        if (g->value->depth > deepest) deepest = g->value->depth;
+    }
+    e->depth = args ? deepest + 1 : 0;
     return e;
 }
 
 ast_expr *ast_if(arena *a, const token *kw, ast_expr *cond, ast_expr *then, ast_expr *otherwise)
 {
     ast_expr *e = expr_new(a, E_IF, ast_loc(kw));
+    e->depth = ast_depth_above(then, otherwise);
+    if (cond->depth >= e->depth) e->depth = cond->depth + 1;
     e->u.cond.cond = cond;
     e->u.cond.then = then;
     e->u.cond.otherwise = otherwise;
@@ -296,10 +311,28 @@ ast_decl *ast_decl_new(arena *a, decl_kind kind, const token *name)
     return d;
 }
 
+/* The lists being built and their last items, so that appending to a long list does
+ * not walk it again: the grammar builds a few at a time (a call's arguments inside a
+ * select's items). A list not here is walked, as any list is from its last known item. */
+enum { RECENT_LISTS = 8 };
+static struct { void *head, *tail; } recent[RECENT_LISTS];
+static int recent_next;
+
+void ast_append_reset(void)
+{
+    memset(recent, 0, sizeof recent);
+    recent_next = 0;
+}
+
 void *ast_append_(void **list, void *item, size_t next_offset)
 {
-    void **link = list;
+    int r = 0;
+    while (r < RECENT_LISTS && (!*list || recent[r].head != *list)) r++;
+    void **link = r < RECENT_LISTS ? (void **)((char *)recent[r].tail + next_offset) : list;
     while (*link) link = (void **)((char *)*link + next_offset);
     *link = item;
+    if (r == RECENT_LISTS) r = recent_next++ % RECENT_LISTS;
+    recent[r].head = *list;
+    recent[r].tail = item;
     return *list;
 }

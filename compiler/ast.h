@@ -33,6 +33,10 @@ extern const binop_info binops[];
 
 typedef enum unop { UN_NEG, UN_NOT } unop;
 
+/* Deepest expression rgp accepts: every pass that walks one recurses this deep at most
+ * (a chain of 10,000 `+` terms is 9,999 deep). Sema reports deeper ones. */
+#define AST_MAX_DEPTH 10000
+
 typedef enum expr_kind { E_INT, E_FLOAT, E_STR, E_BOOL, E_NAME, E_UNARY, E_BINARY, E_CALL, E_IF } expr_kind;
 
 typedef struct ast_arg ast_arg;
@@ -44,6 +48,7 @@ struct ast_expr {
     type_id optype;       /* binary operators and min/max: the type operands convert to (sema) */
     const char *text;     /* literal text, name, or callee */
     const char *qual;     /* E_NAME: `prev` in prev.FIELD, else NULL */
+    int depth;            /* levels of operators, calls and ifs below it: 0 for a leaf */
     union {
         struct { unsigned long long value; bool overflow; } i;  /* E_INT (magnitude) */
         double f;                                              /* E_FLOAT */
@@ -170,6 +175,7 @@ ast_expr *ast_unary(arena *a, const token *op, unop kind, ast_expr *e);
 ast_expr *ast_binary(arena *a, const token *op, binop kind, ast_expr *l, ast_expr *r);
 ast_expr *ast_call(arena *a, const token *name, ast_arg *args, const token *close);
 ast_expr *ast_if(arena *a, const token *kw, ast_expr *cond, ast_expr *then, ast_expr *otherwise);
+int ast_depth_above(const ast_expr *a, const ast_expr *b);   /* the depth of a node over a and b (b may be NULL) */
 ast_arg *ast_arg_new(arena *a, const token *name, ast_expr *value);
 ast_field *ast_field_new(arena *a, const token *name, const token *type);
 ast_item *ast_item_new(arena *a, const token *name, ast_expr *value);
@@ -191,5 +197,6 @@ ast_decl *ast_decl_new(arena *a, decl_kind kind, const token *name);
 /* Appending to singly linked lists keeps declaration order. */
 #define AST_APPEND(type, list, item) ((type *)ast_append_((void **)&(list), (item), offsetof(type, next)))
 void *ast_append_(void **list, void *item, size_t next_offset);
+void ast_append_reset(void);   /* forgets the lists being built: each parse starts with it */
 
 #endif

@@ -15,6 +15,8 @@ typedef struct diag {
     FILE *out;             /* where messages go (stderr, or a memstream in tests) */
     int errors, warnings;
     bool json;             /* one JSON object per message, comma-separated (rgp check --json) */
+    uint32_t seen_line;    /* the last line quoted and where it starts: messages mostly come */
+    const char *seen_at;   /* in line order, so finding the next line starts from there */
 } diag;
 
 void diag_init(diag *d, const char *file, const char *src, size_t len, FILE *out);

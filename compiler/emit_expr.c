@@ -7,7 +7,17 @@
 #include "builtins.h"
 #include "emit_internal.h"
 
-static void operand_c(sbuf *b, const ast_expr *x, type_id t, const char *rec);
+/* Deep expressions are cut into temporaries: libtcc's value stack holds 256 entries, and
+ * each level of nesting in the C can take a few. A part that sits EXPR_CHUNK_LEVELS below
+ * the top of its piece becomes `T rgp_eN = ...;`, and the whole is one GNU statement
+ * expression, `({ T rgp_e1 = ...; ...; rest })`, so it still fits wherever a value does.
+ * Expressions are pure (no side effects, no traps), so computing a part of an `and`, `or`
+ * or `if` that would have been skipped changes no result. Shallow ones are left as they are. */
+#define EXPR_CHUNK_LEVELS 24
+typedef struct chunks { sbuf stmts; int ntemps; } chunks;   /* the temporaries made so far */
+
+static void piece_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, int level);
+static void operand_c(chunks *c, sbuf *b, const ast_expr *x, type_id t, const char *rec, int level);
 
 void sb(sbuf *b, const char *fmt, ...)
 {
@@ -55,11 +65,11 @@ void c_string(sbuf *b, const char *s, size_t n)
 
 
 /* An operand converted to type t when its own type differs. */
-static void operand_c(sbuf *b, const ast_expr *x, type_id t, const char *rec)
+static void operand_c(chunks *c, sbuf *b, const ast_expr *x, type_id t, const char *rec, int level)
 {
-    if (x->type == t || (t == T_I64 && x->type == T_TIME)) { expr_c(b, x, rec); return; }
+    if (x->type == t || (t == T_I64 && x->type == T_TIME)) { piece_c(c, b, x, rec, level); return; }
     sb(b, "(%s)", ctype(t));
-    expr_c(b, x, rec);
+    piece_c(c, b, x, rec, level);
 }
 
 static void int_literal_c(sbuf *b, unsigned long long mag, bool neg, type_id t)
@@ -71,7 +81,7 @@ static void int_literal_c(sbuf *b, unsigned long long mag, bool neg, type_id t)
     else sb(b, is64 ? "%sINT64_C(%llu)" : "%s%llu", neg ? "-" : "", mag);
 }
 
-static void binary_c(sbuf *b, const ast_expr *x, const char *rec)
+static void binary_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, int level)
 {
     const ast_expr *l = x->u.bin.lhs, *r = x->u.bin.rhs;
     binop op = x->u.bin.op;
@@ -79,26 +89,26 @@ static void binary_c(sbuf *b, const ast_expr *x, const char *rec)
     const binop_info *info = &binops[op];
     if (info->family == OPF_LOGIC || (info->family != OPF_ARITH && (t == T_BOOL || t == T_TIME || t == T_F64 || type_is_int(t)))) {
         sb(b, "(");
-        operand_c(b, l, t == T_TIME ? T_I64 : t, rec);
+        operand_c(c, b, l, t == T_TIME ? T_I64 : t, rec, level + 1);
         sb(b, " %s ", info->c);
-        operand_c(b, r, t == T_TIME ? T_I64 : t, rec);
+        operand_c(c, b, r, t == T_TIME ? T_I64 : t, rec, level + 1);
         sb(b, ")");
         return;
     }
     if (t == T_STR && op == BIN_ADD) {
         sb(b, "rgp_str_concat(&scratch, ");
-        expr_c(b, l, rec);
+        piece_c(c, b, l, rec, level + 1);
         sb(b, ", ");
-        expr_c(b, r, rec);
+        piece_c(c, b, r, rec, level + 1);
         sb(b, ")");
         return;
     }
     if (t == T_STR) {
         if (op == BIN_EQ || op == BIN_NE) sb(b, "(%srgp_str_eq(", op == BIN_NE ? "!" : "");
         else sb(b, "(rgp_str_cmp(");
-        expr_c(b, l, rec);
+        piece_c(c, b, l, rec, level + 1);
         sb(b, ", ");
-        expr_c(b, r, rec);
+        piece_c(c, b, r, rec, level + 1);
         if (op == BIN_EQ || op == BIN_NE) sb(b, "))");
         else sb(b, ") %s 0)", info->c);
         return;
@@ -106,9 +116,9 @@ static void binary_c(sbuf *b, const ast_expr *x, const char *rec)
     /* time ± integer and time - time are held at the ends of the range, not wrapped */
     if (l->type == T_TIME || r->type == T_TIME) {
         sb(b, "%s(", l->type == T_TIME && r->type == T_TIME ? "rgp_time_diff" : op == BIN_ADD ? "rgp_time_plus" : "rgp_time_minus");
-        operand_c(b, l->type == T_TIME ? l : r, T_I64, rec);
+        operand_c(c, b, l->type == T_TIME ? l : r, T_I64, rec, level + 1);
         sb(b, ", ");
-        operand_c(b, l->type == T_TIME ? r : l, T_I64, rec);
+        operand_c(c, b, l->type == T_TIME ? r : l, T_I64, rec, level + 1);
         sb(b, ")");
         return;
     }
@@ -116,9 +126,9 @@ static void binary_c(sbuf *b, const ast_expr *x, const char *rec)
      * wrap-around and division by zero (see docs/language.md) */
     if (t == T_F64) {
         sb(b, "(");
-        operand_c(b, l, t, rec);
+        operand_c(c, b, l, t, rec, level + 1);
         sb(b, " %s ", info->c);
-        operand_c(b, r, t, rec);
+        operand_c(c, b, r, t, rec, level + 1);
         sb(b, ")");
         return;
     }
@@ -127,22 +137,22 @@ static void binary_c(sbuf *b, const ast_expr *x, const char *rec)
     if (is_unsigned && op != BIN_DIV && op != BIN_MOD) {
         /* unsigned arithmetic is already modular in C; the cast keeps u32 at 32 bits */
         sb(b, "(%s)(", ctype(t));
-        operand_c(b, l, t, rec);
+        operand_c(c, b, l, t, rec, level + 1);
         sb(b, " %s ", info->c);
-        operand_c(b, r, t, rec);
+        operand_c(c, b, r, t, rec, level + 1);
         sb(b, ")");
         return;
     }
     sb(b, "rgp_%s_%s(", names[op], helper_suffix(t));
-    operand_c(b, l, t, rec);
+    operand_c(c, b, l, t, rec, level + 1);
     sb(b, ", ");
-    operand_c(b, r, t, rec);
+    operand_c(c, b, r, t, rec, level + 1);
     sb(b, ")");
 }
 
 /* Calls of builtins.h's functions. Casts: floats go through saturating helpers
  * (NaN gives 0), integers and bools through a C cast (which wraps). */
-static void call_c(sbuf *b, const ast_expr *x, const char *rec)
+static void call_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, int level)
 {
     const builtin_info *bi = &builtins[x->u.call.builtin];
     const ast_expr *arg = x->u.call.args->value;
@@ -159,19 +169,19 @@ static void call_c(sbuf *b, const ast_expr *x, const char *rec)
     case BR_TIME: {
         const ast_expr *unit = x->u.call.args->next->value;
         sb(b, "%s(", bi->helper);
-        expr_c(b, arg, rec);
+        piece_c(c, b, arg, rec, level + 1);
         sb(b, ", INT64_C(%lld))", time_unit_ms(unit->u.s.bytes, unit->u.s.len));
         return;
     }
     case BR_TEXT: {
         type_id t = x->optype;
         if (t == T_STR) {
-            expr_c(b, arg, rec);
+            piece_c(c, b, arg, rec, level + 1);
             return;
         }
         sb(b, "%s_%s(&scratch, ", bi->helper, t == T_BOOL ? "bool" : t == T_F64 ? "f64"
                                   : type_is_int(t) && !scalar_types[t].is_signed ? "u64" : "i64");
-        expr_c(b, arg, rec);
+        piece_c(c, b, arg, rec, level + 1);
         sb(b, ")");
         return;
     }
@@ -179,20 +189,20 @@ static void call_c(sbuf *b, const ast_expr *x, const char *rec)
         type_id t = x->optype;
         sb(b, "rgp_hash_%s(", t == T_STR ? "str" : t == T_BOOL ? "bool" : t == T_F64 ? "f64"
                               : type_is_int(t) && !scalar_types[t].is_signed ? "u64" : "i64");
-        expr_c(b, arg, rec);
+        piece_c(c, b, arg, rec, level + 1);
         sb(b, ")");
         return;
     }
     case BR_CAST:
         if (x->optype == x->type || (x->type == T_TIME && x->optype == T_I64) || (x->type == T_I64 && x->optype == T_TIME)) {
-            expr_c(b, arg, rec);
+            piece_c(c, b, arg, rec, level + 1);
         } else if (x->optype == T_F64 && x->type != T_F64) {
             sb(b, "%s(", bi->helper);
-            expr_c(b, arg, rec);
+            piece_c(c, b, arg, rec, level + 1);
             sb(b, ")");
         } else {
             sb(b, "((%s)", ctype(x->type));
-            expr_c(b, arg, rec);
+            piece_c(c, b, arg, rec, level + 1);
             sb(b, ")");
         }
         return;
@@ -203,14 +213,30 @@ static void call_c(sbuf *b, const ast_expr *x, const char *rec)
         else if (bi->args == BA_PARSE) want = g == x->u.call.args ? T_STR : bi->result == BR_F64 ? T_F64 : T_I64;
         else if (bi->result == BR_F64) want = T_F64;
         else if ((bi->args == BA_SUBSTR || bi->args == BA_PART) && g->value->type != T_STR) want = T_I64;
-        operand_c(b, g->value, want, rec);
+        operand_c(c, b, g->value, want, rec, level + 1);
         if (g->next) sb(b, ", ");
     }
     sb(b, ")");
 }
 
-void expr_c(sbuf *b, const ast_expr *x, const char *rec)
+/* A temporary for x, made before the piece that reads it; its name is rgp_eN. */
+static int hoist(chunks *c, const ast_expr *x, const char *rec)
 {
+    sbuf text = {0};
+    piece_c(c, &text, x, rec, 0);
+    c->ntemps++;
+    sb(&c->stmts, "%s rgp_e%d = %s; ", ctype(x->type), c->ntemps, text.s);
+    free(text.s);
+    return c->ntemps;
+}
+
+/* x's C text, level steps below the top of the piece being written (c NULL: no cutting). */
+static void piece_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, int level)
+{
+    if (c && level >= EXPR_CHUNK_LEVELS && x->depth > 0) {
+        sb(b, "rgp_e%d", hoist(c, x, rec));
+        return;
+    }
     switch (x->kind) {
     case E_INT: int_literal_c(b, x->u.i.value, false, x->type); break;
     case E_FLOAT: sb(b, "%s", x->text); break;
@@ -231,26 +257,37 @@ void expr_c(sbuf *b, const ast_expr *x, const char *rec)
         break;
     case E_UNARY: {
         const ast_expr *o = x->u.un.operand;
-        if (x->u.un.op == UN_NOT) { sb(b, "(!"); expr_c(b, o, rec); sb(b, ")"); break; }
+        if (x->u.un.op == UN_NOT) { sb(b, "(!"); piece_c(c, b, o, rec, level + 1); sb(b, ")"); break; }
         if (o->kind == E_INT) { sb(b, "("); int_literal_c(b, o->u.i.value, true, x->type); sb(b, ")"); break; }
-        if (x->type == T_F64) { sb(b, "(-"); expr_c(b, o, rec); sb(b, ")"); break; }
+        if (x->type == T_F64) { sb(b, "(-"); piece_c(c, b, o, rec, level + 1); sb(b, ")"); break; }
         sb(b, "rgp_neg_%s(", helper_suffix(x->type));
-        expr_c(b, o, rec);
+        piece_c(c, b, o, rec, level + 1);
         sb(b, ")");
         break;
     }
-    case E_BINARY: binary_c(b, x, rec); break;
-    case E_CALL: call_c(b, x, rec); break;
+    case E_BINARY: binary_c(c, b, x, rec, level); break;
+    case E_CALL: call_c(c, b, x, rec, level); break;
     case E_IF:
         sb(b, "(");
-        expr_c(b, x->u.cond.cond, rec);
+        piece_c(c, b, x->u.cond.cond, rec, level + 1);
         sb(b, " ? ");
-        operand_c(b, x->u.cond.then, x->optype, rec);
+        operand_c(c, b, x->u.cond.then, x->optype, rec, level + 1);
         sb(b, " : ");
-        operand_c(b, x->u.cond.otherwise, x->optype, rec);
+        operand_c(c, b, x->u.cond.otherwise, x->optype, rec, level + 1);
         sb(b, ")");
         break;
     }
+}
+
+void expr_c(sbuf *b, const ast_expr *x, const char *rec)
+{
+    if (x->depth < EXPR_CHUNK_LEVELS) { piece_c(NULL, b, x, rec, 0); return; }
+    chunks c = {{0}, 0};
+    sbuf rest = {0};
+    piece_c(&c, &rest, x, rec, 0);
+    sb(b, "({ %s%s; })", c.stmts.s, rest.s);
+    free(c.stmts.s);
+    free(rest.s);
 }
 
 /* Emits a C expression for x as one line: `prefix EXPR suffix`, mapped to x's line. */

@@ -19,11 +19,11 @@ typedef struct emitter {
     unsigned rgp_line;          /* the .rgp line the C lines are mapped to now, 0 for none */
     const char *c_name;
     int tmp;                    /* counter for unique local names */
-    const rectype *written[64]; /* (type, format) pairs that have a write function */
-    format_kind written_fmt[64];
+    const rectype **written;    /* (type, format) pairs that have a write function: */
+    format_kind *written_fmt;   /* room for each type in each format */
     int nwritten;
-    const rectype *slotted[64]; /* record types that have a slot type and put_ function */
-    int nslotted;
+    const rectype **slotted;    /* record types that have a slot type and put_ function: */
+    int nslotted;               /* room for each type */
     const plan_thread *thread;  /* the thread whose loop is being written, or NULL */
 } emitter;
 

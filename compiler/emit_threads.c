@@ -7,20 +7,47 @@
 #include "builtins.h"
 #include "emit_internal.h"
 
-#define MAX_OUT 64
-
 /* Where one thread's records go: rings it publishes into (single or multi
- * producer), relays of drop_newest readers it feeds, and sinks it writes. */
+ * producer), relays of drop_newest readers it feeds, and sinks it writes.
+ * No cap: the lists grow as collect() finds them (outputs_free ends them). */
 typedef struct outputs {
-    const plan_ring *rings[MAX_OUT];
-    bool multi[MAX_OUT];
-    int feeds[MAX_OUT];   /* how many of the ring's inputs this thread computes (a merge counts each) */
+    const plan_ring **rings;
+    bool *multi;
+    int *feeds;           /* how many of the ring's inputs this thread computes (a merge counts each) */
     int nrings;
-    const plan_thread *relays[MAX_OUT];
+    const plan_thread **relays;
     int nrelays;
-    const node *sinks[MAX_OUT];
+    const node **sinks;
     int nsinks;
 } outputs;
+
+/* Makes room for element n of *arr: capacity doubles whenever n reaches a power of two. */
+static void *grow_for(void *arr, int n, size_t size)
+{
+    if (n & (n - 1)) return arr;
+    arr = realloc(arr, size * (size_t)(n ? 2 * n : 1));
+    if (!arr) { fputs("rgp: out of memory\n", stderr); exit(2); }
+    return arr;
+}
+#define OUT_PUSH(arr, n, item) ((arr) = grow_for((arr), (n), sizeof *(arr)), (arr)[(n)++] = (item))
+
+static void add_ring_output(outputs *o, const plan_ring *r)
+{
+    int n = o->nrings;
+    OUT_PUSH(o->feeds, n, 1);
+    n = o->nrings;
+    OUT_PUSH(o->multi, n, r->nproducers > 1);
+    OUT_PUSH(o->rings, o->nrings, r);
+}
+
+static void outputs_free(outputs *o)
+{
+    free(o->rings);
+    free(o->multi);
+    free(o->feeds);
+    free(o->relays);
+    free(o->sinks);
+}
 
 static const char *wait_const(wait_kind w)
 {
@@ -33,14 +60,14 @@ static void add_relays(const plan *pl, const node *n, outputs *o)
 {
     const plan_ring *r = plan_ring_of(pl, n);
     for (int k = 0; r && k < r->nconsumers; k++)
-        if (r->consumers[k]->policy == POLICY_DROP_NEWEST && o->nrelays < MAX_OUT) o->relays[o->nrelays++] = r->consumers[k];
+        if (r->consumers[k]->policy == POLICY_DROP_NEWEST) OUT_PUSH(o->relays, o->nrelays, r->consumers[k]);
 }
 
 /* Walks what a thread runs from reader n on, collecting where records leave it. */
 static void collect(const plan *pl, const node *n, outputs *o)
 {
     if (n->kind == D_SINK) {
-        if (o->nsinks < MAX_OUT) o->sinks[o->nsinks++] = n;
+        OUT_PUSH(o->sinks, o->nsinks, n);
         return;
     }
     /* route branches and late streams: fed from inside n, by this thread */
@@ -53,11 +80,7 @@ static void collect(const plan *pl, const node *n, outputs *o)
                 o->feeds[i]++;
                 return;
             }
-        if (o->nrings < MAX_OUT) {
-            o->feeds[o->nrings] = 1;
-            o->multi[o->nrings] = r->nproducers > 1;
-            o->rings[o->nrings++] = r;
-        }
+        add_ring_output(o, r);
         add_relays(pl, n, o);
         return;
     }
@@ -471,6 +494,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "if (next != published) rgp_sp_publish(ring, next);");
     emit(e, "rgp_disruptor_close(ring);");
     for (int i = 0; i < o.nrelays; i++) emit(e, "rgp_relay_close(&relay_%s);", o.relays[i]->cname);
+    outputs_free(&o);
     emit(e, "rgp_source_done();");
     emit(e, "return NULL;");
     e->indent--;
@@ -585,10 +609,12 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     /* processing-time windows close on the clock, records or not: such a
      * reader waits no longer than until the next window is due */
     /* the groups and windows this thread runs: flushed at the end of input */
-    const node *gst[16];
-    const ast_op *gops[16];
-    int ng = thread_groups(e->pl, t->entry, gst, gops, 0, 16);
-    bool on_clock[16] = {0};
+    int ng = thread_groups(e->pl, t->entry, NULL, NULL, 0, 0);   /* counts them: no cap */
+    const node **gst = calloc((size_t)ng + 1, sizeof *gst);
+    const ast_op **gops = calloc((size_t)ng + 1, sizeof *gops);
+    bool *on_clock = calloc((size_t)ng + 1, sizeof *on_clock);
+    if (!gst || !gops || !on_clock) { fputs("rgp: out of memory\n", stderr); exit(2); }
+    thread_groups(e->pl, t->entry, gst, gops, 0, ng);
     int nt = 0;
     for (int i = 0; i < ng && !lossy; i++)
         nt += on_clock[i] = gops[i]->kind == OP_WINDOW && gops[i]->wkind != W_COUNT && !gops[i]->time_field;
@@ -699,6 +725,10 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         }
     }
     emit_close_outputs(e, &o);
+    outputs_free(&o);
+    free(gst);
+    free(gops);
+    free(on_clock);
     if (lossy && r->has_str) emit(e, "free(strbuf.p);");
     emit(e, "rgp_scratch_free(&scratch);");
     if (lossy || relay) emit(e, "received_%s = received;", t->cname);

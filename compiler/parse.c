@@ -19,6 +19,15 @@ static void track_brackets(parse_state *ps, const token *t)
     }
 }
 
+/* A name longer than PARSE_MAX_NAME is an error here, before any pass sees it. */
+static bool name_fits(parse_state *ps, const token *t)
+{
+    if (t->kind != TK_IDENT || t->len <= PARSE_MAX_NAME) return true;
+    diag_error(ps->d, (srcloc){t->line, t->col, t->len}, "the name '%.16s...' is %u characters long; a name has at most %d",
+               t->start, t->len, PARSE_MAX_NAME);
+    return false;
+}
+
 void parse_add_decl(parse_state *ps, ast_decl *d)
 {
     if (ps->last_decl) ps->last_decl->next = d;
@@ -77,25 +86,30 @@ void parse_syntax_error(parse_state *ps, const token *found, const int *expected
 
 void parse_too_deep(parse_state *ps)
 {
-    if (!ps->failed) diag_plain(ps->d, "%s: expression nested too deeply", ps->d->file);
+    if (!ps->failed)
+        diag_error(ps->d, ps->at, "nested too deeply: more than %d brackets, operators and ifs open at once; "
+                   "compute it in steps, naming the parts in a select", PARSE_STACK_DEPTH);
     ps->failed = 1;
 }
 
 ast_program *parse_program(arena *a, diag *d, const char *src, size_t len)
 {
     parse_state ps = {.arena = a, .d = d, .program = arena_alloc(a, sizeof(ast_program))};
+    ast_append_reset();
     lexer L;
     lex_init(&L, src, len, d);
     void *parser = rgpParseAlloc(malloc, &ps);
     if (!parser) { diag_plain(d, "out of memory"); return NULL; }
     for (;;) {
         token t = lex_next(&L);
-        if (t.kind == TK_LEX_ERROR) { ps.failed = 1; break; }
+        if (t.kind == TK_LEX_ERROR || !name_fits(&ps, &t)) { ps.failed = 1; break; }
         track_brackets(&ps, &t);
         ps.ntokens++;
+        ps.at = (srcloc){t.line, t.col, t.len};
         rgpParse(parser, t.kind, t);
         if (ps.failed || t.kind == TK_EOF) break;
     }
     rgpParseFree(parser, free);
+    ast_append_reset();   /* sema's appends walk: the lists it changes are short */
     return ps.failed || d->errors ? NULL : ps.program;
 }

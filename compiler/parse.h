@@ -6,6 +6,12 @@
 #include "lex.h"
 
 #define PARSE_MAX_NESTING 64
+/* Longest name: names become parts of C identifiers, which the emitter builds in
+ * fixed buffers sized for names up to this long. */
+#define PARSE_MAX_NAME 64
+/* The grammar's stack: brackets, `not`s, unary minus and `if`s open at once take an entry
+ * or two each. Deeper input is an error where it overflows. */
+#define PARSE_STACK_DEPTH 1000
 
 typedef struct parse_state {
     arena *arena;
@@ -15,6 +21,7 @@ typedef struct parse_state {
     token open[PARSE_MAX_NESTING];    /* brackets not yet closed, for "(to close '{' opened at ...)" */
     int nopen;
     int ntokens;                      /* fed so far, including the one being parsed */
+    srcloc at;                        /* the token being parsed */
     ast_decl *last_decl;              /* the program's last declaration: appends cost O(1) */
 } parse_state;
 

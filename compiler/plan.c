@@ -12,35 +12,80 @@ static bool reads(const node *reader, const node *n)
 
 int plan_readers(const plan *pl, const node *n, node **out, int max)
 {
-    const program *p = pl->prog;
-    int k = 0;
-    /* declaration order across stages and sinks: the decl list is the source of truth */
-    for (ast_decl *d = n->decl; d; d = d->next) {
-        for (int i = 0; i < p->nstages; i++)
-            if (p->stages[i]->decl == d && p->stages[i]->used && reads(p->stages[i], n) && k < max) out[k++] = p->stages[i];
-        for (int i = 0; i < p->nsinks; i++)
-            if (p->sinks[i]->decl == d && reads(p->sinks[i], n) && k < max) out[k++] = p->sinks[i];
-    }
+    (void)pl;
+    int k = n->nreaders < max ? n->nreaders : max;
+    memcpy(out, n->readers, sizeof *out * (size_t)k);
     return k;
 }
 
-static bool reaches_sink(const program *p, const node *n)
+/* What a plan built before left in the nodes. */
+static void forget_plan(node *n)
 {
-    if (n->kind == D_SINK) return true;
-    for (int i = 0; i < n->nsides; i++)
-        if (reaches_sink(p, n->sides[i])) return true;
-    for (int i = 0; i < p->nsinks; i++) if (reads(p->sinks[i], n)) return true;
-    for (int i = 0; i < p->nstages; i++)
-        if (reads(p->stages[i], n) && reaches_sink(p, p->stages[i])) return true;
-    return false;
+    n->used = false;
+    n->readers = NULL;
+    n->nreaders = 0;
+    n->ring = NULL;
+}
+
+/* A stage is live when a sink reads it, or a live stage does, or a stream fed from inside
+ * it is live. Readers and sides come later in p->stages than what they read, so one pass
+ * from the end settles each stage after everything it feeds, and marks what it reads. */
+static void mark_live(program *p)
+{
+    for (int i = 0; i < p->nsources; i++) forget_plan(p->sources[i]);
+    for (int i = 0; i < p->nstages; i++) forget_plan(p->stages[i]);
+    for (int i = 0; i < p->nsinks; i++) if (p->sinks[i]->input) p->sinks[i]->input->used = true;
+    for (int i = p->nstages - 1; i >= 0; i--) {
+        node *st = p->stages[i];
+        for (int k = 0; k < st->nsides && !st->used; k++) st->used = st->sides[k]->used;
+        if (!st->used) continue;
+        if (st->input && reads(st, st->input)) st->input->used = true;
+        for (int k = 0; k < st->ninputs; k++) st->inputs[k]->used = true;
+    }
+}
+
+static void add_reader(node *stream, node *reader, bool fill)
+{
+    if (!plan_is_live(reader) || !reads(reader, stream)) return;
+    if (fill) stream->readers[stream->nreaders] = reader;
+    stream->nreaders++;
+}
+
+/* Counts (fill false) or lists each stream's live readers in declaration order. Stages and
+ * sinks are each in declaration order (a route's branches and a window's late streams
+ * right after their declaration), so one walk of the declarations merges the two. */
+static void collect_readers(const program *p, bool fill)
+{
+    int si = 0, ki = 0;
+    for (ast_decl *d = p->nsources ? p->sources[0]->decl : NULL; d; d = d->next) {
+        for (; si < p->nstages && p->stages[si]->decl == d; si++) {
+            node *st = p->stages[si];
+            if (st->input) add_reader(st->input, st, fill);
+            for (int i = 0; i < st->ninputs; i++) add_reader(st->inputs[i], st, fill);
+        }
+        for (; ki < p->nsinks && p->sinks[ki]->decl == d; ki++)
+            if (p->sinks[ki]->input) add_reader(p->sinks[ki]->input, p->sinks[ki], fill);
+    }
+}
+
+static void index_readers(arena *a, program *p)
+{
+    collect_readers(p, false);
+    int nstreams = p->nsources + p->nstages;
+    for (int j = 0; j < nstreams; j++) {
+        node *n = j < p->nsources ? p->sources[j] : p->stages[j - p->nsources];
+        n->readers = arena_alloc(a, sizeof *n->readers * (size_t)(n->nreaders ? n->nreaders : 1));
+        n->nreaders = 0;
+    }
+    collect_readers(p, true);
 }
 
 bool plan_is_live(const node *n) { return n->kind == D_SINK || n->used; }
 
 plan_ring *plan_ring_of(const plan *pl, const node *n)
 {
-    for (int i = 0; i < pl->nrings; i++) if (pl->rings[i]->stream == n) return pl->rings[i];
-    return NULL;
+    (void)pl;
+    return n->ring;
 }
 
 static bool needs_ring(const plan *pl, node *n)
@@ -78,6 +123,7 @@ static void add_ring(arena *a, plan *pl, node *n)
      * other stream is computed by exactly one thread */
     r->nproducers = n->ninputs > 0 ? n->ninputs : 1;
     pl->rings[pl->nrings++] = r;
+    n->ring = r;
 }
 
 static plan_thread *add_thread(arena *a, plan *pl, thread_kind kind, const char *name)
@@ -89,10 +135,13 @@ static plan_thread *add_thread(arena *a, plan *pl, thread_kind kind, const char 
     for (char *q = c; *q; q++) if (*q == '.') *q = '_';
     t->cname = c;
     t->cpu = -1;
-    plan_thread **grown = arena_alloc(a, sizeof *grown * (size_t)(pl->nthreads + 1));
-    if (pl->nthreads) memcpy(grown, pl->threads, sizeof *grown * (size_t)pl->nthreads);
-    grown[pl->nthreads++] = t;
-    pl->threads = grown;
+    int n = pl->nthreads;
+    if ((n & (n - 1)) == 0) {   /* capacity: n rounded up to a power of two, so it doubles */
+        plan_thread **grown = arena_alloc(a, sizeof *grown * (size_t)(n ? 2 * n : 1));
+        if (n) memcpy(grown, pl->threads, sizeof *grown * (size_t)n);
+        pl->threads = grown;
+    }
+    pl->threads[pl->nthreads++] = t;
     return t;
 }
 
@@ -100,18 +149,19 @@ plan *plan_build(arena *a, diag *d, program *p)
 {
     plan *pl = arena_alloc(a, sizeof *pl);
     pl->prog = p;
-    for (int i = p->nstages - 1; i >= 0; i--) p->stages[i]->used = reaches_sink(p, p->stages[i]);
-    for (int i = 0; i < p->nsources; i++) p->sources[i]->used = reaches_sink(p, p->sources[i]);
+    mark_live(p);
+    index_readers(a, p);
 
     /* rings, in declaration order of their streams */
     int nstreams = p->nsources + p->nstages;
     pl->rings = arena_alloc(a, sizeof(plan_ring *) * (size_t)(nstreams ? nstreams : 1));
+    int si = 0, ti = 0;   /* sources and stages are each in declaration order: merge them */
     for (ast_decl *dc = p->sources ? p->sources[0]->decl : NULL; dc; dc = dc->next) {
+        for (; si < p->nsources && p->sources[si]->decl == dc; si++)
+            if (needs_ring(pl, p->sources[si])) add_ring(a, pl, p->sources[si]);
         /* a route, or a stage with a late stream, makes several streams in one declaration */
-        for (int j = 0; j < nstreams; j++) {
-            node *n = j < p->nsources ? p->sources[j] : p->stages[j - p->nsources];
-            if (n->decl == dc && (n->kind == D_SOURCE || n->used) && needs_ring(pl, n)) add_ring(a, pl, n);
-        }
+        for (; ti < p->nstages && p->stages[ti]->decl == dc; ti++)
+            if (p->stages[ti]->used && needs_ring(pl, p->stages[ti])) add_ring(a, pl, p->stages[ti]);
     }
 
     /* threads: one parse thread per source, one run thread per reader of each ring */

@@ -16,6 +16,10 @@ typedef struct block_scope {
     int nvisible, capvisible;
 } block_scope;
 
+/* Names to what they name, so that looking one up does not scan every declaration:
+ * open addressing, kept at most half full. The first name put in stays. */
+typedef struct name_map { const char **keys; void **vals; size_t cap, n; } name_map;
+
 typedef struct sema {
     arena *a;
     diag *d;
@@ -25,12 +29,55 @@ typedef struct sema {
     block_scope *scope;       /* inside a keyed block, else NULL */
     node **pending;           /* streams the declaration being checked makes (late */
     int npending;             /* streams, route branches), added to the program after it */
+    name_map schema_decls;    /* the first declaration of each name: schemas, */
+    name_map other_decls;     /* and sources, stages, sinks and routes */
+    name_map streams;         /* the sources and stages checked so far */
 } sema;
 
+static size_t name_hash(const char *s)
+{
+    size_t h = 14695981039346656037u;   /* FNV-1a */
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+static size_t map_slot(const name_map *m, const char *key)
+{
+    size_t i = name_hash(key) & (m->cap - 1);
+    while (m->keys[i] && strcmp(m->keys[i], key)) i = (i + 1) & (m->cap - 1);
+    return i;
+}
+
+static void *map_get(const name_map *m, const char *key)
+{
+    return m->cap ? m->vals[map_slot(m, key)] : NULL;
+}
+
+static void map_put(arena *a, name_map *m, const char *key, void *val)
+{
+    if (2 * (m->n + 1) > m->cap) {
+        name_map grown = {.cap = m->cap ? 2 * m->cap : 64};
+        grown.keys = arena_alloc(a, sizeof *grown.keys * grown.cap);
+        grown.vals = arena_alloc(a, sizeof *grown.vals * grown.cap);
+        for (size_t i = 0; i < m->cap; i++) if (m->keys[i]) map_put(a, &grown, m->keys[i], m->vals[i]);
+        *m = grown;
+    }
+    size_t i = map_slot(m, key);
+    if (m->keys[i]) return;
+    m->keys[i] = key;
+    m->vals[i] = val;
+    m->n++;
+}
+
+/* Appends to an arena array whose capacity is n rounded up to a power of two:
+ * it doubles when n reaches one, so n pushes copy fewer than 2n elements. */
 #define PUSH(a, arr, n, item) do { \
-        void *grown_ = arena_alloc((a), sizeof(*(arr)) * (size_t)((n) + 1)); \
-        if (n) memcpy(grown_, (arr), sizeof(*(arr)) * (size_t)(n)); \
-        (arr) = grown_; (arr)[(n)++] = (item); } while (0)
+        if (((n) & ((n) - 1)) == 0) { \
+            void *grown_ = arena_alloc((a), sizeof(*(arr)) * (size_t)((n) ? 2 * (n) : 1)); \
+            if (n) memcpy(grown_, (arr), sizeof(*(arr)) * (size_t)(n)); \
+            (arr) = grown_; \
+        } \
+        (arr)[(n)++] = (item); } while (0)
 
 static const char *decl_word(decl_kind k)
 {
@@ -389,6 +436,10 @@ static type_id check_if(sema *S, ast_expr *e, const rectype *rec)
 static type_id check_expr(sema *S, ast_expr *e, const rectype *rec)
 {
     type_id t = T_ERROR;
+    if (e->depth > AST_MAX_DEPTH) {   /* reported at the outermost operator; its parts are not walked */
+        diag_error(S->d, e->loc, "expression nested deeper than %d levels; compute it in steps, naming the parts in a select", AST_MAX_DEPTH);
+        return e->type = T_ERROR;
+    }
     switch (e->kind) {
     case E_INT:
         if (e->u.i.overflow) diag_error(S->d, e->loc, "integer literal too large (the largest is 18446744073709551615)");
@@ -412,11 +463,11 @@ static type_id check_expr(sema *S, ast_expr *e, const rectype *rec)
 
 /* ---- declarations ---------------------------------------------------------------- */
 
+/* The first declaration of name before `before` (NULL: anywhere) among schemas or the rest. */
 static ast_decl *find_decl(sema *S, const char *name, bool schemas, ast_decl *before)
 {
-    for (ast_decl *d = S->decls; d && d != before; d = d->next)
-        if ((d->kind == D_SCHEMA) == schemas && !strcmp(d->name, name)) return d;
-    return NULL;
+    ast_decl *first = map_get(schemas ? &S->schema_decls : &S->other_decls, name);
+    return first == before ? NULL : first;
 }
 
 static bool storable(type_id from, type_id to);
@@ -741,12 +792,7 @@ static void check_options(sema *S, node_options *o, ast_arg *opts, int allowed, 
     }
 }
 
-static node *find_stream(sema *S, const char *name)
-{
-    for (int i = 0; i < S->p->nsources; i++) if (!strcmp(S->p->sources[i]->name, name)) return S->p->sources[i];
-    for (int i = 0; i < S->p->nstages; i++) if (!strcmp(S->p->stages[i]->name, name)) return S->p->stages[i];
-    return NULL;
-}
+static node *find_stream(sema *S, const char *name) { return map_get(&S->streams, name); }
 
 static const char *branch_list(sema *S, const node *route)
 {
@@ -1004,6 +1050,7 @@ static void check_stmt(sema *S, ast_stmt *st, const rectype *rec, ast_op *o, rec
             bin->u.bin.op = st->op;
             bin->u.bin.lhs = target;
             bin->u.bin.rhs = st->value;
+            bin->depth = ast_depth_above(target, st->value);
             st->value = bin;
         }
         type_id vt = check_expr(S, st->value, rec);
@@ -1055,9 +1102,6 @@ static rectype *check_keyed(sema *S, node *n, ast_op *o, const rectype *rec, rec
         state->has_str |= t == T_STR;
     }
     o->state_type = state;
-    if (n->ninputs > 0)
-        diag_error(S->d, o->loc, "%s in a merge would be split between its inputs' threads; keep it in a stage that reads '%s'",
-                   o->kind == OP_DELTA ? "delta" : "keyed state", n->name);
     if (!block_emits(o->body)) diag_error(S->d, o->loc, "this block never emits a record; add emit { ... }");
     block_scope sc = {.state = state, .op = o, .prev = o->kind == OP_DELTA ? rec : NULL};
     sc.state_read = arena_alloc(S->a, sizeof *sc.state_read * (size_t)(state->nfields + 1));
@@ -1099,19 +1143,17 @@ static void check_time_field(sema *S, ast_expr *f, const rectype *rec, const cha
 /* throttle N every M UNIT [by K, ...] [on TIME]: per key, at most N records in
  * each span of M UNIT (aligned to multiples of it), of event time TIME or, without
  * `on`, of the clock; the rest are held back and counted. */
-static void check_throttle(sema *S, node *n, ast_op *o, const rectype *rec)
+static void check_throttle(sema *S, ast_op *o, const rectype *rec)
 {
     for (ast_arg *g = o->keys; g; g = g->next) check_name(S, g->value, rec);
     if (o->limit == 0 || o->limit > UINT32_MAX)
         diag_error(S->d, o->word_loc, "throttle lets from 1 to %u records through per span", UINT32_MAX);
     check_duration(S, &o->size, "a throttle's span");
     if (o->time_field) check_time_field(S, o->time_field, rec, "'on'");
-    if (n->ninputs > 0)
-        diag_error(S->d, o->loc, "throttle in a merge would be split between its inputs' threads; throttle in a stage that reads '%s'", n->name);
 }
 
 /* sample every N, or sample FRACTION [seed S]: deterministic thinning. */
-static void check_sample(sema *S, node *n, ast_op *o)
+static void check_sample(sema *S, ast_op *o)
 {
     if (o->word && strcmp(o->word, "seed"))
         diag_error(S->d, o->word_loc, "expected 'seed' after the fraction, as in: sample 0.1 seed 42");
@@ -1119,8 +1161,6 @@ static void check_sample(sema *S, node *n, ast_op *o)
         diag_error(S->d, o->word_loc, "sample every N needs N of 1 or more");
     if (!o->sample_every && (o->fraction <= 0.0 || o->fraction > 1.0))
         diag_error(S->d, o->word_loc, "a sampled fraction lies above 0 and at most 1, such as 0.1");
-    if (n->ninputs > 0)
-        diag_error(S->d, o->loc, "sample in a merge would be split between its inputs' threads; sample in a stage that reads '%s'", n->name);
 }
 
 /* A stream a route or a window makes: its name must be new among streams and sinks. */
@@ -1128,7 +1168,6 @@ static bool new_stream_name(sema *S, const char *name, srcloc at)
 {
     node *old = find_stream(S, name);
     ast_decl *d = find_decl(S, name, false, NULL);
-    for (int i = 0; !old && i < S->npending; i++) if (!strcmp(S->pending[i]->name, name)) old = S->pending[i];
     if (old || d) {
         diag_error(S->d, at, "'%s' is already declared as a %s at line %u", name, old ? node_word(old) : decl_word(d->kind),
                    old ? old->loc.line : d->loc.line);
@@ -1153,6 +1192,7 @@ static node *side_stream(sema *S, node *owner, const char *name, srcloc at, rect
     s->opt.wait = WAIT_INHERIT;
     s->opt.cpu = -1;
     PUSH(S->a, S->pending, S->npending, s);
+    map_put(S->a, &S->streams, name, s);   /* known at once: two branches may not share a name */
     PUSH(S->a, owner->sides, owner->nsides, s);
     return s;
 }
@@ -1237,8 +1277,9 @@ static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, re
     o->keys = NULL;
     check_group(S, n, o, rec, aggs);
     o->keys = keys;
+    rectype keys_and_bounds = *out;   /* an aggregate named like another is check_group's to report */
     for (int i = 0; i < aggs->nfields; i++) {
-        if (rectype_find(out, aggs->fields[i].name) >= 0)
+        if (rectype_find(&keys_and_bounds, aggs->fields[i].name) >= 0)
             diag_error(S->d, aggs->fields[i].loc, "field '%s' appears twice in this window", aggs->fields[i].name);
         PUSH(S->a, out->fields, out->nfields, aggs->fields[i]);
     }
@@ -1295,7 +1336,8 @@ static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rec
         ast_expr *call = it->value;
         type_id t = T_ERROR;
         int id = call && call->kind == E_CALL ? aggregate_lookup(call->text) : -1;
-        if (rectype_find(out, it->name) >= 0) diag_error(S->d, it->loc, "field '%s' appears twice in this group", it->name);
+        if (rectype_find(out, it->name) >= 0)
+            diag_error(S->d, it->loc, "field '%s' appears twice in this %s", it->name, o->kind == OP_WINDOW ? "window" : "group");
         if (id < 0) {
             suggest sg = {.word = call && call->kind == E_CALL ? call->text : ""};
             for (int k = 0; k < A_COUNT; k++) suggest_try(&sg, aggregates[k].name);
@@ -1330,9 +1372,23 @@ static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rec
         field fl = {it->name, t, it->loc, NULL};
         PUSH(S->a, out->fields, out->nfields, fl);
     }
-    if (n->ninputs > 0)
-        diag_error(S->d, o->loc, "a group in a merge would be split between its inputs' threads; group in a stage that reads '%s'", n->name);
     return out;
+}
+
+/* What a merge-stage error calls each operator that keeps state across records. */
+static const char *const stateful_op_words[] = {
+    [OP_SAMPLE] = "sample", [OP_KEYED] = "keyed state", [OP_DELTA] = "delta", [OP_GROUP] = "group",
+    [OP_DEDUP] = "dedup", [OP_WINDOW] = "window", [OP_THROTTLE] = "throttle",
+};
+
+/* A merge's operators run on each input's thread, so one with state would be split. */
+static void check_stateless_in_merge(sema *S, const node *n, const ast_op *o)
+{
+    size_t nwords = sizeof stateful_op_words / sizeof stateful_op_words[0];
+    const char *word = (size_t)o->kind < nwords ? stateful_op_words[o->kind] : NULL;
+    if (n->ninputs > 0 && word)
+        diag_error(S->d, o->loc, "%s in a merge would be split between its inputs' threads; keep it in a stage that reads '%s'",
+                   word, n->name);
 }
 
 static void check_stage(sema *S, node *n, ast_decl *d)
@@ -1355,6 +1411,7 @@ static void check_stage(sema *S, node *n, ast_decl *d)
     int k = 0;
     for (ast_op *o = d->ops; o; o = o->next) {
         o->in = rec;
+        check_stateless_in_merge(S, n, o);
         if (o->kind == OP_WHERE) {
             type_id t = check_expr(S, o->cond, rec);
             if (t != T_ERROR && t != T_BOOL)
@@ -1365,16 +1422,14 @@ static void check_stage(sema *S, node *n, ast_decl *d)
             rec = out;
         } else if (o->kind == OP_DEDUP) {
             check_dedup(S, o, rec);
-            if (n->ninputs > 0)
-                diag_error(S->d, o->loc, "dedup in a merge would be split between its inputs' threads; dedup in a stage that reads '%s'", n->name);
         } else if (o->kind == OP_GROUP) {
             rectype *out = check_group(S, n, o, rec, emit_type(S, d->name, o, ++k, nselect));
             PUSH(S->a, S->p->types, S->p->ntypes, out);
             rec = out;
         } else if (o->kind == OP_THROTTLE) {
-            check_throttle(S, n, o, rec);
+            check_throttle(S, o, rec);
         } else if (o->kind == OP_SAMPLE) {
-            check_sample(S, n, o);
+            check_sample(S, o);
         } else if (o->kind == OP_KEYED || o->kind == OP_DELTA) {
             rectype *out = emit_type(S, d->name, o, ++k, nselect);
             out->loc = (srcloc){0, 0, 0};   /* the first emit sets it */
@@ -1421,6 +1476,8 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
     p->c_name = arena_printf(a, "%s.c", p->name);
 
     p->wait = WAIT_ADAPTIVE;
+    for (ast_decl *dc = ast->decls; dc; dc = dc->next)
+        if (dc->kind != D_OPTIONS) map_put(a, dc->kind == D_SCHEMA ? &S.schema_decls : &S.other_decls, dc->name, dc);
     ast_decl *options_decl = NULL;
     for (ast_decl *dc = ast->decls; dc; dc = dc->next) {
         if (dc->kind == D_OPTIONS) {
@@ -1461,11 +1518,13 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
         if (dc->kind == D_SOURCE) {
             check_source(&S, n, dc);
             PUSH(a, p->sources, p->nsources, n);
+            map_put(a, &S.streams, n->name, n);
         } else if (dc->kind == D_STAGE || dc->kind == D_ROUTE) {
             n->kind = D_STAGE;   /* a route is a stage whose records go to its branches */
             if (dc->kind == D_ROUTE) check_route(&S, n, dc);
             else check_stage(&S, n, dc);
             PUSH(a, p->stages, p->nstages, n);
+            map_put(a, &S.streams, n->name, n);
             for (int i = 0; i < S.npending; i++) PUSH(a, p->stages, p->nstages, S.pending[i]);
             S.npending = 0;
         } else {
@@ -1476,12 +1535,15 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
         }
     }
 
-    for (int i = 0; i < p->nsinks; i++)
-        for (int j = 0; j < i; j++)
-            if (p->sinks[i]->endpoint == EP_FILE && p->sinks[j]->endpoint == EP_FILE &&
-                !strcmp(p->sinks[i]->open_path, p->sinks[j]->open_path))
-                diag_error(d, p->sinks[i]->loc, "sinks '%s' and '%s' both write to \"%s\"", p->sinks[j]->name,
-                           p->sinks[i]->name, p->sinks[i]->path);
+    name_map sink_paths = {0};   /* the first sink that writes each file */
+    for (int i = 0; i < p->nsinks; i++) {
+        node *sk = p->sinks[i];
+        if (sk->endpoint != EP_FILE) continue;
+        map_put(a, &sink_paths, sk->open_path, sk);
+        node *first = map_get(&sink_paths, sk->open_path);
+        if (first != sk)
+            diag_error(d, sk->loc, "sinks '%s' and '%s' both write to \"%s\"", first->name, sk->name, sk->path);
+    }
     if (!d->errors && p->nsinks == 0)
         diag_error(d, (srcloc){1, 1, 0}, "the pipeline has no sink; add one such as: sink out = stdout as csv <- STREAM");
     for (int i = 0; i < p->nsources && !d->errors; i++)

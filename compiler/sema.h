@@ -56,6 +56,9 @@ typedef struct node {
     uint64_t max_row;             /* csv source: longer rows are rejected (bytes) */
     ast_op *ops;                  /* stage */
     bool used;                    /* something reads this stream */
+    struct node **readers;        /* the planner's: the live stages and sinks that read it */
+    int nreaders;                 /* directly, merges included, in declaration order */
+    struct plan_ring *ring;       /* the planner's: the ring that carries its records, or NULL */
     /* A route is a stage with branches and no readers of its own; each branch is a
      * stage fed by the route's thread when its condition is the first to hold. A
      * window's late stream is a stage fed from inside its owner's operators. */

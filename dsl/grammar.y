@@ -23,6 +23,7 @@
 }
 %parse_failure { ps->failed = 1; }
 %stack_overflow { parse_too_deep(ps); }
+%stack_size PARSE_STACK_DEPTH
 
 /* Declaration keywords first, so "expected ..." lists them in this order. */
 %token SCHEMA SOURCE STAGE SINK ROUTE OPTIONS.

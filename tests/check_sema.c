@@ -271,6 +271,55 @@ START_TEST(test_keyed_in_merge)
 }
 END_TEST
 
+/* Every operator with state, in a merge: one error, once, calling it by its own name. */
+static const struct { const char *op, *word; } merge_cases[] = {
+    {"by id state { c: u64 = 0 } { emit { id } }", "keyed state"},
+    {"delta by id { emit { id } }", "delta"},
+    {"group by id { c: count() }", "group"},
+    {"window t every 10 s { c: count() }", "window"},
+    {"window count 5 by id { c: count() }", "window"},
+    {"dedup by id", "dedup"},
+    {"throttle 1 every 1 s", "throttle"},
+    {"sample every 2", "sample"},
+};
+
+START_TEST(test_stateful_in_merge_once)
+{
+    char src[1024], errs[4096], want[256];
+    snprintf(src, sizeof src, SCHEMA_R "source b = file(\"b\") as csv(R)\nstage m = merge(src, b) | %s\nsink o = stdout as csv <- m\n",
+             merge_cases[_i].op);
+    snprintf(want, sizeof want, "t.rgp:4:27: error: %s in a merge would be split between its inputs' threads; "
+             "keep it in a stage that reads 'm'\n", merge_cases[_i].word);
+    compilation c;
+    ck_assert_int_eq(compile_capture(&c, src, errs, sizeof errs), 1);
+    ck_assert_msg(strncmp(errs, want, strlen(want)) == 0, "%s:\n got: %s\nwant: %s", merge_cases[_i].op, errs, want);
+    ck_assert_msg(!strstr(errs + strlen(want), "error:"), "%s: reported more than once:\n%s", merge_cases[_i].op, errs);
+    driver_free(&c);
+}
+END_TEST
+
+/* A field named twice in a window or group: one error, in the operator's own words. */
+static const struct { const char *op, *want; } twice_cases[] = {
+    {"window t every 10 s { a: count(), a: count() }", "t.rgp:3:51: error: field 'a' appears twice in this window"},
+    {"window count 5 by id { id: count() }", "t.rgp:3:40: error: field 'id' appears twice in this window"},
+    {"window t every 10 s { window_start: count() }", "t.rgp:3:39: error: field 'window_start' appears twice in this window"},
+    {"group by id { a: count(), a: sum(v) }", "t.rgp:3:43: error: field 'a' appears twice in this group"},
+};
+
+START_TEST(test_field_twice_once)
+{
+    char src[1024], errs[4096];
+    snprintf(src, sizeof src, SCHEMA_R "stage x = src | %s\nsink o = stdout as csv <- x\n", twice_cases[_i].op);
+    compilation c;
+    ck_assert_int_eq(compile_capture(&c, src, errs, sizeof errs), 1);
+    size_t n = strlen(twice_cases[_i].want);
+    ck_assert_msg(strncmp(errs, twice_cases[_i].want, n) == 0 && errs[n] == '\n', "%s:\n got: %s\nwant: %s",
+                  twice_cases[_i].op, errs, twice_cases[_i].want);
+    ck_assert_msg(!strstr(errs + n, "error:"), "%s: reported more than once:\n%s", twice_cases[_i].op, errs);
+    driver_free(&c);
+}
+END_TEST
+
 START_TEST(test_state_named_field_ok)
 {
     /* `state`, `by`, `emit` and `let` are keywords only where they start keyed syntax */
@@ -305,6 +354,8 @@ Suite *sema_suite(void)
     tcase_add_test(tc, test_unused_stage_warns);
     tcase_add_loop_test(tc, test_keyed_errors, 0, sizeof keyed_cases / sizeof keyed_cases[0]);
     tcase_add_test(tc, test_keyed_in_merge);
+    tcase_add_loop_test(tc, test_stateful_in_merge_once, 0, sizeof merge_cases / sizeof merge_cases[0]);
+    tcase_add_loop_test(tc, test_field_twice_once, 0, sizeof twice_cases / sizeof twice_cases[0]);
     tcase_add_loop_test(tc, test_group_errors, 0, sizeof group_cases / sizeof group_cases[0]);
     tcase_add_test(tc, test_state_named_field_ok);
     suite_add_tcase(s, tc);
