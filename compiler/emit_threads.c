@@ -175,6 +175,8 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     if (by_line) emit(e, "rgp_str text;");
     emit(e, "for (;;) {");
     e->indent++;
+    /* before the row is read, not after it is counted: every row counted reaches the ring */
+    emit(e, "if (next == claim_end && rgp_stopping()) break;   /* SIGINT or SIGTERM: stop reading, let the rest drain */");
     if (by_line)
         emit(e, "int rc = rgp_line_next(in, &text, &line);");
     else
@@ -214,7 +216,6 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     }
     emit(e, "if (next == claim_end) {");
     emit(e, "    if (next != published) rgp_sp_publish(ring, published = next);");
-    emit(e, "    if (rgp_stopping()) break;   /* SIGINT or SIGTERM: stop reading, let the rest drain */");
     emit(e, "    next = rgp_sp_claim(ring, %llu);", (unsigned long long)batch);
     emit(e, "    claim_end = next + %llu;", (unsigned long long)batch);
     emit(e, "}");
