@@ -188,7 +188,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "    if (rgp_stopping()) break;");
     emit(e, "    if (rgp_reader_fill(in) < 0) {");
     emit(e, "        if (errno == EINTR) continue;   /* a signal: the loop head sees whether to stop */");
-    emit(e, "        fprintf(stderr, \"%%s: error: reading %%s: %%s\\n\", RGP_PROGRAM, st->display, strerror(errno));");
+    emit(e, "        fprintf(stderr, \"%%s: %%s: error: cannot read source '%%s': %%s: %%s\\n\", RGP_PROGRAM, endpoints[%d].where, st->name, st->display, strerror(errno));", endpoint_index(e->p, src));
     emit(e, "        rgp_fail();");
     emit(e, "        break;");
     emit(e, "    }");
@@ -361,6 +361,10 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     e->indent--;
     emit(e, "}");
     emit_publish_pending(e, &o);
+    for (int i = 0; i < o.nsinks; i++) {   /* once a batch: a write error is reported while it matters */
+        int k = endpoint_index(e->p, o.sinks[i]);
+        emit(e, "if (sink_w[%d]->failed) rgp_sink_failed(RGP_PROGRAM, &endpoints[%d], sink_w[%d]);", k, k, k);
+    }
     emit(e, "rgp_consumer_release(c, end);");
     emit(e, "next = end;");
     e->indent--;

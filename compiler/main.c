@@ -1,6 +1,8 @@
 /* The rgp command line: a sorted table of commands, each with its handler and
  * help text. `rgp help CMD` and `rgp CMD --help` print the same text.
  * Exit status: 0 ok, 1 user error, 2 internal error. */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +36,10 @@ static const command commands[] = {
      "Compiles the pipeline to C and builds it with the system C compiler (cc -O2,\n"
      "or $CC) into one standalone binary. OUTPUT defaults to the file's base name in\n"
      "the current directory. The binary takes NAME=PATH arguments to read a source\n"
-     "from, or write a sink to, another path, and --help to list them.\n"},
+     "from, or write a sink to, another path, and --help to list them.\n"
+     "Relative paths in the .rgp file resolve, when the binary runs, against the\n"
+     "directory that holds the binary: move it together with its files. Relative\n"
+     "paths given as NAME=PATH resolve against the current directory.\n"},
     {"check", cmd_check, "parse and type-check a pipeline; run nothing",
      "Usage: rgp check FILE.rgp [--json]\n\n"
      "Reports syntax and type errors as FILE:LINE:COL: error: MESSAGE with the source\n"
@@ -72,7 +77,11 @@ static const command commands[] = {
      "(or ~/.cache/rgp), so the next run of the same program starts at once. NAME=PATH\n"
      "reads a source from, or writes a sink to, PATH instead of the path in the file\n"
      "(- means stdin or stdout). --help after the file lists the pipeline's sources\n"
-     "and sinks. Output is byte-identical to a binary made by `rgp build`.\n"},
+     "and sinks. Output is byte-identical to a binary made by `rgp build`.\n"
+     "Relative paths in the .rgp file resolve against the .rgp file's directory;\n"
+     "relative paths given as NAME=PATH against the current directory.\n"
+     "Exit status: 0 done, 1 an error, 130 or 143 stopped by SIGINT or SIGTERM (also\n"
+     "during the compile), 141 when a sink's reader went away (| head).\n"},
     {"version", cmd_version, "print rgp's version", "Usage: rgp version   (or rgp --version)\n"},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
@@ -206,6 +215,18 @@ static int cmd_graph(int argc, char **argv)
     return rc;
 }
 
+/* rgp run: a SIGINT or SIGTERM during the compile stays pending until the
+ * pipeline's signal thread takes it, and then stops the pipeline cleanly
+ * (130 or 143) before it has read anything; it must not kill rgp midway. */
+static void block_stop_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     const command *me = find_command("run");
@@ -215,6 +236,7 @@ static int cmd_run(int argc, char **argv)
         if (argc >= 2 && wants_help(2, argv)) { fputs(me->help, stdout); return 0; }
         return usage_error(me, "expected a .rgp file first%s", "");
     }
+    block_stop_signals();
     compilation c;
     int rc = driver_compile(&c, argv[1], stderr);
     if (rc == 0) {

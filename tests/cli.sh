@@ -38,18 +38,18 @@ sh "$root/examples/make_data.sh" "$work/ex/data" 300 2>/dev/null
 cp "$root/examples/sensors.rgp" "$work/ex/"
 (cd / && "$rgp" run "$work/ex/sensors.rgp" >"$work/run.out" 2>"$work/run.err") && ok || bad "run from / failed"
 [ -s "$work/ex/data/hot.jsonl" ] && ok || bad "file sink written next to the .rgp file"
-(cd "$work" && "$rgp" build ex/sensors.rgp -o sensors.bin && cd / && "$work/sensors.bin" >"$work/aot.out" 2>"$work/aot.err") \
+(cd "$work" && "$rgp" build ex/sensors.rgp -o ex/sensors.bin && cd / && "$work/ex/sensors.bin" >"$work/aot.out" 2>"$work/aot.err") \
     && ok || bad "build and run from / failed"
 cmp -s "$work/run.out" "$work/aot.out" && cmp -s "$work/run.err" "$work/aot.err" && ok || bad "run and build differ"
-"$work/sensors.bin" --help >"$work/help" && grep -q "readings" "$work/help" && grep -q "archive" "$work/help" \
+"$work/ex/sensors.bin" --help >"$work/help" && grep -q "readings" "$work/help" && grep -q "archive" "$work/help" \
     && ok || bad "built binary --help lists sources and sinks"
 
 # every example runs on the data make_data.sh makes, through rgp run and a built binary alike
 for ex in "$root"/examples/*.rgp; do
     name=$(basename "$ex" .rgp)
     cp "$ex" "$work/ex/"
-    (cd "$work/ex" && "$rgp" run "$name.rgp" 2>/dev/null | sort >"$work/$name.jit" && "$rgp" build "$name.rgp" -o "$work/$name.bin" \
-        && "$work/$name.bin" 2>/dev/null | sort >"$work/$name.aot") && [ -s "$work/$name.jit" ] \
+    (cd "$work/ex" && "$rgp" run "$name.rgp" 2>/dev/null | sort >"$work/$name.jit" && "$rgp" build "$name.rgp" -o "$work/ex/$name.bin" \
+        && "$work/ex/$name.bin" 2>/dev/null | sort >"$work/$name.aot") && [ -s "$work/$name.jit" ] \
         && cmp -s "$work/$name.jit" "$work/$name.aot" && ok || bad "example $name: run and build disagree or fail"
 done
 
