@@ -562,10 +562,25 @@ static inline void rgp_signals_block_early(void)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* A SIGINT or SIGTERM that came while signals were blocked and no signal
+ * thread listened (before the pipeline was up, or as it ended) still stops it. */
+static inline void rgp__take_pending_stop(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    struct timespec now = {0, 0};
+    int sig = sigtimedwait(&set, NULL, &now);
+    uint32_t none = 0;
+    if (sig > 0) rgp_cas_u32(&rgp_stop, &none, (uint32_t)sig);
+}
+
 /* Call before starting any thread: they inherit the blocked mask. */
 static inline void rgp_signals_block(int nsources)
 {
     rgp_signals_block_early();
+    rgp__take_pending_stop();   /* a stop that came early: the sources read nothing */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = rgp__on_usr1;   /* no SA_RESTART: a blocked read returns EINTR */
@@ -594,6 +609,7 @@ static inline int rgp_signals_stop(rgp_signals *s)
         pthread_kill(s->thread, SIGUSR2);
         pthread_join(s->thread, NULL);
     }
+    rgp__take_pending_stop();   /* one that came as the pipeline ended: SIGUSR2 may have been taken first */
     uint32_t sig = rgp_load_relaxed_u32(&rgp_stop);
     return sig ? 128 + (int)sig : 0;
 }
