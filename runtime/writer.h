@@ -222,22 +222,31 @@ static inline int rgp_writer_close(rgp_writer *w)
     return 0;
 }
 
+/* The buffer is full: out of line, so the common path stays a copy. */
+__attribute__((noinline)) static void rgp__w_bytes_slow(rgp_writer *w, const char *p, size_t n)
+{
+    rgp_writer_flush(w);
+    if (n >= RGP_WRITER_CAP && !w->lock) { /* big chunk: skip the copy */
+        rgp__writer_write_all(w, p, n);
+        return;
+    }
+    while (n > RGP_WRITER_CAP - w->len) { /* shared: through the buffer, in whole records */
+        size_t k = RGP_WRITER_CAP - w->len;
+        memcpy(w->buf + w->len, p, k);
+        w->len += k;
+        p += k;
+        n -= k;
+        rgp_writer_flush(w);
+    }
+    memcpy(w->buf + w->len, p, n);
+    w->len += n;
+}
+
 static inline void rgp_w_bytes(rgp_writer *w, const char *p, size_t n)
 {
     if (n > RGP_WRITER_CAP - w->len) {
-        rgp_writer_flush(w);
-        if (n >= RGP_WRITER_CAP && !w->lock) { /* big chunk: skip the copy */
-            rgp__writer_write_all(w, p, n);
-            return;
-        }
-        while (n > RGP_WRITER_CAP - w->len) { /* shared: through the buffer, in whole records */
-            size_t k = RGP_WRITER_CAP - w->len;
-            memcpy(w->buf + w->len, p, k);
-            w->len += k;
-            p += k;
-            n -= k;
-            rgp_writer_flush(w);
-        }
+        rgp__w_bytes_slow(w, p, n);
+        return;
     }
     memcpy(w->buf + w->len, p, n);
     w->len += n;
