@@ -101,9 +101,6 @@ static inline int rgp_writer_share(rgp_writer *w, rgp_writer *owner, const char 
     return 0;
 }
 
-/* Called after each record: the buffer up to here holds whole records. */
-static inline void rgp_w_end_record(rgp_writer *w) { w->mark = w->len; }
-
 static inline void rgp__writer_fail(rgp_writer *w, int e)
 {
     if (!w->failed) {
@@ -183,6 +180,16 @@ static inline int rgp__writer_flush_shared(rgp_writer *w)
         return -1;
     }
     return rc;
+}
+
+/* Called after each record: the buffer up to here holds whole records. The
+ * end of a record that went out in pieces goes at once, and the lock with it:
+ * the lock is never held between records (the thread may wait, or end). */
+static inline void rgp_w_end_record(rgp_writer *w)
+{
+    w->mark = w->len;
+    if (w->holding)
+        rgp__writer_flush_shared(w);
 }
 
 /* Empties the buffer even on failure, so later writes are cheap no-ops. */
