@@ -49,8 +49,10 @@ static char rgp__base_dir[4096];
 static inline void rgp_resolve_paths(const char *file, rgp_endpoint *eps, int n)
 {
 #ifdef RGP_JIT
+    char dir[4096];   /* rgp run: the process rgp was started as, in the same directory */
     const char *slash = strrchr(file, '/');
-    snprintf(rgp__base_dir, sizeof rgp__base_dir, "%.*s", slash ? (int)(slash - file) : 1, slash ? file : ".");
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - file) + (slash == file) : 1, slash ? file : ".");
+    if (!realpath(dir, rgp__base_dir)) snprintf(rgp__base_dir, sizeof rgp__base_dir, "%s", dir);
     (void)eps, (void)n;
 #else
     (void)file;
@@ -83,11 +85,12 @@ static inline void rgp__usage(FILE *f, const char *prog, const char *file, const
     fprintf(f, "\nNAME=PATH reads a source from, or writes a sink to, PATH instead of its\n"
                "default; PATH - means stdin for a source and stdout for a sink.\n"
 #ifdef RGP_JIT
-               "Relative paths above resolve against the .rgp file's directory (%s);\n"
+               "Relative paths above resolve against the .rgp file's directory,\n"
 #else
-               "Relative paths above resolve against the directory that holds this binary\n(%s);"
+               "Relative paths above resolve against the directory that holds this binary,\n"
 #endif
-               " relative paths in NAME=PATH against the current directory.\n"
+               "  %s\n"
+               "and relative paths in NAME=PATH against the current directory.\n"
                "Sinks on one file or on stdout share it, a whole record at a time.\n"
                "--stats[=SECONDS] prints every ring reader's lag, backpressure and drops to\n"
                "stderr every SECONDS (default 1) while the pipeline runs.\n"
