@@ -176,7 +176,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "for (;;) {");
     e->indent++;
     /* before the row is read, not after it is counted: every row counted reaches the ring */
-    emit(e, "if (next == claim_end && rgp_stopping()) break;   /* SIGINT or SIGTERM: stop reading, let the rest drain */");
+    emit(e, "if (next == claim_end && rgp_stopping()) break;   /* SIGINT, SIGTERM or a failed sink: stop reading, let the rest drain */");
     if (by_line)
         emit(e, "int rc = rgp_line_next(in, &text, &line);");
     else
