@@ -51,6 +51,9 @@ int aot_build(const char *c_text, const char *c_name, const char *out_path, bool
         return 1;
     }
     if (pid == 0) {
+        sigset_t none;   /* rgp run -O blocks SIGINT and SIGTERM for the pipeline; cc takes them as usual */
+        sigemptyset(&none);
+        sigprocmask(SIG_SETMASK, &none, NULL);
         dup2(in[0], 0);
         dup2(fileno(msgs), 1);
         dup2(fileno(msgs), 2);
@@ -74,6 +77,10 @@ int aot_build(const char *c_text, const char *c_name, const char *out_path, bool
     while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
     int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
     if (code == 0) { fclose(msgs); return 0; }
+    if (WIFSIGNALED(status) && (WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM)) {
+        fclose(msgs);   /* ^C while cc ran: the user's stop, not a bug */
+        return code;
+    }
     if (code == 127) {
         fprintf(stderr, "rgp: error: cannot run the C compiler '%s': install gcc (apt-get install gcc) or set CC\n", cc);
         fclose(msgs);

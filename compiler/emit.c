@@ -333,6 +333,7 @@ static void emit_writer(emitter *e, const rectype *r, format_kind fmt)
         }
     }
     emit(e, csv ? "rgp_w_char(w, '\\n');" : "rgp_w_bytes(w, \"}\\n\", 2);");
+    emit(e, "rgp_w_end_record(w);   /* a writer sharing its file with other threads flushes whole records */");
     if (counts) emit(e, "return replaced;");
     e->indent--;
     emit(e, "}");
@@ -374,12 +375,14 @@ static int thread_of_sink(const plan *pl, const node *sink)
     return -1;
 }
 
-static void emit_endpoint(emitter *e, const node *n, int pipe)
+/* One source or sink as the program's table of endpoints has it. */
+static void emit_endpoint(emitter *e, const node *n, int thread)
 {
+    const program *p = e->p;
     sbuf b = {0};
     sb(&b, "{");
     c_string(&b, n->name, strlen(n->name));
-    sb(&b, ", %d, %d, ", n->kind == D_SINK, pipe);
+    sb(&b, ", %d, %d, ", n->kind == D_SINK, thread);
     c_string(&b, n->open_path, strlen(n->open_path));
     sb(&b, ", ");
     const char *shown = n->endpoint == EP_FILE ? n->path : n->kind == D_SINK ? "stdout" : "stdin";
@@ -389,9 +392,31 @@ static void emit_endpoint(emitter *e, const node *n, int pipe)
     format_text(&fmt, n);
     c_string(&b, fmt.s, fmt.len);
     free(fmt.s);
-    sb(&b, "},");
+    sb(&b, ", ");
+    sbuf where = {0};
+    sb(&where, "%s:%u:%u", p->file, n->loc.line, n->loc.col);
+    c_string(&b, where.s, where.len);
+    free(where.s);
+    sb(&b, ", ");
+    c_string(&b, n->path, strlen(n->path));
+    sb(&b, ", %d},", n->kind == D_SINK && n->opt.policy != POLICY_BLOCK);
     emit(e, "%s", b.s);
     free(b.s);
+}
+
+/* The table of sources and sinks, at file scope: the sink threads report
+ * their write errors through it. */
+static void emit_endpoints(emitter *e)
+{
+    const program *p = e->p;
+    emit(e, "static rgp_endpoint endpoints[] = {");
+    e->indent++;
+    emit(e, "/* name, is_sink, thread, path, shown as, format, declared at, path in the .rgp file, may drop */");
+    for (int i = 0; i < p->nsources; i++) emit_endpoint(e, p->sources[i], -1 - i);
+    for (int i = 0; i < p->nsinks; i++) emit_endpoint(e, p->sinks[i], thread_of_sink(e->pl, p->sinks[i]));
+    e->indent--;
+    emit(e, "};");
+    blank(e);
 }
 
 static void emit_main(emitter *e)
@@ -403,13 +428,8 @@ static void emit_main(emitter *e)
     emit(e, "int rgp_program_main(int argc, char **argv)");
     emit(e, "{");
     e->indent++;
-    emit(e, "static rgp_endpoint endpoints[] = {");
-    e->indent++;
-    emit(e, "/* name, is_sink, thread, path, shown as, format */");
-    for (int i = 0; i < p->nsources; i++) emit_endpoint(e, p->sources[i], -1 - i);
-    for (int i = 0; i < p->nsinks; i++) emit_endpoint(e, p->sinks[i], thread_of_sink(e->pl, p->sinks[i]));
-    e->indent--;
-    emit(e, "};");
+    emit(e, "rgp_signals_block_early();   /* rgp run: already blocked before the compile */");
+    emit(e, "rgp_resolve_paths(RGP_FILE, endpoints, %d);", n);
     emit(e, "int rc = rgp_parse_args(RGP_PROGRAM, RGP_FILE, argc, argv, endpoints, %d);", n);
     emit(e, "if (rc != 0) return rc < 0 ? 1 : 0;");
     emit(e, "if (rgp_open_endpoints(RGP_PROGRAM, endpoints, %d, readers, writers, sink_w) != 0) return 1;", n);
@@ -422,6 +442,7 @@ static void emit_main(emitter *e)
         sbuf lit = {0};
         c_string(&lit, h.s, h.len);
         emit(e, "rgp_w_bytes(sink_w[%d], %s, %zu);   /* header of sink %s */", p->nsources + i, lit.s, h.len, s->name);
+        emit(e, "rgp_w_end_record(sink_w[%d]);", p->nsources + i);
         free(h.s);
         free(lit.s);
     }
@@ -429,14 +450,11 @@ static void emit_main(emitter *e)
         emit(e, "stats_%s = (rgp_source_stats){RGP_PROGRAM, \"%s\", endpoints[%d].display, 0, 0};", p->sources[i]->name,
              p->sources[i]->name, i);
     emit_thread_start(e);
-    emit(e, "for (int i = %d; i < %d; i++) {", p->nsources, n);
-    emit(e, "    if (sink_w[i] != &writers[i]) continue;   /* shares another sink's stdout */");
-    emit(e, "    if (rgp_writer_close(&writers[i]) != 0) {");
-    emit(e, "        fprintf(stderr, \"%%s: error: writing sink '%%s' (%%s): %%s\\n\", RGP_PROGRAM, endpoints[i].name, endpoints[i].display, strerror(writers[i].err));");
-    emit(e, "        rgp_fail();");
-    emit(e, "    }");
-    emit(e, "}");
-    for (int i = 0; i < p->nsources; i++) emit(e, "rgp_reader_close(&readers[%d]);", i);
+    emit(e, "rgp_close_sinks(RGP_PROGRAM, endpoints, %d, writers, sink_w);", n);
+    for (int i = 0; i < p->nsources; i++) {
+        emit(e, "rgp_reader_close(&readers[%d]);", i);
+        emit(e, "rgp_report_stopped(&stats_%s);", p->sources[i]->name);
+    }
     for (int i = 0; i < p->nsinks; i++)
         if (sink_counts_replaced(p->sinks[i]))
             emit(e, "rgp_report_replaced(RGP_PROGRAM, \"%s\", replaced_%s);", p->sinks[i]->name, p->sinks[i]->name);
@@ -448,7 +466,11 @@ static void emit_main(emitter *e)
     emit(e, "}");
     blank(e);
     emit(e, "#ifndef RGP_JIT");
-    emit(e, "int main(int argc, char **argv) { return rgp_program_main(argc, argv); }");
+    emit(e, "int main(int argc, char **argv)");
+    emit(e, "{");
+    emit(e, "    rgp_signals_block_early();   /* before anything else: a signal now waits for the signal thread */");
+    emit(e, "    return rgp_program_main(argc, argv);");
+    emit(e, "}");
     emit(e, "#endif");
     assert(e->indent == 0);
 }
@@ -548,6 +570,7 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
             emit(e, "static uint64_t replaced_%s;   /* records whose invalid UTF-8 became U+FFFD; the sink's thread counts, main reads after the join */",
                  p->sinks[i]->name);
     blank(e);
+    emit_endpoints(e);
 
     /* slot types for every ring, parsers for every source schema, writers for every sink */
     for (int i = 0; i < pl->nrings; i++) emit_slot_type(e, pl->rings[i]->stream->type);

@@ -434,6 +434,8 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     if (by_line) emit(e, "rgp_str text;");
     emit(e, "for (;;) {");
     e->indent++;
+    /* before the row is read, not after it is counted: every row counted reaches the ring */
+    emit(e, "if (next == claim_end && rgp_stopping()) break;   /* SIGINT, SIGTERM or a failed sink: stop reading, let the rest drain */");
     if (by_line)
         emit(e, "int rc = rgp_line_next(in, &text, &line);");
     else
@@ -445,7 +447,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "    if (rgp_stopping()) break;");
     emit(e, "    if (rgp_reader_fill(in) < 0) {");
     emit(e, "        if (errno == EINTR) continue;   /* a signal: the loop head sees whether to stop */");
-    emit(e, "        fprintf(stderr, \"%%s: error: reading %%s: %%s\\n\", RGP_PROGRAM, st->display, strerror(errno));");
+    emit(e, "        fprintf(stderr, \"%%s: %%s: error: cannot read source '%%s': %%s: %%s\\n\", RGP_PROGRAM, endpoints[%d].where, st->name, st->display, strerror(errno));", endpoint_index(e->p, src));
     emit(e, "        rgp_fail();");
     emit(e, "        break;");
     emit(e, "    }");
@@ -473,7 +475,6 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     }
     emit(e, "if (next == claim_end) {");
     emit(e, "    if (next != published) rgp_sp_publish(ring, published = next);");
-    emit(e, "    if (rgp_stopping()) break;   /* SIGINT or SIGTERM: stop reading, let the rest drain */");
     emit(e, "    next = rgp_sp_claim(ring, %llu);", (unsigned long long)batch);
     emit(e, "    claim_end = next + %llu;", (unsigned long long)batch);
     emit(e, "}");
@@ -712,6 +713,10 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     e->indent--;
     emit(e, "}");
     emit_publish_pending(e, &o);
+    for (int i = 0; i < o.nsinks; i++) {   /* once a batch: a write error is reported while it matters */
+        int k = endpoint_index(e->p, o.sinks[i]);
+        emit(e, "if (sink_w[%d]->failed) rgp_sink_failed(RGP_PROGRAM, &endpoints[%d], sink_w[%d]);", k, k, k);
+    }
     emit(e, "rgp_consumer_release(c, end);");
     emit(e, "next = end;");
     e->indent--;

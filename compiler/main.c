@@ -1,7 +1,9 @@
 /* The rgp command line: a sorted table of commands, each with its handler and
  * help text. `rgp help CMD` and `rgp CMD --help` print the same text.
  * Exit status: 0 ok, 1 user error, 2 internal error; `rgp run` passes on the
- * pipeline's own (3 under --strict, 130 or 143 after a signal). */
+ * pipeline's own (3 under --strict, 130 or 143 after a signal, 141 for a broken pipe). */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,7 +38,10 @@ static const command commands[] = {
      "or $CC) into one standalone binary. OUTPUT defaults to the file's base name in\n"
      "the current directory. The binary takes NAME=PATH arguments to read a source\n"
      "from, or write a sink to, another path, --strict (exit status 3 when records\n"
-     "were lost unintended), and --help to list them and its exit statuses.\n"},
+     "were lost unintended), and --help to list them and its exit statuses.\n"
+     "Relative paths in the .rgp file resolve, when the binary runs, against the\n"
+     "directory that holds the binary: move it together with its files. Relative\n"
+     "paths given as NAME=PATH resolve against the current directory.\n"},
     {"check", cmd_check, "parse and type-check a pipeline; run nothing",
      "Usage: rgp check FILE.rgp [--json]\n\n"
      "Reports syntax and type errors as FILE:LINE:COL: error: MESSAGE with the source\n"
@@ -75,14 +80,17 @@ static const command commands[] = {
      "reads a source from, or writes a sink to, PATH instead of the path in the file\n"
      "(- means stdin or stdout). --help after the file lists the pipeline's sources\n"
      "and sinks. Output is byte-identical to a binary made by `rgp build`.\n"
+     "Relative paths in the .rgp file resolve against the .rgp file's directory;\n"
+     "relative paths given as NAME=PATH against the current directory.\n"
      "At exit one summary on stderr counts every record that did not reach a sink,\n"
      "by cause; --strict makes the causes the pipeline did not ask for (rejected\n"
      "rows, late records, drops by a slow-reader policy; the pipeline's --help lists\n"
      "them) an exit status of 3.\n\n"
      "Exit status: 0 the pipeline ran; 1 a user error (a bad .rgp file, a missing\n"
      "input, an unwritable output); 2 an internal error in rgp; 3 with --strict,\n"
-     "records lost unintended; 130 or 143 SIGINT or SIGTERM stopped the pipeline.\n"
-     "When more than one applies, the first of 1 or 2, 130/143, 3 is the status.\n"},
+     "records lost unintended; 130 or 143 SIGINT or SIGTERM stopped the pipeline\n"
+     "(also during the compile); 141 a sink's reader went away (| head). When more\n"
+     "than one applies, the first of 1 or 2, 130/143, 141, 3 is the status.\n"},
     {"version", cmd_version, "print rgp's version", "Usage: rgp version   (or rgp --version)\n"},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
@@ -216,6 +224,18 @@ static int cmd_graph(int argc, char **argv)
     return rc;
 }
 
+/* rgp run: a SIGINT or SIGTERM during the compile stays pending until the
+ * pipeline's signal thread takes it, and then stops the pipeline cleanly
+ * (130 or 143) before it has read anything; it must not kill rgp midway. */
+static void block_stop_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     const command *me = find_command("run");
@@ -225,6 +245,7 @@ static int cmd_run(int argc, char **argv)
         if (argc >= 2 && wants_help(2, argv)) { fputs(me->help, stdout); return 0; }
         return usage_error(me, "expected a .rgp file first%s", "");
     }
+    block_stop_signals();
     compilation c;
     int rc = driver_compile(&c, argv[1], stderr);
     if (rc == 0) {

@@ -4,6 +4,7 @@
 #include "builtins.h"
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* What names mean inside a keyed block, besides the record's fields. */
 typedef struct block_scope {
@@ -1463,6 +1464,56 @@ static void check_stage(sema *S, node *n, ast_decl *d)
 }
 
 
+/* The path with "//" and "/./" taken out: "out/./x" and "out//x" are "out/x". */
+static void lexical_path(const char *path, char *out, size_t cap)
+{
+    size_t k = 0;
+    for (const char *c = path; *c && k + 1 < cap; c++) {
+        if (*c == '/' && k && out[k - 1] == '/') continue;
+        if (*c == '.' && (c == path || c[-1] == '/') && (c[1] == '/' || !c[1]) && (c != path || c[1])) {
+            if (c[1]) c++;   /* "./": skip both */
+            continue;
+        }
+        out[k++] = *c;
+    }
+    out[k] = 0;
+}
+
+/* Two paths name one file: the same device and inode when both exist (hard
+ * links too), else the same text once "//" and "/./" are taken out. */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (stat(a, &sa) == 0 && stat(b, &sb) == 0) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    char na[4096], nb[4096];
+    lexical_path(a, na, sizeof na);
+    lexical_path(b, nb, sizeof nb);
+    return !strcmp(na, nb);
+}
+
+/* What cannot run, said at compile time: stdin read by two sources, and a
+ * sink that would truncate a source's file before it is read. Sinks may
+ * share a file, or stdout, with each other: they get one writer. */
+static void check_endpoints_apart(sema *S, const program *p)
+{
+    const node *stdin_reader = NULL;   /* the first source on stdin */
+    for (int i = 0; i < p->nsources; i++) {
+        if (p->sources[i]->endpoint != EP_STDIN) continue;
+        if (stdin_reader)
+            diag_error(S->d, p->sources[i]->loc, "sources '%s' and '%s' both read stdin; only one source can",
+                       stdin_reader->name, p->sources[i]->name);
+        else
+            stdin_reader = p->sources[i];
+    }
+    for (int i = 0; i < p->nsinks; i++)
+        for (int j = 0; j < p->nsources; j++) {
+            const node *sink = p->sinks[i], *src = p->sources[j];
+            if (sink->endpoint == EP_FILE && src->endpoint == EP_FILE && same_file(sink->open_path, src->open_path))
+                diag_error(S->d, sink->loc, "sink '%s' would overwrite \"%s\", which source '%s' (line %u) reads; give the sink another file",
+                           sink->name, sink->path, src->name, src->loc.line);
+        }
+}
+
 program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const char *base_dir)
 {
     sema S = {.a = a, .d = d, .base_dir = base_dir, .decls = ast->decls};
@@ -1535,15 +1586,7 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
         }
     }
 
-    name_map sink_paths = {0};   /* the first sink that writes each file */
-    for (int i = 0; i < p->nsinks; i++) {
-        node *sk = p->sinks[i];
-        if (sk->endpoint != EP_FILE) continue;
-        map_put(a, &sink_paths, sk->open_path, sk);
-        node *first = map_get(&sink_paths, sk->open_path);
-        if (first != sk)
-            diag_error(d, sk->loc, "sinks '%s' and '%s' both write to \"%s\"", first->name, sk->name, sk->path);
-    }
+    check_endpoints_apart(&S, p);
     if (!d->errors && p->nsinks == 0)
         diag_error(d, (srcloc){1, 1, 0}, "the pipeline has no sink; add one such as: sink out = stdout as csv <- STREAM");
     for (int i = 0; i < p->nsources && !d->errors; i++)

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -154,11 +155,48 @@ static long rgp_stats_every_ms;   /* --stats: print every reader's lag this ofte
 typedef struct rgp_endpoint {
     const char *name;      /* as declared in the .rgp file */
     int is_sink;
-    int pipe;              /* the source (thread pair) it belongs to */
+    int thread;            /* a sink: the thread that writes it; a source: -1 - its index */
     const char *path;      /* what to open; "-" is stdin or stdout */
     const char *display;   /* the path as the user wrote it, for messages */
     const char *format;    /* e.g. csv(Reading, header: true), for --help */
+    const char *where;     /* the declaration, "sensors.rgp:6:1", for run-time messages */
+    const char *written;   /* the path as the .rgp file has it */
+    int may_drop;          /* a sink with a drop policy: a write error costs its records, not the run */
 } rgp_endpoint;
+
+/* Where the .rgp file's relative paths resolve, for --help. */
+static char rgp__base_dir[4096];
+
+/* rgp run has the .rgp file's relative paths resolved against the file's own
+ * directory already. A built binary resolves them against the directory that
+ * holds it, so it can be moved, with its files, anywhere. NAME=PATH paths
+ * are the user's, relative to the current directory; they come later. */
+static inline void rgp_resolve_paths(const char *file, rgp_endpoint *eps, int n)
+{
+#ifdef RGP_JIT
+    char dir[4096];   /* rgp run: the process rgp was started as, in the same directory */
+    const char *slash = strrchr(file, '/');
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - file) + (slash == file) : 1, slash ? file : ".");
+    if (!realpath(dir, rgp__base_dir)) snprintf(rgp__base_dir, sizeof rgp__base_dir, "%s", dir);
+    (void)eps, (void)n;
+#else
+    (void)file;
+    ssize_t k = readlink("/proc/self/exe", rgp__base_dir, sizeof rgp__base_dir - 1);
+    if (k <= 0) k = 0;   /* no /proc: the paths stay as built */
+    rgp__base_dir[k] = 0;
+    char *slash = strrchr(rgp__base_dir, '/');
+    if (!slash) return;
+    slash[slash == rgp__base_dir] = 0;   /* "/bin/x" -> "/bin", "/x" -> "/" */
+    for (int i = 0; i < n; i++) {
+        if (eps[i].written[0] == '/' || !strcmp(eps[i].written, "-")) continue;
+        size_t len = strlen(rgp__base_dir) + strlen(eps[i].written) + 2;
+        char *path = malloc(len);   /* once per endpoint, kept for the run */
+        if (!path) continue;
+        snprintf(path, len, "%s/%s", rgp__base_dir, eps[i].written);
+        eps[i].path = path;
+    }
+#endif
+}
 
 static inline void rgp__usage(FILE *f, const char *prog, const char *file, const rgp_endpoint *eps, int n)
 {
@@ -171,6 +209,14 @@ static inline void rgp__usage(FILE *f, const char *prog, const char *file, const
     }
     fprintf(f, "\nNAME=PATH reads a source from, or writes a sink to, PATH instead of its\n"
                "default; PATH - means stdin for a source and stdout for a sink.\n"
+#ifdef RGP_JIT
+               "Relative paths above resolve against the .rgp file's directory,\n"
+#else
+               "Relative paths above resolve against the directory that holds this binary,\n"
+#endif
+               "  %s\n"
+               "and relative paths in NAME=PATH against the current directory.\n"
+               "Sinks on one file or on stdout share it, a whole record at a time.\n"
                "--stats[=SECONDS] prints every ring reader's lag, backpressure and drops to\n"
                "stderr every SECONDS (default 1) while the pipeline runs.\n"
                "--strict exits 3 when records were lost without the pipeline asking for it.\n"
@@ -178,16 +224,19 @@ static inline void rgp__usage(FILE *f, const char *prog, const char *file, const
                "at exit one summary on stderr counts every record that did not reach a sink.\n"
                "\nExit status:\n"
                "  0        the pipeline ran\n"
-               "  1        an error: a missing input, an unwritable output, a header that\n"
-               "           does not match the schema\n"
+               "  1        an error: a missing input, an unwritable output, a sink that\n"
+               "           cannot be written, a header that does not match the schema\n"
                "  3        with --strict, records were lost to one of these causes:\n"
-               "           ");
+               "           ", rgp__base_dir);
     rgp__print_causes(f, 0);
     fprintf(f, "\n           (losses to ");
     rgp__print_causes(f, 1);
     fprintf(f, " do not count: the pipeline asks for them)\n"
                "  130/143  SIGINT or SIGTERM stopped the pipeline\n"
-               "When more than one applies, the first of 1, 130/143, 3 is the status.\n");
+               "  141      a sink's reader went away (a closed pipe, as with | head): the\n"
+               "           sources stopped, the other sinks got every record read, and the\n"
+               "           summary was printed\n"
+               "When more than one applies, the first of 1, 130/143, 141, 3 is the status.\n");
 }
 
 /* Applies NAME=PATH overrides. Returns 0 to run, 1 when help was printed, -1 on a usage error. */
@@ -223,6 +272,7 @@ static inline int rgp_parse_args(const char *prog, const char *file, int argc, c
                     return -1;
                 }
                 eps[i].path = eps[i].display = eq + 1;
+                if (!strcmp(eq + 1, "-")) eps[i].display = eps[i].is_sink ? "stdout" : "stdin";
                 found = 1;
             }
         }
@@ -233,46 +283,110 @@ static inline int rgp_parse_args(const char *prog, const char *file, int argc, c
             return -1;
         }
     }
+    /* two sources may read one file, but stdin only once (sinks may share any file) */
     for (int i = 0; i < n; i++)
         for (int j = 0; j < i; j++)
-            if (eps[i].is_sink == eps[j].is_sink && !strcmp(eps[i].path, eps[j].path)) {
-                /* two sources may read one file, but stdin only once; sinks on stdout
-                 * may share it only from one thread, or their lines would interleave */
-                int is_std = !strcmp(eps[i].path, "-");
-                if (!eps[i].is_sink ? !is_std : is_std && eps[i].pipe == eps[j].pipe) continue;
-                fprintf(stderr, "%s: error: %ss '%s' and '%s' both use %s\n", prog, eps[i].is_sink ? "sink" : "source",
-                        eps[j].name, eps[i].name, eps[i].display);
+            if (!eps[i].is_sink && !eps[j].is_sink && !strcmp(eps[i].path, "-") && !strcmp(eps[j].path, "-")) {
+                fprintf(stderr, "%s: error: sources '%s' and '%s' both read stdin\n", prog, eps[j].name, eps[i].name);
                 return -1;
             }
     return 0;
 }
 
+/* What names a file, whatever the spelling of its path: two paths, a hard
+ * link, /dev/stdout and -, are one file when these match. */
+typedef struct rgp_file_id { dev_t dev; ino_t ino; int regular; } rgp_file_id;
+
+/* 0 and the file's id, or -1 when the path names nothing (yet). "-" is std_fd. */
+static inline int rgp__file_id(const char *path, int std_fd, rgp_file_id *id)
+{
+    struct stat sb;
+    if (strcmp(path, "-") ? stat(path, &sb) != 0 : fstat(std_fd, &sb) != 0) return -1;
+    id->dev = sb.st_dev;
+    id->ino = sb.st_ino;
+    id->regular = S_ISREG(sb.st_mode);
+    return 0;
+}
+
+static inline int rgp__same_file(const rgp_file_id *a, const rgp_file_id *b) { return a->dev == b->dev && a->ino == b->ino; }
+
+static inline void rgp__open_error(const char *prog, const rgp_endpoint *ep)
+{
+    fprintf(stderr, "%s: %s: error: cannot %s %s '%s': %s: %s\n", prog, ep->where, ep->is_sink ? "write" : "read",
+            ep->is_sink ? "sink" : "source", ep->name, ep->display, strerror(errno));
+}
+
+/* A sink on a regular file that a source reads would truncate it before it is
+ * read: refused before any sink is opened. (A pipe or /dev/null may be both.) */
+static inline int rgp__check_sinks_spare_sources(const char *prog, const rgp_endpoint *eps, int n, const rgp_file_id *ids,
+                                                 const int *known)
+{
+    for (int i = 0; i < n; i++) {
+        rgp_file_id sink;
+        if (!eps[i].is_sink || rgp__file_id(eps[i].path, STDOUT_FILENO, &sink) != 0 || !sink.regular) continue;
+        for (int j = 0; j < n; j++)
+            if (!eps[j].is_sink && known[j] && rgp__same_file(&sink, &ids[j])) {
+                fprintf(stderr, "%s: %s: error: sink '%s' would overwrite %s, which source '%s' (%s) reads; "
+                        "give the sink another file\n", prog, eps[i].where, eps[i].name, eps[i].display, eps[j].name, eps[j].where);
+                return -1;
+            }
+    }
+    return 0;
+}
+
+/* The sink before i already on i's file: one on i's own thread if there is one. */
+static inline int rgp__sink_on_same_file(const rgp_endpoint *eps, int i, const rgp_file_id *ids, const int *known)
+{
+    int found = -1;
+    for (int j = 0; j < i; j++)
+        if (eps[j].is_sink && known[j] && rgp__same_file(&ids[i], &ids[j]) && (found < 0 || eps[j].thread == eps[i].thread))
+            found = j;
+    return found;
+}
+
 /* Opens every source and sink before any thread starts, so a missing input or an
- * unwritable output stops the program with nothing half-done. Sinks on stdout
- * share one writer (they are on one thread: rgp_parse_args checked that). */
+ * unwritable output stops the program with nothing half-done. Sinks on one file
+ * (stdout, /dev/null, a path under two spellings) share it: one writer when they
+ * are written from one thread, else writers that flush whole records under one
+ * lock; owner[i] is the sink whose writer opened the file. */
 static inline int rgp_open_endpoints(const char *prog, const rgp_endpoint *eps, int n, rgp_reader *readers,
                                      rgp_writer *writers, rgp_writer **sink_w)
 {
-    int stdout_owner = -1;
-    for (int i = 0; i < n; i++) {
-        int rc;
-        if (!eps[i].is_sink) {
-            rc = rgp_reader_open(&readers[i], eps[i].path, eps[i].display);
-        } else if (!strcmp(eps[i].path, "-") && stdout_owner >= 0) {
-            sink_w[i] = &writers[stdout_owner];
-            continue;
-        } else {
-            rc = rgp_writer_open(&writers[i], eps[i].path, eps[i].display);
-            if (!strcmp(eps[i].path, "-")) stdout_owner = i;
-            sink_w[i] = &writers[i];
+    rgp_file_id *ids = calloc((size_t)n, sizeof *ids);
+    int *known = calloc((size_t)n, sizeof *known), *owner = calloc((size_t)n, sizeof *owner);
+    int rc = ids && known && owner ? 0 : -1;
+    if (rc) fprintf(stderr, "%s: error: out of memory\n", prog);
+    for (int i = 0; i < n && !rc; i++) {
+        if (eps[i].is_sink) continue;
+        if (rgp_reader_open(&readers[i], eps[i].path, eps[i].display) != 0) {
+            rgp__open_error(prog, &eps[i]);
+            rc = -1;
         }
-        if (rc != 0) {
-            fprintf(stderr, "%s: error: cannot %s %s '%s': %s: %s\n", prog, eps[i].is_sink ? "write" : "read",
-                    eps[i].is_sink ? "sink" : "source", eps[i].name, eps[i].display, strerror(errno));
-            return -1;
-        }
+        known[i] = !rc && rgp__file_id(eps[i].path, STDIN_FILENO, &ids[i]) == 0;
     }
-    return 0;
+    if (!rc) rc = rgp__check_sinks_spare_sources(prog, eps, n, ids, known);
+    for (int i = 0; i < n && !rc; i++) {
+        if (!eps[i].is_sink) continue;
+        known[i] = rgp__file_id(eps[i].path, STDOUT_FILENO, &ids[i]) == 0;
+        int j = known[i] ? rgp__sink_on_same_file(eps, i, ids, known) : -1;
+        if (j >= 0 && eps[j].thread == eps[i].thread) {
+            sink_w[i] = sink_w[j];   /* one thread: one buffer, records in the order written */
+            continue;
+        }
+        owner[i] = j >= 0 ? owner[j] : i;
+        if (j >= 0 ? rgp_writer_share(&writers[i], &writers[owner[i]], eps[i].display) != 0
+                   : rgp_writer_open(&writers[i], eps[i].path, eps[i].display) != 0) {
+            rgp__open_error(prog, &eps[i]);
+            rc = -1;
+            break;
+        }
+        sink_w[i] = &writers[i];
+        if (!known[i]) known[i] = rgp__file_id(eps[i].path, STDOUT_FILENO, &ids[i]) == 0;   /* created just now */
+    }
+    free(ids);
+    free(known);
+    free(owner);
+    return rc;
 }
 
 /* ---- rejected rows -------------------------------------------------------- */
@@ -566,6 +680,33 @@ static inline void rgp__print_stats(const rgp_signals *s)
     }
 }
 
+/* Why the sources were stopped when it was not a signal: a sink failed. */
+#define RGP_STOP_SINK_FAILED 256u
+
+/* Stops the sources as SIGINT does: `why` is the signal whose status (128 + it)
+ * the run ends with, or RGP_STOP_SINK_FAILED. The first reason wins. */
+static inline void rgp_request_stop(uint32_t why)
+{
+    uint32_t none = 0;
+    if (rgp_cas_u32(&rgp_stop, &none, why))
+        kill(getpid(), SIGUSR2);   /* the signal thread wakes, sees rgp_stop and knocks on the sources */
+}
+
+static inline const char *rgp__stop_reason(uint32_t why)
+{
+    return why == SIGINT ? "SIGINT" : why == SIGTERM ? "SIGTERM" : why == SIGPIPE ? "a sink's reader went away"
+                                                                                 : "a sink could not be written";
+}
+
+/* At exit, after a stop: how far each source got. Every row counted reached the sinks. */
+static inline void rgp_report_stopped(const rgp_source_stats *st)
+{
+    uint32_t why = rgp_load_relaxed_u32(&rgp_stop);   /* the threads are joined: nothing writes it now */
+    if (why)
+        fprintf(stderr, "%s: source '%s': stopped after %llu rows (%s): %s\n", st->prog, st->name,
+                (unsigned long long)st->rows, st->display, rgp__stop_reason(why));
+}
+
 /* Set when the pipeline has drained; SIGUSR2 then tells the signal thread to
  * return. (pthread_cancel would do, but glibc loads libgcc_s to unwind it,
  * which costs a millisecond or two of every run.) */
@@ -601,24 +742,46 @@ static void *rgp__signal_thread(void *arg)
             if (rgp_load_acquire_u32(&rgp__signals_done)) break;
             continue;   /* someone else's SIGUSR2: not ours to act on */
         }
-        if (rgp_load_relaxed_u32(&rgp_stop)) {
-            if (sig == SIGINT) _exit(130);   /* second ^C: the user means it */
-            continue;
-        }
-        rgp_store_relaxed_u32(&rgp_stop, (uint32_t)sig);
+        uint32_t none = 0;
+        if (!rgp_cas_u32(&rgp_stop, &none, (uint32_t)sig) && sig == SIGINT) _exit(130);   /* second ^C: the user means it */
     }
     return NULL;
 }
 
-/* Call before starting any thread: they inherit the blocked mask. */
-static inline void rgp_signals_block(int nsources)
+/* First thing in main (and in rgp run before the compile): a SIGINT or SIGTERM
+ * that comes before the signal thread is up waits for it, pending, instead of
+ * killing the process. A write to a pipe whose reader has gone fails with
+ * EPIPE, which the sink reports, rather than killing the process. */
+static inline void rgp_signals_block_early(void)
 {
     sigset_t set;
     sigemptyset(&set);
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGUSR2);   /* the signal thread's stop */
+    sigaddset(&set, SIGUSR2);   /* the signal thread's wake-up */
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+/* A SIGINT or SIGTERM that came while signals were blocked and no signal
+ * thread listened (before the pipeline was up, or as it ended) still stops it. */
+static inline void rgp__take_pending_stop(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    struct timespec now = {0, 0};
+    int sig = sigtimedwait(&set, NULL, &now);
+    uint32_t none = 0;
+    if (sig > 0) rgp_cas_u32(&rgp_stop, &none, (uint32_t)sig);
+}
+
+/* Call before starting any thread: they inherit the blocked mask. */
+static inline void rgp_signals_block(int nsources)
+{
+    rgp_signals_block_early();
+    rgp__take_pending_stop();   /* a stop that came early: the sources read nothing */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = rgp__on_usr1;   /* no SA_RESTART: a blocked read returns EINTR */
@@ -647,6 +810,7 @@ static inline int rgp_signals_stop(rgp_signals *s)
         pthread_kill(s->thread, SIGUSR2);
         pthread_join(s->thread, NULL);
     }
+    rgp__take_pending_stop();   /* one that came as the pipeline ended: SIGUSR2 may have been taken first */
     uint32_t sig = rgp_load_relaxed_u32(&rgp_stop);
     return sig ? 128 + (int)sig : 0;
 }
@@ -656,6 +820,38 @@ static inline int rgp_signals_stop(rgp_signals *s)
 static RGP_ATOMIC(uint32_t) rgp_failed;   /* set by any thread that hits a fatal error */
 
 static inline void rgp_fail(void) { rgp_store_release_u32(&rgp_failed, 1); /* read after join */ }
+
+/* A sink's write failed (its writer keeps discarding from then on). Said at
+ * once, once per writer, naming the sink; the sources stop, what they read
+ * drains to the other sinks, and the run exits 1 -- unless the sink's policy
+ * lets it drop records, when only its records are lost. A reader that went
+ * away (EPIPE: `| head`) is no error: the run ends with 141, like head's
+ * writers, after the same drain. */
+static inline void rgp_sink_failed(const char *prog, const rgp_endpoint *ep, rgp_writer *w)
+{
+    if (w->reported) return;
+    w->reported = 1;
+    const char *then = ep->may_drop ? "its records are dropped from now on" : "stopping the sources";
+    if (w->err == EPIPE) {
+        fprintf(stderr, "%s: %s: sink '%s': the reader of %s went away; %s\n", prog, ep->where, ep->name, ep->display, then);
+        if (!ep->may_drop) rgp_request_stop(SIGPIPE);
+        return;
+    }
+    fprintf(stderr, "%s: %s: error: cannot write sink '%s': %s: %s; %s\n", prog, ep->where, ep->name, ep->display,
+            strerror(w->err), then);
+    rgp_fail();
+    if (!ep->may_drop) rgp_request_stop(RGP_STOP_SINK_FAILED);
+}
+
+/* At exit: closes every sink's writer, those sharing a file before the one that
+ * opened it (it closes the file), and reports a failure not reported yet. */
+static inline void rgp_close_sinks(const char *prog, const rgp_endpoint *eps, int n, rgp_writer *writers, rgp_writer **sink_w)
+{
+    for (int i = n - 1; i >= 0; i--) {
+        if (!eps[i].is_sink || sink_w[i] != &writers[i]) continue;   /* shares another sink's writer */
+        if (rgp_writer_close(&writers[i]) != 0) rgp_sink_failed(prog, &eps[i], &writers[i]);
+    }
+}
 
 /* Starts a thread named after its stage (visible in top -H), pinned to cpu unless cpu < 0. */
 static inline int rgp_thread_start(pthread_t *t, const char *prog, const char *name, int cpu, void *(*fn)(void *), void *arg)

@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,12 +26,20 @@
 
 typedef struct rgp_writer {
     int fd;
-    int owns_fd;         /* close on rgp_writer_close; not for stdout */
+    int owns_fd;         /* close on rgp_writer_close; not for stdout, nor a fd shared with another writer */
     const char *display; /* the path as the user wrote it, for messages */
     char *buf;           /* RGP_WRITER_CAP bytes */
     size_t len;
+    size_t mark;         /* end of the last whole record in buf (rgp_w_end_record) */
     int failed;          /* once set, output is discarded */
     int err;             /* errno of the first failure */
+    int reported;        /* the failure has been reported (by the program, once) */
+    /* Writers on several threads may share one fd (sinks on one file). Each then
+     * writes whole records only, under the lock, so lines never interleave. A
+     * record longer than the buffer goes out in pieces with the lock held. */
+    pthread_mutex_t *lock;       /* NULL: this writer has its fd to itself */
+    int holding;                 /* the lock is held across the pieces of one long record */
+    pthread_mutex_t lock_storage; /* the lock, in the writer that opened the fd */
 } rgp_writer;
 
 /* Takes ownership of fd (closed by rgp_writer_close unless it is 1). */
@@ -77,6 +86,21 @@ static inline int rgp_writer_open(rgp_writer *w, const char *path, const char *d
     return 0;
 }
 
+/* A second writer, for another thread, on the fd that `owner` opened: from now
+ * on both flush whole records under one lock. The owner closes the fd. */
+static inline int rgp_writer_share(rgp_writer *w, rgp_writer *owner, const char *display)
+{
+    if (rgp_writer_open_fd(w, owner->fd, display) != 0)
+        return -1;
+    w->owns_fd = 0;
+    if (!owner->lock) {
+        pthread_mutex_init(&owner->lock_storage, NULL);
+        owner->lock = &owner->lock_storage;
+    }
+    w->lock = owner->lock;
+    return 0;
+}
+
 static inline void rgp__writer_fail(rgp_writer *w, int e)
 {
     if (!w->failed) {
@@ -110,11 +134,71 @@ static inline int rgp__writer_write_all(rgp_writer *w, const char *p, size_t n)
     return 0;
 }
 
+#define RGP__MID_RECORD SIZE_MAX /* mark while a long record is going out in pieces */
+
+/* Drops the first n bytes of the buffer (they have been written). */
+static inline void rgp__writer_shift(rgp_writer *w, size_t n)
+{
+    memmove(w->buf, w->buf + n, w->len - n);
+    w->len -= n;
+    w->mark -= n;
+}
+
+/* A shared fd: the whole records go out under the lock and the start of the
+ * next one stays in the buffer. A record that fills the buffer alone goes out
+ * in pieces, and the lock stays held until its end has gone too. Leaves room
+ * in the buffer, as every flush must. */
+static inline int rgp__writer_flush_shared(rgp_writer *w)
+{
+    int rc = 0;
+    if (w->holding && w->mark != RGP__MID_RECORD) { /* the long record has ended */
+        rc |= rgp__writer_write_all(w, w->buf, w->mark);
+        rgp__writer_shift(w, w->mark);
+        w->holding = 0;
+        pthread_mutex_unlock(w->lock);
+    }
+    if (!w->holding && w->mark > 0) {
+        pthread_mutex_lock(w->lock);
+        rc |= rgp__writer_write_all(w, w->buf, w->mark);
+        pthread_mutex_unlock(w->lock);
+        rgp__writer_shift(w, w->mark);
+    }
+    if (w->len == RGP_WRITER_CAP) {
+        if (!w->holding)
+            pthread_mutex_lock(w->lock);
+        w->holding = 1;
+        rc |= rgp__writer_write_all(w, w->buf, w->len);
+        w->len = 0;
+        w->mark = RGP__MID_RECORD;
+    }
+    if (w->failed) {
+        if (w->holding)
+            pthread_mutex_unlock(w->lock);
+        w->holding = 0;
+        w->len = w->mark = 0;
+        errno = w->err;
+        return -1;
+    }
+    return rc;
+}
+
+/* Called after each record: the buffer up to here holds whole records. The
+ * end of a record that went out in pieces goes at once, and the lock with it:
+ * the lock is never held between records (the thread may wait, or end). */
+static inline void rgp_w_end_record(rgp_writer *w)
+{
+    w->mark = w->len;
+    if (w->holding)
+        rgp__writer_flush_shared(w);
+}
+
 /* Empties the buffer even on failure, so later writes are cheap no-ops. */
 static inline int rgp_writer_flush(rgp_writer *w)
 {
+    if (w->lock)
+        return rgp__writer_flush_shared(w);
     size_t n = w->len;
-    w->len = 0;
+    w->len = w->mark = 0;
     if (n == 0 && !w->failed)
         return 0;
     return rgp__writer_write_all(w, w->buf, n);
@@ -123,8 +207,14 @@ static inline int rgp_writer_flush(rgp_writer *w)
 /* Returns -1 with errno if any write (or the close) ever failed. */
 static inline int rgp_writer_close(rgp_writer *w)
 {
-    if (w->buf)
+    if (w->buf) {
+        w->mark = w->len; /* whatever is left is the end of the output */
         rgp_writer_flush(w);
+    }
+    if (w->holding) {
+        w->holding = 0;
+        pthread_mutex_unlock(w->lock);
+    }
     if (w->owns_fd && w->fd >= 0 && close(w->fd) != 0)
         rgp__writer_fail(w, errno);
     free(w->buf);
@@ -139,14 +229,31 @@ static inline int rgp_writer_close(rgp_writer *w)
     return 0;
 }
 
+/* The buffer is full: out of line, so the common path stays a copy. */
+__attribute__((noinline)) static void rgp__w_bytes_slow(rgp_writer *w, const char *p, size_t n)
+{
+    rgp_writer_flush(w);
+    if (n >= RGP_WRITER_CAP && !w->lock) { /* big chunk: skip the copy */
+        rgp__writer_write_all(w, p, n);
+        return;
+    }
+    while (n > RGP_WRITER_CAP - w->len) { /* shared: through the buffer, in whole records */
+        size_t k = RGP_WRITER_CAP - w->len;
+        memcpy(w->buf + w->len, p, k);
+        w->len += k;
+        p += k;
+        n -= k;
+        rgp_writer_flush(w);
+    }
+    memcpy(w->buf + w->len, p, n);
+    w->len += n;
+}
+
 static inline void rgp_w_bytes(rgp_writer *w, const char *p, size_t n)
 {
     if (n > RGP_WRITER_CAP - w->len) {
-        rgp_writer_flush(w);
-        if (n >= RGP_WRITER_CAP) { /* big chunk: skip the copy */
-            rgp__writer_write_all(w, p, n);
-            return;
-        }
+        rgp__w_bytes_slow(w, p, n);
+        return;
     }
     memcpy(w->buf + w->len, p, n);
     w->len += n;

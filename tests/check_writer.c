@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1099,6 +1100,67 @@ START_TEST(test_f64_under_tcc)
 }
 END_TEST
 
+/* Two threads' writers on one fd (sinks on one file): records of every size
+ * around the buffer's, written in pieces, must come out as whole lines. */
+static const size_t shared_sizes[] = {2, 100, RGP_WRITER_CAP - 1, RGP_WRITER_CAP, RGP_WRITER_CAP + 1, 7, 2 * RGP_WRITER_CAP + 5, 3000};
+enum { SHARED_RECORDS = 64, NSIZES = sizeof shared_sizes / sizeof shared_sizes[0] };
+
+typedef struct shared_job { rgp_writer *w; char letter; } shared_job;
+
+static void *write_shared_records(void *arg)
+{
+    shared_job *job = arg;
+    char chunk[1000];
+    memset(chunk, job->letter, sizeof chunk);
+    for (int i = 0; i < SHARED_RECORDS; i++) {
+        size_t left = shared_sizes[(i + (job->letter == 'b')) % NSIZES] - 1;
+        while (left) {
+            size_t k = left < sizeof chunk ? left : sizeof chunk;
+            rgp_w_bytes(job->w, chunk, k);
+            left -= k;
+        }
+        rgp_w_char(job->w, '\n');
+        rgp_w_end_record(job->w);
+        if (i % 5 == 0) rgp_writer_flush(job->w);   /* as a sink thread does before it waits */
+    }
+    return NULL;
+}
+
+START_TEST(test_shared_fd_whole_records)
+{
+    rgp_writer owner, other;
+    int keep;
+    open_temp(&owner, &keep);
+    ck_assert_int_eq(rgp_writer_share(&other, &owner, "out"), 0);
+    shared_job a = {&owner, 'a'}, b = {&other, 'b'};
+    pthread_t ta, tb;
+    ck_assert_int_eq(pthread_create(&ta, NULL, write_shared_records, &a), 0);
+    ck_assert_int_eq(pthread_create(&tb, NULL, write_shared_records, &b), 0);
+    pthread_join(ta, NULL);
+    pthread_join(tb, NULL);
+    ck_assert_int_eq(rgp_writer_close(&other), 0);   /* the sharer first: the owner closes the fd */
+    size_t len;
+    char *text = finish(&owner, keep, &len);
+    int seen[2] = {0, 0};
+    for (char *line = text; line < text + len;) {
+        char *nl = memchr(line, '\n', (size_t)(text + len - line));
+        ck_assert_ptr_nonnull(nl);
+        int who = line[0] == 'b';
+        size_t want = shared_sizes[(seen[who] + who) % NSIZES] - 1;
+        ck_assert_msg((size_t)(nl - line) == want, "record %d of %c: %zu bytes, expected %zu", seen[who], line[0],
+                      (size_t)(nl - line), want);
+        const char *c = line;
+        while (c < nl && *c == line[0]) c++;   /* not an assert per byte: each one costs Check a write */
+        ck_assert_msg(c == nl, "records spliced in record %d of %c", seen[who], line[0]);
+        seen[who]++;
+        line = nl + 1;
+    }
+    ck_assert_int_eq(seen[0], SHARED_RECORDS);
+    ck_assert_int_eq(seen[1], SHARED_RECORDS);
+    free(text);
+}
+END_TEST
+
 Suite *writer_suite(void)
 {
     Suite *s = suite_create("writer");
@@ -1134,6 +1196,7 @@ Suite *writer_suite(void)
     tcase_add_test(tc, test_write_error_closed_fd);
     tcase_add_test(tc, test_write_error_full);
     tcase_add_test(tc, test_writer_open);
+    tcase_add_test(tc, test_shared_fd_whole_records);
     suite_add_tcase(s, tc);
     return s;
 }

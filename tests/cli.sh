@@ -38,10 +38,10 @@ sh "$root/examples/make_data.sh" "$work/ex/data" 300 2>/dev/null
 cp "$root/examples/sensors.rgp" "$work/ex/"
 (cd / && "$rgp" run "$work/ex/sensors.rgp" >"$work/run.out" 2>"$work/run.err") && ok || bad "run from / failed"
 [ -s "$work/ex/data/hot.jsonl" ] && ok || bad "file sink written next to the .rgp file"
-(cd "$work" && "$rgp" build ex/sensors.rgp -o sensors.bin && cd / && "$work/sensors.bin" >"$work/aot.out" 2>"$work/aot.err") \
+(cd "$work" && "$rgp" build ex/sensors.rgp -o ex/sensors.bin && cd / && "$work/ex/sensors.bin" >"$work/aot.out" 2>"$work/aot.err") \
     && ok || bad "build and run from / failed"
 cmp -s "$work/run.out" "$work/aot.out" && cmp -s "$work/run.err" "$work/aot.err" && ok || bad "run and build differ"
-"$work/sensors.bin" --help >"$work/help" && grep -q "readings" "$work/help" && grep -q "archive" "$work/help" \
+"$work/ex/sensors.bin" --help >"$work/help" && grep -q "readings" "$work/help" && grep -q "archive" "$work/help" \
     && ok || bad "built binary --help lists sources and sinks"
 # exit statuses: in the binary's --help (with the causes --strict fails on) and in rgp help run
 grep -q "^  3        with --strict" "$work/help" && grep -q "^           rejected, late, ahead, dropped_oldest, dropped_newest$" "$work/help" \
@@ -52,8 +52,8 @@ grep -q "^  3        with --strict" "$work/help" && grep -q "^           rejecte
 for ex in "$root"/examples/*.rgp; do
     name=$(basename "$ex" .rgp)
     cp "$ex" "$work/ex/"
-    (cd "$work/ex" && "$rgp" run "$name.rgp" 2>/dev/null | sort >"$work/$name.jit" && "$rgp" build "$name.rgp" -o "$work/$name.bin" \
-        && "$work/$name.bin" 2>/dev/null | sort >"$work/$name.aot") && [ -s "$work/$name.jit" ] \
+    (cd "$work/ex" && "$rgp" run "$name.rgp" 2>/dev/null | sort >"$work/$name.jit" && "$rgp" build "$name.rgp" -o "$work/ex/$name.bin" \
+        && "$work/ex/$name.bin" 2>/dev/null | sort >"$work/$name.aot") && [ -s "$work/$name.jit" ] \
         && cmp -s "$work/$name.jit" "$work/$name.aot" && ok || bad "example $name: run and build disagree or fail"
 done
 
@@ -218,6 +218,115 @@ sleep 2
 [ "$(sed 1d "$work/idle.out" | wc -l)" = 5 ] && ok || bad "an idle input held the merged watermark back: $(cat "$work/idle.out")"
 wait
 [ "$(sed 1d "$work/idle.out" | awk -F, '{ n += $3 } END { print n }')" = 62 ] && ok || bad "idle merge lost records: $(cat "$work/idle.out")"
+
+# a built binary resolves the .rgp file's relative paths against its own directory:
+# moved with its files, and run from a third directory, it finds them; rgp run
+# resolves them against the .rgp file's directory
+mkdir -p "$work/mv/src/data" "$work/mv/dest" "$work/mv/cwd"
+printf 'schema E { host: str, ms: i64 }\nsource events = file("data/in.csv") as csv(E)\nsink out = file("data/out.csv") as csv <- events\n' \
+    >"$work/mv/src/moved.rgp"
+printf 'a,1\nb,2\n' >"$work/mv/src/data/in.csv"
+(cd "$work/mv/src" && "$rgp" build moved.rgp -o moved.bin) && mv "$work/mv/src/moved.bin" "$work/mv/dest/" \
+    && mv "$work/mv/src/data" "$work/mv/dest/" && ok || bad "build moved.rgp"
+(cd "$work/mv/cwd" && "$work/mv/dest/moved.bin" 2>"$work/mv.err") && printf 'host,ms\na,1\nb,2\n' | cmp -s - "$work/mv/dest/data/out.csv" \
+    && [ ! -e "$work/mv/cwd/data" ] && ok || bad "a moved binary did not find its files beside it: $(cat "$work/mv.err")"
+"$work/mv/dest/moved.bin" --help | grep -q "directory that holds this binary" && ok || bad "binary --help does not say where relative paths resolve"
+mkdir -p "$work/mv/src/data" && printf 'c,3\n' >"$work/mv/src/data/in.csv"
+(cd "$work/mv/cwd" && "$rgp" run "$work/mv/src/moved.rgp") && printf 'host,ms\nc,3\n' | cmp -s - "$work/mv/src/data/out.csv" \
+    && ok || bad "rgp run did not resolve against the .rgp file's directory"
+"$rgp" help run | grep -q "resolve against the .rgp file's directory" && "$rgp" help build | grep -q "directory that holds the binary" \
+    && ok || bad "rgp help run/build do not give the path rules"
+
+# a sink on the file a source reads is refused before anything is opened for
+# writing: under the same name, or a hard link; the input is left whole
+printf '%s\n' 'schema E { host: str, ms: i64 }' 'source readings = file("in.csv") as csv(E)' \
+    'sink copy = file("copy.csv") as csv(header: false) <- readings' 'sink archive = file("archive.jsonl") as jsonl <- readings' >"$work/copy.rgp"
+yes 'h,50' | head -n 1000 >"$work/in.csv"
+"$rgp" build "$work/copy.rgp" -o "$work/copy.bin" || bad "build copy.rgp"
+cp "$work/in.csv" "$work/same.csv" && ln -f "$work/same.csv" "$work/link.csv"
+for sink in copy=same.csv archive=./link.csv; do
+    (cd "$work" && ./copy.bin readings=same.csv "$sink" 2>"$work/copy.err" >/dev/null); got=$?
+    [ $got = 1 ] && cmp -s "$work/in.csv" "$work/same.csv" \
+        && grep -q "^copy: .*copy.rgp:[34]:6: error: sink '${sink%%=*}' would overwrite ${sink#*=}, which source 'readings' (.*copy.rgp:2:8) reads" "$work/copy.err" \
+        && ok || bad "sink $sink on the source's file: exit $got, $(cat "$work/copy.err")"
+done
+# run-time errors name the declaration
+(cd "$work" && ./copy.bin readings=nope.csv 2>"$work/copy.err"); [ $? = 1 ] \
+    && grep -qx "copy: $work/copy.rgp:2:8: error: cannot read source 'readings': nope.csv: No such file or directory" "$work/copy.err" \
+    && ok || bad "missing input: $(cat "$work/copy.err")"
+
+# records longer than a writer's buffer, from two threads into one file: whole lines
+printf '%s\n' 'schema L { text: str }' 'source lines = stdin as lines(L)' 'stage a = lines | where len(text) % 2 == 0' \
+    'stage b = lines | where len(text) % 2 == 1' 'sink x = file("x") as csv(header: false) <- a' \
+    'sink y = file("y") as csv(header: false) <- b' >"$work/long.rgp"
+awk 'BEGIN { for (i = 1; i <= 40; i++) { s = ""; for (k = 0; k < i * 9001; k++) s = s "a"; print i s } }' >"$work/long.in"
+"$rgp" run "$work/long.rgp" x="$work/long.out" y="$work/./long.out" <"$work/long.in" && sort "$work/long.in" >"$work/long.want" \
+    && sort "$work/long.out" | cmp -s - "$work/long.want" && ok || bad "long records from two threads into one file were spliced"
+
+# a sink whose reader goes away (| head): the sources stop, the other sink gets
+# every row read, the summary is printed, and the status is 141
+yes 'h,50' | head -n 3000000 >"$work/big.csv"
+for mode in build run; do
+    if [ $mode = build ]; then set -- "$work/copy.bin"; else set -- "$rgp" run "$work/copy.rgp"; fi
+    "$@" readings="$work/big.csv" archive=- copy="$work/pipe.csv" 2>"$work/pipe.err" | head -1 >"$work/head.out"
+    got=$(sed -n "s/^copy: source 'readings': stopped after \([0-9]*\) rows .*: a sink's reader went away$/\1/p" "$work/pipe.err")
+    [ -n "$got" ] && [ "$got" -lt 3000000 ] && [ "$(wc -l <"$work/pipe.csv")" = "$got" ] \
+        && grep -q "sink 'archive': the reader of stdout went away" "$work/pipe.err" \
+        && [ "$(cat "$work/head.out")" = '{"host":"h","ms":50}' ] && ok || bad "$mode | head -1: $(cat "$work/pipe.err")"
+    ( "$@" readings="$work/big.csv" archive=- copy="$work/pipe.csv" 2>/dev/null; echo $? >"$work/pipe.status" ) | head -1 >/dev/null
+    [ "$(cat "$work/pipe.status")" = 141 ] && ok || bad "$mode | head -1: exit $(cat "$work/pipe.status"), expected 141"
+done
+
+# a sink that cannot be written says so when it happens and stops the pipeline
+# (exit 1) while the input is still open; with a drop policy only it loses records
+{ yes 'h,50' | head -n 200000; sleep 6; } | "$work/sig.bin" out=/dev/full 2>"$work/full.err" &
+pid=$!
+sleep 3
+kill -0 $pid 2>/dev/null && bad "a sink on /dev/full did not stop the pipeline" || ok
+wait $pid; got=$?
+[ $got = 1 ] && grep -q "^sig: .*sig.rgp:4:6: error: cannot write sink 'out': /dev/full: No space left on device; stopping the sources" "$work/full.err" \
+    && [ "$(grep -c "cannot write" "$work/full.err")" = 1 ] && ok || bad "/dev/full: exit $got, $(cat "$work/full.err")"
+printf '%s\n' 'schema E { host: str, ms: i64 }' 'source events = stdin as csv(E)' \
+    'sink lossy = file("/dev/full") as csv <- events with { policy: drop_oldest(1024) }' \
+    'sink kept = stdout as csv(header: false) <- events' >"$work/full.rgp"
+yes 'h,50' | head -n 200000 | "$rgp" run "$work/full.rgp" >"$work/full.out" 2>"$work/full.err"; got=$?
+[ $got = 1 ] && [ "$(wc -l <"$work/full.out")" = 200000 ] && grep -q "cannot write sink 'lossy': /dev/full: .*its records are dropped from now on" "$work/full.err" \
+    && ok || bad "/dev/full with drop_oldest: exit $got, $(wc -l <"$work/full.out") rows kept, $(cat "$work/full.err")"
+
+# a signal in the middle of a big input: every row counted as read reaches the
+# sink (the row read at the stop used to be counted and lost)
+for mode in build run; do
+    if [ $mode = build ]; then set -- "$work/copy.bin"; else set -- "$rgp" run "$work/copy.rgp"; fi
+    "$@" readings="$work/big.csv" archive=/dev/null copy=- 2>"$work/mid.err" | { sleep 1.5; cat >"$work/mid.out"; } &
+    sleep 1; pkill -INT -f "$work/copy.(bin|rgp) readings=$work/big.csv"; wait
+    got=$(sed -n "s/^copy: source 'readings': stopped after \([0-9]*\) rows .*: SIGINT$/\1/p" "$work/mid.err")
+    [ -n "$got" ] && [ "$got" -lt 3000000 ] && [ "$(wc -l <"$work/mid.out")" = "$got" ] && ok \
+        || bad "$mode: SIGINT mid-way: $(wc -l <"$work/mid.out") rows written, $(cat "$work/mid.err")"
+done
+
+# a signal that comes before the pipeline is up (here: while it waits to open a
+# fifo; for rgp run, after the compile too) waits for it and then stops it cleanly
+mkfifo "$work/early.fifo"
+for mode in build run; do
+    if [ $mode = build ]; then set -- "$work/sig.bin"; else set -- "$rgp" run "$work/sig.rgp"; fi
+    "$@" events="$work/early.fifo" >"$work/early.out" 2>"$work/early.err" &
+    pid=$!
+    sleep 0.5; kill -TERM $pid; sleep 0.2
+    timeout 5 sh -c 'printf "a,20\n" >"$1"' sh "$work/early.fifo"
+    wait $pid; got=$?
+    [ $got = 143 ] && grep -q "^sig: source 'events': stopped after 0 rows .*: SIGTERM$" "$work/early.err" && [ "$(cat "$work/early.out")" = "host,ms" ] \
+        && ok || bad "$mode: SIGTERM before the pipeline was up: exit $got, $(cat "$work/early.err")"
+done
+# rgp run, stopped while it reads and compiles the .rgp file (here a fifo, so it waits there)
+mkfifo "$work/early.rgp"
+"$rgp" run "$work/early.rgp" events="$work/early.fifo" >"$work/early.out" 2>"$work/early.err" &
+pid=$!
+sleep 0.5; kill -TERM $pid; sleep 0.2
+timeout 5 sh -c 'cat "$2" >"$1"' sh "$work/early.rgp" "$work/sig.rgp"
+timeout 5 sh -c 'printf "a,20\n" >"$1"' sh "$work/early.fifo"
+wait $pid; got=$?
+[ $got = 143 ] && grep -q "^early: source 'events': stopped after 0 rows .*: SIGTERM$" "$work/early.err" \
+    && ok || bad "rgp run: SIGTERM during the compile: exit $got, $(cat "$work/early.err")"
 
 echo "cli: $passed passed, $failed failed"
 [ $failed = 0 ]

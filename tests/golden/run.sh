@@ -13,7 +13,7 @@ set -u
 rgp=$(cd "$(dirname "$1")" && pwd)/$(basename "$1"); shift
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/rgp-golden.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+trap 'rm -rf "$work" "$here"/.*.bin.$$' EXIT
 cd "$here" || exit 1
 passed=0 failed=0
 
@@ -44,12 +44,15 @@ check_case() {
     elif [ "$mode" = check ]; then
         "$rgp" check "$case.rgp" >"$work/stdout" 2>"$work/stderr"; status=$?
     else
-        if "$rgp" build "$case.rgp" -o "$work/$case.bin" >"$work/stdout" 2>"$work/stderr"; then
+        # beside the .rgp file: a built binary resolves the file's relative paths against its own directory
+        bin="$here/.$case.bin.$$"
+        if "$rgp" build "$case.rgp" -o "$bin" >"$work/stdout" 2>"$work/stderr"; then
             # shellcheck disable=SC2086
-            "$work/$case.bin" $args <"$stdin" >"$work/stdout" 2>"$work/stderr"; status=$?
+            "$bin" $args <"$stdin" >"$work/stdout" 2>"$work/stderr"; status=$?
         else
             status=$?
         fi
+        rm -f "$bin"
     fi
     [ "$status" = "$exp_status" ] || { echo "FAIL $case ($mode): exit status $status, expected $exp_status"; ok=0; }
     if [ -f "$case.out" ]; then compare stdout "$case.out" "$work/stdout"
