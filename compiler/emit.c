@@ -451,6 +451,7 @@ static void emit_main(emitter *e)
              p->sources[i]->name, i);
     emit_thread_start(e);
     emit(e, "rgp_close_sinks(RGP_PROGRAM, endpoints, %d, writers, sink_w);", n);
+    emit(e, "stopped = rgp_stop_status(stopped);");
     for (int i = 0; i < p->nsources; i++) {
         emit(e, "rgp_reader_close(&readers[%d]);", i);
         emit(e, "rgp_report_stopped(&stats_%s);", p->sources[i]->name);

@@ -453,7 +453,10 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "    }");
     emit(e, "    continue;");
     emit(e, "}");
-    emit(e, "if (rc == RGP_ROW_EOF) break;");
+    emit(e, "if (rc == RGP_ROW_EOF) {");
+    emit(e, "    st->ended = 1;   /* read to the end: a stop after this cut nothing short */");
+    emit(e, "    break;");
+    emit(e, "}");
     if (src->format == FMT_JSONL) emit(e, "if (rgp_json_blank(text)) continue;   /* blank lines hold no object */");
     if (src->header) {
         emit(e, "if (header_pending) {");

@@ -396,6 +396,7 @@ static inline int rgp_open_endpoints(const char *prog, const rgp_endpoint *eps, 
 typedef struct rgp_source_stats {
     const char *prog, *name, *display;
     uint64_t rows, rejected;     /* written by the source's own thread only */
+    int ended;                   /* it read to the end of its input (read after the join) */
 } rgp_source_stats;
 
 /* Counts a rejected row and says whether to show it: the first few are shown,
@@ -698,11 +699,19 @@ static inline const char *rgp__stop_reason(uint32_t why)
                                                                                  : "a sink could not be written";
 }
 
+/* The exit status of a stop, read again once the sinks are closed: a closed
+ * pipe found only by the last flush ends the run with 141 too. */
+static inline int rgp_stop_status(int stopped)
+{
+    uint32_t sig = rgp_load_relaxed_u32(&rgp_stop);   /* the threads are joined: nothing writes it now */
+    return stopped ? stopped : sig ? 128 + (int)sig : 0;
+}
+
 /* At exit, after a stop: how far each source got. Every row counted reached the sinks. */
 static inline void rgp_report_stopped(const rgp_source_stats *st)
 {
     uint32_t why = rgp_load_relaxed_u32(&rgp_stop);   /* the threads are joined: nothing writes it now */
-    if (why)
+    if (why && !st->ended)
         fprintf(stderr, "%s: source '%s': stopped after %llu rows (%s): %s\n", st->prog, st->name,
                 (unsigned long long)st->rows, st->display, rgp__stop_reason(why));
 }
