@@ -106,9 +106,10 @@ static bool thread_feeds(const plan *pl, const plan_thread *t, const plan_ring *
     if (t->kind == TH_PARSE) return plan_ring_of(pl, t->source) == r;
     outputs o = {0};
     collect(pl, t->entry, &o);
-    for (int i = 0; i < o.nrings; i++)
-        if (o.rings[i] == r) return true;
-    return false;
+    bool feeds = false;
+    for (int i = 0; i < o.nrings; i++) feeds |= o.rings[i] == r;
+    outputs_free(&o);
+    return feeds;
 }
 
 /* Whether t reads the lanes of its input ring (a lossless reader of a merged ring). */
