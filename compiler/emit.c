@@ -447,7 +447,7 @@ static void emit_main(emitter *e)
         free(lit.s);
     }
     for (int i = 0; i < p->nsources; i++)
-        emit(e, "stats_%s = (rgp_source_stats){RGP_PROGRAM, \"%s\", endpoints[%d].display, 0, 0};", p->sources[i]->name,
+        emit(e, "stats_%s = (rgp_source_stats){.prog = RGP_PROGRAM, .name = \"%s\", .display = endpoints[%d].display};", p->sources[i]->name,
              p->sources[i]->name, i);
     emit_thread_start(e);
     emit(e, "rgp_close_sinks(RGP_PROGRAM, endpoints, %d, writers, sink_w);", n);

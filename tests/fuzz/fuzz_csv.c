@@ -26,7 +26,7 @@ static void csv_round_trip(rgp_writer *w, const rec_All *rec)
     uint64_t line;
     const char *why;
     slot_rec_All back = {0};
-    rgp_source_stats st = {"fuzz", "back", "fuzz", 0, 0};
+    rgp_source_stats st = {.prog = "fuzz", .name = "back", .display = "fuzz"};
     write_rec_All_csv(w, rec, ',');
     rgp_str text = fuzz_writer_take(w);
     fuzz_reader_open(&r, (const uint8_t *)text.ptr, text.len, 64);
@@ -47,7 +47,7 @@ static fuzz_trace csv_read(const uint8_t *data, size_t size, size_t cap, rgp_wri
     uint64_t line;
     const char *why;
     slot_rec_All slot = {0};
-    rgp_source_stats stats = {"fuzz", "rows", "fuzz", 0, 0};
+    rgp_source_stats stats = {.prog = "fuzz", .name = "rows", .display = "fuzz"};
     fuzz_trace t = {UINT64_C(0xcbf29ce484222325), 0};
     fuzz_reader_open(&r, data, size, cap);
     rgp_reader_set_max_row(&r, FUZZ_MAX_ROW);

@@ -24,7 +24,7 @@ static int fuzz_some_same(const rec_Some *a, const rec_Some *b)
 static void all_round_trip(rgp_writer *w, const rec_All *rec)
 {
     slot_rec_All back = {0};
-    rgp_source_stats st = {"fuzz", "back", "fuzz", 0, 0};
+    rgp_source_stats st = {.prog = "fuzz", .name = "back", .display = "fuzz"};
     write_rec_All_jsonl(w, rec);
     rgp_str text = fuzz_writer_take(w);
     if (text.len == 0 || text.ptr[text.len - 1] != '\n') abort();
@@ -36,7 +36,7 @@ static void all_round_trip(rgp_writer *w, const rec_All *rec)
 static void some_round_trip(rgp_writer *w, const rec_Some *rec)
 {
     slot_rec_Some back = {0};
-    rgp_source_stats st = {"fuzz", "back", "fuzz", 0, 0};
+    rgp_source_stats st = {.prog = "fuzz", .name = "back", .display = "fuzz"};
     write_rec_Some_jsonl(w, rec);
     rgp_str text = fuzz_writer_take(w);
     if (text.len == 0 || text.ptr[text.len - 1] != '\n') abort();
@@ -54,7 +54,7 @@ static fuzz_trace jsonl_read(const uint8_t *data, size_t size, size_t cap, rgp_w
     uint64_t line;
     slot_rec_All all = {0};
     slot_rec_Some some = {0};
-    rgp_source_stats st_all = {"fuzz", "objs", "fuzz", 0, 0}, st_some = {"fuzz", "some", "fuzz", 0, 0};
+    rgp_source_stats st_all = {.prog = "fuzz", .name = "objs", .display = "fuzz"}, st_some = {.prog = "fuzz", .name = "some", .display = "fuzz"};
     fuzz_trace t = {UINT64_C(0xcbf29ce484222325), 0};
     fuzz_reader_open(&r, data, size, cap);
     while (line_next(&r, &text, &line) == RGP_ROW_OK) {
