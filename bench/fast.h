@@ -19,7 +19,7 @@
 
 #define FAST_BLOCK (4u << 20)
 
-static void fast_die(const char *what)
+static inline void fast_die(const char *what)
 {
     perror(what);
     exit(1);
@@ -36,7 +36,7 @@ typedef struct {
     int eof;
 } fast_in;
 
-static void fast_open_in(fast_in *in, const char *path)
+static inline void fast_open_in(fast_in *in, const char *path)
 {
     *in = (fast_in){.fd = open(path, O_RDONLY), .path = path, .buf = malloc(FAST_BLOCK + 1)};
     if (in->fd < 0 || !in->buf)
@@ -45,7 +45,7 @@ static void fast_open_in(fast_in *in, const char *path)
 
 /* Refills the block after moving its unfinished line to the front. Returns
  * 0 when nothing is left. A last line without a newline gets one. */
-static int fast_refill(fast_in *in)
+static inline int fast_refill(fast_in *in)
 {
     size_t rest = in->len - in->start;
     if (in->eof)
@@ -101,7 +101,7 @@ typedef struct {
     size_t len;
 } fast_out;
 
-static void fast_open_out(fast_out *out, const char *path)
+static inline void fast_open_out(fast_out *out, const char *path)
 {
     *out = (fast_out){.fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0666), .path = path,
                       .buf = malloc(FAST_BLOCK)};
@@ -109,7 +109,7 @@ static void fast_open_out(fast_out *out, const char *path)
         fast_die(path);
 }
 
-static void fast_flush(fast_out *out)
+static inline void fast_flush(fast_out *out)
 {
     for (size_t done = 0; done < out->len;) {
         ssize_t n = write(out->fd, out->buf + done, out->len - done);
@@ -130,19 +130,19 @@ static char *fast_room(fast_out *out, size_t n)
     return out->buf + out->len;
 }
 
-static void fast_put(fast_out *out, const char *s, size_t n)
+static inline void fast_put(fast_out *out, const char *s, size_t n)
 {
     memcpy(fast_room(out, n), s, n);
     out->len += n;
 }
 
-static void fast_putc(fast_out *out, char c)
+static inline void fast_putc(fast_out *out, char c)
 {
     *fast_room(out, 1) = c;
     out->len++;
 }
 
-static void fast_close_out(fast_out *out)
+static inline void fast_close_out(fast_out *out)
 {
     fast_flush(out);
     if (close(out->fd) != 0)
@@ -150,7 +150,7 @@ static void fast_close_out(fast_out *out)
     free(out->buf);
 }
 
-static void fast_put_u64(fast_out *out, uint64_t v)
+static inline void fast_put_u64(fast_out *out, uint64_t v)
 {
     char s[20], *p = s + sizeof s;
     do
@@ -174,7 +174,7 @@ typedef struct {
 /* Parses [p, end) as [-]DIGITS[.DIGITS] with at most 15 digits, which makes
  * mant / 10^decimals an exact conversion. Returns 0 for anything else: the
  * caller falls back to strtod. */
-static int fast_parse_dec(const char *p, const char *end, fast_dec *d)
+static inline int fast_parse_dec(const char *p, const char *end, fast_dec *d)
 {
     int neg = p < end && *p == '-', digits = 0, decimals = -1;
     uint64_t m = 0;
@@ -197,7 +197,7 @@ static int fast_parse_dec(const char *p, const char *end, fast_dec *d)
     return 1;
 }
 
-static double fast_dec_value(fast_dec d)
+static inline double fast_dec_value(fast_dec d)
 {
     return (double)d.mant / fast_pow10[d.decimals];
 }
@@ -205,7 +205,7 @@ static double fast_dec_value(fast_dec d)
 /* A parsed decimal as %.15g prints its double: the same digits, trailing
  * zeros of the fraction dropped ("109.20" -> "109.2", "5.00" -> "5").
  * That is rgp's shortest round trip, since 15 digits always read back. */
-static void fast_put_dec(fast_out *out, fast_dec d)
+static inline void fast_put_dec(fast_out *out, fast_dec d)
 {
     uint64_t m = d.mant < 0 ? -(uint64_t)d.mant : (uint64_t)d.mant;
     int decimals = d.decimals;
@@ -231,7 +231,7 @@ static void fast_put_dec(fast_out *out, fast_dec d)
 
 typedef unsigned __int128 fast_u128;
 
-static fast_u128 fast_pow10_128(int k)
+static inline fast_u128 fast_pow10_128(int k)
 {
     fast_u128 p = 1;
     while (k-- > 0)
@@ -241,7 +241,7 @@ static fast_u128 fast_pow10_128(int k)
 
 /* %.{prec}g's digits of x = m * 2^-s (as an integer d, x ~= d / 10^k), the
  * decimal exact rational rounding half to even, as glibc's printf rounds. */
-static uint64_t fast_digits(uint64_t m, int s, int prec, int *k)
+static inline uint64_t fast_digits(uint64_t m, int s, int prec, int *k)
 {
     for (;;) {
         fast_u128 n = (fast_u128)m * fast_pow10_128(*k);
@@ -261,7 +261,7 @@ static uint64_t fast_digits(uint64_t m, int s, int prec, int *k)
 
 /* Does d / 10^k read back as m * 2^-s (rounding to nearest, ties to even)?
  * The interval below m * 2^-s is half as wide when m is a power of two. */
-static int fast_reads_back(uint64_t m, int s, uint64_t d, int k)
+static inline int fast_reads_back(uint64_t m, int s, uint64_t d, int k)
 {
     fast_u128 a = (fast_u128)d << (s + 2), b = (fast_u128)m * fast_pow10_128(k) * 4;
     fast_u128 gap = 2 * fast_pow10_128(k), diff = a > b ? a - b : b - a; /* half an ulp, times 4 */
@@ -271,7 +271,7 @@ static int fast_reads_back(uint64_t m, int s, uint64_t d, int k)
 }
 
 /* Prints d / 10^k as %g does in its fixed form: trailing zeros dropped. */
-static void fast_put_fixed(fast_out *out, int neg, uint64_t d, int k)
+static inline void fast_put_fixed(fast_out *out, int neg, uint64_t d, int k)
 {
     while (k > 0 && d % 10 == 0) {
         d /= 10;
@@ -292,7 +292,7 @@ static void fast_put_fixed(fast_out *out, int neg, uint64_t d, int k)
     fast_put(out, p, (size_t)(s + sizeof s - p));
 }
 
-static void fast_put_f64_slow(fast_out *out, double x)
+static inline void fast_put_f64_slow(fast_out *out, double x)
 {
     char s[32];
     int n = 0;
@@ -306,7 +306,7 @@ static void fast_put_f64_slow(fast_out *out, double x)
 
 /* Exact for 1e-3 <= |x| < 1e15 (the fixed form of %g, every product within
  * 128 bits); snprintf elsewhere. */
-static void fast_put_f64(fast_out *out, double x)
+static inline void fast_put_f64(fast_out *out, double x)
 {
     double a = x < 0 ? -x : x;
     if (!(a >= 1e-3 && a < 1e15)) {
