@@ -92,6 +92,24 @@ static const char *fast_line(fast_in *in, const char **line)
     }
 }
 
+/* The next run of whole lines, [*lines, returned end), each ending in '\n'
+ * (the last one included), so a scanner can stop at '\n' without checking
+ * for the end; NULL at the end of the input. */
+static inline const char *fast_lines(fast_in *in, const char **lines)
+{
+    for (;;) {
+        const char *p = in->buf + in->start;
+        const char *nl = memrchr(p, '\n', in->len - in->start);
+        if (nl) {
+            *lines = p;
+            in->start = (size_t)(nl + 1 - in->buf);
+            return nl + 1;
+        }
+        if (!fast_refill(in))
+            return NULL;
+    }
+}
+
 /* ---- output: a buffer, one write() per block ------------------------------------ */
 
 typedef struct {
@@ -171,30 +189,31 @@ typedef struct {
     int decimals;
 } fast_dec;
 
-/* Parses [p, end) as [-]DIGITS[.DIGITS] with at most 15 digits, which makes
- * mant / 10^decimals an exact conversion. Returns 0 for anything else: the
- * caller falls back to strtod. */
-static inline int fast_parse_dec(const char *p, const char *end, fast_dec *d)
+/* Scans [-]DIGITS[.DIGITS] at p, at most 15 digits, which makes
+ * mant / 10^decimals an exact conversion. Returns where the number ends (the
+ * caller checks its separator is there), or NULL for anything else: the
+ * benchmarks' values are plain decimals, and a row with another is bad. */
+static inline const char *fast_scan_dec(const char *p, fast_dec *d)
 {
-    int neg = p < end && *p == '-', digits = 0, decimals = -1;
+    int neg = *p == '-';
+    const char *digits = p += neg;
     uint64_t m = 0;
-    for (p += neg; p < end; p++) {
-        if (*p == '.' && decimals < 0) {
-            decimals = 0;
-            continue;
-        }
-        if ((unsigned)(*p - '0') > 9 || ++digits > 15)
-            return 0;
+    for (; (unsigned)(*p - '0') <= 9; p++)
         m = m * 10 + (uint64_t)(*p - '0');
-        decimals += decimals >= 0;
+    int whole = (int)(p - digits), decimals = 0;
+    if (*p == '.') {
+        const char *frac = ++p;
+        for (; (unsigned)(*p - '0') <= 9; p++)
+            m = m * 10 + (uint64_t)(*p - '0');
+        decimals = (int)(p - frac);
     }
-    if (digits == 0 || (neg && m == 0))
-        return 0; /* -0.0: the fallback keeps its sign */
+    if (whole + decimals == 0 || whole + decimals > 15 || (neg && m == 0))
+        return NULL; /* not a number, not exact, or -0.0 (strtod keeps its sign) */
     if (decimals > 0 && m != 0 && m * 10000 < (uint64_t)fast_pow10[decimals])
-        return 0; /* below 1e-4, where %g switches to its exponent form */
+        return NULL; /* below 1e-4, where %g switches to its exponent form */
     d->mant = neg ? -(int64_t)m : (int64_t)m;
-    d->decimals = decimals < 0 ? 0 : decimals;
-    return 1;
+    d->decimals = decimals;
+    return p;
 }
 
 static inline double fast_dec_value(fast_dec d)

@@ -38,15 +38,62 @@ static sensor *find(uint32_t id)
     return s;
 }
 
-/* The value as parsed and as a double. The benchmark's values are plain
- * decimals; anything else (an exponent, over 15 digits) is a bad row,
- * reported and counted. */
-static int parse_value(const char *p, const char *end, fast_dec *d, double *v)
+static void alert(fast_out *out, const char *line, const char *value, const char *ts, const char *nl,
+                  fast_dec d, double mean)
 {
-    if (!fast_parse_dec(p, end, d))
-        return 0;
-    *v = fast_dec_value(*d);
-    return 1;
+    char *o = fast_room(out, (size_t)(nl - line) + 2);
+    memcpy(o, ts, (size_t)(nl - ts)); /* ts, */
+    o += nl - ts;
+    *o++ = ',';
+    memcpy(o, line, (size_t)(value - line)); /* sensor_id,site, */
+    out->len = (size_t)(o + (value - line) - out->buf);
+    fast_put_dec(out, d);
+    fast_putc(out, ',');
+    fast_put_f64(out, mean);
+    fast_putc(out, '\n');
+}
+
+/* The valid reading's alert, if it is one, then its sensor's sums. */
+static void reading(fast_out *out, uint32_t id, double v, fast_dec d, const char *line,
+                    const char *value, const char *ts, const char *nl)
+{
+    if (v < -40.0 || v > 125.0)
+        return;
+    sensor *s = find(id);
+    if (s->n >= 10 && v > 3.0 * s->sum / (double)s->n)
+        alert(out, line, value, ts, nl, d, s->sum / (double)s->n);
+    if (s->n == 0 || v < s->lo)
+        s->lo = v, s->lo_text = d;
+    if (s->n == 0 || v > s->hi)
+        s->hi = v, s->hi_text = d;
+    s->n++;
+    s->sum += v;
+}
+
+/* One row, "ID,SITE,VALUE,TS\n", scanned once from its start. Returns the
+ * next row, or NULL (after counting it) when the row is bad. */
+static const char *row(fast_out *out, const char *line)
+{
+    const char *p = line, *value, *ts;
+    uint64_t id = 0;
+    fast_dec d;
+
+    for (; (unsigned)(*p - '0') <= 9 && id <= UINT32_MAX; p++)
+        id = id * 10 + (uint64_t)(*p - '0');
+    if (p == line || *p != ',' || id > UINT32_MAX)
+        return NULL;
+    while (*++p != ',' && *p != '\n') /* the site */
+        ;
+    if (*p != ',')
+        return NULL;
+    value = p + 1;
+    p = fast_scan_dec(value, &d);
+    if (!p || *p != ',')
+        return NULL;
+    ts = p + 1;
+    const char *nl = rawmemchr(ts, '\n');
+    reading(out, (uint32_t)id, fast_dec_value(d), d, line, value, ts, nl);
+    return nl + 1;
 }
 
 int main(int argc, char **argv)
@@ -64,47 +111,17 @@ int main(int argc, char **argv)
     fast_open_out(&out, argv[2]);
     fast_put(&out, "ts,sensor_id,site,value,mean\n", 29);
     fast_line(&in, &line); /* the header: sensor_id,site,value,ts */
-    while ((end = fast_line(&in, &line)) != NULL) {
-        const char *p = line, *site, *value, *ts;
-        uint64_t id = 0;
-        fast_dec d;
-        double v;
-
-        lineno++;
-        if (p == end)
-            continue;
-        for (; p < end && (unsigned)(*p - '0') <= 9 && id <= UINT32_MAX; p++)
-            id = id * 10 + (uint64_t)(*p - '0');
-        site = p + 1;
-        value = p < end && *p == ',' && p > line ? memchr(site, ',', (size_t)(end - site)) : NULL;
-        ts = value ? memchr(value + 1, ',', (size_t)(end - value - 1)) : NULL;
-        if (!ts || id > UINT32_MAX || !parse_value(value + 1, ts, &d, &v)) {
-            fprintf(stderr, "fast: %s:%ld: bad row, skipped\n", argv[1], lineno);
-            bad++;
-            continue;
+    while ((end = fast_lines(&in, &line)) != NULL) {
+        while (line < end) {
+            const char *next = *line == '\n' ? line + 1 : row(&out, line);
+            lineno++;
+            if (!next) {
+                fprintf(stderr, "fast: %s:%ld: bad row, skipped\n", argv[1], lineno);
+                bad++;
+                next = (const char *)rawmemchr(line, '\n') + 1;
+            }
+            line = next;
         }
-        value++, ts++;
-        if (v < -40.0 || v > 125.0)
-            continue;
-        sensor *s = find((uint32_t)id);
-        if (s->n >= 10 && v > 3.0 * s->sum / (double)s->n) {
-            char *o = fast_room(&out, (size_t)(end - line) + 32);
-            memcpy(o, ts, (size_t)(end - ts));                 /* ts, */
-            o += end - ts;
-            *o++ = ',';
-            memcpy(o, line, (size_t)(value - line));           /* sensor_id,site, */
-            out.len = (size_t)(o + (value - line) - out.buf);
-            fast_put_dec(&out, d);
-            fast_putc(&out, ',');
-            fast_put_f64(&out, s->sum / (double)s->n);
-            fast_putc(&out, '\n');
-        }
-        if (s->n == 0 || v < s->lo)
-            s->lo = v, s->lo_text = d;
-        if (s->n == 0 || v > s->hi)
-            s->hi = v, s->hi_text = d;
-        s->n++;
-        s->sum += v;
     }
     fast_close_out(&out);
     if (bad)
