@@ -80,24 +80,55 @@ static void close_windows(fast_out *out, int64_t start)
     nopened = 0;
 }
 
-/* Splits "TS,KEY,X": ts as digits (event times are positive), x as a plain
- * decimal. Returns 0 for a bad row. */
-static int parse_row(const char *p, const char *end, int64_t *ts, const char **name, size_t *len,
-                     fast_dec *x)
+/* Scans "TS,KEY,X\n" at p, once: ts as digits (event times are positive),
+ * x as a plain decimal. Returns the next row, or NULL for a bad row. */
+static const char *parse_row(const char *p, int64_t *ts, const char **name, size_t *len, fast_dec *x)
 {
     const char *start = p;
     uint64_t t = 0;
-    for (; p < end && (unsigned)(*p - '0') <= 9 && p - start < 18; p++)
+    for (; (unsigned)(*p - '0') <= 9 && p - start < 18; p++)
         t = t * 10 + (uint64_t)(*p - '0');
-    if (p == start || p == end || *p != ',')
-        return 0;
+    if (p == start || *p != ',')
+        return NULL;
     *ts = (int64_t)t;
-    *name = p + 1;
-    const char *comma = memchr(*name, ',', (size_t)(end - *name));
-    if (!comma || comma - *name > NAME_MAX_LEN)
-        return 0;
-    *len = (size_t)(comma - *name);
-    return fast_parse_dec(comma + 1, end, x);
+    *name = ++p;
+    while (*p != ',' && *p != '\n')
+        p++;
+    if (*p != ',' || p - *name > NAME_MAX_LEN)
+        return NULL;
+    *len = (size_t)(p - *name);
+    p = fast_scan_dec(p + 1, x);
+    return p && *p == '\n' ? p + 1 : NULL;
+}
+
+/* The watermark moved to ts: when it enters a new second, every open window
+ * is written. Returns the start of the second that is open now. */
+static int64_t advance(fast_out *out, int64_t ts, int64_t edge)
+{
+    int64_t second = ts - ts % 1000;
+    if (second <= edge)
+        return edge;
+    if (edge != INT64_MIN)
+        close_windows(out, edge);
+    return second;
+}
+
+/* x joins its key's open window, opening it when it is the first. */
+static void add(key_state *k, fast_dec d)
+{
+    double x = fast_dec_value(d);
+    if (!k->open) {
+        opened[nopened++] = (uint32_t)(k - keys);
+        k->open = true;
+        k->n = 0;
+        k->sum = 0;
+        k->hi = x;
+        k->hi_text = d;
+    }
+    k->n++;
+    k->sum += x;
+    if (x > k->hi)
+        k->hi = x, k->hi_text = d;
 }
 
 int main(int argc, char **argv)
@@ -117,45 +148,29 @@ int main(int argc, char **argv)
     if (!fast_line(&in, &line)) /* the header: ts,key,x */
         return 0;
     fast_put(&out, "key,window_start,window_end,n,mean,hi\n", 38);
-    while ((end = fast_line(&in, &line)) != NULL) {
-        int64_t ts;
-        const char *name;
-        size_t len;
-        fast_dec d;
+    while ((end = fast_lines(&in, &line)) != NULL) {
+        for (const char *next; line < end; line = next) {
+            int64_t ts;
+            const char *name;
+            size_t len;
+            fast_dec d;
 
-        lineno++;
-        if (!parse_row(line, end, &ts, &name, &len, &d)) {
-            fprintf(stderr, "fast: %s:%ld: bad row, skipped\n", argv[1], lineno);
-            bad++;
-            continue;
-        }
-        if (ts > watermark) {
-            watermark = ts;
-            int64_t second = ts - ts % 1000;
-            if (second > edge) {
-                if (edge != INT64_MIN)
-                    close_windows(&out, edge);
-                edge = second;
+            lineno++;
+            next = parse_row(line, &ts, &name, &len, &d);
+            if (!next) {
+                fprintf(stderr, "fast: %s:%ld: bad row, skipped\n", argv[1], lineno);
+                bad++;
+                next = (const char *)rawmemchr(line, '\n') + 1;
+                continue;
             }
+            if (ts > watermark)
+                edge = advance(&out, watermark = ts, edge);
+            if (ts < edge) {
+                late++; /* its window has closed */
+                continue;
+            }
+            add(find(name, len), d);
         }
-        if (ts < edge) {
-            late++; /* its window has closed */
-            continue;
-        }
-        double x = fast_dec_value(d);
-        key_state *k = find(name, len);
-        if (!k->open) {
-            opened[nopened++] = (uint32_t)(k - keys);
-            k->open = true;
-            k->n = 0;
-            k->sum = 0;
-            k->hi = x;
-            k->hi_text = d;
-        }
-        k->n++;
-        k->sum += x;
-        if (x > k->hi)
-            k->hi = x, k->hi_text = d;
     }
     if (edge != INT64_MIN)
         close_windows(&out, edge);
