@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #define FAST_BLOCK (4u << 20)
+#define FAST_SLACK 16 /* zeroed bytes past the input: a scanner may compare a few past a line's end */
 
 static inline void fast_die(const char *what)
 {
@@ -30,7 +31,7 @@ static inline void fast_die(const char *what)
 typedef struct {
     int fd;
     const char *path;
-    char *buf;     /* FAST_BLOCK bytes, plus one for a final newline */
+    char *buf;     /* FAST_BLOCK bytes, one for a final newline, FAST_SLACK */
     size_t start;  /* the next unread line */
     size_t len;    /* bytes in buf */
     int eof;
@@ -38,7 +39,7 @@ typedef struct {
 
 static inline void fast_open_in(fast_in *in, const char *path)
 {
-    *in = (fast_in){.fd = open(path, O_RDONLY), .path = path, .buf = malloc(FAST_BLOCK + 1)};
+    *in = (fast_in){.fd = open(path, O_RDONLY), .path = path, .buf = calloc(1, FAST_BLOCK + 1 + FAST_SLACK)};
     if (in->fd < 0 || !in->buf)
         fast_die(path);
 }

@@ -83,27 +83,28 @@ static group *find(uint64_t minute, unsigned service)
     return &groups[ngroups - 1];
 }
 
-/* Counts the line when it is an entry at level ERROR: "TS SERVICE ERROR ...".
- * A line that does not start with a timestamp (a stack trace, a marker) is
- * not an entry. */
-static void count_line(const char *p, const char *end)
+/* Counts the line at p when it is an entry at level ERROR: "TS SERVICE
+ * ERROR ...\n". A line that does not start with a timestamp (a stack trace,
+ * a marker) is not an entry. Returns the next line. */
+static const char *count_line(const char *p)
 {
     const char *start = p;
     uint64_t ts = 0;
-    for (; p < end && (unsigned)(*p - '0') <= 9 && p - start < 19; p++)
+    for (; (unsigned)(*p - '0') <= 9 && p - start < 19; p++)
         ts = ts * 10 + (uint64_t)(*p - '0');
-    if (p == start || p == end || *p != ' ')
-        return;
-    const char *service = p + 1;
-    const char *level = memchr(service, ' ', (size_t)(end - service));
-    if (!level || end - level < 6 || memcmp(level + 1, "ERROR", 5) != 0 || (end - level > 6 && level[6] != ' '))
-        return;
-    size_t n = (size_t)(level - service);
-    if (n > NAME_MAX_LEN) {
+    if (p == start || *p != ' ')
+        return (const char *)rawmemchr(p, '\n') + 1;
+    const char *service = ++p;
+    while (*p != ' ' && *p != '\n')
+        p++;
+    size_t n = (size_t)(p - service);
+    if (*p != ' ' || memcmp(p + 1, "ERROR", 5) != 0 || (p[6] != ' ' && p[6] != '\n'))
+        return (const char *)rawmemchr(p, '\n') + 1; /* memcmp may read past a short line: FAST_SLACK */
+    if (n > NAME_MAX_LEN)
         fprintf(stderr, "fast: service name too long, skipped\n");
-        return;
-    }
-    find(ts - ts % 60000, intern(service, n))->errors++;
+    else
+        find(ts - ts % 60000, intern(service, n))->errors++;
+    return (const char *)rawmemchr(p + 6, '\n') + 1;
 }
 
 int main(int argc, char **argv)
@@ -118,8 +119,9 @@ int main(int argc, char **argv)
     }
     fast_open_in(&in, argv[1]);
     fast_open_out(&out, argv[2]);
-    while ((end = fast_line(&in, &line)) != NULL)
-        count_line(line, end);
+    while ((end = fast_lines(&in, &line)) != NULL)
+        while (line < end)
+            line = count_line(line);
     for (size_t g = 0; g < ngroups; g++) {
         fast_put(&out, "{\"minute\":", 10);
         fast_put_u64(&out, groups[g].minute);
