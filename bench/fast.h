@@ -9,6 +9,10 @@
 #ifndef BENCH_FAST_H
 #define BENCH_FAST_H
 
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memrchr, rawmemchr */
+#endif
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -178,6 +182,44 @@ static inline void fast_put_u64(fast_out *out, uint64_t v)
     fast_put(out, p, (size_t)(s + sizeof s - p));
 }
 
+/* ---- integers: eight digits at a time ------------------------------------------------ */
+
+/* Are the 8 bytes (little-endian) all ASCII digits? Adding 6 carries a digit
+ * byte past '9' into 0x40 and up; both tests look at the high nibbles. */
+static inline int fast_eight_digits(uint64_t v)
+{
+    const uint64_t high = UINT64_C(0xF0F0F0F0F0F0F0F0), zeros = UINT64_C(0x3030303030303030);
+    return (v & high) == zeros && ((v + UINT64_C(0x0606060606060606)) & high) == zeros;
+}
+
+/* The value of 8 ASCII digits, the first in the lowest byte: pairs, then
+ * fours, then all eight, each step one multiply and one shift. */
+static inline uint64_t fast_eight_value(uint64_t v)
+{
+    v = (v & UINT64_C(0x0F0F0F0F0F0F0F0F)) * (1 + (10 << 8)) >> 8;
+    v = (v & UINT64_C(0x00FF00FF00FF00FF)) * (1 + (100 << 16)) >> 16;
+    return (v & UINT64_C(0x0000FFFF0000FFFF)) * (1 + (UINT64_C(10000) << 32)) >> 32;
+}
+
+/* Scans up to 18 digits at p (no overflow) into *v; returns where they end,
+ * or NULL when there are none or more. Reads up to 8 bytes past a line's
+ * end: the input block's FAST_SLACK covers its last line. */
+static inline const char *fast_scan_u64(const char *p, uint64_t *v)
+{
+    const char *start = p;
+    uint64_t n = 0, eight;
+    while (p - start <= 10 && (memcpy(&eight, p, 8), fast_eight_digits(eight))) {
+        n = n * 100000000 + fast_eight_value(eight);
+        p += 8;
+    }
+    for (; (unsigned)(*p - '0') <= 9; p++)
+        n = n * 10 + (uint64_t)(*p - '0');
+    if (p == start || p - start > 18)
+        return NULL;
+    *v = n;
+    return p;
+}
+
 /* ---- decimals: integer mantissa and a count of decimals ---------------------------- */
 
 static const double fast_pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8,
@@ -251,12 +293,12 @@ static inline void fast_put_dec(fast_out *out, fast_dec d)
 
 typedef unsigned __int128 fast_u128;
 
+static const uint64_t fast_pow10_u64[20] = {UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000), UINT64_C(100000), UINT64_C(1000000), UINT64_C(10000000), UINT64_C(100000000), UINT64_C(1000000000), UINT64_C(10000000000), UINT64_C(100000000000), UINT64_C(1000000000000), UINT64_C(10000000000000), UINT64_C(100000000000000), UINT64_C(1000000000000000), UINT64_C(10000000000000000), UINT64_C(100000000000000000), UINT64_C(1000000000000000000), UINT64_C(10000000000000000000)};
+
+/* 10^k for 0 <= k <= 20, the most fast_put_f64 asks for. */
 static inline fast_u128 fast_pow10_128(int k)
 {
-    fast_u128 p = 1;
-    while (k-- > 0)
-        p *= 10;
-    return p;
+    return k < 20 ? fast_pow10_u64[k] : (fast_u128)fast_pow10_u64[19] * 10;
 }
 
 /* %.{prec}g's digits of x = m * 2^-s (as an integer d, x ~= d / 10^k), the

@@ -88,12 +88,11 @@ static group *find(uint64_t minute, unsigned service)
  * a marker) is not an entry. Returns the next line. */
 static const char *count_line(const char *p)
 {
-    const char *start = p;
-    uint64_t ts = 0;
-    for (; (unsigned)(*p - '0') <= 9 && p - start < 19; p++)
-        ts = ts * 10 + (uint64_t)(*p - '0');
-    if (p == start || *p != ' ')
+    uint64_t ts;
+    const char *after = fast_scan_u64(p, &ts);
+    if (!after || *after != ' ')
         return (const char *)rawmemchr(p, '\n') + 1;
+    p = after;
     const char *service = ++p;
     while (*p != ' ' && *p != '\n')
         p++;

@@ -84,11 +84,9 @@ static void close_windows(fast_out *out, int64_t start)
  * x as a plain decimal. Returns the next row, or NULL for a bad row. */
 static const char *parse_row(const char *p, int64_t *ts, const char **name, size_t *len, fast_dec *x)
 {
-    const char *start = p;
-    uint64_t t = 0;
-    for (; (unsigned)(*p - '0') <= 9 && p - start < 18; p++)
-        t = t * 10 + (uint64_t)(*p - '0');
-    if (p == start || *p != ',')
+    uint64_t t;
+    p = fast_scan_u64(p, &t);
+    if (!p || *p != ',')
         return NULL;
     *ts = (int64_t)t;
     *name = ++p;
