@@ -38,6 +38,8 @@ static sensor *find(uint32_t id)
     return s;
 }
 
+/* An alert row, ts,sensor_id,site,value,mean: the first three copied from
+ * the input line, the value as it was parsed, the mean printed as rgp does. */
 static void alert(fast_out *out, const char *line, const char *value, const char *ts, const char *nl,
                   fast_dec d, double mean)
 {
