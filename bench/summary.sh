@@ -43,7 +43,7 @@ glance_md() {
     say "$rule"
     for b in $THROUGHPUT; do has_results "$b" && awk -F '\t' -v b="$b" '{ print b "\t" $0 }' "$OUT/$b/sorted.tsv"; done |
         awk -F '\t' -v benches="$THROUGHPUT" '
-            BEGIN { n = split("rgp build|rgp run -O|rgp run|hand-written C", first, "|"); for (i = 1; i <= n; i++) { order[++k] = first[i]; known[first[i]] = 1 } }
+            BEGIN { n = split("rgp build|rgp run -O|rgp run|hand-written C (practical limit)|hand-written C (simple)", first, "|"); for (i = 1; i <= n; i++) { order[++k] = first[i]; known[first[i]] = 1 } }
             { if (!($2 in known)) { known[$2] = 1; order[++k] = $2 }
               cell[$2, $1] = $3 == "ok" ? sprintf("%.2f", $7 / 1e6) ($9 == "" ? "" : sprintf(" (%.2fx)", $9)) : $3 ~ /^missing/ ? "missing" : $3 ~ /^differs/ ? "differs" : "failed"
               seen[$1] = 1 }
