@@ -4,7 +4,7 @@
 set -u
 need="re2c lemon tcc libtcc-dev check libsubunit-dev pkg-config gcc make"
 [ "${1:-build}" = fuzz ] && need="$need clang libclang-rt-14-dev"
-[ "${1:-build}" = bench ] && need="$need default-jdk-headless libdisruptor-java mawk gawk miller jq python3 gnuplot-nox time valgrind datamash"
+[ "${1:-build}" = bench ] && need="$need default-jdk-headless libdisruptor-java mawk gawk miller jq python3 gnuplot-nox time valgrind"
 
 missing=""
 for p in $need; do
