@@ -348,7 +348,7 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         emit(e, "    if (ts > win->last) win->last = ts;");
         emit(e, "}");
         emit(e, "/* queued to close a gap after its last record; if it goes on, the item moves on when due */");
-        emit(e, "if (!win->queued) %s_queue((size_t)(entry - %s_entries), rgp_time_add(win->last, INT64_C(%lld)));", t, t, closes);
+        emit(e, "if (!win->queued) %s_queue((size_t)(entry - %s_entries), win->last);", t, t);
         emit_window_fold(e, o, t, cur);
         e->indent--;
         emit(e, "}");

@@ -174,24 +174,36 @@ static long long close_after_ms(const ast_op *o)
     return o->kind == OP_WINDOW ? o->size.ms + o->lateness_ms : o->size.ms;
 }
 
-/* The entries that close by time, in a min-heap by when they close, so that a
- * watermark move costs what closes, not a walk over every key. Keyed by span,
- * an entry is queued once, when it is made; a session, when it opens, and its
- * item may come due before the session does (it went on): then it moves on. */
+/* The entries that close by time, in a min-heap by when they close (by the
+ * time they close a fixed delay after: the window's start or span, the
+ * session's last record), so that a watermark move costs what closes, not a
+ * walk over every key. Keyed by span, an entry is queued once, when it is
+ * made; a session, when it opens, and its item may come due before the session
+ * does (it went on): then it moves on. */
 static void emit_close_queue(emitter *e, const char *t, const ast_op *o)
 {
     emit(e, "static int64_t %s_watermark = INT64_MIN, %s_next_close = INT64_MAX;   /* no entry closes before next_close */", t, t);
-    emit(e, "static rgp_heap %s_closing;   /* (when it closes, entry number) of the open entries */", t);
+    emit(e, "static rgp_heap %s_closing;   /* (%s, entry number) of the open entries */", t,
+         o->kind == OP_WINDOW && o->wkind == W_SESSION ? "last record" : "start");
     if (o->kind != OP_WINDOW || o->wkind != W_SESSION)
         emit(e, "static size_t %s_closed;   /* entries closed but not yet dropped by compaction */", t);
     blank(e);
-    emit(e, "static void %s_queue(size_t entry, int64_t at)", t);
+    emit(e, "/* Queues the entry to close %lld ms after `from`. */", close_after_ms(o));
+    emit(e, "static void %s_queue(size_t entry, int64_t from)", t);
     emit(e, "{");
-    emit(e, "    if (!rgp_heap_push(&%s_closing, at, entry)) rgp_out_of_memory(RGP_PROGRAM);", t);
+    emit(e, "    if (!rgp_heap_push(&%s_closing, from, entry)) rgp_out_of_memory(RGP_PROGRAM);", t);
     if (o->kind == OP_WINDOW && o->wkind == W_SESSION) emit(e, "    %s_entries[entry].value.queued = true;", t);
+    emit(e, "    int64_t at = rgp_time_add(from, INT64_C(%lld));", close_after_ms(o));
     emit(e, "    if (at < %s_next_close) %s_next_close = at;", t, t);
     emit(e, "}");
     blank(e);
+}
+
+/* Whether _due must sort what it lists: not for windows keyed by start over
+ * one input, whose heap gives them by close (so by start), then by entry. */
+static bool due_needs_sort(const plan *pl, const ast_op *o)
+{
+    return !keyed_by_start(o) || (op_lanes(pl, o) > 1 && o->keys);
 }
 
 /* In _due: a count window closes when full, or at the end of input (upto
@@ -209,15 +221,15 @@ static void emit_count_due(emitter *e, const char *t)
 
 /* In _due: the windows keyed by start whose items come due close (each open
  * window has one item, at its close); compaction drops them later. */
-static void emit_span_due(emitter *e, const char *t)
+static void emit_span_due(emitter *e, const char *t, const ast_op *o)
 {
-    emit(e, "while (rgp_heap_due(&%s_closing, upto)) {", t);
+    emit(e, "while (rgp_heap_due(&%s_closing, INT64_C(%lld), upto)) {", t, close_after_ms(o));
     emit(e, "    size_t i = rgp_heap_pop(&%s_closing).entry;", t);
     emit(e, "    %s_entries[i].value.open = false;", t);
     emit(e, "    %s_closed++;", t);
     emit(e, "    %s_list_due(n++, i);", t);
     emit(e, "}");
-    emit(e, "%s_next_close = rgp_heap_first_at(&%s_closing);", t, t);
+    emit(e, "%s_next_close = rgp_heap_first_close(&%s_closing, INT64_C(%lld));", t, t, close_after_ms(o));
 }
 
 /* In _due: a session's item came due; the session closes unless it went on
@@ -225,20 +237,20 @@ static void emit_span_due(emitter *e, const char *t)
  * closed, past the gap (the item is dropped). */
 static void emit_session_due(emitter *e, const char *t, const ast_op *o)
 {
-    emit(e, "while (rgp_heap_due(&%s_closing, upto)) {", t);
+    emit(e, "while (rgp_heap_due(&%s_closing, INT64_C(%lld), upto)) {", t, close_after_ms(o));
     emit(e, "    size_t i = rgp_heap_pop(&%s_closing).entry;", t);
     emit(e, "    %s_win *w = &%s_entries[i].value;", t, t);
     emit(e, "    w->queued = false;");
     emit(e, "    if (!w->open) continue;");
     emit(e, "    int64_t at = rgp_time_add(w->last, INT64_C(%lld));   /* when the watermark closes it */", close_after_ms(o));
     emit(e, "    if (at > upto) {");
-    emit(e, "        %s_queue(i, at);", t);
+    emit(e, "        %s_queue(i, w->last);", t);
     emit(e, "        continue;");
     emit(e, "    }");
     emit(e, "    w->open = false;");
     emit(e, "    %s_list_due(n++, i);", t);
     emit(e, "}");
-    emit(e, "%s_next_close = rgp_heap_first_at(&%s_closing);", t, t);
+    emit(e, "%s_next_close = rgp_heap_first_close(&%s_closing, INT64_C(%lld));", t, t, close_after_ms(o));
 }
 
 /* Windows: the watermark (the latest event time seen), the earliest time a
@@ -297,8 +309,11 @@ static void emit_window_due(emitter *e, const char *t, const ast_op *o)
     emit(e, "size_t n = 0;");
     if (o->wkind == W_COUNT) emit_count_due(e, t);
     else if (o->wkind == W_SESSION) emit_session_due(e, t, o);
-    else emit_span_due(e, t);
-    emit(e, "qsort(%s_due_at, n, sizeof *%s_due_at, %s_due_cmp);", t, t, t);
+    else emit_span_due(e, t, o);
+    if (due_needs_sort(e->pl, o))
+        emit(e, "qsort(%s_due_at, n, sizeof *%s_due_at, %s_due_cmp);", t, t, t);
+    else
+        emit(e, "/* in order already: the heap gives them by close, so by start, then by entry */");
     emit(e, "return n;");
     e->indent--;
     emit(e, "}");
@@ -317,11 +332,11 @@ static void emit_throttle_spans(emitter *e, const char *t, const ast_op *o, bool
     emit(e, " * records are late), and compaction drops them. */");
     emit(e, "static void %s_forget(int64_t upto)", t);
     emit(e, "{");
-    emit(e, "    while (rgp_heap_due(&%s_closing, upto)) {", t);
+    emit(e, "    while (rgp_heap_due(&%s_closing, INT64_C(%lld), upto)) {", t, close_after_ms(o));
     emit(e, "        (void)rgp_heap_pop(&%s_closing);", t);
     emit(e, "        %s_closed++;", t);
     emit(e, "    }");
-    emit(e, "    %s_next_close = rgp_heap_first_at(&%s_closing);", t, t);
+    emit(e, "    %s_next_close = rgp_heap_first_close(&%s_closing, INT64_C(%lld));", t, t, close_after_ms(o));
     emit(e, "    %s_compact();", t);
     emit(e, "}");
     blank(e);
@@ -356,7 +371,7 @@ static void emit_compact(emitter *e, const char *t, const ast_op *o, bool owns)
     emit(e, "    size_t j = (size_t)%s_hash(&%s_entries[n].key) & (%s_icap - 1);", t, t, t);
     emit(e, "    while (%s_index[j]) j = (j + 1) & (%s_icap - 1);", t, t);
     emit(e, "    %s_index[j] = (uint32_t)(n + 1);", t);
-    emit(e, "    %s_queue(n, rgp_time_add(%s_entries[n].key.ws, INT64_C(%lld)));", t, t, close_after_ms(o));
+    emit(e, "    %s_queue(n, %s_entries[n].key.ws);", t, t);
     emit(e, "}");
     e->indent--;
     emit(e, "}");
@@ -508,7 +523,7 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
         }
     }
     if (keyed_by_span(e->pl, o))
-        emit(e, "%s_queue(%s_len, rgp_time_add(k->ws, INT64_C(%lld)));   /* when it closes */", t, t, close_after_ms(o));
+        emit(e, "%s_queue(%s_len, k->ws);   /* to close when the watermark passes its end */", t, t);
     emit(e, "%s_index[i] = (uint32_t)++%s_len;", t, t);
     emit(e, "*fresh = true;");
     emit(e, "return en;");
