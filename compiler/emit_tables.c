@@ -253,27 +253,16 @@ static void emit_session_due(emitter *e, const char *t, const ast_op *o)
     emit(e, "%s_next_close = rgp_heap_first_close(&%s_closing, INT64_C(%lld));", t, t, close_after_ms(o));
 }
 
-/* Windows: the watermark (the latest event time seen), the earliest time a
- * window closes (nothing to do before it), the late records counted, and the
- * list of windows due to close, oldest first, then in the order their entries
- * came. */
-static void emit_window_due(emitter *e, const char *t, const ast_op *o)
+/* The order of the windows closing together: oldest first, then by entry
+ * (over a merge, by key value: the order keys first came varies from run to run). */
+static void emit_due_cmp(emitter *e, const char *t, const ast_op *o, int lanes)
 {
-    if (o->wkind == W_COUNT) emit(e, "static int64_t %s_watermark = INT64_MIN, %s_next_close = INT64_MAX;", t, t);
-    emit(e, "static uint64_t %s_late;   /* records whose window had closed */", t);
-    emit(e, "static uint64_t %s_in;   /* records that came in (event time), for the loss summary */", t);
-    if (o->ahead.ms) emit(e, "static uint64_t %s_ahead;   /* records too far ahead of the watermark */", t);
-    emit(e, "static size_t *%s_due_at, %s_due_cap;", t, t);
-    blank(e);
-    int lanes = op_lanes(e->pl, o);
-    if (lanes > 1) emit_merge_lanes(e, t, o, lanes);
     emit(e, "static int %s_due_cmp(const void *a, const void *b)", t);
     emit(e, "{");
     emit(e, "    size_t i = *(const size_t *)a, j = *(const size_t *)b;");
     if (o->wkind == W_COUNT) {
         emit(e, "    return i < j ? -1 : 1;   /* count windows: in the order their keys came */");
     } else if (lanes > 1 && o->keys) {
-        /* over a merge, the order keys first came in varies from run to run: keys go in their own order */
         emit(e, "    int64_t x = %s_entries[i].value.start, y = %s_entries[j].value.start;", t, t);
         emit(e, "    if (x != y) return x < y ? -1 : 1;");
         emit(e, "    const %s_key *p = &%s_entries[i].key, *q = &%s_entries[j].key;", t, t, t);
@@ -291,6 +280,23 @@ static void emit_window_due(emitter *e, const char *t, const ast_op *o)
     }
     emit(e, "}");
     blank(e);
+}
+
+/* Windows: the watermark (the latest event time seen), the earliest time a
+ * window closes (nothing to do before it), the late records counted, and the
+ * list of windows due to close, oldest first, then in the order their entries
+ * came. */
+static void emit_window_due(emitter *e, const char *t, const ast_op *o)
+{
+    if (o->wkind == W_COUNT) emit(e, "static int64_t %s_watermark = INT64_MIN, %s_next_close = INT64_MAX;", t, t);
+    emit(e, "static uint64_t %s_late;   /* records whose window had closed */", t);
+    emit(e, "static uint64_t %s_in;   /* records that came in (event time), for the loss summary */", t);
+    if (o->ahead.ms) emit(e, "static uint64_t %s_ahead;   /* records too far ahead of the watermark */", t);
+    emit(e, "static size_t *%s_due_at, %s_due_cap;", t, t);
+    blank(e);
+    int lanes = op_lanes(e->pl, o);
+    if (lanes > 1) emit_merge_lanes(e, t, o, lanes);
+    if (due_needs_sort(e->pl, o)) emit_due_cmp(e, t, o, lanes);
     emit(e, "/* Lists entry i among the n windows due so far. */");
     emit(e, "static void %s_list_due(size_t n, size_t i)", t);
     emit(e, "{");
@@ -414,7 +420,7 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
         emit(e, "typedef struct %s_win {", t);
         emit(e, "    bool open;");
         if (o->wkind == W_COUNT) emit(e, "    uint64_t n;   /* records so far */");
-        else emit(e, "    int64_t start%s;", o->wkind == W_SESSION ? ", last;   /* the session's first and last event times */" : ";");
+        else emit(e, "    int64_t start%s;", o->wkind == W_SESSION ? ", last;   /* the session's first and last event times */" : "");
         if (o->wkind == W_SESSION) emit(e, "    bool queued;   /* it has an item in the closing heap */");
         emit(e, "    %s_aggs g;", t);
         emit(e, "} %s_win;", t);
