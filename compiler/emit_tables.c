@@ -174,24 +174,25 @@ static long long close_after_ms(const ast_op *o)
     return o->kind == OP_WINDOW ? o->size.ms + o->lateness_ms : o->size.ms;
 }
 
-/* The entries that close by time, in a min-heap by when they close (by the
- * time they close a fixed delay after: the window's start or span, the
- * session's last record), so that a watermark move costs what closes, not a
- * walk over every key. Keyed by span, an entry is queued once, when it is
- * made; a session, when it opens, and its item may come due before the session
- * does (it went on): then it moves on. */
+/* The entries that close by time, ordered by when they close (by the time
+ * they close a fixed delay after), so that a watermark move costs what
+ * closes, not a walk over every key. Keyed by span, an entry is queued once,
+ * when it is made, in its start's bucket (rgp_starts), and a whole start
+ * closes at once; a session, when it opens, in a heap by its last record, and
+ * its item may come due before the session does (it went on): then it moves on. */
 static void emit_close_queue(emitter *e, const char *t, const ast_op *o)
 {
     emit(e, "static int64_t %s_watermark = INT64_MIN, %s_next_close = INT64_MAX;   /* no entry closes before next_close */", t, t);
-    emit(e, "static rgp_heap %s_closing;   /* (%s, entry number) of the open entries */", t,
-         o->kind == OP_WINDOW && o->wkind == W_SESSION ? "last record" : "start");
+    bool session = o->kind == OP_WINDOW && o->wkind == W_SESSION;
+    if (session) emit(e, "static rgp_heap %s_closing;   /* (last record, entry number) of the open sessions, some early */", t);
+    else emit(e, "static rgp_starts %s_closing;   /* the open entries by their start */", t);
     if (o->kind != OP_WINDOW || o->wkind != W_SESSION)
         emit(e, "static size_t %s_closed;   /* entries closed but not yet dropped by compaction */", t);
     blank(e);
     emit(e, "/* Queues the entry to close %lld ms after `from`. */", close_after_ms(o));
     emit(e, "static void %s_queue(size_t entry, int64_t from)", t);
     emit(e, "{");
-    emit(e, "    if (!rgp_heap_push(&%s_closing, from, entry)) rgp_out_of_memory(RGP_PROGRAM);", t);
+    emit(e, "    if (!%s(&%s_closing, from, entry)) rgp_out_of_memory(RGP_PROGRAM);", session ? "rgp_heap_push" : "rgp_starts_add", t);
     if (o->kind == OP_WINDOW && o->wkind == W_SESSION) emit(e, "    %s_entries[entry].value.queued = true;", t);
     emit(e, "    int64_t at = rgp_time_add(from, INT64_C(%lld));", close_after_ms(o));
     emit(e, "    if (at < %s_next_close) %s_next_close = at;", t, t);
@@ -219,17 +220,19 @@ static void emit_count_due(emitter *e, const char *t)
     emit(e, "}");
 }
 
-/* In _due: the windows keyed by start whose items come due close (each open
- * window has one item, at its close); compaction drops them later. */
+/* In _due: the windows of each start that comes due close, a start at a time,
+ * oldest first, each start's in entry order; compaction drops them later. */
 static void emit_span_due(emitter *e, const char *t, const ast_op *o)
 {
-    emit(e, "while (rgp_heap_due(&%s_closing, INT64_C(%lld), upto)) {", t, close_after_ms(o));
-    emit(e, "    size_t i = rgp_heap_pop(&%s_closing).entry;", t);
-    emit(e, "    %s_entries[i].value.open = false;", t);
-    emit(e, "    %s_closed++;", t);
-    emit(e, "    %s_list_due(n++, i);", t);
+    emit(e, "for (const rgp_start_bucket *b; (b = rgp_starts_due(&%s_closing, INT64_C(%lld), upto)); rgp_starts_close_first(&%s_closing)) {",
+         t, close_after_ms(o), t);
+    emit(e, "    for (size_t k = 0; k < b->len; k++) {   /* in entry order */");
+    emit(e, "        %s_entries[b->entries[k]].value.open = false;", t);
+    emit(e, "        %s_list_due(n++, b->entries[k]);", t);
+    emit(e, "    }");
+    emit(e, "    %s_closed += b->len;", t);
     emit(e, "}");
-    emit(e, "%s_next_close = rgp_heap_first_close(&%s_closing, INT64_C(%lld));", t, t, close_after_ms(o));
+    emit(e, "%s_next_close = rgp_heap_first_close(&%s_closing.order, INT64_C(%lld));", t, t, close_after_ms(o));
 }
 
 /* In _due: a session's item came due; the session closes unless it went on
@@ -338,11 +341,10 @@ static void emit_throttle_spans(emitter *e, const char *t, const ast_op *o, bool
     emit(e, " * records are late), and compaction drops them. */");
     emit(e, "static void %s_forget(int64_t upto)", t);
     emit(e, "{");
-    emit(e, "    while (rgp_heap_due(&%s_closing, INT64_C(%lld), upto)) {", t, close_after_ms(o));
-    emit(e, "        (void)rgp_heap_pop(&%s_closing);", t);
-    emit(e, "        %s_closed++;", t);
-    emit(e, "    }");
-    emit(e, "    %s_next_close = rgp_heap_first_close(&%s_closing, INT64_C(%lld));", t, t, close_after_ms(o));
+    emit(e, "    for (const rgp_start_bucket *b; (b = rgp_starts_due(&%s_closing, INT64_C(%lld), upto)); rgp_starts_close_first(&%s_closing))",
+         t, close_after_ms(o), t);
+    emit(e, "        %s_closed += b->len;", t);
+    emit(e, "    %s_next_close = rgp_heap_first_close(&%s_closing.order, INT64_C(%lld));", t, t, close_after_ms(o));
     emit(e, "    %s_compact();", t);
     emit(e, "}");
     blank(e);
@@ -372,7 +374,7 @@ static void emit_compact(emitter *e, const char *t, const ast_op *o, bool owns)
     emit(e, "%s_len = k;", t);
     emit(e, "%s_closed = 0;", t);
     emit(e, "memset(%s_index, 0, %s_icap * sizeof *%s_index);", t, t, t);
-    emit(e, "rgp_heap_clear(&%s_closing);", t);
+    emit(e, "rgp_starts_clear(&%s_closing);", t);
     emit(e, "for (size_t n = 0; n < %s_len; n++) {", t);
     emit(e, "    size_t j = (size_t)%s_hash(&%s_entries[n].key) & (%s_icap - 1);", t, t, t);
     emit(e, "    while (%s_index[j]) j = (j + 1) & (%s_icap - 1);", t, t);
@@ -567,7 +569,7 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
     emit(e, "    free(%s_entries);", t);
     emit(e, "    free(%s_index);", t);
     if (o->kind == OP_WINDOW) emit(e, "    free(%s_due_at);", t);
-    if (closes_by_time(e->pl, o)) emit(e, "    rgp_heap_free(&%s_closing);", t);
+    if (closes_by_time(e->pl, o)) emit(e, "    %s(&%s_closing);", keyed_by_span(e->pl, o) ? "rgp_starts_free" : "rgp_heap_free", t);
     emit(e, "}");
     blank(e);
     assert(e->indent == 0);
