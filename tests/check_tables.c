@@ -254,11 +254,11 @@ START_TEST(test_heap_against_list)
             for (size_t i = 1; i < nlist; i++)
                 if (list[i].at < list[least].at || (list[i].at == list[least].at && list[i].entry < list[least].entry)) least = i;
             rgp_heap_item got = rgp_heap_pop(&h);
-            ck_assert_int_eq(got.at, list[least].at);
-            ck_assert_uint_eq(got.entry, list[least].entry);
+            if (got.at != list[least].at || got.entry != list[least].entry)
+                ck_abort_msg("popped (%lld, %zu), want (%lld, %zu)", (long long)got.at, got.entry, (long long)list[least].at, list[least].entry);
             list[least] = list[--nlist];
         }
-        ck_assert_uint_eq(h.len, nlist);
+        if (h.len != nlist) ck_abort_msg("heap of %zu items, want %zu", h.len, nlist);
     }
     rgp_heap_free(&h);
     ck_assert_uint_eq(h.len, 0);
@@ -428,6 +428,52 @@ START_TEST(test_sessions_many_keys_in_order)
 }
 END_TEST
 
+/* Buckets by start against a plain list: entries added under random starts
+ * (a few near ones and, for the index's growth and deletions, many far
+ * apart), starts closing earliest first, each giving its entries in the
+ * order they were added; cleared and reused. */
+START_TEST(test_starts_against_list)
+{
+    enum { N = 10000 };
+    static int64_t start_of[N];
+    static bool closed[N];
+    rgp_starts s = {0};
+    uint64_t seed = 17;
+    for (int round = 0; round < 2; round++) {
+        size_t added = 0;
+        int64_t upto = -1;
+        memset(closed, 0, sizeof closed);
+        for (int step = 0; step < 3 * N; step++) {
+            if (added < N && lcg_next(&seed) % 4 != 0) {
+                int64_t st = lcg_next(&seed) % 2 ? upto + 1 + (int64_t)(lcg_next(&seed) % 8) : upto + 1 + (int64_t)(lcg_next(&seed) % 100000);
+                ck_assert(rgp_starts_add(&s, st, added));
+                start_of[added++] = st;
+                continue;
+            }
+            upto += (int64_t)(lcg_next(&seed) % 2000);
+            for (const rgp_start_bucket *b; (b = rgp_starts_due(&s, 5, upto)); rgp_starts_close_first(&s)) {
+                int64_t least = INT64_MAX;   /* the earliest open start */
+                for (size_t i = 0; i < added; i++) if (!closed[i] && start_of[i] < least) least = start_of[i];
+                if (b->start != least || b->start + 5 > upto) ck_abort_msg("start %lld came due, not %lld", (long long)b->start, (long long)least);
+                size_t k = 0;
+                for (size_t i = 0; i < added; i++)   /* (a ck_assert per item would cost a write to the parent) */
+                    if (!closed[i] && start_of[i] == least) {
+                        if (k >= b->len || b->entries[k] != i) ck_abort_msg("start %lld: entry %zu missing or out of order", (long long)least, i);
+                        k++;
+                        closed[i] = true;
+                    }
+                ck_assert_uint_eq(k, b->len);
+            }
+            for (size_t i = 0; i < added; i++)
+                if (!closed[i] && start_of[i] + 5 <= upto) ck_abort_msg("entry %zu (start %lld) not closed by %lld", i, (long long)start_of[i], (long long)upto);
+        }
+        rgp_starts_clear(&s);
+        ck_assert_ptr_null(rgp_starts_due(&s, 0, INT64_MAX));
+    }
+    rgp_starts_free(&s);
+}
+END_TEST
+
 Suite *tables_suite(void)
 {
     Suite *s = suite_create("tables");
@@ -442,6 +488,7 @@ Suite *tables_suite(void)
     TCase *heap = tcase_create("heap");
     tcase_add_test(heap, test_heap_against_list);
     tcase_add_test(heap, test_heap_due_saturates);
+    tcase_add_test(heap, test_starts_against_list);
     suite_add_tcase(s, heap);
     return s;
 }
