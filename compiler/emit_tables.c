@@ -241,15 +241,15 @@ static void emit_span_due(emitter *e, const char *t, const ast_op *o)
 static void emit_session_due(emitter *e, const char *t, const ast_op *o)
 {
     emit(e, "while (rgp_heap_due(&%s_closing, INT64_C(%lld), upto)) {", t, close_after_ms(o));
-    emit(e, "    size_t i = rgp_heap_pop(&%s_closing).entry;", t);
+    emit(e, "    size_t i = rgp_heap_first_entry(&%s_closing);", t);
     emit(e, "    %s_win *w = &%s_entries[i].value;", t, t);
-    emit(e, "    w->queued = false;");
-    emit(e, "    if (!w->open) continue;");
-    emit(e, "    int64_t at = rgp_time_add(w->last, INT64_C(%lld));   /* when the watermark closes it */", close_after_ms(o));
-    emit(e, "    if (at > upto) {");
-    emit(e, "        %s_queue(i, w->last);", t);
+    emit(e, "    if (w->open && rgp_time_add(w->last, INT64_C(%lld)) > upto) {   /* it went on */", close_after_ms(o));
+    emit(e, "        rgp_heap_delay_first(&%s_closing, w->last);", t);
     emit(e, "        continue;");
     emit(e, "    }");
+    emit(e, "    (void)rgp_heap_pop(&%s_closing);", t);
+    emit(e, "    w->queued = false;");
+    emit(e, "    if (!w->open) continue;   /* it closed past the gap */");
     emit(e, "    w->open = false;");
     emit(e, "    %s_list_due(n++, i);", t);
     emit(e, "}");
@@ -320,7 +320,7 @@ static void emit_window_due(emitter *e, const char *t, const ast_op *o)
     else if (o->wkind == W_SESSION) emit_session_due(e, t, o);
     else emit_span_due(e, t, o);
     if (due_needs_sort(e->pl, o))
-        emit(e, "qsort(%s_due_at, n, sizeof *%s_due_at, %s_due_cmp);", t, t, t);
+        emit(e, "if (n > 1) qsort(%s_due_at, n, sizeof *%s_due_at, %s_due_cmp);", t, t, t);
     else
         emit(e, "/* in order already: the heap gives them by close, so by start, then by entry */");
     emit(e, "return n;");

@@ -56,20 +56,35 @@ static inline bool rgp_heap_push(rgp_heap *h, int64_t at, size_t entry)
     return true;
 }
 
+/* Sifts item down from slot i of the first n, into its place. */
+static inline void rgp_heap__sift_down(rgp_heap *h, size_t i, size_t n, rgp_heap_item item)
+{
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && rgp_heap__before(h->items[c + 1], h->items[c])) c++;
+        if (!rgp_heap__before(h->items[c], item)) break;
+        h->items[i] = h->items[c];
+        i = c;
+    }
+    h->items[i] = item;
+}
+
+/* The first item's entry; the heap must not be empty. */
+static inline size_t rgp_heap_first_entry(const rgp_heap *h) { return h->items[0].entry; }
+
+/* Gives the first item a later time and puts it in its place: one sift, not a
+ * pop and a push (a session that went on). The heap must not be empty. */
+static inline void rgp_heap_delay_first(rgp_heap *h, int64_t at)
+{
+    rgp_heap__sift_down(h, 0, h->len, (rgp_heap_item){at, h->items[0].entry});
+}
+
 /* Removes and returns the first item (the earliest time, the least entry); the heap must not be empty. */
 static inline rgp_heap_item rgp_heap_pop(rgp_heap *h)
 {
     rgp_heap_item top = h->items[0], moved = h->items[--h->len];
-    size_t i = 0, n = h->len;
-    for (;;) {   /* sift the last item down from the root */
-        size_t c = 2 * i + 1;
-        if (c >= n) break;
-        if (c + 1 < n && rgp_heap__before(h->items[c + 1], h->items[c])) c++;
-        if (!rgp_heap__before(h->items[c], moved)) break;
-        h->items[i] = h->items[c];
-        i = c;
-    }
-    if (n) h->items[i] = moved;
+    if (h->len) rgp_heap__sift_down(h, 0, h->len, moved);   /* the last item, from the root */
     return top;
 }
 
