@@ -347,7 +347,7 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         emit(e, "    if (ts < win->start) win->start = ts;");
         emit(e, "    if (ts > win->last) win->last = ts;");
         emit(e, "}");
-        emit(e, "/* queued to close a gap after its last record; if it goes on, the item moves on when due */");
+        emit(e, "/* queued by its last record (it closes the gap and any lateness after); if it goes on, its item moves on when due */");
         emit(e, "if (!win->queued) %s_queue((size_t)(entry - %s_entries), win->last);", t, t);
         emit_window_fold(e, o, t, cur);
         e->indent--;
