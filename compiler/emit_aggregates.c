@@ -147,7 +147,7 @@ void emit_window_close(emitter *e, const node *st, const ast_op *o, const char *
     emit_window_out(e, st, o);
     e->indent--;
     emit(e, "}");
-    if (keyed_by_start(o)) emit(e, "%s_compact();   /* the closed windows' entries go */", t);
+    if (keyed_by_start(o)) emit(e, "%s_compact();   /* the closed windows' entries go, once they are half */", t);
 }
 
 /* The event time of record cur for a window or throttle, or the clock's. */
@@ -309,8 +309,7 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         emit_lookup(e, st, o, cur, "win");
         emit(e, "if (fresh) {");
         emit(e, "    win->open = true;");
-        emit(e, "    win->start = ws;");
-        emit(e, "    if (rgp_time_add(ws, INT64_C(%lld)) < %s_next_close) %s_next_close = rgp_time_add(ws, INT64_C(%lld));", closes, t, t, closes);
+        emit(e, "    win->start = ws;   /* queued to close when it was made */");
         emit(e, "}");
         emit_window_fold(e, o, t, cur);
         e->indent--;
@@ -348,8 +347,8 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         emit(e, "    if (ts < win->start) win->start = ts;");
         emit(e, "    if (ts > win->last) win->last = ts;");
         emit(e, "}");
-        emit(e, "if (rgp_time_add(win->last, INT64_C(%lld)) < %s_next_close) %s_next_close = rgp_time_add(win->last, INT64_C(%lld));",
-             closes, t, t, closes);
+        emit(e, "/* queued by its last record (it closes the gap and any lateness after); if it goes on, its item moves on when due */");
+        emit(e, "if (!win->queued) %s_queue((size_t)(entry - %s_entries), win->last);", t, t);
         emit_window_fold(e, o, t, cur);
         e->indent--;
         emit(e, "}");

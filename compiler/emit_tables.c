@@ -161,27 +161,111 @@ static void emit_merge_lanes(emitter *e, const char *t, const ast_op *o, int lan
     blank(e);
 }
 
-/* Windows: the watermark (the latest event time seen), the earliest time a
- * window closes (nothing to do before it), the late records counted, and the
- * list of windows due to close, oldest first, then in the order their entries
- * came. */
-static void emit_window_due(emitter *e, const char *t, const ast_op *o)
+/* Closed in order of time: windows by event or processing time, and a throttle's spans over a merge. */
+static bool closes_by_time(const plan *pl, const ast_op *o)
 {
-    emit(e, "static int64_t %s_watermark = INT64_MIN, %s_next_close = INT64_MAX;", t, t);
-    emit(e, "static uint64_t %s_late;   /* records whose window had closed */", t);
-    emit(e, "static uint64_t %s_in;   /* records that came in (event time), for the loss summary */", t);
-    if (o->ahead.ms) emit(e, "static uint64_t %s_ahead;   /* records too far ahead of the watermark */", t);
-    emit(e, "static size_t *%s_due_at, %s_due_cap;", t, t);
+    return keyed_by_span(pl, o) || (o->kind == OP_WINDOW && o->wkind == W_SESSION);
+}
+
+/* When an entry closes, counted from its key's window start or span (keyed by
+ * span) or from its session's last record. */
+static long long close_after_ms(const ast_op *o)
+{
+    return o->kind == OP_WINDOW ? o->size.ms + o->lateness_ms : o->size.ms;
+}
+
+/* The entries that close by time, ordered by when they close (by the time
+ * they close a fixed delay after), so that a watermark move costs what
+ * closes, not a walk over every key. Keyed by span, an entry is queued once,
+ * when it is made, in its start's bucket (rgp_starts), and a whole start
+ * closes at once; a session, when it opens, in a heap by its last record, and
+ * its item may come due before the session does (it went on): then it moves on. */
+static void emit_close_queue(emitter *e, const char *t, const ast_op *o)
+{
+    emit(e, "static int64_t %s_watermark = INT64_MIN, %s_next_close = INT64_MAX;   /* no entry closes before next_close */", t, t);
+    bool session = o->kind == OP_WINDOW && o->wkind == W_SESSION;
+    if (session) emit(e, "static rgp_heap %s_closing;   /* (last record, entry number) of the open sessions, some early */", t);
+    else emit(e, "static rgp_starts %s_closing;   /* the open entries by their start */", t);
+    if (o->kind != OP_WINDOW || o->wkind != W_SESSION)
+        emit(e, "static size_t %s_closed;   /* entries closed but not yet dropped by compaction */", t);
     blank(e);
-    int lanes = op_lanes(e->pl, o);
-    if (lanes > 1) emit_merge_lanes(e, t, o, lanes);
+    emit(e, "/* Queues the entry to close %lld ms after `from`. */", close_after_ms(o));
+    emit(e, "static void %s_queue(size_t entry, int64_t from)", t);
+    emit(e, "{");
+    emit(e, "    if (!%s(&%s_closing, from, entry)) rgp_out_of_memory(RGP_PROGRAM);", session ? "rgp_heap_push" : "rgp_starts_add", t);
+    if (o->kind == OP_WINDOW && o->wkind == W_SESSION) emit(e, "    %s_entries[entry].value.queued = true;", t);
+    emit(e, "    int64_t at = rgp_time_add(from, INT64_C(%lld));", close_after_ms(o));
+    emit(e, "    if (at < %s_next_close) %s_next_close = at;", t, t);
+    emit(e, "}");
+    blank(e);
+}
+
+/* Whether _due must sort what it lists: not for windows keyed by start over
+ * one input, whose heap gives them by close (so by start), then by entry. */
+static bool due_needs_sort(const plan *pl, const ast_op *o)
+{
+    return !keyed_by_start(o) || (op_lanes(pl, o) > 1 && o->keys);
+}
+
+/* In _due: a count window closes when full, or at the end of input (upto
+ * INT64_MAX), the only time this walk over every key runs. */
+static void emit_count_due(emitter *e, const char *t)
+{
+    emit(e, "if (upto != INT64_MAX) return 0;");
+    emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
+    emit(e, "    %s_win *w = &%s_entries[i].value;", t, t);
+    emit(e, "    if (!w->open) continue;");
+    emit(e, "    w->open = false;");
+    emit(e, "    %s_list_due(n++, i);", t);
+    emit(e, "}");
+}
+
+/* In _due: the windows of each start that comes due close, a start at a time,
+ * oldest first, each start's in entry order; compaction drops them later. */
+static void emit_span_due(emitter *e, const char *t, const ast_op *o)
+{
+    emit(e, "for (const rgp_start_bucket *b; (b = rgp_starts_due(&%s_closing, INT64_C(%lld), upto)); rgp_starts_close_first(&%s_closing)) {",
+         t, close_after_ms(o), t);
+    emit(e, "    for (size_t k = 0; k < b->len; k++) {   /* in entry order */");
+    emit(e, "        %s_entries[b->entries[k]].value.open = false;", t);
+    emit(e, "        %s_list_due(n++, b->entries[k]);", t);
+    emit(e, "    }");
+    emit(e, "    %s_closed += b->len;", t);
+    emit(e, "}");
+    emit(e, "%s_next_close = rgp_heap_first_close(&%s_closing.order, INT64_C(%lld));", t, t, close_after_ms(o));
+}
+
+/* In _due: a session's item came due; the session closes unless it went on
+ * (its last record moved: the item moves to the new close) or had already
+ * closed, past the gap (the item is dropped). */
+static void emit_session_due(emitter *e, const char *t, const ast_op *o)
+{
+    emit(e, "while (rgp_heap_due(&%s_closing, INT64_C(%lld), upto)) {", t, close_after_ms(o));
+    emit(e, "    size_t i = rgp_heap_first_entry(&%s_closing);", t);
+    emit(e, "    %s_win *w = &%s_entries[i].value;", t, t);
+    emit(e, "    if (w->open && rgp_time_add(w->last, INT64_C(%lld)) > upto) {   /* it went on */", close_after_ms(o));
+    emit(e, "        rgp_heap_delay_first(&%s_closing, w->last);", t);
+    emit(e, "        continue;");
+    emit(e, "    }");
+    emit(e, "    (void)rgp_heap_pop(&%s_closing);", t);
+    emit(e, "    w->queued = false;");
+    emit(e, "    if (!w->open) continue;   /* it closed past the gap */");
+    emit(e, "    w->open = false;");
+    emit(e, "    %s_list_due(n++, i);", t);
+    emit(e, "}");
+    emit(e, "%s_next_close = rgp_heap_first_close(&%s_closing, INT64_C(%lld));", t, t, close_after_ms(o));
+}
+
+/* The order of the windows closing together: oldest first, then by entry
+ * (over a merge, by key value: the order keys first came varies from run to run). */
+static void emit_due_cmp(emitter *e, const char *t, const ast_op *o, int lanes)
+{
     emit(e, "static int %s_due_cmp(const void *a, const void *b)", t);
     emit(e, "{");
     emit(e, "    size_t i = *(const size_t *)a, j = *(const size_t *)b;");
     if (o->wkind == W_COUNT) {
         emit(e, "    return i < j ? -1 : 1;   /* count windows: in the order their keys came */");
     } else if (lanes > 1 && o->keys) {
-        /* over a merge, the order keys first came in varies from run to run: keys go in their own order */
         emit(e, "    int64_t x = %s_entries[i].value.start, y = %s_entries[j].value.start;", t, t);
         emit(e, "    if (x != y) return x < y ? -1 : 1;");
         emit(e, "    const %s_key *p = &%s_entries[i].key, *q = &%s_entries[j].key;", t, t, t);
@@ -199,35 +283,46 @@ static void emit_window_due(emitter *e, const char *t, const ast_op *o)
     }
     emit(e, "}");
     blank(e);
-    long long closes = o->size.ms + o->lateness_ms;
-    emit(e, "/* Marks closed the open windows that close by upto and lists them, oldest first; how many. */");
-    emit(e, "static size_t %s_due(int64_t upto)", t);
+}
+
+/* Windows: the watermark (the latest event time seen), the earliest time a
+ * window closes (nothing to do before it), the late records counted, and the
+ * list of windows due to close, oldest first, then in the order their entries
+ * came. */
+static void emit_window_due(emitter *e, const char *t, const ast_op *o)
+{
+    if (o->wkind == W_COUNT) emit(e, "static int64_t %s_watermark = INT64_MIN, %s_next_close = INT64_MAX;", t, t);
+    emit(e, "static uint64_t %s_late;   /* records whose window had closed */", t);
+    emit(e, "static uint64_t %s_in;   /* records that came in (event time), for the loss summary */", t);
+    if (o->ahead.ms) emit(e, "static uint64_t %s_ahead;   /* records too far ahead of the watermark */", t);
+    emit(e, "static size_t *%s_due_at, %s_due_cap;", t, t);
+    blank(e);
+    int lanes = op_lanes(e->pl, o);
+    if (lanes > 1) emit_merge_lanes(e, t, o, lanes);
+    if (due_needs_sort(e->pl, o)) emit_due_cmp(e, t, o, lanes);
+    emit(e, "/* Lists entry i among the n windows due so far. */");
+    emit(e, "static void %s_list_due(size_t n, size_t i)", t);
     emit(e, "{");
-    e->indent++;
-    emit(e, "size_t n = 0;");
-    emit(e, "int64_t next = INT64_MAX;");
-    emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
-    emit(e, "    %s_win *w = &%s_entries[i].value;", t, t);
-    emit(e, "    if (!w->open) continue;");
-    if (o->wkind == W_COUNT)
-        emit(e, "    int64_t at = INT64_MAX;   /* a count window closes when full, or at the end */");
-    else
-        emit(e, "    int64_t at = rgp_time_add(w->%s, INT64_C(%lld));   /* when the watermark closes it */",
-             o->wkind == W_SESSION ? "last" : "start", closes);
-    emit(e, "    if (at > upto) {");
-    emit(e, "        if (at < next) next = at;");
-    emit(e, "        continue;");
-    emit(e, "    }");
-    emit(e, "    w->open = false;");
     emit(e, "    if (n == %s_due_cap) {", t);
     emit(e, "        %s_due_cap = %s_due_cap ? 2 * %s_due_cap : 256;", t, t, t);
     emit(e, "        %s_due_at = realloc(%s_due_at, %s_due_cap * sizeof *%s_due_at);", t, t, t, t);
     emit(e, "        if (!%s_due_at) rgp_out_of_memory(RGP_PROGRAM);", t);
     emit(e, "    }");
-    emit(e, "    %s_due_at[n++] = i;", t);
+    emit(e, "    %s_due_at[n] = i;", t);
     emit(e, "}");
-    emit(e, "%s_next_close = next;", t);
-    emit(e, "qsort(%s_due_at, n, sizeof *%s_due_at, %s_due_cmp);", t, t, t);
+    blank(e);
+    emit(e, "/* Marks closed the open windows that close by upto and lists them, oldest first; how many. */");
+    emit(e, "static size_t %s_due(int64_t upto)", t);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "size_t n = 0;");
+    if (o->wkind == W_COUNT) emit_count_due(e, t);
+    else if (o->wkind == W_SESSION) emit_session_due(e, t, o);
+    else emit_span_due(e, t, o);
+    if (due_needs_sort(e->pl, o))
+        emit(e, "if (n > 1) qsort(%s_due_at, n, sizeof *%s_due_at, %s_due_cmp);", t, t, t);
+    else
+        emit(e, "/* in order already: the heap gives them by close, so by start, then by entry */");
     emit(e, "return n;");
     e->indent--;
     emit(e, "}");
@@ -239,35 +334,57 @@ static void emit_window_due(emitter *e, const char *t, const ast_op *o)
  * one that comes is late, held back and counted). */
 static void emit_throttle_spans(emitter *e, const char *t, const ast_op *o, bool owns)
 {
-    emit(e, "static int64_t %s_watermark = INT64_MIN, %s_next_close = INT64_MAX;   /* the merged watermark; the first span to end */", t, t);
     emit(e, "static uint64_t %s_late;   /* records whose span had closed */", t);
     blank(e);
     emit_merge_lanes(e, t, o, op_lanes(e->pl, o));
-    emit(e, "/* Forgets the spans that end by upto, keeping the others in order, and rebuilds the index. */");
+    emit(e, "/* Forgets the spans that end by upto: a lookup finds none of them again (their");
+    emit(e, " * records are late), and compaction drops them. */");
     emit(e, "static void %s_forget(int64_t upto)", t);
     emit(e, "{");
-    e->indent++;
-    emit(e, "size_t k = 0;");
-    emit(e, "int64_t next = INT64_MAX;");
-    emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
-    emit(e, "    int64_t ends = rgp_time_add(%s_entries[i].value.start, INT64_C(%lld));", t, o->size.ms);
-    if (owns) emit(e, "    if (ends <= upto) { %s_entry_free(&%s_entries[i]); continue; }", t, t);
-    else emit(e, "    if (ends <= upto) continue;");
-    emit(e, "    if (ends < next) next = ends;");
-    emit(e, "    %s_entries[k++] = %s_entries[i];", t, t);
+    emit(e, "    for (const rgp_start_bucket *b; (b = rgp_starts_due(&%s_closing, INT64_C(%lld), upto)); rgp_starts_close_first(&%s_closing))",
+         t, close_after_ms(o), t);
+    emit(e, "        %s_closed += b->len;", t);
+    emit(e, "    %s_next_close = rgp_heap_first_close(&%s_closing.order, INT64_C(%lld));", t, t, close_after_ms(o));
+    emit(e, "    %s_compact();", t);
     emit(e, "}");
-    emit(e, "%s_next_close = next;", t);
-    emit(e, "if (k == %s_len) return;", t);
+    blank(e);
+}
+
+/* Drops the closed entries of a table keyed by span once they are half of
+ * it, keeping the others in order, and rebuilds the index and the closing
+ * heap for the renumbered entries. Between compactions a closed entry stays,
+ * unseen: lookups only come for windows and spans still open. Each entry is
+ * moved a bounded number of times, so closing costs what closes. */
+static void emit_compact(emitter *e, const char *t, const ast_op *o, bool owns)
+{
+    sbuf is_open = {0};   /* a window says so; a span is open until the watermark passes its end */
+    if (o->kind == OP_WINDOW) sb(&is_open, "%s_entries[i].value.open", t);
+    else sb(&is_open, "rgp_time_add(%s_entries[i].value.start, INT64_C(%lld)) > %s_watermark", t, close_after_ms(o), t);
+    emit(e, "/* Drops the closed entries once they are half the table, keeping the others in");
+    emit(e, " * order, and rebuilds the index and the closing heap: entries are renumbered. */");
+    emit(e, "static void %s_compact(void)", t);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "if (!%s_closed || 2 * %s_closed < %s_len) return;", t, t, t);
+    emit(e, "size_t k = 0;");
+    emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
+    emit(e, "    if (%s) %s_entries[k++] = %s_entries[i];", is_open.s, t, t);
+    if (owns) emit(e, "    else %s_entry_free(&%s_entries[i]);", t, t);
+    emit(e, "}");
     emit(e, "%s_len = k;", t);
+    emit(e, "%s_closed = 0;", t);
     emit(e, "memset(%s_index, 0, %s_icap * sizeof *%s_index);", t, t, t);
+    emit(e, "rgp_starts_clear(&%s_closing);", t);
     emit(e, "for (size_t n = 0; n < %s_len; n++) {", t);
     emit(e, "    size_t j = (size_t)%s_hash(&%s_entries[n].key) & (%s_icap - 1);", t, t, t);
     emit(e, "    while (%s_index[j]) j = (j + 1) & (%s_icap - 1);", t, t);
     emit(e, "    %s_index[j] = (uint32_t)(n + 1);", t);
+    emit(e, "    %s_queue(n, %s_entries[n].key.ws);", t, t);
     emit(e, "}");
     e->indent--;
     emit(e, "}");
     blank(e);
+    free(is_open.s);
 }
 
 /* A table per keyed or group operator: entries (key, value) kept dense in the
@@ -305,7 +422,8 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
         emit(e, "typedef struct %s_win {", t);
         emit(e, "    bool open;");
         if (o->wkind == W_COUNT) emit(e, "    uint64_t n;   /* records so far */");
-        else emit(e, "    int64_t start%s;", o->wkind == W_SESSION ? ", last;   /* the session's first and last event times */" : ";");
+        else emit(e, "    int64_t start%s;", o->wkind == W_SESSION ? ", last;   /* the session's first and last event times */" : "");
+        if (o->wkind == W_SESSION) emit(e, "    bool queued;   /* it has an item in the closing heap */");
         emit(e, "    %s_aggs g;", t);
         emit(e, "} %s_win;", t);
         snprintf(value, sizeof value, "%s_win", t);
@@ -336,6 +454,7 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
     emit(e, "static uint32_t *%s_index;   /* entry number + 1; 0 is empty */", t);
     emit(e, "static size_t %s_icap;", t);
     blank(e);
+    if (closes_by_time(e->pl, o)) emit_close_queue(e, t, o);
     emit(e, "static inline uint64_t %s_hash(const %s_key *k)", t, t);
     emit(e, "{");
     emit(e, "    uint64_t h = 0;");
@@ -411,6 +530,8 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
             emit(e, "}");
         }
     }
+    if (keyed_by_span(e->pl, o))
+        emit(e, "%s_queue(%s_len, k->ws);   /* to close when the watermark passes its end */", t, t);
     emit(e, "%s_index[i] = (uint32_t)++%s_len;", t, t);
     emit(e, "*fresh = true;");
     emit(e, "return en;");
@@ -440,35 +561,15 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
         emit(e, "}");
         blank(e);
     }
+    if (keyed_by_span(e->pl, o)) emit_compact(e, t, o, owns);
     if (o->kind == OP_THROTTLE && keyed_by_span(e->pl, o)) emit_throttle_spans(e, t, o, owns);
-    if (keyed_by_start(o)) {
-        emit(e, "/* Drops the entries of closed windows, keeping the others in order, and rebuilds the index. */");
-        emit(e, "static void %s_compact(void)", t);
-        emit(e, "{");
-        e->indent++;
-        emit(e, "size_t k = 0;");
-        emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
-        emit(e, "    if (%s_entries[i].value.open) %s_entries[k++] = %s_entries[i];", t, t, t);
-        if (owns) emit(e, "    else %s_entry_free(&%s_entries[i]);", t, t);
-        emit(e, "}");
-        emit(e, "if (k == %s_len) return;", t);
-        emit(e, "%s_len = k;", t);
-        emit(e, "memset(%s_index, 0, %s_icap * sizeof *%s_index);", t, t, t);
-        emit(e, "for (size_t n = 0; n < %s_len; n++) {", t);
-        emit(e, "    size_t j = (size_t)%s_hash(&%s_entries[n].key) & (%s_icap - 1);", t, t, t);
-        emit(e, "    while (%s_index[j]) j = (j + 1) & (%s_icap - 1);", t, t);
-        emit(e, "    %s_index[j] = (uint32_t)(n + 1);", t);
-        emit(e, "}");
-        e->indent--;
-        emit(e, "}");
-        blank(e);
-    }
     emit(e, "static void %s_free(void)", t);
     emit(e, "{");
     if (owns) emit(e, "    for (size_t i = 0; i < %s_len; i++) %s_entry_free(&%s_entries[i]);", t, t, t);
     emit(e, "    free(%s_entries);", t);
     emit(e, "    free(%s_index);", t);
     if (o->kind == OP_WINDOW) emit(e, "    free(%s_due_at);", t);
+    if (closes_by_time(e->pl, o)) emit(e, "    %s(&%s_closing);", keyed_by_span(e->pl, o) ? "rgp_starts_free" : "rgp_heap_free", t);
     emit(e, "}");
     blank(e);
     assert(e->indent == 0);
