@@ -163,6 +163,21 @@ void emit_event_time(emitter *e, const ast_op *o, const char *cur, const char *w
     }
 }
 
+/* The watermark moves up to `to` (never back), and the windows it passes close. */
+static void emit_watermark_up(emitter *e, const node *st, const ast_op *o, const char *t, const char *wm, const char *to)
+{
+    emit(e, "if (%s > %s_watermark) {", to, t);
+    e->indent++;
+    emit(e, "%s_watermark = rgp_watermark_of(%s);", t, to);
+    emit(e, "if (%s_watermark >= %s_next_close) {", t, t);
+    e->indent++;
+    emit_window_close(e, st, o, wm);
+    e->indent--;
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+}
+
 /* A window over a merge, after an input's watermark moved, ended or turned
  * idle: the merged watermark may move, closing the windows it passes. `now`
  * is the processing time that idleness is judged by. */
@@ -174,16 +189,7 @@ void emit_merged_advance(emitter *e, const node *st, const ast_op *o, const char
     emit(e, "{");
     e->indent++;
     emit(e, "int64_t merged = %s_merged(%s);", t, now);
-    emit(e, "if (merged > %s_watermark) {", t);
-    e->indent++;
-    emit(e, "%s_watermark = rgp_watermark_of(merged);", t);
-    emit(e, "if (%s_watermark >= %s_next_close) {", t, t);
-    e->indent++;
-    emit_window_close(e, st, o, wm);
-    e->indent--;
-    emit(e, "}");
-    e->indent--;
-    emit(e, "}");
+    emit_watermark_up(e, st, o, t, wm, "merged");
     e->indent--;
     emit(e, "}");
 }
@@ -258,16 +264,7 @@ static void emit_watermark_move(emitter *e, const node *st, const ast_op *o, con
     }
     snprintf(wm, sizeof wm, "%s_watermark", t);
     if (o->ahead.ms) emit_ahead_check(e, o, t, wm, cur);
-    emit(e, "if (ts > %s_watermark) {", t);
-    e->indent++;
-    emit(e, "%s_watermark = rgp_watermark_of(ts);", t);
-    emit(e, "if (%s_watermark >= %s_next_close) {", t, t);
-    e->indent++;
-    emit_window_close(e, st, o, wm);
-    e->indent--;
-    emit(e, "}");
-    e->indent--;
-    emit(e, "}");
+    emit_watermark_up(e, st, o, t, wm, "ts");
 }
 
 /* A window operator, for each record: move the watermark (closing the windows

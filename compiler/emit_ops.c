@@ -236,6 +236,20 @@ static void emit_route(emitter *e, const node *st, const char *cur)
     emit(e, "}");
 }
 
+/* A throttle's count in the key's span: under the limit the record goes on,
+ * over it the record is held back and counted. */
+static void emit_throttle_limit(emitter *e, const node *st, const ast_op *o, const char *cur, const char *t)
+{
+    emit(e, "if (sp->n < UINT64_C(%llu)) {", o->limit);
+    e->indent++;
+    emit(e, "sp->n++;");
+    emit_ops(e, st, o->next, cur);
+    e->indent--;
+    emit(e, "} else {");
+    emit(e, "    %s_held++;   /* over the limit: held back */", t);
+    emit(e, "}");
+}
+
 /* A throttle: the key's span starts over when a record of a later span comes;
  * at most `limit` records of each go on, the rest are held back and counted. */
 static void emit_throttle(emitter *e, const node *st, const ast_op *o, const char *cur)
@@ -253,14 +267,7 @@ static void emit_throttle(emitter *e, const node *st, const ast_op *o, const cha
     emit(e, "    sp->start = span;");
     emit(e, "    sp->n = 0;");
     emit(e, "}");
-    emit(e, "if (sp->n < UINT64_C(%llu)) {", o->limit);
-    e->indent++;
-    emit(e, "sp->n++;");
-    emit_ops(e, st, o->next, cur);
-    e->indent--;
-    emit(e, "} else {");
-    emit(e, "    %s_held++;   /* over the limit: held back */", t);
-    emit(e, "}");
+    emit_throttle_limit(e, st, o, cur, t);
     e->indent--;
     emit(e, "}");
     e->indent--;
@@ -311,14 +318,7 @@ static void emit_merged_throttle(emitter *e, const node *st, const ast_op *o, co
     emit(e, "    if (rgp_time_add(ws, INT64_C(%lld)) < %s_next_close) %s_next_close = rgp_time_add(ws, INT64_C(%lld));", o->size.ms, t, t,
          o->size.ms);
     emit(e, "}");
-    emit(e, "if (sp->n < UINT64_C(%llu)) {", o->limit);
-    e->indent++;
-    emit(e, "sp->n++;");
-    emit_ops(e, st, o->next, cur);
-    e->indent--;
-    emit(e, "} else {");
-    emit(e, "    %s_held++;   /* over the limit: held back */", t);
-    emit(e, "}");
+    emit_throttle_limit(e, st, o, cur, t);
     e->indent--;
     emit(e, "}");
     e->indent--;
