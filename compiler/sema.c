@@ -1079,11 +1079,25 @@ static bool block_emits(const ast_stmt *list)
     return false;
 }
 
+/* by K, ...: each key names a field of the input, and none twice (a group
+ * would write the column twice). */
+static void check_keys(sema *S, const ast_op *o, const rectype *rec)
+{
+    for (ast_arg *g = o->keys; g; g = g->next) {
+        g->value->type = check_name(S, g->value, rec);
+        for (const ast_arg *h = o->keys; h != g; h = h->next)
+            if (!strcmp(h->value->text, g->value->text)) {
+                diag_error(S->d, g->value->loc, "key '%s' is named twice", g->value->text);
+                break;
+            }
+    }
+}
+
 /* by KEY, ... state { v: T = init, ... } { statements }: per key, state that the
  * block reads and changes for each record, and the records it emits. */
 static rectype *check_keyed(sema *S, node *n, ast_op *o, const rectype *rec, rectype *out)
 {
-    for (ast_arg *g = o->keys; g; g = g->next) check_name(S, g->value, rec);
+    check_keys(S, o, rec);
     rectype *state = arena_alloc(S->a, sizeof *state);
     state->name = arena_printf(S->a, "state of %s", n->name);
     state->cname = arena_printf(S->a, "state_%s", out->cname + 4);
@@ -1146,7 +1160,7 @@ static void check_time_field(sema *S, ast_expr *f, const rectype *rec, const cha
  * `on`, of the clock; the rest are held back and counted. */
 static void check_throttle(sema *S, ast_op *o, const rectype *rec)
 {
-    for (ast_arg *g = o->keys; g; g = g->next) check_name(S, g->value, rec);
+    check_keys(S, o, rec);
     if (o->limit == 0 || o->limit > UINT32_MAX)
         diag_error(S->d, o->word_loc, "throttle lets from 1 to %u records through per span", UINT32_MAX);
     check_duration(S, &o->size, "a throttle's span");
@@ -1291,7 +1305,7 @@ static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, re
  * (by default all fields but the keys) differ from the last record of its key. */
 static void check_dedup(sema *S, ast_op *o, const rectype *rec)
 {
-    for (ast_arg *g = o->keys; g; g = g->next) check_name(S, g->value, rec);
+    check_keys(S, o, rec);
     for (ast_arg *g = o->on; g; g = g->next) g->value->type = check_name(S, g->value, rec);
     ast_wmod *w = o->wmods;
     if (w) {
@@ -1327,8 +1341,9 @@ static void check_dedup(sema *S, ast_op *o, const rectype *rec)
  * fields first, then one field per aggregate, one record per key. */
 static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rectype *out)
 {
+    check_keys(S, o, rec);
     for (ast_arg *g = o->keys; g; g = g->next) {
-        type_id t = check_name(S, g->value, rec);
+        type_id t = g->value->type;
         field fl = {g->value->text, t, g->value->loc, NULL};
         PUSH(S->a, out->fields, out->nfields, fl);
         out->has_str |= t == T_STR;
