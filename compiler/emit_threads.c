@@ -124,9 +124,7 @@ static bool reads_lanes(const plan *pl, const plan_thread *t)
 static int thread_lanes(const plan *pl, const plan_thread *t)
 {
     if (t->kind != TH_RUN || t->policy != POLICY_BLOCK) return 1;
-    const node *gst[16];
-    const ast_op *gops[16];
-    if (thread_groups(pl, t->entry, gst, gops, 0, 16) > 0) return 1;
+    if (thread_groups(pl, t->entry, NULL, NULL, 0, 0) > 0) return 1;   /* counts them */
     return ring_lanes(pl, t->in);
 }
 
@@ -180,7 +178,8 @@ static int lane_offset(const plan *pl, const plan_ring *r, const plan_thread *t)
 
 /* The event-time windows and throttles of a thread that see its input's
  * lanes: those before any group or window on the way from the thread's reader
- * (their records are merged already), late streams and route branches included. */
+ * (their records are merged already), late streams and route branches included.
+ * Returns how many there are; the first max of them go into stages and ops. */
 static int lane_ops(const plan *pl, const node *n, const node **stages, const ast_op **ops, int k, int max)
 {
     if (n->kind != D_STAGE || n->ninputs) return k;
@@ -188,7 +187,10 @@ static int lane_ops(const plan *pl, const node *n, const node **stages, const as
         if (n->sides[i]->used) k = lane_ops(pl, n->sides[i], stages, ops, k, max);
     for (const ast_op *o = n->ops; o; o = o->next) {
         bool on_time = (o->kind == OP_WINDOW && o->wkind != W_COUNT) || o->kind == OP_THROTTLE;
-        if (on_time && o->time_field && k < max) stages[k] = n, ops[k++] = o;
+        if (on_time && o->time_field) {
+            if (k < max) stages[k] = n, ops[k] = o;
+            k++;
+        }
         if (o->kind == OP_WINDOW && o->late && o->late->used) k = lane_ops(pl, o->late, stages, ops, k, max);
         if (o->kind == OP_GROUP || o->kind == OP_WINDOW) return k;
     }
@@ -203,11 +205,16 @@ static const plan_thread *lane_thread_of(const plan *pl, const ast_op *o)
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
         if (!reads_lanes(pl, t)) continue;
-        const node *wst[16];
-        const ast_op *wops[16];
-        int nw = lane_ops(pl, t->entry, wst, wops, 0, 16);
-        for (int k = 0; k < nw; k++)
-            if (wops[k] == o) return t;
+        int nw = lane_ops(pl, t->entry, NULL, NULL, 0, 0);   /* counts them: no cap */
+        const node **wst = malloc(sizeof *wst * (size_t)(nw ? nw : 1));
+        const ast_op **wops = malloc(sizeof *wops * (size_t)(nw ? nw : 1));
+        if (!wst || !wops) { fputs("rgp: out of memory\n", stderr); exit(2); }
+        lane_ops(pl, t->entry, wst, wops, 0, nw);
+        bool found = false;
+        for (int k = 0; k < nw; k++) found |= wops[k] == o;
+        free(wst);
+        free(wops);
+        if (found) return t;
     }
     return NULL;
 }
@@ -521,12 +528,19 @@ static void emit_lane_advance(emitter *e, const node *st, const ast_op *o, const
 typedef struct lanes {
     bool tagged;                /* its ring is merged (its slots may be end markers) */
     int n;
-    const node *wst[16];
-    const ast_op *wops[16];
-    bool idle[16];
+    const node **wst;           /* the nw windows and throttles that see the lanes */
+    const ast_op **wops;
+    bool *idle;
     int nw;
     bool any_idle;
 } lanes;
+
+static void lanes_free(lanes *ln)
+{
+    free(ln->wst);
+    free(ln->wops);
+    free(ln->idle);
+}
 
 static void find_lanes(const emitter *e, const plan_thread *t, lanes *ln)
 {
@@ -534,7 +548,12 @@ static void find_lanes(const emitter *e, const plan_thread *t, lanes *ln)
     ln->tagged = t->policy != POLICY_DROP_NEWEST && ring_lanes(e->pl, t->in) > 1;
     if (!reads_lanes(e->pl, t)) return;
     ln->n = ring_lanes(e->pl, t->in);
-    ln->nw = lane_ops(e->pl, t->entry, ln->wst, ln->wops, 0, 16);
+    ln->nw = lane_ops(e->pl, t->entry, NULL, NULL, 0, 0);   /* counts them: no cap */
+    ln->wst = malloc(sizeof *ln->wst * (size_t)(ln->nw ? ln->nw : 1));
+    ln->wops = malloc(sizeof *ln->wops * (size_t)(ln->nw ? ln->nw : 1));
+    ln->idle = calloc((size_t)(ln->nw ? ln->nw : 1), sizeof *ln->idle);
+    if (!ln->wst || !ln->wops || !ln->idle) { fputs("rgp: out of memory\n", stderr); exit(2); }
+    lane_ops(e->pl, t->entry, ln->wst, ln->wops, 0, ln->nw);
     for (int i = 0; i < ln->nw; i++)
         for (int k = 0; k < ln->n; k++)
             if (op_lane_idle_ms(e->pl, ln->wops[i], k)) ln->idle[i] = ln->any_idle = true;
@@ -735,6 +754,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     }
     emit_close_outputs(e, &o);
     outputs_free(&o);
+    lanes_free(&ln);
     free(gst);
     free(gops);
     free(on_clock);
