@@ -317,15 +317,15 @@ static inline void rgp__open_error(const char *prog, const rgp_endpoint *ep)
 }
 
 /* A sink on a regular file that a source reads would truncate it before it is
- * read: refused before any sink is opened. (A pipe or /dev/null may be both.) */
+ * read: refused before any sink is opened. (A pipe or /dev/null may be both.)
+ * ids and known hold every endpoint's file as it is before any sink opens. */
 static inline int rgp__check_sinks_spare_sources(const char *prog, const rgp_endpoint *eps, int n, const rgp_file_id *ids,
                                                  const int *known)
 {
     for (int i = 0; i < n; i++) {
-        rgp_file_id sink;
-        if (!eps[i].is_sink || rgp__file_id(eps[i].path, STDOUT_FILENO, &sink) != 0 || !sink.regular) continue;
+        if (!eps[i].is_sink || !known[i] || !ids[i].regular) continue;
         for (int j = 0; j < n; j++)
-            if (!eps[j].is_sink && known[j] && rgp__same_file(&sink, &ids[j])) {
+            if (!eps[j].is_sink && known[j] && rgp__same_file(&ids[i], &ids[j])) {
                 fprintf(stderr, "%s: %s: error: sink '%s' would overwrite %s, which source '%s' (%s) reads; "
                         "give the sink another file\n", prog, eps[i].where, eps[i].name, eps[i].display, eps[j].name, eps[j].where);
                 return -1;
@@ -364,10 +364,13 @@ static inline int rgp_open_endpoints(const char *prog, const rgp_endpoint *eps, 
         }
         known[i] = !rc && rgp__file_id(eps[i].path, STDIN_FILENO, &ids[i]) == 0;
     }
+    for (int i = 0; i < n; i++)
+        if (eps[i].is_sink) known[i] = rgp__file_id(eps[i].path, STDOUT_FILENO, &ids[i]) == 0;
     if (!rc) rc = rgp__check_sinks_spare_sources(prog, eps, n, ids, known);
     for (int i = 0; i < n && !rc; i++) {
         if (!eps[i].is_sink) continue;
-        known[i] = rgp__file_id(eps[i].path, STDOUT_FILENO, &ids[i]) == 0;
+        /* a file an earlier sink created just now is found only now */
+        if (!known[i]) known[i] = rgp__file_id(eps[i].path, STDOUT_FILENO, &ids[i]) == 0;
         int j = known[i] ? rgp__sink_on_same_file(eps, i, ids, known) : -1;
         if (j >= 0 && eps[j].thread == eps[i].thread) {
             sink_w[i] = sink_w[j];   /* one thread: one buffer, records in the order written */
