@@ -19,13 +19,19 @@
 /* Chosen per ring. ADAPTIVE is 0 so a zeroed config means the default. */
 enum {
     RGP_WAIT_ADAPTIVE = 0, /* spin, then sched_yield, then sleep on the futex */
-    RGP_WAIT_SPIN = 1,     /* busy spin with pause: lowest latency, a core per waiter */
+    RGP_WAIT_SPIN = 1,     /* busy spin with pause, yielding after a bounded spin:
+                              lowest latency, a core per waiter */
     RGP_WAIT_YIELD = 2,    /* spin a little, then sched_yield forever */
     RGP_WAIT_BLOCK = 3     /* sleep on the futex at once: no CPU while idle */
 };
 
-/* Rounds of each phase before the next one starts. */
-enum { RGP__WAIT_SPINS = 100, RGP__WAIT_YIELDS = 100 };
+/* Rounds of each phase before the next one starts. RGP__SPIN_PAUSES: how
+ * long a SPIN waiter pauses before it gives its core away at every further
+ * step. With more spinning threads than online CPUs (3P->1C on 2 vCPUs) a
+ * waiter that never yields can hold the CPU the thread it waits for needs for
+ * a whole timeslice; after ~1000 pauses (tens of microseconds) nothing is fast
+ * any more, and with a CPU to spare sched_yield returns at once. */
+enum { RGP__WAIT_SPINS = 100, RGP__WAIT_YIELDS = 100, RGP__SPIN_PAUSES = 1000 };
 
 /* One waiter per ring, shared by everything that waits on that ring:
  * consumers waiting for the producers or for the consumers they depend on,
@@ -195,11 +201,14 @@ static inline void rgp_wait_step(rgp_waiter *w, rgp_wait_ctx *x)
 {
     uint32_t n = x->round;
 
-    if (n < RGP__WAIT_SPINS + RGP__WAIT_YIELDS)
+    if (n < RGP__SPIN_PAUSES)
         x->round = n + 1;
     switch (w->kind) {
     case RGP_WAIT_SPIN:
-        rgp_cpu_relax();
+        if (n < RGP__SPIN_PAUSES)
+            rgp_cpu_relax();
+        else
+            sched_yield();
         break;
     case RGP_WAIT_YIELD:
         if (n < RGP__WAIT_SPINS)

@@ -264,7 +264,7 @@ static void report(const char *shape, const char *wait, int ok, uint64_t records
 }
 
 /* One run: build the ring and its consumers for the shape, run, check. */
-static void run_shape(enum shape sh, int wi, uint64_t n)
+static double run_shape(enum shape sh, int wi, uint64_t n)
 {
     int producers = (sh == S_3P1C || sh == S_DROP_3P) ? 3 : 1;
     uint64_t cap = (sh == S_DROP_1P || sh == S_DROP_3P) ? 1024 : 256;
@@ -410,6 +410,22 @@ static void run_shape(enum shape sh, int wi, uint64_t n)
     }
     rgp_disruptor_destroy(d);
     free(d);
+    return t0;
+}
+
+/* Spinning with more threads than online CPUs (3 producers and a consumer,
+ * all busy-spinning): the sums and sequences are checked by run_shape, and
+ * the run must end in bounded time. A SPIN waiter that never gives its core
+ * away moves the ring on only when the scheduler preempts it, about a ring's
+ * worth (256) per time slice: 3M records took minutes. */
+static void run_oversubscribed(uint64_t n, double limit_s)
+{
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    double secs = run_shape(S_3P1C, 0, n);
+    char detail[96];
+
+    snprintf(detail, sizeof detail, "4 spinning threads on %ld CPUs: %.3f s, limit %.0f s", cpus, secs, limit_s);
+    report("oversubscribed spin", "spin", secs < limit_s, n, secs, detail);
 }
 
 int main(int argc, char **argv)
@@ -446,6 +462,7 @@ int main(int argc, char **argv)
             run_shape((enum shape)sh, wi, n);
         }
     }
+    run_oversubscribed((uint64_t)((quick ? 150000 : 3000000) * scale), 10.0);
     printf("stress: %d passed, %d failed\n", passed, failed);
     return failed ? 1 : 0;
 }
