@@ -376,20 +376,3 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
     emit(e, "}");
 }
 
-/* The operators a thread must finish at the end of input (groups and windows),
- * upstream first: down the stages it runs, into route branches and late streams.
- * Returns how many there are; the first max of them go into stages and ops. */
-int thread_groups(const plan *pl, const node *n, const node **stages, const ast_op **ops, int k, int max)
-{
-    if (n->kind != D_STAGE || n->ninputs) return k;
-    for (const ast_op *o = n->ops; o; o = o->next)
-        if (o->kind == OP_GROUP || o->kind == OP_WINDOW) {
-            if (k < max) stages[k] = n, ops[k] = o;
-            k++;
-        }
-    for (int i = 0; i < n->nsides; i++)
-        if (n->sides[i]->used) k = thread_groups(pl, n->sides[i], stages, ops, k, max);
-    node *readers[2];
-    if (!plan_ring_of(pl, n) && plan_readers(pl, n, readers, 2) == 1) k = thread_groups(pl, readers[0], stages, ops, k, max);
-    return k;
-}

@@ -75,7 +75,6 @@ void emit_window_close(emitter *e, const node *st, const ast_op *o, const char *
 void emit_event_time(emitter *e, const ast_op *o, const char *cur, const char *watermark);
 void emit_merged_advance(emitter *e, const node *st, const ast_op *o, const char *now);
 /* The group and window operators a thread must finish at the end of input, upstream first. */
-int thread_groups(const plan *pl, const node *n, const node **stages, const ast_op **ops, int k, int max);
 
 /* emit_tables.c: the per-operator tables */
 const char *table_name(const node *st, const ast_op *op);

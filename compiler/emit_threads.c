@@ -7,85 +7,11 @@
 #include "builtins.h"
 #include "emit_internal.h"
 
-/* Where one thread's records go: rings it publishes into (single or multi
- * producer), relays of drop_newest readers it feeds, and sinks it writes.
- * No cap: the lists grow as collect() finds them (outputs_free ends them). */
-typedef struct outputs {
-    const plan_ring **rings;
-    bool *multi;
-    int *feeds;           /* how many of the ring's inputs this thread computes (a merge counts each) */
-    int nrings;
-    const plan_thread **relays;
-    int nrelays;
-    const node **sinks;
-    int nsinks;
-} outputs;
-
-/* Makes room for element n of *arr: capacity doubles whenever n reaches a power of two. */
-static void *grow_for(void *arr, int n, size_t size)
-{
-    if (n & (n - 1)) return arr;
-    arr = realloc(arr, size * (size_t)(n ? 2 * n : 1));
-    if (!arr) { fputs("rgp: out of memory\n", stderr); exit(2); }
-    return arr;
-}
-#define OUT_PUSH(arr, n, item) ((arr) = grow_for((arr), (n), sizeof *(arr)), (arr)[(n)++] = (item))
-
-static void add_ring_output(outputs *o, const plan_ring *r)
-{
-    int n = o->nrings;
-    OUT_PUSH(o->feeds, n, 1);
-    n = o->nrings;
-    OUT_PUSH(o->multi, n, r->nproducers > 1);
-    OUT_PUSH(o->rings, o->nrings, r);
-}
-
-static void outputs_free(outputs *o)
-{
-    free(o->rings);
-    free(o->multi);
-    free(o->feeds);
-    free(o->relays);
-    free(o->sinks);
-}
-
 static const char *wait_const(wait_kind w)
 {
     static const char *const names[] = {[WAIT_SPIN] = "RGP_WAIT_SPIN", [WAIT_YIELD] = "RGP_WAIT_YIELD",
                                         [WAIT_BLOCKING] = "RGP_WAIT_BLOCK", [WAIT_ADAPTIVE] = "RGP_WAIT_ADAPTIVE"};
     return names[w];
-}
-
-static void add_relays(const plan *pl, const node *n, outputs *o)
-{
-    const plan_ring *r = plan_ring_of(pl, n);
-    for (int k = 0; r && k < r->nconsumers; k++)
-        if (r->consumers[k]->policy == POLICY_DROP_NEWEST) OUT_PUSH(o->relays, o->nrelays, r->consumers[k]);
-}
-
-/* Walks what a thread runs from reader n on, collecting where records leave it. */
-static void collect(const plan *pl, const node *n, outputs *o)
-{
-    if (n->kind == D_SINK) {
-        OUT_PUSH(o->sinks, o->nsinks, n);
-        return;
-    }
-    /* route branches and late streams: fed from inside n, by this thread */
-    for (int i = 0; i < n->nsides; i++)
-        if (n->sides[i]->used) collect(pl, n->sides[i], o);
-    const plan_ring *r = plan_ring_of(pl, n);
-    if (r) {
-        for (int i = 0; i < o->nrings; i++)
-            if (o->rings[i] == r) {   /* two route branches into one merge: one producer, closed for each */
-                o->feeds[i]++;
-                return;
-            }
-        add_ring_output(o, r);
-        add_relays(pl, n, o);
-        return;
-    }
-    node *readers[2];
-    if (plan_readers(pl, n, readers, 2) == 1) collect(pl, readers[0], o);
 }
 
 static bool has_ring_readers(const plan_ring *r);
@@ -103,13 +29,10 @@ static bool has_ring_readers(const plan_ring *r);
 /* Whether thread t publishes into ring r. */
 static bool thread_feeds(const plan *pl, const plan_thread *t, const plan_ring *r)
 {
-    if (t->kind == TH_PARSE) return plan_ring_of(pl, t->source) == r;
-    outputs o = {0};
-    collect(pl, t->entry, &o);
-    bool feeds = false;
-    for (int i = 0; i < o.nrings; i++) feeds |= o.rings[i] == r;
-    outputs_free(&o);
-    return feeds;
+    (void)pl;
+    for (int i = 0; i < t->nouts; i++)
+        if (t->outs[i].ring == r) return true;
+    return false;
 }
 
 /* Whether t reads the lanes of its input ring (a lossless reader of a merged ring). */
@@ -124,7 +47,7 @@ static bool reads_lanes(const plan *pl, const plan_thread *t)
 static int thread_lanes(const plan *pl, const plan_thread *t)
 {
     if (t->kind != TH_RUN || t->policy != POLICY_BLOCK) return 1;
-    if (thread_groups(pl, t->entry, NULL, NULL, 0, 0) > 0) return 1;   /* counts them */
+    if (t->nflushes > 0) return 1;
     return ring_lanes(pl, t->in);
 }
 
@@ -306,12 +229,14 @@ static bool has_ring_readers(const plan_ring *r)
     return false;
 }
 
-static void emit_publish_pending(emitter *e, const outputs *o)
+static void emit_publish_pending(emitter *e, const plan_thread *t)
 {
-    for (int i = 0; i < o->nrings; i++)
-        if (!o->multi[i] && has_ring_readers(o->rings[i]))
-            emit(e, "if (out_%s_pub != out_%s_next) rgp_sp_publish(&ring_%s, out_%s_pub = out_%s_next);", o->rings[i]->name,
-                 o->rings[i]->name, o->rings[i]->name, o->rings[i]->name, o->rings[i]->name);
+    for (int i = 0; i < t->nouts; i++) {
+        const plan_ring *r = t->outs[i].ring;
+        if (r->nproducers == 1 && has_ring_readers(r))
+            emit(e, "if (out_%s_pub != out_%s_next) rgp_sp_publish(&ring_%s, out_%s_pub = out_%s_next);", r->name, r->name,
+                 r->name, r->name, r->name);
+    }
 }
 
 /* A ring with a drop_oldest reader: its slots' string buffers are kept while it lives. */
@@ -377,11 +302,11 @@ void emit_deliver(emitter *e, const plan *pl, const plan_ring *r, const char *re
     emit(e, "}");
 }
 
-static void emit_output_state(emitter *e, const outputs *o)
+static void emit_output_state(emitter *e, const plan_thread *t)
 {
-    for (int i = 0; i < o->nrings; i++) {
-        const plan_ring *r = o->rings[i];
-        if (o->multi[i]) {
+    for (int i = 0; i < t->nouts; i++) {
+        const plan_ring *r = t->outs[i].ring;
+        if (r->nproducers > 1) {
             emit(e, "rgp_producer prod_%s;   /* this thread's claim cache for the merge's ring */", r->name);
             emit(e, "rgp_producer_init(&prod_%s, &ring_%s);", r->name, r->name);
         } else if (has_ring_readers(r)) {
@@ -391,23 +316,24 @@ static void emit_output_state(emitter *e, const outputs *o)
     }
 }
 
-static void emit_close_outputs(emitter *e, const outputs *o)
+static void emit_close_outputs(emitter *e, const plan_thread *t)
 {
     /* this thread's lanes of merged rings end (again, for lanes already passed on: harmless) */
-    for (int i = 0; i < o->nrings; i++) {
-        if (ring_lanes(e->pl, o->rings[i]) < 2) continue;
-        int off = lane_offset(e->pl, o->rings[i], e->thread);
-        for (int k = 0; k < thread_lanes(e->pl, e->thread); k++) {
+    for (int i = 0; i < t->nouts; i++) {
+        const plan_ring *r = t->outs[i].ring;
+        if (ring_lanes(e->pl, r) < 2) continue;
+        int off = lane_offset(e->pl, r, t);
+        for (int k = 0; k < thread_lanes(e->pl, t); k++) {
             char lane[32];
             snprintf(lane, sizeof lane, "%du", off + k);
-            emit_lane_end(e, o->rings[i], lane);
+            emit_lane_end(e, r, lane);
         }
     }
-    emit_publish_pending(e, o);
-    for (int i = 0; i < o->nrings; i++)
-        for (int k = 0; k < o->feeds[i]; k++)   /* a merge's ring ends when each of its inputs has closed it */
-            emit(e, "rgp_disruptor_close(&ring_%s);", o->rings[i]->name);
-    for (int i = 0; i < o->nrelays; i++) emit(e, "rgp_relay_close(&relay_%s);", o->relays[i]->cname);
+    emit_publish_pending(e, t);
+    for (int i = 0; i < t->nouts; i++)
+        for (int k = 0; k < t->outs[i].feeds; k++)   /* a merge's ring ends when each of its inputs has closed it */
+            emit(e, "rgp_disruptor_close(&ring_%s);", t->outs[i].ring->name);
+    for (int i = 0; i < t->nrelays; i++) emit(e, "rgp_relay_close(&relay_%s);", t->relays[i]->cname);
 }
 
 static void emit_parse_thread(emitter *e, const plan_thread *t)
@@ -415,8 +341,6 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     const node *src = t->source;
     const rectype *r = src->type;
     const plan_ring *ring = plan_ring_of(e->pl, src);
-    outputs o = {0};
-    add_relays(e->pl, src, &o);
     uint64_t batch = ring->slots < RGP_BATCH ? ring->slots : RGP_BATCH;
     bool by_line = src->format != FMT_CSV;   /* lines and jsonl: one record per line */
     emit(e, "/* thread %s: reads source %s (%s:%u) and parses it into ring %s */", t->name, src->name, e->p->file,
@@ -499,14 +423,13 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     } else {
         emit(e, "if (parse_%s_csv(st, f, nf, line, slot%s) != 0) continue;", r->name, copied);
     }
-    if (o.nrelays) emit_offer_relays(e, e->pl, src, "&slot->rec");
+    if (t->nrelays) emit_offer_relays(e, e->pl, src, "&slot->rec");
     emit(e, "next++;");
     e->indent--;
     emit(e, "}");
     emit(e, "if (next != published) rgp_sp_publish(ring, next);");
     emit(e, "rgp_disruptor_close(ring);");
-    for (int i = 0; i < o.nrelays; i++) emit(e, "rgp_relay_close(&relay_%s);", o.relays[i]->cname);
-    outputs_free(&o);
+    for (int i = 0; i < t->nrelays; i++) emit(e, "rgp_relay_close(&relay_%s);", t->relays[i]->cname);
     emit(e, "rgp_source_done();");
     emit(e, "return NULL;");
     e->indent--;
@@ -562,7 +485,7 @@ static void find_lanes(const emitter *e, const plan_thread *t, lanes *ln)
 /* In the loop over slots: the slot's lane; an end marker ends it for every
  * window that reads the lanes (and for the merged rings this thread passes
  * them on to), and holds no record. */
-static void emit_lane_read(emitter *e, const outputs *o, const lanes *ln)
+static void emit_lane_read(emitter *e, const lanes *ln)
 {
     const plan_ring *in = e->thread->in;
     emit(e, "uint32_t lane = lanes_%s[s & %lluu];   /* written before the slot's publish, read after the wait's acquire */",
@@ -577,11 +500,12 @@ static void emit_lane_read(emitter *e, const outputs *o, const lanes *ln)
         emit_lane_advance(e, ln->wst[i], ln->wops[i], ln->idle[i] ? "now_ms" : "0");
     }
     if (passes_lanes(e->pl, e->thread))
-        for (int i = 0; i < o->nrings; i++) {
-            if (ring_lanes(e->pl, o->rings[i]) < 2) continue;
+        for (int i = 0; i < e->thread->nouts; i++) {
+            const plan_ring *r = e->thread->outs[i].ring;
+            if (ring_lanes(e->pl, r) < 2) continue;
             char lane[64];
-            lane_expr(e, o->rings[i], lane, sizeof lane);
-            emit_lane_end(e, o->rings[i], lane);
+            lane_expr(e, r, lane, sizeof lane);
+            emit_lane_end(e, r, lane);
         }
     emit(e, "continue;");
     e->indent--;
@@ -596,8 +520,6 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     const plan_ring *in = t->in;
     const rectype *r = in->stream->type;
     bool lossy = t->policy == POLICY_DROP_OLDEST, relay = t->policy == POLICY_DROP_NEWEST;
-    outputs o = {0};
-    collect(e->pl, t->entry, &o);
     emit(e, "/* thread %s: reads ring %s%s%s and runs %s %s and what follows it */", t->name, in->name,
          lossy || relay ? " with " : "", lossy || relay ? policy_names[t->policy] : "",
          node_word(t->entry), t->entry->name);
@@ -611,7 +533,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         emit(e, "rgp_disruptor *ring = &ring_%s;", in->name);
     }
     emit(e, "rgp_consumer *c = cons_%s;", t->cname);
-    emit_output_state(e, &o);
+    emit_output_state(e, t);
     if (lossy) emit(e, "slot_%s copy;   /* drop_oldest reads copies: the producer does not wait for it */", r->cname);
     if (lossy && r->has_str) emit(e, "rgp_copybuf strbuf = {0};   /* the copy's long strings */");
     if (lossy || relay) emit(e, "uint64_t received = 0;");
@@ -624,31 +546,29 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     emit(e, "uint64_t next = rgp_disruptor_first_seq(ring);");
     emit(e, "for (;;) {");
     e->indent++;
-    if (o.nsinks) {
+    if (t->nsinks) {
         emit(e, "if (rgp_consumer_poll(c, next) == next) {");
         emit(e, "    /* about to wait: let what is written so far reach its readers */");
-        for (int i = 0; i < o.nsinks; i++) emit(e, "    rgp_writer_flush(sink_w[%d]);", endpoint_index(e->p, o.sinks[i]));
+        for (int i = 0; i < t->nsinks; i++) emit(e, "    rgp_writer_flush(sink_w[%d]);", endpoint_index(e->p, t->sinks[i]));
         emit(e, "}");
     }
     /* processing-time windows close on the clock, records or not: such a
      * reader waits no longer than until the next window is due */
     /* the groups and windows this thread runs: flushed at the end of input */
-    int ng = thread_groups(e->pl, t->entry, NULL, NULL, 0, 0);   /* counts them: no cap */
-    const node **gst = calloc((size_t)ng + 1, sizeof *gst);
-    const ast_op **gops = calloc((size_t)ng + 1, sizeof *gops);
+    int ng = t->nflushes;
+    const plan_flush *g = t->flushes;
     bool *on_clock = calloc((size_t)ng + 1, sizeof *on_clock);
-    if (!gst || !gops || !on_clock) { fputs("rgp: out of memory\n", stderr); exit(2); }
-    thread_groups(e->pl, t->entry, gst, gops, 0, ng);
+    if (!on_clock) { fputs("rgp: out of memory\n", stderr); exit(2); }
     int nt = 0;
     for (int i = 0; i < ng && !lossy; i++)
-        nt += on_clock[i] = gops[i]->kind == OP_WINDOW && gops[i]->wkind != W_COUNT && !gops[i]->time_field;
+        nt += on_clock[i] = g[i].op->kind == OP_WINDOW && g[i].op->wkind != W_COUNT && !g[i].op->time_field;
     if (lossy) {
         emit(e, "uint64_t end = rgp_consumer_wait_lossy(c, &next, %d);", RGP_BATCH * 4);
     } else if (nt || ln.any_idle) {
         emit(e, "int64_t due = INT64_MAX;   /* the first processing-time window to close, or input to turn idle */");
         for (int i = 0; i < ng; i++) {
             if (!on_clock[i]) continue;
-            const char *tn = table_name(gst[i], gops[i]);
+            const char *tn = table_name(g[i].stage, g[i].op);
             emit(e, "if (%s_next_close < due) due = %s_next_close;", tn, tn);
         }
         for (int i = 0; i < ln.nw; i++) {
@@ -665,8 +585,8 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         for (int i = 0; i < ng; i++) {
             if (!on_clock[i]) continue;
             char tn[192];
-            snprintf(tn, sizeof tn, "%s", table_name(gst[i], gops[i]));
-            emit(e, "{   /* windows of stage %s due by the clock */", gst[i]->name);
+            snprintf(tn, sizeof tn, "%s", table_name(g[i].stage, g[i].op));
+            emit(e, "{   /* windows of stage %s due by the clock */", g[i].stage->name);
             e->indent++;
             emit(e, "int64_t ts = rgp_now_ms();");
             emit(e, "if (ts > %s_watermark) %s_watermark = ts;", tn, tn);
@@ -674,7 +594,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
             e->indent++;
             char wm[224];
             snprintf(wm, sizeof wm, "%s_watermark", tn);
-            emit_window_close(e, gst[i], gops[i], wm);
+            emit_window_close(e, g[i].stage, g[i].op, wm);
             e->indent--;
             emit(e, "}");
             e->indent--;
@@ -685,7 +605,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
             emit(e, "/* stage %s: an input that turned idle no longer holds its watermark back */", ln.wst[i]->name);
             emit_lane_advance(e, ln.wst[i], ln.wops[i], "rgp_now_ms()");
         }
-        emit_publish_pending(e, &o);
+        emit_publish_pending(e, t);
         emit(e, "continue;");
         e->indent--;
         emit(e, "}");
@@ -703,7 +623,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         emit(e, "    continue;");
         emit(e, "}");
     } else if (ln.n) {
-        emit_lane_read(e, &o, &ln);
+        emit_lane_read(e, &ln);
     }
     if (lossy) {
         emit(e, "if (!rgp_consumer_copy(c, s, &copy)) continue;   /* overwritten while copied: counted as dropped */");
@@ -735,9 +655,9 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     emit_reader(e, t->entry, "in");
     e->indent--;
     emit(e, "}");
-    emit_publish_pending(e, &o);
-    for (int i = 0; i < o.nsinks; i++) {   /* once a batch: a write error is reported while it matters */
-        int k = endpoint_index(e->p, o.sinks[i]);
+    emit_publish_pending(e, t);
+    for (int i = 0; i < t->nsinks; i++) {   /* once a batch: a write error is reported while it matters */
+        int k = endpoint_index(e->p, t->sinks[i]);
         emit(e, "if (sink_w[%d]->failed) rgp_sink_failed(RGP_PROGRAM, &endpoints[%d], sink_w[%d]);", k, k, k);
     }
     emit(e, "rgp_consumer_release(c, end);");
@@ -745,18 +665,15 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     e->indent--;
     emit(e, "}");
     for (int i = 0; i < ng; i++) {
-        if (gops[i]->kind == OP_GROUP) {
-            emit_group_flush(e, gst[i], gops[i]);
+        if (g[i].op->kind == OP_GROUP) {
+            emit_group_flush(e, g[i].stage, g[i].op);
         } else {
-            emit(e, "/* windows of stage %s still open at the end of input */", gst[i]->name);
-            emit_window_close(e, gst[i], gops[i], "INT64_MAX");
+            emit(e, "/* windows of stage %s still open at the end of input */", g[i].stage->name);
+            emit_window_close(e, g[i].stage, g[i].op, "INT64_MAX");
         }
     }
-    emit_close_outputs(e, &o);
-    outputs_free(&o);
+    emit_close_outputs(e, t);
     lanes_free(&ln);
-    free(gst);
-    free(gops);
     free(on_clock);
     if (lossy && r->has_str) emit(e, "free(strbuf.p);");
     emit(e, "rgp_scratch_free(&scratch);");

@@ -25,6 +25,7 @@ static void forget_plan(node *n)
     n->readers = NULL;
     n->nreaders = 0;
     n->ring = NULL;
+    n->thread = NULL;
 }
 
 /* A stage is live when a sink reads it, or a live stage does, or a stream fed from inside
@@ -34,6 +35,7 @@ static void mark_live(program *p)
 {
     for (int i = 0; i < p->nsources; i++) forget_plan(p->sources[i]);
     for (int i = 0; i < p->nstages; i++) forget_plan(p->stages[i]);
+    for (int i = 0; i < p->nsinks; i++) p->sinks[i]->thread = NULL;
     for (int i = 0; i < p->nsinks; i++) if (p->sinks[i]->input) p->sinks[i]->input->used = true;
     for (int i = p->nstages - 1; i >= 0; i--) {
         node *st = p->stages[i];
@@ -88,14 +90,29 @@ plan_ring *plan_ring_of(const plan *pl, const node *n)
     return n->ring;
 }
 
+plan_thread *plan_thread_of(const plan *pl, const node *n)
+{
+    (void)pl;
+    return n->thread;
+}
+
 static bool needs_ring(const plan *pl, node *n)
 {
+    (void)pl;
     if (n->kind == D_SOURCE || n->ninputs > 0) return true;
-    node *readers[PLAN_MAX_CONSUMERS + 1];
-    int nr = plan_readers(pl, n, readers, PLAN_MAX_CONSUMERS + 1);
-    if (nr > 1) return true;
-    return nr == 1 && readers[0]->opt.policy != POLICY_BLOCK;
+    if (n->nreaders > 1) return true;
+    return n->nreaders == 1 && n->readers[0]->opt.policy != POLICY_BLOCK;
 }
+
+/* Makes room in the arena for element n of *arr: capacity doubles whenever n reaches a power of two. */
+static void *grow(arena *a, void *arr, int n, size_t size)
+{
+    if (n & (n - 1)) return arr;
+    void *grown = arena_alloc(a, size * (size_t)(n ? 2 * n : 1));
+    if (n) memcpy(grown, arr, size * (size_t)n);
+    return grown;
+}
+#define PUSH(a, arr, n, item) ((arr) = grow((a), (arr), (n), sizeof *(arr)), (arr)[(n)++] = (item))
 
 /* What the runtime cannot do (yet) with a reader's policy, said where the policy is written. */
 static void check_policy(diag *d, const plan_ring *r, const plan_thread *t)
@@ -135,14 +152,43 @@ static plan_thread *add_thread(arena *a, plan *pl, thread_kind kind, const char 
     for (char *q = c; *q; q++) if (*q == '.') *q = '_';
     t->cname = c;
     t->cpu = -1;
-    int n = pl->nthreads;
-    if ((n & (n - 1)) == 0) {   /* capacity: n rounded up to a power of two, so it doubles */
-        plan_thread **grown = arena_alloc(a, sizeof *grown * (size_t)(n ? 2 * n : 1));
-        if (n) memcpy(grown, pl->threads, sizeof *grown * (size_t)n);
-        pl->threads = grown;
-    }
-    pl->threads[pl->nthreads++] = t;
+    t->index = pl->nthreads;
+    PUSH(a, pl->threads, pl->nthreads, t);
     return t;
+}
+
+/* Thread t publishes into ring r: an output, and the buffers of r's drop_newest readers. */
+static void add_output(arena *a, plan_thread *t, plan_ring *r)
+{
+    for (int i = 0; i < t->nouts; i++)
+        if (t->outs[i].ring == r) {   /* two route branches into one merge: one producer, closed for each */
+            t->outs[i].feeds++;
+            return;
+        }
+    PUSH(a, t->outs, t->nouts, ((plan_output){r, 1}));
+    for (int k = 0; k < r->nconsumers; k++)
+        if (r->consumers[k]->policy == POLICY_DROP_NEWEST) PUSH(a, t->relays, t->nrelays, r->consumers[k]);
+}
+
+/* The one walk of a thread's body: from n on, up to the sinks and the next rings. */
+static void add_body(arena *a, plan_thread *t, node *n)
+{
+    if (n->ninputs) {   /* a merge: each input's thread runs its operators into its ring */
+        add_output(a, t, n->ring);
+        return;
+    }
+    n->thread = t;
+    PUSH(a, t->nodes, t->nnodes, n);
+    if (n->kind == D_SINK) {
+        PUSH(a, t->sinks, t->nsinks, n);
+        return;
+    }
+    for (const ast_op *o = n->ops; o; o = o->next)
+        if (o->kind == OP_GROUP || o->kind == OP_WINDOW) PUSH(a, t->flushes, t->nflushes, ((plan_flush){n, o}));
+    for (int i = 0; i < n->nsides; i++)   /* route branches and late streams: fed from inside n */
+        if (n->sides[i]->used) add_body(a, t, n->sides[i]);
+    if (n->ring) add_output(a, t, n->ring);
+    else if (n->nreaders == 1) add_body(a, t, n->readers[0]);
 }
 
 plan *plan_build(arena *a, diag *d, program *p)
@@ -172,8 +218,8 @@ plan *plan_build(arena *a, diag *d, program *p)
     }
     for (int i = 0; i < pl->nrings; i++) {
         plan_ring *r = pl->rings[i];
-        node *readers[PLAN_MAX_CONSUMERS + 1];
-        int nr = plan_readers(pl, r->stream, readers, PLAN_MAX_CONSUMERS + 1);
+        node **readers = r->stream->readers;
+        int nr = r->stream->nreaders;
         if (nr > PLAN_MAX_CONSUMERS) {
             diag_error(d, r->stream->loc, "'%s' has more than %d readers; read it through a stage to spread them out",
                        r->stream->name, PLAN_MAX_CONSUMERS);
@@ -191,7 +237,18 @@ plan *plan_build(arena *a, diag *d, program *p)
             t->limit = rd->opt.limit;
             check_policy(d, r, t);
             t->cpu = rd->opt.cpu;
-            r->consumers[r->nconsumers++] = t;
+            PUSH(a, r->consumers, r->nconsumers, t);
+        }
+    }
+    /* bodies, once every ring knows its readers (a thread fills its drop_newest readers' buffers) */
+    for (int i = 0; i < pl->nthreads; i++) {
+        plan_thread *t = pl->threads[i];
+        if (t->kind == TH_PARSE) {
+            t->source->thread = t;
+            PUSH(a, t->nodes, t->nnodes, t->source);
+            add_output(a, t, t->source->ring);
+        } else {
+            add_body(a, t, t->entry);
         }
     }
     return pl;

@@ -12,7 +12,7 @@
 #include "sema.h"
 
 #define PLAN_RING_SLOTS 4096        /* default ring size: enough to ride out a slow sink's flush */
-#define PLAN_MAX_CONSUMERS 16       /* readers of one ring */
+#define PLAN_MAX_CONSUMERS 16       /* readers of one ring: the runtime's limit, with room to spare */
 
 typedef struct plan_thread plan_thread;
 
@@ -23,9 +23,22 @@ typedef struct plan_ring {
     int nproducers;                 /* threads publishing into it; more than one: a merge */
     uint64_t slots;
     wait_kind wait;
-    plan_thread *consumers[PLAN_MAX_CONSUMERS];
+    plan_thread **consumers;        /* one thread per reader, in declaration order */
     int nconsumers;
 } plan_ring;
+
+/* A ring a thread publishes into, and how many of the ring's inputs it computes
+ * (two route branches into one merge: one producer that closes the ring twice). */
+typedef struct plan_output {
+    plan_ring *ring;
+    int feeds;
+} plan_output;
+
+/* A group or window a thread finishes at the end of input. */
+typedef struct plan_flush {
+    node *stage;
+    const ast_op *op;
+} plan_flush;
 
 typedef enum thread_kind { TH_PARSE, TH_RUN } thread_kind;
 
@@ -39,6 +52,15 @@ struct plan_thread {
     policy_kind policy;             /* TH_RUN: how it reads when it falls behind */
     uint64_t limit;
     int cpu;                        /* -1: not pinned */
+    int index;                      /* in plan.threads */
+    /* Its body, as the emitter and `rgp graph` print it. Every list is in the
+     * order the thread meets it: a node, its route branches and late streams,
+     * then its one reader, up to the sinks and the next rings. */
+    node **nodes; int nnodes;       /* what it runs (TH_PARSE: the source; a merge is not run, it is fed) */
+    plan_output *outs; int nouts;   /* the rings it publishes into */
+    plan_thread **relays; int nrelays; /* drop_newest readers of those rings: it fills their buffers */
+    node **sinks; int nsinks;       /* the sinks it writes */
+    plan_flush *flushes; int nflushes; /* groups and windows, upstream first */
 };
 
 typedef struct plan {
@@ -53,5 +75,7 @@ bool plan_is_live(const node *n);          /* a sink, or a stream some sink read
 int plan_readers(const plan *pl, const node *n, node **out, int max);
 /* The ring that carries n's records, or NULL when n's readers are fused into its thread. */
 plan_ring *plan_ring_of(const plan *pl, const node *n);
+/* The thread that runs n, or NULL (a merge, or a stage no sink reads). */
+plan_thread *plan_thread_of(const plan *pl, const node *n);
 
 #endif

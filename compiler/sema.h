@@ -59,6 +59,8 @@ typedef struct node {
     struct node **readers;        /* the planner's: the live stages and sinks that read it */
     int nreaders;                 /* directly, merges included, in declaration order */
     struct plan_ring *ring;       /* the planner's: the ring that carries its records, or NULL */
+    struct plan_thread *thread;   /* the planner's: the thread that runs it (NULL: a merge, run by
+                                   * each input's thread, or a stage no sink reads) */
     /* A route is a stage with branches and no readers of its own; each branch is a
      * stage fed by the route's thread when its condition is the first to hold. A
      * window's late stream is a stage fed from inside its owner's operators. */
