@@ -106,10 +106,10 @@ void emit_group_flush(emitter *e, const node *st, const ast_op *o)
     char t[192];
     snprintf(t, sizeof t, "%s", table_name(st, o));
     emit(e, "/* group of stage %s (%s:%u): its records, now that the input has ended */", st->name, e->p->file, o->loc.line);
-    emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
+    emit(e, "for (size_t i = 0; i < %s.len; i++) {", t);
     e->indent++;
     emit(e, "rgp_scratch_reset(&scratch);");
-    emit(e, "const %s_entry *en = &%s_entries[i];", t, t);
+    emit(e, "const %s_entry *en = &%s.entries[i];", t, t);
     emit(e, "const %s_aggs *g = &en->value;", t);
     emit_group_out(e, o, 0);
     emit_ops(e, st, o->next, "(&out)");
@@ -142,7 +142,7 @@ void emit_window_close(emitter *e, const node *st, const ast_op *o, const char *
     snprintf(t, sizeof t, "%s", table_name(st, o));
     emit(e, "for (size_t w = 0, due = %s_due(%s); w < due; w++) {", t, upto);
     e->indent++;
-    emit(e, "const %s_entry *en = &%s_entries[%s_due_at[w]];", t, t, t);
+    emit(e, "const %s_entry *en = &%s.entries[%s_due_at[w]];", t, t, t);
     emit(e, "const %s_aggs *g = &en->value.g;", t);
     emit_window_out(e, st, o);
     e->indent--;
@@ -345,7 +345,7 @@ void emit_window_update(emitter *e, const node *st, const ast_op *o, const char 
         emit(e, "    if (ts > win->last) win->last = ts;");
         emit(e, "}");
         emit(e, "/* queued by its last record (it closes the gap and any lateness after); if it goes on, its item moves on when due */");
-        emit(e, "if (!win->queued) %s_queue((size_t)(entry - %s_entries), win->last);", t, t);
+        emit(e, "if (!win->queued) %s_queue((size_t)(entry - %s.entries), win->last);", t, t);
         emit_window_fold(e, o, t, cur);
         e->indent--;
         emit(e, "}");

@@ -193,7 +193,7 @@ static void emit_close_queue(emitter *e, const char *t, const ast_op *o)
     emit(e, "static void %s_queue(size_t entry, int64_t from)", t);
     emit(e, "{");
     emit(e, "    if (!%s(&%s_closing, from, entry)) rgp_out_of_memory(RGP_PROGRAM);", session ? "rgp_heap_push" : "rgp_starts_add", t);
-    if (o->kind == OP_WINDOW && o->wkind == W_SESSION) emit(e, "    %s_entries[entry].value.queued = true;", t);
+    if (o->kind == OP_WINDOW && o->wkind == W_SESSION) emit(e, "    %s.entries[entry].value.queued = true;", t);
     emit(e, "    int64_t at = rgp_time_add(from, INT64_C(%lld));", close_after_ms(o));
     emit(e, "    if (at < %s_next_close) %s_next_close = at;", t, t);
     emit(e, "}");
@@ -212,8 +212,8 @@ static bool due_needs_sort(const plan *pl, const ast_op *o)
 static void emit_count_due(emitter *e, const char *t)
 {
     emit(e, "if (upto != INT64_MAX) return 0;");
-    emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
-    emit(e, "    %s_win *w = &%s_entries[i].value;", t, t);
+    emit(e, "for (size_t i = 0; i < %s.len; i++) {", t);
+    emit(e, "    %s_win *w = &%s.entries[i].value;", t, t);
     emit(e, "    if (!w->open) continue;");
     emit(e, "    w->open = false;");
     emit(e, "    %s_list_due(n++, i);", t);
@@ -227,7 +227,7 @@ static void emit_span_due(emitter *e, const char *t, const ast_op *o)
     emit(e, "for (const rgp_start_bucket *b; (b = rgp_starts_due(&%s_closing, INT64_C(%lld), upto)); rgp_starts_close_first(&%s_closing)) {",
          t, close_after_ms(o), t);
     emit(e, "    for (size_t k = 0; k < b->len; k++) {   /* in entry order */");
-    emit(e, "        %s_entries[b->entries[k]].value.open = false;", t);
+    emit(e, "        %s.entries[b->entries[k]].value.open = false;", t);
     emit(e, "        %s_list_due(n++, b->entries[k]);", t);
     emit(e, "    }");
     emit(e, "    %s_closed += b->len;", t);
@@ -242,7 +242,7 @@ static void emit_session_due(emitter *e, const char *t, const ast_op *o)
 {
     emit(e, "while (rgp_heap_due(&%s_closing, INT64_C(%lld), upto)) {", t, close_after_ms(o));
     emit(e, "    size_t i = rgp_heap_first_entry(&%s_closing);", t);
-    emit(e, "    %s_win *w = &%s_entries[i].value;", t, t);
+    emit(e, "    %s_win *w = &%s.entries[i].value;", t, t);
     emit(e, "    if (w->open && rgp_time_add(w->last, INT64_C(%lld)) > upto) {   /* it went on */", close_after_ms(o));
     emit(e, "        rgp_heap_delay_first(&%s_closing, w->last);", t);
     emit(e, "        continue;");
@@ -266,9 +266,9 @@ static void emit_due_cmp(emitter *e, const char *t, const ast_op *o, int lanes)
     if (o->wkind == W_COUNT) {
         emit(e, "    return i < j ? -1 : 1;   /* count windows: in the order their keys came */");
     } else if (lanes > 1 && o->keys) {
-        emit(e, "    int64_t x = %s_entries[i].value.start, y = %s_entries[j].value.start;", t, t);
+        emit(e, "    int64_t x = %s.entries[i].value.start, y = %s.entries[j].value.start;", t, t);
         emit(e, "    if (x != y) return x < y ? -1 : 1;");
-        emit(e, "    const %s_key *p = &%s_entries[i].key, *q = &%s_entries[j].key;", t, t, t);
+        emit(e, "    const %s_key *p = &%s.entries[i].key, *q = &%s.entries[j].key;", t, t, t);
         for (const ast_arg *g = o->keys; g; g = g->next) {
             const char *f = g->value->text;
             if (o->in->fields[g->value->u.name.field].type == T_STR)
@@ -278,7 +278,7 @@ static void emit_due_cmp(emitter *e, const char *t, const ast_op *o, int lanes)
         }
         emit(e, "    return i < j ? -1 : 1;");
     } else {
-        emit(e, "    int64_t x = %s_entries[i].value.start, y = %s_entries[j].value.start;", t, t);
+        emit(e, "    int64_t x = %s.entries[i].value.start, y = %s.entries[j].value.start;", t, t);
         emit(e, "    return x != y ? (x < y ? -1 : 1) : (i < j ? -1 : 1);");
     }
     emit(e, "}");
@@ -358,29 +358,24 @@ static void emit_throttle_spans(emitter *e, const char *t, const ast_op *o, bool
 static void emit_compact(emitter *e, const char *t, const ast_op *o, bool owns)
 {
     sbuf is_open = {0};   /* a window says so; a span is open until the watermark passes its end */
-    if (o->kind == OP_WINDOW) sb(&is_open, "%s_entries[i].value.open", t);
-    else sb(&is_open, "rgp_time_add(%s_entries[i].value.start, INT64_C(%lld)) > %s_watermark", t, close_after_ms(o), t);
+    if (o->kind == OP_WINDOW) sb(&is_open, "%s.entries[i].value.open", t);
+    else sb(&is_open, "rgp_time_add(%s.entries[i].value.start, INT64_C(%lld)) > %s_watermark", t, close_after_ms(o), t);
     emit(e, "/* Drops the closed entries once they are half the table, keeping the others in");
     emit(e, " * order, and rebuilds the index and the closing heap: entries are renumbered. */");
     emit(e, "static void %s_compact(void)", t);
     emit(e, "{");
     e->indent++;
-    emit(e, "if (!%s_closed || 2 * %s_closed < %s_len) return;", t, t, t);
+    emit(e, "if (!%s_closed || 2 * %s_closed < %s.len) return;", t, t, t);
     emit(e, "size_t k = 0;");
-    emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
-    emit(e, "    if (%s) %s_entries[k++] = %s_entries[i];", is_open.s, t, t);
-    if (owns) emit(e, "    else %s_entry_free(&%s_entries[i]);", t, t);
+    emit(e, "for (size_t i = 0; i < %s.len; i++) {", t);
+    emit(e, "    if (%s) %s.entries[k++] = %s.entries[i];", is_open.s, t, t);
+    if (owns) emit(e, "    else %s_entry_free(&%s.entries[i]);", t, t);
     emit(e, "}");
-    emit(e, "%s_len = k;", t);
+    emit(e, "%s.len = k;", t);
     emit(e, "%s_closed = 0;", t);
-    emit(e, "memset(%s_index, 0, %s_icap * sizeof *%s_index);", t, t, t);
+    emit(e, "rgp_table_reindex_%s(&%s);", t, t);
     emit(e, "rgp_starts_clear(&%s_closing);", t);
-    emit(e, "for (size_t n = 0; n < %s_len; n++) {", t);
-    emit(e, "    size_t j = (size_t)%s_hash(&%s_entries[n].key) & (%s_icap - 1);", t, t, t);
-    emit(e, "    while (%s_index[j]) j = (j + 1) & (%s_icap - 1);", t, t);
-    emit(e, "    %s_index[j] = (uint32_t)(n + 1);", t);
-    emit(e, "    %s_queue(n, %s_entries[n].key.ws);", t, t);
-    emit(e, "}");
+    emit(e, "for (size_t n = 0; n < %s.len; n++) %s_queue(n, %s.entries[n].key.ws);", t, t, t);
     e->indent--;
     emit(e, "}");
     blank(e);
@@ -449,12 +444,6 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
         snprintf(value, sizeof value, "%s", o->state_type->cname);
     }
     emit(e, "typedef struct %s_entry { %s_key key; %s value; } %s_entry;", t, t, value, t);
-    emit(e, "static %s_entry *%s_entries;   /* in the order keys first came */", t, t);
-    emit(e, "static size_t %s_len, %s_cap;", t, t);
-    emit(e, "static uint32_t *%s_index;   /* entry number + 1; 0 is empty */", t);
-    emit(e, "static size_t %s_icap;", t);
-    blank(e);
-    if (closes_by_time(e->pl, o)) emit_close_queue(e, t, o);
     emit(e, "static inline uint64_t %s_hash(const %s_key *k)", t, t);
     emit(e, "{");
     emit(e, "    uint64_t h = 0;");
@@ -481,42 +470,17 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
     free(eq.s);
     emit(e, "}");
     blank(e);
+    emit(e, "RGP_TABLE_PROTOTYPE(%s, %s_entry, %s_key, %s_hash, %s_eq)", t, t, t, t, t);
+    emit(e, "static struct rgp_table_%s %s;   /* entries in the order keys first came (runtime/table.h) */", t, t);
+    blank(e);
+    if (closes_by_time(e->pl, o)) emit_close_queue(e, t, o);
     emit(e, "/* The entry of key k; *fresh says it was just made, its value zeroed. */");
-    emit(e, "static %s_entry *%s_lookup(const %s_key *k, bool *fresh)", t, t, t);
+    emit(e, "static inline %s_entry *%s_lookup(const %s_key *k, bool *fresh)", t, t, t);
     emit(e, "{");
     e->indent++;
-    emit(e, "if (2 * (%s_len + 1) > %s_icap) {", t, t);
-    emit(e, "    size_t cap = %s_icap ? 2 * %s_icap : 1024;", t, t);
-    emit(e, "    uint32_t *index = calloc(cap, sizeof *index);");
-    emit(e, "    if (!index) rgp_out_of_memory(RGP_PROGRAM);");
-    emit(e, "    for (size_t n = 0; n < %s_len; n++) {", t);
-    emit(e, "        size_t j = (size_t)%s_hash(&%s_entries[n].key) & (cap - 1);", t, t);
-    emit(e, "        while (index[j]) j = (j + 1) & (cap - 1);");
-    emit(e, "        index[j] = (uint32_t)(n + 1);");
-    emit(e, "    }");
-    emit(e, "    free(%s_index);", t);
-    emit(e, "    %s_index = index;", t);
-    emit(e, "    %s_icap = cap;", t);
-    emit(e, "}");
-    emit(e, "size_t i = (size_t)%s_hash(k) & (%s_icap - 1);", t, t);
-    emit(e, "while (%s_index[i]) {", t);
-    emit(e, "    %s_entry *en = &%s_entries[%s_index[i] - 1];", t, t, t);
-    emit(e, "    if (%s_eq(&en->key, k)) {", t);
-    emit(e, "        *fresh = false;");
-    emit(e, "        return en;");
-    emit(e, "    }");
-    emit(e, "    i = (i + 1) & (%s_icap - 1);", t);
-    emit(e, "}");
-    emit(e, "if (%s_len == %s_cap) {", t, t);
-    emit(e, "    size_t cap = %s_cap ? 2 * %s_cap : 512;", t, t);
-    emit(e, "    %s_entry *grown = realloc(%s_entries, cap * sizeof *grown);", t, t);
-    emit(e, "    if (!grown) rgp_out_of_memory(RGP_PROGRAM);");
-    emit(e, "    %s_entries = grown;", t);
-    emit(e, "    %s_cap = cap;", t);
-    emit(e, "}");
-    emit(e, "%s_entry *en = &%s_entries[%s_len];", t, t, t);
-    emit(e, "memset(en, 0, sizeof *en);");
-    emit(e, "en->key = *k;");
+    emit(e, "%s_entry *en = rgp_table_get_%s(&%s, k, fresh);", t, t, t);
+    emit(e, "if (!en) rgp_out_of_memory(RGP_PROGRAM);");
+    if (str_key || keyed_by_span(e->pl, o)) emit(e, "if (!*fresh) return en;");
     if (str_key) {
         emit(e, "/* a new key keeps its own copy of its strings: the record's go back to the ring */");
         for (const ast_arg *g = o->keys; g; g = g->next) {
@@ -531,9 +495,7 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
         }
     }
     if (keyed_by_span(e->pl, o))
-        emit(e, "%s_queue(%s_len, k->ws);   /* to close when the watermark passes its end */", t, t);
-    emit(e, "%s_index[i] = (uint32_t)++%s_len;", t, t);
-    emit(e, "*fresh = true;");
+        emit(e, "%s_queue(%s.len - 1, k->ws);   /* to close when the watermark passes its end */", t, t);
     emit(e, "return en;");
     e->indent--;
     emit(e, "}");
@@ -565,9 +527,8 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
     if (o->kind == OP_THROTTLE && keyed_by_span(e->pl, o)) emit_throttle_spans(e, t, o, owns);
     emit(e, "static void %s_free(void)", t);
     emit(e, "{");
-    if (owns) emit(e, "    for (size_t i = 0; i < %s_len; i++) %s_entry_free(&%s_entries[i]);", t, t, t);
-    emit(e, "    free(%s_entries);", t);
-    emit(e, "    free(%s_index);", t);
+    if (owns) emit(e, "    for (size_t i = 0; i < %s.len; i++) %s_entry_free(&%s.entries[i]);", t, t, t);
+    emit(e, "    rgp_table_free_%s(&%s);", t, t);
     if (o->kind == OP_WINDOW) emit(e, "    free(%s_due_at);", t);
     if (closes_by_time(e->pl, o)) emit(e, "    %s(&%s_closing);", keyed_by_span(e->pl, o) ? "rgp_starts_free" : "rgp_heap_free", t);
     emit(e, "}");

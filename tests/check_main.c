@@ -8,6 +8,7 @@ Suite *sema_suite(void);
 Suite *emit_suite(void);
 Suite *std_suite(void);
 Suite *sketch_suite(void);
+Suite *table_suite(void);
 Suite *csv_suite(void);
 Suite *json_suite(void);
 Suite *writer_suite(void);
@@ -23,6 +24,7 @@ int main(void)
     srunner_add_suite(sr, emit_suite());
     srunner_add_suite(sr, std_suite());
     srunner_add_suite(sr, sketch_suite());
+    srunner_add_suite(sr, table_suite());
     srunner_add_suite(sr, csv_suite());
     srunner_add_suite(sr, json_suite());
     srunner_add_suite(sr, writer_suite());
