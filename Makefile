@@ -33,7 +33,7 @@ RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
 TEST_SRCS := tests/check_main.c tests/check_lexer.c tests/check_parser.c tests/check_sema.c \
              tests/check_emit.c tests/check_sequencer.c tests/check_csv.c tests/check_json.c \
              tests/check_writer.c tests/check_std.c tests/check_sketch.c tests/check_table.c tests/check_tables.c \
-             tests/check_program.c
+             tests/check_program.c tests/check_journal.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 
 all: $(B)/rgp
@@ -65,11 +65,17 @@ $(B)/gen/rgp_pow10.h: scripts/gen_pow10.c
 	$(Q)$(CC) -std=c11 -O2 -o $(B)/gen/gen_pow10 scripts/gen_pow10.c
 	$(Q)$(B)/gen/gen_pow10 > $@.tmp && mv $@.tmp $@
 
+# The CRC-32C tables of the journal (runtime/journal.h), slicing by 8.
+$(B)/gen/rgp_crc32c.h: scripts/gen_crc32c.c
+	@mkdir -p $(B)/gen
+	$(Q)$(CC) -std=c11 -O2 -o $(B)/gen/gen_crc32c scripts/gen_crc32c.c
+	$(Q)$(B)/gen/gen_crc32c > $@.tmp && mv $@.tmp $@
+
 $(B)/gen/%.o: $(B)/gen/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-unused-function -Wno-unused-variable -Idsl -c -o $@ $<
 
-$(B)/%.o: %.c $(B)/gen/grammar.h $(B)/gen/rgp_pow10.h
+$(B)/%.o: %.c $(B)/gen/grammar.h $(B)/gen/rgp_pow10.h $(B)/gen/rgp_crc32c.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
