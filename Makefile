@@ -25,7 +25,7 @@ COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.
                  compiler/parse.c compiler/sema.c compiler/plan.c compiler/emit.c \
                  compiler/emit_expr.c compiler/emit_threads.c compiler/emit_ops.c \
                  compiler/emit_aggregates.c compiler/emit_tables.c compiler/graph.c compiler/builtins.c \
-                 compiler/jit.c compiler/aot.c compiler/driver.c compiler/fmt.c
+                 compiler/jit.c compiler/aot.c compiler/driver.c compiler/fmt.c compiler/journal_tool.c
 GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c
 LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/%.o)
 RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
@@ -94,6 +94,11 @@ $(B)/check_all: $(TEST_OBJS) $(LIB_OBJS)
 $(B)/stress_disruptor: tests/stress_disruptor.c $(RUNTIME_HDRS) $(B)/.deps-ok
 	@echo "  LD      $@"
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iruntime -Istdlib -o $@ $< -lpthread
+
+# The journal writer that tests/journal_kill.sh kills with -9.
+$(B)/journal_writer: tests/journal_writer.c runtime/journal.h $(B)/gen/rgp_crc32c.h
+	@echo "  LD      $@"
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iruntime -I$(B)/gen -o $@ $<
 
 TSAN := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=thread -Wno-tsan -Iruntime -Istdlib
 $(B)/tsan/stress: tests/stress_disruptor.c $(RUNTIME_HDRS) $(B)/.deps-ok
@@ -189,7 +194,7 @@ demo: $(B)/rgp
 # Unit suites (Check), golden end-to-end cases through JIT and AOT, the examples
 # in docs/language.md, the command line as a user meets it, the examples against
 # an independent replay, and rgp fmt.
-test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/fuzz_replay $(addprefix $(B)/fuzz_replay_,$(READER_FUZZERS))
+test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuzz_replay $(addprefix $(B)/fuzz_replay_,$(READER_FUZZERS))
 	$(Q)$(B)/check_all
 	$(Q)$(B)/stress_disruptor
 	$(Q)$(B)/fuzz_replay tests/fuzz/corpus
@@ -200,6 +205,12 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/fuzz_replay $(addprefix
 	$(Q)sh tests/scale.sh $(B)/rgp
 	$(Q)sh tests/examples.sh $(B)/rgp
 	$(Q)sh tests/fmt.sh $(B)/rgp
+	$(Q)sh tests/journal_tools.sh $(B)/rgp $(B)/journal_writer
+	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer
+
+# The long soaks: thousands of kill -9 of a journal writer.
+soak: $(B)/rgp $(B)/journal_writer
+	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer $(or $(KILLS),2000)
 
 install: $(B)/rgp
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -208,5 +219,5 @@ install: $(B)/rgp
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo test tsan fuzz bench bench-ring bench-latency $(addprefix bench-,$(BENCHES)) install clean
+.PHONY: all demo test soak tsan fuzz bench bench-ring bench-latency $(addprefix bench-,$(BENCHES)) install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -451,12 +451,18 @@ static inline uint64_t rgp_journal_now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* The write(2) the writer calls: tests/journal_writer.c puts one here that returns
+ * short writes, so that kill -9 lands between the halves of a frame. */
+#ifndef RGP_JOURNAL_WRITE
+#define RGP_JOURNAL_WRITE write
+#endif
+
 /* Writes n bytes: 0, or -1 with errno set and the bytes that did go out in *done. */
 static inline int rgp__journal_write_some(int fd, const unsigned char *p, size_t n, size_t *done)
 {
     *done = 0;
     while (*done < n) {
-        ssize_t k = write(fd, p + *done, n - *done);
+        ssize_t k = RGP_JOURNAL_WRITE(fd, p + *done, n - *done);
         if (k < 0 && errno == EINTR) continue;
         if (k < 0) return -1;
         *done += (size_t)k;
