@@ -55,9 +55,26 @@
 
 /* ---- CRC-32C, slicing by 8 --------------------------------------------- */
 
-static inline uint32_t rgp_crc32c_update(uint32_t crc, const void *data, size_t n)
+/* With gcc or clang on x86-64, the SSE 4.2 crc32 instruction when the CPU has it
+ * (8 bytes in 3 cycles); the tables otherwise, and always under tcc (`rgp run`). */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__TINYC__)
+#define RGP_CRC32C_HW 1
+__attribute__((target("sse4.2"))) static uint32_t rgp__crc32c_hw(uint32_t crc, const unsigned char *p, size_t n)
 {
-    const unsigned char *p = data;
+    uint64_t c = ~crc;
+    for (; n >= 8; p += 8, n -= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        c = __builtin_ia32_crc32di(c, v);
+    }
+    uint32_t c32 = (uint32_t)c;
+    while (n--) c32 = __builtin_ia32_crc32qi(c32, *p++);
+    return ~c32;
+}
+#endif
+
+static inline uint32_t rgp__crc32c_sw(uint32_t crc, const unsigned char *p, size_t n)
+{
     crc = ~crc;
     while (n >= 8) {
         uint32_t lo = crc ^ ((uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24);
@@ -70,6 +87,14 @@ static inline uint32_t rgp_crc32c_update(uint32_t crc, const void *data, size_t 
     }
     while (n--) crc = crc >> 8 ^ rgp__crc32c_table[0][(crc ^ *p++) & 0xff];
     return ~crc;
+}
+
+static inline uint32_t rgp_crc32c_update(uint32_t crc, const void *data, size_t n)
+{
+#ifdef RGP_CRC32C_HW
+    if (__builtin_cpu_supports("sse4.2")) return rgp__crc32c_hw(crc, data, n);
+#endif
+    return rgp__crc32c_sw(crc, data, n);
 }
 
 static inline uint32_t rgp_crc32c(const void *data, size_t n) { return rgp_crc32c_update(0, data, n); }
