@@ -19,13 +19,14 @@ endif
 
 # The runtime text embedded in rgp, in the order it is concatenated.
 RUNTIME_HDRS := stdlib/rgp_std.h runtime/heap.h runtime/table.h runtime/atomics.h runtime/wait.h runtime/sequencer.h \
-                runtime/reader.h runtime/json.h $(B)/gen/rgp_pow10.h runtime/writer.h runtime/program.h
+                runtime/reader.h runtime/json.h $(B)/gen/rgp_pow10.h $(B)/gen/rgp_crc32c.h runtime/journal.h runtime/writer.h \
+                runtime/program.h runtime/journal_endpoints.h
 
 COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.c \
                  compiler/parse.c compiler/sema.c compiler/plan.c compiler/emit.c \
                  compiler/emit_expr.c compiler/emit_threads.c compiler/emit_ops.c \
                  compiler/emit_aggregates.c compiler/emit_tables.c compiler/graph.c compiler/builtins.c \
-                 compiler/jit.c compiler/aot.c compiler/driver.c compiler/fmt.c compiler/journal_tool.c
+                 compiler/jit.c compiler/aot.c compiler/driver.c compiler/fmt.c compiler/journal_tool.c compiler/emit_journal.c
 GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c
 LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/%.o)
 RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
@@ -210,6 +211,7 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuz
 	$(Q)sh tests/examples.sh $(B)/rgp
 	$(Q)sh tests/fmt.sh $(B)/rgp
 	$(Q)sh tests/journal_tools.sh $(B)/rgp $(B)/journal_writer
+	$(Q)sh tests/journal_pipeline.sh $(B)/rgp
 	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer
 
 # The long soaks: thousands of kill -9 of a journal writer.
