@@ -19,13 +19,14 @@ endif
 
 # The runtime text embedded in rgp, in the order it is concatenated.
 RUNTIME_HDRS := stdlib/rgp_std.h runtime/heap.h runtime/table.h runtime/atomics.h runtime/wait.h runtime/sequencer.h \
-                runtime/reader.h runtime/json.h $(B)/gen/rgp_pow10.h runtime/writer.h runtime/program.h
+                runtime/reader.h runtime/json.h $(B)/gen/rgp_pow10.h $(B)/gen/rgp_crc32c.h runtime/journal.h runtime/writer.h \
+                runtime/program.h runtime/journal_endpoints.h
 
 COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.c \
                  compiler/parse.c compiler/sema.c compiler/plan.c compiler/emit.c \
                  compiler/emit_expr.c compiler/emit_threads.c compiler/emit_ops.c \
                  compiler/emit_aggregates.c compiler/emit_tables.c compiler/graph.c compiler/builtins.c \
-                 compiler/jit.c compiler/aot.c compiler/driver.c compiler/fmt.c
+                 compiler/jit.c compiler/aot.c compiler/driver.c compiler/fmt.c compiler/journal_tool.c compiler/emit_journal.c
 GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c
 LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/%.o)
 RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
@@ -33,7 +34,7 @@ RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
 TEST_SRCS := tests/check_main.c tests/check_lexer.c tests/check_parser.c tests/check_sema.c \
              tests/check_emit.c tests/check_sequencer.c tests/check_csv.c tests/check_json.c \
              tests/check_writer.c tests/check_std.c tests/check_sketch.c tests/check_table.c tests/check_tables.c \
-             tests/check_program.c
+             tests/check_program.c tests/check_journal.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 
 all: $(B)/rgp
@@ -65,11 +66,17 @@ $(B)/gen/rgp_pow10.h: scripts/gen_pow10.c
 	$(Q)$(CC) -std=c11 -O2 -o $(B)/gen/gen_pow10 scripts/gen_pow10.c
 	$(Q)$(B)/gen/gen_pow10 > $@.tmp && mv $@.tmp $@
 
+# The CRC-32C tables of the journal (runtime/journal.h), slicing by 8.
+$(B)/gen/rgp_crc32c.h: scripts/gen_crc32c.c
+	@mkdir -p $(B)/gen
+	$(Q)$(CC) -std=c11 -O2 -o $(B)/gen/gen_crc32c scripts/gen_crc32c.c
+	$(Q)$(B)/gen/gen_crc32c > $@.tmp && mv $@.tmp $@
+
 $(B)/gen/%.o: $(B)/gen/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-unused-function -Wno-unused-variable -Idsl -c -o $@ $<
 
-$(B)/%.o: %.c $(B)/gen/grammar.h $(B)/gen/rgp_pow10.h
+$(B)/%.o: %.c $(B)/gen/grammar.h $(B)/gen/rgp_pow10.h $(B)/gen/rgp_crc32c.h
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
@@ -88,6 +95,11 @@ $(B)/check_all: $(TEST_OBJS) $(LIB_OBJS)
 $(B)/stress_disruptor: tests/stress_disruptor.c $(RUNTIME_HDRS) $(B)/.deps-ok
 	@echo "  LD      $@"
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iruntime -Istdlib -o $@ $< -lpthread
+
+# The journal writer that tests/journal_kill.sh kills with -9.
+$(B)/journal_writer: tests/journal_writer.c runtime/journal.h $(B)/gen/rgp_crc32c.h
+	@echo "  LD      $@"
+	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iruntime -I$(B)/gen -o $@ $<
 
 TSAN := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=thread -Wno-tsan -Iruntime -Istdlib
 $(B)/tsan/stress: tests/stress_disruptor.c $(RUNTIME_HDRS) $(B)/.deps-ok
@@ -168,6 +180,10 @@ bench-ring:
 	-$(Q)sh scripts/deps.sh bench
 	-$(Q)SIZE='$(SIZE)' ROUNDS='$(ROUNDS)' CC='$(CC)' sh bench/run_ring.sh $(B)/bench
 
+# The journal's write rate against dd conv=fdatasync, and its replay rate.
+bench-journal: $(B)/gen/rgp_crc32c.h
+	-$(Q)CC='$(CC)' sh bench/journal/run.sh $(B) $(or $(ROWS),5000000) $(or $(ROUNDS),3)
+
 bench: $(B)/rgp
 	-$(Q)sh scripts/deps.sh bench
 	-$(Q)for b in $(BENCHES); do CC='$(CC)' sh bench/run_bench.sh $$b $(BENCH_ARGS); done
@@ -183,7 +199,7 @@ demo: $(B)/rgp
 # Unit suites (Check), golden end-to-end cases through JIT and AOT, the examples
 # in docs/language.md, the command line as a user meets it, the examples against
 # an independent replay, and rgp fmt.
-test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/fuzz_replay $(addprefix $(B)/fuzz_replay_,$(READER_FUZZERS))
+test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuzz_replay $(addprefix $(B)/fuzz_replay_,$(READER_FUZZERS))
 	$(Q)$(B)/check_all
 	$(Q)$(B)/stress_disruptor
 	$(Q)$(B)/fuzz_replay tests/fuzz/corpus
@@ -194,6 +210,13 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/fuzz_replay $(addprefix
 	$(Q)sh tests/scale.sh $(B)/rgp
 	$(Q)sh tests/examples.sh $(B)/rgp
 	$(Q)sh tests/fmt.sh $(B)/rgp
+	$(Q)sh tests/journal_tools.sh $(B)/rgp $(B)/journal_writer
+	$(Q)sh tests/journal_pipeline.sh $(B)/rgp
+	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer
+
+# The long soaks: thousands of kill -9 of a journal writer.
+soak: $(B)/rgp $(B)/journal_writer
+	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer $(or $(KILLS),2000)
 
 install: $(B)/rgp
 	install -d $(DESTDIR)$(PREFIX)/bin
@@ -202,5 +225,5 @@ install: $(B)/rgp
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo test tsan fuzz bench bench-ring bench-latency $(addprefix bench-,$(BENCHES)) install clean
+.PHONY: all demo test soak tsan fuzz bench bench-journal bench-ring bench-latency $(addprefix bench-,$(BENCHES)) install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

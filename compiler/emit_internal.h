@@ -76,6 +76,14 @@ void emit_event_time(emitter *e, const ast_op *o, const char *cur, const char *w
 void emit_merged_advance(emitter *e, const node *st, const ast_op *o, const char *now);
 /* The group and window operators a thread must finish at the end of input, upstream first. */
 
+/* emit_journal.c: journal sources and sinks */
+void journal_schema_text(sbuf *b, const rectype *r);
+void emit_journal_writer(emitter *e, const rectype *r);
+void emit_journal_parser(emitter *e, const rectype *r);
+void emit_journal_globals(emitter *e);
+void emit_journal_open(emitter *e);
+void emit_journal_close(emitter *e);
+
 /* emit_tables.c: the per-operator tables */
 const char *table_name(const node *st, const ast_op *op);
 const char *value_type(const node *st, const ast_op *o);

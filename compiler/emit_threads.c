@@ -342,7 +342,8 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     const rectype *r = src->type;
     const plan_ring *ring = plan_ring_of(e->pl, src);
     uint64_t batch = ring->slots < RGP_BATCH ? ring->slots : RGP_BATCH;
-    bool by_line = src->format != FMT_CSV;   /* lines and jsonl: one record per line */
+    bool journal = src->endpoint == EP_JOURNAL;   /* framed records, not text */
+    bool by_line = src->format != FMT_CSV && !journal;   /* lines and jsonl: one record per line */
     emit(e, "/* thread %s: reads source %s (%s:%u) and parses it into ring %s */", t->name, src->name, e->p->file,
          src->loc.line, ring->name);
     emit(e, "static void *thread_%s(void *arg)", t->cname);
@@ -352,7 +353,11 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "rgp_disruptor *ring = &ring_%s;", ring->name);
     emit(e, "rgp_reader *in = &readers[%d];", endpoint_index(e->p, src));
     emit(e, "rgp_source_stats *st = &stats_%s;", src->name);
-    if (!by_line) {
+    if (journal) {
+        emit(e, "rgp_journal_source *jin = &journal_%s;", src->name);
+        emit(e, "const unsigned char *payload;");
+        emit(e, "uint32_t payload_len;");
+    } else if (!by_line) {
         emit(e, "rgp_reader_set_max_row(in, %lluu);   /* longer rows are rejected, one line each */",
              (unsigned long long)src->max_row);
         emit(e, "rgp_str f[%d];   /* one more than the schema has, to notice extra fields */", r->nfields + 1);
@@ -368,7 +373,10 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     e->indent++;
     /* before the row is read, not after it is counted: every row counted reaches the ring */
     emit(e, "if (next == claim_end && rgp_stopping()) break;   /* SIGINT, SIGTERM or a failed sink: stop reading, let the rest drain */");
-    if (by_line)
+    if (journal)
+        emit(e, "int rc = rgp_journal_source_next(RGP_PROGRAM, &endpoints[%d], jin, &payload, &payload_len, &line);",
+             endpoint_index(e->p, src));
+    else if (by_line)
         emit(e, "int rc = rgp_line_next(in, &text, &line);");
     else
         emit(e, "int rc = rgp_csv_next_row(in, '%s', f, %d, &nf, &line, &why);",
@@ -377,6 +385,15 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "    /* the read may block (stdin): hand over what is parsed first */");
     emit(e, "    if (next != published) rgp_sp_publish(ring, published = next);");
     emit(e, "    if (rgp_stopping()) break;");
+    if (journal) {
+        emit(e, "    rgp_journal_source_wait();   /* following: wait for the writer's next records */");
+        emit(e, "    continue;");
+        emit(e, "}");
+        emit(e, "if (rc == RGP_ROW_BAD) {   /* damage, reported: stop here */");
+        emit(e, "    rgp_fail();");
+        emit(e, "    break;");
+        emit(e, "}");
+    } else {
     emit(e, "    if (rgp_reader_fill(in) < 0) {");
     emit(e, "        if (errno == EINTR) continue;   /* a signal: the loop head sees whether to stop */");
     emit(e, "        fprintf(stderr, \"%%s: %%s: error: cannot read source '%%s': %%s: %%s\\n\", RGP_PROGRAM, endpoints[%d].where, st->name, st->display, strerror(errno));", endpoint_index(e->p, src));
@@ -385,6 +402,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "    }");
     emit(e, "    continue;");
     emit(e, "}");
+    }
     emit(e, "if (rc == RGP_ROW_EOF) {");
     emit(e, "    st->ended = 1;   /* read to the end: a stop after this cut nothing short */");
     emit(e, "    break;");
@@ -402,7 +420,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
         emit(e, "}");
     }
     emit(e, "st->rows++;");
-    if (!by_line) {
+    if (!by_line && !journal) {
         emit(e, "if (rc == RGP_ROW_BAD) {");
         emit(e, "    rgp_reject(st, line, \"%%s\", why);");
         emit(e, "    continue;");
@@ -420,6 +438,8 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
         emit(e, "slot->rec.%s = rgp_slot_strs_keep(&slot->strs, text);", r->fields[0].name);
     } else if (src->format == FMT_JSONL) {
         emit(e, "if (parse_%s_jsonl(st, text, line, slot%s) != 0) continue;", r->name, copied);
+    } else if (journal) {
+        emit(e, "if (parse_%s_journal(st, payload, payload_len, line, slot%s) != 0) continue;", r->name, copied);
     } else {
         emit(e, "if (parse_%s_csv(st, f, nf, line, slot%s) != 0) continue;", r->name, copied);
     }

@@ -13,6 +13,7 @@
 #include "fmt.h"
 #include "graph.h"
 #include "jit.h"
+#include "journal_tool.h"
 
 typedef struct command {
     const char *name;
@@ -27,6 +28,7 @@ static int cmd_emit(int argc, char **argv);
 static int cmd_fmt(int argc, char **argv);
 static int cmd_graph(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
+static int cmd_journal(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 static int wants_help(int argc, char **argv);
@@ -72,6 +74,18 @@ static const command commands[] = {
      "strategy and producers. Draw it with: rgp graph FILE.rgp | dot -Tsvg > plan.svg\n"},
     {"help", cmd_help, "show help for rgp or one command",
      "Usage: rgp help [COMMAND]\n"},
+    {"journal", cmd_journal, "check, print or describe a journal directory",
+     "Usage: rgp journal verify DIR\n"
+     "       rgp journal dump DIR [--from OFFSET]\n"
+     "       rgp journal info DIR\n\n"
+     "verify  reads every frame of every segment and checks its CRC and offset; exit 0\n"
+     "        when the journal is sound (a torn tail, which a writer cuts on open, is a\n"
+     "        warning), 1 naming the first bad segment and byte\n"
+     "dump    prints the records from OFFSET (default 0) as JSON lines, each with its\n"
+     "        \"offset\" and its fields, decoded by the schema in the segment's header\n"
+     "info    lists the segments with their offsets and sizes, the schema, the next\n"
+     "        offset, the durable offset and each group's committed offset\n"
+     "The file format is described in docs/durability.md.\n"},
     {"run", cmd_run, "compile a pipeline in memory with libtcc and run it now",
      "Usage: rgp run [-O] FILE.rgp [NAME=PATH ...] [--stats[=SECONDS]] [--strict] [--help]\n\n"
      "Compiles the pipeline in memory with libtcc and runs it at once. With -O it is\n"
@@ -132,6 +146,13 @@ static int cmd_help(int argc, char **argv)
     if (!c) return usage_error(find_command("help"), "unknown command '%s'", argv[1]);
     fputs(c->help, stdout);
     return 0;
+}
+
+static int cmd_journal(int argc, char **argv)
+{
+    const command *me = find_command("journal");
+    if (wants_help(argc, argv)) { fputs(me->help, stdout); return 0; }
+    return journal_tool(argc, argv, me->help);
 }
 
 static int cmd_version(int argc, char **argv)

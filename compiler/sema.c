@@ -527,7 +527,9 @@ static const char *resolve_path(sema *S, const char *path)
     return arena_printf(S->a, "%s/%s", S->base_dir, path);
 }
 
-/* stdin / stdout / stderr / file("path") */
+static bool check_journal_endpoint(sema *S, node *n, ast_expr *e, bool is_source);
+
+/* stdin / stdout / stderr / file("path") / journal("DIR", ...) */
 static bool check_endpoint(sema *S, node *n, ast_expr *e, bool is_source)
 {
     const char *std = is_source ? "stdin" : "stdout";
@@ -548,7 +550,9 @@ static bool check_endpoint(sema *S, node *n, ast_expr *e, bool is_source)
         n->open_path = resolve_path(S, n->path);
         return true;
     }
-    diag_error(S->d, e->loc, "expected %s or file(\"path\") for the %s of '%s'", std, is_source ? "input" : "output", n->name);
+    if (e->kind == E_CALL && !strcmp(e->text, "journal")) return check_journal_endpoint(S, n, e, is_source);
+    diag_error(S->d, e->loc, "expected %s, file(\"path\") or journal(\"DIR\") for the %s of '%s'", std,
+               is_source ? "input" : "output", n->name);
     return false;
 }
 
@@ -559,6 +563,131 @@ static const struct { const char *name; uint64_t bytes; } size_units[] = {
 };
 #define RGP_MAX_ROW_DEFAULT ((uint64_t)1 << 20)
 #define RGP_MAX_ROW_LIMIT ((uint64_t)1 << 40)   /* a row is held whole in memory */
+
+static bool check_duration(sema *S, ast_duration *d, const char *what);
+
+/* N UNIT as a size in bytes (KB means KiB), for journal options: false after an error. */
+static bool size_arg(sema *S, const ast_arg *g, uint64_t *out)
+{
+    const ast_expr *v = g->value;
+    uint64_t unit = 0;
+    for (size_t k = 0; g->unit && k < sizeof size_units / sizeof size_units[0]; k++)
+        if (!strcmp(size_units[k].name, g->unit)) unit = size_units[k].bytes;
+    if (!unit && g->unit && !strcmp(g->unit, "TB")) unit = 1ull << 40;
+    if (v->kind != E_INT || v->u.i.overflow || !unit || v->u.i.value == 0 || v->u.i.value > (UINT64_MAX >> 1) / unit) {
+        diag_error(S->d, g->unit && !unit ? g->unit_loc : v->loc, "'%s' takes a size such as 10 GB (units B, KB, MB, GB, TB)",
+                   g->name);
+        return false;
+    }
+    *out = v->u.i.value * unit;
+    return true;
+}
+
+/* N UNIT as a length of time, for journal options; false when the unit is not a time unit. */
+static bool is_time_unit(const ast_arg *g) { return g->unit && time_unit_ms(g->unit, strlen(g->unit)) > 0; }
+
+/* journal("DIR", option: value, ...): a sink takes sync, keep and segment; a source
+ * from, follow, group and on_corrupt. */
+static bool check_journal_endpoint(sema *S, node *n, ast_expr *e, bool is_source)
+{
+    ast_arg *a = e->u.call.args;
+    if (!a || a->name || a->value->kind != E_STR || a->value->u.s.len == 0 || memchr(a->value->u.s.bytes, '\0', a->value->u.s.len)) {
+        diag_error(S->d, a ? a->value->loc : e->loc, "journal(\"DIR\") takes the journal's directory first, a non-empty string");
+        return false;
+    }
+    journal_options *j = &n->journal;
+    *j = (journal_options){.sync = JSYNC_INTERVAL, .sync_ms = 100, .from = JFROM_START, .follow = true};
+    n->endpoint = EP_JOURNAL;
+    n->format = FMT_JOURNAL;
+    n->path = a->value->u.s.bytes;
+    n->open_path = resolve_path(S, n->path);
+    bool ok = true;
+    srcloc committed_at = {0};
+    for (ast_arg *g = a->next; g; g = g->next) {
+        ast_expr *v = g->value;
+        if (!g->name) {
+            diag_error(S->d, v->loc, "expected a named option such as %s", is_source ? "from: start" : "sync: 100 ms");
+            ok = false;
+        } else if (!is_source && !strcmp(g->name, "sync")) {
+            if (v->kind == E_NAME && !strcmp(v->text, "always")) j->sync = JSYNC_ALWAYS;
+            else if (v->kind == E_NAME && !strcmp(v->text, "never")) j->sync = JSYNC_NEVER;
+            else if (v->kind == E_INT && g->unit) {
+                ast_duration d = {(long long)(v->u.i.value > 365ull * 86400000 ? 365ll * 86400000 + 1 : v->u.i.value), g->unit,
+                                  v->loc, g->unit_loc, 0};
+                if (check_duration(S, &d, "'sync'")) j->sync_ms = (uint64_t)d.ms;
+                else ok = false;
+            } else {
+                diag_error(S->d, v->loc, "'sync' takes always, never or a period such as 100 ms");
+                ok = false;
+            }
+        } else if (!is_source && !strcmp(g->name, "keep")) {
+            bool size_unit = false;
+            for (size_t k = 0; g->unit && k < sizeof size_units / sizeof size_units[0]; k++) size_unit |= !strcmp(size_units[k].name, g->unit);
+            size_unit |= g->unit && !strcmp(g->unit, "TB");
+            if (v->kind == E_INT && is_time_unit(g)) {
+                ast_duration d = {(long long)(v->u.i.value > 365ull * 86400000 ? 365ll * 86400000 + 1 : v->u.i.value), g->unit,
+                                  v->loc, g->unit_loc, 0};
+                if (check_duration(S, &d, "'keep'")) j->keep_ms = (uint64_t)d.ms;
+                else ok = false;
+            } else if (v->kind == E_INT && size_unit) {
+                ok &= size_arg(S, g, &j->keep_bytes);
+            } else {
+                diag_error(S->d, g->unit ? g->unit_loc : v->loc, "'keep' takes a size such as 10 GB or an age such as 7 d");
+                ok = false;
+            }
+        } else if (!is_source && !strcmp(g->name, "segment")) {
+            if (!size_arg(S, g, &j->segment_bytes)) ok = false;
+            else if (j->segment_bytes < 4096) {
+                diag_error(S->d, v->loc, "'segment' must be at least 4 KB");
+                ok = false;
+            }
+        } else if (is_source && !strcmp(g->name, "from")) {
+            if (v->kind == E_NAME && !strcmp(v->text, "start")) j->from = JFROM_START;
+            else if (v->kind == E_NAME && !strcmp(v->text, "end")) j->from = JFROM_END;
+            else if (v->kind == E_NAME && !strcmp(v->text, "committed")) j->from = JFROM_COMMITTED, committed_at = v->loc;
+            else if (v->kind == E_INT && !v->u.i.overflow && !g->unit) j->from = JFROM_OFFSET, j->from_offset = v->u.i.value;
+            else {
+                diag_error(S->d, v->loc, "'from' takes start, end, committed or an offset (a whole number)");
+                ok = false;
+            }
+        } else if (is_source && !strcmp(g->name, "follow")) {
+            if (v->kind == E_BOOL) j->follow = v->u.b;
+            else {
+                diag_error(S->d, v->loc, "'follow' takes true or false");
+                ok = false;
+            }
+        } else if (is_source && !strcmp(g->name, "group")) {
+            bool good = v->kind == E_STR && v->u.s.len > 0 && v->u.s.len <= 64;
+            for (size_t k = 0; good && k < v->u.s.len; k++) {
+                char c = v->u.s.bytes[k];
+                good = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.';
+            }
+            if (good) j->group = v->u.s.bytes;
+            else {
+                diag_error(S->d, v->loc, "'group' takes a name of letters, digits, '_', '-' and '.', at most 64 long");
+                ok = false;
+            }
+        } else if (is_source && !strcmp(g->name, "on_corrupt")) {
+            if (v->kind == E_NAME && (!strcmp(v->text, "stop") || !strcmp(v->text, "skip"))) j->skip_corrupt = !strcmp(v->text, "skip");
+            else {
+                diag_error(S->d, v->loc, "'on_corrupt' takes stop or skip");
+                ok = false;
+            }
+        } else {
+            suggest sg = {.word = g->name};
+            const char *const src_opts[] = {"from", "follow", "group", "on_corrupt"}, *const sink_opts[] = {"sync", "keep", "segment"};
+            for (int k = 0; k < (is_source ? 4 : 3); k++) suggest_try(&sg, is_source ? src_opts[k] : sink_opts[k]);
+            diag_error(S->d, g->name_loc, "unknown option '%s' of a journal %s%s; options are %s", g->name, is_source ? "source" : "sink",
+                       hint(S, &sg), is_source ? "from, follow, group and on_corrupt" : "sync, keep and segment");
+            ok = false;
+        }
+    }
+    if (j->from == JFROM_COMMITTED && !j->group) {
+        diag_error(S->d, committed_at, "'from: committed' resumes a reader group: add group: \"NAME\"");
+        ok = false;
+    }
+    return ok;
+}
 
 /* max_row: N [UNIT], the longest csv row a source accepts: from 1 byte to 1 TiB. */
 static bool check_max_row(sema *S, node *n, ast_arg *g)
@@ -621,10 +750,37 @@ static bool check_csv_option(sema *S, node *n, ast_arg *g)
     return false;
 }
 
+/* The schema a source reads, by name at `sch`; NULL after an error. */
+static rectype *source_schema(sema *S, const ast_expr *sch)
+{
+    ast_decl *sd = find_decl(S, sch->text, true, NULL);
+    if (!sd || !sd->fields) {
+        diag_error(S->d, sch->loc, "unknown schema '%s'", sch->text);
+        return NULL;
+    }
+    if (!sd->schema_type) {   /* declarations are read in order */
+        diag_error(S->d, sch->loc, "schema '%s' is declared later, at line %u; declare it before the source that reads it",
+                   sch->text, sd->loc.line);
+        return NULL;
+    }
+    return sd->schema_type;
+}
+
 static void check_source(sema *S, node *n, ast_decl *d)
 {
-    check_endpoint(S, n, d->endpoint, true);
     ast_expr *f = d->format;
+    if (!check_endpoint(S, n, d->endpoint, true) && n->endpoint == EP_JOURNAL) return;
+    if (n->endpoint == EP_JOURNAL) {
+        /* records, not text: the schema names the journal's fields and types */
+        if (f->kind != E_NAME) {
+            const ast_arg *a0 = f->kind == E_CALL ? f->u.call.args : NULL;
+            diag_error(S->d, f->loc, "a journal source reads records, not text: write `as SCHEMA`, as in: source %s = journal(\"%s\") as %s",
+                       n->name, n->path, a0 && !a0->name && a0->value->kind == E_NAME ? a0->value->text : "Reading");
+            return;
+        }
+        n->type = source_schema(S, f);
+        return;
+    }
     n->format = FMT_CSV;
     n->delim = ',';
     n->header = false;
@@ -637,17 +793,7 @@ static void check_source(sema *S, node *n, ast_decl *d)
         return;
     }
     ast_expr *sch = f->u.call.args->value;
-    ast_decl *sd = find_decl(S, sch->text, true, NULL);
-    if (!sd || !sd->fields) {
-        diag_error(S->d, sch->loc, "unknown schema '%s'", sch->text);
-        return;
-    }
-    if (!sd->schema_type) {   /* declarations are read in order */
-        diag_error(S->d, sch->loc, "schema '%s' is declared later, at line %u; declare it before the source that reads it",
-                   sch->text, sd->loc.line);
-        return;
-    }
-    n->type = sd->schema_type;
+    if (!(n->type = source_schema(S, sch))) return;
     if (jsonl) {
         /* one JSON object per line; members named like the schema's fields are read */
         n->format = FMT_JSONL;
@@ -672,6 +818,14 @@ static void check_sink(sema *S, node *n, ast_decl *d)
 {
     check_endpoint(S, n, d->endpoint, false);
     ast_expr *f = d->format;
+    if (n->endpoint == EP_JOURNAL || !f) {
+        if (n->endpoint == EP_JOURNAL && f)
+            diag_error(S->d, f->loc, "a journal sink writes records as they are, in no text format: drop `as ...`, as in: sink %s = journal(\"%s\") <- %s",
+                       n->name, n->path, d->input);
+        else if (!(d->endpoint->kind == E_CALL && !strcmp(d->endpoint->text, "journal")))   /* else said already */
+            diag_error(S->d, d->endpoint->loc, "sink '%s' needs a format, as in: sink %s = stdout as csv <- %s", n->name, n->name, d->input);
+        return;
+    }
     n->delim = ',';
     n->header = true;
     if (f->kind == E_NAME && !strcmp(f->text, "jsonl")) { n->format = FMT_JSONL; return; }
@@ -1519,6 +1673,17 @@ static void check_endpoints_apart(sema *S, const program *p)
                        stdin_reader->name, p->sources[i]->name);
         else
             stdin_reader = p->sources[i];
+    }
+    for (int i = 0; i < p->nsinks; i++) {
+        const node *a = p->sinks[i];
+        for (int j = 0; a->endpoint == EP_JOURNAL && j < i; j++)
+            if (p->sinks[j]->endpoint == EP_JOURNAL && same_file(a->open_path, p->sinks[j]->open_path))
+                diag_error(S->d, a->loc, "sinks '%s' (line %u) and '%s' both write journal \"%s\"; a journal has one writer",
+                           p->sinks[j]->name, p->sinks[j]->loc.line, a->name, a->path);
+        for (int j = 0; a->endpoint == EP_JOURNAL && j < p->nsources; j++)
+            if (p->sources[j]->endpoint == EP_JOURNAL && same_file(a->open_path, p->sources[j]->open_path))
+                diag_error(S->d, a->loc, "sink '%s' writes journal \"%s\", which source '%s' (line %u) reads: the pipeline would read its own output",
+                           a->name, a->path, p->sources[j]->name, p->sources[j]->loc.line);
     }
     for (int i = 0; i < p->nsinks; i++)
         for (int j = 0; j < p->nsources; j++) {

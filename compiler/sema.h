@@ -4,8 +4,24 @@
 #define RGP_SEMA_H
 #include "ast.h"
 
-typedef enum endpoint_kind { EP_STDIN, EP_STDOUT, EP_FILE } endpoint_kind;
-typedef enum format_kind { FMT_CSV, FMT_JSONL, FMT_LINES } format_kind;
+typedef enum endpoint_kind { EP_STDIN, EP_STDOUT, EP_FILE, EP_JOURNAL } endpoint_kind;
+/* FMT_JOURNAL: records framed in a journal's segments (runtime/journal.h), not text */
+typedef enum format_kind { FMT_CSV, FMT_JSONL, FMT_LINES, FMT_JOURNAL } format_kind;
+
+/* journal("DIR", ...): a sink's durability and retention, a source's start. */
+typedef enum journal_sync { JSYNC_INTERVAL, JSYNC_ALWAYS, JSYNC_NEVER } journal_sync;  /* as rgp_journal_sync_kind */
+typedef enum journal_from { JFROM_START, JFROM_END, JFROM_COMMITTED, JFROM_OFFSET } journal_from;
+typedef struct journal_options {
+    journal_sync sync;            /* sink */
+    uint64_t sync_ms;             /* sync: N ms, the group commit's period (default 100 ms) */
+    uint64_t keep_bytes, keep_ms; /* keep: 10 GB or keep: 7 d; 0: keep everything */
+    uint64_t segment_bytes;       /* segment: 128 MB */
+    journal_from from;            /* source */
+    uint64_t from_offset;
+    bool follow;                  /* wait for appends at the end (default), or stop there */
+    const char *group;            /* the reader group whose committed offset it keeps, or NULL */
+    bool skip_corrupt;            /* on_corrupt: skip */
+} journal_options;
 
 /* Runtime knobs a user can set with `with { ... }` or `options { ... }`.
  * The names are the runtime's (runtime/wait.h, runtime/sequencer.h). */
@@ -54,6 +70,7 @@ typedef struct node {
     bool header;
     char delim;
     uint64_t max_row;             /* csv source: longer rows are rejected (bytes) */
+    journal_options journal;      /* EP_JOURNAL */
     ast_op *ops;                  /* stage */
     bool used;                    /* something reads this stream */
     struct node **readers;        /* the planner's: the live stages and sinks that read it */

@@ -54,6 +54,8 @@ decl(D) ::= SOURCE IDENT(N) ASSIGN spec(E) AS spec(F) with(W).  { D = ast_decl_n
 decl(D) ::= STAGE IDENT(N) ASSIGN spec(I) ops(O) with(W).  { D = ast_decl_new(A_, D_STAGE, &N); D->input_spec = I; D->ops = O; D->options = W; }
 /* sink NAME = ENDPOINT as FORMAT <- INPUT [with { ... }] */
 decl(D) ::= SINK IDENT(N) ASSIGN spec(E) AS spec(F) ARROW IDENT(I) with(W).  { D = ast_decl_new(A_, D_SINK, &N); D->endpoint = E; D->format = F; D->input = ast_name(A_, &I); D->input_loc = ast_loc(&I); D->options = W; }
+/* a journal sink writes records, in no text format: sink j = journal("DIR") <- s */
+decl(D) ::= SINK IDENT(N) ASSIGN spec(E) ARROW IDENT(I) with(W).  { D = ast_decl_new(A_, D_SINK, &N); D->endpoint = E; D->input = ast_name(A_, &I); D->input_loc = ast_loc(&I); D->options = W; }
 /* route NAME = INPUT { BRANCH: COND, ..., default: BRANCH }: each record goes to the
  * first branch whose condition holds; each branch is a stream of its own */
 decl(D) ::= ROUTE IDENT(N) ASSIGN IDENT(I) LBRACE items(B) RBRACE with(W).  { D = ast_decl_new(A_, D_ROUTE, &N); D->input = ast_name(A_, &I); D->input_loc = ast_loc(&I); D->branches = B; D->options = W; }

@@ -162,6 +162,7 @@ typedef struct rgp_endpoint {
     const char *where;     /* the declaration, "sensors.rgp:6:1", for run-time messages */
     const char *written;   /* the path as the .rgp file has it */
     int may_drop;          /* a sink with a drop policy: a write error costs its records, not the run */
+    int journal;           /* a journal directory: opened by rgp_journal_open_endpoints, not as a file */
 } rgp_endpoint;
 
 /* Where the .rgp file's relative paths resolve, for --help. */
@@ -357,7 +358,7 @@ static inline int rgp_open_endpoints(const char *prog, const rgp_endpoint *eps, 
     int rc = ids && known && owner ? 0 : -1;
     if (rc) fprintf(stderr, "%s: error: out of memory\n", prog);
     for (int i = 0; i < n && !rc; i++) {
-        if (eps[i].is_sink) continue;
+        if (eps[i].is_sink || eps[i].journal) continue;
         if (rgp_reader_open(&readers[i], eps[i].path, eps[i].display) != 0) {
             rgp__open_error(prog, &eps[i]);
             rc = -1;
@@ -365,10 +366,10 @@ static inline int rgp_open_endpoints(const char *prog, const rgp_endpoint *eps, 
         known[i] = !rc && rgp__file_id(eps[i].path, STDIN_FILENO, &ids[i]) == 0;
     }
     for (int i = 0; i < n; i++)
-        if (eps[i].is_sink) known[i] = rgp__file_id(eps[i].path, STDOUT_FILENO, &ids[i]) == 0;
+        if (eps[i].is_sink && !eps[i].journal) known[i] = rgp__file_id(eps[i].path, STDOUT_FILENO, &ids[i]) == 0;
     if (!rc) rc = rgp__check_sinks_spare_sources(prog, eps, n, ids, known);
     for (int i = 0; i < n && !rc; i++) {
-        if (!eps[i].is_sink) continue;
+        if (!eps[i].is_sink || eps[i].journal) continue;
         /* a file an earlier sink created just now is found only now */
         if (!known[i]) known[i] = rgp__file_id(eps[i].path, STDOUT_FILENO, &ids[i]) == 0;
         int j = known[i] ? rgp__sink_on_same_file(eps, i, ids, known) : -1;
@@ -849,8 +850,12 @@ static inline void rgp_sink_failed(const char *prog, const rgp_endpoint *ep, rgp
         if (!ep->may_drop) rgp_request_stop(SIGPIPE);
         return;
     }
-    fprintf(stderr, "%s: %s: error: cannot write sink '%s': %s: %s; %s\n", prog, ep->where, ep->name, ep->display,
-            strerror(w->err), then);
+    if (w->journal || ep->journal)
+        fprintf(stderr, "%s: %s: error: cannot write sink '%s': %s; %s\n", prog, ep->where, ep->name,
+                w->journal ? w->journal->err : strerror(w->err), then);
+    else
+        fprintf(stderr, "%s: %s: error: cannot write sink '%s': %s: %s; %s\n", prog, ep->where, ep->name, ep->display,
+                strerror(w->err), then);
     rgp_fail();
     if (!ep->may_drop) rgp_request_stop(RGP_STOP_SINK_FAILED);
 }

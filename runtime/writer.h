@@ -17,6 +17,7 @@
 
 #include "rgp_pow10.h"
 #include "rgp_std.h"
+#include "journal.h"
 
 #ifndef O_CLOEXEC
 #define O_CLOEXEC 0
@@ -40,6 +41,12 @@ typedef struct rgp_writer {
     pthread_mutex_t *lock;       /* NULL: this writer has its fd to itself */
     int holding;                 /* the lock is held across the pieces of one long record */
     pthread_mutex_t lock_storage; /* the lock, in the writer that opened the fd */
+    /* A journal sink: records go to the journal as frames, not to fd as text;
+     * flush hands them to the kernel and syncs when the period is up, close syncs. */
+    rgp_journal_writer *journal;
+    unsigned char *jbuf;         /* one record's payload, encoded before it is framed */
+    size_t jcap;
+    unsigned jappends;           /* appends since the last look at the clock */
 } rgp_writer;
 
 /* Takes ownership of fd (closed by rgp_writer_close unless it is 1). */
@@ -193,8 +200,20 @@ static inline void rgp_w_end_record(rgp_writer *w)
 }
 
 /* Empties the buffer even on failure, so later writes are cheap no-ops. */
+static inline int rgp__writer_journal_failed(rgp_writer *w)
+{
+    rgp__writer_fail(w, EIO);   /* w->journal->err says what happened */
+    errno = EIO;
+    return -1;
+}
+
 static inline int rgp_writer_flush(rgp_writer *w)
 {
+    if (w->journal) {
+        if (w->failed) return -1;
+        w->jappends = 0;
+        return rgp_journal_flush(w->journal) == 0 && rgp_journal_tick(w->journal) == 0 ? 0 : rgp__writer_journal_failed(w);
+    }
     if (w->lock)
         return rgp__writer_flush_shared(w);
     size_t n = w->len;
@@ -207,6 +226,17 @@ static inline int rgp_writer_flush(rgp_writer *w)
 /* Returns -1 with errno if any write (or the close) ever failed. */
 static inline int rgp_writer_close(rgp_writer *w)
 {
+    if (w->journal) {
+        if (rgp_journal_writer_close(w->journal) != 0 && !w->failed) rgp__writer_journal_failed(w);
+        w->journal = NULL;
+        free(w->jbuf);
+        w->jbuf = NULL;
+        if (w->failed) {
+            errno = w->err;
+            return -1;
+        }
+        return 0;
+    }
     if (w->buf) {
         w->mark = w->len; /* whatever is left is the end of the output */
         rgp_writer_flush(w);
@@ -759,6 +789,52 @@ static inline int rgp_w_json_str(rgp_writer *w, rgp_str s)
     rgp_w_bytes(w, s.ptr + run, s.len - run);
     rgp_w_char(w, '"');
     return replaced;
+}
+
+/* ---- journal sinks ---- */
+
+/* A writer whose records go to the journal jw, opened already. */
+static inline void rgp_writer_open_journal(rgp_writer *w, rgp_journal_writer *jw, const char *display)
+{
+    memset(w, 0, sizeof *w);
+    w->fd = -1;
+    w->display = display;
+    w->journal = jw;
+}
+
+/* Room for one record's payload of n bytes, or NULL once the sink failed. */
+static inline unsigned char *rgp_journal_scratch(rgp_writer *w, size_t n)
+{
+    if (w->failed) return NULL;
+    if (n > w->jcap) {
+        size_t cap = w->jcap ? w->jcap : 256;
+        while (cap < n) cap *= 2;
+        unsigned char *nb = (unsigned char *)realloc(w->jbuf, cap);
+        if (!nb) {
+            rgp__writer_fail(w, ENOMEM);
+            return NULL;
+        }
+        w->jbuf = nb;
+        w->jcap = cap;
+    }
+    return w->jbuf;
+}
+
+/* Appends the payload as one frame; looks at the clock every 1024 records, so that
+ * a sink busy without pause still syncs every period. */
+static inline void rgp_journal_sink_append(rgp_writer *w, const unsigned char *p, size_t n)
+{
+    if (n > RGP_JOURNAL_MAX_PAYLOAD || rgp_journal_append(w->journal, p, (uint32_t)n) == RGP_JOURNAL_END) {
+        if (n > RGP_JOURNAL_MAX_PAYLOAD)
+            rgp_journal_err(w->journal->err, sizeof w->journal->err, "journal %s: a record of %zu bytes is over the limit of %u",
+                            w->journal->dir, n, RGP_JOURNAL_MAX_PAYLOAD);
+        rgp__writer_journal_failed(w);
+        return;
+    }
+    if (++w->jappends == 1024) {
+        w->jappends = 0;
+        if (rgp_journal_tick(w->journal) != 0) rgp__writer_journal_failed(w);
+    }
 }
 
 #endif /* RGP_WRITER_H */

@@ -3,7 +3,7 @@
 #   NAME.out     expected stdout          NAME.err     expected stderr (else: empty)
 #   NAME.status  expected exit status (else 0)
 #   NAME.args    arguments for the pipeline; $OUT is a fresh folder for output files
-#   NAME.stdin   standard input           NAME.files/  expected files in $OUT
+#   NAME.stdin   standard input           NAME.files/  expected files in $OUT (folders too)
 #   NAME.sort    present: compare stdout and files sorted (merged streams interleave freely)
 # Every case runs twice, through `rgp run` (libtcc) and a `rgp build` binary (cc),
 # and both must match byte for byte. A case whose .err starts with NAME.rgp: is
@@ -60,7 +60,14 @@ check_case() {
     if [ -f "$case.err" ]; then compare stderr "$case.err" "$work/stderr"
     else compare stderr /dev/null "$work/stderr"; fi
     if [ -d "$case.files" ]; then
-        for f in "$case.files"/*; do compare "file $(basename "$f")" "$f" "$out/$(basename "$f")"; done
+        # every file under it, in folders too (a journal is a folder of segments)
+        for f in $(cd "$case.files" && find . -type f | sed 's|^\./||' | sort); do
+            compare "file $f" "$case.files/$f" "$out/$f"
+        done
+        # and no file it does not expect in those folders
+        for f in $(cd "$out" && find . -mindepth 2 -type f | sed 's|^\./||' | sort); do
+            [ -f "$case.files/$f" ] || { echo "FAIL $case ($mode): unexpected file $f"; ok=0; }
+        done
     fi
     if [ $ok = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
