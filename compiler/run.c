@@ -1,0 +1,26 @@
+/* rgp run's choice between the cached -O object and libtcc; RGP_VERBOSE=1 names it on stderr. */
+#include "run.h"
+#include <stdio.h>
+#include "aot.h"
+#include "background_cc.h"
+#include "jit.h"
+#include "objcache.h"
+
+int run_program(const char *c_text, const char *c_name, bool optimize, int argc, char **argv)
+{
+    if (optimize) return aot_run_cached(c_text, c_name, argc, argv);
+    objcache_entry e;
+    objcache_locate(&e, c_text);
+    bool verbose = objcache_verbose();
+    if (objcache_usable(&e)) {
+        if (verbose) fprintf(stderr, "rgp: cached -O object %s\n", e.path);
+        const char *why = "";
+        int rc = objcache_run(&e, argc, argv, &why);
+        if (rc >= 0) return rc;
+        /* nothing ran: a damaged entry is rebuilt like a missing one */
+        if (verbose) fprintf(stderr, "rgp: cannot load %s: %s\n", e.path, why);
+    }
+    background_cc b = background_cc_start(&e, c_text, c_name);
+    if (verbose) fprintf(stderr, "rgp: tcc; %s (%s)\n", background_cc_said(b), e.path);
+    return jit_run(c_text, c_name, argc, argv);
+}
