@@ -5,6 +5,7 @@
 #include "background_cc.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+enum { WAIT_FOR_EXIT_MS = 1000 };
+
 static bool disabled(void)
 {
     const char *v = getenv("RGP_NO_BACKGROUND_CC");
@@ -22,9 +25,10 @@ static bool disabled(void)
 
 /* The grandchild: quiet, low priority, then build unless a builder that held
  * the lock before us already did. A failure of cc on our C leaves a marker so
- * that later runs do not try again (rgp run -O reports the failure). */
+ * that later runs do not try again (rgp run -O reports the failure).
+ * lock_fd holds the entry's lock; rgp_alive reads the pipe rgp writes to. */
 static void build_quietly(const objcache_entry *e, const char *c_text, const char *c_name, int lock_fd,
-                          const char *lock_path, const char *failed_path)
+                          int rgp_alive, const char *lock_path, const char *failed_path)
 {
     sigset_t none;   /* rgp run blocks SIGINT and SIGTERM for its pipeline; the builder takes them as usual */
     sigemptyset(&none);
@@ -35,8 +39,16 @@ static void build_quietly(const objcache_entry *e, const char *c_text, const cha
         if (null > 2) close(null);
     }
     /* no pipe of the caller's stays open: `out=$(rgp run ...)` must not wait for cc */
-    if (lock_fd > 3) close_range(3, (unsigned)lock_fd - 1, 0);
-    close_range((unsigned)lock_fd + 1, ~0u, 0);
+    unsigned lo = (unsigned)(lock_fd < rgp_alive ? lock_fd : rgp_alive);
+    unsigned hi = (unsigned)(lock_fd < rgp_alive ? rgp_alive : lock_fd);
+    if (lo > 3) close_range(3, lo - 1, 0);
+    if (hi > lo + 1) close_range(lo + 1, hi - 1, 0);
+    close_range(hi + 1, ~0u, 0);
+    /* cc waits until rgp has exited (the pipe's last writer is gone) or for a
+     * second: a short run keeps both CPUs to itself, a long one shares them */
+    struct pollfd until_exit = {rgp_alive, POLLIN, 0};
+    while (poll(&until_exit, 1, WAIT_FOR_EXIT_MS) < 0 && errno == EINTR) {}
+    close(rgp_alive);
     if (setpriority(PRIO_PROCESS, 0, 10) != 0) {}   /* a lower priority is a courtesy, not a need */
     if (!objcache_usable(e) && objcache_build(e, c_text, c_name) == 2) {
         int marker = open(failed_path, O_WRONLY | O_CREAT, 0644);
@@ -60,15 +72,27 @@ background_cc background_cc_start(const objcache_entry *e, const char *c_text, c
         close(fd);
         return BACKGROUND_BUSY;
     }
+    /* the write end stays open in rgp alone (close-on-exec, and the grandchild
+     * closes its copy) until rgp exits */
+    int alive[2];
+    if (pipe2(alive, O_CLOEXEC) != 0) {
+        close(fd);
+        return BACKGROUND_CANNOT;
+    }
     fflush(stdout);
     fflush(stderr);
     pid_t child = fork();
     if (child == 0) {
         setsid();
-        if (fork() == 0) build_quietly(e, c_text, c_name, fd, lock_path, failed_path);
+        if (fork() == 0) {
+            close(alive[1]);
+            build_quietly(e, c_text, c_name, fd, alive[0], lock_path, failed_path);
+        }
         _exit(0);
     }
     close(fd);   /* the lock stays with the grandchild's copy of the descriptor */
+    close(alive[0]);
+    if (child < 0) close(alive[1]);
     if (child < 0) return BACKGROUND_CANNOT;
     while (waitpid(child, NULL, 0) < 0 && errno == EINTR) {}
     return BACKGROUND_STARTED;

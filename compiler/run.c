@@ -6,6 +6,21 @@
 #include "jit.h"
 #include "objcache.h"
 
+typedef struct background_job {
+    const objcache_entry *e;
+    const char *c_text, *c_name;
+    bool verbose;
+} background_job;
+
+/* After libtcc's compile, so that cc does not compete with it for a CPU: the
+ * pipeline starts only a fork later, and cc, nice'd, yields to it. */
+static void start_background(void *arg)
+{
+    const background_job *j = arg;
+    background_cc b = background_cc_start(j->e, j->c_text, j->c_name);
+    if (j->verbose) fprintf(stderr, "rgp: tcc; %s (%s)\n", background_cc_said(b), j->e->path);
+}
+
 int run_program(const char *c_text, const char *c_name, bool optimize, int argc, char **argv)
 {
     if (optimize) return aot_run_cached(c_text, c_name, argc, argv);
@@ -20,7 +35,6 @@ int run_program(const char *c_text, const char *c_name, bool optimize, int argc,
         /* nothing ran: a damaged entry is rebuilt like a missing one */
         if (verbose) fprintf(stderr, "rgp: cannot load %s: %s\n", e.path, why);
     }
-    background_cc b = background_cc_start(&e, c_text, c_name);
-    if (verbose) fprintf(stderr, "rgp: tcc; %s (%s)\n", background_cc_said(b), e.path);
-    return jit_run(c_text, c_name, argc, argv);
+    background_job job = {&e, c_text, c_name, verbose};
+    return jit_run_after(c_text, c_name, start_background, &job, argc, argv);
 }
