@@ -11,11 +11,20 @@
 #include <unistd.h>
 #include "aot.h"
 
-/* FNV-1a over the bytes: names a cache entry; a collision would need the same
- * 64-bit hash for two programs and the same compiler. */
-static uint64_t fnv1a(uint64_t h, const char *p, size_t n)
+/* Names a cache entry: eight bytes a step, each mixed by a multiply and a
+ * shift (FNV-1a for the tail); a byte at a time cost 2M instructions on a
+ * 280 KB program, a tenth of a JIT run's budget. A collision would need the
+ * same 64-bit hash for two programs and the same compiler. */
+static uint64_t text_hash(uint64_t h, const char *p, size_t n)
 {
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t w;
+        memcpy(&w, p + i, 8);
+        h = (h ^ w) * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 32;
+    }
+    for (; i < n; i++) h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
     return h;
 }
 
@@ -26,9 +35,9 @@ void objcache_locate(objcache_entry *e, const char *c_text)
     else if (home && *home) snprintf(e->dir, sizeof e->dir, "%s/.cache/rgp", home);
     else snprintf(e->dir, sizeof e->dir, "/tmp/rgp-cache-%d", (int)getuid());
     const char *cc = aot_compiler();
-    uint64_t h = fnv1a(0xcbf29ce484222325ull, c_text, strlen(c_text));
-    h = fnv1a(h, cc, strlen(cc));
-    h = fnv1a(h, RGP_VERSION, strlen(RGP_VERSION));
+    uint64_t h = text_hash(0xcbf29ce484222325ull, c_text, strlen(c_text));
+    h = text_hash(h, cc, strlen(cc));
+    h = text_hash(h, RGP_VERSION, strlen(RGP_VERSION));
     snprintf(e->hash, sizeof e->hash, "%016llx", (unsigned long long)h);
     snprintf(e->path, sizeof e->path, "%s/%s.so", e->dir, e->hash);
 }
