@@ -1,6 +1,7 @@
 /* rgp run's choice between the cached -O object and libtcc; RGP_VERBOSE=1 names it on stderr. */
 #include "run.h"
 #include <stdio.h>
+#include <unistd.h>
 #include "aot.h"
 #include "background_cc.h"
 #include "jit.h"
@@ -32,8 +33,9 @@ int run_program(const char *c_text, const char *c_name, bool optimize, int argc,
         const char *why = "";
         int rc = objcache_run(&e, argc, argv, &why);
         if (rc >= 0) return rc;
-        /* nothing ran: a damaged entry is rebuilt like a missing one */
+        /* nothing ran: a damaged entry goes, and is rebuilt like a missing one */
         if (verbose) fprintf(stderr, "rgp: cannot load %s: %s\n", e.path, why);
+        unlink(e.path);
     }
     background_job job = {&e, c_text, c_name, verbose};
     return jit_run_after(c_text, c_name, start_background, &job, argc, argv);

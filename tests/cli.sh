@@ -127,6 +127,11 @@ grep -q "^rgp: tcc; cc -O2 started in background" "$work/bg5.err" && ok || bad "
 bg_wait "$c1" && [ "$(wc -c <"$so")" = "$size" ] && ok || bad "background cc: the truncated entry was not rebuilt"
 bg "$c1" 2>"$work/bg6.err" | cmp -s - "$work/bg.want" && grep -q "^rgp: cached -O object" "$work/bg6.err" && ok \
     || bad "background cc: rebuilt entry: $(cat "$work/bg6.err")"
+# a whole shared object that is not the program (no rgp_program_main) is replaced too
+lib=$(ldd "$rgp" | awk '/libm\.so/ { print $3 }')
+cp "$lib" "$so" && bg "$c1" >"$work/bg9.out" 2>"$work/bg9.err" && cmp -s "$work/bg9.out" "$work/bg.want" \
+    && grep -q "^rgp: cannot load $so: it has no rgp_program_main" "$work/bg9.err" && grep -q "^rgp: tcc; cc -O2 started in background" "$work/bg9.err" \
+    && bg_wait "$c1" && [ "$(wc -c <"$so")" = "$size" ] && ok || bad "background cc: an entry that is not the program: $(cat "$work/bg9.err")"
 # rgp run -O rebuilds a truncated entry itself
 cat "$work/half.so" >"$so"
 env CC="$work/slow-cc" RGP_VERBOSE=1 XDG_CACHE_HOME="$c1" "$rgp" run -O "$work/bg.rgp" <"$work/bg.in" >"$work/bg7.out" 2>"$work/bg7.err" \
