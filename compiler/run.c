@@ -13,8 +13,9 @@ typedef struct background_job {
     bool verbose;
 } background_job;
 
-/* After libtcc's compile, so that cc does not compete with it for a CPU: the
- * pipeline starts only a fork later, and cc, nice'd, yields to it. */
+/* After libtcc's compile, which it would otherwise share the CPUs with; the
+ * pipeline starts only a fork later, and the builder's cc waits for rgp to
+ * exit (or a second), nice'd. */
 static void start_background(void *arg)
 {
     const background_job *j = arg;
