@@ -98,7 +98,8 @@ PHASES="run runO emit build cc"
 phase_cmd() {
     rgp=$(get_var "RGP_$2") args=$(get_var "ARGS_$2")
     case $1 in
-    run) printf '%s run %s %s' "$RGP" "$rgp" "$args" ;;
+    # a first run: libtcc, no cached object, no background cc (later runs are runO's)
+    run) printf 'env RGP_NO_BACKGROUND_CC=1 XDG_CACHE_HOME=%s/tcc-cache %s run %s %s' "$W" "$RGP" "$rgp" "$args" ;;
     runO) printf '%s run -O %s %s' "$RGP" "$rgp" "$args" ;;
     emit) printf '%s emit %s' "$RGP" "$rgp" ;;
     build) printf '%s build %s -o %s' "$RGP" "$rgp" "$W/bin/$2" ;;

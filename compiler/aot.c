@@ -2,20 +2,17 @@
  * but the binary; cc's messages are kept in an unlinked temporary file and shown
  * only when it fails. $CC picks another compiler. */
 #include "aot.h"
+#include "objcache.h"
 #include <errno.h>
-#include <stdint.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-#include <dlfcn.h>
-#include <limits.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-static const char *compiler(void)
+const char *aot_compiler(void)
 {
     const char *cc = getenv("CC");
     return cc && *cc ? cc : "cc";
@@ -23,7 +20,7 @@ static const char *compiler(void)
 
 int aot_build(const char *c_text, const char *c_name, const char *out_path, bool shared)
 {
-    const char *cc = compiler();
+    const char *cc = aot_compiler();
     /* -ffp-contract=off: no fused multiply-add, so floats match the JIT's bit for bit */
     char *const program_args[] = {(char *)cc, "-std=c11", "-O2", "-ffp-contract=off", "-pthread", "-x", "c", "-",
                                   "-o", (char *)out_path, "-lm", NULL};
@@ -95,68 +92,26 @@ int aot_build(const char *c_text, const char *c_name, const char *out_path, bool
     return 2;
 }
 
-/* FNV-1a over the bytes: names a cache entry; a collision would need the same
- * 64-bit hash for two programs and the same compiler. */
-static uint64_t fnv1a(uint64_t h, const char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 0x100000001b3ull;
-    return h;
-}
-
-static int make_dirs(char *path)
-{
-    for (char *p = path + 1; *p; p++) {
-        if (*p != '/') continue;
-        *p = 0;
-        int rc = mkdir(path, 0755);
-        *p = '/';
-        if (rc != 0 && errno != EEXIST) return -1;
-    }
-    return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -1;
-}
-
 int aot_run_cached(const char *c_text, const char *c_name, int argc, char **argv)
 {
-    const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-    char dir[PATH_MAX], so[PATH_MAX + 64], tmp[PATH_MAX + 64];
-    if (xdg && *xdg) snprintf(dir, sizeof dir, "%s/rgp", xdg);
-    else if (home && *home) snprintf(dir, sizeof dir, "%s/.cache/rgp", home);
-    else snprintf(dir, sizeof dir, "/tmp/rgp-cache-%d", (int)getuid());
-    const char *cc = compiler();
-    uint64_t h = fnv1a(0xcbf29ce484222325ull, c_text, strlen(c_text));
-    h = fnv1a(h, cc, strlen(cc));
-    h = fnv1a(h, RGP_VERSION, strlen(RGP_VERSION));
-    snprintf(so, sizeof so, "%s/%016llx.so", dir, (unsigned long long)h);
-    if (access(so, R_OK) != 0) {
-        if (make_dirs(dir) != 0) {
-            fprintf(stderr, "rgp: error: cannot make the cache directory '%s': %s\n", dir, strerror(errno));
+    objcache_entry e;
+    objcache_locate(&e, c_text);
+    bool usable = objcache_usable(&e);
+    for (int attempt = 0;; attempt++) {
+        if (!usable) {
+            if (objcache_verbose()) fprintf(stderr, "rgp: cc -O2 builds %s\n", e.path);
+            int rc = objcache_build(&e, c_text, c_name);
+            if (rc != 0) return rc;
+        } else if (objcache_verbose()) {
+            fprintf(stderr, "rgp: cached -O object %s\n", e.path);
+        }
+        const char *why = "";
+        int rc = objcache_run(&e, argc, argv, &why);
+        if (rc >= 0) return rc;
+        if (attempt) {
+            fprintf(stderr, "rgp: error: cannot load '%s': %s\n", e.path, why);
             return 1;
         }
-        /* build beside it, then rename: a run never sees half a file */
-        snprintf(tmp, sizeof tmp, "%s/.%016llx.%d.so", dir, (unsigned long long)h, (int)getpid());
-        int rc = aot_build(c_text, c_name, tmp, true);
-        if (rc != 0) {
-            unlink(tmp);
-            return rc;
-        }
-        if (rename(tmp, so) != 0) {
-            fprintf(stderr, "rgp: error: cannot write '%s': %s\n", so, strerror(errno));
-            unlink(tmp);
-            return 1;
-        }
+        usable = false;   /* a damaged entry: build it again, once */
     }
-    void *lib = dlopen(so, RTLD_NOW | RTLD_LOCAL);
-    if (!lib) {
-        fprintf(stderr, "rgp: error: cannot load '%s': %s (delete it to rebuild)\n", so, dlerror());
-        return 1;
-    }
-    int (*entry)(int, char **) = (int (*)(int, char **))dlsym(lib, "rgp_program_main");
-    if (!entry) {
-        fprintf(stderr, "rgp: internal error: '%s' has no rgp_program_main\n", so);
-        dlclose(lib);
-        return 2;
-    }
-    int rc = entry(argc, argv);
-    dlclose(lib);
-    return rc;
 }

@@ -5,13 +5,16 @@
 
 #include <stdbool.h>
 
+/* The C compiler: $CC, or cc. */
+const char *aot_compiler(void);
+
 /* Returns 0, 1 when cc cannot be run (a user's environment problem), 2 when it fails on our C.
  * shared: a shared object for `rgp run -O` (no main; -fPIC -shared) instead of a program. */
 int aot_build(const char *c_text, const char *c_name, const char *out_path, bool shared);
 
-/* `rgp run -O`: the program built by cc -O2 as a shared object, cached under
- * $XDG_CACHE_HOME/rgp (or ~/.cache/rgp) by a hash of the C text and the
- * compiler, then loaded and run in this process. Returns the program's status. */
+/* `rgp run -O`: the program built by cc -O2 as a shared object in the cache
+ * (objcache.h), unless a whole one is there, then loaded and run in this
+ * process. Returns the program's status. */
 int aot_run_cached(const char *c_text, const char *c_name, int argc, char **argv);
 
 #endif

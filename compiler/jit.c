@@ -27,6 +27,11 @@ static int internal_error(TCCState *s, const tcc_messages *m, const char *what, 
 
 int jit_run(const char *c_text, const char *c_name, int argc, char **argv)
 {
+    return jit_run_after(c_text, c_name, NULL, NULL, argc, argv);
+}
+
+int jit_run_after(const char *c_text, const char *c_name, void (*compiled)(void *), void *arg, int argc, char **argv)
+{
     tcc_messages msgs = {{0}, 0};
     TCCState *s = tcc_new();
     if (!s) return internal_error(NULL, &msgs, "libtcc could not start", c_name);
@@ -43,6 +48,7 @@ int jit_run(const char *c_text, const char *c_name, int argc, char **argv)
         return internal_error(s, &msgs, "libtcc could not link the generated C", c_name);
     int (*entry)(int, char **) = (int (*)(int, char **))tcc_get_symbol(s, "rgp_program_main");
     if (!entry) return internal_error(s, &msgs, "the generated C has no rgp_program_main", c_name);
+    if (compiled) compiled(arg);
     int rc = entry(argc, argv);
     tcc_delete(s);
     return rc;

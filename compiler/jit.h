@@ -6,4 +6,7 @@
  * or 2 after printing an internal error when the C does not compile. */
 int jit_run(const char *c_text, const char *c_name, int argc, char **argv);
 
+/* The same, calling compiled(arg) once the C has compiled, before it runs. */
+int jit_run_after(const char *c_text, const char *c_name, void (*compiled)(void *), void *arg, int argc, char **argv);
+
 #endif

@@ -14,6 +14,7 @@
 #include "graph.h"
 #include "jit.h"
 #include "journal_tool.h"
+#include "run.h"
 
 typedef struct command {
     const char *name;
@@ -86,11 +87,15 @@ static const command commands[] = {
      "info    lists the segments with their offsets and sizes, the schema, the next\n"
      "        offset, the durable offset and each group's committed offset\n"
      "The file format is described in docs/durability.md.\n"},
-    {"run", cmd_run, "compile a pipeline in memory with libtcc and run it now",
+    {"run", cmd_run, "run a pipeline now: compiled by libtcc, or cc -O2's cached build",
      "Usage: rgp run [-O] FILE.rgp [NAME=PATH ...] [--stats[=SECONDS]] [--strict] [--help]\n\n"
-     "Compiles the pipeline in memory with libtcc and runs it at once. With -O it is\n"
-     "built by cc -O2 instead, as a shared object cached under $XDG_CACHE_HOME/rgp\n"
-     "(or ~/.cache/rgp), so the next run of the same program starts at once. NAME=PATH\n"
+     "Compiles the pipeline in memory with libtcc and runs it at once, and starts\n"
+     "cc -O2 (or $CC) in the background, detached and nice'd, to build it as a shared\n"
+     "object cached under $XDG_CACHE_HOME/rgp (or ~/.cache/rgp); once that is there,\n"
+     "runs of the same program load the optimised object instead of compiling.\n"
+     "RGP_NO_BACKGROUND_CC=1 starts no background cc; RGP_VERBOSE=1 says on stderr\n"
+     "which way each run went. With -O the run waits for cc -O2 to build the cached\n"
+     "object when it is not there yet, and never runs libtcc. NAME=PATH\n"
      "reads a source from, or writes a sink to, PATH instead of the path in the file\n"
      "(- means stdin or stdout). --help after the file lists the pipeline's sources\n"
      "and sinks. Output is byte-identical to a binary made by `rgp build`.\n"
@@ -276,7 +281,7 @@ static int cmd_run(int argc, char **argv)
         /* the pipeline sees its own name first, then the NAME=PATH arguments */
         argv[1] = (char *)c.prog->name;
         fflush(stdout);
-        rc = optimize ? aot_run_cached(text, c_name, argc - 1, argv + 1) : jit_run(text, c_name, argc - 1, argv + 1);
+        rc = run_program(text, c_name, optimize, argc - 1, argv + 1);
         free(text);
     }
     driver_free(&c);

@@ -6,7 +6,12 @@ set -u
 rgp=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/rgp-cli.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+# rgp run's background cc fills a cache; each test that wants one names its own
+# (under build/), and every other run here starts none
+bgroot=$(dirname "$rgp")/test-cache/cli.$$
+trap 'rm -rf "$work" "$bgroot"; rmdir "${bgroot%/*}" 2>/dev/null' EXIT
+RGP_NO_BACKGROUND_CC=1
+export RGP_NO_BACKGROUND_CC
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 bad() { echo "FAIL cli: $1"; failed=$((failed + 1)); }
@@ -66,9 +71,82 @@ done
 ls "$work/cache/rgp/"*.so >/dev/null 2>&1 && ok || bad "rgp run -O left no cached object"
 [ "$(wc -l <"$work/cc.log")" = 1 ] && ok || bad "rgp run -O ran cc $(wc -l <"$work/cc.log") times for one program; the cache should serve the second run"
 
+# rgp run without -O: libtcc at once, and cc -O2 in a detached background process
+# fills the -O cache, so the next run loads the optimised object. The cc here is a
+# spy that logs its niceness, makes noise that must reach no one, and waits for
+# a go file, so the test knows the run returned while cc was still at work.
+printf 'schema R { k: str, v: f64 }\nsource rows = stdin as csv(R)\nstage g = rows | group by k { n: count(), mean: avg(v), hi: max(v) }\nsink out = stdout as csv <- g\n' >"$work/bg.rgp"
+awk 'BEGIN { for (i = 1; i <= 3000; i++) printf "k%d,%d.%02d\n", i % 7, i * 37 % 1000, i % 100 }' >"$work/bg.in"
+cat >"$work/slow-cc" <<SPY
+#!/bin/sh
+echo "called \$(nice)" >>"$work/bgcc.log"
+echo "cc noise on stdout"; echo "cc noise on stderr" >&2
+i=0; while [ ! -e "$work/bg.go" ] && [ \$i -lt 300 ]; do sleep 0.1; i=\$((i + 1)); done
+exec cc "\$@"
+SPY
+chmod +x "$work/slow-cc"
+# bg_wait DIR: until cc's object is in DIR and no builder holds it (bounded: 60 s)
+bg_wait() {
+    i=0
+    while [ $i -lt 600 ]; do
+        if ls "$1"/rgp/*.so >/dev/null 2>&1 && ! ls "$1"/rgp/.*.lock >/dev/null 2>&1; then return 0; fi
+        sleep 0.1; i=$((i + 1))
+    done
+    return 1
+}
+bg() { env -u RGP_NO_BACKGROUND_CC CC="$work/slow-cc" RGP_VERBOSE=1 XDG_CACHE_HOME="$1" "$rgp" run "$work/bg.rgp" <"$work/bg.in"; }
+"$rgp" build "$work/bg.rgp" -o "$work/bg.bin" && "$work/bg.bin" <"$work/bg.in" >"$work/bg.want" 2>/dev/null \
+    && [ -s "$work/bg.want" ] && ok || bad "background cc: rgp build of the test program"
+c1=$bgroot/one
+# three runs at once, while cc is held: one starts cc, the others see its lock
+rm -f "$work/bg.go" "$work/bgcc.log"
+out=$(bg "$c1" 2>"$work/bg1.err") && [ "$out" = "$(cat "$work/bg.want")" ] && ok || bad "background cc: first run's output"
+grep -qx "rgp: tcc; cc -O2 started in background ($c1/rgp/[0-9a-f]*.so)" "$work/bg1.err" && ok \
+    || bad "background cc: first run says: $(cat "$work/bg1.err")"
+[ ! -e "$c1"/rgp/*.so ] && ok || bad "background cc: rgp run waited for cc"
+bg "$c1" >"$work/bg2.out" 2>"$work/bg2.err" & p2=$!
+bg "$c1" >"$work/bg3.out" 2>"$work/bg3.err" & p3=$!
+wait $p2 && wait $p3 && cmp -s "$work/bg2.out" "$work/bg.want" && cmp -s "$work/bg3.out" "$work/bg.want" && ok \
+    || bad "background cc: concurrent runs' output"
+cat "$work/bg2.err" "$work/bg3.err" | grep -c "cc -O2 already running in background" | grep -qx 2 && ok \
+    || bad "background cc: concurrent runs started another cc: $(cat "$work/bg2.err" "$work/bg3.err")"
+touch "$work/bg.go"
+bg_wait "$c1" && ok || bad "background cc: no cached object after 60 s"
+[ "$(cat "$work/bgcc.log")" = "called 10" ] && ok || bad "background cc: cc ran as: $(cat "$work/bgcc.log")"
+[ "$(wc -l <"$work/bg1.err")" = 1 ] && ok || bad "background cc wrote to the user's stderr: $(cat "$work/bg1.err")"
+ls -a "$c1/rgp" | grep -v '^\.*$' | grep -qv '^[0-9a-f]*\.so$' && bad "background cc left behind: $(ls -a "$c1/rgp")" || ok
+# the second run loads the object; its output is rgp build's, byte for byte
+bg "$c1" >"$work/bg4.out" 2>"$work/bg4.err" && cmp -s "$work/bg4.out" "$work/bg.want" && ok || bad "background cc: cached run's output"
+grep -qx "rgp: cached -O object $c1/rgp/[0-9a-f]*.so" "$work/bg4.err" && ok || bad "background cc: second run says: $(cat "$work/bg4.err")"
+[ "$(wc -l <"$work/bgcc.log")" = 1 ] && ok || bad "background cc: cc ran $(wc -l <"$work/bgcc.log") times for one program"
+# a truncated entry is not loaded: the run uses tcc and cc builds it again
+so=$(ls "$c1"/rgp/*.so); size=$(wc -c <"$so")
+head -c $((size / 2)) "$so" >"$work/half.so" && cat "$work/half.so" >"$so"
+bg "$c1" >"$work/bg5.out" 2>"$work/bg5.err" && cmp -s "$work/bg5.out" "$work/bg.want" && ok || bad "background cc: run over a truncated entry: $(cat "$work/bg5.err")"
+grep -q "^rgp: tcc; cc -O2 started in background" "$work/bg5.err" && ok || bad "background cc: truncated entry: $(cat "$work/bg5.err")"
+bg_wait "$c1" && [ "$(wc -c <"$so")" = "$size" ] && ok || bad "background cc: the truncated entry was not rebuilt"
+bg "$c1" 2>"$work/bg6.err" | cmp -s - "$work/bg.want" && grep -q "^rgp: cached -O object" "$work/bg6.err" && ok \
+    || bad "background cc: rebuilt entry: $(cat "$work/bg6.err")"
+# a whole shared object that is not the program (no rgp_program_main) is replaced too
+lib=$(ldd "$rgp" | awk '/libm\.so/ { print $3 }')
+cp "$lib" "$so" && bg "$c1" >"$work/bg9.out" 2>"$work/bg9.err" && cmp -s "$work/bg9.out" "$work/bg.want" \
+    && grep -q "^rgp: cannot load $so: it has no rgp_program_main" "$work/bg9.err" && grep -q "^rgp: tcc; cc -O2 started in background" "$work/bg9.err" \
+    && bg_wait "$c1" && [ "$(wc -c <"$so")" = "$size" ] && ok || bad "background cc: an entry that is not the program: $(cat "$work/bg9.err")"
+# rgp run -O rebuilds a truncated entry itself
+cat "$work/half.so" >"$so"
+env CC="$work/slow-cc" RGP_VERBOSE=1 XDG_CACHE_HOME="$c1" "$rgp" run -O "$work/bg.rgp" <"$work/bg.in" >"$work/bg7.out" 2>"$work/bg7.err" \
+    && cmp -s "$work/bg7.out" "$work/bg.want" && grep -q "^rgp: cc -O2 builds" "$work/bg7.err" && [ "$(wc -c <"$so")" = "$size" ] && ok \
+    || bad "rgp run -O over a truncated entry: $(cat "$work/bg7.err")"
+# RGP_NO_BACKGROUND_CC=1: tcc only, and no cache entry, not even the directory
+c2=$bgroot/off
+env CC="$work/slow-cc" RGP_NO_BACKGROUND_CC=1 RGP_VERBOSE=1 XDG_CACHE_HOME="$c2" "$rgp" run "$work/bg.rgp" <"$work/bg.in" >"$work/bg8.out" 2>"$work/bg8.err" \
+    && cmp -s "$work/bg8.out" "$work/bg.want" && grep -q "^rgp: tcc; no background cc (RGP_NO_BACKGROUND_CC is set)" "$work/bg8.err" \
+    && [ ! -e "$c2" ] && ok || bad "RGP_NO_BACKGROUND_CC=1: $(cat "$work/bg8.err"); $(ls -R "$c2" 2>&1)"
+"$rgp" help run | grep -q "RGP_NO_BACKGROUND_CC" && ok || bad "rgp help run does not tell of the background cc"
+
 # installed: works with the build tree out of sight
 make -s -C "$root" install PREFIX="$work/prefix" >/dev/null && ok || bad "make install"
-(cd / && env -i PATH=/usr/bin:/bin "$work/prefix/bin/rgp" run "$work/ex/sensors.rgp" >"$work/inst.out" 2>/dev/null) \
+(cd / && env -i PATH=/usr/bin:/bin RGP_NO_BACKGROUND_CC=1 "$work/prefix/bin/rgp" run "$work/ex/sensors.rgp" >"$work/inst.out" 2>/dev/null) \
     && cmp -s "$work/run.out" "$work/inst.out" && ok || bad "installed rgp run"
 (cd "$work" && env -i PATH=/usr/bin:/bin "$work/prefix/bin/rgp" build ex/sensors.rgp -o inst.bin) && ok || bad "installed rgp build"
 

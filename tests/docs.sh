@@ -7,6 +7,9 @@ rgp=$1
 doc=$(dirname "$0")/../docs/language.md
 work=$(mktemp -d "${TMPDIR:-/tmp}/rgp-docs.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+# rgp run through libtcc every time: no background cc, and an empty cache of our own
+RGP_NO_BACKGROUND_CC=1 XDG_CACHE_HOME=$work/cache
+export RGP_NO_BACKGROUND_CC XDG_CACHE_HOME
 # split the fenced blocks into numbered files: N.rgp, N.input, N.output
 awk -v dir="$work" '
     /^```(rgp|input|output)$/ { kind = substr($0, 4); if (kind == "rgp") n++; file = dir "/" n "." kind; printf "" > file; next }

@@ -12,6 +12,9 @@ rgp=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/rgp-examples.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+# rgp run through libtcc every time: no background cc, and an empty cache of our own
+RGP_NO_BACKGROUND_CC=1 XDG_CACHE_HOME=$work/cache
+export RGP_NO_BACKGROUND_CC XDG_CACHE_HOME
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 bad() { echo "FAIL examples: $1"; failed=$((failed + 1)); }

@@ -8,6 +8,9 @@ set -u
 rgp=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 work=$(mktemp -d "${TMPDIR:-/tmp}/rgp-scale.XXXXXX")
 trap 'rm -rf "$work"' EXIT
+# rgp run through libtcc every time: no background cc, and an empty cache of our own
+RGP_NO_BACKGROUND_CC=1 XDG_CACHE_HOME=$work/cache
+export RGP_NO_BACKGROUND_CC XDG_CACHE_HOME
 cd "$work" || exit 1
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }

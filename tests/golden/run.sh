@@ -14,6 +14,9 @@ rgp=$(cd "$(dirname "$1")" && pwd)/$(basename "$1"); shift
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/rgp-golden.XXXXXX")
 trap 'rm -rf "$work" "$here"/.*.bin.$$' EXIT
+# rgp run through libtcc every time: no background cc, and an empty cache of our own
+RGP_NO_BACKGROUND_CC=1 XDG_CACHE_HOME=$work/cache
+export RGP_NO_BACKGROUND_CC XDG_CACHE_HOME
 cd "$here" || exit 1
 passed=0 failed=0
 
