@@ -154,13 +154,6 @@ ast_field *ast_field_new(arena *a, const token *name, const token *type)
     return f;
 }
 
-void ast_field_path(arena *a, ast_field *f, const token *word, const token *path)
-{
-    f->path = ast_string(a, path);
-    f->path_word = ast_name(a, word);
-    f->path_word_loc = ast_loc(word);
-}
-
 ast_item *ast_item_new(arena *a, const token *name, ast_expr *value)
 {
     ast_item *it = arena_alloc(a, sizeof *it);

@@ -74,8 +74,6 @@ typedef struct ast_field {
     srcloc type_loc;
     ast_expr *init;          /* state fields: the initial value */
     ast_expr *path;          /* schema fields: `from "a.b"`, the JSON member it reads (a string) */
-    const char *path_word;   /* the word before the path, which sema checks is `from` */
-    srcloc path_word_loc;
     struct ast_field *next;
 } ast_field;
 typedef struct ast_item { const char *name; srcloc loc; ast_expr *value; struct ast_item *next; } ast_item;
@@ -181,7 +179,6 @@ ast_expr *ast_if(arena *a, const token *kw, ast_expr *cond, ast_expr *then, ast_
 int ast_depth_above(const ast_expr *a, const ast_expr *b);   /* the depth of a node over a and b (b may be NULL) */
 ast_arg *ast_arg_new(arena *a, const token *name, ast_expr *value);
 ast_field *ast_field_new(arena *a, const token *name, const token *type);
-void ast_field_path(arena *a, ast_field *f, const token *word, const token *path);
 ast_item *ast_item_new(arena *a, const token *name, ast_expr *value);
 ast_op *ast_where(arena *a, const token *kw, ast_expr *cond);
 ast_op *ast_select(arena *a, const token *kw, ast_item *items);

@@ -577,9 +577,7 @@ static rectype *check_schema(sema *S, ast_decl *d)
             json_path *jp = &r->paths[r->nfields];
             const char *why = NULL;
             jp->loc = f->path->loc;
-            if (strcmp(f->path_word, "from"))
-                diag_error(S->d, f->path_word_loc, "expected from \"PATH\" or = DEFAULT after the type of field '%s'", f->name);
-            else if (!(jp->keys = split_json_path(S->a, f->path->u.s.bytes, f->path->u.s.len, &jp->n, &why)))
+            if (!(jp->keys = split_json_path(S->a, f->path->u.s.bytes, f->path->u.s.len, &jp->n, &why)))
                 jp->n = 0, diag_error(S->d, f->path->loc, "bad path for field '%s': %s", f->name, why);
         }
         PUSH(S->a, r->fields, r->nfields, fl);
