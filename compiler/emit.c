@@ -202,17 +202,16 @@ static void emit_json_members(emitter *e, const rectype *r, const bool *under, i
         int n = rectype_json_keys(r, i, &keys);
         if (!under[i] || done[i]) continue;
         const char *k = keys[depth - 1];
-        bool inner[r->nfields];
+        bool inner[r->nfields];   /* the fields read at or under key k */
         int first_inner = -1;
+        memset(inner, 0, sizeof inner);
         for (int j = i; j < r->nfields; j++) {
             const char *const *other;
-            inner[j] = false;
             if (!under[j] || rectype_json_keys(r, j, &other) <= depth - 1 || strcmp(other[depth - 1], k)) continue;
             done[j] = true;
             inner[j] = true;
             if (first_inner < 0) first_inner = j;
         }
-        for (int j = 0; j < i; j++) inner[j] = false;
         sbuf lit = {0};
         c_string(&lit, k, strlen(k));
         emit(e, "%sif (key.len == %zu && memcmp(key.ptr, %s, %zu) == 0) {", any ? "} else " : "", strlen(k), lit.s, strlen(k));

@@ -34,20 +34,6 @@ typedef struct rgp_json_error {
     const char *at;
 } rgp_json_error;
 
-/* For "field 'x': expected a JSON number (f64), found a string". */
-static inline const char *rgp_json_kind_name(int kind)
-{
-    switch (kind) {
-    case RGP_JSON_STR: return "a string";
-    case RGP_JSON_NUM: return "a number";
-    case RGP_JSON_TRUE: return "true";
-    case RGP_JSON_FALSE: return "false";
-    case RGP_JSON_NULL: return "null";
-    case RGP_JSON_OBJECT: return "an object";
-    }
-    return "an array";
-}
-
 static inline const char *rgp__json_fail(rgp_json_error *err, const char *at, const char *why)
 {
     err->at = at;
