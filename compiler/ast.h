@@ -73,6 +73,7 @@ typedef struct ast_field {
     const char *type;
     srcloc type_loc;
     ast_expr *init;          /* state fields: the initial value */
+    ast_expr *path;          /* schema fields: `from "a.b"`, the JSON member it reads (a string) */
     struct ast_field *next;
 } ast_field;
 typedef struct ast_item { const char *name; srcloc loc; ast_expr *value; struct ast_item *next; } ast_item;

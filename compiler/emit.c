@@ -159,81 +159,153 @@ static void emit_csv_parser(emitter *e, const rectype *r)
     assert(e->indent == 0);
 }
 
-/* The body of an `if` on a member of the wrong JSON kind: reject the line, naming the field. */
-static void emit_json_kind_reject(emitter *e, const field *f, int i, const char *want)
+/* The body of an `if` on a member of the wrong JSON kind: reject the line, naming the
+ * field and showing the value found. */
+static void emit_json_kind_reject(emitter *e, const field *f, int i)
 {
-    emit(e, "    rgp_reject(st, line, \"field '%s': expected %s (%s), found %%s\", rgp_json_kind_name(v[%d].kind));", f->name, want,
+    emit(e, "    char shown[64];");
+    emit(e, "    rgp_reject(st, line, \"field '%s': expected %s, found %%s\", rgp_json_shown(shown, sizeof shown, &v[%d]));", f->name,
          type_name(f->type), i);
     emit(e, "    return -1;");
     emit(e, "}");
 }
 
+/* The C literal of a field's member as messages show it, quoted: "device.id",
+ * with a key that holds a dot in quotes of its own, as the path was written;
+ * its first upto keys (-1: all). */
+static void json_member_shown(sbuf *b, const rectype *r, int f, int upto)
+{
+    const char *const *keys;
+    sbuf t = {0};
+    int n = rectype_json_keys(r, f, &keys);
+    if (upto < 0) upto = n;
+    sb(&t, "\"");
+    for (int k = 0; k < upto; k++) sb(&t, strchr(keys[k], '.') ? "%s\"%s\"" : "%s%s", k ? "." : "", keys[k]);
+    sb(&t, "\"");
+    c_string(b, t.s, t.len);
+    free(t.s);
+}
+
+/* The loop over the members of one object: the line's (depth 1) or one inside it,
+ * for the fields whose first depth-1 keys are the object's path.  A key some path
+ * goes on through is descended into in the same pass; other values are scanned
+ * (and checked) and passed over. */
+static void emit_json_members(emitter *e, const rectype *r, const bool *under, int depth)
+{
+    bool done[r->nfields];
+    memset(done, 0, sizeof done);
+    emit(e, "for (int first%d = 1; (rc = rgp_json_key(&p, end, first%d, &key, &err)) == 1; first%d = 0) {", depth, depth, depth);
+    e->indent++;
+    bool any = false;
+    for (int i = 0; i < r->nfields; i++) {
+        const char *const *keys;
+        int n = rectype_json_keys(r, i, &keys);
+        if (!under[i] || done[i]) continue;
+        const char *k = keys[depth - 1];
+        bool inner[r->nfields];   /* the fields read at or under key k */
+        int first_inner = -1;
+        memset(inner, 0, sizeof inner);
+        for (int j = i; j < r->nfields; j++) {
+            const char *const *other;
+            if (!under[j] || rectype_json_keys(r, j, &other) <= depth - 1 || strcmp(other[depth - 1], k)) continue;
+            done[j] = true;
+            inner[j] = true;
+            if (first_inner < 0) first_inner = j;
+        }
+        sbuf lit = {0};
+        c_string(&lit, k, strlen(k));
+        emit(e, "%sif (key.len == %zu && memcmp(key.ptr, %s, %zu) == 0) {", any ? "} else " : "", strlen(k), lit.s, strlen(k));
+        free(lit.s);
+        any = true;
+        e->indent++;
+        if (n == depth) {   /* the member a field reads (no other field reads it or inside it) */
+            emit(e, "if (!(p = rgp_json_value(p, end, %d, &v[%d], &err))) goto not_json;", depth, i);
+            emit(e, "seen[%d] = v[%d].kind == RGP_JSON_NULL ? 2 : 1;   /* null counts as missing */", i, i);
+        } else {
+            sbuf shown = {0};
+            json_member_shown(&shown, r, first_inner, depth);
+            emit(e, "if (rgp_json_enter(&p, end)) {   /* an object a path goes into: its members, in this pass */");
+            e->indent++;
+            emit_json_members(e, r, inner, depth + 1);
+            e->indent--;
+            emit(e, "} else {");
+            emit(e, "    if (!(p = rgp_json_value(p, end, %d, &val, &err))) goto not_json;", depth);
+            emit(e, "    if (val.kind != RGP_JSON_NULL) {   /* null: the fields inside are missing */");
+            emit(e, "        char shown[64];");
+            emit(e, "        rgp_reject(st, line, \"member %%s: expected an object, found %%s\", %s, rgp_json_shown(shown, sizeof shown, &val));",
+                 shown.s);
+            emit(e, "        return -1;");
+            emit(e, "    }");
+            emit(e, "}");
+            free(shown.s);
+        }
+        e->indent--;
+    }
+    if (any) emit(e, "} else if (!(p = rgp_json_value(p, end, %d, &val, &err))) {", depth);
+    else emit(e, "if (!(p = rgp_json_value(p, end, %d, &val, &err))) {", depth);
+    emit(e, "    goto not_json;");
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+    emit(e, "if (rc < 0) goto not_json;");
+}
+
 /* The JSON-lines parser of a schema: members matched by key, converted by type. */
 static void emit_jsonl_parser(emitter *e, const rectype *r)
 {
-    emit(e, "/* Parses one JSON object into a %s: members named like its fields are read, others", r->name);
-    emit(e, " * skipped; a missing member without a default, or a value of the wrong kind, rejects the line. */");
+    emit(e, "/* Parses one JSON object into a %s: members named like its fields (or on their paths) are read,", r->name);
+    emit(e, " * others skipped; a missing or null member without a default, or a value of the wrong kind, rejects the line. */");
     emit(e, "static int parse_%s_jsonl(rgp_source_stats *st, rgp_str text, uint64_t line, slot_%s *slot%s)", r->name,
          r->cname, r->has_str ? ", int copied" : "");
     emit(e, "{");
     e->indent++;
     emit(e, "%s *r = &slot->rec;", r->cname);
     emit(e, "rgp_json_val v[%d];", r->nfields);
-    emit(e, "unsigned char seen[%d] = {0};", r->nfields);
+    emit(e, "unsigned char seen[%d] = {0};   /* 1: read; 2: null */", r->nfields);
     emit(e, "const char *p = text.ptr, *end = text.ptr + text.len;");
     emit(e, "rgp_json_error err;");
     emit(e, "rgp_str key;");
     emit(e, "rgp_json_val val;");
     emit(e, "int rc;");
-    emit(e, "if (rgp_json_begin(&p, end, &err) != 0) {");
-    emit(e, "    rgp_reject(st, line, \"column %%ld: %%s\", (long)(err.at - text.ptr) + 1, err.why);");
-    emit(e, "    return -1;");
-    emit(e, "}");
-    emit(e, "for (int first = 1; (rc = rgp_json_member(&p, end, first, &key, &val, &err)) == 1; first = 0) {");
-    e->indent++;
-    for (int i = 0; i < r->nfields; i++) {
-        const char *f = r->fields[i].name;
-        emit(e, "%sif (key.len == %zu && memcmp(key.ptr, \"%s\", %zu) == 0) {", i ? "else " : "", strlen(f), f, strlen(f));
-        emit(e, "    v[%d] = val;", i);
-        emit(e, "    seen[%d] = 1;", i);
-        emit(e, "}");
-    }
-    e->indent--;
-    emit(e, "}");
-    emit(e, "if (rc < 0) {");
-    emit(e, "    rgp_reject(st, line, \"column %%ld: %%s\", (long)(err.at - text.ptr) + 1, err.why);");
-    emit(e, "    return -1;");
-    emit(e, "}");
+    emit(e, "if (rgp_json_begin(&p, end, &err) != 0) goto not_json;");
+    bool all[r->nfields];
+    for (int i = 0; i < r->nfields; i++) all[i] = true;
+    emit_json_members(e, r, all, 1);
+    emit(e, "if (rgp_json_end(&p, end, &err) != 0) goto not_json;");
     for (int i = 0; i < r->nfields; i++) {
         const field *f = &r->fields[i];
         bool braced = false;
         if (!f->def) {
-            emit(e, "if (!seen[%d]) {", i);
-            emit(e, "    rgp_reject(st, line, \"missing member \\\"%s\\\"\");", f->name);
+            sbuf shown = {0};
+            json_member_shown(&shown, r, i, -1);
+            emit(e, "if (seen[%d] != 1) {", i);
+            emit(e, "    rgp_reject(st, line, seen[%d] ? \"field '%s': member %%s is null, and the field has no default\" : \"missing member %%s\", %s);",
+                 i, f->name, shown.s);
             emit(e, "    return -1;");
             emit(e, "}");
+            free(shown.s);
         } else if (f->type != T_STR) {   /* strings take theirs below, with the other strings */
             sbuf lit = {0};
             expr_c(&lit, f->def, "r");
-            emit(e, "if (!seen[%d]) {", i);
-            emit(e, "    r->%s = %s;   /* absent: its default */", f->name, lit.s);
+            emit(e, "if (seen[%d] != 1) {", i);
+            emit(e, "    r->%s = %s;   /* absent or null: its default */", f->name, lit.s);
             emit(e, "} else {");
             free(lit.s);
             braced = true;
             e->indent++;
         }
         if (f->type == T_STR) {
-            emit(e, f->def ? "if (seen[%d] && v[%d].kind != RGP_JSON_STR) {" : "if (v[%d].kind != RGP_JSON_STR) {", i, i);
-            emit_json_kind_reject(e, f, i, "a JSON string");
+            emit(e, f->def ? "if (seen[%d] == 1 && v[%d].kind != RGP_JSON_STR) {" : "if (v[%d].kind != RGP_JSON_STR) {", i, i);
+            emit_json_kind_reject(e, f, i);
         } else if (f->type == T_BOOL) {
             emit(e, "if (v[%d].kind != RGP_JSON_TRUE && v[%d].kind != RGP_JSON_FALSE) {", i, i);
-            emit_json_kind_reject(e, f, i, "true or false");
+            emit_json_kind_reject(e, f, i);
             emit(e, "r->%s = v[%d].kind == RGP_JSON_TRUE;", f->name, i);
         } else {
             /* the scanner checked RFC 8259's number grammar; the type's range is checked here */
             type_id pt = f->type == T_TIME ? T_I64 : f->type;
             emit(e, "if (v[%d].kind != RGP_JSON_NUM) {", i);
-            emit_json_kind_reject(e, f, i, "a JSON number");
+            emit_json_kind_reject(e, f, i);
             emit(e, "if ((rc = rgp_parse_%s(v[%d].text.ptr, v[%d].text.len, &r->%s)) != RGP_PARSE_OK) {", helper_suffix(pt), i, i, f->name);
             emit(e, "    rgp_reject_field(st, line, \"%s\", \"%s\", v[%d].text, rc);", f->name, type_name(f->type), i);
             emit(e, "    return -1;");
@@ -249,7 +321,7 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
         sbuf total = {0};
         for (int i = 0; i < r->nfields; i++)
             if (r->fields[i].type == T_STR)
-                sb(&total, r->fields[i].def ? "%s(seen[%d] ? v[%d].text.len : 0)" : "%sv[%d].text.len", total.len ? " + " : "", i, i);
+                sb(&total, r->fields[i].def ? "%s(seen[%d] == 1 ? v[%d].text.len : 0)" : "%sv[%d].text.len", total.len ? " + " : "", i, i);
         emit(e, "if (rgp_slot_strs_begin(&slot->strs, %s, copied) != 0) rgp_out_of_memory(RGP_PROGRAM);", total.s);
         free(total.s);
         for (int i = 0; i < r->nfields; i++) {
@@ -257,7 +329,7 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
             if (r->fields[i].def) {
                 sbuf lit = {0};
                 expr_c(&lit, r->fields[i].def, "r");
-                emit(e, "if (!seen[%d]) r->%s = %s;   /* absent: its default */", i, r->fields[i].name, lit.s);
+                emit(e, "if (seen[%d] != 1) r->%s = %s;   /* absent or null: its default */", i, r->fields[i].name, lit.s);
                 emit(e, "else");
                 free(lit.s);
             }
@@ -273,6 +345,9 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
         }
     }
     emit(e, "return 0;");
+    emit(e, "not_json:");
+    emit(e, "rgp_reject(st, line, \"column %%ld: %%s\", (long)(err.at - text.ptr) + 1, err.why);");
+    emit(e, "return -1;");
     e->indent--;
     emit(e, "}");
     blank(e);

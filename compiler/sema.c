@@ -492,12 +492,70 @@ static void check_literal_init(sema *S, ast_field *f, type_id t, bool is_default
     }
 }
 
+/* How many keys a path may go down; below JSON's nesting limit, so that a
+ * parser's descent never passes it. */
+#define JSON_PATH_MAX 32
+_Static_assert(JSON_PATH_MAX == 32, "the message below says 32");
+
+/* `from "metrics.temp"`: the keys, split at dots; a key that holds a dot is
+ * quoted, as in "a.\"b.c\".d".  NULL with *why for a path that names nothing. */
+static const char **split_json_path(arena *a, const char *s, size_t len, int *n, const char **why)
+{
+    const char **keys = arena_alloc(a, JSON_PATH_MAX * sizeof *keys);
+    size_t i = 0;
+    *n = 0;
+    if (len == 0) return *why = "the path is empty", NULL;
+    for (;;) {
+        size_t start = i, stop;
+        if (*n == JSON_PATH_MAX) return *why = "a path goes at most 32 keys deep", NULL;
+        if (i < len && s[i] == '"') {   /* a quoted key runs to the next quote */
+            start = ++i;
+            while (i < len && s[i] != '"') i++;
+            if (i == len) return *why = "a quoted key in the path does not close", NULL;
+            stop = i++;
+            if (i < len && s[i] != '.') return *why = "a quoted key must be followed by '.' or the end of the path", NULL;
+        } else {
+            while (i < len && s[i] != '.' && s[i] != '"') i++;
+            if (i < len && s[i] == '"') return *why = "a quote inside a key: quote the whole key, as in a.\"b.c\"", NULL;
+            stop = i;
+        }
+        if (stop == start) return *why = "a path has an empty key (two dots, or a dot at an end)", NULL;
+        for (size_t k = start; k < stop; k++)
+            if ((unsigned char)s[k] < 0x20 || s[k] == '\\')
+                return *why = "a key in a path may not hold a backslash or a control character", NULL;
+        keys[(*n)++] = arena_strndup(a, s + start, stop - start);
+        if (i == len) return keys;
+        i++;   /* the dot */
+        if (i == len) return *why = "a path has an empty key (two dots, or a dot at an end)", NULL;
+    }
+}
+
+/* Two fields of a schema may not read the same member, nor one a member inside
+ * the other's: each JSON member goes to at most one field.  f: the last field of r. */
+static void check_path_clash(sema *S, const rectype *r, int f)
+{
+    const char *const *mine, *const *theirs;
+    int n = rectype_json_keys(r, f, &mine);
+    for (int i = 0; i < f; i++) {
+        int m = rectype_json_keys(r, i, &theirs), k = 0;
+        while (k < n && k < m && !strcmp(mine[k], theirs[k])) k++;
+        if (k < n && k < m) continue;
+        diag_error(S->d, r->paths[f].n ? r->paths[f].loc : r->fields[f].loc, "field '%s' reads %s member that field '%s' (line %u) reads",
+                   r->fields[f].name, n == m ? "the same" : n < m ? "an object holding a" : "a member inside the", r->fields[i].name,
+                   r->fields[i].loc.line);
+        return;
+    }
+}
+
 static rectype *check_schema(sema *S, ast_decl *d)
 {
     rectype *r = arena_alloc(S->a, sizeof *r);
     r->name = d->name;
     r->cname = arena_printf(S->a, "rec_%s", d->name);
     r->loc = d->loc;
+    int count = 0;
+    for (ast_field *f = d->fields; f; f = f->next) count++;
+    r->paths = arena_alloc(S->a, (size_t)count * sizeof *r->paths);
     for (ast_field *f = d->fields; f; f = f->next) {
         type_id t;
         if (!type_lookup(f->type, &t)) {
@@ -515,7 +573,15 @@ static rectype *check_schema(sema *S, ast_decl *d)
         if (rectype_find(r, f->name) >= 0) diag_error(S->d, f->loc, "field '%s' is declared twice in schema %s", f->name, d->name);
         if (f->init) check_literal_init(S, f, t, true);
         field fl = {f->name, t, f->loc, f->init};
+        if (f->path) {
+            json_path *jp = &r->paths[r->nfields];
+            const char *why = NULL;
+            jp->loc = f->path->loc;
+            if (!(jp->keys = split_json_path(S->a, f->path->u.s.bytes, f->path->u.s.len, &jp->n, &why)))
+                jp->n = 0, diag_error(S->d, f->path->loc, "bad path for field '%s': %s", f->name, why);
+        }
         PUSH(S->a, r->fields, r->nfields, fl);
+        check_path_clash(S, r, r->nfields - 1);
         r->has_str |= t == T_STR;
     }
     return r;
@@ -794,6 +860,11 @@ static void check_source(sema *S, node *n, ast_decl *d)
     }
     ast_expr *sch = f->u.call.args->value;
     if (!(n->type = source_schema(S, sch))) return;
+    for (int i = 0; !jsonl && n->type->paths && i < n->type->nfields; i++)
+        if (n->type->paths[i].n)
+            diag_error(S->d, n->type->paths[i].loc, "field '%s' has a JSON path, but source '%s' reads %s: "
+                       "paths name members of JSON objects, read with jsonl(%s)", n->type->fields[i].name, n->name,
+                       lines ? "lines" : "CSV", sch->text);
     if (jsonl) {
         /* one JSON object per line; members named like the schema's fields are read */
         n->format = FMT_JSONL;

@@ -21,6 +21,16 @@ bool type_lookup(const char *name, type_id *out)
     return false;
 }
 
+int rectype_json_keys(const rectype *r, int i, const char *const **keys)
+{
+    if (r->paths && r->paths[i].n) {
+        *keys = r->paths[i].keys;
+        return r->paths[i].n;
+    }
+    *keys = &r->fields[i].name;
+    return 1;
+}
+
 int rectype_find(const rectype *r, const char *name)
 {
     for (int i = 0; i < r->nfields; i++)

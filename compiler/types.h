@@ -39,6 +39,9 @@ static inline bool type_is_numeric(type_id t) { return type_is_int(t) || t == T_
 struct ast_expr;
 /* def: a schema field's default (a literal), what a JSON object without the member gets */
 typedef struct field { const char *name; type_id type; srcloc loc; const struct ast_expr *def; } field;
+/* A schema field's JSON path, from `from "metrics.temp"`: the keys from the line's
+ * object down to the member read (n of them; n == 0: the member named like the field). */
+typedef struct json_path { const char **keys; int n; srcloc loc; } json_path;
 typedef struct rectype {
     const char *name;        /* schema name, or the stage that made it */
     const char *cname;       /* C struct tag: rec_Reading, rec_hot */
@@ -46,8 +49,11 @@ typedef struct rectype {
     int nfields;
     srcloc loc;
     bool has_str;
+    json_path *paths;        /* schemas: one per field, else NULL */
 } rectype;
 
 int rectype_find(const rectype *r, const char *name);   /* field index or -1 */
+/* The keys field i of a schema reads in a JSON object: its path, or its name. */
+int rectype_json_keys(const rectype *r, int i, const char *const **keys);
 
 #endif

@@ -30,7 +30,7 @@
 
 /* Keywords of keyed blocks that are also common field names: where a name
  * fits and the keyword does not, the parser takes them as names. */
-%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE.
+%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM.
 
 %left OR.
 %left AND.
@@ -82,6 +82,9 @@ fields(L) ::= fields(L) COMMA.           /* trailing comma */
 field(F) ::= IDENT(N) COLON IDENT(T).    { F = ast_field_new(A_, &N, &T); }
 /* NAME: TYPE = DEFAULT: the value a JSON object without the member gets */
 field(F) ::= IDENT(N) COLON IDENT(T) ASSIGN expr(E).  { F = ast_field_new(A_, &N, &T); F->init = E; }
+/* NAME: TYPE from "a.b" [= DEFAULT]: a JSON member inside nested objects */
+field(F) ::= IDENT(N) COLON IDENT(T) FROM STRING(P).  { F = ast_field_new(A_, &N, &T); F->path = ast_string(A_, &P); }
+field(F) ::= IDENT(N) COLON IDENT(T) FROM STRING(P) ASSIGN expr(E).  { F = ast_field_new(A_, &N, &T); F->path = ast_string(A_, &P); F->init = E; }
 
 /* spec ::= NAME | NAME ( args ): stdin, file("x.csv"), csv(Reading, header: true) */
 %type spec { ast_expr * }

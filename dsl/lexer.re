@@ -77,6 +77,7 @@ token lex_next(lexer *L)
         "else"     { return make(L, TK_ELSE, start); }
         "options"  { return make(L, TK_OPTIONS, start); }
         "as"       { return make(L, TK_AS, start); }
+        "from"     { return make(L, TK_FROM, start); }
         "where"    { return make(L, TK_WHERE, start); }
         "select"   { return make(L, TK_SELECT, start); }
         "and"      { return make(L, TK_AND, start); }

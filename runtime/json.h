@@ -34,20 +34,6 @@ typedef struct rgp_json_error {
     const char *at;
 } rgp_json_error;
 
-/* For "field 'x': expected a JSON number (f64), found a string". */
-static inline const char *rgp_json_kind_name(int kind)
-{
-    switch (kind) {
-    case RGP_JSON_STR: return "a string";
-    case RGP_JSON_NUM: return "a number";
-    case RGP_JSON_TRUE: return "true";
-    case RGP_JSON_FALSE: return "false";
-    case RGP_JSON_NULL: return "null";
-    case RGP_JSON_OBJECT: return "an object";
-    }
-    return "an array";
-}
-
 static inline const char *rgp__json_fail(rgp_json_error *err, const char *at, const char *why)
 {
     err->at = at;
@@ -261,18 +247,6 @@ static inline const char *rgp__json_nest_end(const char *p, const char *end, int
     }
 }
 
-/* Past the value at p, of any kind, which sets v. */
-static inline const char *rgp__json_value_end(const char *p, const char *end, rgp_json_val *v, rgp_json_error *err)
-{
-    const char *start = p;
-    if (p < end && *p == '"') return rgp__json_string_value_end(p, end, v, err);   /* the most common value, inline */
-    if (p == end || (*p != '{' && *p != '[')) return rgp__json_scalar_end(p, end, v, err);
-    if (!(p = rgp__json_nest_end(p, end, 1, err))) return NULL;
-    v->kind = *start == '{' ? RGP_JSON_OBJECT : RGP_JSON_ARRAY;
-    v->text = (rgp_str){start, (size_t)(p - start)};
-    return p;
-}
-
 /* A line of only whitespace: no record, and no error. */
 static inline int rgp_json_blank(rgp_str line)
 {
@@ -291,19 +265,15 @@ static inline int rgp_json_begin(const char **p, const char *end, rgp_json_error
     return 0;
 }
 
-/* The next member: 1 with *key and *v, 0 at the end of the object (after
- * which only whitespace may follow), or -1 with *err. first: no comma yet. */
-static inline int rgp_json_member(const char **pp, const char *end, int first, rgp_str *key, rgp_json_val *v,
-                                  rgp_json_error *err)
+/* The next member's key: 1 with *key and *pp at its value, 0 past the '}' that
+ * ends the object, or -1 with *err. first: no comma yet.  With rgp_json_value
+ * this walks nested objects in one pass: a parser descends (rgp_json_enter) into
+ * the values its paths go through and passes over the rest. */
+static inline int rgp_json_key(const char **pp, const char *end, int first, rgp_str *key, rgp_json_error *err)
 {
     const char *p = rgp__json_ws(*pp, end);
     if (p < end && *p == '}') {
-        p = rgp__json_ws(p + 1, end);
-        if (p != end) {
-            rgp__json_fail(err, p, "text after the object");
-            return -1;
-        }
-        *pp = p;
+        *pp = p + 1;
         return 0;
     }
     if (!first) {
@@ -314,9 +284,70 @@ static inline int rgp_json_member(const char **pp, const char *end, int first, r
         p = rgp__json_ws(p + 1, end);
     }
     if (!(p = rgp__json_key_end(p, end, key, err))) return -1;
-    if (!(p = rgp__json_value_end(p, end, v, err))) return -1;
     *pp = p;
     return 1;
+}
+
+/* Past the value at p, which sets v; depth: how deep the object holding it is
+ * (1 for the line's object). */
+static inline const char *rgp_json_value(const char *p, const char *end, int depth, rgp_json_val *v, rgp_json_error *err)
+{
+    const char *start = p;
+    if (p < end && *p == '"') return rgp__json_string_value_end(p, end, v, err);   /* the most common value, inline */
+    if (p == end || (*p != '{' && *p != '[')) return rgp__json_scalar_end(p, end, v, err);
+    if (!(p = rgp__json_nest_end(p, end, depth, err))) return NULL;
+    v->kind = *start == '{' ? RGP_JSON_OBJECT : RGP_JSON_ARRAY;
+    v->text = (rgp_str){start, (size_t)(p - start)};
+    return p;
+}
+
+/* Whether the value at p is an object, to be walked member by member: then
+ * *pp moves past its '{'.  (Parsers limit paths to fewer segments than
+ * RGP_JSON_MAX_DEPTH, so a descent never passes the limit.) */
+static inline int rgp_json_enter(const char **pp, const char *end)
+{
+    if (*pp == end || **pp != '{') return 0;
+    (*pp)++;
+    return 1;
+}
+
+/* After the line's object: only whitespace. 0, or -1 with *err. */
+static inline int rgp_json_end(const char **pp, const char *end, rgp_json_error *err)
+{
+    const char *p = rgp__json_ws(*pp, end);
+    if (p != end) {
+        rgp__json_fail(err, p, "text after the object");
+        return -1;
+    }
+    *pp = p;
+    return 0;
+}
+
+/* The next member of the line's object: 1 with *key and *v, 0 at the end of
+ * the object (after which only whitespace may follow), or -1 with *err. */
+static inline int rgp_json_member(const char **pp, const char *end, int first, rgp_str *key, rgp_json_val *v,
+                                  rgp_json_error *err)
+{
+    int rc = rgp_json_key(pp, end, first, key, err);
+    if (rc <= 0) return rc < 0 || rgp_json_end(pp, end, err) < 0 ? -1 : 0;
+    if (!(*pp = rgp_json_value(*pp, end, 1, v, err))) return -1;
+    return 1;
+}
+
+/* A value as a message shows it, after its kind: string "21.5", number 1e3,
+ * object {"a":1,... : at most 40 bytes of its text, other than printable ASCII
+ * escaped as \xHH, so that what a line held can be read off the message. */
+static inline const char *rgp_json_shown(char *out, size_t cap, const rgp_json_val *v)
+{
+    static const char *const kinds[] = {"string", "number", "", "", "", "object", "array"};
+    size_t k = (size_t)snprintf(out, cap, "%s%s%s", kinds[v->kind], *kinds[v->kind] ? " " : "", v->kind == RGP_JSON_STR ? "\"" : "");
+    size_t i;
+    for (i = 0; i < v->text.len && i < 40 && k + 5 < cap; i++) {
+        unsigned char c = (unsigned char)v->text.ptr[i];
+        k += (size_t)snprintf(out + k, cap - k, c >= 0x20 && c < 0x7f ? "%c" : "\\x%02x", c);
+    }
+    snprintf(out + k, cap - k, "%s%s", i < v->text.len ? "..." : "", v->kind == RGP_JSON_STR ? "\"" : "");
+    return out;
 }
 
 /* Decodes a string value's escapes into out (room for src.len bytes always

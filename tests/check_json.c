@@ -552,11 +552,100 @@ START_TEST(test_decode)
 }
 END_TEST
 
+/* Walking into nested objects as a parser with paths does: rgp_json_key, then
+ * rgp_json_enter for an object a path goes into, rgp_json_value for the rest. */
+START_TEST(test_descend)
+{
+    const char *line = "{\"a\": {\"b\": {\"c\": 5}, \"x\": [1, {\"y\": 2}]}, \"d\": null} ";
+    const char *p = line, *end = line + strlen(line);
+    rgp_json_error err;
+    rgp_str key;
+    rgp_json_val v;
+    ck_assert_int_eq(rgp_json_begin(&p, end, &err), 0);
+    ck_assert_int_eq(rgp_json_key(&p, end, 1, &key, &err), 1);
+    ck_assert(key.len == 1 && key.ptr[0] == 'a');
+    ck_assert(rgp_json_enter(&p, end));
+    ck_assert_int_eq(rgp_json_key(&p, end, 1, &key, &err), 1);
+    ck_assert(key.len == 1 && key.ptr[0] == 'b');
+    ck_assert(rgp_json_enter(&p, end));
+    ck_assert_int_eq(rgp_json_key(&p, end, 1, &key, &err), 1);
+    ck_assert(key.len == 1 && key.ptr[0] == 'c');
+    ck_assert_ptr_nonnull(p = rgp_json_value(p, end, 3, &v, &err));
+    ck_assert(v.kind == RGP_JSON_NUM && v.text.len == 1 && v.text.ptr[0] == '5');
+    ck_assert_int_eq(rgp_json_key(&p, end, 0, &key, &err), 0);   /* b's '}' */
+    ck_assert_int_eq(rgp_json_key(&p, end, 0, &key, &err), 1);
+    ck_assert(key.len == 1 && key.ptr[0] == 'x');
+    ck_assert(!rgp_json_enter(&p, end));   /* an array: passed over whole */
+    ck_assert_ptr_nonnull(p = rgp_json_value(p, end, 2, &v, &err));
+    ck_assert(v.kind == RGP_JSON_ARRAY && v.text.len == strlen("[1, {\"y\": 2}]"));
+    ck_assert_int_eq(rgp_json_key(&p, end, 0, &key, &err), 0);   /* a's '}' */
+    ck_assert_int_eq(rgp_json_key(&p, end, 0, &key, &err), 1);
+    ck_assert(!rgp_json_enter(&p, end));
+    ck_assert_ptr_nonnull(p = rgp_json_value(p, end, 1, &v, &err));
+    ck_assert_int_eq(v.kind, RGP_JSON_NULL);
+    ck_assert_int_eq(rgp_json_key(&p, end, 0, &key, &err), 0);
+    ck_assert_int_eq(rgp_json_end(&p, end, &err), 0);
+
+    /* errors inside an object walked into are found there, with their column */
+    static const struct { const char *line; const char *why; int column; } wrong[] = {
+        {"{\"a\": {\"b\": 1 \"c\": 2}}", "expected ',' or '}' after a member", 15},
+        {"{\"a\": {\"b\": 1,}}", "expected a key in quotes", 15},
+        {"{\"a\": {\"b\": 1}} x", "text after the object", 17},
+    };
+    for (size_t i = 0; i < sizeof wrong / sizeof wrong[0]; i++) {
+        int rc, depth = 1, first = 1;
+        p = wrong[i].line, end = p + strlen(p);
+        ck_assert_int_eq(rgp_json_begin(&p, end, &err), 0);
+        while ((rc = rgp_json_key(&p, end, first, &key, &err)) != -1) {
+            first = 0;
+            if (rc == 0) {   /* an object's end: the line's, or one walked into */
+                if (--depth == 0) { rc = rgp_json_end(&p, end, &err); break; }
+            } else if (rgp_json_enter(&p, end)) {
+                depth++, first = 1;
+            } else if (!(p = rgp_json_value(p, end, depth, &v, &err))) {
+                rc = -1;
+                break;
+            }
+        }
+        ck_assert_int_eq(rc, -1);
+        ck_assert_str_eq(err.why, wrong[i].why);
+        ck_assert_int_eq((int)(err.at - wrong[i].line) + 1, wrong[i].column);
+    }
+}
+END_TEST
+
+/* Values as rejection messages show them: kind, then text, long text cut, odd bytes escaped. */
+START_TEST(test_shown)
+{
+    static const struct { const char *line; const char *shown; } cases[] = {
+        {"{\"v\": \"21.5\"}", "string \"21.5\""},
+        {"{\"v\": -1e3}", "number -1e3"},
+        {"{\"v\": null}", "null"},
+        {"{\"v\": true}", "true"},
+        {"{\"v\": [1, 2]}", "array [1, 2]"},
+        {"{\"v\": {\"k\": \"0123456789012345678901234567890123456789\"}}", "object {\"k\": \"012345678901234567890123456789012..."},
+        {"{\"v\": \"caf\xc3\xa9\\n\"}", "string \"caf\\xc3\\xa9\\n\""},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *p = cases[i].line, *end = p + strlen(p);
+        rgp_json_error err;
+        rgp_str key;
+        rgp_json_val v;
+        char shown[64];
+        ck_assert_int_eq(rgp_json_begin(&p, end, &err), 0);
+        ck_assert_int_eq(rgp_json_member(&p, end, 1, &key, &v, &err), 1);
+        ck_assert_str_eq(rgp_json_shown(shown, sizeof shown, &v), cases[i].shown);
+    }
+}
+END_TEST
+
 Suite *json_suite(void)
 {
     Suite *s = suite_create("json");
     TCase *tc = tcase_create("jsonl");
     tcase_add_test(tc, test_members);
+    tcase_add_test(tc, test_descend);
+    tcase_add_test(tc, test_shown);
     tcase_add_loop_test(tc, test_errors, 0, sizeof bad / sizeof bad[0]);
     tcase_add_test(tc, test_decode);
     tcase_add_loop_test(tc, test_json_test_suite, 0, sizeof suite / sizeof suite[0]);

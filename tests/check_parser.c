@@ -37,6 +37,10 @@ static const struct { const char *src; const char *want; } syntax_cases[] = {
      "t.rgp:1:19: error: expected '}' or ',', found 'b'\n"
      "    1 | schema R { a: u32 b: f64 }\n"
      "      |                   ^\n"},
+    {"schema R { a: u32 from 5 }",
+     "t.rgp:1:24: error: expected a string, found '5'\n"
+     "    1 | schema R { a: u32 from 5 }\n"
+     "      |                        ^\n"},
     {"schema R { a: u32,\n",
      "t.rgp:2:1: error: expected '}' or ',', found end of file (to close '{' opened at line 1)\n"
      "    2 | \n"

@@ -53,10 +53,11 @@ grep -q "^  3        with --strict" "$work/help" && grep -q "^           rejecte
     && grep -q "^  130/143 " "$work/help" && ok || bad "built binary --help lacks the exit statuses"
 "$rgp" help run | grep -q "3 with --strict" && ok || bad "rgp help run lacks exit status 3"
 
-# every example runs on the data make_data.sh makes, through rgp run and a built binary alike
+# every example runs on the data make_data.sh makes (or its own input beside it,
+# examples/NAME.*), through rgp run and a built binary alike
 for ex in "$root"/examples/*.rgp; do
     name=$(basename "$ex" .rgp)
-    cp "$ex" "$work/ex/"
+    cp "$root/examples/$name".* "$work/ex/"
     (cd "$work/ex" && "$rgp" run "$name.rgp" 2>/dev/null | sort >"$work/$name.jit" && "$rgp" build "$name.rgp" -o "$work/ex/$name.bin" \
         && "$work/ex/$name.bin" 2>/dev/null | sort >"$work/$name.aot") && [ -s "$work/$name.jit" ] \
         && cmp -s "$work/$name.jit" "$work/$name.aot" && ok || bad "example $name: run and build disagree or fail"

@@ -208,5 +208,31 @@ atleast "orderbook: quotes" 1000 data/top_of_book.csv
 atleast "orderbook: signals" 5 signals.csv
 [ "$(grep -c '"op":"modify"' data/orders.jsonl)" -ge 100 ] && ok || bad "orderbook: too few modifies in the data"
 
+
+# ---- iot_json ----------------------------------------------------------------
+# jq walks the same nested objects on its own: a line whose metrics.temp is not a
+# number is rejected, a missing or null device.location.site is "unknown"
+cp "$root/examples/iot_json.rgp" "$root/examples/iot_json.jsonl" "$work/ex/"
+"$rgp" run iot_json.rgp >iot.csv 2>iot.err && ok || { bad "iot_json failed"; cat iot.err; }
+if command -v jq >/dev/null; then
+    jq -rs '[.[] | select(.metrics.temp | type == "number") | {k: "\(.device.id),\(.device.location.site // "unknown")", t: .metrics.temp}]
+            | reduce .[] as $r ({order: [], g: {}};
+                  (if .g[$r.k] then . else .order += [$r.k] end)
+                  | .g[$r.k] |= {n: ((. // {n: 0}).n + 1), sum: ((. // {sum: 0}).sum + $r.t), max: ([(. // {max: $r.t}).max, $r.t] | max)})
+            | "device,site,n,mean_temp,max_temp", (.order[] as $k | .g[$k] as $v | "\($k),\($v.n),\($v.sum / $v.n),\($v.max)")' \
+        iot_json.jsonl >want.iot
+    # the same rows, numbers equal to 1e-12 (jq and rgp print doubles differently)
+    awk -F, 'NR == FNR { want[FNR] = $0; n = FNR; next }
+        { split(want[FNR], w, ","); if (FNR == 1 ? $0 != want[1] : $1 != w[1] || $2 != w[2] || $3 != w[3] ||
+              ($4 - w[4])^2 > 1e-24 || $5 != w[5] + 0) { print "row " FNR ": " $0 " (expected " want[FNR] ")"; bad = 1 } }
+        END { if (FNR != n) { print FNR " rows, expected " n; bad = 1 } exit bad }' want.iot iot.csv >iot.diff \
+        && ok || { bad "iot_json: per-device rows"; head -5 iot.diff; }
+    rejected=$(jq -s '[.[] | select(.metrics.temp | type != "number")] | length' iot_json.jsonl)
+    [ "$rejected" -ge 2 ] && grep -q "source 'readings': $rejected of $(wc -l <iot_json.jsonl | tr -d ' ') rejected" iot.err \
+        && ok || { bad "iot_json: expected $rejected rejected lines"; cat iot.err; }
+else
+    echo "examples: jq not found, iot_json checked only for running"
+fi
+
 echo "examples: $passed passed, $failed failed"
 [ $failed = 0 ]
