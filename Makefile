@@ -168,6 +168,13 @@ bench-ring:
 	-$(Q)sh scripts/deps.sh bench
 	-$(Q)SIZE='$(SIZE)' ROUNDS='$(ROUNDS)' CC='$(CC)' sh bench/run_ring.sh $(B)/bench
 
+# What a key costs: every stateful operator over 1k keys and over 150k, the
+# same 300k records (times, callgrind instructions, bytes per key); a few
+# minutes, so not part of `make bench`. Table in $(B)/bench/keys.md.
+bench-keys: $(B)/rgp
+	-$(Q)sh scripts/deps.sh bench
+	-$(Q)CC='$(CC)' sh bench/keys/run_keys.sh $(if $(ROUNDS),ROUNDS=$(ROUNDS))
+
 bench: $(B)/rgp
 	-$(Q)sh scripts/deps.sh bench
 	-$(Q)for b in $(BENCHES); do CC='$(CC)' sh bench/run_bench.sh $$b $(BENCH_ARGS); done
@@ -202,5 +209,5 @@ install: $(B)/rgp
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo test tsan fuzz bench bench-ring bench-latency $(addprefix bench-,$(BENCHES)) install clean
+.PHONY: all demo test tsan fuzz bench bench-ring bench-latency bench-keys $(addprefix bench-,$(BENCHES)) install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
