@@ -268,20 +268,34 @@ static inline void rgp_w_char(rgp_writer *w, char c)
 
 static inline int rgp__u64_digits(uint64_t n);
 static inline void rgp__put_digits(char *end, uint64_t n);
+static inline void rgp__put_8digits(char *p, uint32_t n);
 
-/* Integers go two digits a division (rgp__put_digits), straight into the
- * buffer when it has room: a row of timestamps is mostly this. */
+/* Writes v's digits at p; returns how many (at most 20). The low eight
+ * digits of a large v go in 32-bit arithmetic, the rest two a division. */
+static inline int rgp__put_u64(char *p, uint64_t v)
+{
+    if (v < UINT64_C(100000000)) {
+        int nd = rgp__u64_digits(v);
+        rgp__put_digits(p + nd, v);
+        return nd;
+    }
+    uint64_t hi = v / UINT64_C(100000000);
+    int hd = rgp__u64_digits(hi);
+    rgp__put_digits(p + hd, hi);
+    rgp__put_8digits(p + hd, (uint32_t)(v - hi * UINT64_C(100000000)));
+    return hd + 8;
+}
+
+/* Integers go straight into the buffer when it has room: a row of
+ * timestamps is mostly this. */
 static inline void rgp_w_u64(rgp_writer *w, uint64_t v)
 {
-    int nd = rgp__u64_digits(v);
     if (RGP_WRITER_CAP - w->len < 20) {
         char tmp[20];
-        rgp__put_digits(tmp + nd, v);
-        rgp_w_bytes(w, tmp, (size_t)nd);
+        rgp_w_bytes(w, tmp, (size_t)rgp__put_u64(tmp, v));
         return;
     }
-    rgp__put_digits(w->buf + w->len + nd, v);
-    w->len += (size_t)nd;
+    w->len += (size_t)rgp__put_u64(w->buf + w->len, v);
 }
 
 static inline void rgp_w_i64(rgp_writer *w, int64_t v)
