@@ -185,6 +185,13 @@ bench-ring:
 bench-journal: $(B)/gen/rgp_crc32c.h
 	-$(Q)CC='$(CC)' sh bench/journal/run.sh $(B) $(or $(ROWS),5000000) $(or $(ROUNDS),3)
 
+# What a key costs: every stateful operator over 1k keys and over 150k, the
+# same 300k records (times, callgrind instructions, bytes per key); a few
+# minutes, so not part of `make bench`. Table in $(B)/bench/keys.md.
+bench-keys: $(B)/rgp
+	-$(Q)sh scripts/deps.sh bench
+	-$(Q)CC='$(CC)' sh bench/keys/run_keys.sh $(if $(ROUNDS),ROUNDS=$(ROUNDS))
+
 bench: $(B)/rgp
 	-$(Q)sh scripts/deps.sh bench
 	-$(Q)for b in $(BENCHES); do CC='$(CC)' sh bench/run_bench.sh $$b $(BENCH_ARGS); done
@@ -226,5 +233,5 @@ install: $(B)/rgp
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo test soak tsan fuzz bench bench-journal bench-ring bench-latency $(addprefix bench-,$(BENCHES)) install clean
+.PHONY: all demo test soak tsan fuzz bench bench-journal bench-ring bench-latency bench-keys $(addprefix bench-,$(BENCHES)) install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

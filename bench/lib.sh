@@ -85,11 +85,32 @@ contender() {
     if [ $# -ge 5 ] && ! have "$4"; then set_var "STATUS_$1" "$(apt_hint "$4" "$5")"; fi
     return 0
 }
+# duckdb_contender ID LABEL COMMAND: a contender run by node with DuckDB's
+# Node client, which `scripts/deps.sh bench` installs into build/duckdb.
+DUCKDB_CLIENT=build/duckdb/node_modules/@duckdb/node-api
+duckdb_contender() {
+    contender "$1" "$2" "$3" node nodejs
+    if ok "$1" && [ ! -f "$DUCKDB_CLIENT/package.json" ]; then
+        set_var "STATUS_$1" "missing: DuckDB's Node client in build/duckdb (run scripts/deps.sh bench)"
+    fi
+    return 0
+}
+# part_of ID OUTPUT NOTE: the contender does only part of the job: only
+# OUTPUT (a suffix, as outputs prints) is written and checked, and the
+# table's note says NOTE.
+part_of() { set_var "ONLY_$1" "$2"; set_var "PART_$1" "$3"; }
+duckdb_version() {
+    sed -n 's/.*"version": *"\([^"]*\)".*/DuckDB @duckdb\/node-api \1/p' "$DUCKDB_CLIENT/package.json" 2>/dev/null | head -n 1
+}
 ok() { [ "$(get_var "STATUS_$1")" = ok ]; }
 label() { get_var "LABEL_$1"; }
 
-# outputs: the suffixes of a contender's checked files in $W.
-outputs() { printf 'out %s' "${SECOND_OUTPUT:+$SECOND_OUTPUT.out}"; }
+# outputs [ID]: the suffixes of a contender's checked files in $W (all of
+# them without ID, the reference's).
+outputs() {
+    only=$( [ -n "${1:-}" ] && get_var "ONLY_$1")
+    if [ -n "$only" ]; then printf '%s' "$only"; else printf 'out %s' "${SECOND_OUTPUT:+$SECOND_OUTPUT.out}"; fi
+}
 
 TIME=/usr/bin/time
 [ -x "$TIME" ] || TIME=
@@ -121,7 +142,7 @@ check() {
         set_var "STATUS_$1" "failed: exit $RC: $(head -n 1 "$W/$1.err")"
         return 1
     fi
-    for o in $(outputs); do
+    for o in $(outputs "$1"); do
         cmp -s "$W/reference.$o" "$W/$1.$o" && continue
         at=$(cmp "$W/reference.$o" "$W/$1.$o" 2>&1 | sed -n 's/.*differ: .*line \([0-9]*\).*/ at line \1/p; s/.*EOF on [^ ]*\/\([^ /]*\).*/: \1 ends early/p')
         set_var "STATUS_$1" "differs from rgp's output$at (see $W/$1.$o)"
@@ -203,8 +224,11 @@ results() {
         if ok "$id"; then
             set -- "$1" "$2" $(median_of "$(get_var "NS_$id")")
             kb=$(printf '%s\n' $(get_var "KB_$id") | sort -n | tail -n 1)
+            note=$(get_var "PART_$id") timing=$(get_var "NOTE_$id")
+            [ -n "$note" ] && [ -n "$timing" ] && note="$note; "
+            note=$note$timing
             printf '%s\t%s\tok\t%s\t%s\t%s\t%.0f\t%s\t%s\n' "$id" "$(label "$id")" "$3" "$4" "$5" \
-                "$(awk -v n="$1" -v s="$3" 'BEGIN { printf "%.0f", n / s }')" "$kb" "$(get_var "NOTE_$id")" >>"$W/results.tsv"
+                "$(awk -v n="$1" -v s="$3" 'BEGIN { printf "%.0f", n / s }')" "$kb" "$note" >>"$W/results.tsv"
         else
             printf '%s\t%s\t%s\t\t\t\t\t\t\n' "$id" "$(label "$id")" "$(get_var "STATUS_$id")" >>"$W/results.tsv"
         fi

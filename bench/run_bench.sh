@@ -109,7 +109,8 @@ versions() {
     have gawk && printf '%s; ' "$(gawk --version | head -n 1 | cut -d, -f1)"
     have "${PYTHON:-python3}" && printf '%s; ' "$("${PYTHON:-python3}" --version 2>&1)"
     have jq && printf '%s; ' "$(jq --version)"
-    have mlr && printf '%s' "$(mlr --version)"
+    have mlr && printf '%s; ' "$(mlr --version)"
+    have node && printf 'node %s; %s' "$(node --version)" "$(duckdb_version)"
 }
 VERSIONS=$(versions | sed 's/; $//')
 

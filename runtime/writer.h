@@ -296,30 +296,44 @@ static inline void rgp_w_char(rgp_writer *w, char c)
     w->buf[w->len++] = c;
 }
 
+static inline int rgp__u64_digits(uint64_t n);
+static inline void rgp__put_digits(char *end, uint64_t n);
+static inline void rgp__put_8digits(char *p, uint32_t n);
+
+/* Writes v's digits at p; returns how many (at most 20). The low eight
+ * digits of a large v go in 32-bit arithmetic, the rest two a division. */
+static inline int rgp__put_u64(char *p, uint64_t v)
+{
+    if (v < UINT64_C(100000000)) {
+        int nd = rgp__u64_digits(v);
+        rgp__put_digits(p + nd, v);
+        return nd;
+    }
+    uint64_t hi = v / UINT64_C(100000000);
+    int hd = rgp__u64_digits(hi);
+    rgp__put_digits(p + hd, hi);
+    rgp__put_8digits(p + hd, (uint32_t)(v - hi * UINT64_C(100000000)));
+    return hd + 8;
+}
+
+/* Integers go straight into the buffer when it has room: a row of
+ * timestamps is mostly this. */
 static inline void rgp_w_u64(rgp_writer *w, uint64_t v)
 {
-    char tmp[20];
-    char *p = tmp + sizeof tmp;
-    do {
-        *--p = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    rgp_w_bytes(w, p, (size_t)(tmp + sizeof tmp - p));
+    if (RGP_WRITER_CAP - w->len < 20) {
+        char tmp[20];
+        rgp_w_bytes(w, tmp, (size_t)rgp__put_u64(tmp, v));
+        return;
+    }
+    w->len += (size_t)rgp__put_u64(w->buf + w->len, v);
 }
 
 static inline void rgp_w_i64(rgp_writer *w, int64_t v)
 {
-    char tmp[21];
-    char *p = tmp + sizeof tmp;
-    /* magnitude in unsigned, so INT64_MIN needs no special case */
-    uint64_t m = v < 0 ? 0u - (uint64_t)v : (uint64_t)v;
-    do {
-        *--p = (char)('0' + m % 10);
-        m /= 10;
-    } while (m);
     if (v < 0)
-        *--p = '-';
-    rgp_w_bytes(w, p, (size_t)(tmp + sizeof tmp - p));
+        rgp_w_char(w, '-');
+    /* magnitude in unsigned, so INT64_MIN needs no special case */
+    rgp_w_u64(w, v < 0 ? 0u - (uint64_t)v : (uint64_t)v);
 }
 
 static inline void rgp_w_bool(rgp_writer *w, bool v)

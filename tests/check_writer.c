@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <float.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -112,6 +113,50 @@ START_TEST(test_ints)
     ck_assert_str_eq(out, "0 -1 7 -1234567890 -9223372036854775808 9223372036854775807 "
                           "0 10 18446744073709551615 true false");
     free(out);
+}
+END_TEST
+
+/* Every digit count, on both sides of each power of ten, and numbers that
+ * end at every offset around the buffer's end (where the digits cannot go
+ * straight into the buffer): the same text as snprintf's. */
+START_TEST(test_ints_every_length_and_buffer_edge)
+{
+    rgp_writer w;
+    int keep;
+    size_t len, want_len = 0, want_cap = 2 * RGP_WRITER_CAP + 4096;
+    char *out, *want = malloc(want_cap);
+    ck_assert_ptr_nonnull(want);
+    open_temp(&w, &keep);
+    uint64_t p = 1;
+    for (int k = 0; k < 20; k++, p *= 10) {
+        const uint64_t vs[3] = {p - 1, p, p + 1};
+        for (int i = 0; i < 3; i++) {
+            rgp_w_u64(&w, vs[i]);
+            rgp_w_char(&w, ',');
+            rgp_w_i64(&w, -(int64_t)(vs[i] & INT64_MAX));
+            rgp_w_char(&w, ' ');
+            want_len += (size_t)snprintf(want + want_len, want_cap - want_len, "%" PRIu64 ",%" PRId64 " ",
+                                         vs[i], -(int64_t)(vs[i] & INT64_MAX));
+        }
+    }
+    /* pad to 30 bytes before the buffer's end, then 20-digit numbers and a
+     * byte each walk over it */
+    while (want_len + 30 < RGP_WRITER_CAP) {
+        rgp_w_char(&w, '.');
+        want[want_len++] = '.';
+    }
+    for (int i = 0; i < 40; i++) {
+        rgp_w_u64(&w, UINT64_MAX - (uint64_t)i);
+        rgp_w_char(&w, i % 2 ? ';' : '-');
+        rgp_w_i64(&w, INT64_MIN + i);
+        want_len += (size_t)snprintf(want + want_len, want_cap - want_len, "%" PRIu64 "%c%" PRId64,
+                                     UINT64_MAX - (uint64_t)i, i % 2 ? ';' : '-', INT64_MIN + i);
+    }
+    out = finish(&w, keep, &len);
+    ck_assert_uint_eq(len, want_len);
+    ck_assert_int_eq(memcmp(out, want, len), 0);
+    free(out);
+    free(want);
 }
 END_TEST
 
@@ -1166,6 +1211,7 @@ Suite *writer_suite(void)
     Suite *s = suite_create("writer");
     TCase *tc = tcase_create("format");
     tcase_add_test(tc, test_ints);
+    tcase_add_test(tc, test_ints_every_length_and_buffer_edge);
     tcase_add_test(tc, test_f64);
     tcase_add_test(tc, test_f64_special);
     tcase_add_test(tc, test_csv_str);

@@ -20,4 +20,5 @@ peers() {
         then put '\''$minute = $1 - $1 % 60000'\'' then count -g minute,2 \
         then put -q '\''print "{\"minute\":" . $minute . ",\"service\":\"" . $2 . "\",\"errors\":" . $count . "}"'\'' \
         "$DATA" >"$OUTF"' mlr miller
+    duckdb_contender duckdb DuckDB 'node bench/logs/logs_duckdb.cjs "$DATA" "$OUTF"'
 }

@@ -22,4 +22,7 @@ peers() {
         then sort -nf window_start,first then put '\''$window_end = $window_start + 1000'\'' \
         then cut -x -f first then rename x_count,n,x_mean,mean,x_max,hi \
         then reorder -f key,window_start,window_end,n,mean,hi "$DATA" >"$OUTF"' mlr miller
+    # DuckDB: the windows as a GROUP BY on the second, the watermark as a
+    # running max over the rows before.
+    duckdb_contender duckdb DuckDB 'node bench/windows/windows_duckdb.cjs "$DATA" "$OUTF"'
 }
