@@ -41,7 +41,9 @@ enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST, BR_ST
     X(u32,          1, BA_CAST, BR_CAST,   "rgp_f64_to_u32")   \
     X(u64,          1, BA_CAST, BR_CAST,   "rgp_f64_to_u64")   \
     X(f64,          1, BA_CAST, BR_CAST,   "")                 \
-    X(time,         1, BA_CAST, BR_CAST,   "rgp_f64_to_i64")
+    X(time,         1, BA_CAST, BR_CAST,   "rgp_f64_to_i64")   \
+    /* issue 11 item 7, small gaps */                           \
+    X(coalesce,     2, BA_STR,  BR_STR,    "rgp_str_coalesce")
 
 typedef enum builtin_id {
 #define X(name, arity, args, result, helper) B_##name,

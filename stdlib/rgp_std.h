@@ -838,6 +838,13 @@ static inline rgp_str rgp_str_trim(rgp_scratch *sc, rgp_str s)
     return s;
 }
 
+/* coalesce(a, b): a, or b when a is empty (a CSV field left blank). A slice. */
+static inline rgp_str rgp_str_coalesce(rgp_scratch *sc, rgp_str a, rgp_str b)
+{
+    (void)sc;
+    return a.len ? a : b;
+}
+
 /* substr(s, start, n): n bytes from byte start; a negative start counts from
  * the end; both are clamped to the string, so it never fails. A slice. */
 static inline rgp_str rgp_str_substr(rgp_scratch *sc, rgp_str s, int64_t start, int64_t n)
