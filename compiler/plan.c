@@ -1,6 +1,7 @@
 /* Builds the ring and thread plan from the checked program (plan.h states the rule). */
 #include "plan.h"
 #include <string.h>
+#include "sequencer.h"   /* RGP_MAX_CONSUMERS: the runtime's limit on readers of one ring, the one source of truth */
 
 static bool reads(const node *reader, const node *n)
 {
@@ -220,10 +221,10 @@ plan *plan_build(arena *a, diag *d, program *p)
         plan_ring *r = pl->rings[i];
         node **readers = r->stream->readers;
         int nr = r->stream->nreaders;
-        if (nr > PLAN_MAX_CONSUMERS) {
+        if (nr > RGP_MAX_CONSUMERS) {
             diag_error(d, r->stream->loc, "'%s' has more than %d readers; read it through a stage to spread them out",
-                       r->stream->name, PLAN_MAX_CONSUMERS);
-            nr = PLAN_MAX_CONSUMERS;
+                       r->stream->name, RGP_MAX_CONSUMERS);
+            nr = RGP_MAX_CONSUMERS;
         }
         for (int k = 0; k < nr; k++) {
             node *rd = readers[k];

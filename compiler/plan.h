@@ -12,7 +12,6 @@
 #include "sema.h"
 
 #define PLAN_RING_SLOTS 4096        /* default ring size: enough to ride out a slow sink's flush */
-#define PLAN_MAX_CONSUMERS 16       /* readers of one ring: the runtime's limit, with room to spare */
 
 typedef struct plan_thread plan_thread;
 
