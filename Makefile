@@ -18,7 +18,7 @@ Q := @
 endif
 
 # The runtime text embedded in rgp, in the order it is concatenated.
-RUNTIME_HDRS := stdlib/rgp_std.h runtime/heap.h runtime/table.h runtime/atomics.h runtime/wait.h runtime/sequencer.h \
+RUNTIME_HDRS := stdlib/rgp_time.h stdlib/rgp_std.h runtime/heap.h runtime/table.h runtime/atomics.h runtime/wait.h runtime/sequencer.h \
                 runtime/reader.h runtime/json.h $(B)/gen/rgp_pow10.h runtime/writer.h runtime/program.h
 
 COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.c \
