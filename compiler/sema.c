@@ -338,7 +338,7 @@ static bool check_time_format(sema *S, const ast_expr *f, const char *fn)
     srcloc at = f->loc;
     at.col += (uint32_t)bad + 1, at.len = 2;   /* past the opening quote */
     if ((size_t)bad + 1 < f->u.s.len)
-        diag_error(S->d, at, "unknown time directive '%%%c' (known: %%Y %%y %%m %%d %%e %%j %%H %%M %%S %%f %%z %%b %%s %%T %%F %%%%)",
+        diag_error(S->d, at, "unknown time directive '%%%c' (known: %%Y %%y %%m %%d %%e %%j %%H %%M %%S %%f %%z %%b %%s %%T %%F %%%% %%:z)",
                    f->u.s.bytes[bad + 1]);
     else
         diag_error(S->d, at, "'%%' at the end of a time format (write %%%% for a percent sign)");

@@ -159,13 +159,14 @@ static inline int64_t rgp_current_year(void)
 }
 
 /* The directives FORMAT strings take, for parse_time and format_time alike. */
-#define RGP_TIME_DIRECTIVES "YymdejHMSfzbsTF%"
+#define RGP_TIME_DIRECTIVES "YymdejHMSfzbsTF%"   /* and %:z */
 
 /* Checks a FORMAT: the offset of its first bad directive, or -1 when it is good. */
 static inline long rgp_time_format_check(const char *f, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
         if (f[i] != '%') continue;
+        if (i + 2 < n && f[i + 1] == ':' && f[i + 2] == 'z') { i += 2; continue; }   /* %:z, +hh:mm */
         if (i + 1 >= n || !f[i + 1] || !strchr(RGP_TIME_DIRECTIVES, f[i + 1])) return (long)i;
         i++;
     }
@@ -190,6 +191,7 @@ static inline int rgp__scan(const char *f, size_t fn, const char **sp, const cha
             s++;
             continue;
         }
+        if (f[i + 1] == ':' && i + 2 < fn) i++;   /* %:z reads as %z */
         switch (f[++i]) {
         case 'Y': if ((v = rgp__digits(&s, end, 4)) < 0) return RGP_PARSE_SYNTAX; t->y = v, t->has_y = true; break;
         case 'y': if ((v = rgp__digits_exact(&s, end, 2)) < 0) return RGP_PARSE_SYNTAX; t->y = v + (v < 69 ? 2000 : 1900), t->has_y = true; break;
@@ -284,6 +286,8 @@ static inline size_t rgp_time_format_to(char *buf, int64_t t, const char *f, siz
     char *p = buf;
     for (size_t i = 0; i < fn; i++) {
         if (f[i] != '%' || i + 1 >= fn) { *p++ = f[i]; continue; }
+        bool colon = f[i + 1] == ':' && i + 2 < fn;   /* %:z: +hh:mm; %z: +hhmm, as strftime */
+        if (colon) i++;
         switch (f[++i]) {
         case 'Y':
             if (y >= 0 && y <= 9999) p = rgp__time_digits(p, y, 4);
@@ -299,10 +303,9 @@ static inline size_t rgp_time_format_to(char *buf, int64_t t, const char *f, siz
         case 'S': p = rgp__time_digits(p, sod % 60, 2); break;
         case 'f': p = rgp__time_digits(p, ms, 3); break;
         case 'z':
-            if (!off_min) { *p++ = 'Z'; break; }
             *p++ = off_min < 0 ? '-' : '+';
             p = rgp__time_digits(p, (off_min < 0 ? -off_min : off_min) / 60, 2);
-            *p++ = ':';
+            if (colon) *p++ = ':';
             p = rgp__time_digits(p, (off_min < 0 ? -off_min : off_min) % 60, 2);
             break;
         case 'b': memcpy(p, rgp__month_names[m - 1], 3); p += 3; break;
