@@ -336,7 +336,7 @@ static bool check_time_format(sema *S, const ast_expr *f, const char *fn)
     long bad = rgp_time_format_check(f->u.s.bytes, f->u.s.len);
     if (bad < 0) return true;
     srcloc at = f->loc;
-    at.col += (uint32_t)bad + 1, at.len = 2;   /* past the opening quote */
+    at.col += (uint32_t)bad + 1, at.len = (size_t)bad + 1 < f->u.s.len ? 2 : 1;   /* past the opening quote */
     if ((size_t)bad + 1 < f->u.s.len)
         diag_error(S->d, at, "unknown time directive '%%%c' (known: %%Y %%y %%m %%d %%e %%j %%H %%M %%S %%f %%z %%b %%s %%T %%F %%%% %%:z)",
                    f->u.s.bytes[bad + 1]);
