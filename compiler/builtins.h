@@ -5,7 +5,7 @@
 #define RGP_BUILTINS_H
 #include "types.h"
 
-enum builtin_args { BA_NUM, BA_STR, BA_ANY, BA_CAST, BA_SUBSTR, BA_TIME, BA_TRUNC, BA_PART, BA_PARSE };
+enum builtin_args { BA_NUM, BA_STR, BA_ANY, BA_CAST, BA_SUBSTR, BA_TIME, BA_TRUNC, BA_PART, BA_PARSE, BA_TIMETEXT };
 enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST, BR_STR, BR_TIME, BR_TEXT };
 
 /*  name          arity  args     result     helper: common-type ones get _i64, _f64... by the
@@ -34,6 +34,8 @@ enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST, BR_ST
     X(parse_f64,    2, BA_PARSE, BR_F64,   "rgp_text_f64")     \
     X(iso,          1, BA_TIME, BR_STR,    "rgp_time_iso")     \
     X(trunc,        2, BA_TRUNC, BR_TIME,  "rgp_time_trunc")   \
+    X(parse_time,   3, BA_TIMETEXT, BR_TIME, "rgp_time_parse_or") \
+    X(format_time,  3, BA_TIMETEXT, BR_STR, "rgp_time_format")  \
     X(hash,         1, BA_ANY,  BR_U64,    "rgp_hash")         \
     X(str,          1, BA_ANY,  BR_TEXT,   "rgp_text_of")      \
     X(i32,          1, BA_CAST, BR_CAST,   "rgp_f64_to_i32")   \

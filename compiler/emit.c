@@ -132,9 +132,9 @@ static void emit_csv_parser(emitter *e, const rectype *r)
     for (int i = 0; i < r->nfields; i++) {
         const field *f = &r->fields[i];
         if (f->type == T_STR) continue;
-        type_id pt = f->type == T_TIME ? T_I64 : f->type;
+        type_id pt = f->type;   /* a time: epoch ms or ISO 8601 text (rgp_parse_time) */
         emit(e, "if ((rc = rgp_parse_%s(f[%d].ptr, f[%d].len, &r->%s)) != RGP_PARSE_OK) {",
-             pt == T_BOOL ? "bool" : helper_suffix(pt), i, i, f->name);
+             pt == T_BOOL ? "bool" : pt == T_TIME ? "time" : helper_suffix(pt), i, i, f->name);
         emit(e, "    rgp_reject_field(st, line, \"%s\", \"%s\", f[%d], rc);", f->name, type_name(f->type), i);
         emit(e, "    return -1;");
         emit(e, "}");
@@ -303,10 +303,10 @@ static void emit_jsonl_parser(emitter *e, const rectype *r)
             emit(e, "r->%s = v[%d].kind == RGP_JSON_TRUE;", f->name, i);
         } else {
             /* the scanner checked RFC 8259's number grammar; the type's range is checked here */
-            type_id pt = f->type == T_TIME ? T_I64 : f->type;
-            emit(e, "if (v[%d].kind != RGP_JSON_NUM) {", i);
+            bool is_time = f->type == T_TIME;   /* epoch ms, or ISO 8601 text in a string */
+            emit(e, is_time ? "if (v[%d].kind != RGP_JSON_NUM && v[%d].kind != RGP_JSON_STR) {" : "if (v[%d].kind != RGP_JSON_NUM) {", i, i);
             emit_json_kind_reject(e, f, i);
-            emit(e, "if ((rc = rgp_parse_%s(v[%d].text.ptr, v[%d].text.len, &r->%s)) != RGP_PARSE_OK) {", helper_suffix(pt), i, i, f->name);
+            emit(e, "if ((rc = rgp_parse_%s(v[%d].text.ptr, v[%d].text.len, &r->%s)) != RGP_PARSE_OK) {", is_time ? "time" : helper_suffix(f->type), i, i, f->name);
             emit(e, "    rgp_reject_field(st, line, \"%s\", \"%s\", v[%d].text, rc);", f->name, type_name(f->type), i);
             emit(e, "    return -1;");
             emit(e, "}");

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "builtins.h"
+#include "../stdlib/rgp_time.h"
 #include "emit_internal.h"
 
 /* Deep expressions are cut into temporaries: libtcc's value stack holds 256 entries, and
@@ -150,12 +151,35 @@ static void binary_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, int
     sb(b, ")");
 }
 
+/* parse_time and format_time: the FORMAT literal goes to rgp_time.h's interpreter
+ * as is (sema checked it); format_time's offset literal becomes its minutes. */
+static void time_text_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, int level)
+{
+    const ast_arg *g = x->u.call.args;
+    bool parse = x->u.call.builtin == B_parse_time;
+    const ast_expr *fmt = x->u.call.nargs == 3 || !parse ? g->next->value : NULL;
+    sb(b, parse ? "rgp_time_parse_or(" : "rgp_time_format(&scratch, ");
+    piece_c(c, b, g->value, rec, level + 1);
+    sb(b, ", ");
+    if (fmt) piece_c(c, b, fmt, rec, level + 1);
+    else sb(b, "((rgp_str){\"\", 0})");   /* no format: ISO 8601 */
+    if (parse) {
+        sb(b, ", -1, ");   /* the current year where the format has none */
+        operand_c(c, b, g->next->next && fmt ? g->next->next->value : g->next->value, T_I64, rec, level + 1);
+    } else {
+        const ast_expr *off = x->u.call.nargs == 3 ? g->next->next->value : NULL;
+        sb(b, ", %d", off ? rgp_time_offset_of(off->u.s.bytes, off->u.s.len) : 0);
+    }
+    sb(b, ")");
+}
+
 /* Calls of builtins.h's functions. Casts: floats go through saturating helpers
  * (NaN gives 0), integers and bools through a C cast (which wraps). */
 static void call_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, int level)
 {
     const builtin_info *bi = &builtins[x->u.call.builtin];
     const ast_expr *arg = x->u.call.args->value;
+    if (bi->args == BA_TIMETEXT) { time_text_c(c, b, x, rec, level); return; }
     switch (bi->result) {
     case BR_COMMON:
         sb(b, "%s_%s(", bi->helper, helper_suffix(x->optype));

@@ -2,6 +2,7 @@
  * type error so one run reports them all; T_ERROR silences follow-on errors. */
 #include "sema.h"
 #include "builtins.h"
+#include "../stdlib/rgp_time.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -324,6 +325,75 @@ static type_id check_binary(sema *S, ast_expr *e, const rectype *rec)
     return T_ERROR;
 }
 
+/* A FORMAT literal of parse_time/format_time, checked with the runtime's own
+ * rgp_time_format_check: a bad directive is an error at its column. */
+static bool check_time_format(sema *S, const ast_expr *f, const char *fn)
+{
+    if (f->kind != E_STR) {
+        diag_error(S->d, f->loc, "'%s' needs a FORMAT string literal, such as \"%%Y-%%m-%%d %%H:%%M:%%S\"", fn);
+        return false;
+    }
+    long bad = rgp_time_format_check(f->u.s.bytes, f->u.s.len);
+    if (bad < 0) return true;
+    srcloc at = f->loc;
+    at.col += (uint32_t)bad + 1, at.len = (size_t)bad + 1 < f->u.s.len ? 2 : 1;   /* past the opening quote */
+    if ((size_t)bad + 1 < f->u.s.len)
+        diag_error(S->d, at, "unknown time directive '%%%c' (known: %%Y %%y %%m %%d %%e %%j %%H %%M %%S %%f %%z %%b %%s %%T %%F %%%% %%:z)",
+                   f->u.s.bytes[bad + 1]);
+    else
+        diag_error(S->d, at, "'%%' at the end of a time format (write %%%% for a percent sign)");
+    return false;
+}
+
+/* parse_time(s, fallback), parse_time(s, "FORMAT", fallback): text to time, the
+ * fallback when it does not match; format_time(t, "FORMAT"[, "+02:00"]): time to text. */
+static type_id check_time_text(sema *S, ast_expr *e, const rectype *rec, int id)
+{
+    int n = e->u.call.nargs;
+    bool parse = id == B_parse_time;
+    ast_expr *a[3] = {0};
+    type_id t[3] = {T_ERROR, T_ERROR, T_ERROR};
+    int i = 0;
+    for (ast_arg *g = e->u.call.args; g && i < 3; g = g->next, i++) {
+        if (g->name) {
+            diag_error(S->d, g->name_loc, "'%s' takes no named arguments", e->text);
+            return T_ERROR;
+        }
+        a[i] = g->value;
+    }
+    if (parse ? n < 1 || n > 3 : n < 2 || n > 3) {
+        diag_error(S->d, e->loc, parse ? "'parse_time' takes (text, fallback) or (text, \"FORMAT\", fallback), found %d argument%s"
+                                       : "'format_time' takes (time, \"FORMAT\") or (time, \"FORMAT\", \"+HH:MM\"), found %d argument%s",
+                   n, n == 1 ? "" : "s");
+        return T_ERROR;
+    }
+    for (i = 0; i < n; i++) if ((t[i] = check_expr(S, a[i], rec)) == T_ERROR) return T_ERROR;
+    if (parse) {
+        if (t[0] != T_STR) {
+            diag_error(S->d, a[0]->loc, "'parse_time' needs a str to read, found %s", type_name(t[0]));
+            return T_ERROR;
+        }
+        ast_expr *fallback = a[n - 1];
+        if (n == 1 || t[n - 1] != T_TIME) {
+            diag_error(S->d, n == 1 ? e->loc : fallback->loc, "'parse_time' needs a fallback time last, for text that does not match, "
+                       "such as time(0)%s%s", n == 1 ? "" : ", found ", n == 1 ? "" : type_name(t[n - 1]));
+            return T_ERROR;
+        }
+        if (n == 3 && !check_time_format(S, a[1], e->text)) return T_ERROR;
+        return e->optype = T_TIME;
+    }
+    if (t[0] != T_TIME) {
+        diag_error(S->d, a[0]->loc, "'format_time' needs a time, found %s", type_name(t[0]));
+        return T_ERROR;
+    }
+    if (!check_time_format(S, a[1], e->text)) return T_ERROR;
+    if (n == 3 && (a[2]->kind != E_STR || rgp_time_offset_of(a[2]->u.s.bytes, a[2]->u.s.len) == INT32_MIN)) {
+        diag_error(S->d, a[2]->loc, "'format_time' needs a UTC offset literal last, such as \"+02:00\", \"-0530\" or \"Z\"");
+        return T_ERROR;
+    }
+    return e->optype = T_STR;
+}
+
 /* Calls of the builtin functions in builtins.h; casts are calls named after a type. */
 static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
 {
@@ -336,6 +406,7 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
     }
     const builtin_info *bi = &builtins[id];
     e->u.call.builtin = id;
+    if (bi->args == BA_TIMETEXT) return check_time_text(S, e, rec, id);
     if (e->u.call.nargs != bi->arity) {
         diag_error(S->d, e->loc, "'%s' takes %d argument%s, found %d", e->text, bi->arity, bi->arity > 1 ? "s" : "",
                    e->u.call.nargs);

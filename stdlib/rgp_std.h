@@ -27,6 +27,7 @@ double round(double);
 #endif
 #include <string.h>
 #include <time.h>
+#include "rgp_time.h"
 
 /* A byte slice; not NUL-terminated, usually pointing into a reader buffer. */
 typedef struct rgp_str {
@@ -95,7 +96,10 @@ static const unsigned char rgp_json_plain[256] = {
 
 /* ---- parsing field text ------------------------------------------------ */
 
+#ifndef RGP_PARSE_CODES
+#define RGP_PARSE_CODES   /* rgp_time.h shares them */
 enum { RGP_PARSE_OK = 0, RGP_PARSE_EMPTY, RGP_PARSE_SYNTAX, RGP_PARSE_RANGE };
+#endif
 
 /* Short reason for a diagnostic such as
  * "field 'value': expected f64, found 'abc' (invalid syntax)". */
@@ -182,6 +186,14 @@ static inline int rgp_parse_i64(const char *s, size_t n, int64_t *out)
     else
         *out = (int64_t)m;
     return RGP_PARSE_OK;
+}
+
+/* A `time` field's text: epoch milliseconds (as rgp_parse_i64 reads them), or ISO
+ * 8601 text (rgp_time.h), told apart by the '-' after four digits. */
+static inline int rgp_parse_time(const char *p, size_t len, int64_t *out)
+{
+    if (len >= 10 && p[4] == '-' && (unsigned)(p[0] - '0') < 10) return rgp_parse_iso_time(p, len, out);
+    return rgp_parse_i64(p, len, out);
 }
 
 static inline int rgp_parse_i32(const char *s, size_t n, int32_t *out)
@@ -934,6 +946,22 @@ static inline rgp_str rgp_time_iso(rgp_scratch *sc, int64_t t)
     int n = snprintf(p, 32, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ", (long long)y, (long long)m, (long long)d,
                      (long long)(sod / 3600), (long long)(sod / 60 % 60), (long long)(sod % 60), (long long)ms);
     return (rgp_str){p, (size_t)n};
+}
+
+/* parse_time(s, "FORMAT", fallback): the format's time, or the fallback when s does
+ * not match. An empty format reads ISO 8601 text; year < 0 means the current one. */
+static inline int64_t rgp_time_parse_or(rgp_str s, rgp_str fmt, int64_t year, int64_t fallback)
+{
+    int64_t v;
+    int rc = fmt.len ? rgp_parse_time_format(s.ptr, s.len, fmt.ptr, fmt.len, year, &v) : rgp_parse_iso_time(s.ptr, s.len, &v);
+    return rc == RGP_PARSE_OK ? v : fallback;
+}
+
+/* format_time(t, "FORMAT", "+02:00"): text in the thread's scratch. */
+static inline rgp_str rgp_time_format(rgp_scratch *sc, int64_t t, rgp_str fmt, int off_min)
+{
+    char *p = rgp_scratch_alloc(sc, rgp_time_format_size(fmt.len));
+    return (rgp_str){p, rgp_time_format_to(p, t, fmt.ptr, fmt.len, off_min)};
 }
 
 /* a + b for a time and a non-negative span, held at INT64_MAX instead of wrapping:

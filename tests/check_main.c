@@ -7,6 +7,7 @@ Suite *parser_suite(void);
 Suite *sema_suite(void);
 Suite *emit_suite(void);
 Suite *std_suite(void);
+Suite *time_suite(void);
 Suite *sketch_suite(void);
 Suite *table_suite(void);
 Suite *csv_suite(void);
@@ -24,6 +25,7 @@ int main(void)
     srunner_add_suite(sr, sema_suite());
     srunner_add_suite(sr, emit_suite());
     srunner_add_suite(sr, std_suite());
+    srunner_add_suite(sr, time_suite());
     srunner_add_suite(sr, sketch_suite());
     srunner_add_suite(sr, table_suite());
     srunner_add_suite(sr, csv_suite());
