@@ -703,14 +703,30 @@ static const struct { const char *name; uint64_t bytes; } size_units[] = {
 
 static bool check_duration(sema *S, ast_duration *d, const char *what);
 
+/* An option's N UNIT (an integer with a unit) as a length of time, into *ms; false after an error. */
+static bool duration_arg(sema *S, const ast_arg *g, const char *what, long long *ms)
+{
+    const ast_expr *n = g->value;
+    ast_duration d = {(long long)n->u.i.value, g->unit, n->loc, g->unit_loc, 0};
+    if (n->u.i.value > 365ull * 86400000) d.n = 365LL * 86400000 + 1;   /* out of range either way */
+    if (!check_duration(S, &d, what)) return false;
+    *ms = d.ms;
+    return true;
+}
+
+/* The bytes of a journal option's size unit (size_units, and TB), or 0. */
+static uint64_t journal_unit_bytes(const char *unit)
+{
+    for (size_t k = 0; unit && k < sizeof size_units / sizeof size_units[0]; k++)
+        if (!strcmp(size_units[k].name, unit)) return size_units[k].bytes;
+    return unit && !strcmp(unit, "TB") ? 1ull << 40 : 0;
+}
+
 /* N UNIT as a size in bytes (KB means KiB), for journal options: false after an error. */
 static bool size_arg(sema *S, const ast_arg *g, uint64_t *out)
 {
     const ast_expr *v = g->value;
-    uint64_t unit = 0;
-    for (size_t k = 0; g->unit && k < sizeof size_units / sizeof size_units[0]; k++)
-        if (!strcmp(size_units[k].name, g->unit)) unit = size_units[k].bytes;
-    if (!unit && g->unit && !strcmp(g->unit, "TB")) unit = 1ull << 40;
+    uint64_t unit = journal_unit_bytes(g->unit);
     if (v->kind != E_INT || v->u.i.overflow || !unit || v->u.i.value == 0 || v->u.i.value > (UINT64_MAX >> 1) / unit) {
         diag_error(S->d, g->unit && !unit ? g->unit_loc : v->loc, "'%s' takes a size such as 10 GB (units B, KB, MB, GB, TB)",
                    g->name);
@@ -749,24 +765,19 @@ static bool check_journal_endpoint(sema *S, node *n, ast_expr *e, bool is_source
             if (v->kind == E_NAME && !strcmp(v->text, "always")) j->sync = JSYNC_ALWAYS;
             else if (v->kind == E_NAME && !strcmp(v->text, "never")) j->sync = JSYNC_NEVER;
             else if (v->kind == E_INT && g->unit) {
-                ast_duration d = {(long long)(v->u.i.value > 365ull * 86400000 ? 365ll * 86400000 + 1 : v->u.i.value), g->unit,
-                                  v->loc, g->unit_loc, 0};
-                if (check_duration(S, &d, "'sync'")) j->sync_ms = (uint64_t)d.ms;
+                long long ms;
+                if (duration_arg(S, g, "'sync'", &ms)) j->sync_ms = (uint64_t)ms;
                 else ok = false;
             } else {
                 diag_error(S->d, v->loc, "'sync' takes always, never or a period such as 100 ms");
                 ok = false;
             }
         } else if (!is_source && !strcmp(g->name, "keep")) {
-            bool size_unit = false;
-            for (size_t k = 0; g->unit && k < sizeof size_units / sizeof size_units[0]; k++) size_unit |= !strcmp(size_units[k].name, g->unit);
-            size_unit |= g->unit && !strcmp(g->unit, "TB");
+            long long ms;
             if (v->kind == E_INT && is_time_unit(g)) {
-                ast_duration d = {(long long)(v->u.i.value > 365ull * 86400000 ? 365ll * 86400000 + 1 : v->u.i.value), g->unit,
-                                  v->loc, g->unit_loc, 0};
-                if (check_duration(S, &d, "'keep'")) j->keep_ms = (uint64_t)d.ms;
+                if (duration_arg(S, g, "'keep'", &ms)) j->keep_ms = (uint64_t)ms;
                 else ok = false;
-            } else if (v->kind == E_INT && size_unit) {
+            } else if (v->kind == E_INT && journal_unit_bytes(g->unit)) {
                 ok &= size_arg(S, g, &j->keep_bytes);
             } else {
                 diag_error(S->d, g->unit ? g->unit_loc : v->loc, "'keep' takes a size such as 10 GB or an age such as 7 d");
@@ -1017,8 +1028,6 @@ static int name_in(const char *name, const char *const *names, int n)
     return -1;
 }
 
-static bool check_duration(sema *S, ast_duration *d, const char *what);
-
 /* idle: N UNIT: from 1 ms to 365 days. */
 static void idle_option(sema *S, node_options *o, const ast_arg *g)
 {
@@ -1027,9 +1036,8 @@ static void idle_option(sema *S, node_options *o, const ast_arg *g)
         diag_error(S->d, n->loc, "'idle' takes a length of time, as in idle: 5 s");
         return;
     }
-    ast_duration d = {(long long)n->u.i.value, g->unit, n->loc, g->unit_loc, 0};
-    if (n->u.i.value > 365ull * 86400000) d.n = 365LL * 86400000 + 1;   /* out of range either way */
-    if (check_duration(S, &d, "'idle'")) o->idle_ms = d.ms;
+    long long ms;
+    if (duration_arg(S, g, "'idle'", &ms)) o->idle_ms = ms;
 }
 
 /* Checks `with { ... }` (or `options { ... }`) against the keys `allowed` for this kind of declaration. */

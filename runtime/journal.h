@@ -750,24 +750,23 @@ static inline void rgp_journal_retain(rgp_journal_writer *w)
     char err[256];
     if (rgp_journal_list(w->dir, &s, err, sizeof err) != 0) return;
     uint64_t needed = rgp_journal_min_committed(w->dir);
-    uint64_t *size = calloc((size_t)s.n + 1, sizeof *size);
+    uint64_t *size = calloc(2 * (size_t)s.n + 1, sizeof *size), *age = size ? size + s.n : NULL;
     uint64_t total = 0;
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     char path[4200];
-    for (int i = 0; size && i < s.n; i++) {
+    for (int i = 0; size && i < s.n; i++) {        /* one stat a segment: its size and its age */
         struct stat st;
         rgp_journal_seg_path(path, sizeof path, w->dir, s.base[i]);
-        size[i] = stat(path, &st) == 0 ? (uint64_t)st.st_size : 0;
+        if (stat(path, &st) != 0) continue;
+        size[i] = (uint64_t)st.st_size;
+        if (now.tv_sec > st.st_mtime) age[i] = (uint64_t)(now.tv_sec - st.st_mtime) * 1000000000ull;
         total += size[i];
     }
     for (int i = 0; size && i + 1 < s.n; i++) {
         if (s.base[i + 1] > needed) break;          /* holds a record a group still needs */
         rgp_journal_seg_path(path, sizeof path, w->dir, s.base[i]);
-        struct stat st;
-        uint64_t age = 0;
-        if (stat(path, &st) == 0 && now.tv_sec > st.st_mtime) age = (uint64_t)(now.tv_sec - st.st_mtime) * 1000000000ull;
-        int over = (w->o.keep_bytes && total > w->o.keep_bytes) || (w->o.keep_ns && age > w->o.keep_ns);
+        int over = (w->o.keep_bytes && total > w->o.keep_bytes) || (w->o.keep_ns && age[i] > w->o.keep_ns);
         if (!over) break;
         if (unlink(path) == 0) total -= size[i];
     }
