@@ -859,6 +859,7 @@ typedef struct rgp_journal_reader {
     uint64_t next;                  /* the offset of the next record it returns */
     uint64_t skipped_frames, skipped_bytes;
     uint64_t tail_bytes;            /* bytes after the last good frame of the last segment */
+    unsigned idle_polls;            /* calls that found nothing new: every 1024th lists DIR */
     rgp_journal_header h;
     char err[4600];
 } rgp_journal_reader;
@@ -899,6 +900,27 @@ static inline int rgp__journal_reader_relist(rgp_journal_reader *r)
     for (int i = 0; i < r->segs.n; i++)
         if (r->segs.base[i] == cur) r->seg = i;
     return 0;
+}
+
+/* Whether listing DIR may find something new: the segment named by the next offset
+ * exists, or this is the 1024th poll since the last look. */
+static inline int rgp__journal_reader_may_list(rgp_journal_reader *r)
+{
+    char path[4200];
+    struct stat st;
+    rgp_journal_seg_path(path, sizeof path, r->dir, r->next);
+    return stat(path, &st) == 0 || ++r->idle_polls % 1024 == 0;
+}
+
+/* Whether a segment after the open one exists: 1, 0, or -1 with r->err set. A
+ * following reader asks this on every idle poll, so it lists DIR only when it may
+ * have changed (a segment named otherwise is then reported as a gap by next()). */
+static inline int rgp__journal_reader_later(rgp_journal_reader *r)
+{
+    if (r->seg >= 0 && r->seg + 1 < r->segs.n) return 1;
+    if (!rgp__journal_reader_may_list(r)) return 0;
+    if (rgp__journal_reader_relist(r) != 0) return -1;
+    return r->seg >= 0 && r->seg + 1 < r->segs.n;
 }
 
 /* Opens DIR to read from offset `from` (0: the start, RGP_JOURNAL_END: after the last
@@ -961,6 +983,7 @@ static inline int rgp_journal_next(rgp_journal_reader *r, const unsigned char **
 {
     for (;;) {
         if (r->seg < 0) {
+            if (!r->segs.n && !rgp__journal_reader_may_list(r)) return 0;
             if (rgp__journal_reader_relist(r) != 0) return -1;
             if (!r->segs.n) return 0;
             int i = 0;
@@ -994,8 +1017,8 @@ static inline int rgp_journal_next(rgp_journal_reader *r, const unsigned char **
         char path[4200];
         rgp_journal_seg_path(path, sizeof path, r->dir, r->segs.base[r->seg]);
         /* a later segment means this one is finished: its writer moved on */
-        if (rgp__journal_reader_relist(r) != 0) return -1;
-        int later = r->seg >= 0 && r->seg + 1 < r->segs.n;
+        int later = rgp__journal_reader_later(r);
+        if (later < 0) return -1;
         if (k == RGP_FRAME_SHORT && r->c.len - r->c.at == 0 && later) {
             if (r->segs.base[r->seg + 1] != r->next) {
                 rgp_journal_err(r->err, sizeof r->err, "%s: ends at offset %llu but the next segment starts at %llu", path,
