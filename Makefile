@@ -183,8 +183,9 @@ bench-ring:
 	-$(Q)SIZE='$(SIZE)' ROUNDS='$(ROUNDS)' CC='$(CC)' sh bench/run_ring.sh $(B)/bench
 
 # The journal's write rate against dd conv=fdatasync, and its replay rate.
-bench-journal: $(B)/gen/rgp_crc32c.h
+bench-journal: $(B)/gen/rgp_crc32c.h $(B)/rgp
 	-$(Q)CC='$(CC)' sh bench/journal/run.sh $(B) $(or $(ROWS),5000000) $(or $(ROUNDS),3)
+	-$(Q)sh bench/journal/replay.sh $(B) 2000000 $(or $(ROUNDS),3)
 
 # What a key costs: every stateful operator over 1k keys and over 150k, the
 # same 300k records (times, callgrind instructions, bytes per key); a few
