@@ -92,7 +92,8 @@ $(B)/check_all: $(TEST_OBJS) $(LIB_OBJS)
 
 # The runtime's stress tier: every ring shape with every wait strategy, order and
 # sums checked at every consumer. `make tsan` runs it and the sequencer suite under
-# ThreadSanitizer (gcc cannot instrument atomic_thread_fence: -Wno-tsan).
+# ThreadSanitizer, with the journal suite for its sync thread (gcc cannot
+# instrument atomic_thread_fence: -Wno-tsan).
 $(B)/stress_disruptor: tests/stress_disruptor.c $(RUNTIME_HDRS) $(B)/.deps-ok
 	@echo "  LD      $@"
 	$(Q)$(CC) -std=c11 -D_GNU_SOURCE $(WARN) -O2 -Iruntime -Istdlib -o $@ $< -lpthread
@@ -106,9 +107,9 @@ TSAN := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=thread -Wno-tsan -Iruntime -Ist
 $(B)/tsan/stress: tests/stress_disruptor.c $(RUNTIME_HDRS) $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(TSAN) -o $@ $< -lpthread
-$(B)/tsan/check_runtime: tests/check_tsan_main.c tests/check_sequencer.c $(RUNTIME_HDRS) $(B)/.deps-ok
+$(B)/tsan/check_runtime: tests/check_tsan_main.c tests/check_sequencer.c tests/check_journal.c $(RUNTIME_HDRS) $(B)/gen/rgp_crc32c.h $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(TSAN) -o $@ tests/check_tsan_main.c tests/check_sequencer.c -lpthread $(CHECK_LIBS)
+	$(Q)$(CC) $(TSAN) -I$(B)/gen -o $@ tests/check_tsan_main.c tests/check_sequencer.c tests/check_journal.c -lpthread $(CHECK_LIBS)
 
 # Fuzz targets: the front end (tests/fuzz/fuzz_frontend.c) and the readers as
 # generated programs run them (fuzz_csv.c, fuzz_jsonl.c, which include the
@@ -182,8 +183,9 @@ bench-ring:
 	-$(Q)SIZE='$(SIZE)' ROUNDS='$(ROUNDS)' CC='$(CC)' sh bench/run_ring.sh $(B)/bench
 
 # The journal's write rate against dd conv=fdatasync, and its replay rate.
-bench-journal: $(B)/gen/rgp_crc32c.h
+bench-journal: $(B)/gen/rgp_crc32c.h $(B)/rgp
 	-$(Q)CC='$(CC)' sh bench/journal/run.sh $(B) $(or $(ROWS),5000000) $(or $(ROUNDS),3)
+	-$(Q)sh bench/journal/replay.sh $(B) 2000000 $(or $(ROUNDS),3)
 
 # What a key costs: every stateful operator over 1k keys and over 150k, the
 # same 300k records (times, callgrind instructions, bytes per key); a few

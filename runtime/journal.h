@@ -34,6 +34,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -451,6 +452,23 @@ typedef struct rgp_journal_opts {
     uint64_t keep_ns;               /* retention by age of a segment's last write; 0: no limit */
 } rgp_journal_opts;
 
+/* The group commit's thread (sync: N ms): the writer hands it a segment's fd and
+ * the offset written so far, and goes on appending while it fdatasyncs that fd and
+ * then publishes the offset as durable. One job at a time; a rolled segment's job
+ * also closes its fd. Every field is under mu: the handoff is ten times a second,
+ * not per record, so a mutex costs nothing that matters. */
+typedef struct rgp_journal_syncer {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t wake, idle;
+    int running;                    /* the thread was started (writer-only) */
+    int busy, stop;                 /* a job is posted / the thread is to end */
+    int fd, close_fd;               /* the job: fdatasync fd, then close it if close_fd */
+    uint64_t upto;                  /* the job: records below it were written to fd's segment or before */
+    int failed;                     /* an fdatasync failed: err says why */
+    char err[4200];
+} rgp_journal_syncer;
+
 typedef struct rgp_journal_writer {
     char dir[4096];
     char schema[RGP_JOURNAL_MAX_SCHEMA + 1];
@@ -460,8 +478,10 @@ typedef struct rgp_journal_writer {
     uint64_t seg_base, seg_bytes;   /* the open segment: its first offset and its size */
     uint64_t next;                  /* the offset the next record gets */
     uint64_t written;               /* records below it have reached the kernel */
-    uint64_t durable;               /* records below it are on disk */
+    uint64_t durable;               /* records below it are on disk; the syncer's while it runs */
     uint64_t last_sync_ns;
+    rgp_journal_syncer sy;
+    uint64_t sync_asked;            /* the offset of the syncer's last job (writer-only) */
     uint64_t cut_bytes;             /* recovery: the torn tail cut off at open */
     int failed;                     /* a write failed: nothing more is appended */
     unsigned char *buf;
@@ -643,6 +663,97 @@ static inline void rgp__journal_publish_durable(rgp_journal_writer *w)
     if (w->durable_fd >= 0 && pwrite(w->durable_fd, b, 16, 0) != 16) return;
 }
 
+/* The syncer's loop. Its writes of w->durable and DIR/durable happen under mu, and
+ * the writer reads w->durable only after rgp__journal_syncer_wait: the mutex orders
+ * both ways, so no field needs an atomic. */
+static void *rgp__journal_syncer_main(void *arg)
+{
+    rgp_journal_writer *w = arg;
+    rgp_journal_syncer *y = &w->sy;
+    pthread_mutex_lock(&y->mu);
+    for (;;) {
+        while (!y->busy && !y->stop) pthread_cond_wait(&y->wake, &y->mu);
+        if (!y->busy) break;
+        int fd = y->fd, close_fd = y->close_fd;
+        uint64_t upto = y->upto;
+        pthread_mutex_unlock(&y->mu);
+        int rc = fdatasync(fd), e = errno;
+        if (close_fd) close(fd);
+        pthread_mutex_lock(&y->mu);
+        if (rc == 0) {
+            if (upto > w->durable) w->durable = upto;
+            rgp__journal_publish_durable(w);
+        } else if (!y->failed) {
+            y->failed = 1;
+            rgp_journal_err(y->err, sizeof y->err, "journal %s: fdatasync: %s", w->dir, strerror(e));
+        }
+        y->busy = 0;
+        pthread_cond_broadcast(&y->idle);
+    }
+    pthread_mutex_unlock(&y->mu);
+    return NULL;
+}
+
+static inline int rgp__journal_syncer_start(rgp_journal_writer *w)
+{
+    rgp_journal_syncer *y = &w->sy;
+    pthread_mutex_init(&y->mu, NULL);
+    pthread_cond_init(&y->wake, NULL);
+    pthread_cond_init(&y->idle, NULL);
+    if (pthread_create(&y->thread, NULL, rgp__journal_syncer_main, w) != 0) {
+        rgp_journal_err(w->err, sizeof w->err, "journal %s: cannot start its sync thread", w->dir);
+        return -1;
+    }
+    y->running = 1;
+    return 0;
+}
+
+/* Waits until the syncer has no job: 0, or -1 with w->err set when a sync failed.
+ * After it, w->durable is the writer's to read (and, with no job posted, to write). */
+static inline int rgp__journal_syncer_wait(rgp_journal_writer *w)
+{
+    rgp_journal_syncer *y = &w->sy;
+    if (!y->running) return 0;
+    pthread_mutex_lock(&y->mu);
+    while (y->busy) pthread_cond_wait(&y->idle, &y->mu);
+    int failed = y->failed;
+    if (failed) memcpy(w->err, y->err, sizeof y->err);
+    pthread_mutex_unlock(&y->mu);
+    return failed ? -1 : 0;
+}
+
+/* Posts a job unless one is under way: 1 posted, 0 busy, -1 a sync failed. */
+static inline int rgp__journal_syncer_post(rgp_journal_writer *w, int fd, int close_fd, uint64_t upto)
+{
+    rgp_journal_syncer *y = &w->sy;
+    pthread_mutex_lock(&y->mu);
+    int rc = y->failed ? -1 : y->busy ? 0 : 1;
+    if (rc == 1) {
+        y->fd = fd;
+        y->close_fd = close_fd;
+        y->upto = upto;
+        y->busy = 1;
+        pthread_cond_signal(&y->wake);
+    } else if (rc < 0) memcpy(w->err, y->err, sizeof y->err);
+    pthread_mutex_unlock(&y->mu);
+    return rc;
+}
+
+static inline void rgp__journal_syncer_stop(rgp_journal_writer *w)
+{
+    rgp_journal_syncer *y = &w->sy;
+    if (!y->running) return;
+    pthread_mutex_lock(&y->mu);
+    y->stop = 1;
+    pthread_cond_signal(&y->wake);
+    pthread_mutex_unlock(&y->mu);
+    pthread_join(y->thread, NULL);
+    pthread_mutex_destroy(&y->mu);
+    pthread_cond_destroy(&y->wake);
+    pthread_cond_destroy(&y->idle);
+    y->running = 0;
+}
+
 /* Opens DIR for appending (made when missing), recovering its last segment:
  * 0, or -1 with w->err set. schema: "name:type;..." of the record type. */
 static inline int rgp_journal_writer_open(rgp_journal_writer *w, const char *dir, const char *schema,
@@ -675,7 +786,7 @@ static inline int rgp_journal_writer_open(rgp_journal_writer *w, const char *dir
     char path[4200];
     snprintf(path, sizeof path, "%s/durable", dir);
     w->durable_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    w->written = w->durable = w->next;
+    w->written = w->durable = w->sync_asked = w->next;
     if (w->o.sync != RGP_JOURNAL_SYNC_NEVER && fdatasync(w->fd) != 0) {
         rgp_journal_err(w->err, sizeof w->err, "journal %s: fdatasync: %s", dir, strerror(errno));
         return -1;
@@ -687,6 +798,7 @@ static inline int rgp_journal_writer_open(rgp_journal_writer *w, const char *dir
         return -1;
     }
     w->last_sync_ns = rgp_journal_now_ns();
+    if (w->o.sync == RGP_JOURNAL_SYNC_INTERVAL && rgp__journal_syncer_start(w) != 0) return -1;
     return 0;
 }
 
@@ -729,14 +841,14 @@ static inline int rgp_journal_flush(rgp_journal_writer *w)
 /* Writes and fdatasyncs what is buffered, then publishes the durable offset. */
 static inline int rgp_journal_sync(rgp_journal_writer *w)
 {
-    if (rgp_journal_flush(w) != 0) return -1;
+    if (rgp_journal_flush(w) != 0 || rgp__journal_syncer_wait(w) != 0) return -1;
     w->last_sync_ns = rgp_journal_now_ns();
     if (w->durable == w->written) return 0;
     if (fdatasync(w->fd) != 0) {
         rgp_journal_err(w->err, sizeof w->err, "journal %s: fdatasync: %s", w->dir, strerror(errno));
         return -1;
     }
-    w->durable = w->written;
+    w->durable = w->sync_asked = w->written;
     rgp__journal_publish_durable(w);
     return 0;
 }
@@ -777,8 +889,16 @@ static inline void rgp_journal_retain(rgp_journal_writer *w)
 /* Closes the open segment (synced unless sync: never) and starts the next. */
 static inline int rgp__journal_roll(rgp_journal_writer *w)
 {
-    if (w->o.sync == RGP_JOURNAL_SYNC_NEVER ? rgp_journal_flush(w) : rgp_journal_sync(w)) return -1;
-    close(w->fd);
+    if (w->sy.running) {                /* the syncer syncs and closes it while the next fills */
+        if (rgp_journal_flush(w) != 0 || rgp__journal_syncer_wait(w) != 0 ||
+            rgp__journal_syncer_post(w, w->fd, 1, w->written) < 0)
+            return -1;
+        w->last_sync_ns = rgp_journal_now_ns();
+        w->sync_asked = w->written;
+    } else {
+        if (w->o.sync == RGP_JOURNAL_SYNC_NEVER ? rgp_journal_flush(w) : rgp_journal_sync(w)) return -1;
+        close(w->fd);
+    }
     w->fd = -1;
     if (rgp__journal_new_segment(w) != 0) return -1;
     rgp_journal_retain(w);
@@ -789,9 +909,20 @@ static inline int rgp__journal_roll(rgp_journal_writer *w)
  * each batch and when idle. */
 static inline int rgp_journal_tick(rgp_journal_writer *w)
 {
-    if (w->o.sync != RGP_JOURNAL_SYNC_INTERVAL || (w->len == 0 && w->written == w->durable)) return 0;
-    if (rgp_journal_now_ns() - w->last_sync_ns < w->o.sync_ns) return 0;
-    return rgp_journal_sync(w);
+    if (w->o.sync != RGP_JOURNAL_SYNC_INTERVAL) return 0;
+    uint64_t now = rgp_journal_now_ns();
+    if (now - w->last_sync_ns < w->o.sync_ns) return 0;
+    if (!w->sy.running) return w->len == 0 && w->written == w->durable ? 0 : rgp_journal_sync(w);
+    if (w->len == 0 && w->written == w->sync_asked) return 0;
+    if (rgp_journal_flush(w) != 0) return -1;
+    /* w->durable is the syncer's here: ask it to sync what was written; when it is
+     * still busy with the last job, ask again on the next tick */
+    int rc = rgp__journal_syncer_post(w, w->fd, 0, w->written);
+    if (rc > 0) {
+        w->last_sync_ns = now;
+        w->sync_asked = w->written;
+    }
+    return rc < 0 ? -1 : 0;
 }
 
 /* Appends one record's payload: its offset, or RGP_JOURNAL_END with w->err set. */
@@ -837,6 +968,7 @@ static inline int rgp_journal_writer_close(rgp_journal_writer *w)
 {
     int rc = 0;
     if (w->fd >= 0) rc = w->o.sync == RGP_JOURNAL_SYNC_NEVER ? rgp_journal_flush(w) : rgp_journal_sync(w);
+    rgp__journal_syncer_stop(w);
     if (w->fd >= 0) close(w->fd);
     if (w->dirfd >= 0) close(w->dirfd);
     if (w->durable_fd >= 0) close(w->durable_fd);
@@ -859,6 +991,7 @@ typedef struct rgp_journal_reader {
     uint64_t next;                  /* the offset of the next record it returns */
     uint64_t skipped_frames, skipped_bytes;
     uint64_t tail_bytes;            /* bytes after the last good frame of the last segment */
+    unsigned idle_polls;            /* calls that found nothing new: every 1024th lists DIR */
     rgp_journal_header h;
     char err[4600];
 } rgp_journal_reader;
@@ -899,6 +1032,27 @@ static inline int rgp__journal_reader_relist(rgp_journal_reader *r)
     for (int i = 0; i < r->segs.n; i++)
         if (r->segs.base[i] == cur) r->seg = i;
     return 0;
+}
+
+/* Whether listing DIR may find something new: the segment named by the next offset
+ * exists, or this is the 1024th poll since the last look. */
+static inline int rgp__journal_reader_may_list(rgp_journal_reader *r)
+{
+    char path[4200];
+    struct stat st;
+    rgp_journal_seg_path(path, sizeof path, r->dir, r->next);
+    return stat(path, &st) == 0 || ++r->idle_polls % 1024 == 0;
+}
+
+/* Whether a segment after the open one exists: 1, 0, or -1 with r->err set. A
+ * following reader asks this on every idle poll, so it lists DIR only when it may
+ * have changed (a segment named otherwise is then reported as a gap by next()). */
+static inline int rgp__journal_reader_later(rgp_journal_reader *r)
+{
+    if (r->seg >= 0 && r->seg + 1 < r->segs.n) return 1;
+    if (!rgp__journal_reader_may_list(r)) return 0;
+    if (rgp__journal_reader_relist(r) != 0) return -1;
+    return r->seg >= 0 && r->seg + 1 < r->segs.n;
 }
 
 /* Opens DIR to read from offset `from` (0: the start, RGP_JOURNAL_END: after the last
@@ -961,6 +1115,7 @@ static inline int rgp_journal_next(rgp_journal_reader *r, const unsigned char **
 {
     for (;;) {
         if (r->seg < 0) {
+            if (!r->segs.n && !rgp__journal_reader_may_list(r)) return 0;
             if (rgp__journal_reader_relist(r) != 0) return -1;
             if (!r->segs.n) return 0;
             int i = 0;
@@ -994,8 +1149,8 @@ static inline int rgp_journal_next(rgp_journal_reader *r, const unsigned char **
         char path[4200];
         rgp_journal_seg_path(path, sizeof path, r->dir, r->segs.base[r->seg]);
         /* a later segment means this one is finished: its writer moved on */
-        if (rgp__journal_reader_relist(r) != 0) return -1;
-        int later = r->seg >= 0 && r->seg + 1 < r->segs.n;
+        int later = rgp__journal_reader_later(r);
+        if (later < 0) return -1;
         if (k == RGP_FRAME_SHORT && r->c.len - r->c.at == 0 && later) {
             if (r->segs.base[r->seg + 1] != r->next) {
                 rgp_journal_err(r->err, sizeof r->err, "%s: ends at offset %llu but the next segment starts at %llu", path,

@@ -364,9 +364,54 @@ START_TEST(durable_offset_follows_sync)
     w.o.sync_ns = 1;                                /* now every tick syncs */
     append_range(&w, 10, 12);
     ck_assert_int_eq(rgp_journal_tick(&w), 0);
-    ck_assert_int_eq(rgp_journal_offset_read(path, &d), 1);
+    /* the tick hands the sync to the journal's sync thread: it lands soon after */
+    for (int i = 0; i < 2000 && rgp_journal_offset_read(path, &d) == 1 && d != 12; i++) usleep(1000);
     ck_assert_uint_eq(d, 12);
+    /* a record appended while that thread syncs is durable after the next sync */
+    append_range(&w, 12, 13);
+    ck_assert_int_eq(rgp_journal_tick(&w), 0);
+    ck_assert_int_eq(rgp_journal_sync(&w), 0);
+    ck_assert_int_eq(rgp_journal_offset_read(path, &d), 1);
+    ck_assert_uint_eq(d, 13);
     ck_assert_int_eq(rgp_journal_writer_close(&w), 0);
+    rm_dir(dir);
+}
+END_TEST
+
+/* The sync thread at work: ticks every few records through many segment rolls (each
+ * roll hands the old segment to it to sync and close) while a reader follows; the
+ * durable offset only grows and ends at the last record. */
+START_TEST(sync_thread_through_rolls)
+{
+    char dir[64], path[200];
+    fresh_dir(dir);
+    snprintf(path, sizeof path, "%s/durable", dir);
+    rgp_journal_writer w;
+    rgp_journal_opts o = {.sync = RGP_JOURNAL_SYNC_INTERVAL, .sync_ns = 1, .segment_bytes = 8192};
+    ck_assert_msg(rgp_journal_writer_open(&w, dir, SCHEMA, &o) == 0, "open: %s", w.err);
+    rgp_journal_reader r;
+    ck_assert_int_eq(rgp_journal_reader_open(&r, dir, 0, 0, 0), 0);
+    const unsigned char *p;
+    uint32_t len;
+    uint64_t off, seen = 0, durable = 0, d;
+    for (uint64_t i = 0; i < 5000; i += 25) {
+        append_range(&w, i, i + 25);
+        ck_assert_int_eq(rgp_journal_tick(&w), 0);
+        if (rgp_journal_offset_read(path, &d) == 1) {
+            ck_assert_uint_ge(d, durable);
+            ck_assert_uint_le(d, i + 25);
+            durable = d;
+        }
+        while (rgp_journal_next(&r, &p, &len, &off) == 1) ck_assert_uint_eq(off, seen++);
+    }
+    ck_assert_int_eq(rgp_journal_writer_close(&w), 0);
+    ck_assert_int_eq(rgp_journal_offset_read(path, &d), 1);
+    ck_assert_uint_eq(d, 5000);
+    while (rgp_journal_next(&r, &p, &len, &off) == 1) ck_assert_uint_eq(off, seen++);
+    ck_assert_uint_eq(seen, 5000);
+    rgp_journal_reader_close(&r);
+    int rc;
+    ck_assert_uint_eq(read_check(dir, 0, 0, &rc, NULL), 5000);
     rm_dir(dir);
 }
 END_TEST
@@ -488,6 +533,7 @@ Suite *journal_suite(void)
     tcase_add_test(tc, random_flips_never_give_wrong_records);
     tcase_add_test(tc, another_record_type_is_refused);
     tcase_add_test(tc, durable_offset_follows_sync);
+    tcase_add_test(tc, sync_thread_through_rolls);
     tcase_add_test(tc, retention_keeps_what_a_group_needs);
     tcase_add_test(tc, big_records);
     tcase_add_test(tc, full_disk_leaves_a_journal_that_opens);

@@ -154,6 +154,28 @@ R
         esac
         n=$((n + 1))
     done
+    # an idle following reader polls every 1 ms but lists its directory only
+    # about once a second (and when a rolled segment appears), not on every poll
+    # (js holds the 50 records of the last run above; jf is empty)
+    rm -rf jf && mkdir jf
+    for dir in js jf; do
+        cat > idle.rgp <<R
+schema S { id: u64, name: str }
+source j = journal("$dir", from: start) as S
+sink o = stdout as csv <- j
+R
+        strace -f -qq -e trace=getdents64 -o strace.out "$RGP" run idle.rgp >idle.out 2>err &
+        spid=$!
+        sleep 2
+        kill -INT $(pgrep -P $spid) $spid 2>/dev/null
+        wait $spid 2>/dev/null
+        lists=$(grep -c getdents64 strace.out)
+        [ "$lists" -le 40 ] || fail "an idle follower of $dir listed its directory $lists times in 2 s"
+        rows=$(grep -c '^[0-9]*,n' idle.out)
+        want=50 && [ $dir = jf ] && want=0
+        [ "$rows" -eq $want ] || fail "the follower of $dir printed $rows records, not $want"
+        n=$((n + 1))
+    done
 fi
 
 # kill -9 of a pipeline writing a journal (stdin through a pipe) at random moments:
