@@ -187,12 +187,15 @@ static inline int rgp_frame_end(rgp_framer *f, size_t left)
 
 /* Writes the header that frames a payload of len bytes into hdr (at least
  * 21 bytes) and returns its size, for sinks; 0 if len does not fit the
- * prefix.  Newline framing has no header: the sink writes '\n' after. */
+ * prefix, or is 0 under octets (RFC 6587's MSG-LEN starts with a nonzero
+ * digit).  Newline framing has no header: the sink writes '\n' after. */
 static inline size_t rgp_frame_header(rgp_framing_kind kind, uint64_t len, char *hdr)
 {
     if (kind == RGP_FRAMING_NEWLINE)
         return 0;
     if (kind == RGP_FRAMING_OCTETS) {
+        if (len == 0)
+            return 0;
         char tmp[20];
         size_t k = 0;
         do {

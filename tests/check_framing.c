@@ -131,8 +131,52 @@ START_TEST(test_framing_header_roundtrip)
     ck_assert_uint_eq(rgp_frame_header(RGP_FRAMING_LENGTH8, 256, hdr), 0);
     ck_assert_uint_eq(rgp_frame_header(RGP_FRAMING_LENGTH16, 65536, hdr), 0);
     ck_assert_uint_eq(rgp_frame_header(RGP_FRAMING_NEWLINE, 5, hdr), 0);
+    ck_assert_uint_eq(rgp_frame_header(RGP_FRAMING_OCTETS, 0, hdr), 0);
     ck_assert_uint_eq(rgp_frame_header(RGP_FRAMING_OCTETS, 1234567, hdr), 8);
     ck_assert_int_eq(memcmp(hdr, "1234567 ", 8), 0);
+}
+END_TEST
+
+/* Random payloads framed with rgp_frame_header for every length-carrying
+ * framing, the stream cut at random read boundaries: every frame comes back
+ * whole and in order, nothing is counted as an error. */
+START_TEST(test_framing_random_streams)
+{
+    static const rgp_framing_kind kinds[] = {RGP_FRAMING_LENGTH8, RGP_FRAMING_LENGTH16, RGP_FRAMING_LENGTH32,
+                                             RGP_FRAMING_LENGTH64, RGP_FRAMING_OCTETS, RGP_FRAMING_NEWLINE};
+    unsigned seed = 12345;
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++)
+        for (int round = 0; round < 50; round++) {
+            char stream[4096], want[4096];
+            size_t sn = 0, wn = 0;
+            int nframes = 1 + (int)((seed = seed * 1103515245 + 12345) >> 16) % 20;
+            for (int i = 0; i < nframes; i++) {
+                size_t len = ((seed = seed * 1103515245 + 12345) >> 16) % 60;
+                if (len == 0 && kinds[k] == RGP_FRAMING_OCTETS)
+                    len = 1; /* octet counting cannot frame an empty message */
+                char payload[64];
+                for (size_t j = 0; j < len; j++)
+                    payload[j] = (char)('a' + ((seed = seed * 1103515245 + 12345) >> 16) % 26);
+                sn += rgp_frame_header(kinds[k], len, stream + sn);
+                memcpy(stream + sn, payload, len);
+                sn += len;
+                if (kinds[k] == RGP_FRAMING_NEWLINE)
+                    stream[sn++] = '\n';
+                if (i)
+                    want[wn++] = '|';
+                memcpy(want + wn, payload, len);
+                wn += len;
+            }
+            want[wn] = 0;
+            framing_case c = {kinds[k], 64, stream, sn, want, 0, 0, 0};
+            size_t chunk = 1 + ((seed = seed * 1103515245 + 12345) >> 16) % 97;
+            char out[4096];
+            rgp_framer f;
+            run_case(&c, chunk, out, sizeof out, &f);
+            ck_assert_str_eq(out, want);
+            ck_assert_uint_eq(f.frames, (uint64_t)nframes);
+            ck_assert_uint_eq(f.oversize + f.partial + f.bad, 0);
+        }
 }
 END_TEST
 
@@ -142,6 +186,7 @@ Suite *framing_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, test_framing_table, 0, (int)(sizeof cases / sizeof cases[0]));
     tcase_add_test(tc, test_framing_header_roundtrip);
+    tcase_add_test(tc, test_framing_random_streams);
     suite_add_tcase(s, tc);
     return s;
 }
