@@ -394,6 +394,17 @@ static type_id check_time_text(sema *S, ast_expr *e, const rectype *rec, int id)
     return e->optype = T_STR;
 }
 
+/* parse_i64's third argument: the base, an integer literal 2, 8, 10 or 16. */
+static bool check_parse_base(sema *S, const ast_arg *g)
+{
+    const ast_expr *v = g->value;
+    if (!g->name && v->kind == E_INT && !v->u.i.overflow && !g->unit &&
+        (v->u.i.value == 2 || v->u.i.value == 8 || v->u.i.value == 10 || v->u.i.value == 16))
+        return true;
+    diag_error(S->d, g->name ? g->name_loc : v->loc, "'parse_i64' takes its base as an integer literal: 2, 8, 10 or 16");
+    return false;
+}
+
 /* Calls of the builtin functions in builtins.h; casts are calls named after a type. */
 static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
 {
@@ -407,11 +418,13 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
     const builtin_info *bi = &builtins[id];
     e->u.call.builtin = id;
     if (bi->args == BA_TIMETEXT) return check_time_text(S, e, rec, id);
-    if (e->u.call.nargs != bi->arity) {
-        diag_error(S->d, e->loc, "'%s' takes %d argument%s, found %d", e->text, bi->arity, bi->arity > 1 ? "s" : "",
-                   e->u.call.nargs);
+    bool based = id == B_parse_i64 && e->u.call.nargs == 3;   /* parse_i64(s, fallback, 16) */
+    if (e->u.call.nargs != bi->arity && !based) {
+        diag_error(S->d, e->loc, "'%s' takes %d argument%s%s, found %d", e->text, bi->arity, bi->arity > 1 ? "s" : "",
+                   id == B_parse_i64 ? " (text, fallback), or 3 with a base" : "", e->u.call.nargs);
         return T_ERROR;
     }
+    if (based && !check_parse_base(S, e->u.call.args->next->next)) return T_ERROR;
     type_id t[3] = {T_ERROR, T_ERROR, T_ERROR};
     int i = 0;
     for (ast_arg *g = e->u.call.args; g; g = g->next, i++) {
@@ -442,7 +455,7 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
                        bi->args == BA_TRUNC && i == 1 && t[i] == T_STR ? "another str" : type_name(t[i]));
             return T_ERROR;
         }
-        if ((bi->args == BA_SUBSTR && i > 0) || (bi->args == BA_PART && i == 2) || (bi->args == BA_PARSE && i == 1))
+        if ((bi->args == BA_SUBSTR && i > 0) || (bi->args == BA_PART && i == 2) || (bi->args == BA_PARSE && i >= 1))
             settle(S, g->value, id == B_parse_f64 ? T_F64 : T_I64);
     }
     ast_expr *l = e->u.call.args->value, *r = e->u.call.args->next ? e->u.call.args->next->value : NULL;
