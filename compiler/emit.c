@@ -465,7 +465,8 @@ static void emit_endpoint(emitter *e, const node *n, int thread)
     sb(&b, ", %d, %d, ", n->kind == D_SINK, thread);
     c_string(&b, n->open_path, strlen(n->open_path));
     sb(&b, ", ");
-    const char *shown = n->endpoint == EP_FILE || n->endpoint == EP_JOURNAL ? n->path : n->kind == D_SINK ? "stdout" : "stdin";
+    const char *shown = n->endpoint == EP_FILE || n->endpoint == EP_JOURNAL || n->endpoint == EP_STDERR ? n->path
+                        : n->kind == D_SINK ? "stdout" : "stdin";
     c_string(&b, shown, strlen(shown));
     sb(&b, ", ");
     sbuf fmt = {0};
@@ -478,8 +479,8 @@ static void emit_endpoint(emitter *e, const node *n, int thread)
     c_string(&b, where.s, where.len);
     free(where.s);
     sb(&b, ", ");
-    c_string(&b, n->path, strlen(n->path));
-    sb(&b, ", %d, %d},", n->kind == D_SINK && n->opt.policy != POLICY_BLOCK, n->endpoint == EP_JOURNAL);
+    c_string(&b, n->endpoint == EP_STDERR ? n->open_path : n->path, strlen(n->endpoint == EP_STDERR ? n->open_path : n->path));
+    sb(&b, ", %d, %d, %d},", n->kind == D_SINK && n->opt.policy != POLICY_BLOCK, n->endpoint == EP_JOURNAL, n->append);
     emit(e, "%s", b.s);
     free(b.s);
 }
@@ -491,7 +492,7 @@ static void emit_endpoints(emitter *e)
     const program *p = e->p;
     emit(e, "static rgp_endpoint endpoints[] = {");
     e->indent++;
-    emit(e, "/* name, is_sink, thread, path, shown as, format, declared at, path in the .rgp file, may drop, journal */");
+    emit(e, "/* name, is_sink, thread, path, shown as, format, declared at, path in the .rgp file, may drop, journal, append */");
     for (int i = 0; i < p->nsources; i++) emit_endpoint(e, p->sources[i], -1 - i);
     for (int i = 0; i < p->nsinks; i++) emit_endpoint(e, p->sinks[i], thread_of_sink(e->pl, p->sinks[i]));
     e->indent--;
@@ -522,8 +523,7 @@ static void emit_main(emitter *e)
         sb(&h, "\n");
         sbuf lit = {0};
         c_string(&lit, h.s, h.len);
-        emit(e, "rgp_w_bytes(sink_w[%d], %s, %zu);   /* header of sink %s */", p->nsources + i, lit.s, h.len, s->name);
-        emit(e, "rgp_w_end_record(sink_w[%d]);", p->nsources + i);
+        emit(e, "rgp_w_header(sink_w[%d], %s, %zu);   /* header of sink %s */", p->nsources + i, lit.s, h.len, s->name);
         free(h.s);
         free(lit.s);
     }

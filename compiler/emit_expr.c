@@ -184,8 +184,8 @@ static void call_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, int l
     case BR_COMMON:
         sb(b, "%s_%s(", bi->helper, helper_suffix(x->optype));
         break;
-    case BR_F64: case BR_I64: case BR_BOOL:
-        sb(b, "%s(", bi->helper);
+    case BR_F64: case BR_I64: case BR_BOOL:   /* parse_i64(s, fallback, BASE) has a helper of its own */
+        sb(b, "%s%s(", bi->helper, x->u.call.builtin == B_parse_i64 && x->u.call.nargs == 3 ? "_base" : "");
         break;
     case BR_STR:   /* new text lives in the thread's scratch until the record is done */
         sb(b, "%s(&scratch, ", bi->helper);

@@ -394,6 +394,17 @@ static type_id check_time_text(sema *S, ast_expr *e, const rectype *rec, int id)
     return e->optype = T_STR;
 }
 
+/* parse_i64's third argument: the base, an integer literal 2, 8, 10 or 16. */
+static bool check_parse_base(sema *S, const ast_arg *g)
+{
+    const ast_expr *v = g->value;
+    if (!g->name && v->kind == E_INT && !v->u.i.overflow && !g->unit &&
+        (v->u.i.value == 2 || v->u.i.value == 8 || v->u.i.value == 10 || v->u.i.value == 16))
+        return true;
+    diag_error(S->d, g->name ? g->name_loc : v->loc, "'parse_i64' takes its base as an integer literal: 2, 8, 10 or 16");
+    return false;
+}
+
 /* Calls of the builtin functions in builtins.h; casts are calls named after a type. */
 static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
 {
@@ -407,11 +418,13 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
     const builtin_info *bi = &builtins[id];
     e->u.call.builtin = id;
     if (bi->args == BA_TIMETEXT) return check_time_text(S, e, rec, id);
-    if (e->u.call.nargs != bi->arity) {
-        diag_error(S->d, e->loc, "'%s' takes %d argument%s, found %d", e->text, bi->arity, bi->arity > 1 ? "s" : "",
-                   e->u.call.nargs);
+    bool based = id == B_parse_i64 && e->u.call.nargs == 3;   /* parse_i64(s, fallback, 16) */
+    if (e->u.call.nargs != bi->arity && !based) {
+        diag_error(S->d, e->loc, "'%s' takes %d argument%s%s, found %d", e->text, bi->arity, bi->arity > 1 ? "s" : "",
+                   id == B_parse_i64 ? " (text, fallback), or 3 with a base" : "", e->u.call.nargs);
         return T_ERROR;
     }
+    if (based && !check_parse_base(S, e->u.call.args->next->next)) return T_ERROR;
     type_id t[3] = {T_ERROR, T_ERROR, T_ERROR};
     int i = 0;
     for (ast_arg *g = e->u.call.args; g; g = g->next, i++) {
@@ -442,7 +455,7 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
                        bi->args == BA_TRUNC && i == 1 && t[i] == T_STR ? "another str" : type_name(t[i]));
             return T_ERROR;
         }
-        if ((bi->args == BA_SUBSTR && i > 0) || (bi->args == BA_PART && i == 2) || (bi->args == BA_PARSE && i == 1))
+        if ((bi->args == BA_SUBSTR && i > 0) || (bi->args == BA_PART && i == 2) || (bi->args == BA_PARSE && i >= 1))
             settle(S, g->value, id == B_parse_f64 ? T_F64 : T_I64);
     }
     ast_expr *l = e->u.call.args->value, *r = e->u.call.args->next ? e->u.call.args->next->value : NULL;
@@ -666,16 +679,46 @@ static const char *resolve_path(sema *S, const char *path)
 
 static bool check_journal_endpoint(sema *S, node *n, ast_expr *e, bool is_source);
 
+/* file("PATH", append: true): a sink adds to the end of its file. */
+static bool check_file_options(sema *S, node *n, ast_arg *g, bool is_source)
+{
+    bool ok = true;
+    for (; g; g = g->next) {
+        if (g->name && !strcmp(g->name, "append") && !is_source) {
+            if (g->value->kind == E_BOOL) n->append = g->value->u.b;
+            else {
+                diag_error(S->d, g->value->loc, "'append' takes true or false");
+                ok = false;
+            }
+        } else if (g->name && !strcmp(g->name, "append")) {
+            diag_error(S->d, g->name_loc, "'append' is an option of file(\"PATH\") sinks, not sources");
+            ok = false;
+        } else if (g->name) {
+            diag_error(S->d, g->name_loc, "unknown option '%s' of file(\"PATH\")%s", g->name, is_source ? "; a file source takes none" : "; the option is append");
+            ok = false;
+        } else {
+            diag_error(S->d, g->value->loc, "file(\"PATH\") takes one path%s", is_source ? "" : ", then append: true or false");
+            ok = false;
+        }
+    }
+    return ok;
+}
+
 /* stdin / stdout / stderr / file("path") / journal("DIR", ...) */
 static bool check_endpoint(sema *S, node *n, ast_expr *e, bool is_source)
 {
-    const char *std = is_source ? "stdin" : "stdout";
-    if (e->kind == E_NAME && !strcmp(e->text, std)) {
+    if (e->kind == E_NAME && !strcmp(e->text, is_source ? "stdin" : "stdout")) {
         n->endpoint = is_source ? EP_STDIN : EP_STDOUT;
         n->path = n->open_path = "-";
         return true;
     }
-    if (e->kind == E_CALL && !strcmp(e->text, "file") && e->u.call.nargs == 1 && !e->u.call.args->name &&
+    if (!is_source && e->kind == E_NAME && !strcmp(e->text, "stderr")) {
+        n->endpoint = EP_STDERR;
+        n->path = "stderr";
+        n->open_path = "/dev/stderr";   /* RGP_STDERR_PATH: the runtime writes to fd 2 itself */
+        return true;
+    }
+    if (e->kind == E_CALL && !strcmp(e->text, "file") && e->u.call.nargs >= 1 && !e->u.call.args->name &&
         e->u.call.args->value->kind == E_STR) {
         ast_expr *s = e->u.call.args->value;
         if (s->u.s.len == 0 || memchr(s->u.s.bytes, '\0', s->u.s.len)) {
@@ -685,11 +728,16 @@ static bool check_endpoint(sema *S, node *n, ast_expr *e, bool is_source)
         n->endpoint = EP_FILE;
         n->path = s->u.s.bytes;
         n->open_path = resolve_path(S, n->path);
-        return true;
+        return check_file_options(S, n, e->u.call.args->next, is_source);
     }
     if (e->kind == E_CALL && !strcmp(e->text, "journal")) return check_journal_endpoint(S, n, e, is_source);
-    diag_error(S->d, e->loc, "expected %s, file(\"path\") or journal(\"DIR\") for the %s of '%s'", std,
-               is_source ? "input" : "output", n->name);
+    if (!is_source && e->kind == E_CALL && (!strcmp(e->text, "stdout") || !strcmp(e->text, "stderr"))) {
+        diag_error(S->d, e->loc, "%s takes no options; append: is an option of file(\"PATH\") (%s is never truncated)", e->text,
+                   e->text);
+        return false;
+    }
+    diag_error(S->d, e->loc, "expected %s, file(\"path\") or journal(\"DIR\") for the %s of '%s'",
+               is_source ? "stdin" : "stdout, stderr", is_source ? "input" : "output", n->name);
     return false;
 }
 
@@ -1835,6 +1883,13 @@ static void check_endpoints_apart(sema *S, const program *p)
                 diag_error(S->d, a->loc, "sink '%s' writes journal \"%s\", which source '%s' (line %u) reads: the pipeline would read its own output",
                            a->name, a->path, p->sources[j]->name, p->sources[j]->loc.line);
     }
+    for (int i = 0; i < p->nsinks; i++)
+        for (int j = 0; j < i; j++) {
+            const node *a = p->sinks[j], *b = p->sinks[i];
+            if (a->endpoint == EP_FILE && b->endpoint == EP_FILE && a->append != b->append && same_file(a->open_path, b->open_path))
+                diag_error(S->d, b->loc, "sinks '%s' (line %u) and '%s' share \"%s\" but only one appends; give both append: %s",
+                           a->name, a->loc.line, b->name, b->path, a->append ? "true" : "false");
+        }
     for (int i = 0; i < p->nsinks; i++)
         for (int j = 0; j < p->nsources; j++) {
             const node *sink = p->sinks[i], *src = p->sources[j];

@@ -4,7 +4,7 @@
 #define RGP_SEMA_H
 #include "ast.h"
 
-typedef enum endpoint_kind { EP_STDIN, EP_STDOUT, EP_FILE, EP_JOURNAL } endpoint_kind;
+typedef enum endpoint_kind { EP_STDIN, EP_STDOUT, EP_FILE, EP_JOURNAL, EP_STDERR } endpoint_kind;
 /* FMT_JOURNAL: records framed in a journal's segments (runtime/journal.h), not text */
 typedef enum format_kind { FMT_CSV, FMT_JSONL, FMT_LINES, FMT_JOURNAL } format_kind;
 
@@ -68,6 +68,7 @@ typedef struct node {
     const char *open_path;        /* resolved against the .rgp file's directory */
     format_kind format;
     bool header;
+    bool append;                  /* sink on file("PATH", append: true) */
     char delim;
     uint64_t max_row;             /* csv source: longer rows are rejected (bytes) */
     journal_options journal;      /* EP_JOURNAL */

@@ -156,13 +156,14 @@ typedef struct rgp_endpoint {
     const char *name;      /* as declared in the .rgp file */
     int is_sink;
     int thread;            /* a sink: the thread that writes it; a source: -1 - its index */
-    const char *path;      /* what to open; "-" is stdin or stdout */
+    const char *path;      /* what to open; "-" is stdin or stdout, RGP_STDERR_PATH stderr */
     const char *display;   /* the path as the user wrote it, for messages */
     const char *format;    /* e.g. csv(Reading, header: true), for --help */
     const char *where;     /* the declaration, "sensors.rgp:6:1", for run-time messages */
     const char *written;   /* the path as the .rgp file has it */
     int may_drop;          /* a sink with a drop policy: a write error costs its records, not the run */
     int journal;           /* a journal directory: opened by rgp_journal_open_endpoints, not as a file */
+    int append;            /* a sink on file("PATH", append: true): added to, not truncated */
 } rgp_endpoint;
 
 /* Where the .rgp file's relative paths resolve, for --help. */
@@ -189,7 +190,7 @@ static inline void rgp_resolve_paths(const char *file, rgp_endpoint *eps, int n)
     if (!slash) return;
     slash[slash == rgp__base_dir] = 0;   /* "/bin/x" -> "/bin", "/x" -> "/" */
     for (int i = 0; i < n; i++) {
-        if (eps[i].written[0] == '/' || !strcmp(eps[i].written, "-")) continue;
+        if (eps[i].written[0] == '/' || !strcmp(eps[i].written, "-")) continue;   /* stderr is absolute */
         size_t len = strlen(rgp__base_dir) + strlen(eps[i].written) + 2;
         char *path = malloc(len);   /* once per endpoint, kept for the run */
         if (!path) continue;
@@ -298,10 +299,11 @@ static inline int rgp_parse_args(const char *prog, const char *file, int argc, c
  * link, /dev/stdout and -, are one file when these match. */
 typedef struct rgp_file_id { dev_t dev; ino_t ino; int regular; } rgp_file_id;
 
-/* 0 and the file's id, or -1 when the path names nothing (yet). "-" is std_fd. */
+/* 0 and the file's id, or -1 when the path names nothing (yet). "-" is std_fd, RGP_STDERR_PATH stderr. */
 static inline int rgp__file_id(const char *path, int std_fd, rgp_file_id *id)
 {
     struct stat sb;
+    if (!strcmp(path, RGP_STDERR_PATH)) std_fd = STDERR_FILENO, path = "-";   /* the fd, whatever /dev/stderr says */
     if (strcmp(path, "-") ? stat(path, &sb) != 0 : fstat(std_fd, &sb) != 0) return -1;
     id->dev = sb.st_dev;
     id->ino = sb.st_ino;
@@ -379,7 +381,7 @@ static inline int rgp_open_endpoints(const char *prog, const rgp_endpoint *eps, 
         }
         owner[i] = j >= 0 ? owner[j] : i;
         if (j >= 0 ? rgp_writer_share(&writers[i], &writers[owner[i]], eps[i].display) != 0
-                   : rgp_writer_open(&writers[i], eps[i].path, eps[i].display) != 0) {
+                   : rgp_writer_open_mode(&writers[i], eps[i].path, eps[i].display, eps[i].append) != 0) {
             rgp__open_error(prog, &eps[i]);
             rc = -1;
             break;

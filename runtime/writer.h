@@ -27,7 +27,11 @@
 
 typedef struct rgp_writer {
     int fd;
-    int owns_fd;         /* close on rgp_writer_close; not for stdout, nor a fd shared with another writer */
+    int owns_fd;         /* close on rgp_writer_close; not for stdout or stderr, nor a fd shared with another writer */
+    int had_data;        /* opened to append to a file that was not empty: a csv sink writes no header */
+    const char *headers[8]; /* the csv header lines written to this fd, in the writer that opened it */
+    int nheaders;
+    struct rgp_writer *owner; /* a shared writer: the one that opened the fd (headers are kept there) */
     const char *display; /* the path as the user wrote it, for messages */
     char *buf;           /* RGP_WRITER_CAP bytes */
     size_t len;
@@ -49,7 +53,7 @@ typedef struct rgp_writer {
     unsigned jappends;           /* appends since the last look at the clock */
 } rgp_writer;
 
-/* Takes ownership of fd (closed by rgp_writer_close unless it is 1). */
+/* Takes ownership of fd (closed by rgp_writer_close unless it is 1 or 2). */
 static inline int rgp_writer_open_fd(rgp_writer *w, int fd, const char *display)
 {
     memset(w, 0, sizeof *w);
@@ -60,37 +64,53 @@ static inline int rgp_writer_open_fd(rgp_writer *w, int fd, const char *display)
         return -1;
     }
     w->fd = fd;
-    w->owns_fd = fd != STDOUT_FILENO;
+    w->owns_fd = fd != STDOUT_FILENO && fd != STDERR_FILENO;
     w->display = display;
     return 0;
 }
 
-/* path "-" means stdout; display defaults to path. */
-static inline int rgp_writer_open(rgp_writer *w, const char *path, const char *display)
+/* The path that means stderr: a sink declared on stderr has it, and NAME=/dev/stderr
+ * on the command line means the same (the fd itself, never reopened or truncated). */
+#define RGP_STDERR_PATH "/dev/stderr"
+
+/* path "-" means stdout and RGP_STDERR_PATH stderr; display defaults to path.
+ * append: add to the end of the file instead of truncating it. */
+static inline int rgp_writer_open_mode(rgp_writer *w, const char *path, const char *display, int append)
 {
     int fd, e;
+    off_t end = 0;
     if (!display)
         display = path;
     if (strcmp(path, "-") == 0) {
         fd = STDOUT_FILENO;
+    } else if (strcmp(path, RGP_STDERR_PATH) == 0) {
+        fd = STDERR_FILENO;
     } else {
         do
-            fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+            fd = open(path, O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0644);
         while (fd < 0 && errno == EINTR);
         if (fd < 0) {
             memset(w, 0, sizeof *w);
             w->fd = -1;
             return -1;
         }
+        if (append)
+            end = lseek(fd, 0, SEEK_END);   /* a pipe or terminal says -1: nothing there to head */
     }
     if (rgp_writer_open_fd(w, fd, display) != 0) {
         e = errno;
-        if (fd != STDOUT_FILENO)
+        if (fd != STDOUT_FILENO && fd != STDERR_FILENO)
             close(fd);
         errno = e;
         return -1;
     }
+    w->had_data = end > 0;
     return 0;
+}
+
+static inline int rgp_writer_open(rgp_writer *w, const char *path, const char *display)
+{
+    return rgp_writer_open_mode(w, path, display, 0);
 }
 
 /* A second writer, for another thread, on the fd that `owner` opened: from now
@@ -100,6 +120,8 @@ static inline int rgp_writer_share(rgp_writer *w, rgp_writer *owner, const char 
     if (rgp_writer_open_fd(w, owner->fd, display) != 0)
         return -1;
     w->owns_fd = 0;
+    w->had_data = owner->had_data;
+    w->owner = owner;
     if (!owner->lock) {
         pthread_mutex_init(&owner->lock_storage, NULL);
         owner->lock = &owner->lock_storage;
@@ -287,6 +309,23 @@ static inline void rgp_w_bytes(rgp_writer *w, const char *p, size_t n)
     }
     memcpy(w->buf + w->len, p, n);
     w->len += n;
+}
+
+/* A csv sink's header line, written by main before any thread starts: none on a
+ * file opened to append that has data already, and each distinct line once on
+ * an fd that several sinks share (the first eight are remembered). */
+static inline void rgp_w_header(rgp_writer *w, const char *line, size_t n)
+{
+    rgp_writer *root = w->owner ? w->owner : w;
+    if (w->had_data)
+        return;
+    for (int k = 0; k < root->nheaders; k++)
+        if (!strcmp(root->headers[k], line))
+            return;
+    if (root->nheaders < (int)(sizeof root->headers / sizeof root->headers[0]))
+        root->headers[root->nheaders++] = line;
+    rgp_w_bytes(w, line, n);
+    rgp_w_end_record(w);
 }
 
 static inline void rgp_w_char(rgp_writer *w, char c)

@@ -912,6 +912,31 @@ static inline int64_t rgp_text_i64(rgp_str s, int64_t fallback)
     while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t')) s.len--;
     return rgp_parse_i64(s.ptr, s.len, &v) == RGP_PARSE_OK ? v : fallback;
 }
+/* parse_i64(s, fallback, BASE), BASE 2, 8, 10 or 16 (sema allows no other): an
+ * optional sign, for base 16 an optional 0x or 0X, then at least one digit of
+ * the base (either case); spaces around it allowed. Anything else, or a value
+ * outside i64, gives fallback. */
+static inline int64_t rgp_text_i64_base(rgp_str s, int64_t fallback, int64_t base)
+{
+    if (base == 10) return rgp_text_i64(s, fallback);
+    while (s.len && (*s.ptr == ' ' || *s.ptr == '\t')) s.ptr++, s.len--;
+    while (s.len && (s.ptr[s.len - 1] == ' ' || s.ptr[s.len - 1] == '\t')) s.len--;
+    size_t i = 0;
+    int neg = 0;
+    if (i < s.len && (s.ptr[i] == '-' || s.ptr[i] == '+')) neg = s.ptr[i++] == '-';
+    if (base == 16 && i + 1 < s.len && s.ptr[i] == '0' && (s.ptr[i + 1] == 'x' || s.ptr[i + 1] == 'X')) i += 2;
+    if (i == s.len) return fallback;
+    uint64_t m = 0, limit = neg ? UINT64_C(9223372036854775808) : (uint64_t)INT64_MAX;
+    for (; i < s.len; i++) {
+        unsigned c = (unsigned char)s.ptr[i], d;
+        if (c - '0' < 10) d = c - '0';
+        else if ((c | 0x20) - 'a' < 6) d = (c | 0x20) - 'a' + 10;
+        else return fallback;
+        if (d >= (unsigned)base || m > (limit - d) / (uint64_t)base) return fallback;
+        m = m * (uint64_t)base + d;
+    }
+    return neg ? (m == UINT64_C(9223372036854775808) ? INT64_MIN : -(int64_t)m) : (int64_t)m;
+}
 static inline double rgp_text_f64(rgp_str s, double fallback)
 {
     double v;

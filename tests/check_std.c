@@ -1,6 +1,8 @@
 /* check_std.c - unit tests for stdlib/rgp_std.h: value parsers on good, bad
  * and edge inputs, integer arithmetic at its defined edges, min/max/abs. */
 #include <check.h>
+#include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <float.h>
 #include <stdint.h>
@@ -134,6 +136,51 @@ START_TEST(test_parse_int_random)
         int wis = ws == OK && want > UINT64_C(9223372036854775808) ? RANGE : ws;
         ck_assert_msg(is == wis, "i64 '-%.*s': status %d, want %d", (int)n, buf, is, wis);
         if (wis == OK) ck_assert_msg((uint64_t)0 - (uint64_t)gi == want, "i64 '-%.*s'", (int)n, buf);
+    }
+}
+END_TEST
+
+/* parse_i64(s, fallback, BASE): against strtoll on random texts of digits,
+ * letters, signs and prefixes (strtoll takes what rgp refuses: a leading
+ * space inside, "0x" in base 16 with no digit after, so those are skipped). */
+START_TEST(test_text_i64_base)
+{
+    static const struct { const char *s; int base; int64_t want; } fixed[] = {
+        {"ff", 16, 255}, {"0xFF", 16, 255}, {"0X7fffffffffffffff", 16, INT64_MAX}, {"-0x8000000000000000", 16, INT64_MIN},
+        {"0x8000000000000000", 16, -1}, {"0x", 16, -1}, {"-", 16, -1}, {"", 16, -1}, {" 1a ", 16, 26}, {"0x-1", 16, -1},
+        {"g", 16, -1}, {"101", 2, 5}, {"102", 2, -1}, {"0b1", 2, -1}, {"777", 8, 511}, {"8", 8, -1}, {"+12", 10, 12},
+        {"0x10", 10, -1}, {"0x10", 8, -1}, {"-101", 2, -5},
+    };
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++) {
+        rgp_str s = {fixed[i].s, strlen(fixed[i].s)};
+        int64_t got = rgp_text_i64_base(s, -1, fixed[i].base);
+        ck_assert_msg(got == fixed[i].want, "'%s' base %d: %lld, want %lld", fixed[i].s, fixed[i].base, (long long)got,
+                      (long long)fixed[i].want);
+    }
+    static const char alphabet[] = "0123456789abcdefABCDEFxX-+g";
+    static const int bases[] = {2, 8, 10, 16};
+    uint64_t seed = 11;
+    char buf[40];
+    for (int t = 0; t < 200000; t++) {
+        seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+        size_t n = 1 + (seed >> 33) % 20;
+        int base = bases[(seed >> 29) % 4];
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 6364136223846793005ULL + 1442695040888963407ULL;
+            uint64_t q = seed >> 24;
+            buf[i] = q % 4 ? alphabet[q % (base == 16 ? 22 : base)] : alphabet[(q >> 8) % (sizeof alphabet - 1)];
+        }
+        buf[n] = 0;
+        char *end;
+        errno = 0;
+        long long ref = strtoll(buf, &end, base);
+        int ok = *end == 0 && end != buf && errno == 0;
+        size_t sign = buf[0] == '-' || buf[0] == '+';
+        if (buf[sign] == ' ' || buf[sign] == '-' || buf[sign] == '+') ok = 0;
+        if (base == 16 && buf[sign] == '0' && (buf[sign + 1] == 'x' || buf[sign + 1] == 'X') && buf[sign + 2] == 0) ok = 0;
+        int64_t got = rgp_text_i64_base((rgp_str){buf, n}, INT64_C(-77), base);
+        if (ok) ck_assert_msg(got == ref, "'%s' base %d: %lld, want %lld", buf, base, (long long)got, ref);
+        else ck_assert_msg(got == -77, "'%s' base %d: %lld, want the fallback", buf, base, (long long)got);
     }
 }
 END_TEST
@@ -807,6 +854,7 @@ Suite *std_suite(void)
     Suite *s = suite_create("std");
     TCase *tc = tcase_create("parse");
     tcase_add_test(tc, test_part_memo);
+    tcase_add_test(tc, test_text_i64_base);
     tcase_add_test(tc, test_parse_int_random);
     tcase_add_test(tc, test_parse_i32);
     tcase_add_test(tc, test_parse_i64);
