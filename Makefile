@@ -27,8 +27,8 @@ COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.
                  compiler/emit_expr.c compiler/emit_threads.c compiler/emit_ops.c \
                  compiler/emit_aggregates.c compiler/emit_tables.c compiler/graph.c compiler/builtins.c \
                  compiler/jit.c compiler/aot.c compiler/objcache.c compiler/background_cc.c compiler/run.c compiler/driver.c compiler/fmt.c \
-                 compiler/journal_tool.c compiler/emit_journal.c
-GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c
+                 compiler/journal_tool.c compiler/emit_journal.c compiler/regex.c compiler/emit_regex.c compiler/links.c
+GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c $(B)/gen/regex_text.c
 LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/%.o)
 RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
 
@@ -61,6 +61,15 @@ $(B)/gen/runtime_text.c: $(RUNTIME_HDRS) Makefile
 	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/'; \
 	  echo ';'; } > $@.tmp && mv $@.tmp $@
 
+# The regex helpers, apart: only a program that uses a regex includes them (and links libpcre2-8).
+$(B)/gen/regex_text.c: stdlib/rgp_regex.h Makefile
+	@mkdir -p $(B)/gen
+	$(Q){ echo '/* generated from stdlib/rgp_regex.h by the Makefile; do not edit */'; \
+	  echo 'const char rgp_regex_text[] ='; \
+	  { echo "/* ---- stdlib/rgp_regex.h ---- */"; grep -v '^#include "' stdlib/rgp_regex.h; } | \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/'; \
+	  echo ';'; } > $@.tmp && mv $@.tmp $@
+
 # The float printer's table of powers of ten (runtime/writer.h), computed exactly.
 $(B)/gen/rgp_pow10.h: scripts/gen_pow10.c
 	@mkdir -p $(B)/gen
@@ -84,11 +93,11 @@ $(B)/%.o: %.c $(B)/gen/grammar.h $(B)/gen/rgp_pow10.h $(B)/gen/rgp_crc32c.h
 
 $(B)/rgp: $(RGP_OBJS)
 	@echo "  LD      $@"
-	$(Q)$(CC) -o $@ $^ -ltcc -ldl -lpthread -lm
+	$(Q)$(CC) -o $@ $^ -ltcc -lpcre2-8 -ldl -lpthread -lm
 
 $(B)/check_all: $(TEST_OBJS) $(LIB_OBJS)
 	@echo "  LD      $@"
-	$(Q)$(CC) -o $@ $^ -ltcc -ldl -lpthread $(CHECK_LIBS)
+	$(Q)$(CC) -o $@ $^ -ltcc -lpcre2-8 -ldl -lpthread $(CHECK_LIBS)
 
 # The runtime's stress tier: every ring shape with every wait strategy, order and
 # sums checked at every consumer. `make tsan` runs it and the sequencer suite under
@@ -120,7 +129,7 @@ $(B)/tsan/check_runtime: tests/check_tsan_main.c tests/check_sequencer.c tests/c
 READER_FUZZERS := csv jsonl
 $(B)/fuzz_replay: tests/fuzz/replay.c tests/fuzz/fuzz_frontend.c $(LIB_OBJS)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_frontend.c $(LIB_OBJS) -ltcc -ldl -lpthread -lm
+	$(Q)$(CC) $(ALL_CFLAGS) -o $@ tests/fuzz/replay.c tests/fuzz/fuzz_frontend.c $(LIB_OBJS) -ltcc -lpcre2-8 -ldl -lpthread -lm
 
 $(B)/fuzz/readers.c: tests/fuzz/readers.rgp $(B)/rgp
 	@mkdir -p $(dir $@)
@@ -143,7 +152,7 @@ fuzz: $(GEN_SRCS) $(B)/fuzz/readers.c
 	$(Q)sh scripts/deps.sh fuzz
 	@mkdir -p $(B)/fuzz/corpus $(addprefix $(B)/fuzz/corpus_,$(READER_FUZZERS))
 	$(Q)$(FUZZ_CLANG) -std=c11 -D_GNU_SOURCE -Icompiler -Iruntime -Istdlib -I$(B)/gen \
-	    -DRGP_VERSION='"$(VERSION)"' -Wno-unused-function -o $(B)/fuzz/fuzz_frontend $(FUZZ_SRCS) -ltcc -ldl -lpthread -lm
+	    -DRGP_VERSION='"$(VERSION)"' -Wno-unused-function -o $(B)/fuzz/fuzz_frontend $(FUZZ_SRCS) -ltcc -lpcre2-8 -ldl -lpthread -lm
 	$(Q)for t in $(READER_FUZZERS); do \
 	    $(FUZZ_CLANG_READERS) $(FUZZ_READER_CFLAGS) -o $(B)/fuzz/fuzz_$$t tests/fuzz/fuzz_$$t.c -lpthread -lm || exit 1; done
 	$(Q)cp tests/fuzz/corpus/* $(B)/fuzz/corpus/

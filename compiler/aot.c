@@ -2,6 +2,7 @@
  * but the binary; cc's messages are kept in an unlinked temporary file and shown
  * only when it fails. $CC picks another compiler. */
 #include "aot.h"
+#include "links.h"
 #include "objcache.h"
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +27,17 @@ int aot_build(const char *c_text, const char *c_name, const char *out_path, bool
                                   "-o", (char *)out_path, "-lm", NULL};
     char *const shared_args[] = {(char *)cc, "-std=c11", "-O2", "-ffp-contract=off", "-pthread", "-fPIC", "-shared",
                                  "-DRGP_JIT", "-x", "c", "-", "-o", (char *)out_path, "-lm", NULL};
-    char *const *args = shared ? shared_args : program_args;
+    char *const *fixed = shared ? shared_args : program_args;
+    /* then -lNAME for each library the program names (links.h), and nothing else */
+    char libs[LINKS_MAX][LINK_NAME_MAX], flags[LINKS_MAX][LINK_NAME_MAX + 2];
+    char *args[sizeof shared_args / sizeof shared_args[0] + LINKS_MAX];
+    int na = 0;
+    while (fixed[na]) args[na] = fixed[na], na++;
+    for (int i = 0, n = links_of(c_text, libs); i < n; i++) {
+        snprintf(flags[i], sizeof flags[i], "-l%.31s", libs[i]);
+        args[na++] = flags[i];
+    }
+    args[na] = NULL;
     /* an output path we cannot write is the user's problem, not a compiler bug */
     int probe = open(out_path, O_WRONLY | O_CREAT, 0755);
     if (probe < 0) {

@@ -5,7 +5,7 @@
 #define RGP_BUILTINS_H
 #include "types.h"
 
-enum builtin_args { BA_NUM, BA_STR, BA_ANY, BA_CAST, BA_SUBSTR, BA_TIME, BA_TRUNC, BA_PART, BA_PARSE, BA_TIMETEXT };
+enum builtin_args { BA_NUM, BA_STR, BA_ANY, BA_CAST, BA_SUBSTR, BA_TIME, BA_TRUNC, BA_PART, BA_PARSE, BA_TIMETEXT, BA_REGEX };
 enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST, BR_STR, BR_TIME, BR_TEXT };
 
 /*  name          arity  args     result     helper: common-type ones get _i64, _f64... by the
@@ -45,7 +45,11 @@ enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST, BR_ST
     X(f64,          1, BA_CAST, BR_CAST,   "")                 \
     X(time,         1, BA_CAST, BR_CAST,   "rgp_f64_to_i64")   \
     /* issue 11 item 7, small gaps */                           \
-    X(coalesce,     2, BA_STR,  BR_STR,    "rgp_str_coalesce")
+    X(coalesce,     2, BA_STR,  BR_STR,    "rgp_str_coalesce") \
+    /* issue 11 item 4: regular expressions (stdlib/rgp_regex.h) */ \
+    X(matches,      2, BA_REGEX, BR_BOOL,  "rgp_re_matches")   \
+    X(capture,      3, BA_REGEX, BR_STR,   "rgp_re_capture")   \
+    X(replace,      3, BA_REGEX, BR_STR,   "rgp_re_replace")
 
 typedef enum builtin_id {
 #define X(name, arity, args, result, helper) B_##name,

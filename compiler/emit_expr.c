@@ -173,6 +173,22 @@ static void time_text_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, 
     sb(b, ")");
 }
 
+/* matches, capture and replace: the pattern is the program's static re_N (sema
+ * numbered it), the match data the thread's re_thread; the text they make, replace's, goes to the scratch. */
+static void regex_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, int level)
+{
+    const ast_arg *g = x->u.call.args;
+    int id = x->u.call.builtin;
+    sb(b, "%s(&re_%d, &re_thread, %s", builtins[id].helper, x->u.call.regex, id == B_replace ? "&scratch, " : "");
+    piece_c(c, b, g->value, rec, level + 1);
+    if (id == B_capture) sb(b, ", %llu", g->next->next->value->u.i.value);
+    if (id == B_replace) {
+        sb(b, ", ");
+        piece_c(c, b, g->next->next->value, rec, level + 1);
+    }
+    sb(b, ")");
+}
+
 /* Calls of builtins.h's functions. Casts: floats go through saturating helpers
  * (NaN gives 0), integers and bools through a C cast (which wraps). */
 static void call_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, int level)
@@ -180,6 +196,7 @@ static void call_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, int l
     const builtin_info *bi = &builtins[x->u.call.builtin];
     const ast_expr *arg = x->u.call.args->value;
     if (bi->args == BA_TIMETEXT) { time_text_c(c, b, x, rec, level); return; }
+    if (bi->args == BA_REGEX) { regex_c(c, b, x, rec, level); return; }
     switch (bi->result) {
     case BR_COMMON:
         sb(b, "%s_%s(", bi->helper, helper_suffix(x->optype));

@@ -84,6 +84,14 @@ void emit_journal_globals(emitter *e);
 void emit_journal_open(emitter *e);
 void emit_journal_close(emitter *e);
 
+/* emit_regex.c: patterns compiled at start-up, match data per thread */
+bool emit_uses_regex(const program *p);
+void emit_regex_globals(emitter *e);
+void emit_regex_compile(emitter *e);
+void emit_regex_free(emitter *e);
+void emit_regex_thread_begin(emitter *e);
+void emit_regex_thread_end(emitter *e);
+
 /* emit_tables.c: the per-operator tables */
 const char *table_name(const node *st, const ast_op *op);
 const char *value_type(const node *st, const ast_op *o);

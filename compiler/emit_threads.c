@@ -558,6 +558,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     if (lossy && r->has_str) emit(e, "rgp_copybuf strbuf = {0};   /* the copy's long strings */");
     if (lossy || relay) emit(e, "uint64_t received = 0;");
     emit(e, "rgp_scratch scratch = {0};   /* text that expressions make, per record */");
+    emit_regex_thread_begin(e);
     lanes ln;
     find_lanes(e, t, &ln);
     for (int i = 0; i < ln.nw; i++)
@@ -697,6 +698,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     free(on_clock);
     if (lossy && r->has_str) emit(e, "free(strbuf.p);");
     emit(e, "rgp_scratch_free(&scratch);");
+    emit_regex_thread_end(e);
     if (lossy || relay) emit(e, "received_%s = received;", t->cname);
     emit(e, "return NULL;");
     e->indent--;

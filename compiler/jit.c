@@ -1,6 +1,7 @@
 /* libtcc JIT: set the output type first, check every call, collect tcc's messages
  * through its error callback, and free the state on every path. No temporary files. */
 #include "jit.h"
+#include "links.h"
 #include <libtcc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,13 @@ int jit_run_after(const char *c_text, const char *c_name, void (*compiled)(void 
         return internal_error(s, &msgs, "libtcc refused in-memory output", c_name);
     if (tcc_add_library(s, "m") != 0)   /* sqrt, log, ... in expressions */
         return internal_error(s, &msgs, "libtcc cannot find libm", c_name);
+    char libs[LINKS_MAX][LINK_NAME_MAX];   /* libpcre2-8 for a program with a regex, say */
+    for (int i = 0, n = links_of(c_text, libs); i < n; i++)
+        if (tcc_add_library(s, libs[i]) != 0) {
+            fprintf(stderr, "rgp: error: libtcc cannot find lib%s.so, which this pipeline needs (apt-get install libpcre2-dev)\n", libs[i]);
+            tcc_delete(s);
+            return 1;
+        }
     tcc_define_symbol(s, "RGP_JIT", "1");
     tcc_define_symbol(s, "_GNU_SOURCE", "1");
     if (tcc_compile_string(s, c_text) != 0)

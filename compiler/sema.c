@@ -2,6 +2,7 @@
  * type error so one run reports them all; T_ERROR silences follow-on errors. */
 #include "sema.h"
 #include "builtins.h"
+#include "regex.h"
 #include "../stdlib/rgp_time.h"
 #include <stdlib.h>
 #include <string.h>
@@ -405,6 +406,54 @@ static bool check_parse_base(sema *S, const ast_arg *g)
     return false;
 }
 
+/* matches(s, "RE"), capture(s, "RE", N), replace(s, "RE", "WITH"): s any str,
+ * the pattern a literal compiled now (regex.c), N an integer literal naming
+ * one of its groups (0: the whole match), WITH a literal with $N references. */
+static type_id check_regex(sema *S, ast_expr *e, const rectype *rec, int id)
+{
+    const builtin_info *bi = &builtins[id];
+    static const char *const shapes[] = {[B_matches] = "(text, \"PATTERN\")", [B_capture] = "(text, \"PATTERN\", GROUP)",
+                                         [B_replace] = "(text, \"PATTERN\", \"REPLACEMENT\")"};
+    if (e->u.call.nargs != bi->arity) {
+        diag_error(S->d, e->loc, "'%s' takes %s, found %d argument%s", e->text, shapes[id], e->u.call.nargs,
+                   e->u.call.nargs == 1 ? "" : "s");
+        return T_ERROR;
+    }
+    ast_expr *a[3] = {0};
+    int i = 0;
+    for (ast_arg *g = e->u.call.args; g; g = g->next, i++) {
+        if (g->name) {
+            diag_error(S->d, g->name_loc, "'%s' takes no named arguments", e->text);
+            return T_ERROR;
+        }
+        a[i] = g->value;
+    }
+    type_id t = check_expr(S, a[0], rec);
+    if (t == T_ERROR) return T_ERROR;
+    if (t != T_STR) {
+        diag_error(S->d, a[0]->loc, "'%s' needs a str to search, found %s", e->text, type_name(t));
+        return T_ERROR;
+    }
+    uint32_t groups = 0;
+    if ((e->u.call.regex = regex_pattern(S->a, S->d, S->p, a[1], e->text, &groups)) < 0) return T_ERROR;
+    a[1]->type = T_STR;
+    if (id == B_capture) {
+        if (a[2]->kind != E_INT || a[2]->u.i.value > groups) {
+            if (a[2]->kind != E_INT) diag_error(S->d, a[2]->loc, "'capture' needs the group as an integer literal, 0 to %u", groups);
+            else diag_error(S->d, a[2]->loc, "the pattern has %u group%s: 'capture' takes 0 (the whole match) to %u, found %llu", groups,
+                            groups == 1 ? "" : "s", groups, a[2]->u.i.value);
+            return T_ERROR;
+        }
+        a[2]->type = T_I64;
+    }
+    if (id == B_replace) {
+        if (!regex_replacement(S->d, a[2], groups)) return T_ERROR;
+        a[2]->type = T_STR;
+    }
+    e->optype = T_STR;
+    return id == B_matches ? T_BOOL : T_STR;
+}
+
 /* Calls of the builtin functions in builtins.h; casts are calls named after a type. */
 static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
 {
@@ -418,6 +467,7 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
     const builtin_info *bi = &builtins[id];
     e->u.call.builtin = id;
     if (bi->args == BA_TIMETEXT) return check_time_text(S, e, rec, id);
+    if (bi->args == BA_REGEX) return check_regex(S, e, rec, id);
     bool based = id == B_parse_i64 && e->u.call.nargs == 3;   /* parse_i64(s, fallback, 16) */
     if (e->u.call.nargs != bi->arity && !based) {
         diag_error(S->d, e->loc, "'%s' takes %d argument%s%s, found %d", e->text, bi->arity, bi->arity > 1 ? "s" : "",

@@ -100,6 +100,9 @@ typedef struct program {
     node **sinks;   int nsinks;
     uint64_t ring_slots;          /* default ring size (options { ring: N }) */
     wait_kind wait;               /* default wait strategy (options { wait: ... }) */
+    const ast_expr **regexes;     /* the distinct regex literals, compiled at start-up (regex.h) */
+    int nregexes, regex_cap;
+    uint32_t regex_pairs;         /* the most groups a pattern has, plus the whole match */
 } program;
 
 /* What messages and comments call a node: source, stage, sink, route, branch or late stream. */

@@ -4,7 +4,7 @@
 # `bench` also installs DuckDB's Node client (npm, @duckdb/node-api, which ships
 # DuckDB's native library) into build/duckdb, for the DuckDB contenders.
 set -u
-need="re2c lemon tcc libtcc-dev check libsubunit-dev pkg-config gcc make"
+need="re2c lemon tcc libtcc-dev libpcre2-dev check libsubunit-dev pkg-config gcc make"
 [ "${1:-build}" = fuzz ] && need="$need clang libclang-rt-14-dev"
 [ "${1:-build}" = bench ] && need="$need default-jdk-headless libdisruptor-java mawk gawk miller jq python3 gnuplot-nox time valgrind"
 
