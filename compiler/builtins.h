@@ -5,7 +5,7 @@
 #define RGP_BUILTINS_H
 #include "types.h"
 
-enum builtin_args { BA_NUM, BA_STR, BA_ANY, BA_CAST, BA_SUBSTR, BA_TIME, BA_TRUNC, BA_PART, BA_PARSE, BA_TIMETEXT, BA_REGEX };
+enum builtin_args { BA_NUM, BA_STR, BA_ANY, BA_CAST, BA_SUBSTR, BA_TIME, BA_TRUNC, BA_PART, BA_PARSE, BA_TIMETEXT, BA_REGEX, BA_FIXED };
 enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST, BR_STR, BR_TIME, BR_TEXT };
 
 /*  name          arity  args     result     helper: common-type ones get _i64, _f64... by the
@@ -49,7 +49,9 @@ enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST, BR_ST
     /* issue 11 item 4: regular expressions (stdlib/rgp_regex.h) */ \
     X(matches,      2, BA_REGEX, BR_BOOL,  "rgp_re_matches")   \
     X(capture,      3, BA_REGEX, BR_STR,   "rgp_re_capture")   \
-    X(replace,      3, BA_REGEX, BR_STR,   "rgp_re_replace")
+    X(replace,      3, BA_REGEX, BR_STR,   "rgp_re_replace")   \
+    /* issue 11 item 5: number formatting (stdlib/rgp_fixed.h) */ \
+    X(fixed,        2, BA_FIXED, BR_STR,   "rgp_fixed")
 
 typedef enum builtin_id {
 #define X(name, arity, args, result, helper) B_##name,

@@ -252,7 +252,7 @@ static void call_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, int l
         type_id want = g->value->type;
         if (bi->result == BR_COMMON) want = x->optype;
         else if (bi->args == BA_PARSE) want = g == x->u.call.args ? T_STR : bi->result == BR_F64 ? T_F64 : T_I64;
-        else if (bi->result == BR_F64) want = T_F64;
+        else if (bi->result == BR_F64 || (bi->args == BA_FIXED && g == x->u.call.args)) want = T_F64;
         else if ((bi->args == BA_SUBSTR || bi->args == BA_PART) && g->value->type != T_STR) want = T_I64;
         operand_c(c, b, g->value, want, rec, level + 1);
         if (g->next) sb(b, ", ");

@@ -4,6 +4,7 @@
 #include "builtins.h"
 #include "regex.h"
 #include "../stdlib/rgp_time.h"
+#include "../stdlib/rgp_fixed.h"
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -454,6 +455,41 @@ static type_id check_regex(sema *S, ast_expr *e, const rectype *rec, int id)
     return id == B_matches ? T_BOOL : T_STR;
 }
 
+/* fixed(x, N): x any number (made f64), N the decimals as an integer literal,
+ * 0 to RGP_FIXED_MAX_DECIMALS, so each call site prints with one known width. */
+static type_id check_fixed(sema *S, ast_expr *e, const rectype *rec)
+{
+    if (e->u.call.nargs != 2) {
+        diag_error(S->d, e->loc, "'fixed' takes (number, DECIMALS), found %d argument%s", e->u.call.nargs,
+                   e->u.call.nargs == 1 ? "" : "s");
+        return T_ERROR;
+    }
+    ast_arg *x = e->u.call.args, *n = x->next;
+    if (x->name || n->name) {
+        diag_error(S->d, x->name ? x->name_loc : n->name_loc, "'fixed' takes no named arguments");
+        return T_ERROR;
+    }
+    type_id t = check_expr(S, x->value, rec);
+    if (t == T_ERROR) return T_ERROR;
+    if (!type_is_numeric(t)) {
+        diag_error(S->d, x->value->loc, "'fixed' needs a number, found %s", type_name(t));
+        return T_ERROR;
+    }
+    const ast_expr *v = n->value;
+    if (v->kind != E_INT || n->unit) {
+        diag_error(S->d, v->loc, "'fixed' needs the number of decimals as an integer literal, 0 to %d", RGP_FIXED_MAX_DECIMALS);
+        return T_ERROR;
+    }
+    if (v->u.i.overflow || v->u.i.value > RGP_FIXED_MAX_DECIMALS) {
+        diag_error(S->d, v->loc, "'fixed' takes 0 to %d decimals, found %s", RGP_FIXED_MAX_DECIMALS, v->text);
+        return T_ERROR;
+    }
+    settle(S, x->value, T_F64);
+    n->value->type = T_I64;
+    e->optype = T_STR;
+    return T_STR;
+}
+
 /* Calls of the builtin functions in builtins.h; casts are calls named after a type. */
 static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
 {
@@ -468,6 +504,7 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
     e->u.call.builtin = id;
     if (bi->args == BA_TIMETEXT) return check_time_text(S, e, rec, id);
     if (bi->args == BA_REGEX) return check_regex(S, e, rec, id);
+    if (bi->args == BA_FIXED) return check_fixed(S, e, rec);
     bool based = id == B_parse_i64 && e->u.call.nargs == 3;   /* parse_i64(s, fallback, 16) */
     if (e->u.call.nargs != bi->arity && !based) {
         diag_error(S->d, e->loc, "'%s' takes %d argument%s%s, found %d", e->text, bi->arity, bi->arity > 1 ? "s" : "",

@@ -28,6 +28,7 @@ double round(double);
 #include <string.h>
 #include <time.h>
 #include "rgp_time.h"
+#include "rgp_fixed.h"
 
 /* A byte slice; not NUL-terminated, usually pointing into a reader buffer. */
 typedef struct rgp_str {
@@ -971,6 +972,16 @@ static inline rgp_str rgp_time_iso(rgp_scratch *sc, int64_t t)
     int n = snprintf(p, 32, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%03lldZ", (long long)y, (long long)m, (long long)d,
                      (long long)(sod / 3600), (long long)(sod / 60 % 60), (long long)(sod % 60), (long long)ms);
     return (rgp_str){p, (size_t)n};
+}
+
+/* fixed(x, N): x with exactly N decimals, the digits of printf's "%.Nf" (rgp_fixed.h). */
+static inline rgp_str rgp_fixed(rgp_scratch *sc, double v, int64_t n)
+{
+    char tmp[RGP_FIXED_MAX];
+    size_t len = rgp_fmt_fixed(tmp, v, (int)n);
+    char *p = rgp_scratch_alloc(sc, len);
+    memcpy(p, tmp, len);
+    return (rgp_str){p, len};
 }
 
 /* parse_time(s, "FORMAT", fallback): the format's time, or the fallback when s does
