@@ -20,7 +20,8 @@ typedef struct emitter {
     const char *c_name;
     int tmp;                    /* counter for unique local names */
     const rectype **written;    /* (type, format) pairs that have a write function: */
-    format_kind *written_fmt;   /* room for each type in each format */
+    format_kind *written_fmt;   /* room for each type in each format, and a variant per sink */
+    int *written_floats;        /* its decimals for f64 fields (floats: N), or -1 */
     int nwritten;
     const rectype **slotted;    /* record types that have a slot type and put_ function: */
     int nslotted;               /* room for each type */
@@ -40,6 +41,8 @@ const char *ctype(type_id t);
 int endpoint_index(const program *p, const node *n);
 void emit_slot_type(emitter *e, const rectype *r);
 const char *writer_name(const rectype *r, format_kind fmt);
+/* The write function a sink calls: writer_name's, or a variant for its floats: N. */
+const char *sink_writer_name(const node *sink);
 /* Whether a sink counts the records whose invalid UTF-8 it replaced (JSON lines with strings). */
 bool sink_counts_replaced(const node *sink);
 

@@ -477,10 +477,10 @@ void emit_reader(emitter *e, const node *n, const char *rec)
     }
     emit(e, "/* sink %s (%s:%u) */", n->name, e->p->file, n->loc.line);
     if (n->format == FMT_CSV)
-        emit(e, "%s(sink_w[%d], %s, '%s');", writer_name(n->type, n->format), endpoint_index(e->p, n), rec,
+        emit(e, "%s(sink_w[%d], %s, '%s');", sink_writer_name(n), endpoint_index(e->p, n), rec,
              n->delim == '\'' ? "\\'" : n->delim == '\\' ? "\\\\" : (char[]){n->delim, 0});
     else if (sink_counts_replaced(n))   /* read by main after this thread is joined */
-        emit(e, "replaced_%s += %s(sink_w[%d], %s);", n->name, writer_name(n->type, n->format), endpoint_index(e->p, n), rec);
+        emit(e, "replaced_%s += %s(sink_w[%d], %s);", n->name, sink_writer_name(n), endpoint_index(e->p, n), rec);
     else
-        emit(e, "%s(sink_w[%d], %s);", writer_name(n->type, n->format), endpoint_index(e->p, n), rec);
+        emit(e, "%s(sink_w[%d], %s);", sink_writer_name(n), endpoint_index(e->p, n), rec);
 }

@@ -1001,7 +1001,19 @@ static bool check_max_row(sema *S, node *n, ast_arg *g)
     return true;
 }
 
-/* Options shared by csv sources and sinks: header: bool, delimiter: "c". */
+/* floats: N on a csv or jsonl sink: every f64 field with exactly N decimals, as fixed(x, N). */
+static bool check_floats_option(sema *S, node *n, ast_arg *g)
+{
+    const ast_expr *v = g->value;
+    if (v->kind == E_INT && !v->u.i.overflow && !g->unit && v->u.i.value <= RGP_FIXED_MAX_DECIMALS) {
+        n->floats = (int)v->u.i.value;
+        return true;
+    }
+    diag_error(S->d, v->loc, "'floats' takes the number of decimals, an integer literal from 0 to %d", RGP_FIXED_MAX_DECIMALS);
+    return false;
+}
+
+/* Options shared by csv sources and sinks: header: bool, delimiter: "c"; sinks also floats: N. */
 static bool check_csv_option(sema *S, node *n, ast_arg *g)
 {
     if (!strcmp(g->name, "header")) {
@@ -1020,6 +1032,11 @@ static bool check_csv_option(sema *S, node *n, ast_arg *g)
         return false;
     }
     bool source = n->kind == D_SOURCE;
+    if (!strcmp(g->name, "floats") && !source) return check_floats_option(S, n, g);
+    if (!strcmp(g->name, "floats")) {
+        diag_error(S->d, g->name_loc, "'floats' is an option of csv and jsonl sinks, not sources");
+        return false;
+    }
     if (!strcmp(g->name, "max_row") && source) return check_max_row(S, n, g);
     if (!strcmp(g->name, "max_row")) {
         diag_error(S->d, g->name_loc, "'max_row' is an option of csv sources, not sinks");
@@ -1027,9 +1044,9 @@ static bool check_csv_option(sema *S, node *n, ast_arg *g)
     }
     suggest s = {.word = g->name};
     suggest_try(&s, "header"), suggest_try(&s, "delimiter");
-    if (source) suggest_try(&s, "max_row");
+    suggest_try(&s, source ? "max_row" : "floats");
     diag_error(S->d, g->name_loc, "unknown csv option '%s'%s; options are %s", g->name, hint(S, &s),
-               source ? "header, delimiter and max_row" : "header and delimiter");
+               source ? "header, delimiter and max_row" : "header, delimiter and floats");
     return false;
 }
 
@@ -1104,6 +1121,7 @@ static void check_source(sema *S, node *n, ast_decl *d)
 
 static void check_sink(sema *S, node *n, ast_decl *d)
 {
+    n->floats = -1;
     check_endpoint(S, n, d->endpoint, false);
     ast_expr *f = d->format;
     if (n->endpoint == EP_JOURNAL || !f) {
@@ -1117,6 +1135,15 @@ static void check_sink(sema *S, node *n, ast_decl *d)
     n->delim = ',';
     n->header = true;
     if (f->kind == E_NAME && !strcmp(f->text, "jsonl")) { n->format = FMT_JSONL; return; }
+    if (f->kind == E_CALL && !strcmp(f->text, "jsonl")) {   /* jsonl(floats: 2) */
+        n->format = FMT_JSONL;
+        for (ast_arg *g = f->u.call.args; g; g = g->next) {
+            if (!g->name) diag_error(S->d, g->value->loc, "expected a named option such as floats: 2");
+            else if (!strcmp(g->name, "floats")) check_floats_option(S, n, g);
+            else diag_error(S->d, g->name_loc, "unknown jsonl option '%s'; the option of a jsonl sink is floats", g->name);
+        }
+        return;
+    }
     if ((f->kind == E_NAME || f->kind == E_CALL) && !strcmp(f->text, "csv")) {
         n->format = FMT_CSV;
         if (f->kind == E_CALL)
@@ -1126,7 +1153,7 @@ static void check_sink(sema *S, node *n, ast_decl *d)
             }
         return;
     }
-    diag_error(S->d, f->loc, "expected csv, csv(header: ..., delimiter: ...) or jsonl as the format of sink '%s'", n->name);
+    diag_error(S->d, f->loc, "expected csv, csv(header: ..., delimiter: ...), jsonl or jsonl(floats: N) as the format of sink '%s'", n->name);
 }
 
 const char *const wait_names[] = {

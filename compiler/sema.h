@@ -70,6 +70,7 @@ typedef struct node {
     bool header;
     bool append;                  /* sink on file("PATH", append: true) */
     char delim;
+    int floats;                   /* csv or jsonl sink: decimals of every f64 field (floats: N), -1 for the shortest text */
     uint64_t max_row;             /* csv source: longer rows are rejected (bytes) */
     journal_options journal;      /* EP_JOURNAL */
     ast_op *ops;                  /* stage */

@@ -750,6 +750,29 @@ static inline void rgp_w_json_f64(rgp_writer *w, double v)
     rgp_w_bytes(w, tmp, rgp__fmt_f64(tmp, v));
 }
 
+/* floats: N on a sink: exactly N decimals, the digits of printf's "%.Nf"
+ * (stdlib/rgp_fixed.h); NaN and infinities as rgp_w_f64 writes them. */
+static inline void rgp_w_f64_fixed(rgp_writer *w, double v, int n)
+{
+    char tmp[RGP_FIXED_MAX];
+    if (rgp__f64_is_nan(v) || rgp__f64_is_inf(v)) {
+        rgp_w_f64(w, v);
+        return;
+    }
+    rgp_w_bytes(w, tmp, rgp_fmt_fixed(tmp, v, n));
+}
+
+/* The same for JSON, where NaN and infinities are null. */
+static inline void rgp_w_json_f64_fixed(rgp_writer *w, double v, int n)
+{
+    char tmp[RGP_FIXED_MAX];
+    if (rgp__f64_is_nan(v) || rgp__f64_is_inf(v)) {
+        rgp_w_bytes(w, "null", 4);
+        return;
+    }
+    rgp_w_bytes(w, tmp, rgp_fmt_fixed(tmp, v, n));
+}
+
 /* RFC 4180: quoted (with "" for ") when it holds delim, '"', CR or LF;
  * otherwise, including when empty, written as is.  A row's only field goes
  * through rgp_w_csv_str_sole instead. */
