@@ -57,7 +57,7 @@ struct ast_expr {
         struct { int field; int scope; } name;                 /* E_NAME, set by sema: index in its scope */
         struct { unop op; ast_expr *operand; } un;
         struct { binop op; ast_expr *lhs, *rhs; } bin;
-        struct { ast_arg *args; int nargs; int builtin; int regex; } call;   /* builtin, regex (its pattern's index): set by sema */
+        struct { ast_arg *args; int nargs; int builtin; int regex; int env; } call;   /* builtin, regex (its pattern's index), env (its variable's): set by sema */
         struct { ast_expr *cond, *then, *otherwise; } cond;       /* E_IF */
     } u;
 };

@@ -5,7 +5,7 @@
 #define RGP_BUILTINS_H
 #include "types.h"
 
-enum builtin_args { BA_NUM, BA_STR, BA_ANY, BA_CAST, BA_SUBSTR, BA_TIME, BA_TRUNC, BA_PART, BA_PARSE, BA_TIMETEXT, BA_REGEX, BA_FIXED };
+enum builtin_args { BA_NUM, BA_STR, BA_ANY, BA_CAST, BA_SUBSTR, BA_TIME, BA_TRUNC, BA_PART, BA_PARSE, BA_TIMETEXT, BA_REGEX, BA_FIXED, BA_ENV };
 enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST, BR_STR, BR_TIME, BR_TEXT };
 
 /*  name          arity  args     result     helper: common-type ones get _i64, _f64... by the
@@ -51,7 +51,9 @@ enum builtin_result { BR_COMMON, BR_F64, BR_I64, BR_U64, BR_BOOL, BR_CAST, BR_ST
     X(capture,      3, BA_REGEX, BR_STR,   "rgp_re_capture")   \
     X(replace,      3, BA_REGEX, BR_STR,   "rgp_re_replace")   \
     /* issue 11 item 5: number formatting (stdlib/rgp_fixed.h) */ \
-    X(fixed,        2, BA_FIXED, BR_STR,   "rgp_fixed")
+    X(fixed,        2, BA_FIXED, BR_STR,   "rgp_fixed")        \
+    /* issue 11 item 6: the environment, read once at start-up (runtime/env.h) */ \
+    X(env,          2, BA_ENV,  BR_STR,    "rgp_env_read")
 
 typedef enum builtin_id {
 #define X(name, arity, args, result, helper) B_##name,

@@ -541,6 +541,7 @@ static void emit_main(emitter *e)
     emit(e, "rgp_resolve_paths(RGP_FILE, endpoints, %d);", n);
     emit(e, "int rc = rgp_parse_args(RGP_PROGRAM, RGP_FILE, argc, argv, endpoints, %d);", n);
     emit(e, "if (rc != 0) return rc < 0 ? 1 : 0;");
+    emit_env_read(e);
     emit(e, "if (rgp_open_endpoints(RGP_PROGRAM, endpoints, %d, readers, writers, sink_w) != 0) return 1;", n);
     emit_journal_open(e);
     for (int i = 0; i < p->nsinks; i++) {
@@ -694,6 +695,7 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
     blank(e);
     emit_journal_globals(e);
     emit_regex_globals(e);
+    emit_env_globals(e);
     emit_endpoints(e);
 
     /* slot types for every ring, parsers for every source schema, writers for every sink */

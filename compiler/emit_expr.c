@@ -197,6 +197,7 @@ static void call_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, int l
     const ast_expr *arg = x->u.call.args->value;
     if (bi->args == BA_TIMETEXT) { time_text_c(c, b, x, rec, level); return; }
     if (bi->args == BA_REGEX) { regex_c(c, b, x, rec, level); return; }
+    if (bi->args == BA_ENV) { sb(b, "env_%d", x->u.call.env); return; }   /* read at start-up (emit_env.c) */
     switch (bi->result) {
     case BR_COMMON:
         sb(b, "%s_%s(", bi->helper, helper_suffix(x->optype));

@@ -41,6 +41,9 @@ const char *ctype(type_id t);
 int endpoint_index(const program *p, const node *n);
 void emit_slot_type(emitter *e, const rectype *r);
 const char *writer_name(const rectype *r, format_kind fmt);
+/* emit_env.c: env(...) statics, and their start-up reads (paths of sources and sinks too) */
+void emit_env_globals(emitter *e);
+void emit_env_read(emitter *e);
 /* The write function a sink calls: writer_name's, or a variant for its floats: N. */
 const char *sink_writer_name(const node *sink);
 /* Whether a sink counts the records whose invalid UTF-8 it replaced (JSON lines with strings). */

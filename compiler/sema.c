@@ -490,6 +490,56 @@ static type_id check_fixed(sema *S, ast_expr *e, const rectype *rec)
     return T_STR;
 }
 
+/* env("NAME") or env("NAME", "default"): both string literals. Each distinct
+ * pair is one entry of the program's envs, read once at start-up; the first use
+ * is the place an unset variable's message names. Returns its index, or -1. */
+static int check_env(sema *S, ast_expr *e, bool in_expr)
+{
+    if (e->u.call.nargs < 1 || e->u.call.nargs > 2) {
+        diag_error(S->d, e->loc, "'env' takes (\"NAME\") or (\"NAME\", \"default\"), found %d argument%s", e->u.call.nargs,
+                   e->u.call.nargs == 1 ? "" : "s");
+        return -1;
+    }
+    for (ast_arg *g = e->u.call.args; g; g = g->next) {
+        if (g->name) {
+            diag_error(S->d, g->name_loc, "'env' takes no named arguments");
+            return -1;
+        }
+        ast_expr *v = g->value;
+        if (v->kind != E_STR || memchr(v->u.s.bytes, '\0', v->u.s.len)) {
+            diag_error(S->d, v->loc, g == e->u.call.args ? "'env' needs the variable's name as a string literal, such as \"LOG_DIR\""
+                                                         : "'env' needs its default as a string literal, such as \"/var/log\"");
+            return -1;
+        }
+        if (g == e->u.call.args && (v->u.s.len == 0 || memchr(v->u.s.bytes, '=', v->u.s.len))) {
+            diag_error(S->d, v->loc, "an environment variable's name is not empty and holds no '='");
+            return -1;
+        }
+        v->type = T_STR;
+    }
+    const ast_expr *name = e->u.call.args->value, *dflt = e->u.call.nargs == 2 ? e->u.call.args->next->value : NULL;
+    program *p = S->p;
+    for (int i = 0; i < p->nenvs; i++) {
+        const ast_expr *o = p->envs[i], *on = o->u.call.args->value, *od = o->u.call.nargs == 2 ? o->u.call.args->next->value : NULL;
+        if (strcmp(on->u.s.bytes, name->u.s.bytes) || !od != !dflt || (od && strcmp(od->u.s.bytes, dflt->u.s.bytes))) continue;
+        p->env_in_expr[i] |= in_expr;
+        return e->u.call.env = i;
+    }
+    if (p->nenvs == p->env_cap) {   /* the arena does not grow in place: double and copy */
+        int cap = p->env_cap ? p->env_cap * 2 : 8;
+        const ast_expr **list = arena_alloc(S->a, sizeof *list * (size_t)cap);
+        bool *used = arena_alloc(S->a, sizeof *used * (size_t)cap);
+        if (p->nenvs) memcpy(list, p->envs, sizeof *list * (size_t)p->nenvs);
+        if (p->nenvs) memcpy(used, p->env_in_expr, sizeof *used * (size_t)p->nenvs);
+        p->envs = list;
+        p->env_in_expr = used;
+        p->env_cap = cap;
+    }
+    p->envs[p->nenvs] = e;
+    p->env_in_expr[p->nenvs] = in_expr;
+    return e->u.call.env = p->nenvs++;
+}
+
 /* Calls of the builtin functions in builtins.h; casts are calls named after a type. */
 static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
 {
@@ -505,6 +555,7 @@ static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
     if (bi->args == BA_TIMETEXT) return check_time_text(S, e, rec, id);
     if (bi->args == BA_REGEX) return check_regex(S, e, rec, id);
     if (bi->args == BA_FIXED) return check_fixed(S, e, rec);
+    if (bi->args == BA_ENV) return check_env(S, e, true) < 0 ? T_ERROR : (e->optype = T_STR);
     bool based = id == B_parse_i64 && e->u.call.nargs == 3;   /* parse_i64(s, fallback, 16) */
     if (e->u.call.nargs != bi->arity && !based) {
         diag_error(S->d, e->loc, "'%s' takes %d argument%s%s, found %d", e->text, bi->arity, bi->arity > 1 ? "s" : "",
@@ -815,6 +866,17 @@ static bool check_endpoint(sema *S, node *n, ast_expr *e, bool is_source)
         n->endpoint = EP_FILE;
         n->path = s->u.s.bytes;
         n->open_path = resolve_path(S, n->path);
+        return check_file_options(S, n, e->u.call.args->next, is_source);
+    }
+    if (e->kind == E_CALL && !strcmp(e->text, "file") && e->u.call.nargs >= 1 && !e->u.call.args->name &&
+        e->u.call.args->value->kind == E_CALL && !strcmp(e->u.call.args->value->text, "env")) {   /* file(env("IN", "a.csv")) */
+        ast_expr *v = e->u.call.args->value;
+        int k = check_env(S, v, false);
+        if (k < 0) return false;
+        n->endpoint = EP_FILE;
+        n->path_env = k + 1;
+        n->path = arena_printf(S->a, "env(\"%s\")", v->u.call.args->value->u.s.bytes);   /* what messages and --help show */
+        n->open_path = arena_printf(S->a, "\x01env %s", n->path);   /* known at start-up only: never the same file as another at compile time */
         return check_file_options(S, n, e->u.call.args->next, is_source);
     }
     if (e->kind == E_CALL && !strcmp(e->text, "journal")) return check_journal_endpoint(S, n, e, is_source);
@@ -1153,7 +1215,7 @@ static void check_sink(sema *S, node *n, ast_decl *d)
             }
         return;
     }
-    diag_error(S->d, f->loc, "expected csv, csv(header: ..., delimiter: ...), jsonl or jsonl(floats: N) as the format of sink '%s'", n->name);
+    diag_error(S->d, f->loc, "expected csv, csv(header: ..., delimiter: ...) or jsonl as the format of sink '%s'", n->name);
 }
 
 const char *const wait_names[] = {

@@ -70,6 +70,7 @@ typedef struct node {
     bool header;
     bool append;                  /* sink on file("PATH", append: true) */
     char delim;
+    int path_env;                 /* file(env(...)): 1 + the variable's index in the program's envs; 0: a written path */
     int floats;                   /* csv or jsonl sink: decimals of every f64 field (floats: N), -1 for the shortest text */
     uint64_t max_row;             /* csv source: longer rows are rejected (bytes) */
     journal_options journal;      /* EP_JOURNAL */
@@ -104,6 +105,9 @@ typedef struct program {
     const ast_expr **regexes;     /* the distinct regex literals, compiled at start-up (regex.h) */
     int nregexes, regex_cap;
     uint32_t regex_pairs;         /* the most groups a pattern has, plus the whole match */
+    const ast_expr **envs;        /* the distinct env("NAME"[, "default"]) calls, read at start-up */
+    bool *env_in_expr;            /* for each: read by an expression (else only a path, which NAME=PATH may replace) */
+    int nenvs, env_cap;
 } program;
 
 /* What messages and comments call a node: source, stage, sink, route, branch or late stream. */

@@ -5,6 +5,7 @@
 #   NAME.args    arguments for the pipeline; $OUT is a fresh folder for output files
 #   NAME.stdin   standard input           NAME.files/  expected files in $OUT (folders too)
 #   NAME.sort    present: compare stdout and files sorted (merged streams interleave freely)
+#   NAME.env     VAR=VALUE words set in the environment of the run ($OUT as in .args)
 # Every case runs twice, through `rgp run` (libtcc) and a `rgp build` binary (cc),
 # and both must match byte for byte. A case whose .err starts with NAME.rgp: is
 # a compile-error case: `rgp check` must print the same diagnostics.
@@ -40,10 +41,11 @@ check_case() {
     exp_status=0; [ -f "$case.status" ] && exp_status=$(cat "$case.status")
     args=""; [ -f "$case.args" ] && args=$(sed "s|\$OUT|$out|g" "$case.args")
     stdin=/dev/null; [ -f "$case.stdin" ] && stdin="$case.stdin"
+    vars=""; [ -f "$case.env" ] && vars=$(sed "s|\$OUT|$out|g" "$case.env")
     ok=1
     if [ "$mode" = jit ]; then
         # shellcheck disable=SC2086
-        "$rgp" run "$case.rgp" $args <"$stdin" >"$work/stdout" 2>"$work/stderr"; status=$?
+        env $vars "$rgp" run "$case.rgp" $args <"$stdin" >"$work/stdout" 2>"$work/stderr"; status=$?
     elif [ "$mode" = check ]; then
         "$rgp" check "$case.rgp" >"$work/stdout" 2>"$work/stderr"; status=$?
     else
@@ -51,7 +53,7 @@ check_case() {
         bin="$here/.$case.bin.$$"
         if "$rgp" build "$case.rgp" -o "$bin" >"$work/stdout" 2>"$work/stderr"; then
             # shellcheck disable=SC2086
-            "$bin" $args <"$stdin" >"$work/stdout" 2>"$work/stderr"; status=$?
+            env $vars "$bin" $args <"$stdin" >"$work/stdout" 2>"$work/stderr"; status=$?
         else
             status=$?
         fi
