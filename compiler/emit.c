@@ -382,13 +382,18 @@ static int sink_floats(const node *sink)
     return -1;
 }
 
-const char *sink_writer_name(const node *sink)
+/* writer_name's, or its variant for floats: N (floats >= 0): write_T_csv_f2. */
+static const char *writer_variant_name(const rectype *r, format_kind fmt, int floats)
 {
     static char name[280];
-    int floats = sink_floats(sink);
-    snprintf(name, sizeof name, "%s", writer_name(sink->type, sink->format));
+    snprintf(name, sizeof name, "%s", writer_name(r, fmt));
     if (floats >= 0) snprintf(name + strlen(name), sizeof name - strlen(name), "_f%d", floats);
     return name;
+}
+
+const char *sink_writer_name(const node *sink)
+{
+    return writer_variant_name(sink->type, sink->format, sink_floats(sink));
 }
 
 static void emit_writer(emitter *e, const rectype *r, format_kind fmt, int floats)
@@ -411,12 +416,8 @@ static void emit_writer(emitter *e, const rectype *r, format_kind fmt, int float
         emit(e, "/* Writes one %s as %s. */", r->name, csv ? "a CSV row" : "a JSON object on one line");
     }
     if (floats >= 0) emit(e, "/* (floats: %d: every f64 with exactly %d decimals) */", floats, floats);
-    sbuf name = {0};
-    sb(&name, "%s", writer_name(r, fmt));
-    if (floats >= 0) sb(&name, "_f%d", floats);
-    emit(e, "static inline %s %s(rgp_writer *w, const %s *r%s)", counts ? "int" : "void", name.s, r->cname,
-         csv ? ", char delim" : "");
-    free(name.s);
+    emit(e, "static inline %s %s(rgp_writer *w, const %s *r%s)", counts ? "int" : "void", writer_variant_name(r, fmt, floats),
+         r->cname, csv ? ", char delim" : "");
     emit(e, "{");
     e->indent++;
     if (counts) emit(e, "int replaced = 0;");
