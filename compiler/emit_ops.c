@@ -328,7 +328,7 @@ static void emit_merged_throttle(emitter *e, const node *st, const ast_op *o, co
 }
 
 /* The operators of a stage from o on, applied to record `cur`; after the last,
- * the record goes to the stage's ring or straight on to its one reader. */
+ * the record goes to the stage's ring or straight on to each of its readers. */
 void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
 {
     if (!o) {
@@ -339,8 +339,10 @@ void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
         } else if (r) {
             emit_deliver(e, e->pl, r, cur);
         } else {
-            node *readers[2];
-            if (plan_readers(e->pl, st, readers, 2) == 1) emit_reader(e, readers[0], cur);
+            for (int k = 0; k < st->nreaders; k++) {   /* each reader in turn, in this thread (plan.h) */
+                if (st->nreaders > 1) emit(e, "/* reader %d of %d of %s */", k + 1, st->nreaders, st->name);
+                emit_reader(e, st->readers[k], cur);
+            }
         }
         return;
     }

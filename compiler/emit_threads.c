@@ -41,19 +41,43 @@ static bool reads_lanes(const plan *pl, const plan_thread *t)
     return t->kind == TH_RUN && t->policy == POLICY_BLOCK && ring_lanes(pl, t->in) > 1;
 }
 
-/* The lanes of the rings t feeds that its records take: its input's, when it
- * reads them and has no group or window to merge them; else one. (One call of
- * ring_lanes, so that merges nested deep cost time in proportion.) */
-static int thread_lanes(const plan *pl, const plan_thread *t)
+/* Whether a group or window lies on the way from t's ring to node n (n's own
+ * operators included): records past one are its results, merged already. */
+static bool flush_on_way(const plan_thread *t, const node *n)
+{
+    for (;;) {
+        for (const ast_op *o = n->ops; o; o = o->next)
+            if (o->kind == OP_GROUP || o->kind == OP_WINDOW) return true;
+        for (int i = 0; i < t->nentries; i++) if (t->entries[i] == n) return false;
+        const node *up = n->owner ? n->owner : n->input;
+        if (!up) return false;
+        n = up;
+    }
+}
+
+/* Whether node n (run by t) hands its records into ring r: its own ring, or a merge's it is an input of. */
+static bool delivers_into(const node *n, const plan_ring *r)
+{
+    if (n->kind == D_SINK) return false;
+    if (n->ring) return n->ring == r;
+    for (int k = 0; k < n->nreaders; k++) if (n->readers[k] == r->stream) return true;
+    return false;
+}
+
+/* The lanes of ring r (which t feeds) that t's records take: its input's, when
+ * it reads them and no group or window lies on the way; else one. (One call
+ * of ring_lanes, so that merges nested deep cost time in proportion.) */
+static int thread_lanes(const plan *pl, const plan_thread *t, const plan_ring *r)
 {
     if (t->kind != TH_RUN || t->policy != POLICY_BLOCK) return 1;
-    if (t->nflushes > 0) return 1;
+    for (int i = 0; i < t->nnodes; i++)
+        if (delivers_into(t->nodes[i], r) && flush_on_way(t, t->nodes[i])) return 1;
     return ring_lanes(pl, t->in);
 }
 
-static bool passes_lanes(const plan *pl, const plan_thread *t)
+static bool passes_lanes(const plan *pl, const plan_thread *t, const plan_ring *r)
 {
-    return thread_lanes(pl, t) > 1;
+    return thread_lanes(pl, t, r) > 1;
 }
 
 /* ring_lanes, counted once per ring while a program's threads are written
@@ -85,7 +109,7 @@ int ring_lanes(const plan *pl, const plan_ring *r)
     if (at >= 0 && lanes_memo.lanes[at]) return lanes_memo.lanes[at];
     int n = 0;
     for (int i = 0; i < pl->nthreads; i++)
-        if (thread_feeds(pl, pl->threads[i], r)) n += thread_lanes(pl, pl->threads[i]);
+        if (thread_feeds(pl, pl->threads[i], r)) n += thread_lanes(pl, pl->threads[i], r);
     if (at >= 0) lanes_memo.lanes[at] = n;
     return n;
 }
@@ -95,7 +119,7 @@ static int lane_offset(const plan *pl, const plan_ring *r, const plan_thread *t)
 {
     int n = 0;
     for (int i = 0; i < pl->nthreads && pl->threads[i] != t; i++)
-        if (thread_feeds(pl, pl->threads[i], r)) n += thread_lanes(pl, pl->threads[i]);
+        if (thread_feeds(pl, pl->threads[i], r)) n += thread_lanes(pl, pl->threads[i], r);
     return n;
 }
 
@@ -117,8 +141,15 @@ static int lane_ops(const plan *pl, const node *n, const node **stages, const as
         if (o->kind == OP_WINDOW && o->late && o->late->used) k = lane_ops(pl, o->late, stages, ops, k, max);
         if (o->kind == OP_GROUP || o->kind == OP_WINDOW) return k;
     }
-    node *readers[2];
-    if (!plan_ring_of(pl, n) && plan_readers(pl, n, readers, 2) == 1) k = lane_ops(pl, readers[0], stages, ops, k, max);
+    for (int i = 0; !plan_ring_of(pl, n) && i < n->nreaders; i++) k = lane_ops(pl, n->readers[i], stages, ops, k, max);
+    return k;
+}
+
+/* lane_ops over every reader thread t runs of its ring. */
+static int thread_lane_ops(const plan *pl, const plan_thread *t, const node **stages, const ast_op **ops, int max)
+{
+    int k = 0;
+    for (int i = 0; i < t->nentries; i++) k = lane_ops(pl, t->entries[i], stages, ops, k, max);
     return k;
 }
 
@@ -128,11 +159,11 @@ static const plan_thread *lane_thread_of(const plan *pl, const ast_op *o)
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
         if (!reads_lanes(pl, t)) continue;
-        int nw = lane_ops(pl, t->entry, NULL, NULL, 0, 0);   /* counts them: no cap */
+        int nw = thread_lane_ops(pl, t, NULL, NULL, 0);   /* counts them: no cap */
         const node **wst = malloc(sizeof *wst * (size_t)(nw ? nw : 1));
         const ast_op **wops = malloc(sizeof *wops * (size_t)(nw ? nw : 1));
         if (!wst || !wops) { fputs("rgp: out of memory\n", stderr); exit(2); }
-        lane_ops(pl, t->entry, wst, wops, 0, nw);
+        thread_lane_ops(pl, t, wst, wops, nw);
         bool found = false;
         for (int k = 0; k < nw; k++) found |= wops[k] == o;
         free(wst);
@@ -155,13 +186,13 @@ static long long lane_idle_ms(const plan *pl, const plan_ring *r, int lane)
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
         if (!thread_feeds(pl, t, r)) continue;
-        int n = thread_lanes(pl, t);
+        int n = thread_lanes(pl, t, r);
         if (lane >= n) {
             lane -= n;
             continue;
         }
         if (t->kind == TH_PARSE) return t->source->opt.idle_ms;
-        if (passes_lanes(pl, t)) return lane_idle_ms(pl, t->in, lane);
+        if (passes_lanes(pl, t, r)) return lane_idle_ms(pl, t->in, lane);
         return ring_lanes(pl, t->in) == 1 ? lane_idle_ms(pl, t->in, 0) : 0;
     }
     return 0;
@@ -183,8 +214,8 @@ static int ring_markers(const plan *pl, const plan_ring *r)
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
         if (!thread_feeds(pl, t, r)) continue;
-        n += thread_lanes(pl, t);
-        if (passes_lanes(pl, t)) n += ring_markers(pl, t->in);
+        n += thread_lanes(pl, t, r);
+        if (passes_lanes(pl, t, r)) n += ring_markers(pl, t->in);
     }
     return n;
 }
@@ -193,7 +224,7 @@ static int ring_markers(const plan *pl, const plan_ring *r)
 static void lane_expr(const emitter *e, const plan_ring *r, char *out, size_t n)
 {
     int off = lane_offset(e->pl, r, e->thread);
-    if (passes_lanes(e->pl, e->thread)) snprintf(out, n, "%du + lane", off);
+    if (passes_lanes(e->pl, e->thread, r)) snprintf(out, n, "%du + lane", off);
     else snprintf(out, n, "%du", off);
 }
 
@@ -323,7 +354,7 @@ static void emit_close_outputs(emitter *e, const plan_thread *t)
         const plan_ring *r = t->outs[i].ring;
         if (ring_lanes(e->pl, r) < 2) continue;
         int off = lane_offset(e->pl, r, t);
-        for (int k = 0; k < thread_lanes(e->pl, t); k++) {
+        for (int k = 0; k < thread_lanes(e->pl, t, r); k++) {
             char lane[32];
             snprintf(lane, sizeof lane, "%du", off + k);
             emit_lane_end(e, r, lane);
@@ -491,12 +522,12 @@ static void find_lanes(const emitter *e, const plan_thread *t, lanes *ln)
     ln->tagged = t->policy != POLICY_DROP_NEWEST && ring_lanes(e->pl, t->in) > 1;
     if (!reads_lanes(e->pl, t)) return;
     ln->n = ring_lanes(e->pl, t->in);
-    ln->nw = lane_ops(e->pl, t->entry, NULL, NULL, 0, 0);   /* counts them: no cap */
+    ln->nw = thread_lane_ops(e->pl, t, NULL, NULL, 0);   /* counts them: no cap */
     ln->wst = malloc(sizeof *ln->wst * (size_t)(ln->nw ? ln->nw : 1));
     ln->wops = malloc(sizeof *ln->wops * (size_t)(ln->nw ? ln->nw : 1));
     ln->idle = calloc((size_t)(ln->nw ? ln->nw : 1), sizeof *ln->idle);
     if (!ln->wst || !ln->wops || !ln->idle) { fputs("rgp: out of memory\n", stderr); exit(2); }
-    lane_ops(e->pl, t->entry, ln->wst, ln->wops, 0, ln->nw);
+    thread_lane_ops(e->pl, t, ln->wst, ln->wops, ln->nw);
     for (int i = 0; i < ln->nw; i++)
         for (int k = 0; k < ln->n; k++)
             if (op_lane_idle_ms(e->pl, ln->wops[i], k)) ln->idle[i] = ln->any_idle = true;
@@ -519,10 +550,9 @@ static void emit_lane_read(emitter *e, const lanes *ln)
              ln->wst[i]->name);
         emit_lane_advance(e, ln->wst[i], ln->wops[i], ln->idle[i] ? "now_ms" : "0");
     }
-    if (passes_lanes(e->pl, e->thread))
-        for (int i = 0; i < e->thread->nouts; i++) {
+    for (int i = 0; i < e->thread->nouts; i++) {   /* passed on where the lanes are */
             const plan_ring *r = e->thread->outs[i].ring;
-            if (ring_lanes(e->pl, r) < 2) continue;
+            if (!passes_lanes(e->pl, e->thread, r) || ring_lanes(e->pl, r) < 2) continue;
             char lane[64];
             lane_expr(e, r, lane, sizeof lane);
             emit_lane_end(e, r, lane);
@@ -540,9 +570,13 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     const plan_ring *in = t->in;
     const rectype *r = in->stream->type;
     bool lossy = t->policy == POLICY_DROP_OLDEST, relay = t->policy == POLICY_DROP_NEWEST;
-    emit(e, "/* thread %s: reads ring %s%s%s and runs %s %s and what follows it */", t->name, in->name,
-         lossy || relay ? " with " : "", lossy || relay ? policy_names[t->policy] : "",
-         node_word(t->entry), t->entry->name);
+    sbuf what = {0};
+    for (int i = 0; i < t->nentries; i++)
+        sb(&what, "%s%s %s", i == 0 ? "" : i + 1 < t->nentries ? ", " : " and ", node_word(t->entries[i]), t->entries[i]->name);
+    emit(e, "/* thread %s: reads ring %s%s%s and runs %s and what follows %s", t->name, in->name,
+         lossy || relay ? " with " : "", lossy || relay ? policy_names[t->policy] : "", what.s, t->nentries > 1 ? "them" : "it");
+    emit(e, " * (why a thread: %s) */", t->why);
+    free(what.s);
     emit(e, "static void *thread_%s(void *arg)", t->cname);
     emit(e, "{");
     e->indent++;
@@ -673,7 +707,10 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     }
     if (lossy || relay) emit(e, "received++;");
     emit(e, "rgp_scratch_reset(&scratch);");
-    emit_reader(e, t->entry, "in");
+    for (int i = 0; i < t->nentries; i++) {
+        if (t->nentries > 1) emit(e, "/* reader %d of %d of ring %s */", i + 1, t->nentries, in->name);
+        emit_reader(e, t->entries[i], "in");
+    }
     e->indent--;
     emit(e, "}");
     emit_publish_pending(e, t);

@@ -31,17 +31,6 @@ static void node_line(FILE *out, const node *n)
     fputs("\"];\n", out);
 }
 
-/* The nodes a reader thread runs, from n on, up to sinks or the next ring. */
-static void thread_nodes(FILE *out, const plan *pl, const node *n)
-{
-    if (n->ninputs) return;   /* a merge is run by each input's thread: drawn outside */
-    node_line(out, n);
-    for (int i = 0; i < n->nsides; i++)   /* route branches and late streams: same thread */
-        if (n->sides[i]->used) thread_nodes(out, pl, n->sides[i]);
-    if (n->kind == D_SINK || plan_ring_of(pl, n)) return;
-    node *readers[2];
-    if (plan_readers(pl, n, readers, 2) == 1) thread_nodes(out, pl, readers[0]);
-}
 
 void graph_write(FILE *out, const plan *pl)
 {
@@ -54,9 +43,10 @@ void graph_write(FILE *out, const plan *pl)
         fprintf(out, "  subgraph \"cluster_%s\" {\n    label=\"thread ", t->cname);
         dot_text(out, t->name);
         if (t->cpu >= 0) fprintf(out, " (cpu %d)", t->cpu);
+        fputs("\\n", out);
+        dot_text(out, t->why);
         fprintf(out, "\";\n    style=rounded;\n");
-        if (t->kind == TH_PARSE) node_line(out, t->source);
-        else thread_nodes(out, pl, t->entry);
+        for (int k = 0; k < t->nnodes; k++) node_line(out, t->nodes[k]);   /* a merge is not among them: drawn outside */
         fprintf(out, "  }\n");
     }
     for (int i = 0; i < p->nstages; i++)
@@ -76,11 +66,13 @@ void graph_write(FILE *out, const plan *pl)
         fprintf(out, "  \"%s\" -> \"ring:%s\";\n", s->name, r->name);
         for (int k = 0; k < r->nconsumers; k++) {
             const plan_thread *t = r->consumers[k];
-            fprintf(out, "  \"ring:%s\" -> \"%s\"", r->name, t->entry->name);
-            if (t->policy != POLICY_BLOCK)
-                fprintf(out, " [label=\"%s%s\", style=dashed]", policy_names[t->policy],
-                        t->policy == POLICY_DROP_NEWEST ? ", via its own buffer" : "");
-            fputs(";\n", out);
+            for (int j = 0; j < t->nentries; j++) {
+                fprintf(out, "  \"ring:%s\" -> \"%s\"", r->name, t->entries[j]->name);
+                if (t->policy != POLICY_BLOCK)
+                    fprintf(out, " [label=\"%s%s\", style=dashed]", policy_names[t->policy],
+                            t->policy == POLICY_DROP_NEWEST ? ", via its own buffer" : "");
+                fputs(";\n", out);
+            }
         }
     }
     /* fused edges inside threads */

@@ -1,6 +1,7 @@
 /* Builds the ring and thread plan from the checked program (plan.h states the rule). */
 #include "plan.h"
 #include <string.h>
+#include <unistd.h>
 #include "sequencer.h"   /* RGP_MAX_CONSUMERS: the runtime's limit on readers of one ring, the one source of truth */
 
 static bool reads(const node *reader, const node *n)
@@ -11,13 +12,6 @@ static bool reads(const node *reader, const node *n)
     return false;
 }
 
-int plan_readers(const plan *pl, const node *n, node **out, int max)
-{
-    (void)pl;
-    int k = n->nreaders < max ? n->nreaders : max;
-    memcpy(out, n->readers, sizeof *out * (size_t)k);
-    return k;
-}
 
 /* What a plan built before left in the nodes. */
 static void forget_plan(node *n)
@@ -27,6 +21,7 @@ static void forget_plan(node *n)
     n->nreaders = 0;
     n->ring = NULL;
     n->thread = NULL;
+    n->stream_index = -1;
 }
 
 /* A stage is live when a sink reads it, or a live stage does, or a stream fed from inside
@@ -36,7 +31,7 @@ static void mark_live(program *p)
 {
     for (int i = 0; i < p->nsources; i++) forget_plan(p->sources[i]);
     for (int i = 0; i < p->nstages; i++) forget_plan(p->stages[i]);
-    for (int i = 0; i < p->nsinks; i++) p->sinks[i]->thread = NULL;
+    for (int i = 0; i < p->nsinks; i++) p->sinks[i]->thread = NULL, p->sinks[i]->stream_index = -1;
     for (int i = 0; i < p->nsinks; i++) if (p->sinks[i]->input) p->sinks[i]->input->used = true;
     for (int i = p->nstages - 1; i >= 0; i--) {
         node *st = p->stages[i];
@@ -97,14 +92,6 @@ plan_thread *plan_thread_of(const plan *pl, const node *n)
     return n->thread;
 }
 
-static bool needs_ring(const plan *pl, node *n)
-{
-    (void)pl;
-    if (n->kind == D_SOURCE || n->ninputs > 0) return true;
-    if (n->nreaders > 1) return true;
-    return n->nreaders == 1 && n->readers[0]->opt.policy != POLICY_BLOCK;
-}
-
 /* Makes room in the arena for element n of *arr: capacity doubles whenever n reaches a power of two. */
 static void *grow(arena *a, void *arr, int n, size_t size)
 {
@@ -128,6 +115,144 @@ static void check_policy(diag *d, const plan_ring *r, const plan_thread *t)
         diag_error(d, at, "drop_newest(N) needs N to be a power of two");
 }
 
+/* ---- what is placed: which streams have a ring, which rings spread their readers ---- */
+
+typedef struct placement {
+    bool *ring;                     /* per stream (stream_index): it has a ring */
+    bool *spread;                   /* per stream with a ring: each of its readers gets a thread */
+    int nstreams;
+} placement;
+
+static node *stream_at(const program *p, int j) { return j < p->nsources ? p->sources[j] : p->stages[j - p->nsources]; }
+
+/* A reader that cannot share a thread: its policy reads the ring its own way, or the user asked. */
+static bool runs_alone(const node *rd)
+{
+    return rd->opt.policy != POLICY_BLOCK || rd->opt.own_thread || rd->opt.cpu >= 0;
+}
+
+/* Why stream n must have a ring whatever the costs say, or NULL. */
+static const char *ring_required(const node *n)
+{
+    if (n->kind == D_SOURCE) return "a source is parsed on a thread of its own";
+    if (n->ninputs > 0) return "a merge: each input's thread publishes into its ring";
+    if (n->opt.ring_slots || n->opt.wait != WAIT_INHERIT) return "its ring: or wait: option asks for a ring";
+    for (int k = 0; k < n->nreaders; k++)
+        if (runs_alone(n->readers[k])) return "a reader of it runs alone";
+    return NULL;
+}
+
+/* Why reader rd of a ring runs on a thread of its own. */
+static const char *alone_why(arena *a, const node *rd)
+{
+    if (rd->opt.policy != POLICY_BLOCK) return arena_printf(a, "its policy %s reads the ring on its own", policy_names[rd->opt.policy]);
+    if (rd->opt.own_thread) return "thread: own asks for it";
+    return arena_printf(a, "cpu: %d pins it", rd->opt.cpu);
+}
+
+/* ---- the cost model: a rough price per record, in units of about one field parsed ---- */
+
+#define COST_RING_PUT 2.0           /* a slot claimed and written */
+#define COST_RING_GET 2.0           /* a slot read, and the hand-over's cache misses */
+#define COST_STATEFUL 8.0           /* a hash lookup and an update */
+#define PASS_WHERE 0.5              /* a guess: a filter keeps half */
+#define PASS_WINDOW 0.05            /* a window gives a record per key and window, not per record */
+#define RATE_LATE 0.01              /* a late stream carries the exceptions */
+
+static double parse_cost(const node *src)
+{
+    int nf = src->type->nfields;
+    switch (src->format) {
+    case FMT_CSV: return 4.0 + 3.0 * nf;
+    case FMT_JSONL: return 8.0 + 6.0 * nf;
+    case FMT_JOURNAL: return 4.0 + 1.0 * nf;
+    default: return 4.0;
+    }
+}
+
+static double sink_cost(const node *k)
+{
+    int nf = k->type ? k->type->nfields : 1;
+    switch (k->format) {
+    case FMT_JSONL: return 4.0 + 4.0 * nf;
+    case FMT_JOURNAL: return 6.0 + 1.0 * nf;   /* and a CRC over the payload */
+    default: return 3.0 + 3.0 * nf;
+    }
+}
+
+/* A stage's work per record in, and how many records come out of it per record in. */
+static double stage_cost(const node *st, double *pass)
+{
+    double cost = 0, rate = 1;
+    for (const ast_op *o = st->ops; o; o = o->next) {
+        switch (o->kind) {
+        case OP_WHERE: cost += rate * 1.0; rate *= PASS_WHERE; break;
+        case OP_SELECT: {
+            int n = 0;
+            for (const ast_item *it = o->items; it; it = it->next) n++;
+            cost += rate * (1.0 + 0.5 * n);
+            break;
+        }
+        case OP_SAMPLE: cost += rate; rate *= o->sample_every ? 1.0 / (double)o->limit : o->fraction; break;
+        case OP_GROUP: cost += rate * COST_STATEFUL; rate = 0; break;
+        case OP_WINDOW: cost += rate * COST_STATEFUL; rate *= PASS_WINDOW; break;
+        case OP_KEYED: case OP_DELTA: case OP_DEDUP: case OP_THROTTLE:
+            cost += rate * COST_STATEFUL;
+            rate *= PASS_WHERE;   /* most keep or emit some */
+            break;
+        }
+    }
+    if (st->is_route) cost += rate * st->nsides;
+    *pass = rate;
+    return cost;
+}
+
+/* Records in and out of every node per source record, in one pass: a stage
+ * comes after what it reads in p->stages, and a side after its owner. */
+static void guess_rates(program *p)
+{
+    for (int i = 0; i < p->nsources; i++) p->sources[i]->rate_in = p->sources[i]->rate_out = 1.0;
+    for (int i = 0; i < p->nstages; i++) {
+        node *st = p->stages[i];
+        double in = 0;
+        if (st->owner) {
+            int nb = st->owner->is_route ? st->owner->nsides : 0;
+            in = nb ? st->owner->rate_out / nb : st->owner->rate_out * RATE_LATE;
+        } else if (st->ninputs) {
+            for (int k = 0; k < st->ninputs; k++) in += st->inputs[k]->rate_out;
+        } else if (st->input) {
+            in = st->input->rate_out;
+        }
+        double pass;
+        stage_cost(st, &pass);
+        st->rate_in = in;
+        st->rate_out = in * pass;
+    }
+    for (int i = 0; i < p->nsinks; i++)
+        p->sinks[i]->rate_in = p->sinks[i]->rate_out = p->sinks[i]->input ? p->sinks[i]->input->rate_out : 0;
+}
+
+static double node_work(const node *n)
+{
+    if (n->kind == D_SINK) return n->rate_in * sink_cost(n);
+    double pass;
+    return n->rate_in * stage_cost(n, &pass);
+}
+
+/* A thread's guessed work per source record: what it runs and its hand-overs. */
+static double thread_cost(const plan_thread *t)
+{
+    double c = 0;
+    if (t->kind == TH_PARSE) c += parse_cost(t->source);
+    else c += t->in->stream->rate_out * COST_RING_GET;
+    for (int i = 0; i < t->nnodes; i++)
+        if (t->nodes[i]->kind != D_SOURCE) c += node_work(t->nodes[i]);
+    for (int i = 0; i < t->nouts; i++) c += t->outs[i].ring->stream->rate_out * COST_RING_PUT / t->outs[i].ring->nproducers;
+    return c;
+}
+
+/* ---- building the plan of one placement ---- */
+
 static void add_ring(arena *a, plan *pl, node *n)
 {
     const program *p = pl->prog;
@@ -136,11 +261,11 @@ static void add_ring(arena *a, plan *pl, node *n)
     r->stream = n;
     r->slots = n->opt.ring_slots ? n->opt.ring_slots : p->ring_slots ? p->ring_slots : PLAN_RING_SLOTS;
     r->wait = n->opt.wait != WAIT_INHERIT ? n->opt.wait : p->wait;
-    /* a merge's ring is filled by one thread per input, after the merge's own
-     * operators (they are stateless, so each producer can run them); any
-     * other stream is computed by exactly one thread */
+    /* a merge's ring is filled after the merge's own operators (they are
+     * stateless, so each producer can run them), by the thread of each input;
+     * two inputs computed in one thread make one producer that closes it twice */
     r->nproducers = n->ninputs > 0 ? n->ninputs : 1;
-    pl->rings[pl->nrings++] = r;
+    PUSH(a, pl->rings, pl->nrings, r);
     n->ring = r;
 }
 
@@ -189,56 +314,84 @@ static void add_body(arena *a, plan_thread *t, node *n)
     for (int i = 0; i < n->nsides; i++)   /* route branches and late streams: fed from inside n */
         if (n->sides[i]->used) add_body(a, t, n->sides[i]);
     if (n->ring) add_output(a, t, n->ring);
-    else if (n->nreaders == 1) add_body(a, t, n->readers[0]);
+    else
+        for (int k = 0; k < n->nreaders; k++) add_body(a, t, n->readers[k]);   /* each in turn, in this thread */
 }
 
-plan *plan_build(arena *a, diag *d, program *p)
+/* A run thread reading ring r, running `rd` (its first reader). */
+static plan_thread *add_reader_thread(arena *a, plan *pl, plan_ring *r, node *rd, const char *name, const char *why)
 {
-    plan *pl = arena_alloc(a, sizeof *pl);
-    pl->prog = p;
-    mark_live(p);
-    index_readers(a, p);
+    plan_thread *t = add_thread(a, pl, TH_RUN, name);
+    t->in = r;
+    t->entry = rd;
+    t->policy = rd->opt.policy;
+    t->limit = rd->opt.limit;
+    t->cpu = rd->opt.cpu;
+    t->why = why;
+    PUSH(a, r->consumers, r->nconsumers, t);
+    return t;
+}
+
+/* Builds rings, threads and bodies for placement pm. With d NULL it is a
+ * trial: it reports nothing and says false when the runtime could not run it. */
+static bool build(arena *a, plan *pl, diag *d, const placement *pm, const char **cut_why)
+{
+    program *p = pl->prog;
+    pl->rings = NULL, pl->nrings = 0;
+    pl->threads = NULL, pl->nthreads = 0;
+    for (int j = 0; j < pm->nstreams; j++) stream_at(p, j)->ring = NULL, stream_at(p, j)->thread = NULL;
+    for (int i = 0; i < p->nsinks; i++) p->sinks[i]->thread = NULL;
+    bool ok = true;
 
     /* rings, in declaration order of their streams */
-    int nstreams = p->nsources + p->nstages;
-    pl->rings = arena_alloc(a, sizeof(plan_ring *) * (size_t)(nstreams ? nstreams : 1));
     int si = 0, ti = 0;   /* sources and stages are each in declaration order: merge them */
     for (ast_decl *dc = p->sources ? p->sources[0]->decl : NULL; dc; dc = dc->next) {
-        for (; si < p->nsources && p->sources[si]->decl == dc; si++)
-            if (needs_ring(pl, p->sources[si])) add_ring(a, pl, p->sources[si]);
+        for (; si < p->nsources && p->sources[si]->decl == dc; si++) add_ring(a, pl, p->sources[si]);
         /* a route, or a stage with a late stream, makes several streams in one declaration */
         for (; ti < p->nstages && p->stages[ti]->decl == dc; ti++)
-            if (p->stages[ti]->used && needs_ring(pl, p->stages[ti])) add_ring(a, pl, p->stages[ti]);
+            if (p->stages[ti]->used && pm->ring[p->stages[ti]->stream_index]) add_ring(a, pl, p->stages[ti]);
     }
 
-    /* threads: one parse thread per source, one run thread per reader of each ring */
+    /* threads: one parse thread per source; for each ring, one thread per reader
+     * that runs alone or is spread, and one that the other readers share */
     for (int i = 0; i < p->nsources; i++) {
         plan_thread *t = add_thread(a, pl, TH_PARSE, arena_printf(a, "%s.parse", p->sources[i]->name));
         t->source = p->sources[i];
         t->cpu = p->sources[i]->opt.cpu;
+        t->why = "parses the source";
     }
     for (int i = 0; i < pl->nrings; i++) {
         plan_ring *r = pl->rings[i];
-        node **readers = r->stream->readers;
-        int nr = r->stream->nreaders;
-        if (nr > RGP_MAX_CONSUMERS) {
-            diag_error(d, r->stream->loc, "'%s' has more than %d readers; read it through a stage to spread them out",
-                       r->stream->name, RGP_MAX_CONSUMERS);
-            nr = RGP_MAX_CONSUMERS;
+        node *s = r->stream;
+        bool spread = pm->spread[s->stream_index];
+        int nshared = 0;
+        for (int k = 0; k < s->nreaders; k++) nshared += !runs_alone(s->readers[k]) && !spread;
+        plan_thread *shared = NULL;
+        for (int k = 0; k < s->nreaders; k++) {
+            node *rd = s->readers[k];
+            bool alone = runs_alone(rd);
+            if (!alone && !spread && shared) {
+                PUSH(a, shared->entries, shared->nentries, rd);
+                continue;
+            }
+            const char *name = !alone && !spread && nshared > 1 ? arena_printf(a, "%s.readers", r->name)
+                               : rd->ninputs > 0 ? arena_printf(a, "%s<-%s", rd->name, r->name)
+                                                 : arena_printf(a, "%s.run", rd->name);
+            const char *why = alone ? alone_why(a, rd)
+                              : spread ? (cut_why && cut_why[s->stream_index] ? cut_why[s->stream_index] : "each reader of the ring has a thread")
+                              : s->kind == D_SOURCE ? "runs what reads the source"
+                              : cut_why && cut_why[s->stream_index] ? cut_why[s->stream_index]
+                              : ring_required(s);
+            plan_thread *t = add_reader_thread(a, pl, r, rd, name, why);
+            if (rd->ninputs > 0 && (alone || spread || nshared == 1)) t->cname = arena_printf(a, "%s_from_%s", rd->name, r->name);
+            PUSH(a, t->entries, t->nentries, rd);
+            if (!alone && !spread) shared = t;
+            if (d) check_policy(d, r, t);
         }
-        for (int k = 0; k < nr; k++) {
-            node *rd = readers[k];
-            const char *tname = rd->ninputs > 0 ? arena_printf(a, "%s<-%s", rd->name, r->name)
-                                                : arena_printf(a, "%s.run", rd->name);
-            plan_thread *t = add_thread(a, pl, TH_RUN, tname);
-            if (rd->ninputs > 0) t->cname = arena_printf(a, "%s_from_%s", rd->name, r->name);
-            t->in = r;
-            t->entry = rd;
-            t->policy = rd->opt.policy;
-            t->limit = rd->opt.limit;
-            check_policy(d, r, t);
-            t->cpu = rd->opt.cpu;
-            PUSH(a, r->consumers, r->nconsumers, t);
+        if (r->nconsumers > RGP_MAX_CONSUMERS) {
+            ok = false;
+            if (d) diag_error(d, s->loc, "'%s' has more than %d readers that run alone; read it through a stage to spread them out",
+                              s->name, RGP_MAX_CONSUMERS);
         }
     }
     /* bodies, once every ring knows its readers (a thread fills its drop_newest readers' buffers) */
@@ -249,8 +402,206 @@ plan *plan_build(arena *a, diag *d, program *p)
             PUSH(a, t->nodes, t->nnodes, t->source);
             add_output(a, t, t->source->ring);
         } else {
-            add_body(a, t, t->entry);
+            for (int k = 0; k < t->nentries; k++) add_body(a, t, t->entries[k]);
         }
     }
+    for (int i = 0; i < pl->nthreads; i++) pl->threads[i]->cost = thread_cost(pl->threads[i]);
+    return ok;
+}
+
+static double busiest(const plan *pl)
+{
+    double m = 0;
+    for (int i = 0; i < pl->nthreads; i++)
+        if (pl->threads[i]->cost > m) m = pl->threads[i]->cost;
+    return m;
+}
+
+/* What n and everything fused after it in its thread cost, its hand-over to
+ * the next ring included. Fills below[] (by stream_index) on the way: one walk
+ * from a thread's entries prices every cut in it. */
+static double cost_below(const node *n, double *below)
+{
+    if (n->kind == D_SINK) return node_work(n);
+    if (n->ninputs) return n->rate_out * COST_RING_PUT / n->ring->nproducers;   /* a merge: its input's thread feeds its ring */
+    double c = node_work(n);
+    for (int i = 0; i < n->nsides; i++)
+        if (n->sides[i]->used) c += cost_below(n->sides[i], below);
+    if (n->ring) c += n->rate_out * COST_RING_PUT;
+    else
+        for (int k = 0; k < n->nreaders; k++) c += cost_below(n->readers[k], below);
+    return below[n->stream_index] = c;
+}
+
+/* cost_below(n) once the walk has filled below[]. */
+static double priced(const node *n, const double *below)
+{
+    if (n->kind == D_SINK) return node_work(n);
+    if (n->ninputs) return n->rate_out * COST_RING_PUT / n->ring->nproducers;
+    return below[n->stream_index];
+}
+
+/* A cut the placement could make, and what the busiest thread would cost after it. */
+typedef struct cut {
+    int stream;                     /* -1: none */
+    bool spread;                    /* spread its ring's shared readers (else: give it a ring) */
+    int more_threads;
+    double busiest;
+} cut;
+
+/* The threads' costs but t's, at most: the busiest thread other than t. */
+static double busiest_but(const plan *pl, const plan_thread *t)
+{
+    double m = 0;
+    for (int i = 0; i < pl->nthreads; i++)
+        if (pl->threads[i] != t && pl->threads[i]->cost > m) m = pl->threads[i]->cost;
+    return m;
+}
+
+/* Of the cuts that split the busiest thread, the one that lowers it most. */
+static cut best_cut(const plan *pl, const placement *pm, double *below)
+{
+    program *p = pl->prog;
+    cut best = {.stream = -1, .busiest = busiest(pl)};
+    plan_thread *top = NULL;
+    for (int i = 0; i < pl->nthreads; i++)
+        if (!top || pl->threads[i]->cost > top->cost) top = pl->threads[i];
+    if (!top) return best;
+    double others = busiest_but(pl, top);
+    for (int k = 0; k < top->nentries; k++) (void)cost_below(top->entries[k], below);
+    /* a ring on a stream of the busiest thread: its readers move to a new thread */
+    for (int i = 0; i < top->nnodes; i++) {
+        node *n = top->nodes[i];
+        if (n->kind == D_SINK || n->ring || !n->nreaders || n->is_route) continue;
+        double moved = 0;
+        for (int k = 0; k < n->nreaders; k++) moved += priced(n->readers[k], below);
+        double stays = top->cost - moved + n->rate_out * COST_RING_PUT, goes = n->rate_out * COST_RING_GET + moved;
+        double worst = others > stays ? others : stays;
+        if (goes > worst) worst = goes;
+        if (worst < best.busiest) best = (cut){n->stream_index, false, 1, worst};
+    }
+    /* the busiest thread's readers, each on a thread of its own */
+    if (top->kind == TH_RUN && top->nentries > 1 && !pm->spread[top->in->stream->stream_index]) {
+        double worst = others;
+        for (int k = 0; k < top->nentries; k++) {
+            double c = top->in->stream->rate_out * COST_RING_GET + priced(top->entries[k], below);
+            if (c > worst) worst = c;
+        }
+        if (worst < best.busiest) best = (cut){top->in->stream->stream_index, true, top->nentries - 1, worst};
+    }
+    (void)p;
+    return best;
+}
+
+/* Adds, one at a time, the cut that most lowers the busiest thread's cost, while
+ * it lowers it by a sixth at least and the threads stay within the budget. */
+static void place_by_cost(arena *a, plan *pl, placement *pm, const char **cut_why)
+{
+    double *below = arena_alloc(a, sizeof *below * (size_t)(pm->nstreams + 1));
+    for (;;) {
+        if (!build(a, pl, NULL, pm, cut_why)) return;
+        double now = busiest(pl);
+        cut c = best_cut(pl, pm, below);
+        if (c.stream < 0 || c.busiest > now * 5.0 / 6.0 || pl->nthreads + c.more_threads > pl->budget) return;
+        if (c.spread) pm->spread[c.stream] = true;
+        else pm->ring[c.stream] = true;
+        cut_why[c.stream] = arena_printf(a, "placed by cost: the busiest thread's guessed work %.0f -> %.0f", now, c.busiest);
+        pl->cuts++;
+    }
+}
+
+/* ---- diamonds: readers of one stream that meet again at a merge ----
+ *
+ * A merge keeps a watermark per input (per lane: see emit_threads.c), and a
+ * thread's records take one lane. Two inputs of a merge computed in one
+ * thread would share it, and the merged watermark would move with whichever
+ * is ahead, making the other's records late. So when two readers of a stream
+ * both lead to one merge, each runs on a thread of its own. */
+
+/* The merges reachable from n, as bits of reach (nwords words per stream), memoised in done. */
+static const uint64_t *merges_from(const program *p, node *n, uint64_t *reach, bool *done, int nwords, const int *merge_bit)
+{
+    static const uint64_t none[1];
+    if (n->kind == D_SINK) return none;
+    uint64_t *r = reach + (size_t)n->stream_index * (size_t)nwords;
+    if (done[n->stream_index]) return r;
+    done[n->stream_index] = true;
+    if (merge_bit[n->stream_index] >= 0) r[merge_bit[n->stream_index] / 64] |= 1ull << (merge_bit[n->stream_index] % 64);
+    for (int i = 0; i < n->nsides + n->nreaders; i++) {
+        node *m = i < n->nsides ? n->sides[i] : n->readers[i - n->nsides];
+        if (!plan_is_live(m) || m->kind == D_SINK) continue;
+        const uint64_t *q = merges_from(p, m, reach, done, nwords, merge_bit);
+        for (int w = 0; w < nwords; w++) r[w] |= q[w];
+    }
+    return r;
+}
+
+/* Marks the streams whose readers meet again at a merge: a ring, and a thread for each reader. */
+static void spread_diamonds(arena *a, program *p, placement *pm, const char **cut_why)
+{
+    int nmerges = 0;
+    int *merge_bit = arena_alloc(a, sizeof *merge_bit * (size_t)(pm->nstreams + 1));
+    for (int j = 0; j < pm->nstreams; j++) merge_bit[j] = stream_at(p, j)->ninputs > 0 ? nmerges++ : -1;
+    if (!nmerges) return;
+    int nwords = (nmerges + 63) / 64;
+    uint64_t *reach = arena_alloc(a, sizeof *reach * (size_t)nwords * (size_t)pm->nstreams);
+    memset(reach, 0, sizeof *reach * (size_t)nwords * (size_t)pm->nstreams);
+    bool *done = arena_alloc(a, sizeof *done * (size_t)pm->nstreams);
+    memset(done, 0, sizeof *done * (size_t)pm->nstreams);
+    uint64_t *seen = arena_alloc(a, sizeof *seen * (size_t)nwords);
+    for (int j = 0; j < pm->nstreams; j++) {
+        node *n = stream_at(p, j);
+        if (!n->used || n->nreaders < 2) continue;
+        memset(seen, 0, sizeof *seen * (size_t)nwords);
+        bool meet = false;
+        for (int k = 0; k < n->nreaders && !meet; k++) {
+            node *rd = n->readers[k];
+            if (rd->kind == D_SINK) continue;
+            const uint64_t *q = merges_from(p, rd, reach, done, nwords, merge_bit);
+            for (int w = 0; w < nwords; w++) {
+                meet |= (seen[w] & q[w]) != 0;
+                seen[w] |= q[w];
+            }
+        }
+        if (!meet) continue;
+        pm->ring[j] = pm->spread[j] = true;
+        cut_why[j] = "its readers meet again at a merge, which keeps a watermark for each";
+    }
+}
+
+static int machine_cpus(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 && n < 1024 ? (int)n : 1;
+}
+
+plan *plan_build_budget(arena *a, diag *d, program *p, int budget)
+{
+    plan *pl = arena_alloc(a, sizeof *pl);
+    pl->prog = p;
+    pl->budget = budget > 0 ? budget : machine_cpus();
+    mark_live(p);
+    index_readers(a, p);
+    guess_rates(p);
+
+    placement pm = {.nstreams = p->nsources + p->nstages};
+    pm.ring = arena_alloc(a, sizeof *pm.ring * (size_t)(pm.nstreams + 1));
+    pm.spread = arena_alloc(a, sizeof *pm.spread * (size_t)(pm.nstreams + 1));
+    const char **cut_why = arena_alloc(a, sizeof *cut_why * (size_t)(pm.nstreams + 1));
+    for (int j = 0; j < pm.nstreams; j++) {
+        node *n = stream_at(p, j);
+        n->stream_index = j;
+        pm.ring[j] = pm.spread[j] = false;
+        cut_why[j] = NULL;
+        if (n->kind == D_SOURCE || (n->used && ring_required(n))) pm.ring[j] = true;
+    }
+    spread_diamonds(a, p, &pm, cut_why);
+    place_by_cost(a, pl, &pm, cut_why);
+    build(a, pl, d, &pm, cut_why);
     return pl;
+}
+
+plan *plan_build(arena *a, diag *d, program *p)
+{
+    return plan_build_budget(a, d, p, p->threads);
 }

@@ -1,12 +1,24 @@
-/* The plan: where the rings go and which operators fuse into which thread.
+/* The plan: where the rings go, which operators fuse into which thread, and why.
  *
- * The rule. A stream gets a ring when it is a source (its parse thread fills
- * the ring), a merge (every input's thread publishes into one multi-producer
- * ring), read by more than one stage or sink (fan-out: one ring, one consumer
- * per reader, each reading the slot in place), or read by a stage or sink
- * with a slow-consumer policy other than block. Every reader of a ring is one
- * thread, which runs that reader and everything downstream of it, fused into
- * one loop, up to the sinks or the next ring. Stages no sink reads are not run. */
+ * A ring is a hand-over between threads. Some are required: a source's (its
+ * parse thread fills it), a merge's (every input's thread publishes into one
+ * multi-producer ring), and the input of a reader that must run alone: one
+ * with a slow-consumer policy other than block, `thread: own` or `cpu: N`.
+ * A stage with its own `ring:` or `wait:` gets a ring as well.
+ *
+ * The rest is placed by cost. Each node gets a rough price per record and a
+ * guess at how many records reach it; a thread's cost is what it runs plus
+ * its ring hand-overs. Starting from the required rings, with every reader of
+ * a ring that need not run alone sharing one thread with the others, the
+ * planner adds the cut that most lowers the busiest thread's cost: a ring on
+ * a fused stream (its readers move to a thread of their own), or one thread
+ * for each reader of a shared ring. It stops when no cut lowers it by a
+ * sixth, or when another thread would make more busy threads than the budget
+ * (`options { threads: N }`, by default the compiling machine's CPUs).
+ *
+ * A stream without a ring hands each record to all its readers in turn, in
+ * declaration order, in the thread that computes it. Stages no sink reads
+ * are not run. */
 #ifndef RGP_PLAN_H
 #define RGP_PLAN_H
 #include "sema.h"
@@ -47,7 +59,10 @@ struct plan_thread {
     thread_kind kind;
     node *source;                   /* TH_PARSE: the source it reads */
     plan_ring *in;                  /* TH_RUN: the ring it reads */
-    node *entry;                    /* TH_RUN: the reader it runs (a stage or sink) */
+    node *entry;                    /* TH_RUN: its first reader of `in` (a stage or sink) */
+    node **entries; int nentries;   /* TH_RUN: the readers of `in` it runs, each record to each in turn */
+    const char *why;                /* why the thread exists, as `rgp emit` and `rgp graph` say it */
+    double cost;                    /* the planner's guess at its work per source record */
     policy_kind policy;             /* TH_RUN: how it reads when it falls behind */
     uint64_t limit;
     int cpu;                        /* -1: not pinned */
@@ -66,12 +81,14 @@ typedef struct plan {
     program *prog;
     plan_ring **rings; int nrings;
     plan_thread **threads; int nthreads;
+    int budget;                     /* busy threads the cost placement may use */
+    int cuts;                       /* rings and threads it added by cost */
 } plan;
 
 plan *plan_build(arena *a, diag *d, program *p);
+/* The same with the budget given: tests and `options { threads: N }` (0: the CPUs). */
+plan *plan_build_budget(arena *a, diag *d, program *p, int budget);
 bool plan_is_live(const node *n);          /* a sink, or a stream some sink reads through */
-/* The stages and sinks that read `n` directly (merges included), in declaration order. */
-int plan_readers(const plan *pl, const node *n, node **out, int max);
 /* The ring that carries n's records, or NULL when n's readers are fused into its thread. */
 plan_ring *plan_ring_of(const plan *pl, const node *n);
 /* The thread that runs n, or NULL (a merge, or a stage no sink reads). */

@@ -1231,9 +1231,10 @@ const char *const policy_names[] = {
 
 /* ---- with { ... } and options { ... } ------------------------------------- */
 
-enum { OPT_RING = 1, OPT_WAIT = 2, OPT_POLICY = 4, OPT_CPU = 8, OPT_IDLE = 16 };
+enum { OPT_RING = 1, OPT_WAIT = 2, OPT_POLICY = 4, OPT_CPU = 8, OPT_IDLE = 16, OPT_THREAD = 32, OPT_THREADS = 64 };
 static const struct { const char *name; int bit; } option_keys[] = {
     {"ring", OPT_RING}, {"wait", OPT_WAIT}, {"policy", OPT_POLICY}, {"cpu", OPT_CPU}, {"idle", OPT_IDLE},
+    {"thread", OPT_THREAD}, {"threads", OPT_THREADS},
 };
 
 static bool int_option(sema *S, ast_expr *v, const char *key, uint64_t lo, uint64_t hi, uint64_t *out)
@@ -1265,7 +1266,7 @@ static void idle_option(sema *S, node_options *o, const ast_arg *g)
 }
 
 /* Checks `with { ... }` (or `options { ... }`) against the keys `allowed` for this kind of declaration. */
-static void check_options(sema *S, node_options *o, ast_arg *opts, int allowed, const char *what)
+static void check_options(sema *S, node_options *o, ast_arg *opts, int allowed, const char *what, int *threads)
 {
     o->wait = WAIT_INHERIT;
     o->policy = POLICY_BLOCK;
@@ -1301,6 +1302,12 @@ static void check_options(sema *S, node_options *o, ast_arg *opts, int allowed, 
             if (int_option(S, v, "cpu", 0, 1023, &n)) o->cpu = (int)n;
         } else if (bit == OPT_IDLE) {
             idle_option(S, o, g);
+        } else if (bit == OPT_THREAD) {
+            if (v->kind == E_NAME && !strcmp(v->text, "own")) o->own_thread = true;
+            else diag_error(S->d, v->loc, "'thread' takes own: thread: own runs this reader on a thread of its own");
+        } else if (bit == OPT_THREADS) {
+            uint64_t n;
+            if (int_option(S, v, "threads", 1, 1024, &n)) *threads = (int)n;
         } else if (bit == OPT_WAIT) {
             int w = v->kind == E_NAME ? name_in(v->text, wait_names, WAIT_ADAPTIVE + 1) : -1;
             if (w < 0) diag_error(S->d, v->loc, "'wait' takes spin, yield, blocking or adaptive");
@@ -2099,7 +2106,7 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
             }
             options_decl = dc;
             node_options o;
-            check_options(&S, &o, dc->options, OPT_RING | OPT_WAIT, "options");
+            check_options(&S, &o, dc->options, OPT_RING | OPT_WAIT | OPT_THREADS, "options", &p->threads);
             p->ring_slots = o.ring_slots;
             if (o.wait != WAIT_INHERIT) p->wait = o.wait;
             continue;
@@ -2122,11 +2129,11 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
         n->loc = dc->loc;
         n->decl = dc;
         static const int allowed[] = {[D_SOURCE] = OPT_RING | OPT_WAIT | OPT_CPU | OPT_IDLE,
-                                      [D_STAGE] = OPT_RING | OPT_WAIT | OPT_CPU | OPT_POLICY,
-                                      [D_SINK] = OPT_POLICY | OPT_CPU, [D_ROUTE] = 0};
+                                      [D_STAGE] = OPT_RING | OPT_WAIT | OPT_CPU | OPT_POLICY | OPT_THREAD,
+                                      [D_SINK] = OPT_POLICY | OPT_CPU | OPT_THREAD, [D_ROUTE] = 0};
         char what[160];
         snprintf(what, sizeof what, "%s '%s'", decl_word(dc->kind), dc->name);
-        check_options(&S, &n->opt, dc->options, allowed[dc->kind], what);
+        check_options(&S, &n->opt, dc->options, allowed[dc->kind], what, NULL);
         if (dc->kind == D_SOURCE) {
             check_source(&S, n, dc);
             PUSH(a, p->sources, p->nsources, n);

@@ -47,6 +47,7 @@ typedef struct node_options {
     policy_kind policy;           /* how this node reads a ring when it falls behind */
     uint64_t limit;               /* drop_oldest: how far behind; drop_newest: its buffer (0: default) */
     int cpu;                      /* pin the node's thread to this CPU, or -1 */
+    bool own_thread;              /* thread: own: this reader runs on a thread of its own */
     long long idle_ms;            /* a source: after this long without a record it stops holding a merge's watermark back; 0: never */
     srcloc policy_loc;
 } node_options;
@@ -81,6 +82,8 @@ typedef struct node {
     struct plan_ring *ring;       /* the planner's: the ring that carries its records, or NULL */
     struct plan_thread *thread;   /* the planner's: the thread that runs it (NULL: a merge, run by
                                    * each input's thread, or a stage no sink reads) */
+    int stream_index;             /* the planner's: sources first, then stages; -1 for a sink */
+    double rate_in, rate_out;     /* the planner's guess: records in and out per source record */
     /* A route is a stage with branches and no readers of its own; each branch is a
      * stage fed by the route's thread when its condition is the first to hold. A
      * window's late stream is a stage fed from inside its owner's operators. */
@@ -102,6 +105,7 @@ typedef struct program {
     node **sinks;   int nsinks;
     uint64_t ring_slots;          /* default ring size (options { ring: N }) */
     wait_kind wait;               /* default wait strategy (options { wait: ... }) */
+    int threads;                  /* options { threads: N }: busy threads the plan may use; 0: the CPUs */
     const ast_expr **regexes;     /* the distinct regex literals, compiled at start-up (regex.h) */
     int nregexes, regex_cap;
     uint32_t regex_pairs;         /* the most groups a pattern has, plus the whole match */

@@ -11,7 +11,7 @@ static const char *pipeline =
     SCHEMA_R
     "stage hot = src | where v > 80.0 and id != 3\n"
     "    | select { id, over: v - 80.0, s, twice: small * 2, late: t + 1000, q: n / 0 }\n"
-    "sink o = stdout as csv <- hot\n"
+    "sink o = stdout as csv <- hot with { thread: own }\n"
     "sink j = file(\"out.jsonl\") as jsonl <- hot\n";
 
 static char *emit_text(const char *src, bool lines, bool standalone)

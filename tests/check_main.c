@@ -19,6 +19,7 @@ Suite *program_suite(void);
 Suite *journal_suite(void);
 Suite *framing_suite(void);
 Suite *fixed_suite(void);
+Suite *plan_suite(void);
 
 int main(void)
 {
@@ -39,6 +40,7 @@ int main(void)
     srunner_add_suite(sr, journal_suite());
     srunner_add_suite(sr, framing_suite());
     srunner_add_suite(sr, fixed_suite());
+    srunner_add_suite(sr, plan_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

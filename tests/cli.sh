@@ -159,7 +159,7 @@ make -s -C "$root" install PREFIX="$work/prefix" >/dev/null && ok || bad "make i
 
 # rgp graph: the plan as DOT, every thread a cluster, rings between them
 "$rgp" graph "$root/examples/sensors.rgp" >"$work/g.dot" && ok || bad "rgp graph failed"
-grep -q '^digraph "sensors" {' "$work/g.dot" && grep -q '"ring:hot" -> "alerts";' "$work/g.dot" \
+grep -q '^digraph "sensors" {' "$work/g.dot" && grep -q '"ring:readings" -> "valid";' "$work/g.dot" && grep -q '"hot" -> "alerts";' "$work/g.dot" \
     && grep -q 'subgraph "cluster_valid_run"' "$work/g.dot" && ok || bad "rgp graph output lacks the plan"
 if command -v dot >/dev/null; then dot -Tsvg "$work/g.dot" >/dev/null && ok || bad "dot rejects rgp graph output"; fi
 
