@@ -34,17 +34,22 @@ static void emit_group_fold(emitter *e, const ast_op *o, const char *cur)
             emit(e, "g->a%d_n++;", i);
             break;
         case A_min: case A_max:
-            if (at == T_F64 || type_is_int(at))
+            if (at == T_STR)
+                emit(e, "if (fresh || rgp_str_cmp(x%d, g->a%d_v) %s 0) rgp_str_keep_buf(&g->a%d_v, &g->a%d_cap, x%d);   /* %s: bytewise */",
+                     i, i, id == A_min ? "<" : ">", i, i, i, it->name);
+            else if (at == T_F64 || type_is_int(at))
                 emit(e, "g->a%d_v = fresh ? x%d : rgp_%s_%s(g->a%d_v, x%d);   /* %s */", i, i, aggregates[id].name,
                      helper_suffix(at), i, i, it->name);
             else
                 emit(e, "if (fresh || x%d %s g->a%d_v) g->a%d_v = x%d;   /* %s */", i, id == A_min ? "<" : ">", i, i, i, it->name);
             break;
         case A_first:
-            emit(e, "if (fresh) g->a%d_v = x%d;   /* %s: first */", i, i, it->name);
+            if (at == T_STR) emit(e, "if (fresh) rgp_str_keep_buf(&g->a%d_v, &g->a%d_cap, x%d);   /* %s: first, its own copy */", i, i, i, it->name);
+            else emit(e, "if (fresh) g->a%d_v = x%d;   /* %s: first */", i, i, it->name);
             break;
         case A_last:
-            emit(e, "g->a%d_v = x%d;   /* %s: last */", i, i, it->name);
+            if (at == T_STR) emit(e, "rgp_str_keep_buf(&g->a%d_v, &g->a%d_cap, x%d);   /* %s: last, its own copy */", i, i, i, it->name);
+            else emit(e, "g->a%d_v = x%d;   /* %s: last */", i, i, it->name);
             break;
         case A_p50: case A_p90: case A_p95: case A_p99: case A_p999:
             emit(e, "rgp_qsketch_add(&g->a%d_q, (double)x%d);   /* %s: %s, from a sketch */", i, i, it->name, aggregates[id].name);
@@ -228,8 +233,8 @@ static void emit_window_fold(emitter *e, const ast_op *o, const char *t, const c
 static void emit_reopen(emitter *e, const ast_op *o, const char *t)
 {
     emit(e, "    win->open = true;");
-    if (aggs_own_memory(o)) emit(e, "    %s_aggs_free(&win->g);   /* the last window's sketches */", t);
-    emit(e, "    memset(&win->g, 0, sizeof win->g);");
+    if (aggs_own_memory(o)) emit(e, "    %s_aggs_reuse(&win->g);   /* the last window's sketches go; its strings' buffers stay */", t);
+    else emit(e, "    memset(&win->g, 0, sizeof win->g);");
     emit(e, "    fresh = true;");
 }
 

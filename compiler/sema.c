@@ -1826,6 +1826,7 @@ static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, re
             diag_error(S->d, aggs->fields[i].loc, "field '%s' appears twice in this window", aggs->fields[i].name);
         PUSH(S->a, out->fields, out->nfields, aggs->fields[i]);
     }
+    out->has_str |= aggs->has_str;
     return out;
 }
 
@@ -1898,11 +1899,13 @@ static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rec
                 at = check_expr(S, arg, rec);
                 settle(S, arg, T_I64);
                 at = arg->type;
-                bool ok = type_is_numeric(at) || (at == T_TIME && aggregates[id].result == AR_SAME) ||
+                /* min, max, first and last keep a value of the argument's type: a str too (its own copy) */
+                bool same = aggregates[id].result == AR_SAME;
+                bool ok = type_is_numeric(at) || (same && (at == T_TIME || at == T_STR)) ||
                           (at == T_BOOL && (id == A_first || id == A_last));
                 if (at != T_ERROR && !ok)
                     diag_error(S->d, arg->loc, "'%s' needs a number%s, found %s", call->text,
-                               aggregates[id].result == AR_SAME ? " or time" : "", type_name(at));
+                               !same ? "" : id == A_first || id == A_last ? ", time, bool or str" : ", time or str", type_name(at));
                 if (!ok) at = T_ERROR;
             }
             switch (aggregates[id].result) {
@@ -1915,6 +1918,7 @@ static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rec
         }
         field fl = {it->name, t, it->loc, NULL};
         PUSH(S->a, out->fields, out->nfields, fl);
+        out->has_str |= t == T_STR;
     }
     return out;
 }
