@@ -111,11 +111,20 @@ void emit_group_flush(emitter *e, const node *st, const ast_op *o)
     char t[192];
     snprintf(t, sizeof t, "%s", table_name(st, o));
     emit(e, "/* group of stage %s (%s:%u): its records, now that the input has ended */", st->name, e->p->file, o->loc.line);
-    emit(e, "for (size_t i = 0; i < %s.len; i++) {", t);
-    e->indent++;
-    emit(e, "rgp_scratch_reset(&scratch);");
-    emit(e, "const %s_entry *en = &%s.entries[i];", t, t);
-    emit(e, "const %s_aggs *g = &en->value;", t);
+    if (!o->keys) {
+        /* without by, the whole input is one group: an empty input still gives its row, as SQL does */
+        emit(e, "static const %s_aggs none;   /* no record came: count 0, sum 0, avg NaN, min/max/first/last the zero of their type */", t);
+        emit(e, "for (size_t i = 0; i < (%s.len ? %s.len : 1); i++) {", t, t);
+        e->indent++;
+        emit(e, "rgp_scratch_reset(&scratch);");
+        emit(e, "const %s_aggs *g = %s.len ? &%s.entries[i].value : &none;", t, t, t);
+    } else {
+        emit(e, "for (size_t i = 0; i < %s.len; i++) {", t);
+        e->indent++;
+        emit(e, "rgp_scratch_reset(&scratch);");
+        emit(e, "const %s_entry *en = &%s.entries[i];", t, t);
+        emit(e, "const %s_aggs *g = &en->value;", t);
+    }
     emit_group_out(e, o, 0);
     emit_ops(e, st, o->next, "(&out)");
     e->indent--;
