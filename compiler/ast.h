@@ -108,7 +108,7 @@ typedef struct ast_stmt {
 } ast_stmt;
 
 /* OP_KEYED and after keep a table per key (emit_threads.c relies on the order) */
-typedef enum op_kind { OP_WHERE, OP_SELECT, OP_SAMPLE, OP_KEYED, OP_DELTA, OP_GROUP, OP_DEDUP, OP_WINDOW, OP_THROTTLE } op_kind;
+typedef enum op_kind { OP_WHERE, OP_SELECT, OP_SAMPLE, OP_LIMIT, OP_KEYED, OP_DELTA, OP_GROUP, OP_DEDUP, OP_WINDOW, OP_THROTTLE } op_kind;
 typedef enum window_kind { W_TUMBLING, W_SLIDING, W_SESSION, W_COUNT } window_kind;
 struct node;
 typedef struct ast_op {
@@ -128,7 +128,7 @@ typedef struct ast_op {
     srcloc word_loc;         /* that word, or else the operator's number (throttle N, sample N or F) */
     ast_wmod *wmods;         /* OP_WINDOW: slide, lateness, late; OP_DEDUP: within N UNIT [of TIME] */
     struct node *late;       /* OP_WINDOW: the stream late records go to, or NULL (sema) */
-    unsigned long long limit;   /* OP_THROTTLE: records per span; OP_SAMPLE: every N (0: a fraction) */
+    unsigned long long limit;   /* OP_THROTTLE: records per span; OP_SAMPLE: every N (0: a fraction); OP_LIMIT: N */
     double fraction;         /* OP_SAMPLE */
     bool sample_every;       /* OP_SAMPLE: every N, not a fraction */
     unsigned long long seed; /* OP_SAMPLE */
@@ -191,6 +191,7 @@ ast_op *ast_window(arena *a, const token *kw, window_kind kind, const token *tim
 ast_wmod *ast_wmod_new(arena *a, const token *word, const token *n, const token *unit, const token *name);
 ast_op *ast_throttle(arena *a, const token *kw, const token *n, const token *m, const token *unit, ast_arg *keys, ast_expr *time);
 ast_op *ast_sample(arena *a, const token *kw, const token *every, const token *fraction, const token *seed_word, const token *seed);
+ast_op *ast_limit(arena *a, const token *kw, const token *n);
 ast_stmt *ast_stmt_new(arena *a, stmt_kind kind, const token *at);
 ast_stmt *ast_assign(arena *a, const token *name, const token *op, binop kind, bool plain, ast_expr *value);
 enum { SCOPE_FIELD, SCOPE_STATE, SCOPE_LOCAL, SCOPE_PREV, SCOPE_HAS_PREV };

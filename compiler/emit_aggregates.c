@@ -129,6 +129,7 @@ void emit_group_flush(emitter *e, const node *st, const ast_op *o)
     emit_ops(e, st, o->next, "(&out)");
     e->indent--;
     emit(e, "}");
+    emit_batch_end(e, st, o);
 }
 
 /* The record of a closing window (entry en, aggregates g), sent on through the
@@ -161,6 +162,7 @@ void emit_window_close(emitter *e, const node *st, const ast_op *o, const char *
     emit_window_out(e, st, o);
     e->indent--;
     emit(e, "}");
+    emit_batch_end(e, st, o);
     if (keyed_by_start(o)) emit(e, "%s_compact();   /* the closed windows' entries go, once they are half */", t);
 }
 
@@ -254,6 +256,7 @@ static void emit_close_now(emitter *e, const node *st, const ast_op *o, const ch
     emit(e, "const %s_entry *en = entry;", t);
     emit(e, "const %s_aggs *g = &win->g;", t);
     emit_window_out(e, st, o);
+    emit_batch_end(e, st, o);   /* a set of one */
 }
 
 /* The record at event time ts moves the watermark (closing the windows it

@@ -11,6 +11,7 @@
 /* What the C calls an operator's table and its value, and what comments call it. */
 static const struct { const char *prefix, *value, *what; } op_tables[] = {
     [OP_SAMPLE] = {"sample", "", "sample"},
+    [OP_LIMIT] = {"limit", "", "limit"},
     [OP_KEYED] = {"keyed", "", "keyed state"},
     [OP_DELTA] = {"delta", "value", "delta"},
     [OP_GROUP] = {"group", "aggs", "group"},

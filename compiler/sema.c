@@ -1706,6 +1706,21 @@ static void check_sample(sema *S, ast_op *o)
         diag_error(S->d, o->word_loc, "a sampled fraction lies above 0 and at most 1, such as 0.1");
 }
 
+/* limit N: it counts the records of each set a group or window sends (a
+ * group's whole table, a window's closing together), so one must come before
+ * it in the stage: a stream without such sets never ends to be counted. */
+static void check_limit(sema *S, const ast_decl *d, const ast_op *o)
+{
+    const ast_op *batch = NULL;
+    for (const ast_op *p = d->ops; p && p != o; p = p->next)
+        if (p->kind == OP_GROUP || p->kind == OP_WINDOW) batch = p;
+    if (!batch)
+        diag_error(S->d, o->loc, "'limit' needs a group or window before it in this stage: it keeps the first N records "
+                                 "of each set they send, and an unbounded stream has no such set");
+    else if (!o->limit)
+        diag_error(S->d, o->word_loc, "limit N needs N of 1 or more");
+}
+
 /* A stream a route or a window makes: its name must be new among streams and sinks. */
 static bool new_stream_name(sema *S, const char *name, srcloc at)
 {
@@ -1955,7 +1970,7 @@ static void check_stage(sema *S, node *n, ast_decl *d)
     }
     int nselect = 0;
     for (ast_op *o = d->ops; o; o = o->next)
-        nselect += o->kind != OP_WHERE && o->kind != OP_DEDUP && o->kind != OP_THROTTLE && o->kind != OP_SAMPLE;
+        nselect += o->kind != OP_WHERE && o->kind != OP_DEDUP && o->kind != OP_THROTTLE && o->kind != OP_SAMPLE && o->kind != OP_LIMIT;
     int k = 0;
     for (ast_op *o = d->ops; o; o = o->next) {
         o->in = rec;
@@ -1978,6 +1993,8 @@ static void check_stage(sema *S, node *n, ast_decl *d)
             check_throttle(S, o, rec);
         } else if (o->kind == OP_SAMPLE) {
             check_sample(S, o);
+        } else if (o->kind == OP_LIMIT) {
+            check_limit(S, d, o);
         } else if (o->kind == OP_KEYED || o->kind == OP_DELTA) {
             rectype *out = emit_type(S, d->name, o, ++k, nselect);
             out->loc = (srcloc){0, 0, 0};   /* the first emit sets it */

@@ -30,7 +30,7 @@
 
 /* Keywords of keyed blocks that are also common field names: where a name
  * fits and the keyword does not, the parser takes them as names. */
-%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM.
+%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM LIMIT.
 
 %left OR.
 %left AND.
@@ -147,6 +147,9 @@ opton(E) ::= ON IDENT(T).                { E = ast_ident(A_, &T); }
 op(O) ::= SAMPLE(K) EVERY INT(N).        { O = ast_sample(A_, &K, &N, NULL, NULL, NULL); }
 op(O) ::= SAMPLE(K) FLOAT(F).            { O = ast_sample(A_, &K, NULL, &F, NULL, NULL); }
 op(O) ::= SAMPLE(K) FLOAT(F) IDENT(W) INT(S).  { O = ast_sample(A_, &K, NULL, &F, &W, &S); }
+
+/* limit N: after a group or window, the first N records of each set they send */
+op(O) ::= LIMIT(K) INT(N).               { O = ast_limit(A_, &K, &N); }
 
 %type keys { ast_arg * }
 keys(L) ::= IDENT(N).                    { L = ast_arg_new(A_, NULL, ast_ident(A_, &N)); }
