@@ -87,6 +87,11 @@ void emit_limit_state(emitter *e, const node *st, const ast_op *o);
 void emit_limit(emitter *e, const node *st, const ast_op *o, const char *cur);
 void emit_batch_end(emitter *e, const node *st, const ast_op *o);
 
+/* emit_sort.c: sort by FIELD [desc], ... after a group or window */
+void emit_sort_state(emitter *e, const node *st, const ast_op *o);
+void emit_sort_add(emitter *e, const node *st, const ast_op *o, const char *cur);
+void emit_sort_flush(emitter *e, const node *st, const ast_op *o);
+
 /* emit_journal.c: journal sources and sinks */
 void journal_schema_text(sbuf *b, const rectype *r);
 void emit_journal_writer(emitter *e, const rectype *r);

@@ -27,10 +27,13 @@ void emit_limit(emitter *e, const node *st, const ast_op *o, const char *cur)
     emit(e, "}");
 }
 
-/* After group or window `o` sent a set of records: the limits that count its
- * sets (those after it, up to the next group or window) start again. */
+/* After group or window `o` sent a set of records: the sorts after it (up to
+ * the next group or window) send what they hold, in order, and the limits
+ * that count its sets start again. */
 void emit_batch_end(emitter *e, const node *st, const ast_op *o)
 {
-    for (const ast_op *p = o->next; p && p->kind != OP_GROUP && p->kind != OP_WINDOW; p = p->next)
+    for (const ast_op *p = o->next; p && p->kind != OP_GROUP && p->kind != OP_WINDOW; p = p->next) {
+        if (p->kind == OP_SORT) emit_sort_flush(e, st, p);
         if (p->kind == OP_LIMIT) emit(e, "%s_n = 0;   /* the set has been sent */", table_name(st, p));
+    }
 }

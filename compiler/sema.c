@@ -1721,6 +1721,28 @@ static void check_limit(sema *S, const ast_decl *d, const ast_op *o)
         diag_error(S->d, o->word_loc, "limit N needs N of 1 or more");
 }
 
+/* sort by FIELD [desc], ...: it holds each set a group or window sends, whose
+ * strings live in the group's or window's table until the set is sent; so
+ * only where, limit or another sort may come between. */
+static void check_sort(sema *S, const ast_decl *d, ast_op *o, const rectype *rec)
+{
+    bool after_batch = false;
+    for (const ast_op *p = d->ops; p && p != o; p = p->next) {
+        if (p->kind == OP_GROUP || p->kind == OP_WINDOW) after_batch = true;
+        else if (p->kind != OP_WHERE && p->kind != OP_LIMIT && p->kind != OP_SORT) after_batch = false;
+    }
+    if (!after_batch)
+        diag_error(S->d, o->loc, "'sort' needs a group or window before it in this stage (with only where, limit or sort "
+                                 "between): it orders each set of records they send, and an unbounded stream cannot be sorted");
+    for (ast_arg *g = o->keys; g; g = g->next) {
+        g->value->type = check_name(S, g->value, rec);
+        if (!g->order) continue;
+        if (!strcmp(g->order, "desc")) g->desc = true;
+        else if (strcmp(g->order, "asc"))
+            diag_error(S->d, g->order_loc, "expected 'desc' or 'asc' after the sort key '%s', found '%s'", g->value->text, g->order);
+    }
+}
+
 /* A stream a route or a window makes: its name must be new among streams and sinks. */
 static bool new_stream_name(sema *S, const char *name, srcloc at)
 {
@@ -1970,7 +1992,7 @@ static void check_stage(sema *S, node *n, ast_decl *d)
     }
     int nselect = 0;
     for (ast_op *o = d->ops; o; o = o->next)
-        nselect += o->kind != OP_WHERE && o->kind != OP_DEDUP && o->kind != OP_THROTTLE && o->kind != OP_SAMPLE && o->kind != OP_LIMIT;
+        nselect += o->kind != OP_WHERE && o->kind != OP_DEDUP && o->kind != OP_THROTTLE && o->kind != OP_SAMPLE && o->kind != OP_LIMIT && o->kind != OP_SORT;
     int k = 0;
     for (ast_op *o = d->ops; o; o = o->next) {
         o->in = rec;
@@ -1995,6 +2017,8 @@ static void check_stage(sema *S, node *n, ast_decl *d)
             check_sample(S, o);
         } else if (o->kind == OP_LIMIT) {
             check_limit(S, d, o);
+        } else if (o->kind == OP_SORT) {
+            check_sort(S, d, o, rec);
         } else if (o->kind == OP_KEYED || o->kind == OP_DELTA) {
             rectype *out = emit_type(S, d->name, o, ++k, nselect);
             out->loc = (srcloc){0, 0, 0};   /* the first emit sets it */

@@ -30,7 +30,7 @@
 
 /* Keywords of keyed blocks that are also common field names: where a name
  * fits and the keyword does not, the parser takes them as names. */
-%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM LIMIT.
+%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM LIMIT SORT.
 
 %left OR.
 %left AND.
@@ -150,6 +150,15 @@ op(O) ::= SAMPLE(K) FLOAT(F) IDENT(W) INT(S).  { O = ast_sample(A_, &K, NULL, &F
 
 /* limit N: after a group or window, the first N records of each set they send */
 op(O) ::= LIMIT(K) INT(N).               { O = ast_limit(A_, &K, &N); }
+
+/* sort by FIELD [desc], ...: after a group or window, each set they send in order */
+op(O) ::= SORT(K) BY sortkeys(L).        { O = ast_sort(A_, &K, L); }
+%type sortkeys { ast_arg * }
+sortkeys(L) ::= sortkey(A).              { L = A; }
+sortkeys(L) ::= sortkeys(L) COMMA sortkey(A).  { AST_APPEND(ast_arg, L, A); }
+%type sortkey { ast_arg * }
+sortkey(A) ::= IDENT(N).                 { A = ast_arg_new(A_, NULL, ast_ident(A_, &N)); }
+sortkey(A) ::= IDENT(N) IDENT(D).        { A = ast_arg_new(A_, NULL, ast_ident(A_, &N)); ast_sort_order(A_, A, &D); }
 
 %type keys { ast_arg * }
 keys(L) ::= IDENT(N).                    { L = ast_arg_new(A_, NULL, ast_ident(A_, &N)); }
