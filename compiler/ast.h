@@ -130,7 +130,7 @@ typedef struct ast_op {
     srcloc word_loc;         /* that word, or else the operator's number (throttle N, sample N or F) */
     ast_wmod *wmods;         /* OP_WINDOW: slide, lateness, late; OP_DEDUP: within N UNIT [of TIME] */
     struct node *late;       /* OP_WINDOW: the stream late records go to, or NULL (sema) */
-    unsigned long long limit;   /* OP_THROTTLE: records per span; OP_SAMPLE: every N (0: a fraction); OP_LIMIT: N */
+    unsigned long long limit;   /* OP_THROTTLE: records per span; OP_SAMPLE: every N (0: a fraction); OP_LIMIT, OP_SORT (top N): N */
     double fraction;         /* OP_SAMPLE */
     bool sample_every;       /* OP_SAMPLE: every N, not a fraction */
     unsigned long long seed; /* OP_SAMPLE */

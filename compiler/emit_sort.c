@@ -44,19 +44,6 @@ void emit_sort_state(emitter *e, const node *st, const ast_op *o)
     e->indent--;
     emit(e, "}");
     blank(e);
-    emit(e, "static void %s_add(const %s *r)", t, T);
-    emit(e, "{");
-    e->indent++;
-    emit(e, "if (%s_len == %s_cap) {", t, t);
-    emit(e, "    size_t cap = %s_cap ? 2 * %s_cap : 64;", t, t);
-    emit(e, "    %s *recs = realloc(%s_recs, cap * sizeof *recs), *tmp = recs ? realloc(%s_tmp, cap * sizeof *tmp) : NULL;", T, t, t);
-    emit(e, "    if (!recs || !tmp) rgp_out_of_memory(RGP_PROGRAM);");
-    emit(e, "    %s_recs = recs, %s_tmp = tmp, %s_cap = cap;", t, t, t);
-    emit(e, "}");
-    emit(e, "%s_recs[%s_len++] = *r;   /* its strings are the group's or window's, alive until the set is sent */", t, t);
-    e->indent--;
-    emit(e, "}");
-    blank(e);
     emit(e, "static void %s_sort(void)   /* bottom-up merge sort: stable, so ties keep the order they came in */", t);
     emit(e, "{");
     e->indent++;
@@ -72,6 +59,22 @@ void emit_sort_state(emitter *e, const node *st, const ast_op *o)
     emit(e, "    %s *x = src; src = dst; dst = x;", T);
     emit(e, "}");
     emit(e, "if (src != %s_recs) memcpy(%s_recs, src, %s_len * sizeof *src);", t, t, t);
+    e->indent--;
+    emit(e, "}");
+    blank(e);
+    emit(e, "static void %s_add(const %s *r)", t, T);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "if (%s_len == %s_cap) {", t, t);
+    emit(e, "    size_t cap = %s_cap ? 2 * %s_cap : 64;", t, t);
+    emit(e, "    %s *recs = realloc(%s_recs, cap * sizeof *recs), *tmp = recs ? realloc(%s_tmp, cap * sizeof *tmp) : NULL;", T, t, t);
+    emit(e, "    if (!recs || !tmp) rgp_out_of_memory(RGP_PROGRAM);");
+    emit(e, "    %s_recs = recs, %s_tmp = tmp, %s_cap = cap;", t, t, t);
+    emit(e, "}");
+    emit(e, "%s_recs[%s_len++] = *r;   /* its strings are the group's or window's, alive until the set is sent */", t, t);
+    if (o->limit && o->limit < (1ULL << 40))
+        emit(e, "if (%s_len == UINT64_C(%llu)) %s_sort(), %s_len = %llu;   /* only the first %llu can be sent: the rest go now */",
+             t, 2 * o->limit, t, t, o->limit, o->limit);
     e->indent--;
     emit(e, "}");
     blank(e);
@@ -91,7 +94,8 @@ void emit_sort_flush(emitter *e, const node *st, const ast_op *o)
     snprintf(t, sizeof t, "%s", table_name(st, o));
     int k = ++e->tmp;
     emit(e, "%s_sort();", t);
-    emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
+    if (o->limit) emit(e, "for (size_t i = 0; i < %s_len && i < UINT64_C(%llu); i++) {   /* the top %llu */", t, o->limit, o->limit);
+    else emit(e, "for (size_t i = 0; i < %s_len; i++) {", t);
     e->indent++;
     emit(e, "rgp_scratch_reset(&scratch);");
     emit(e, "const %s *sorted%d = &%s_recs[i];", o->in->cname, k, t);

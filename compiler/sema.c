@@ -1732,8 +1732,11 @@ static void check_sort(sema *S, const ast_decl *d, ast_op *o, const rectype *rec
         else if (p->kind != OP_WHERE && p->kind != OP_LIMIT && p->kind != OP_SORT) after_batch = false;
     }
     if (!after_batch)
-        diag_error(S->d, o->loc, "'sort' needs a group or window before it in this stage (with only where, limit or sort "
-                                 "between): it orders each set of records they send, and an unbounded stream cannot be sorted");
+        diag_error(S->d, o->loc, "'%s' needs a group or window before it in this stage (with only where, limit or sort "
+                                 "between): it orders each set of records they send, and an unbounded stream cannot be sorted",
+                   o->word ? "top" : "sort");
+    if (o->word && !o->limit) diag_error(S->d, o->word_loc, "top N needs N of 1 or more");
+    if (!o->word && o->next && o->next->kind == OP_LIMIT) o->limit = o->next->limit;   /* sort | limit N: hold at most 2N */
     for (ast_arg *g = o->keys; g; g = g->next) {
         g->value->type = check_name(S, g->value, rec);
         if (!g->order) continue;

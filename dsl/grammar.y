@@ -9,6 +9,7 @@
 %include {
 #include <assert.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include "parse.h"
 #define A_ (ps->arena)
 }
@@ -30,7 +31,7 @@
 
 /* Keywords of keyed blocks that are also common field names: where a name
  * fits and the keyword does not, the parser takes them as names. */
-%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM LIMIT SORT.
+%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM LIMIT SORT TOP.
 
 %left OR.
 %left AND.
@@ -153,6 +154,8 @@ op(O) ::= LIMIT(K) INT(N).               { O = ast_limit(A_, &K, &N); }
 
 /* sort by FIELD [desc], ...: after a group or window, each set they send in order */
 op(O) ::= SORT(K) BY sortkeys(L).        { O = ast_sort(A_, &K, L); }
+/* top N by FIELD [desc], ...: sort by them, then limit N, holding at most 2N records */
+op(O) ::= TOP(K) INT(N) BY sortkeys(L).  { O = ast_sort(A_, &K, L); O->limit = strtoull(ast_name(A_, &N), NULL, 10); O->word_loc = ast_loc(&N); O->word = "top"; }
 %type sortkeys { ast_arg * }
 sortkeys(L) ::= sortkey(A).              { L = A; }
 sortkeys(L) ::= sortkeys(L) COMMA sortkey(A).  { AST_APPEND(ast_arg, L, A); }
