@@ -283,6 +283,28 @@ ast_op *ast_sample(arena *a, const token *kw, const token *every, const token *f
     return o;
 }
 
+ast_op *ast_limit(arena *a, const token *kw, const token *n)
+{
+    ast_op *o = ast_group(a, kw, NULL, NULL);
+    o->kind = OP_LIMIT;
+    o->limit = strtoull(ast_name(a, n), NULL, 10);
+    o->word_loc = ast_loc(n);
+    return o;
+}
+
+ast_op *ast_sort(arena *a, const token *kw, ast_arg *keys)
+{
+    ast_op *o = ast_group(a, kw, keys, NULL);
+    o->kind = OP_SORT;
+    return o;
+}
+
+void ast_sort_order(arena *a, ast_arg *key, const token *word)
+{
+    key->order = ast_name(a, word);
+    key->order_loc = ast_loc(word);
+}
+
 ast_stmt *ast_stmt_new(arena *a, stmt_kind kind, const token *at)
 {
     ast_stmt *st = arena_alloc(a, sizeof *st);

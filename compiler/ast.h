@@ -65,6 +65,8 @@ struct ast_expr {
 struct ast_arg {
     const char *name; srcloc name_loc; ast_expr *value; ast_arg *next;
     const char *unit; srcloc unit_loc;   /* NAME: N UNIT (a size); else NULL */
+    const char *order; srcloc order_loc; /* sort keys: the word after the field (`desc`), or NULL */
+    bool desc;                           /* sort keys: set by sema */
 };
 
 typedef struct ast_field {
@@ -108,7 +110,7 @@ typedef struct ast_stmt {
 } ast_stmt;
 
 /* OP_KEYED and after keep a table per key (emit_threads.c relies on the order) */
-typedef enum op_kind { OP_WHERE, OP_SELECT, OP_SAMPLE, OP_KEYED, OP_DELTA, OP_GROUP, OP_DEDUP, OP_WINDOW, OP_THROTTLE } op_kind;
+typedef enum op_kind { OP_WHERE, OP_SELECT, OP_SAMPLE, OP_LIMIT, OP_SORT, OP_KEYED, OP_DELTA, OP_GROUP, OP_DEDUP, OP_WINDOW, OP_THROTTLE } op_kind;
 typedef enum window_kind { W_TUMBLING, W_SLIDING, W_SESSION, W_COUNT } window_kind;
 struct node;
 typedef struct ast_op {
@@ -128,7 +130,7 @@ typedef struct ast_op {
     srcloc word_loc;         /* that word, or else the operator's number (throttle N, sample N or F) */
     ast_wmod *wmods;         /* OP_WINDOW: slide, lateness, late; OP_DEDUP: within N UNIT [of TIME] */
     struct node *late;       /* OP_WINDOW: the stream late records go to, or NULL (sema) */
-    unsigned long long limit;   /* OP_THROTTLE: records per span; OP_SAMPLE: every N (0: a fraction) */
+    unsigned long long limit;   /* OP_THROTTLE: records per span; OP_SAMPLE: every N (0: a fraction); OP_LIMIT, OP_SORT (top N): N */
     double fraction;         /* OP_SAMPLE */
     bool sample_every;       /* OP_SAMPLE: every N, not a fraction */
     unsigned long long seed; /* OP_SAMPLE */
@@ -191,6 +193,9 @@ ast_op *ast_window(arena *a, const token *kw, window_kind kind, const token *tim
 ast_wmod *ast_wmod_new(arena *a, const token *word, const token *n, const token *unit, const token *name);
 ast_op *ast_throttle(arena *a, const token *kw, const token *n, const token *m, const token *unit, ast_arg *keys, ast_expr *time);
 ast_op *ast_sample(arena *a, const token *kw, const token *every, const token *fraction, const token *seed_word, const token *seed);
+ast_op *ast_limit(arena *a, const token *kw, const token *n);
+ast_op *ast_sort(arena *a, const token *kw, ast_arg *keys);
+void ast_sort_order(arena *a, ast_arg *key, const token *word);
 ast_stmt *ast_stmt_new(arena *a, stmt_kind kind, const token *at);
 ast_stmt *ast_assign(arena *a, const token *name, const token *op, binop kind, bool plain, ast_expr *value);
 enum { SCOPE_FIELD, SCOPE_STATE, SCOPE_LOCAL, SCOPE_PREV, SCOPE_HAS_PREV };

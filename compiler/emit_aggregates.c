@@ -34,17 +34,22 @@ static void emit_group_fold(emitter *e, const ast_op *o, const char *cur)
             emit(e, "g->a%d_n++;", i);
             break;
         case A_min: case A_max:
-            if (at == T_F64 || type_is_int(at))
+            if (at == T_STR)
+                emit(e, "if (fresh || rgp_str_cmp(x%d, g->a%d_v) %s 0) rgp_str_keep_buf(&g->a%d_v, &g->a%d_cap, x%d);   /* %s: bytewise */",
+                     i, i, id == A_min ? "<" : ">", i, i, i, it->name);
+            else if (at == T_F64 || type_is_int(at))
                 emit(e, "g->a%d_v = fresh ? x%d : rgp_%s_%s(g->a%d_v, x%d);   /* %s */", i, i, aggregates[id].name,
                      helper_suffix(at), i, i, it->name);
             else
                 emit(e, "if (fresh || x%d %s g->a%d_v) g->a%d_v = x%d;   /* %s */", i, id == A_min ? "<" : ">", i, i, i, it->name);
             break;
         case A_first:
-            emit(e, "if (fresh) g->a%d_v = x%d;   /* %s: first */", i, i, it->name);
+            if (at == T_STR) emit(e, "if (fresh) rgp_str_keep_buf(&g->a%d_v, &g->a%d_cap, x%d);   /* %s: first, its own copy */", i, i, i, it->name);
+            else emit(e, "if (fresh) g->a%d_v = x%d;   /* %s: first */", i, i, it->name);
             break;
         case A_last:
-            emit(e, "g->a%d_v = x%d;   /* %s: last */", i, i, it->name);
+            if (at == T_STR) emit(e, "rgp_str_keep_buf(&g->a%d_v, &g->a%d_cap, x%d);   /* %s: last, its own copy */", i, i, i, it->name);
+            else emit(e, "g->a%d_v = x%d;   /* %s: last */", i, i, it->name);
             break;
         case A_p50: case A_p90: case A_p95: case A_p99: case A_p999:
             emit(e, "rgp_qsketch_add(&g->a%d_q, (double)x%d);   /* %s: %s, from a sketch */", i, i, it->name, aggregates[id].name);
@@ -106,15 +111,25 @@ void emit_group_flush(emitter *e, const node *st, const ast_op *o)
     char t[192];
     snprintf(t, sizeof t, "%s", table_name(st, o));
     emit(e, "/* group of stage %s (%s:%u): its records, now that the input has ended */", st->name, e->p->file, o->loc.line);
-    emit(e, "for (size_t i = 0; i < %s.len; i++) {", t);
-    e->indent++;
-    emit(e, "rgp_scratch_reset(&scratch);");
-    emit(e, "const %s_entry *en = &%s.entries[i];", t, t);
-    emit(e, "const %s_aggs *g = &en->value;", t);
+    if (!o->keys) {
+        /* without by, the whole input is one group: an empty input still gives its row, as SQL does */
+        emit(e, "static const %s_aggs none;   /* no record came: count 0, sum 0, avg NaN, min/max/first/last the zero of their type */", t);
+        emit(e, "for (size_t i = 0; i < (%s.len ? %s.len : 1); i++) {", t, t);
+        e->indent++;
+        emit(e, "rgp_scratch_reset(&scratch);");
+        emit(e, "const %s_aggs *g = %s.len ? &%s.entries[i].value : &none;", t, t, t);
+    } else {
+        emit(e, "for (size_t i = 0; i < %s.len; i++) {", t);
+        e->indent++;
+        emit(e, "rgp_scratch_reset(&scratch);");
+        emit(e, "const %s_entry *en = &%s.entries[i];", t, t);
+        emit(e, "const %s_aggs *g = &en->value;", t);
+    }
     emit_group_out(e, o, 0);
     emit_ops(e, st, o->next, "(&out)");
     e->indent--;
     emit(e, "}");
+    emit_batch_end(e, st, o);
 }
 
 /* The record of a closing window (entry en, aggregates g), sent on through the
@@ -147,6 +162,7 @@ void emit_window_close(emitter *e, const node *st, const ast_op *o, const char *
     emit_window_out(e, st, o);
     e->indent--;
     emit(e, "}");
+    emit_batch_end(e, st, o);
     if (keyed_by_start(o)) emit(e, "%s_compact();   /* the closed windows' entries go, once they are half */", t);
 }
 
@@ -228,8 +244,8 @@ static void emit_window_fold(emitter *e, const ast_op *o, const char *t, const c
 static void emit_reopen(emitter *e, const ast_op *o, const char *t)
 {
     emit(e, "    win->open = true;");
-    if (aggs_own_memory(o)) emit(e, "    %s_aggs_free(&win->g);   /* the last window's sketches */", t);
-    emit(e, "    memset(&win->g, 0, sizeof win->g);");
+    if (aggs_own_memory(o)) emit(e, "    %s_aggs_reuse(&win->g);   /* the last window's sketches go; its strings' buffers stay */", t);
+    else emit(e, "    memset(&win->g, 0, sizeof win->g);");
     emit(e, "    fresh = true;");
 }
 
@@ -240,6 +256,7 @@ static void emit_close_now(emitter *e, const node *st, const ast_op *o, const ch
     emit(e, "const %s_entry *en = entry;", t);
     emit(e, "const %s_aggs *g = &win->g;", t);
     emit_window_out(e, st, o);
+    emit_batch_end(e, st, o);   /* a set of one */
 }
 
 /* The record at event time ts moves the watermark (closing the windows it

@@ -82,6 +82,16 @@ void emit_event_time(emitter *e, const ast_op *o, const char *cur, const char *w
 void emit_merged_advance(emitter *e, const node *st, const ast_op *o, const char *now);
 /* The group and window operators a thread must finish at the end of input, upstream first. */
 
+/* emit_limit.c: limit N after a group or window */
+void emit_limit_state(emitter *e, const node *st, const ast_op *o);
+void emit_limit(emitter *e, const node *st, const ast_op *o, const char *cur);
+void emit_batch_end(emitter *e, const node *st, const ast_op *o);
+
+/* emit_sort.c: sort by FIELD [desc], ... after a group or window */
+void emit_sort_state(emitter *e, const node *st, const ast_op *o);
+void emit_sort_add(emitter *e, const node *st, const ast_op *o, const char *cur);
+void emit_sort_flush(emitter *e, const node *st, const ast_op *o);
+
 /* emit_journal.c: journal sources and sinks */
 void journal_schema_text(sbuf *b, const rectype *r);
 void emit_journal_writer(emitter *e, const rectype *r);

@@ -412,6 +412,12 @@ void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
         emit(e, "}");
         break;
     }
+    case OP_LIMIT:
+        emit_limit(e, st, o, cur);
+        break;
+    case OP_SORT:
+        emit_sort_add(e, st, o, cur);
+        break;
     case OP_GROUP:
         emit_group_update(e, st, o, cur);
         break;

@@ -11,6 +11,8 @@
 /* What the C calls an operator's table and its value, and what comments call it. */
 static const struct { const char *prefix, *value, *what; } op_tables[] = {
     [OP_SAMPLE] = {"sample", "", "sample"},
+    [OP_LIMIT] = {"limit", "", "limit"},
+    [OP_SORT] = {"sort", "", "sort"},
     [OP_KEYED] = {"keyed", "", "keyed state"},
     [OP_DELTA] = {"delta", "value", "delta"},
     [OP_GROUP] = {"group", "aggs", "group"},
@@ -65,12 +67,18 @@ static const char *hash_fn(type_id t)
          : type_is_int(t) && !scalar_types[t].is_signed ? "rgp_hash_u64" : "rgp_hash_i64";
 }
 
-/* Quantile sketches keep buckets on the heap. */
+/* Aggregate i of a group or window keeps a str (min, max, first or last of one). */
+static bool agg_is_str(const ast_item *it)
+{
+    return it->value->type == T_STR;
+}
+
+/* Quantile sketches keep buckets on the heap, and str aggregates their copies. */
 bool aggs_own_memory(const ast_op *o)
 {
     if (o->kind != OP_GROUP && o->kind != OP_WINDOW) return false;
     for (const ast_item *it = o->items; it; it = it->next)
-        if (it->value->u.call.builtin >= 0 && aggregates[it->value->u.call.builtin].q > 0) return true;
+        if (it->value->u.call.builtin >= 0 && (aggregates[it->value->u.call.builtin].q > 0 || agg_is_str(it))) return true;
     return false;
 }
 
@@ -88,18 +96,39 @@ static void emit_group_aggs(emitter *e, const char *t, const ast_op *o)
         case A_var: case A_stddev: emit(e, "    uint64_t a%d_n; double a%d_mean, a%d_m2;", i, i, i); break;
         case A_p50: case A_p90: case A_p95: case A_p99: case A_p999: emit(e, "    rgp_qsketch a%d_q;", i); break;
         case A_sum: emit(e, "    %s a%d_v;", agg_ctype(o, i), i); break;
-        default: emit(e, "    %s a%d_v;", arg_type, i); break;
+        default:
+            if (agg_is_str(it)) emit(e, "    rgp_str a%d_v; size_t a%d_cap;   /* its own copy, in a buffer of a%d_cap bytes */", i, i, i);
+            else emit(e, "    %s a%d_v;", arg_type, i);
+            break;
         }
     }
     if (!o->items) emit(e, "    char none;");
     emit(e, "} %s_aggs;", t);
     if (!aggs_own_memory(o)) return;
     blank(e);
-    emit(e, "static void %s_aggs_free(%s_aggs *g)   /* the sketches' buckets */", t, t);
+    emit(e, "static void %s_aggs_free(%s_aggs *g)   /* the sketches' buckets and the strings' buffers */", t, t);
     emit(e, "{");
     i = 0;
-    for (const ast_item *it = o->items; it; it = it->next, i++)
+    for (const ast_item *it = o->items; it; it = it->next, i++) {
         if (aggregates[it->value->u.call.builtin].q > 0) emit(e, "    rgp_qsketch_free(&g->a%d_q);", i);
+        if (agg_is_str(it)) emit(e, "    if (g->a%d_cap) free((char *)g->a%d_v.ptr);", i, i);
+    }
+    emit(e, "}");
+    blank(e);
+    emit(e, "/* Empties g for the key's next window, keeping the strings' buffers. */");
+    emit(e, "static void %s_aggs_reuse(%s_aggs *g)", t, t);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "%s_aggs kept = *g;", t);
+    i = 0;
+    for (const ast_item *it = o->items; it; it = it->next, i++)
+        if (aggregates[it->value->u.call.builtin].q > 0) emit(e, "rgp_qsketch_free(&g->a%d_q);", i);
+    emit(e, "memset(g, 0, sizeof *g);");
+    i = 0;
+    for (const ast_item *it = o->items; it; it = it->next, i++)
+        if (agg_is_str(it)) emit(e, "g->a%d_v.ptr = kept.a%d_v.ptr, g->a%d_cap = kept.a%d_cap;", i, i, i, i);
+    emit(e, "(void)kept;");
+    e->indent--;
     emit(e, "}");
 }
 

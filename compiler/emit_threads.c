@@ -770,6 +770,8 @@ void emit_threads(emitter *e)
         for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next) {
             if (!e->p->stages[i]->used) continue;
             if (o->kind >= OP_KEYED) emit_table(e, e->p->stages[i], o);
+            if (o->kind == OP_LIMIT) emit_limit_state(e, e->p->stages[i], o);
+            if (o->kind == OP_SORT) emit_sort_state(e, e->p->stages[i], o);
             if (o->kind != OP_SAMPLE) continue;
             const char *t = table_name(e->p->stages[i], o);
             emit(e, "/* sample of stage %s (%s:%u) */", e->p->stages[i]->name, e->p->file, o->loc.line);

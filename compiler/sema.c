@@ -1713,6 +1713,46 @@ static void check_sample(sema *S, ast_op *o)
         diag_error(S->d, o->word_loc, "a sampled fraction lies above 0 and at most 1, such as 0.1");
 }
 
+/* limit N: it counts the records of each set a group or window sends (a
+ * group's whole table, a window's closing together), so one must come before
+ * it in the stage: a stream without such sets never ends to be counted. */
+static void check_limit(sema *S, const ast_decl *d, const ast_op *o)
+{
+    const ast_op *batch = NULL;
+    for (const ast_op *p = d->ops; p && p != o; p = p->next)
+        if (p->kind == OP_GROUP || p->kind == OP_WINDOW) batch = p;
+    if (!batch)
+        diag_error(S->d, o->loc, "'limit' needs a group or window before it in this stage: it keeps the first N records "
+                                 "of each set they send, and an unbounded stream has no such set");
+    else if (!o->limit)
+        diag_error(S->d, o->word_loc, "limit N needs N of 1 or more");
+}
+
+/* sort by FIELD [desc], ...: it holds each set a group or window sends, whose
+ * strings live in the group's or window's table until the set is sent; so
+ * only where, limit or another sort may come between. */
+static void check_sort(sema *S, const ast_decl *d, ast_op *o, const rectype *rec)
+{
+    bool after_batch = false;
+    for (const ast_op *p = d->ops; p && p != o; p = p->next) {
+        if (p->kind == OP_GROUP || p->kind == OP_WINDOW) after_batch = true;
+        else if (p->kind != OP_WHERE && p->kind != OP_LIMIT && p->kind != OP_SORT) after_batch = false;
+    }
+    if (!after_batch)
+        diag_error(S->d, o->loc, "'%s' needs a group or window before it in this stage (with only where, limit or sort "
+                                 "between): it orders each set of records they send, and an unbounded stream cannot be sorted",
+                   o->word ? "top" : "sort");
+    if (o->word && !o->limit) diag_error(S->d, o->word_loc, "top N needs N of 1 or more");
+    if (!o->word && o->next && o->next->kind == OP_LIMIT) o->limit = o->next->limit;   /* sort | limit N: hold at most 2N */
+    for (ast_arg *g = o->keys; g; g = g->next) {
+        g->value->type = check_name(S, g->value, rec);
+        if (!g->order) continue;
+        if (!strcmp(g->order, "desc")) g->desc = true;
+        else if (strcmp(g->order, "asc"))
+            diag_error(S->d, g->order_loc, "expected 'desc' or 'asc' after the sort key '%s', found '%s'", g->value->text, g->order);
+    }
+}
+
 /* A stream a route or a window makes: its name must be new among streams and sinks. */
 static bool new_stream_name(sema *S, const char *name, srcloc at)
 {
@@ -1833,6 +1873,7 @@ static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, re
             diag_error(S->d, aggs->fields[i].loc, "field '%s' appears twice in this window", aggs->fields[i].name);
         PUSH(S->a, out->fields, out->nfields, aggs->fields[i]);
     }
+    out->has_str |= aggs->has_str;
     return out;
 }
 
@@ -1905,11 +1946,13 @@ static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rec
                 at = check_expr(S, arg, rec);
                 settle(S, arg, T_I64);
                 at = arg->type;
-                bool ok = type_is_numeric(at) || (at == T_TIME && aggregates[id].result == AR_SAME) ||
+                /* min, max, first and last keep a value of the argument's type: a str too (its own copy) */
+                bool same = aggregates[id].result == AR_SAME;
+                bool ok = type_is_numeric(at) || (same && (at == T_TIME || at == T_STR)) ||
                           (at == T_BOOL && (id == A_first || id == A_last));
                 if (at != T_ERROR && !ok)
                     diag_error(S->d, arg->loc, "'%s' needs a number%s, found %s", call->text,
-                               aggregates[id].result == AR_SAME ? " or time" : "", type_name(at));
+                               !same ? "" : id == A_first || id == A_last ? ", time, bool or str" : ", time or str", type_name(at));
                 if (!ok) at = T_ERROR;
             }
             switch (aggregates[id].result) {
@@ -1922,6 +1965,7 @@ static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rec
         }
         field fl = {it->name, t, it->loc, NULL};
         PUSH(S->a, out->fields, out->nfields, fl);
+        out->has_str |= t == T_STR;
     }
     return out;
 }
@@ -1958,7 +2002,7 @@ static void check_stage(sema *S, node *n, ast_decl *d)
     }
     int nselect = 0;
     for (ast_op *o = d->ops; o; o = o->next)
-        nselect += o->kind != OP_WHERE && o->kind != OP_DEDUP && o->kind != OP_THROTTLE && o->kind != OP_SAMPLE;
+        nselect += o->kind != OP_WHERE && o->kind != OP_DEDUP && o->kind != OP_THROTTLE && o->kind != OP_SAMPLE && o->kind != OP_LIMIT && o->kind != OP_SORT;
     int k = 0;
     for (ast_op *o = d->ops; o; o = o->next) {
         o->in = rec;
@@ -1981,6 +2025,10 @@ static void check_stage(sema *S, node *n, ast_decl *d)
             check_throttle(S, o, rec);
         } else if (o->kind == OP_SAMPLE) {
             check_sample(S, o);
+        } else if (o->kind == OP_LIMIT) {
+            check_limit(S, d, o);
+        } else if (o->kind == OP_SORT) {
+            check_sort(S, d, o, rec);
         } else if (o->kind == OP_KEYED || o->kind == OP_DELTA) {
             rectype *out = emit_type(S, d->name, o, ++k, nselect);
             out->loc = (srcloc){0, 0, 0};   /* the first emit sets it */

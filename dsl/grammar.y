@@ -9,6 +9,7 @@
 %include {
 #include <assert.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include "parse.h"
 #define A_ (ps->arena)
 }
@@ -30,7 +31,7 @@
 
 /* Keywords of keyed blocks that are also common field names: where a name
  * fits and the keyword does not, the parser takes them as names. */
-%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM.
+%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM LIMIT SORT TOP.
 
 %left OR.
 %left AND.
@@ -147,6 +148,20 @@ opton(E) ::= ON IDENT(T).                { E = ast_ident(A_, &T); }
 op(O) ::= SAMPLE(K) EVERY INT(N).        { O = ast_sample(A_, &K, &N, NULL, NULL, NULL); }
 op(O) ::= SAMPLE(K) FLOAT(F).            { O = ast_sample(A_, &K, NULL, &F, NULL, NULL); }
 op(O) ::= SAMPLE(K) FLOAT(F) IDENT(W) INT(S).  { O = ast_sample(A_, &K, NULL, &F, &W, &S); }
+
+/* limit N: after a group or window, the first N records of each set they send */
+op(O) ::= LIMIT(K) INT(N).               { O = ast_limit(A_, &K, &N); }
+
+/* sort by FIELD [desc], ...: after a group or window, each set they send in order */
+op(O) ::= SORT(K) BY sortkeys(L).        { O = ast_sort(A_, &K, L); }
+/* top N by FIELD [desc], ...: sort by them, then limit N, holding at most 2N records */
+op(O) ::= TOP(K) INT(N) BY sortkeys(L).  { O = ast_sort(A_, &K, L); O->limit = strtoull(ast_name(A_, &N), NULL, 10); O->word_loc = ast_loc(&N); O->word = "top"; }
+%type sortkeys { ast_arg * }
+sortkeys(L) ::= sortkey(A).              { L = A; }
+sortkeys(L) ::= sortkeys(L) COMMA sortkey(A).  { AST_APPEND(ast_arg, L, A); }
+%type sortkey { ast_arg * }
+sortkey(A) ::= IDENT(N).                 { A = ast_arg_new(A_, NULL, ast_ident(A_, &N)); }
+sortkey(A) ::= IDENT(N) IDENT(D).        { A = ast_arg_new(A_, NULL, ast_ident(A_, &N)); ast_sort_order(A_, A, &D); }
 
 %type keys { ast_arg * }
 keys(L) ::= IDENT(N).                    { L = ast_arg_new(A_, NULL, ast_ident(A_, &N)); }

@@ -579,6 +579,23 @@ static inline void rgp_str_keep_copy(rgp_str *dst, rgp_str src)
     dst->len = src.len;
 }
 
+/* An aggregate's own copy of a string (min, max, first, last of a str), in a
+ * buffer it keeps: the buffer grows only when a longer string comes, so a
+ * steady stream of strings costs no allocation. An empty copy points at "". */
+static inline void rgp_str_keep_buf(rgp_str *dst, size_t *cap, rgp_str src)
+{
+    if (src.len > *cap) {
+        size_t n = *cap * 2 > src.len ? *cap * 2 : src.len;
+        char *grown = (char *)realloc(*cap ? (char *)dst->ptr : NULL, n);
+        if (!grown) { fputs("rgp: error: out of memory\n", stderr); exit(1); }
+        dst->ptr = grown;
+        *cap = n;
+    }
+    if (!*cap) dst->ptr = "";
+    else if (src.len) memmove((char *)dst->ptr, src.ptr, src.len);
+    dst->len = src.len;
+}
+
 /* ---- quantile sketches: p50(x), p90(x), p99(x) ------------------------------ */
 
 /* One per key (and per window of a key) of a group with a quantile aggregate: a

@@ -189,7 +189,7 @@ static const struct { const char *op; const char *want; } group_cases[] = {
     {"group by id { m: avgg(v) }", "t.rgp:3:34: error: expected an aggregate: count(), sum, avg, min, max, first, last, var, stddev, p50, p90, p95, p99 or p999 of a value (did you mean 'avg'?)"},
     {"group by id { m: count(v) }", "t.rgp:3:34: error: 'count' takes 0 arguments, found 1"},
     {"group by id { m: avg(s) }", "t.rgp:3:38: error: 'avg' needs a number, found str"},
-    {"group by id { m: max(s) }", "t.rgp:3:38: error: 'max' needs a number or time, found str"},
+    {"group by id { m: max(ok) }", "t.rgp:3:38: error: 'max' needs a number, time or str, found bool"},
     {"group by id { id: count() }", "t.rgp:3:31: error: field 'id' appears twice in this group"},
     {"group by id, id { c: count() }", "t.rgp:3:30: error: key 'id' is named twice"},
     {"by id, s, id state { c: u64 = 0 } { emit { id } }", "t.rgp:3:27: error: key 'id' is named twice"},

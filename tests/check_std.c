@@ -225,6 +225,37 @@ START_TEST(test_part_memo)
 }
 END_TEST
 
+/* An aggregate's string buffer: an own copy, grown only for a longer string. */
+START_TEST(test_str_keep_buf)
+{
+    rgp_str kept = {0};
+    size_t cap = 0;
+    rgp_str_keep_buf(&kept, &cap, (rgp_str){"", 0});
+    ck_assert_uint_eq(cap, 0);
+    ck_assert_ptr_nonnull(kept.ptr);   /* an empty copy points at "" */
+    ck_assert_uint_eq(kept.len, 0);
+    char text[300];
+    memset(text, 'a', sizeof text);
+    rgp_str_keep_buf(&kept, &cap, (rgp_str){text, 200});
+    ck_assert_uint_eq(cap, 200);
+    ck_assert(kept.ptr != text);
+    const char *buf = kept.ptr;
+    memset(text, 'b', sizeof text);   /* the record's bytes are reused: the copy stays */
+    ck_assert_int_eq(kept.ptr[199], 'a');
+    rgp_str_keep_buf(&kept, &cap, (rgp_str){text, 150});   /* shorter: the same buffer */
+    ck_assert_ptr_eq(kept.ptr, buf);
+    ck_assert_uint_eq(kept.len, 150);
+    ck_assert_int_eq(kept.ptr[149], 'b');
+    rgp_str_keep_buf(&kept, &cap, (rgp_str){"", 0});
+    ck_assert_ptr_eq(kept.ptr, buf);
+    ck_assert_uint_eq(kept.len, 0);
+    rgp_str_keep_buf(&kept, &cap, (rgp_str){text, 300});   /* longer: grown, at least twice */
+    ck_assert_uint_eq(cap, 400);
+    ck_assert_int_eq(memcmp(kept.ptr, text, 300), 0);
+    free((char *)kept.ptr);
+}
+END_TEST
+
 START_TEST(test_parse_i32)
 {
     size_t i;
@@ -877,6 +908,7 @@ Suite *std_suite(void)
 
     tc = tcase_create("ops");
     tcase_add_test(tc, test_str);
+    tcase_add_test(tc, test_str_keep_buf);
     tcase_add_test(tc, test_div_mod);
     tcase_add_test(tc, test_wrapping);
     tcase_add_test(tc, test_min_max_abs_int);
