@@ -407,6 +407,12 @@ static inline void rgp_net_source_close(rgp_net_source *ns, rgp_source_stats *st
         uint64_t unread = 0;
         ns->pending = 0;
         while (rgp__udp_recv(ns, st, 0) == 1) unread++;   /* what came after the stop: dropped, and the kernel's count read */
+#ifdef SO_MEMINFO
+        uint32_t mem[16] = {0};   /* SK_MEMINFO_DROPS (8): the kernel's count, even with no datagram after the drops */
+        socklen_t ml = sizeof mem;
+        if (getsockopt(ns->fd, SOL_SOCKET, SO_MEMINFO, mem, &ml) == 0 && ml > 8 * sizeof mem[0] && mem[8] > ns->kernel_dropped)
+            ns->kernel_dropped = mem[8];
+#endif
         uint64_t all = ns->dropped_full + ns->kernel_dropped + unread;
         if (all)
             fprintf(stderr, "%s: %s: source '%s': %llu datagram%s dropped: %llu when the ring was full, %llu by the kernel "

@@ -187,14 +187,14 @@ static inline int rgp__ns_peer_gone(rgp_net_sink *s, int ms)
 /* Hands everything kept but not yet handed to the kernel, connecting as need be. 0, or -1 after giving up. */
 static inline int rgp__ns_send(rgp_net_sink *s)
 {
-    while (s->fd < 0 || s->sent < s->len) {
+    for (;;) {
         if (s->fd < 0 && rgp__ns_connect(s) != 0) return -1;
+        if (s->sent >= s->len) return 0;
         ssize_t k = send(s->fd, s->kept + s->sent, s->len - s->sent, MSG_NOSIGNAL);
         if (k > 0) s->sent += (size_t)k;
         else if (k < 0 && errno == EINTR) continue;
         else rgp__ns_lost(s, k < 0 ? errno : EPIPE);
     }
-    return 0;
 }
 
 /* The writer gives up: the program was stopped while the peer was away. */
@@ -218,7 +218,7 @@ static inline int rgp__ns_room(rgp_writer *w, size_t need)
     rgp_net_sink *s = w->net;
     while (s->cap - s->len < need) {
         if (rgp__ns_send(s) != 0) return rgp__ns_give_up(w);
-        rgp__ns_trim(s, 0);
+        rgp__ns_trim(s, (size_t)s->resend);   /* cap holds resend bytes and 4 buffers more: acknowledgements make room */
         if (s->cap - s->len < need) rgp__ns_peer_gone(s, 1);
     }
     return 0;
@@ -277,7 +277,7 @@ static int rgp__net_sink_close(rgp_writer *w)
         w->mark = w->len;
         rc = rgp__net_sink_flush(w);
     }
-    for (int waited = 0; rc == 0;) {
+    for (int waited = 0; rc == 0 && !w->failed;) {
         if (rgp__ns_send(s) != 0) {
             rc = rgp__ns_give_up(w);
             break;
