@@ -33,6 +33,7 @@ typedef struct rgp__net_conn {
     char *buf;          /* [pos, end) read, not yet framed; grows to max_len + 32 */
     size_t cap, pos, end;
     uint64_t frames;    /* frames seen, oversize ones too: a record's number in messages */
+    int drained;        /* stopping: read until the kernel had nothing more */
     char name[160];     /* "tcp(ADDR) client 3 (1.2.3.4:5678)", what rejections name */
 } rgp__net_conn;
 
@@ -150,12 +151,32 @@ static inline int rgp__net_conn_frame(rgp_net_source *ns, rgp_source_stats *st, 
     }
 }
 
-/* Any whole frame buffered? A stopping source still hands those out: the
- * sender's TCP was told they arrived. */
+static inline void rgp__net_conn_read(rgp_net_source *ns, rgp__net_conn *c);
+
+/* Stopping: one more read of each connection the kernel may still hold bytes
+ * for (its sender was told they arrived). 1 if any came. */
+static inline int rgp__net_drain(rgp_net_source *ns)
+{
+    int got = 0;
+    for (int i = 0; i < ns->nconns; i++) {
+        rgp__net_conn *c = ns->conns[i];
+        if (c->fd < 0 || c->eof || c->drained) continue;
+        size_t before = c->end - c->pos;
+        rgp__net_conn_read(ns, c);
+        if (c->end - c->pos > before) got = 1;
+        else if (!c->eof) c->drained = 1;   /* EAGAIN: nothing more was there */
+    }
+    return got;
+}
+
+/* Has a stopping source more to hand out? Whole frames it has read, and
+ * connections not yet drained: a stop loses none of what the senders' TCP
+ * was told had arrived by then. */
 static inline int rgp_net_source_buffered(const rgp_net_source *ns)
 {
     for (int i = 0; i < ns->nconns; i++) {
         rgp__net_conn *c = ns->conns[i];
+        if (c->fd >= 0 && !c->eof && !c->drained) return 1;
         rgp_framer f = c->fr;   /* a copy: looking must not count */
         size_t used, flen;
         const char *fp;
@@ -176,15 +197,18 @@ static inline int rgp_net_source_buffered(const rgp_net_source *ns)
 static inline int rgp_net_source_next(rgp_net_source *ns, rgp_source_stats *st, rgp_str *text, uint64_t *line)
 {
     st->display = ns->ep->display;
-    for (int k = 0; k < ns->nconns; k++) {
-        int i = (ns->cur + k) % ns->nconns;
-        rgp__net_conn *c = ns->conns[i];
-        if (c->fd >= 0 && rgp__net_conn_frame(ns, st, c, text, line)) {
-            ns->cur = i;
-            st->display = c->name;
-            return RGP_ROW_OK;
+    int stopping = rgp_stopping();
+    do {
+        for (int k = 0; k < ns->nconns; k++) {
+            int i = (ns->cur + k) % ns->nconns;
+            rgp__net_conn *c = ns->conns[i];
+            if (c->fd >= 0 && rgp__net_conn_frame(ns, st, c, text, line)) {
+                ns->cur = i;
+                st->display = c->name;
+                return RGP_ROW_OK;
+            }
         }
-    }
+    } while (stopping && rgp__net_drain(ns));
     int n = 0;   /* the closed ones go */
     for (int i = 0; i < ns->nconns; i++) {
         if (ns->conns[i]->fd >= 0) ns->conns[n++] = ns->conns[i];
