@@ -1077,6 +1077,13 @@ static bool check_net_endpoint(sema *S, node *n, ast_expr *e, bool is_source)
 {
     bool udp = !strcmp(e->text, "udp");
     ast_arg *a = e->u.call.args;
+    n->endpoint = udp ? EP_UDP : EP_TCP;   /* even when wrong: no other error follows from it */
+    n->path = n->open_path = "";
+    if (udp && !is_source) {
+        diag_error(S->d, e->loc, "udp(\"HOST:PORT\") is a source only; a sink can write tcp(\"HOST:PORT\")");
+        return false;
+    }
+    bool ok = true;
     if (!a || a->name || a->value->kind != E_STR) {
         diag_error(S->d, a ? a->value->loc : e->loc, "%s(\"HOST:PORT\") takes the address first, a string such as \"127.0.0.1:9000\"", e->text);
         return false;
@@ -1085,17 +1092,12 @@ static bool check_net_endpoint(sema *S, node *n, ast_expr *e, bool is_source)
     if (!why && !is_source && a->value->u.s.bytes[0] == ':') why = "a sink connects, so it needs a host";
     if (why || memchr(a->value->u.s.bytes, '\0', a->value->u.s.len)) {
         diag_error(S->d, a->value->loc, "expected an address HOST:PORT such as \"127.0.0.1:9000\" or \"[::1]:9000\"; %s", why ? why : "it holds a NUL byte");
-        return false;
+        ok = false;
+    } else {
+        n->path = n->open_path = a->value->u.s.bytes;
     }
-    if (udp && !is_source) {
-        diag_error(S->d, e->loc, "udp(\"HOST:PORT\") is a source only; a sink can write tcp(\"HOST:PORT\")");
-        return false;
-    }
-    n->endpoint = udp ? EP_UDP : EP_TCP;
-    n->path = n->open_path = a->value->u.s.bytes;
     net_options *o = &n->net;
     *o = (net_options){.framing = FRAMING_NEWLINE, .max_len = udp ? 65507 : RGP_MAX_ROW_DEFAULT, .resend = 1 << 20};
-    bool ok = true;
     for (ast_arg *g = a->next; g; g = g->next) {
         ast_expr *v = g->value;
         if (!g->name) {
