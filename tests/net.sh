@@ -5,7 +5,8 @@
 # frame (rejected and counted, the others go on); length32 and octets framing;
 # csv over tcp; a stop by SIGTERM that drains what was received; udp datagrams
 # all accounted for (records + dropped = sent); and the tcp sink across a
-# restart of its receiver (nothing lost, duplicates counted). Each through
+# restart of its receiver (nothing lost, duplicates counted); and rgp's csv tcp
+# sink into its csv tcp source under octets and length32 framing. Each through
 # rgp run and a rgp build binary. Every wait is bounded by timeout.
 # Usage: tests/net.sh PATH/TO/rgp
 set -u
@@ -53,6 +54,20 @@ source s = stdin as csv(Ev)
 sink o = tcp("127.0.0.1:9") as jsonl <- s
 RGP
 seq 1 300000 >"$work/seq.csv"
+# rgp to rgp: a csv tcp sink under octets framing (a string holding a newline and quotes) into a csv tcp source
+cat >"$work/tx.rgp" <<'RGP'
+schema T { n: u64, s: str }
+source s = stdin as csv(T)
+sink o = tcp("127.0.0.1:9", framing: octets) as csv <- s
+RGP
+cat >"$work/rx.rgp" <<'RGP'
+schema T { n: u64, s: str }
+source s = tcp("127.0.0.1:9", framing: octets, clients: 1) as csv(T)
+sink o = stdout as jsonl <- s
+RGP
+printf '1,plain\n2,"two\nlines"\n3,"say ""hi"""\n4,\n' >"$work/tx.csv"
+printf '{"n":1,"s":"plain"}\n{"n":2,"s":"two\\nlines"}\n{"n":3,"s":"say \\"hi\\""}\n{"n":4,"s":""}\n' >"$work/rx.want"
+sed 's/octets/length32/' "$work/tx.rgp" >"$work/tx32.rgp"; sed 's/octets/length32/' "$work/rx.rgp" >"$work/rx32.rgp"
 
 # run NAME ARGS... &: the pipeline, by rgp run or its built binary, as the background job itself (exec: $! is its pid)
 run() {
@@ -62,7 +77,7 @@ run() {
 
 for mode in jit aot; do
     if [ $mode = aot ]; then
-        for n in clients framed32 octets csv stop udp sink; do
+        for n in clients framed32 octets csv stop udp sink tx rx tx32 rx32; do
             "$rgp" build "$work/$n.rgp" -o "$work/$n.bin" || bad "build $n.rgp"
         done
     fi
@@ -140,6 +155,15 @@ for _ in range(400):
         || { bad "sink: reconnect reported"; cat "$work/err"; }
     grep -q "records sent again (duplicates)" "$work/err" && ok || bad "sink: resends counted"
     echo "net ($mode): tcp sink restart: 300000 records, $dups duplicates"
+
+    # rgp's tcp sink into rgp's tcp source, framed: every record whole, in order
+    for f in "" 32; do
+        port=$($peer port)
+        run rx$f s=127.0.0.1:$port >"$work/out" 2>"$work/err" & pid=$!
+        ( run tx$f o=127.0.0.1:$port <"$work/tx.csv" 2>"$work/txerr" ) || bad "tx$f: exit status $?"
+        wait $pid
+        cmp -s "$work/rx.want" "$work/out" && ok || { bad "sink to source, framing ${f:-octets}"; cat "$work/out" "$work/err" "$work/txerr"; }
+    done
 done
 
 echo "net: $passed passed, $failed failed"
