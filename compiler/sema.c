@@ -887,7 +887,7 @@ static bool check_endpoint(sema *S, node *n, ast_expr *e, bool is_source)
                    e->text);
         return false;
     }
-    diag_error(S->d, e->loc, "expected %s, file(\"path\"), journal(\"DIR\") or tcp(\"HOST:PORT\")%s for the %s of '%s'",
+    diag_error(S->d, e->loc, "expected %s, file(\"path\"), journal(\"DIR\")%s or tcp(\"HOST:PORT\") for the %s of '%s'",
                is_source ? "stdin" : "stdout, stderr", is_source ? ", udp(\"HOST:PORT\")" : "", is_source ? "input" : "output", n->name);
     return false;
 }
