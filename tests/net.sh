@@ -48,6 +48,11 @@ source s = udp("127.0.0.1:9") as jsonl(Ev)
 stage n = s | group { n: count() }
 sink o = stdout as csv(header: false) <- n
 RGP
+cat >"$work/udpfull.rgp" <<'RGP'
+schema Ev { client: u32, seq: u64, v: i64 }
+source s = udp("127.0.0.1:9") as jsonl(Ev)
+sink o = file("out") as jsonl <- s
+RGP
 cat >"$work/sink.rgp" <<'RGP'
 schema Ev { seq: u64 }
 source s = stdin as csv(Ev)
@@ -77,7 +82,7 @@ run() {
 
 for mode in jit aot; do
     if [ $mode = aot ]; then
-        for n in clients framed32 octets csv stop udp sink tx rx tx32 rx32; do
+        for n in clients framed32 octets csv stop udp udpfull sink tx rx tx32 rx32; do
             "$rgp" build "$work/$n.rgp" -o "$work/$n.bin" || bad "build $n.rgp"
         done
     fi
@@ -130,16 +135,23 @@ s.sendall(b'1,1,10\r\n1,\"2\",20\n1,3\"x,30\n1,4,40\n'); s.close()" || bad "csv:
     # udp: every datagram is a record or counted as dropped
     port=$($peer port)
     run udp s=127.0.0.1:$port >"$work/out" 2>"$work/err" & pid=$!
-    timeout 20 python3 -c "
-import socket, time
-for _ in range(400):
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try: u.bind(('127.0.0.1', $port)); u.close(); time.sleep(0.05)
-    except OSError: break"
+    timeout 20 $peer udpwait "$port"
     timeout 60 $peer udp "$port" 100000
     sleep 0.5; kill -TERM $pid; wait $pid
     got=$(cat "$work/out"); dropped=$(sed -n "s/.*source 's': \([0-9]*\) datagrams* dropped.*/\1/p" "$work/err")
     [ $((got + ${dropped:-0})) = 100000 ] && ok || { bad "udp: $got records + ${dropped:-0} dropped != 100000"; cat "$work/err"; }
+
+    # udp with a sink that cannot keep up (a fifo nobody reads for 2 s): the ring fills, datagrams are dropped and counted
+    port=$($peer port); rm -f "$work/fifo"; mkfifo "$work/fifo"
+    ( exec 3<"$work/fifo"; sleep 2; cat <&3 >"$work/out" ) & rd=$!
+    run udpfull s=127.0.0.1:$port o="$work/fifo" 2>"$work/err" & pid=$!
+    timeout 20 $peer udpwait "$port"
+    timeout 60 $peer udp "$port" 100000
+    wait $rd; kill -TERM $pid; wait $pid
+    got=$(wc -l <"$work/out"); full=$(sed -n "s/.*dropped: \([0-9]*\) when the ring was full.*/\1/p" "$work/err")
+    dropped=$(sed -n "s/.*source 's': \([0-9]*\) datagrams* dropped.*/\1/p" "$work/err")
+    [ $((got + ${dropped:-0})) = 100000 ] && [ "${full:-0}" -gt 0 ] && ok \
+        || { bad "udp, ring full: $got records + ${dropped:-0} dropped (${full:-0} when full) != 100000"; cat "$work/err"; }
 
     # the tcp sink: its receiver resets the connection after 50000 lines and comes back
     port=$($peer port); rm -f "$work/got"

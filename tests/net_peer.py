@@ -11,6 +11,7 @@ wrote. Every loop is bounded; every wait has a deadline.
   net_peer.py one PORT RECORDS                     one client, RECORDS records
   net_peer.py check FILE N RECORDS                 every client's seq 1..RECORDS in order, sums
   net_peer.py framed PORT length32|octets RECORDS  one client, framed records, then a bad frame
+  net_peer.py udpwait PORT                         until something has bound udp PORT (20 s)
   net_peer.py udp PORT RECORDS                     RECORDS datagrams
   net_peer.py recv PORT FILE STOP_AFTER            a tcp receiver: lines into FILE; with
                                                    STOP_AFTER > 0 it resets the connection and
@@ -120,6 +121,18 @@ def main():
         # then a frame that breaks: a length too big (length32), a header that is not a count (octets)
         s.sendall(struct.pack(">I", 1 << 30) + b"xx" if kind == "length32" else b"x7 garbage")
         s.close()
+    elif cmd == "udpwait":
+        port = int(sys.argv[2])
+        for _ in range(400):
+            u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            try:
+                u.bind(("127.0.0.1", port))
+            except OSError:
+                return
+            finally:
+                u.close()
+            time.sleep(0.05)
+        sys.exit("nothing bound udp port %d" % port)
     elif cmd == "udp":
         port, records = int(sys.argv[2]), int(sys.argv[3])
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
