@@ -147,7 +147,7 @@ s.sendall(b'1,1,10\r\n1,\"2\",20\n1,3\"x,30\n1,4,40\n'); s.close()" || bad "csv:
     run udpfull s=127.0.0.1:$port o="$work/fifo" 2>"$work/err" & pid=$!
     timeout 20 $peer udpwait "$port"
     timeout 60 $peer udp "$port" 100000
-    wait $rd; kill -TERM $pid; wait $pid
+    sleep 3; kill -TERM $pid; wait $pid; wait $rd   # the reader's cat ends when rgp closes the fifo
     got=$(wc -l <"$work/out"); full=$(sed -n "s/.*dropped: \([0-9]*\) when the ring was full.*/\1/p" "$work/err")
     dropped=$(sed -n "s/.*source 's': \([0-9]*\) datagrams* dropped.*/\1/p" "$work/err")
     [ $((got + ${dropped:-0})) = 100000 ] && [ "${full:-0}" -gt 0 ] && ok \
