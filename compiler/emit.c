@@ -491,7 +491,7 @@ static void emit_endpoint(emitter *e, const node *n, int thread)
     sb(&b, ", %d, %d, ", n->kind == D_SINK, thread);
     c_string(&b, n->open_path, strlen(n->open_path));
     sb(&b, ", ");
-    const char *shown = n->endpoint == EP_FILE || n->endpoint == EP_JOURNAL || n->endpoint == EP_STDERR ? n->path
+    const char *shown = n->endpoint == EP_FILE || n->endpoint == EP_JOURNAL || n->endpoint == EP_STDERR || emit_is_net(n) ? n->path
                         : n->kind == D_SINK ? "stdout" : "stdin";
     c_string(&b, shown, strlen(shown));
     sb(&b, ", ");
@@ -506,7 +506,7 @@ static void emit_endpoint(emitter *e, const node *n, int thread)
     free(where.s);
     sb(&b, ", ");
     c_string(&b, n->endpoint == EP_STDERR ? n->open_path : n->path, strlen(n->endpoint == EP_STDERR ? n->open_path : n->path));
-    sb(&b, ", %d, %d, %d},", n->kind == D_SINK && n->opt.policy != POLICY_BLOCK, n->endpoint == EP_JOURNAL, n->append);
+    sb(&b, ", %d, %d, %d, %d},", n->kind == D_SINK && n->opt.policy != POLICY_BLOCK, n->endpoint == EP_JOURNAL, n->append, emit_is_net(n));
     emit(e, "%s", b.s);
     free(b.s);
 }
@@ -518,7 +518,7 @@ static void emit_endpoints(emitter *e)
     const program *p = e->p;
     emit(e, "static rgp_endpoint endpoints[] = {");
     e->indent++;
-    emit(e, "/* name, is_sink, thread, path, shown as, format, declared at, path in the .rgp file, may drop, journal, append */");
+    emit(e, "/* name, is_sink, thread, path, shown as, format, declared at, path in the .rgp file, may drop, journal, append, net */");
     for (int i = 0; i < p->nsources; i++) emit_endpoint(e, p->sources[i], -1 - i);
     for (int i = 0; i < p->nsinks; i++) emit_endpoint(e, p->sinks[i], thread_of_sink(e->pl, p->sinks[i]));
     e->indent--;
@@ -542,6 +542,7 @@ static void emit_main(emitter *e)
     emit_env_read(e);
     emit(e, "if (rgp_open_endpoints(RGP_PROGRAM, endpoints, %d, readers, writers, sink_w) != 0) return 1;", n);
     emit_journal_open(e);
+    emit_net_open(e);
     for (int i = 0; i < p->nsinks; i++) {
         const node *s = p->sinks[i];
         if (s->format != FMT_CSV || !s->header) continue;
@@ -562,6 +563,7 @@ static void emit_main(emitter *e)
     emit_regex_free(e);
     emit(e, "rgp_close_sinks(RGP_PROGRAM, endpoints, %d, writers, sink_w);", n);
     emit_journal_close(e);
+    emit_net_close(e);
     emit(e, "stopped = rgp_stop_status(stopped);");
     for (int i = 0; i < p->nsources; i++) {
         emit(e, "rgp_reader_close(&readers[%d]);", i);
@@ -704,6 +706,7 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
                  p->sinks[i]->name);
     blank(e);
     emit_journal_globals(e);
+    emit_net_globals(e);
     emit_regex_globals(e);
     emit_env_globals(e);
     emit_endpoints(e);

@@ -100,6 +100,16 @@ void emit_journal_globals(emitter *e);
 void emit_journal_open(emitter *e);
 void emit_journal_close(emitter *e);
 
+/* emit_net.c: tcp and udp sources, tcp sinks */
+bool emit_is_net(const node *n);
+void emit_net_globals(emitter *e);
+void emit_net_open(emitter *e);
+void emit_net_close(emitter *e);
+void emit_net_parse_locals(emitter *e, const node *src);
+const char *emit_net_stop_guard(const node *src);
+void emit_net_next(emitter *e, const node *src, unsigned long long batch);
+void emit_net_wait(emitter *e, const node *src);
+
 /* emit_regex.c: patterns compiled at start-up, match data per thread */
 bool emit_uses_regex(const program *p);
 void emit_regex_globals(emitter *e);

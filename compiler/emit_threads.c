@@ -375,6 +375,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     uint64_t batch = ring->slots < RGP_BATCH ? ring->slots : RGP_BATCH;
     bool journal = src->endpoint == EP_JOURNAL;   /* framed records, not text */
     bool by_line = src->format != FMT_CSV && !journal;   /* lines and jsonl: one record per line */
+    bool net = emit_is_net(src);   /* tcp or udp: frames (emit_net.c) */
     emit(e, "/* thread %s: reads source %s (%s:%u) and parses it into ring %s */", t->name, src->name, e->p->file,
          src->loc.line, ring->name);
     emit(e, "static void *thread_%s(void *arg)", t->cname);
@@ -400,11 +401,15 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     if (src->header) emit(e, "int header_pending = 1;");
     emit(e, "(void)seq;");
     if (by_line) emit(e, "rgp_str text;");
+    if (net) emit_net_parse_locals(e, src);
     emit(e, "for (;;) {");
     e->indent++;
     /* before the row is read, not after it is counted: every row counted reaches the ring */
-    emit(e, "if (next == claim_end && rgp_stopping()) break;   /* SIGINT, SIGTERM or a failed sink: stop reading, let the rest drain */");
-    if (journal)
+    emit(e, "if (next == claim_end && rgp_stopping()%s) break;   /* SIGINT, SIGTERM or a failed sink: stop reading, let the rest drain */",
+         net ? emit_net_stop_guard(src) : "");
+    if (net)
+        emit_net_next(e, src, (unsigned long long)batch);
+    else if (journal)
         emit(e, "int rc = rgp_journal_source_next(RGP_PROGRAM, &endpoints[%d], jin, &payload, &payload_len, &line);",
              endpoint_index(e->p, src));
     else if (by_line)
@@ -424,6 +429,8 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
         emit(e, "    rgp_fail();");
         emit(e, "    break;");
         emit(e, "}");
+    } else if (net) {
+        emit_net_wait(e, src);
     } else {
     emit(e, "    if (rgp_reader_fill(in) < 0) {");
     emit(e, "        if (errno == EINTR) continue;   /* a signal: the loop head sees whether to stop */");

@@ -816,6 +816,7 @@ static const char *resolve_path(sema *S, const char *path)
 }
 
 static bool check_journal_endpoint(sema *S, node *n, ast_expr *e, bool is_source);
+static bool check_net_endpoint(sema *S, node *n, ast_expr *e, bool is_source);
 
 /* file("PATH", append: true): a sink adds to the end of its file. */
 static bool check_file_options(sema *S, node *n, ast_arg *g, bool is_source)
@@ -880,13 +881,14 @@ static bool check_endpoint(sema *S, node *n, ast_expr *e, bool is_source)
         return check_file_options(S, n, e->u.call.args->next, is_source);
     }
     if (e->kind == E_CALL && !strcmp(e->text, "journal")) return check_journal_endpoint(S, n, e, is_source);
+    if (e->kind == E_CALL && (!strcmp(e->text, "tcp") || !strcmp(e->text, "udp"))) return check_net_endpoint(S, n, e, is_source);
     if (!is_source && e->kind == E_CALL && (!strcmp(e->text, "stdout") || !strcmp(e->text, "stderr"))) {
         diag_error(S->d, e->loc, "%s takes no options; append: is an option of file(\"PATH\") (%s is never truncated)", e->text,
                    e->text);
         return false;
     }
-    diag_error(S->d, e->loc, "expected %s, file(\"path\") or journal(\"DIR\") for the %s of '%s'",
-               is_source ? "stdin" : "stdout, stderr", is_source ? "input" : "output", n->name);
+    diag_error(S->d, e->loc, "expected %s, file(\"path\"), journal(\"DIR\")%s or tcp(\"HOST:PORT\") for the %s of '%s'",
+               is_source ? "stdin" : "stdout, stderr", is_source ? ", udp(\"HOST:PORT\")" : "", is_source ? "input" : "output", n->name);
     return false;
 }
 
@@ -1030,6 +1032,116 @@ static bool check_journal_endpoint(sema *S, node *n, ast_expr *e, bool is_source
     if (j->from == JFROM_COMMITTED && !j->group) {
         diag_error(S->d, committed_at, "'from: committed' resumes a reader group: add group: \"NAME\"");
         ok = false;
+    }
+    return ok;
+}
+
+const char *const framing_names[] = {
+#define X(id, name) name,
+    RGP_FRAMING_NAMES(X)
+#undef X
+};
+
+/* "HOST:PORT": a name or IPv4 address, or [IPv6], or nothing (every address
+ * of a listening source), then a port from 1 to 65535. NULL, or what is wrong. */
+static const char *net_address_problem(const char *s, size_t len)
+{
+    const char *colon = len ? memrchr(s, ':', len) : NULL;
+    if (!colon) return "no ':PORT'";
+    const char *port = colon + 1, *end = s + len;
+    unsigned long v = 0;
+    if (port == end) return "no port after ':'";
+    for (const char *q = port; q < end; q++) {
+        if (*q < '0' || *q > '9') return "the port is not a number";
+        if ((v = v * 10 + (unsigned long)(*q - '0')) > 65535) break;
+    }
+    if (v == 0 || v > 65535) return "the port is not from 1 to 65535";
+    size_t hl = (size_t)(colon - s);
+    if (hl >= 2 && s[0] == '[' && s[hl - 1] == ']') {
+        for (size_t k = 1; k + 1 < hl; k++)
+            if (!strchr("0123456789abcdefABCDEF:.", s[k])) return "the IPv6 address in [ ] has a character that is not hex, ':' or '.'";
+        return hl > 2 ? NULL : "the [ ] hold no address";
+    }
+    for (size_t k = 0; k < hl; k++) {
+        char c = s[k];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_'))
+            return "the host has a character other than letters, digits, '.', '-' and '_' (write an IPv6 address in [ ])";
+    }
+    return NULL;
+}
+
+/* tcp("HOST:PORT", ...) and udp("HOST:PORT", ...): a tcp source listens and takes
+ * framing, max_line and clients; a udp source max_line; a tcp sink connects and
+ * takes framing and resend. */
+static bool check_net_endpoint(sema *S, node *n, ast_expr *e, bool is_source)
+{
+    bool udp = !strcmp(e->text, "udp");
+    ast_arg *a = e->u.call.args;
+    n->endpoint = udp ? EP_UDP : EP_TCP;   /* even when wrong: no other error follows from it */
+    n->path = n->open_path = "";
+    if (udp && !is_source) {
+        diag_error(S->d, e->loc, "udp(\"HOST:PORT\") is a source only; a sink can write tcp(\"HOST:PORT\")");
+        return false;
+    }
+    bool ok = true;
+    if (!a || a->name || a->value->kind != E_STR) {
+        diag_error(S->d, a ? a->value->loc : e->loc, "%s(\"HOST:PORT\") takes the address first, a string such as \"127.0.0.1:9000\"", e->text);
+        return false;
+    }
+    const char *why = net_address_problem(a->value->u.s.bytes, a->value->u.s.len);
+    if (!why && !is_source && a->value->u.s.bytes[0] == ':') why = "a sink connects, so it needs a host";
+    if (why || memchr(a->value->u.s.bytes, '\0', a->value->u.s.len)) {
+        diag_error(S->d, a->value->loc, "expected an address HOST:PORT such as \"127.0.0.1:9000\" or \"[::1]:9000\"; %s", why ? why : "it holds a NUL byte");
+        ok = false;
+    } else {
+        n->path = n->open_path = a->value->u.s.bytes;
+    }
+    net_options *o = &n->net;
+    *o = (net_options){.framing = FRAMING_NEWLINE, .max_len = udp ? 65507 : RGP_MAX_ROW_DEFAULT, .resend = 1 << 20};
+    for (ast_arg *g = a->next; g; g = g->next) {
+        ast_expr *v = g->value;
+        if (!g->name) {
+            diag_error(S->d, v->loc, "expected a named option such as %s", udp ? "max_line: 64 KB" : "framing: length32");
+            ok = false;
+        } else if (!udp && !strcmp(g->name, "framing")) {
+            int k = -1;
+            for (int i = 0; v->kind == E_NAME && i < (int)(sizeof framing_names / sizeof framing_names[0]); i++)
+                if (!strcmp(v->text, framing_names[i])) k = i;
+            if (k >= 0) o->framing = (framing_kind)k;
+            else {
+                diag_error(S->d, v->loc, "'framing' takes newline, length8, length16, length32, length64 or octets");
+                ok = false;
+            }
+        } else if (is_source && !strcmp(g->name, "max_line")) {
+            uint64_t unit = g->unit ? journal_unit_bytes(g->unit) : 1;
+            if (v->kind != E_INT || v->u.i.overflow || !unit || v->u.i.value == 0 || v->u.i.value > (udp ? 65507 : RGP_MAX_ROW_LIMIT) / unit) {
+                diag_error(S->d, g->unit && !unit ? g->unit_loc : v->loc, "'max_line' takes a size from 1 byte to %s, such as 64 KB",
+                           udp ? "65507 bytes (a UDP datagram)" : "1 TB");
+                ok = false;
+            } else {
+                o->max_len = v->u.i.value * unit;
+            }
+        } else if (is_source && !udp && !strcmp(g->name, "clients")) {
+            if (v->kind == E_INT && !v->u.i.overflow && !g->unit && v->u.i.value > 0) o->clients = v->u.i.value;
+            else {
+                diag_error(S->d, v->loc, "'clients' takes a number of connections from 1 up: the stream ends when that many have closed");
+                ok = false;
+            }
+        } else if (!is_source && !strcmp(g->name, "resend")) {
+            if (!size_arg(S, g, &o->resend)) ok = false;
+            else if (o->resend > ((uint64_t)1 << 32)) {
+                diag_error(S->d, v->loc, "'resend' is at most 4 GB");
+                ok = false;
+            }
+        } else {
+            const char *const opts[3][3] = {{"framing", "max_line", "clients"}, {"max_line"}, {"framing", "resend"}};
+            int which = udp ? 1 : is_source ? 0 : 2, nopt = udp ? 1 : is_source ? 3 : 2;
+            suggest sg = {.word = g->name};
+            for (int k = 0; k < nopt; k++) suggest_try(&sg, opts[which][k]);
+            diag_error(S->d, g->name_loc, "unknown option '%s' of a %s %s%s; options are %s", g->name, e->text, is_source ? "source" : "sink",
+                       hint(S, &sg), udp ? "max_line (one datagram is one record)" : is_source ? "framing, max_line and clients" : "framing and resend");
+            ok = false;
+        }
     }
     return ok;
 }
@@ -1179,6 +1291,9 @@ static void check_source(sema *S, node *n, ast_decl *d)
         if (!g->name) diag_error(S->d, g->value->loc, "expected a named option such as header: true");
         else check_csv_option(S, n, g);
     }
+    if ((n->endpoint == EP_TCP || n->endpoint == EP_UDP) && n->header)   /* each frame is one row: no connection starts with names */
+        diag_error(S->d, f->loc, "a %s source reads one row per record, with no header line: drop header: true",
+                   n->endpoint == EP_TCP ? "tcp" : "udp");
 }
 
 static void check_sink(sema *S, node *n, ast_decl *d)
@@ -1208,11 +1323,14 @@ static void check_sink(sema *S, node *n, ast_decl *d)
     }
     if ((f->kind == E_NAME || f->kind == E_CALL) && !strcmp(f->text, "csv")) {
         n->format = FMT_CSV;
+        if (n->endpoint == EP_TCP) n->header = false;   /* a reconnect would need it again: records only */
         if (f->kind == E_CALL)
             for (ast_arg *g = f->u.call.args; g; g = g->next) {
                 if (!g->name) diag_error(S->d, g->value->loc, "expected a named option such as header: false");
                 else check_csv_option(S, n, g);
             }
+        if (n->endpoint == EP_TCP && n->header)
+            diag_error(S->d, f->loc, "a tcp sink sends records only, with no header line (a reconnect would need it again): drop header: true");
         return;
     }
     diag_error(S->d, f->loc, "expected csv, csv(header: ..., delimiter: ...) or jsonl as the format of sink '%s'", n->name);

@@ -4,7 +4,7 @@
 #define RGP_SEMA_H
 #include "ast.h"
 
-typedef enum endpoint_kind { EP_STDIN, EP_STDOUT, EP_FILE, EP_JOURNAL, EP_STDERR } endpoint_kind;
+typedef enum endpoint_kind { EP_STDIN, EP_STDOUT, EP_FILE, EP_JOURNAL, EP_STDERR, EP_TCP, EP_UDP } endpoint_kind;
 /* FMT_JOURNAL: records framed in a journal's segments (runtime/journal.h), not text */
 typedef enum format_kind { FMT_CSV, FMT_JSONL, FMT_LINES, FMT_JOURNAL } format_kind;
 
@@ -22,6 +22,23 @@ typedef struct journal_options {
     const char *group;            /* the reader group whose committed offset it keeps, or NULL */
     bool skip_corrupt;            /* on_corrupt: skip */
 } journal_options;
+
+/* tcp("HOST:PORT") and udp("HOST:PORT"): how records are framed in the byte
+ * stream, in the order of rgp_framing_kind (runtime/framing.h). */
+#define RGP_FRAMING_NAMES(X) X(NEWLINE, "newline") X(LENGTH8, "length8") X(LENGTH16, "length16") \
+    X(LENGTH32, "length32") X(LENGTH64, "length64") X(OCTETS, "octets")
+typedef enum framing_kind {
+#define X(id, name) FRAMING_##id,
+    RGP_FRAMING_NAMES(X)
+#undef X
+} framing_kind;
+extern const char *const framing_names[];
+typedef struct net_options {
+    framing_kind framing;         /* tcp: framing: newline (default), length8..64, octets */
+    uint64_t max_len;             /* source: max_line: the longest record (bytes) */
+    uint64_t clients;             /* tcp source: clients: N ends the stream after N connections closed; 0: never */
+    uint64_t resend;              /* tcp sink: resend: bytes of acknowledged records sent again after a reconnect */
+} net_options;
 
 /* Runtime knobs a user can set with `with { ... }` or `options { ... }`.
  * The names are the runtime's (runtime/wait.h, runtime/sequencer.h). */
@@ -75,6 +92,7 @@ typedef struct node {
     int floats;                   /* csv or jsonl sink: decimals of every f64 field (floats: N), -1 for the shortest text */
     uint64_t max_row;             /* csv source: longer rows are rejected (bytes) */
     journal_options journal;      /* EP_JOURNAL */
+    net_options net;              /* EP_TCP, EP_UDP */
     ast_op *ops;                  /* stage */
     bool used;                    /* something reads this stream */
     struct node **readers;        /* the planner's: the live stages and sinks that read it */

@@ -23,10 +23,10 @@ typedef enum rgp_framing_kind {
 
 /* What rgp_frame_next found in the bytes it was given. */
 typedef enum rgp_frame_status {
-    RGP_FRAME_MORE,     /* no whole frame yet: keep p[*used..n) and read more */
-    RGP_FRAME_OK,       /* *frame, *flen is one frame */
-    RGP_FRAME_SKIPPED,  /* bytes of an oversize frame were consumed; call again */
-    RGP_FRAME_FATAL     /* the stream's framing is lost (bad octet count): close it */
+    RGP_FRAMER_MORE,     /* no whole frame yet: keep p[*used..n) and read more */
+    RGP_FRAMER_OK,       /* *frame, *flen is one frame */
+    RGP_FRAMER_SKIPPED,  /* bytes of an oversize frame were consumed; call again */
+    RGP_FRAMER_FATAL     /* the stream's framing is lost (bad octet count): close it */
 } rgp_frame_status;
 
 typedef struct rgp_framer {
@@ -70,7 +70,7 @@ static inline rgp_frame_status rgp__frame_skip(rgp_framer *f, const char *p, siz
         *used = f->skip < n ? (size_t)f->skip : n;
         f->skip -= *used;
     }
-    return *used ? RGP_FRAME_SKIPPED : RGP_FRAME_MORE;
+    return *used ? RGP_FRAMER_SKIPPED : RGP_FRAMER_MORE;
 }
 
 static inline rgp_frame_status rgp__frame_newline(rgp_framer *f, const char *p, size_t n, size_t *used,
@@ -85,10 +85,10 @@ static inline rgp_frame_status rgp__frame_newline(rgp_framer *f, const char *p, 
         *flen = (size_t)(nl - p);
         *used = *flen + 1;
         f->frames++;
-        return RGP_FRAME_OK;
+        return RGP_FRAMER_OK;
     }
     if ((uint64_t)n <= f->max_len)
-        return RGP_FRAME_MORE;
+        return RGP_FRAMER_MORE;
     f->oversize++; /* no '\n' within max_len + 1 bytes: drop the whole line */
     f->skip_line = 1;
     return rgp__frame_skip(f, p, n, used);
@@ -99,7 +99,7 @@ static inline rgp_frame_status rgp__frame_prefixed(rgp_framer *f, const char *p,
 {
     size_t h = rgp__framing_prefix(f->kind);
     if (n < h)
-        return RGP_FRAME_MORE;
+        return RGP_FRAMER_MORE;
     uint64_t len = 0;
     for (size_t i = 0; i < h; i++)
         len = len << 8 | (unsigned char)p[i];
@@ -107,15 +107,15 @@ static inline rgp_frame_status rgp__frame_prefixed(rgp_framer *f, const char *p,
         f->oversize++;
         f->skip = len;
         *used = h;
-        return RGP_FRAME_SKIPPED;
+        return RGP_FRAMER_SKIPPED;
     }
     if ((uint64_t)(n - h) < len)
-        return RGP_FRAME_MORE;
+        return RGP_FRAMER_MORE;
     *frame = p + h;
     *flen = (size_t)len;
     *used = h + (size_t)len;
     f->frames++;
-    return RGP_FRAME_OK;
+    return RGP_FRAMER_OK;
 }
 
 /* RFC 6587 3.4.1: MSG-LEN SP SYSLOG-MSG, MSG-LEN = NONZERO-DIGIT *DIGIT. */
@@ -127,34 +127,34 @@ static inline rgp_frame_status rgp__frame_octets(rgp_framer *f, const char *p, s
     for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
         if ((i == 0 && p[i] == '0') || i >= 19) {
             f->bad++;
-            return RGP_FRAME_FATAL;
+            return RGP_FRAMER_FATAL;
         }
         len = len * 10 + (uint64_t)(p[i] - '0');
     }
     if (i == n)
-        return RGP_FRAME_MORE;
+        return RGP_FRAMER_MORE;
     if (i == 0 || p[i] != ' ') {
         f->bad++;
-        return RGP_FRAME_FATAL;
+        return RGP_FRAMER_FATAL;
     }
     i++;
     if (len > f->max_len) {
         f->oversize++;
         f->skip = len;
         *used = i;
-        return RGP_FRAME_SKIPPED;
+        return RGP_FRAMER_SKIPPED;
     }
     if ((uint64_t)(n - i) < len)
-        return RGP_FRAME_MORE;
+        return RGP_FRAMER_MORE;
     *frame = p + i;
     *flen = (size_t)len;
     *used = i + (size_t)len;
     f->frames++;
-    return RGP_FRAME_OK;
+    return RGP_FRAMER_OK;
 }
 
 /* Looks at p[0..n): sets *used to the bytes consumed (0 when it returns
- * RGP_FRAME_MORE or RGP_FRAME_FATAL) and, on RGP_FRAME_OK, *frame and *flen.
+ * RGP_FRAMER_MORE or RGP_FRAMER_FATAL) and, on RGP_FRAMER_OK, *frame and *flen.
  * The caller loops while it gets OK or SKIPPED, then keeps p[used..n) and
  * reads more behind it; a buffer of max_len + 20 bytes always suffices. */
 static inline rgp_frame_status rgp_frame_next(rgp_framer *f, const char *p, size_t n, size_t *used,
@@ -164,7 +164,7 @@ static inline rgp_frame_status rgp_frame_next(rgp_framer *f, const char *p, size
     if (f->skip || f->skip_line)
         return rgp__frame_skip(f, p, n, used);
     if (n == 0)
-        return RGP_FRAME_MORE;
+        return RGP_FRAMER_MORE;
     switch (f->kind) {
     case RGP_FRAMING_NEWLINE: return rgp__frame_newline(f, p, n, used, frame, flen);
     case RGP_FRAMING_OCTETS: return rgp__frame_octets(f, p, n, used, frame, flen);

@@ -164,6 +164,7 @@ typedef struct rgp_endpoint {
     int may_drop;          /* a sink with a drop policy: a write error costs its records, not the run */
     int journal;           /* a journal directory: opened by rgp_journal_open_endpoints, not as a file */
     int append;            /* a sink on file("PATH", append: true): added to, not truncated */
+    int net;               /* tcp("HOST:PORT") or udp(...): path is an address, opened by net.h, not as a file */
 } rgp_endpoint;
 
 /* Where the .rgp file's relative paths resolve, for --help. */
@@ -190,7 +191,7 @@ static inline void rgp_resolve_paths(const char *file, rgp_endpoint *eps, int n)
     if (!slash) return;
     slash[slash == rgp__base_dir] = 0;   /* "/bin/x" -> "/bin", "/x" -> "/" */
     for (int i = 0; i < n; i++) {
-        if (eps[i].written[0] == '/' || !strcmp(eps[i].written, "-")) continue;   /* stderr is absolute */
+        if (eps[i].written[0] == '/' || !strcmp(eps[i].written, "-") || eps[i].net) continue;   /* stderr is absolute */
         size_t len = strlen(rgp__base_dir) + strlen(eps[i].written) + 2;
         char *path = malloc(len);   /* once per endpoint, kept for the run */
         if (!path) continue;
@@ -360,7 +361,7 @@ static inline int rgp_open_endpoints(const char *prog, const rgp_endpoint *eps, 
     int rc = ids && known && owner ? 0 : -1;
     if (rc) fprintf(stderr, "%s: error: out of memory\n", prog);
     for (int i = 0; i < n && !rc; i++) {
-        if (eps[i].is_sink || eps[i].journal) continue;
+        if (eps[i].is_sink || eps[i].journal || eps[i].net) continue;
         if (rgp_reader_open(&readers[i], eps[i].path, eps[i].display) != 0) {
             rgp__open_error(prog, &eps[i]);
             rc = -1;
@@ -368,10 +369,10 @@ static inline int rgp_open_endpoints(const char *prog, const rgp_endpoint *eps, 
         known[i] = !rc && rgp__file_id(eps[i].path, STDIN_FILENO, &ids[i]) == 0;
     }
     for (int i = 0; i < n; i++)
-        if (eps[i].is_sink && !eps[i].journal) known[i] = rgp__file_id(eps[i].path, STDOUT_FILENO, &ids[i]) == 0;
+        if (eps[i].is_sink && !eps[i].journal && !eps[i].net) known[i] = rgp__file_id(eps[i].path, STDOUT_FILENO, &ids[i]) == 0;
     if (!rc) rc = rgp__check_sinks_spare_sources(prog, eps, n, ids, known);
     for (int i = 0; i < n && !rc; i++) {
-        if (!eps[i].is_sink || eps[i].journal) continue;
+        if (!eps[i].is_sink || eps[i].journal || eps[i].net) continue;
         /* a file an earlier sink created just now is found only now */
         if (!known[i]) known[i] = rgp__file_id(eps[i].path, STDOUT_FILENO, &ids[i]) == 0;
         int j = known[i] ? rgp__sink_on_same_file(eps, i, ids, known) : -1;

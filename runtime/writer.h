@@ -51,7 +51,15 @@ typedef struct rgp_writer {
     unsigned char *jbuf;         /* one record's payload, encoded before it is framed */
     size_t jcap;
     unsigned jappends;           /* appends since the last look at the clock */
+    /* A tcp sink (net_sink.h): flush frames the whole records and sends them,
+     * keeping what the peer has not acknowledged; net_skip drops the rest of a
+     * record longer than the buffer. */
+    struct rgp_net_sink *net;
+    int net_skip;
 } rgp_writer;
+
+static int rgp__net_sink_flush(rgp_writer *w);   /* net_sink.h */
+static int rgp__net_sink_close(rgp_writer *w);
 
 /* Takes ownership of fd (closed by rgp_writer_close unless it is 1 or 2). */
 static inline int rgp_writer_open_fd(rgp_writer *w, int fd, const char *display)
@@ -216,6 +224,11 @@ static inline int rgp__writer_flush_shared(rgp_writer *w)
  * the lock is never held between records (the thread may wait, or end). */
 static inline void rgp_w_end_record(rgp_writer *w)
 {
+    if (w->net_skip) { /* the end of a record too long for a tcp sink's buffer: dropped */
+        w->len = w->mark;
+        w->net_skip = 0;
+        return;
+    }
     w->mark = w->len;
     if (w->holding)
         rgp__writer_flush_shared(w);
@@ -238,6 +251,8 @@ static inline int rgp_writer_flush(rgp_writer *w)
     }
     if (w->lock)
         return rgp__writer_flush_shared(w);
+    if (w->net)
+        return rgp__net_sink_flush(w);
     size_t n = w->len;
     w->len = w->mark = 0;
     if (n == 0 && !w->failed)
@@ -259,6 +274,8 @@ static inline int rgp_writer_close(rgp_writer *w)
         }
         return 0;
     }
+    if (w->net)
+        return rgp__net_sink_close(w);
     if (w->buf) {
         w->mark = w->len; /* whatever is left is the end of the output */
         rgp_writer_flush(w);
@@ -285,7 +302,7 @@ static inline int rgp_writer_close(rgp_writer *w)
 __attribute__((noinline)) static void rgp__w_bytes_slow(rgp_writer *w, const char *p, size_t n)
 {
     rgp_writer_flush(w);
-    if (n >= RGP_WRITER_CAP && !w->lock) { /* big chunk: skip the copy */
+    if (n >= RGP_WRITER_CAP && !w->lock && !w->net) { /* big chunk: skip the copy */
         rgp__writer_write_all(w, p, n);
         return;
     }
@@ -912,5 +929,7 @@ static inline void rgp_journal_sink_append(rgp_writer *w, const unsigned char *p
         if (rgp_journal_tick(w->journal) != 0) rgp__writer_journal_failed(w);
     }
 }
+
+#include "net_sink.h"   /* the tcp sink's flush and close, declared above */
 
 #endif /* RGP_WRITER_H */

@@ -1,11 +1,12 @@
 #!/bin/sh
 # Installs (as root) or names (otherwise) the Debian packages rgp needs to build and test.
-# Usage: scripts/deps.sh [build|bench|fuzz]. Exit 0 when everything is present.
+# Usage: scripts/deps.sh [build|test|bench|fuzz]. Exit 0 when everything is present.
 # `bench` also installs DuckDB's Node client (npm, @duckdb/node-api, which ships
 # DuckDB's native library) into build/duckdb, for the DuckDB contenders.
 set -u
 need="re2c lemon tcc libtcc-dev libpcre2-dev check libsubunit-dev pkg-config gcc make"
 [ "${1:-build}" = fuzz ] && need="$need clang libclang-rt-14-dev"
+[ "${1:-build}" = test ] && need="$need python3"   # the peer of tests/net.sh
 [ "${1:-build}" = bench ] && need="$need default-jdk-headless libdisruptor-java mawk gawk miller jq python3 gnuplot-nox time valgrind"
 
 # duckdb_client: @duckdb/node-api under build/duckdb (any user: it is the

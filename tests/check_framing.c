@@ -67,7 +67,7 @@ static void run_case(const framing_case *c, size_t chunk, char *out, size_t cap,
             size_t fl;
             rgp_frame_status st = rgp_frame_next(f, buf + pos, have - pos, &used, &fr, &fl);
             pos += used;
-            if (st == RGP_FRAME_OK) {
+            if (st == RGP_FRAMER_OK) {
                 ck_assert_uint_lt(o + fl + 2, cap);
                 if (!first)
                     out[o++] = '|';
@@ -75,10 +75,10 @@ static void run_case(const framing_case *c, size_t chunk, char *out, size_t cap,
                 o += fl;
                 out[o] = 0;
                 first = 0;
-            } else if (st == RGP_FRAME_FATAL) {
+            } else if (st == RGP_FRAMER_FATAL) {
                 fatal = 1;
                 break;
-            } else if (st == RGP_FRAME_MORE) {
+            } else if (st == RGP_FRAMER_MORE) {
                 break;
             }
         }
@@ -122,7 +122,7 @@ START_TEST(test_framing_header_roundtrip)
             rgp_framer_init(&f, kinds[k], 64);
             size_t used, fl;
             const char *fr;
-            ck_assert_int_eq(rgp_frame_next(&f, buf, h + len, &used, &fr, &fl), RGP_FRAME_OK);
+            ck_assert_int_eq(rgp_frame_next(&f, buf, h + len, &used, &fr, &fl), RGP_FRAMER_OK);
             ck_assert_uint_eq(used, h + len);
             ck_assert_uint_eq(fl, len);
             ck_assert_int_eq(memcmp(fr, payload, len), 0);

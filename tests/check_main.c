@@ -18,6 +18,7 @@ Suite *tables_suite(void);
 Suite *program_suite(void);
 Suite *journal_suite(void);
 Suite *framing_suite(void);
+Suite *net_suite(void);
 Suite *fixed_suite(void);
 Suite *plan_suite(void);
 
@@ -39,6 +40,7 @@ int main(void)
     srunner_add_suite(sr, program_suite());
     srunner_add_suite(sr, journal_suite());
     srunner_add_suite(sr, framing_suite());
+    srunner_add_suite(sr, net_suite());
     srunner_add_suite(sr, fixed_suite());
     srunner_add_suite(sr, plan_suite());
     srunner_run_all(sr, CK_NORMAL);

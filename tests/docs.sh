@@ -1,10 +1,10 @@
 #!/bin/sh
-# Runs every example in docs/language.md: each ```rgp block must pass `rgp check`;
+# Runs every example in docs/language.md and docs/connectors.md: each ```rgp block must pass `rgp check`;
 # when ```input and ```output blocks follow it, `rgp run` on that input must print
 # exactly that output. Usage: tests/docs.sh PATH/TO/rgp
 set -u
 rgp=$1
-doc=$(dirname "$0")/../docs/language.md
+docs="$(dirname "$0")/../docs/language.md $(dirname "$0")/../docs/connectors.md"
 work=$(mktemp -d "${TMPDIR:-/tmp}/rgp-docs.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 # rgp run through libtcc every time: no background cc, and an empty cache of our own
@@ -15,7 +15,7 @@ awk -v dir="$work" '
     /^```(rgp|input|output)$/ { kind = substr($0, 4); if (kind == "rgp") n++; file = dir "/" n "." kind; printf "" > file; next }
     /^```$/ { file = ""; next }
     file != "" { print >> file }
-' "$doc"
+' $docs
 passed=0 failed=0
 for prog in "$work"/*.rgp; do
     n=$(basename "$prog" .rgp)
