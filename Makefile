@@ -9,6 +9,8 @@ CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Wno-unused-parameter
 ALL_CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(CFLAGS) -MMD -MP \
               -Icompiler -Iruntime -Istdlib -I$(B)/gen -DRGP_VERSION='"$(VERSION)"'
+# the libtcc linked in, for rgp --version: its Debian package's version
+LIBTCC_VERSION := $(shell dpkg-query -W -f='$${Version}' libtcc-dev 2>/dev/null || echo unknown)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck -lsubunit -lrt -lm)
 
 ifeq ($(V),1)
@@ -27,7 +29,7 @@ COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.
                  compiler/emit_expr.c compiler/emit_threads.c compiler/emit_ops.c \
                  compiler/emit_aggregates.c compiler/emit_limit.c compiler/emit_sort.c compiler/emit_tables.c compiler/graph.c compiler/builtins.c \
                  compiler/jit.c compiler/aot.c compiler/objcache.c compiler/background_cc.c compiler/run.c compiler/driver.c compiler/fmt.c \
-                 compiler/journal_tool.c compiler/emit_journal.c compiler/regex.c compiler/emit_regex.c compiler/emit_env.c compiler/emit_net.c compiler/links.c
+                 compiler/journal_tool.c compiler/emit_journal.c compiler/regex.c compiler/emit_regex.c compiler/emit_env.c compiler/emit_net.c compiler/links.c compiler/version.c
 GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c $(B)/gen/regex_text.c
 LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/%.o)
 RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
@@ -85,6 +87,8 @@ $(B)/gen/rgp_crc32c.h: scripts/gen_crc32c.c
 $(B)/gen/%.o: $(B)/gen/%.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) -Wno-unused-function -Wno-unused-variable -Idsl -c -o $@ $<
+
+$(B)/compiler/version.o: ALL_CFLAGS += -DRGP_LIBTCC_VERSION='"$(LIBTCC_VERSION)"'
 
 $(B)/%.o: %.c $(B)/gen/grammar.h $(B)/gen/rgp_pow10.h $(B)/gen/rgp_crc32c.h
 	@mkdir -p $(dir $@)

@@ -15,6 +15,7 @@
 #include "jit.h"
 #include "journal_tool.h"
 #include "run.h"
+#include "version.h"
 
 typedef struct command {
     const char *name;
@@ -110,7 +111,11 @@ static const command commands[] = {
      "records lost unintended; 130 or 143 SIGINT or SIGTERM stopped the pipeline\n"
      "(also during the compile); 141 a sink's reader went away (| head). When more\n"
      "than one applies, the first of 1 or 2, 130/143, 141, 3 is the status.\n"},
-    {"version", cmd_version, "print rgp's version", "Usage: rgp version   (or rgp --version)\n"},
+    {"version", cmd_version, "print rgp's version, its libtcc and the cc it will use",
+     "Usage: rgp version   (or rgp --version)\n\n"
+     "Prints rgp's version, the version of the libtcc linked into it (rgp run),\n"
+     "and the C compiler that rgp build and rgp run -O will run ($CC, or cc),\n"
+     "its path and the first line of its --version.\n"},
 };
 enum { NCOMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -163,7 +168,7 @@ static int cmd_journal(int argc, char **argv)
 static int cmd_version(int argc, char **argv)
 {
     if (wants_help(argc, argv)) { fputs(find_command("version")->help, stdout); return 0; }
-    printf("rgp %s\n", RGP_VERSION);
+    version_print(stdout, RGP_VERSION);
     return 0;
 }
 

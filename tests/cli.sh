@@ -27,6 +27,12 @@ expect 0 "rgp --help" -- "$rgp" --help
 grep -q "^  run " "$work/out" && ok || bad "--help lists run"
 expect 0 "rgp --version" -- "$rgp" --version
 grep -qx "rgp [0-9.]*" "$work/out" && ok || bad "--version prints 'rgp X.Y.Z'"
+grep -q "^libtcc [0-9]" "$work/out" && ok || bad "--version names the libtcc linked in"
+grep -q "^cc cc (/[^)]*): ." "$work/out" && ok || bad "--version names the cc it will use, its path and version"
+expect 0 "rgp --version with CC=sh" -- env CC=sh "$rgp" --version
+grep -q "^cc sh (/[^)]*, from \$CC)" "$work/out" && ok || bad "--version names \$CC"
+expect 0 "rgp --version with a missing CC" -- env CC=rgp-no-such-cc "$rgp" --version
+grep -qx "cc rgp-no-such-cc: not found (rgp build and rgp run -O need it; set \$CC)" "$work/out" && ok || bad "--version says a missing cc is not found"
 expect 1 "no command" -- "$rgp"
 expect 1 "unknown command" -- "$rgp" frobnicate
 grep -q "unknown command 'frobnicate'" "$work/err" && ok || bad "unknown command is named"
