@@ -195,6 +195,8 @@ static double stage_cost(const node *st, double *pass)
         }
         case OP_SAMPLE: cost += rate; rate *= o->sample_every ? 1.0 / (double)o->limit : o->fraction; break;
         case OP_GROUP: cost += rate * COST_STATEFUL; rate = 0; break;
+        case OP_LIMIT: cost += rate; break;   /* after a group or window: a few records */
+        case OP_SORT: cost += rate * 2.0; break;
         case OP_WINDOW: cost += rate * COST_STATEFUL; rate *= PASS_WINDOW; break;
         case OP_KEYED: case OP_DELTA: case OP_DEDUP: case OP_THROTTLE:
             cost += rate * COST_STATEFUL;
