@@ -380,9 +380,8 @@ static bool build(arena *a, plan *pl, diag *d, const placement *pm, const char *
                                : rd->ninputs > 0 ? arena_printf(a, "%s<-%s", rd->name, r->name)
                                                  : arena_printf(a, "%s.run", rd->name);
             const char *why = alone ? alone_why(a, rd)
-                              : spread ? (cut_why && cut_why[s->stream_index] ? cut_why[s->stream_index] : "each reader of the ring has a thread")
+                              : cut_why[s->stream_index] ? cut_why[s->stream_index]   /* placed by cost, or a diamond */
                               : s->kind == D_SOURCE ? "runs what reads the source"
-                              : cut_why && cut_why[s->stream_index] ? cut_why[s->stream_index]
                               : ring_required(s);
             plan_thread *t = add_reader_thread(a, pl, r, rd, name, why);
             if (rd->ninputs > 0 && (alone || spread || nshared == 1)) t->cname = arena_printf(a, "%s_from_%s", rd->name, r->name);
@@ -411,21 +410,14 @@ static bool build(arena *a, plan *pl, diag *d, const placement *pm, const char *
     return ok;
 }
 
-static double busiest(const plan *pl)
-{
-    double m = 0;
-    for (int i = 0; i < pl->nthreads; i++)
-        if (pl->threads[i]->cost > m) m = pl->threads[i]->cost;
-    return m;
-}
-
 /* What n and everything fused after it in its thread cost, its hand-over to
  * the next ring included. Fills below[] (by stream_index) on the way: one walk
  * from a thread's entries prices every cut in it. */
+static double priced(const node *n, const double *below);
+
 static double cost_below(const node *n, double *below)
 {
-    if (n->kind == D_SINK) return node_work(n);
-    if (n->ninputs) return n->rate_out * COST_RING_PUT / n->ring->nproducers;   /* a merge: its input's thread feeds its ring */
+    if (n->kind == D_SINK || n->ninputs) return priced(n, below);
     double c = node_work(n);
     for (int i = 0; i < n->nsides; i++)
         if (n->sides[i]->used) c += cost_below(n->sides[i], below);
@@ -439,7 +431,7 @@ static double cost_below(const node *n, double *below)
 static double priced(const node *n, const double *below)
 {
     if (n->kind == D_SINK) return node_work(n);
-    if (n->ninputs) return n->rate_out * COST_RING_PUT / n->ring->nproducers;
+    if (n->ninputs) return n->rate_out * COST_RING_PUT / n->ring->nproducers;   /* a merge: its input's thread feeds its ring */
     return below[n->stream_index];
 }
 
@@ -451,7 +443,7 @@ typedef struct cut {
     double busiest;
 } cut;
 
-/* The threads' costs but t's, at most: the busiest thread other than t. */
+/* The cost of the busiest thread other than t (t NULL: of all). */
 static double busiest_but(const plan *pl, const plan_thread *t)
 {
     double m = 0;
@@ -463,8 +455,7 @@ static double busiest_but(const plan *pl, const plan_thread *t)
 /* Of the cuts that split the busiest thread, the one that lowers it most. */
 static cut best_cut(const plan *pl, const placement *pm, double *below)
 {
-    program *p = pl->prog;
-    cut best = {.stream = -1, .busiest = busiest(pl)};
+    cut best = {.stream = -1, .busiest = busiest_but(pl, NULL)};
     plan_thread *top = NULL;
     for (int i = 0; i < pl->nthreads; i++)
         if (!top || pl->threads[i]->cost > top->cost) top = pl->threads[i];
@@ -491,7 +482,6 @@ static cut best_cut(const plan *pl, const placement *pm, double *below)
         }
         if (worst < best.busiest) best = (cut){top->in->stream->stream_index, true, top->nentries - 1, worst};
     }
-    (void)p;
     return best;
 }
 
@@ -502,7 +492,7 @@ static void place_by_cost(arena *a, plan *pl, placement *pm, const char **cut_wh
     double *below = arena_alloc(a, sizeof *below * (size_t)(pm->nstreams + 1));
     for (;;) {
         if (!build(a, pl, NULL, pm, cut_why)) return;
-        double now = busiest(pl);
+        double now = busiest_but(pl, NULL);
         cut c = best_cut(pl, pm, below);
         if (c.stream < 0 || c.busiest > now * 5.0 / 6.0 || pl->nthreads + c.more_threads > pl->budget) return;
         if (c.spread) pm->spread[c.stream] = true;
@@ -521,7 +511,7 @@ static void place_by_cost(arena *a, plan *pl, placement *pm, const char **cut_wh
  * both lead to one merge, each runs on a thread of its own. */
 
 /* The merges reachable from n, as bits of reach (nwords words per stream), memoised in done. */
-static const uint64_t *merges_from(const program *p, node *n, uint64_t *reach, bool *done, int nwords, const int *merge_bit)
+static const uint64_t *merges_from(node *n, uint64_t *reach, bool *done, int nwords, const int *merge_bit)
 {
     static const uint64_t none[1];
     if (n->kind == D_SINK) return none;
@@ -532,7 +522,7 @@ static const uint64_t *merges_from(const program *p, node *n, uint64_t *reach, b
     for (int i = 0; i < n->nsides + n->nreaders; i++) {
         node *m = i < n->nsides ? n->sides[i] : n->readers[i - n->nsides];
         if (!plan_is_live(m) || m->kind == D_SINK) continue;
-        const uint64_t *q = merges_from(p, m, reach, done, nwords, merge_bit);
+        const uint64_t *q = merges_from(m, reach, done, nwords, merge_bit);
         for (int w = 0; w < nwords; w++) r[w] |= q[w];
     }
     return r;
@@ -559,7 +549,7 @@ static void spread_diamonds(arena *a, program *p, placement *pm, const char **cu
         for (int k = 0; k < n->nreaders && !meet; k++) {
             node *rd = n->readers[k];
             if (rd->kind == D_SINK) continue;
-            const uint64_t *q = merges_from(p, rd, reach, done, nwords, merge_bit);
+            const uint64_t *q = merges_from(rd, reach, done, nwords, merge_bit);
             for (int w = 0; w < nwords; w++) {
                 meet |= (seen[w] & q[w]) != 0;
                 seen[w] |= q[w];
@@ -577,11 +567,11 @@ static int machine_cpus(void)
     return n > 0 && n < 1024 ? (int)n : 1;
 }
 
-plan *plan_build_budget(arena *a, diag *d, program *p, int budget)
+plan *plan_build(arena *a, diag *d, program *p)
 {
     plan *pl = arena_alloc(a, sizeof *pl);
     pl->prog = p;
-    pl->budget = budget > 0 ? budget : machine_cpus();
+    pl->budget = p->threads > 0 ? p->threads : machine_cpus();
     mark_live(p);
     index_readers(a, p);
     guess_rates(p);
@@ -601,9 +591,4 @@ plan *plan_build_budget(arena *a, diag *d, program *p, int budget)
     place_by_cost(a, pl, &pm, cut_why);
     build(a, pl, d, &pm, cut_why);
     return pl;
-}
-
-plan *plan_build(arena *a, diag *d, program *p)
-{
-    return plan_build_budget(a, d, p, p->threads);
 }

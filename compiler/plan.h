@@ -85,9 +85,8 @@ typedef struct plan {
     int cuts;                       /* rings and threads it added by cost */
 } plan;
 
+/* The budget is `options { threads: N }`, or the CPUs of this machine. */
 plan *plan_build(arena *a, diag *d, program *p);
-/* The same with the budget given: tests and `options { threads: N }` (0: the CPUs). */
-plan *plan_build_budget(arena *a, diag *d, program *p, int budget);
 bool plan_is_live(const node *n);          /* a sink, or a stream some sink reads through */
 /* The ring that carries n's records, or NULL when n's readers are fused into its thread. */
 plan_ring *plan_ring_of(const plan *pl, const node *n);
