@@ -117,6 +117,19 @@ static inline int rgp__header_wait(rgp_reader *in)
     }
 }
 
+/* The header row, as rgp_csv_next_row reads a row, but through its slow path
+ * alone (right for every row): so that the parse thread's loop stays the one
+ * caller of rgp_csv_next_row, which the compiler then inlines there. */
+static inline int rgp__csv_header_row(rgp_reader *in, char delim, rgp_str *cells, int cap, int *nf, uint64_t *line,
+                                      const char **why)
+{
+    for (;;) {
+        if (in->pos == in->end) return in->eof ? RGP_ROW_EOF : RGP_ROW_NEED_INPUT;
+        int rc = rgp__csv_next_row_slow(in, delim, cells, cap, nf, line, why);
+        if (rc != RGP__ROW_AGAIN) return rc;
+    }
+}
+
 /* Reads a csv source's header row and matches it to the schema's fields
  * (names[i]: the column field i reads), before any sink is opened. Every
  * error names the source's file and line and shows the header, escaped.
@@ -132,7 +145,7 @@ static inline int rgp_csv_header_read(const char *prog, const rgp_endpoint *ep, 
     char shown[1024], cell[256];
     if (!cells) rgp_out_of_memory(prog);
     for (;;) {
-        rc = rgp_csv_next_row(in, delim, cells, RGP_CSV_HEADER_MAX_COLS, &nf, &line, &why);
+        rc = rgp__csv_header_row(in, delim, cells, RGP_CSV_HEADER_MAX_COLS, &nf, &line, &why);
         if (rc != RGP_ROW_NEED_INPUT) break;
         if (rgp__header_wait(in) != 0) {
             fprintf(stderr, "%s: source '%s': stopped while waiting for its header (%s): %s\n", prog, ep->name, ep->display,
