@@ -489,23 +489,6 @@ static inline const char *rgp__header_cell_shown(char *out, size_t cap, rgp_str 
     return out;
 }
 
-/* Checks a CSV header row against the schema's field names, in order. */
-static inline int rgp_check_header(rgp_source_stats *st, uint64_t line, const rgp_str *f, int nf,
-                                   const char *const *names, int nnames)
-{
-    for (int i = 0; i < nnames || i < nf; i++) {
-        if (i >= nf || i >= nnames || strlen(names[i]) != f[i].len || memcmp(names[i], f[i].ptr, f[i].len)) {
-            char shown[256];
-            fprintf(stderr, "%s: error: %s:%llu: the header does not match the schema: column %d is %s%s%s, expected %s%s%s\n",
-                    st->prog, st->display, (unsigned long long)line, i + 1, i < nf ? "'" : "",
-                    i < nf ? rgp__header_cell_shown(shown, sizeof shown, f[i]) : "missing", i < nf ? "'" : "",
-                    i < nnames ? "'" : "", i < nnames ? names[i] : "no more columns", i < nnames ? "'" : "");
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* ---- strings that travel in ring slots ------------------------------------ */
 
 /* A record's str fields point into its slot: short strings are copied into the
