@@ -540,7 +540,9 @@ static void emit_main(emitter *e)
     emit(e, "int rc = rgp_parse_args(RGP_PROGRAM, RGP_FILE, argc, argv, endpoints, %d);", n);
     emit(e, "if (rc != 0) return rc < 0 ? 1 : 0;");
     emit_env_read(e);
-    emit(e, "if (rgp_open_endpoints(RGP_PROGRAM, endpoints, %d, readers, writers, sink_w) != 0) return 1;", n);
+    emit(e, "if (rgp_open_sources(RGP_PROGRAM, endpoints, %d, readers) != 0) return 1;", n);
+    emit_csv_headers_read(e);
+    emit(e, "if (rgp_open_sinks(RGP_PROGRAM, endpoints, %d, writers, sink_w) != 0) return 1;", n);
     emit_journal_open(e);
     emit_net_open(e);
     for (int i = 0; i < p->nsinks; i++) {
@@ -569,6 +571,7 @@ static void emit_main(emitter *e)
         emit(e, "rgp_reader_close(&readers[%d]);", i);
         emit(e, "rgp_report_stopped(&stats_%s);", p->sources[i]->name);
     }
+    emit_csv_headers_free(e);
     for (int i = 0; i < p->nsinks; i++)
         if (sink_counts_replaced(p->sinks[i]))
             emit(e, "rgp_report_replaced(RGP_PROGRAM, \"%s\", replaced_%s);", p->sinks[i]->name, p->sinks[i]->name);
@@ -709,6 +712,7 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
     emit_net_globals(e);
     emit_regex_globals(e);
     emit_env_globals(e);
+    emit_csv_header_globals(e);
     emit_endpoints(e);
 
     /* slot types for every ring, parsers for every source schema, writers for every sink */
@@ -733,6 +737,7 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
         blank(e);
         free(names.s);
         emit_csv_parser(e, r);
+        emit_csv_named_parser(e, r);
     }
     for (int i = 0; i < p->nsinks; i++) emit_writer(e, p->sinks[i]->type, p->sinks[i]->format, sink_floats(p->sinks[i]));
     emit_threads(e);

@@ -110,6 +110,14 @@ const char *emit_net_stop_guard(const node *src);
 void emit_net_next(emitter *e, const node *src, unsigned long long batch);
 void emit_net_wait(emitter *e, const node *src);
 
+/* emit_csv.c: csv sources with a header, matched to the schema by column name */
+void emit_csv_named_parser(emitter *e, const rectype *r);
+void emit_csv_header_globals(emitter *e);
+void emit_csv_headers_read(emitter *e);
+void emit_csv_headers_free(emitter *e);
+void emit_csv_row_fields(emitter *e, const node *src);
+void emit_csv_parse_call(emitter *e, const node *src, const char *copied);
+
 /* emit_regex.c: patterns compiled at start-up, match data per thread */
 bool emit_uses_regex(const program *p);
 void emit_regex_globals(emitter *e);

@@ -392,13 +392,12 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     } else if (!by_line) {
         emit(e, "rgp_reader_set_max_row(in, %lluu);   /* longer rows are rejected, one line each */",
              (unsigned long long)src->max_row);
-        emit(e, "rgp_str f[%d];   /* one more than the schema has, to notice extra fields */", r->nfields + 1);
+        emit_csv_row_fields(e, src);
         emit(e, "int nf;");
         emit(e, "const char *why;");
     }
     emit(e, "uint64_t line, seq;");
     emit(e, "uint64_t next = rgp_disruptor_first_seq(ring), claim_end = next, published = next;");
-    if (src->header) emit(e, "int header_pending = 1;");
     emit(e, "(void)seq;");
     if (by_line) emit(e, "rgp_str text;");
     if (net) emit_net_parse_locals(e, src);
@@ -415,8 +414,8 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     else if (by_line)
         emit(e, "int rc = rgp_line_next(in, &text, &line);");
     else
-        emit(e, "int rc = rgp_csv_next_row(in, '%s', f, %d, &nf, &line, &why);",
-             src->delim == '\'' ? "\\'" : src->delim == '\\' ? "\\\\" : (char[]){src->delim, 0}, r->nfields + 1);
+        emit(e, "int rc = rgp_csv_next_row(in, '%s', f, fcap, &nf, &line, &why);",
+             src->delim == '\'' ? "\\'" : src->delim == '\\' ? "\\\\" : (char[]){src->delim, 0});
     emit(e, "if (rc == RGP_ROW_NEED_INPUT) {");
     emit(e, "    /* the read may block (stdin): hand over what is parsed first */");
     emit(e, "    if (next != published) rgp_sp_publish(ring, published = next);");
@@ -446,17 +445,6 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "    break;");
     emit(e, "}");
     if (src->format == FMT_JSONL) emit(e, "if (rgp_json_blank(text)) continue;   /* blank lines hold no object */");
-    if (src->header) {
-        emit(e, "if (header_pending) {");
-        emit(e, "    header_pending = 0;");
-        emit(e, "    if (rc == RGP_ROW_BAD || rgp_check_header(st, line, f, nf, fields_%s, %d) != 0) {", r->name, r->nfields);
-        emit(e, "        if (rc == RGP_ROW_BAD) fprintf(stderr, \"%%s: error: %%s:%%llu: cannot read the header: %%s\\n\", RGP_PROGRAM, st->display, (unsigned long long)line, why);");
-        emit(e, "        rgp_fail();");
-        emit(e, "        break;");
-        emit(e, "    }");
-        emit(e, "    continue;");
-        emit(e, "}");
-    }
     emit(e, "st->rows++;");
     if (!by_line && !journal) {
         emit(e, "if (rc == RGP_ROW_BAD) {");
@@ -479,7 +467,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     } else if (journal) {
         emit(e, "if (parse_%s_journal(st, payload, payload_len, line, slot%s) != 0) continue;", r->name, copied);
     } else {
-        emit(e, "if (parse_%s_csv(st, f, nf, line, slot%s) != 0) continue;", r->name, copied);
+        emit_csv_parse_call(e, src, copied);
     }
     if (t->nrelays) emit_offer_relays(e, e->pl, src, "&slot->rec");
     emit(e, "next++;");

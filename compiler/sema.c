@@ -1240,6 +1240,15 @@ static rectype *source_schema(sema *S, const ast_expr *sch)
     return sd->schema_type;
 }
 
+/* `from "NAME"` on a field of a CSV source names its header column. */
+static void check_csv_columns(sema *S, const node *n, const char *schema)
+{
+    for (int i = 0; !n->header && n->type->paths && i < n->type->nfields; i++)
+        if (n->type->paths[i].n)
+            diag_error(S->d, n->type->paths[i].loc, "field '%s' names a column with `from`, but source '%s' reads CSV without a header; "
+                       "columns are named by the header: write csv(%s, header: true)", n->type->fields[i].name, n->name, schema);
+}
+
 static void check_source(sema *S, node *n, ast_decl *d)
 {
     ast_expr *f = d->format;
@@ -1268,7 +1277,7 @@ static void check_source(sema *S, node *n, ast_decl *d)
     }
     ast_expr *sch = f->u.call.args->value;
     if (!(n->type = source_schema(S, sch))) return;
-    for (int i = 0; !jsonl && n->type->paths && i < n->type->nfields; i++)
+    for (int i = 0; lines && n->type->paths && i < n->type->nfields; i++)
         if (n->type->paths[i].n)
             diag_error(S->d, n->type->paths[i].loc, "field '%s' has a JSON path, but source '%s' reads %s: "
                        "paths name members of JSON objects, read with jsonl(%s)", n->type->fields[i].name, n->name,
@@ -1294,6 +1303,7 @@ static void check_source(sema *S, node *n, ast_decl *d)
     if ((n->endpoint == EP_TCP || n->endpoint == EP_UDP) && n->header)   /* each frame is one row: no connection starts with names */
         diag_error(S->d, f->loc, "a %s source reads one row per record, with no header line: drop header: true",
                    n->endpoint == EP_TCP ? "tcp" : "udp");
+    check_csv_columns(S, n, sch->text);
 }
 
 static void check_sink(sema *S, node *n, ast_decl *d)

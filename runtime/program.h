@@ -348,28 +348,34 @@ static inline int rgp__sink_on_same_file(const rgp_endpoint *eps, int i, const r
     return found;
 }
 
-/* Opens every source and sink before any thread starts, so a missing input or an
- * unwritable output stops the program with nothing half-done. Sinks on one file
+/* Opens every source before any thread starts, so a missing input stops the
+ * program with nothing half-done. Sinks are opened after (rgp_open_sinks), once
+ * the sources' CSV headers have been checked. */
+static inline int rgp_open_sources(const char *prog, const rgp_endpoint *eps, int n, rgp_reader *readers)
+{
+    for (int i = 0; i < n; i++) {
+        if (eps[i].is_sink || eps[i].journal || eps[i].net) continue;
+        if (rgp_reader_open(&readers[i], eps[i].path, eps[i].display) != 0) {
+            rgp__open_error(prog, &eps[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Opens every sink, so an unwritable output stops the program before any
+ * thread starts. Sinks on one file
  * (stdout, /dev/null, a path under two spellings) share it: one writer when they
  * are written from one thread, else writers that flush whole records under one
  * lock; owner[i] is the sink whose writer opened the file. */
-static inline int rgp_open_endpoints(const char *prog, const rgp_endpoint *eps, int n, rgp_reader *readers,
-                                     rgp_writer *writers, rgp_writer **sink_w)
+static inline int rgp_open_sinks(const char *prog, const rgp_endpoint *eps, int n, rgp_writer *writers, rgp_writer **sink_w)
 {
     rgp_file_id *ids = calloc((size_t)n, sizeof *ids);
     int *known = calloc((size_t)n, sizeof *known), *owner = calloc((size_t)n, sizeof *owner);
     int rc = ids && known && owner ? 0 : -1;
     if (rc) fprintf(stderr, "%s: error: out of memory\n", prog);
-    for (int i = 0; i < n && !rc; i++) {
-        if (eps[i].is_sink || eps[i].journal || eps[i].net) continue;
-        if (rgp_reader_open(&readers[i], eps[i].path, eps[i].display) != 0) {
-            rgp__open_error(prog, &eps[i]);
-            rc = -1;
-        }
-        known[i] = !rc && rgp__file_id(eps[i].path, STDIN_FILENO, &ids[i]) == 0;
-    }
-    for (int i = 0; i < n; i++)
-        if (eps[i].is_sink && !eps[i].journal && !eps[i].net) known[i] = rgp__file_id(eps[i].path, STDOUT_FILENO, &ids[i]) == 0;
+    for (int i = 0; i < n && !rc; i++)
+        if (!eps[i].journal && !eps[i].net) known[i] = rgp__file_id(eps[i].path, eps[i].is_sink ? STDOUT_FILENO : STDIN_FILENO, &ids[i]) == 0;
     if (!rc) rc = rgp__check_sinks_spare_sources(prog, eps, n, ids, known);
     for (int i = 0; i < n && !rc; i++) {
         if (!eps[i].is_sink || eps[i].journal || eps[i].net) continue;
@@ -394,6 +400,13 @@ static inline int rgp_open_endpoints(const char *prog, const rgp_endpoint *eps, 
     free(known);
     free(owner);
     return rc;
+}
+
+/* Sources, then sinks (a program whose sources have CSV headers checks them between the two). */
+static inline int rgp_open_endpoints(const char *prog, const rgp_endpoint *eps, int n, rgp_reader *readers,
+                                     rgp_writer *writers, rgp_writer **sink_w)
+{
+    return rgp_open_sources(prog, eps, n, readers) != 0 ? -1 : rgp_open_sinks(prog, eps, n, writers, sink_w);
 }
 
 /* ---- rejected rows -------------------------------------------------------- */
@@ -475,23 +488,6 @@ static inline const char *rgp__header_cell_shown(char *out, size_t cap, rgp_str 
         k += (size_t)snprintf(out + k, cap - k, "...");
     out[k] = 0;
     return out;
-}
-
-/* Checks a CSV header row against the schema's field names, in order. */
-static inline int rgp_check_header(rgp_source_stats *st, uint64_t line, const rgp_str *f, int nf,
-                                   const char *const *names, int nnames)
-{
-    for (int i = 0; i < nnames || i < nf; i++) {
-        if (i >= nf || i >= nnames || strlen(names[i]) != f[i].len || memcmp(names[i], f[i].ptr, f[i].len)) {
-            char shown[256];
-            fprintf(stderr, "%s: error: %s:%llu: the header does not match the schema: column %d is %s%s%s, expected %s%s%s\n",
-                    st->prog, st->display, (unsigned long long)line, i + 1, i < nf ? "'" : "",
-                    i < nf ? rgp__header_cell_shown(shown, sizeof shown, f[i]) : "missing", i < nf ? "'" : "",
-                    i < nnames ? "'" : "", i < nnames ? names[i] : "no more columns", i < nnames ? "'" : "");
-            return -1;
-        }
-    }
-    return 0;
 }
 
 /* ---- strings that travel in ring slots ------------------------------------ */

@@ -234,5 +234,41 @@ else
     echo "examples: jq not found, iot_json checked only for running"
 fi
 
+# ---- sales_semicolon ---------------------------------------------------------
+# awk splits the export on its own (quotes, the BOM, CRLF), finds the columns by
+# name in the header and sums per store in first-seen order; the row whose Qty
+# is not a number must be the one rejected
+cp "$root/examples/sales_semicolon.rgp" "$root/examples/sales_semicolon.csv" "$work/ex/"
+"$rgp" run sales_semicolon.rgp >sales.csv 2>sales.err && ok || { bad "sales_semicolon failed"; cat sales.err; }
+awk '
+function cells(line, f,   n, i, c, q, cur) {
+    n = 0; cur = ""; q = 0
+    for (i = 1; i <= length(line); i++) {
+        c = substr(line, i, 1)
+        if (c == "\"") { q = !q; continue }
+        if (c == ";" && !q) { f[++n] = cur; cur = ""; continue }
+        cur = cur c
+    }
+    f[++n] = cur
+    return n
+}
+{ sub(/\r$/, "") }
+NR == 1 { sub(/^\357\273\277/, ""); n = cells($0, h); for (i = 1; i <= n; i++) col[h[i]] = i; next }
+{
+    cells($0, f)
+    if (f[col["Qty"]] !~ /^-?[0-9]+$/) { rejected++; next }
+    s = f[col["Store"]]
+    if (!(s in sales)) order[++nstores] = s
+    sales[s]++; units[s] += f[col["Qty"]]; revenue[s] += f[col["Unit price"]] * f[col["Qty"]]
+}
+END {
+    print "store,channel,sales,units,revenue"
+    for (k = 1; k <= nstores; k++) { s = order[k]; printf "%s,shop,%d,%d,%.2f\n", s, sales[s], units[s], revenue[s] }
+    print rejected > "sales.rejected"
+}' sales_semicolon.csv >want.sales
+same "sales_semicolon: per store" want.sales sales.csv
+[ "$(cat sales.rejected)" = 1 ] && grep -q "sales_semicolon.csv:15: row rejected: field 'qty'" sales.err && ok \
+    || { bad "sales_semicolon: expected the one bad row rejected"; cat sales.err; }
+
 echo "examples: $passed passed, $failed failed"
 [ $failed = 0 ]

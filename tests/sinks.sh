@@ -70,5 +70,36 @@ for mode in run bin; do
     r=$(check_two "$work/two.pipe"); [ "$r" = ok ] && ok || bad "$mode: two threads on a pipe:$r"
 done
 
+# a CSV header that does not fit its schema stops the run before any sink is
+# opened: a file sink keeps what it held, stdout gets nothing (not a header)
+cat >"$work/hdr.rgp" <<'RGP'
+schema R { n: i64, word: str }
+source rows = stdin as csv(R, header: true)
+sink keep = file("keep.csv") as csv <- rows
+sink out = stdout as csv <- rows
+RGP
+"$rgp" build "$work/hdr.rgp" -o "$work/hdr.bin" || bad "build hdr.rgp"
+printf 'old,contents\n' >"$work/keep.want"
+for mode in run bin; do
+    cp "$work/keep.want" "$work/keep.csv"
+    if [ $mode = run ]; then printf 'n,wrod\n1,one\n' | "$rgp" run "$work/hdr.rgp" >"$work/hdr.out" 2>"$work/hdr.err"
+    else printf 'n,wrod\n1,one\n' | "$work/hdr.bin" >"$work/hdr.out" 2>"$work/hdr.err"; fi
+    [ $? = 1 ] && cmp -s "$work/keep.want" "$work/keep.csv" && [ ! -s "$work/hdr.out" ] \
+        && grep -q "the header has no column for field 'word'" "$work/hdr.err" && ok \
+        || { bad "$mode: a bad header left the sinks alone"; cat "$work/hdr.err"; }
+    # a header that comes late through a pipe is waited for; reordered, it is matched by name
+    if [ $mode = run ]; then (sleep 0.3; printf 'word,n\none,1\n') | "$rgp" run "$work/hdr.rgp" >"$work/hdr.out" 2>"$work/hdr.err"
+    else (sleep 0.3; printf 'word,n\none,1\n') | "$work/hdr.bin" >"$work/hdr.out" 2>"$work/hdr.err"; fi
+    [ $? = 0 ] && [ "$(cat "$work/hdr.out")" = "$(printf 'n,word\n1,one')" ] && cmp -s "$work/hdr.out" "$work/keep.csv" && ok \
+        || { bad "$mode: a late header"; cat "$work/hdr.out" "$work/hdr.err"; }
+done
+# a SIGTERM while main waits for the header stops the run at once, sinks unopened
+cp "$work/keep.want" "$work/keep.csv"
+sleep 5 | "$work/hdr.bin" >"$work/hdr.out" 2>"$work/hdr.err" &
+sleep 0.3; kill -TERM $!   # $!: the pipeline's last command, the binary
+wait $!; st=$?
+[ $st = 143 ] && cmp -s "$work/keep.want" "$work/keep.csv" && grep -q "stopped while waiting for its header" "$work/hdr.err" && ok \
+    || { bad "a signal while waiting for the header (status $st)"; cat "$work/hdr.err"; }
+
 echo "sinks: $passed passed, $failed failed"
 [ "$failed" = 0 ]
