@@ -654,10 +654,12 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
         const plan_thread *t = pl->threads[i];
         sbuf b = {0};
         if (t->kind == TH_PARSE) {
-            sb(&b, "reads %s as %s(%s) into ring %s", t->source->endpoint != EP_STDIN ? t->source->path : "stdin",
+            sb(&b, "reads %s as %s(%s)", t->source->endpoint != EP_STDIN ? t->source->path : "stdin",
                t->source->format == FMT_LINES ? "lines" : t->source->format == FMT_JSONL ? "jsonl" :
                t->source->format == FMT_JOURNAL ? "journal" : "csv",
-               t->source->type->name, t->source->name);
+               t->source->type->name);
+            for (int k = 1; k < t->nnodes; k++) sb(&b, "%s%s", k == 1 ? ": stage " : " -> stage ", t->nodes[k]->name);
+            sb(&b, " into ring %s", t->outs[0].ring->name);
         } else {
             sb(&b, "reads ring %s%s%s: ", t->in->name, t->policy != POLICY_BLOCK ? " with " : "",
                t->policy != POLICY_BLOCK ? policy_names[t->policy] : "");

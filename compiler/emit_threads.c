@@ -367,17 +367,32 @@ static void emit_close_outputs(emitter *e, const plan_thread *t)
     for (int i = 0; i < t->nrelays; i++) emit(e, "rgp_relay_close(&relay_%s);", t->relays[i]->cname);
 }
 
+/* The where-only stages a parse thread applies to the slot it has just filled:
+ * a record that fails one is not published, and its slot is filled again. */
+static void emit_filters_in_place(emitter *e, const plan_thread *t, const char *rec)
+{
+    emit(e, "rgp_scratch_reset(&scratch);");
+    for (int i = 1; i < t->nnodes; i++) {
+        const node *st = t->nodes[i];
+        emit(e, "/* stage %s (%s:%u), applied before publishing */", st->name, e->p->file, st->loc.line);
+        for (const ast_op *o = st->ops; o; o = o->next) emit_user_expr(e, o->cond, rec, "if (!(", ")) continue;");
+    }
+    line_to_c(e);
+}
+
 static void emit_parse_thread(emitter *e, const plan_thread *t)
 {
     const node *src = t->source;
     const rectype *r = src->type;
-    const plan_ring *ring = plan_ring_of(e->pl, src);
+    const plan_ring *ring = t->outs[0].ring;   /* the source's, or its last in-place filter's */
+    bool filters = t->nnodes > 1;
     uint64_t batch = ring->slots < RGP_BATCH ? ring->slots : RGP_BATCH;
     bool journal = src->endpoint == EP_JOURNAL;   /* framed records, not text */
     bool by_line = src->format != FMT_CSV && !journal;   /* lines and jsonl: one record per line */
     bool net = emit_is_net(src);   /* tcp or udp: frames (emit_net.c) */
     emit(e, "/* thread %s: reads source %s (%s:%u) and parses it into ring %s */", t->name, src->name, e->p->file,
          src->loc.line, ring->name);
+    if (filters) emit(e, "/* (it %s) */", t->why);
     emit(e, "static void *thread_%s(void *arg)", t->cname);
     emit(e, "{");
     e->indent++;
@@ -401,6 +416,11 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "(void)seq;");
     if (by_line) emit(e, "rgp_str text;");
     if (net) emit_net_parse_locals(e, src);
+    if (filters) {
+        e->thread = t;
+        emit(e, "rgp_scratch scratch = {0};   /* text that the filters' expressions make, per record */");
+        emit_regex_thread_begin(e);
+    }
     emit(e, "for (;;) {");
     e->indent++;
     /* before the row is read, not after it is counted: every row counted reaches the ring */
@@ -469,10 +489,16 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     } else {
         emit_csv_parse_call(e, src, copied);
     }
-    if (t->nrelays) emit_offer_relays(e, e->pl, src, "&slot->rec");
+    if (filters) emit_filters_in_place(e, t, "(&slot->rec)");
+    if (t->nrelays) emit_offer_relays(e, e->pl, t->end, "&slot->rec");
     emit(e, "next++;");
     e->indent--;
     emit(e, "}");
+    if (filters) {
+        emit(e, "rgp_scratch_free(&scratch);");
+        emit_regex_thread_end(e);
+        e->thread = NULL;
+    }
     emit(e, "if (next != published) rgp_sp_publish(ring, next);");
     emit(e, "rgp_disruptor_close(ring);");
     for (int i = 0; i < t->nrelays; i++) emit(e, "rgp_relay_close(&relay_%s);", t->relays[i]->cname);
@@ -931,7 +957,7 @@ void emit_thread_start(emitter *e)
         if (t->kind != TH_PARSE) continue;
         emit(e, "if (rgp_thread_start(&parsers[nparsers], RGP_PROGRAM, \"%s\", %d, thread_%s, NULL) == 0) nparsers++;", t->name,
              t->cpu, t->cname);
-        emit(e, "else { rgp_fail(); rgp_disruptor_close(&ring_%s); rgp_source_done(); }", t->source->name);
+        emit(e, "else { rgp_fail(); rgp_disruptor_close(&ring_%s); rgp_source_done(); }", t->outs[0].ring->name);
     }
     emit(e, "static const rgp_stat stats[] = {");
     int nstats = 0;

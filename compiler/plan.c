@@ -131,6 +131,29 @@ static bool runs_alone(const node *rd)
     return rd->opt.policy != POLICY_BLOCK || rd->opt.own_thread || rd->opt.cpu >= 0;
 }
 
+/* A stage the parser of its input can run before it publishes: it reads one
+ * stream, only filters (so a parsed slot that passes is published as it is),
+ * and asks for no thread or ring of its own. */
+static bool filters_in_place(const node *rd)
+{
+    if (rd->kind != D_STAGE || !rd->used || rd->ninputs || rd->nsides || rd->is_route || runs_alone(rd)) return false;
+    if (rd->opt.ring_slots || rd->opt.wait != WAIT_INHERIT || !rd->ops) return false;
+    for (const ast_op *o = rd->ops; o; o = o->next)
+        if (o->kind != OP_WHERE) return false;
+    return rd->input && rd->type == rd->input->type;
+}
+
+/* The last stream of source src's in-place prefix: src, or the last of the
+ * filters that read it one after another, each the only reader of the one
+ * before. Its ring is the one the parser fills. */
+static node *parsed_into(node *src)
+{
+    node *n = src;
+    if (n->opt.ring_slots || n->opt.wait != WAIT_INHERIT) return n;   /* the source's own ring was asked for */
+    while (n->nreaders == 1 && filters_in_place(n->readers[0])) n = n->readers[0];
+    return n;
+}
+
 /* Why stream n must have a ring whatever the costs say, or NULL. */
 static const char *ring_required(const node *n)
 {
@@ -348,7 +371,8 @@ static bool build(arena *a, plan *pl, diag *d, const placement *pm, const char *
     /* rings, in declaration order of their streams */
     int si = 0, ti = 0;   /* sources and stages are each in declaration order: merge them */
     for (ast_decl *dc = p->sources ? p->sources[0]->decl : NULL; dc; dc = dc->next) {
-        for (; si < p->nsources && p->sources[si]->decl == dc; si++) add_ring(a, pl, p->sources[si]);
+        for (; si < p->nsources && p->sources[si]->decl == dc; si++)
+            if (pm->ring[p->sources[si]->stream_index]) add_ring(a, pl, p->sources[si]);
         /* a route, or a stage with a late stream, makes several streams in one declaration */
         for (; ti < p->nstages && p->stages[ti]->decl == dc; ti++)
             if (p->stages[ti]->used && pm->ring[p->stages[ti]->stream_index]) add_ring(a, pl, p->stages[ti]);
@@ -361,6 +385,8 @@ static bool build(arena *a, plan *pl, diag *d, const placement *pm, const char *
         t->source = p->sources[i];
         t->cpu = p->sources[i]->opt.cpu;
         t->why = "parses the source";
+        t->end = parsed_into(p->sources[i]);
+        if (t->end != t->source) t->why = arena_printf(a, "parses the source and applies the filters up to %s in place", t->end->name);
     }
     for (int i = 0; i < pl->nrings; i++) {
         plan_ring *r = pl->rings[i];
@@ -398,10 +424,13 @@ static bool build(arena *a, plan *pl, diag *d, const placement *pm, const char *
     /* bodies, once every ring knows its readers (a thread fills its drop_newest readers' buffers) */
     for (int i = 0; i < pl->nthreads; i++) {
         plan_thread *t = pl->threads[i];
-        if (t->kind == TH_PARSE) {
-            t->source->thread = t;
-            PUSH(a, t->nodes, t->nnodes, t->source);
-            add_output(a, t, t->source->ring);
+        if (t->kind == TH_PARSE) {   /* the source, then the filters it applies in place */
+            for (node *n = t->source;; n = n->readers[0]) {
+                n->thread = t;
+                PUSH(a, t->nodes, t->nnodes, n);
+                if (n == t->end) break;
+            }
+            add_output(a, t, t->end->ring);
         } else {
             for (int k = 0; k < t->nentries; k++) add_body(a, t, t->entries[k]);
         }
@@ -459,7 +488,7 @@ static cut best_cut(const plan *pl, const placement *pm, double *below)
     plan_thread *top = NULL;
     for (int i = 0; i < pl->nthreads; i++)
         if (!top || pl->threads[i]->cost > top->cost) top = pl->threads[i];
-    if (!top) return best;
+    if (!top || top->kind == TH_PARSE) return best;   /* a parser's filters cost less than a ring's hand-over */
     double others = busiest_but(pl, top);
     for (int k = 0; k < top->nentries; k++) (void)cost_below(top->entries[k], below);
     /* a ring on a stream of the busiest thread: its readers move to a new thread */
@@ -586,6 +615,16 @@ plan *plan_build(arena *a, diag *d, program *p)
         pm.ring[j] = pm.spread[j] = false;
         cut_why[j] = NULL;
         if (n->kind == D_SOURCE || (n->used && ring_required(n))) pm.ring[j] = true;
+    }
+    for (int i = 0; i < p->nsources; i++) {   /* the ring moves to the end of the parser's filters */
+        node *end = parsed_into(p->sources[i]);
+        if (end == p->sources[i]) continue;
+        pm.ring[p->sources[i]->stream_index] = false;
+        for (node *n = p->sources[i]->readers[0];; n = n->readers[0]) {
+            pm.ring[n->stream_index] = n == end;
+            if (n == end) break;
+        }
+        cut_why[end->stream_index] = arena_printf(a, "runs what reads source %s, after the filters its parser applies", p->sources[i]->name);
     }
     spread_diamonds(a, p, &pm, cut_why);
     place_by_cost(a, pl, &pm, cut_why);

@@ -58,6 +58,9 @@ struct plan_thread {
     const char *cname;              /* C identifier part: readings_parse */
     thread_kind kind;
     node *source;                   /* TH_PARSE: the source it reads */
+    node *end;                      /* TH_PARSE: the stream it publishes: the source, or the last
+                                     * filter it applies in place (where-only stages, one reading
+                                     * the next), so a rejected record never crosses a ring */
     plan_ring *in;                  /* TH_RUN: the ring it reads */
     node *entry;                    /* TH_RUN: its first reader of `in` (a stage or sink) */
     node **entries; int nentries;   /* TH_RUN: the readers of `in` it runs, each record to each in turn */

@@ -96,8 +96,9 @@ START_TEST(test_source_to_sink)
 }
 END_TEST
 
-/* The sensor job on two cores: the parser, and one thread that runs every
- * reader of the filtered stream in turn, with no ring between them. */
+/* The sensor job on two cores: the parser, which applies the filter valid
+ * before it publishes, and one thread that runs every reader of the filtered
+ * stream in turn. */
 static const char *sensors =
     "schema Reading { sensor_id: u32, site: str, value: f64, ts: time }\n"
     "source readings = stdin as csv(Reading)\n"
@@ -122,11 +123,17 @@ START_TEST(test_fan_out_shares_a_thread)
     check_invariants(pl);
     ck_assert_int_eq(pl->nthreads, 2);
     ck_assert_int_eq(pl->nrings, 1);
-    ck_assert_ptr_null(plan_ring_of(pl, stream_named(pl, "valid")));
+    ck_assert_ptr_null(plan_ring_of(pl, stream_named(pl, "readings")));   /* no record filtered out crosses a ring */
+    ck_assert_ptr_nonnull(plan_ring_of(pl, stream_named(pl, "valid")));
     ck_assert_ptr_null(plan_ring_of(pl, stream_named(pl, "hot")));
-    const plan_thread *t = thread_named(pl, "valid.run");
+    const plan_thread *parse = thread_named(pl, "readings.parse");
+    ck_assert_str_eq(nodes_of(parse), "readings valid");
+    ck_assert_ptr_eq(parse->end, stream_named(pl, "valid"));
+    ck_assert_ptr_eq(parse->outs[0].ring, plan_ring_of(pl, stream_named(pl, "valid")));
+    const plan_thread *t = thread_named(pl, "valid.readers");
+    ck_assert_int_eq(t->nentries, 3);
     /* each reader in declaration order, its sinks right after it */
-    ck_assert_str_eq(nodes_of(t), "valid hot alerts archive spikes spiked summary table");
+    ck_assert_str_eq(nodes_of(t), "hot alerts archive spikes spiked summary table");
     ck_assert_int_eq(t->nsinks, 4);
     ck_assert_int_eq(t->nflushes, 1);
     ck_assert_str_eq(t->flushes[0].stage->name, "summary");
@@ -174,7 +181,8 @@ START_TEST(test_thread_own_and_cpu)
                              "sink q = file(\"q.csv\") as csv <- a\n");
     check_invariants(pl);
     ck_assert_ptr_nonnull(plan_ring_of(pl, stream_named(pl, "a")));
-    ck_assert_int_eq(pl->nthreads, 5);   /* src.parse, a.run, o.run, p.run, q.run */
+    ck_assert_int_eq(pl->nthreads, 4);   /* src.parse (which filters a), o.run, p.run, q.run */
+    ck_assert_str_eq(nodes_of(thread_named(pl, "src.parse")), "src a");
     ck_assert_str_eq(thread_named(pl, "o.run")->why, "thread: own asks for it");
     ck_assert_int_eq(thread_named(pl, "p.run")->cpu, 1);
     ck_assert_int_eq(thread_named(pl, "q.run")->nentries, 1);
@@ -212,8 +220,9 @@ START_TEST(test_merge)
     const plan_ring *r = plan_ring_of(pl, stream_named(pl, "m"));
     ck_assert_ptr_nonnull(r);
     ck_assert_int_eq(r->nproducers, 2);
-    ck_assert_int_eq(thread_named(pl, "x.run")->nouts, 1);
-    ck_assert_ptr_eq(thread_named(pl, "x.run")->outs[0].ring, r);
+    ck_assert_str_eq(nodes_of(thread_named(pl, "src.parse")), "src x");   /* x filters in place */
+    ck_assert_int_eq(thread_named(pl, "m<-x")->nouts, 1);
+    ck_assert_ptr_eq(thread_named(pl, "m<-x")->outs[0].ring, r);
     ck_assert_int_eq(thread_named(pl, "m<-b")->nouts, 1);
     ck_assert_int_eq(thread_named(pl, "o.run")->nsinks, 1);
     done();
@@ -247,8 +256,9 @@ START_TEST(test_route)
                              "sink p = file(\"p.csv\") as csv <- small\n");
     check_invariants(pl);
     ck_assert_int_eq(pl->nthreads, 2);
-    const plan_thread *t = thread_named(pl, "pos.run");
-    ck_assert_str_eq(nodes_of(t), "pos r big o small p");
+    ck_assert_str_eq(nodes_of(thread_named(pl, "src.parse")), "src pos");
+    const plan_thread *t = thread_named(pl, "r.run");
+    ck_assert_str_eq(nodes_of(t), "r big o small p");
     ck_assert_int_eq(t->nsinks, 2);
     done();
 }
@@ -289,6 +299,46 @@ START_TEST(test_many_readers_share)
 }
 END_TEST
 
+/* A chain of filters is applied by the parser; a select, a second reader of
+ * the source, or a filter with a policy of its own keeps the source's ring. */
+START_TEST(test_filters_in_parser)
+{
+    const plan *pl = plan_of("options { threads: 2 }\n" SCHEMA_R
+                             "stage a = src | where v > 1.0\n"
+                             "stage b = a | where id != 3 | where v < 9.0\n"
+                             "stage c = b | select { id }\n"
+                             "sink o = stdout as csv <- c\n");
+    check_invariants(pl);
+    ck_assert_str_eq(nodes_of(thread_named(pl, "src.parse")), "src a b");
+    ck_assert_ptr_null(plan_ring_of(pl, stream_named(pl, "a")));
+    ck_assert_ptr_nonnull(plan_ring_of(pl, stream_named(pl, "b")));
+    ck_assert_str_eq(nodes_of(thread_named(pl, "c.run")), "c o");
+    done();
+    pl = plan_of("options { threads: 2 }\n" SCHEMA_R
+                 "stage a = src | select { id, v, t, s }\n"
+                 "sink o = stdout as csv <- a\n");
+    ck_assert_str_eq(nodes_of(thread_named(pl, "src.parse")), "src");
+    done();
+    pl = plan_of("options { threads: 2 }\n" SCHEMA_R
+                 "stage a = src | where v > 1.0\n"
+                 "sink o = stdout as csv <- a\n"
+                 "sink p = file(\"p.csv\") as csv <- src\n");
+    ck_assert_str_eq(nodes_of(thread_named(pl, "src.parse")), "src");
+    done();
+    pl = plan_of("options { threads: 2 }\n" SCHEMA_R
+                 "stage a = src | where v > 1.0 with { policy: drop_oldest(64) }\n"
+                 "sink o = stdout as csv <- a\n");
+    ck_assert_str_eq(nodes_of(thread_named(pl, "src.parse")), "src");
+    done();
+    pl = plan_of("options { threads: 2 }\nschema R { id: u32, v: f64 }\n"
+                 "source src = stdin as csv(R) with { ring: 1024 }\n"
+                 "stage a = src | where v > 1.0\n"
+                 "sink o = stdout as csv <- a\n");
+    ck_assert_str_eq(nodes_of(thread_named(pl, "src.parse")), "src");   /* the source's own ring: was asked for */
+    done();
+}
+END_TEST
+
 Suite *plan_suite(void)
 {
     Suite *s = suite_create("plan");
@@ -303,6 +353,7 @@ Suite *plan_suite(void)
     tcase_add_test(c, test_route);
     tcase_add_test(c, test_many_groups_in_one_thread);
     tcase_add_test(c, test_many_readers_share);
+    tcase_add_test(c, test_filters_in_parser);
     suite_add_tcase(s, c);
     return s;
 }

@@ -165,8 +165,8 @@ make -s -C "$root" install PREFIX="$work/prefix" >/dev/null && ok || bad "make i
 
 # rgp graph: the plan as DOT, every thread a cluster, rings between them
 "$rgp" graph "$root/examples/sensors.rgp" >"$work/g.dot" && ok || bad "rgp graph failed"
-grep -q '^digraph "sensors" {' "$work/g.dot" && grep -q '"ring:readings" -> "valid";' "$work/g.dot" && grep -q '"hot" -> "alerts";' "$work/g.dot" \
-    && grep -q 'subgraph "cluster_valid_run"' "$work/g.dot" && ok || bad "rgp graph output lacks the plan"
+grep -q '^digraph "sensors" {' "$work/g.dot" && grep -q '"readings" -> "valid";' "$work/g.dot" && grep -q '"ring:valid" -> "hot";' "$work/g.dot" \
+    && grep -q '"hot" -> "alerts";' "$work/g.dot" && grep -q 'subgraph "cluster_valid_readers"' "$work/g.dot" && ok || bad "rgp graph output lacks the plan"
 if command -v dot >/dev/null; then dot -Tsvg "$work/g.dot" >/dev/null && ok || bad "dot rejects rgp graph output"; fi
 
 # SIGINT / SIGTERM: the source stops, what was read still reaches the sink, and
@@ -192,7 +192,7 @@ pid=$!; sleep 0.5; kill -INT $pid; wait $pid; got=$?
     || { bad "SIGINT under --strict with a rejected row: exit $got, expected 130"; cat "$work/sig.err"; }
 # --stats prints every reader's lag while the pipeline runs
 { printf 'a,20\n'; sleep 0.5; printf 'b,30\n'; } | "$work/sig.bin" --stats=0.05 >/dev/null 2>"$work/stats.err" \
-    && grep -q "^sig: stats: slow.run .*ring events .*lag .*backpressure .*dropped 0" "$work/stats.err" && ok \
+    && grep -q "^sig: stats: out.run .*ring slow .*lag .*backpressure .*dropped 0" "$work/stats.err" && ok \
     || bad "--stats printed no stats line: $(head -3 "$work/stats.err")"
 "$work/sig.bin" --stats=soon </dev/null 2>"$work/stats.err"; [ $? = 1 ] && grep -q "expected --stats or --stats=SECONDS" "$work/stats.err" \
     && ok || bad "--stats=soon should be a usage error"
