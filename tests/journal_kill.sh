@@ -50,7 +50,11 @@ while read -r ms mode; do
     [ "$next" -ge "$prev_durable" ] || fail "kill $i: next offset $next is below an earlier durable offset $prev_durable"
     from=$((checked > 50 ? checked - 50 : 0))
     n=$(check $from) || exit 1
-    [ $((from + n)) -eq "$next" ] || fail "kill $i: dump returned $((from + n)) records, info says $next"
+    if [ $((from + n)) -ne "$next" ]; then   # keep what the next person needs to see why
+        cp -r "$J" "$D/failed" 2>/dev/null
+        "$RGP" journal info "$J" >"$D/failed.info" 2>&1
+        fail "kill $i: dump returned $((from + n)) records, info says $next (dump's stderr: $(cat "$D/dump.err"); the journal is kept in $D/failed, its info in $D/failed.info)"
+    fi
     checked=$next
     [ "$durable" -gt "$prev_durable" ] && prev_durable=$durable
 done
