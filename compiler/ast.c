@@ -67,6 +67,58 @@ ast_expr *ast_string(arena *a, const token *t)
     return e;
 }
 
+/* The text between the quotes of a text block. A first line that holds only
+ * blanks, and a last one (the closing quotes' own), are not part of it; the
+ * indent every other non-blank line shares is removed, so a block may be
+ * indented with the code around it. Every line ends in LF. */
+ast_expr *ast_text(arena *a, const token *t)
+{
+    ast_expr *e = expr_new(a, E_STR, ast_loc(t));
+    e->text = ast_name(a, t);
+    const char *p = t->start + 3, *end = t->start + t->len - 3;
+    const char *q = p;
+    while (q < end && (*q == ' ' || *q == '\t' || *q == '\r')) q++;
+    if (q < end && *q == '\n') p = q + 1;                  /* """ then a line break */
+    const char *last = end;
+    while (last > p && (last[-1] == ' ' || last[-1] == '\t')) last--;
+    if (last == p || last[-1] == '\n') end = last;         /* the closing quotes on a line of their own */
+    size_t indent = (size_t)-1;
+    for (const char *l = p; l < end;) {
+        const char *nl = memchr(l, '\n', (size_t)(end - l)), *le = nl ? nl : end;
+        size_t k = 0;
+        while (l + k < le && (l[k] == ' ' || l[k] == '\t')) k++;
+        if (l + k < le && !(l + k + 1 == le && l[k] == '\r') && k < indent) indent = k;
+        l = nl ? nl + 1 : end;
+    }
+    if (indent == (size_t)-1) indent = 0;
+    char *out = arena_alloc(a, (size_t)(end - p) + 2);
+    size_t n = 0;
+    for (const char *l = p; l < end;) {
+        const char *nl = memchr(l, '\n', (size_t)(end - l)), *le = nl ? nl : end;
+        if (le > l && le[-1] == '\r') le--;
+        size_t skip = (size_t)(le - l) < indent ? (size_t)(le - l) : indent;
+        memcpy(out + n, l + skip, (size_t)(le - l) - skip);
+        n += (size_t)(le - l) - skip;
+        out[n++] = '\n';
+        l = nl ? nl + 1 : end;
+    }
+    e->u.s.bytes = out;
+    e->u.s.len = n;
+    return e;
+}
+
+ast_check *ast_check_new(arena *a, check_kind kind, const token *kw, const token *name, ast_expr *text, ast_expr *cond)
+{
+    ast_check *c = arena_alloc(a, sizeof *c);
+    memset(c, 0, sizeof *c);
+    c->kind = kind;
+    c->loc = ast_loc(kw);
+    if (name) c->name = ast_name(a, name), c->name_loc = ast_loc(name);
+    c->text = text;
+    c->cond = cond;
+    return c;
+}
+
 ast_expr *ast_bool(arena *a, const token *t, bool v)
 {
     ast_expr *e = expr_new(a, E_BOOL, ast_loc(t));

@@ -144,7 +144,20 @@ typedef struct ast_op {
     struct ast_op *next;
 } ast_op;
 
-typedef enum decl_kind { D_SCHEMA, D_SOURCE, D_STAGE, D_SINK, D_OPTIONS, D_ROUTE } decl_kind;
+/* One line of a test block: an input for a source, the text a sink must
+ * write, or a condition such as count(alerts) == 3. */
+typedef enum check_kind { CHECK_INPUT, CHECK_OUTPUT, CHECK_CONDITION } check_kind;
+typedef struct ast_check {
+    check_kind kind;
+    srcloc loc;              /* the keyword */
+    const char *name;        /* CHECK_INPUT: the source; CHECK_OUTPUT: the sink */
+    srcloc name_loc;
+    ast_expr *text;          /* CHECK_INPUT, CHECK_OUTPUT: an E_STR */
+    ast_expr *cond;          /* CHECK_CONDITION */
+    struct ast_check *next;
+} ast_check;
+
+typedef enum decl_kind { D_SCHEMA, D_SOURCE, D_STAGE, D_SINK, D_OPTIONS, D_ROUTE, D_TEST } decl_kind;
 typedef struct ast_decl {
     decl_kind kind;
     const char *name;
@@ -159,6 +172,8 @@ typedef struct ast_decl {
     srcloc input_loc;
     ast_op *ops;             /* D_STAGE */
     ast_item *branches;      /* D_ROUTE: BRANCH: COND, ..., default: BRANCH */
+    ast_expr *title;         /* D_TEST: its name, an E_STR */
+    ast_check *checks;       /* D_TEST */
     struct ast_decl *next;
 } ast_decl;
 
@@ -173,6 +188,8 @@ ast_expr *ast_int(arena *a, const token *t);
 ast_expr *ast_float(arena *a, const token *t);
 ast_expr *ast_string(arena *a, const token *t);
 ast_expr *ast_bool(arena *a, const token *t, bool v);
+ast_expr *ast_text(arena *a, const token *t);   /* a text block: its lines, common indent removed, each ending in LF */
+ast_check *ast_check_new(arena *a, check_kind kind, const token *kw, const token *name, ast_expr *text, ast_expr *cond);
 ast_expr *ast_ident(arena *a, const token *t);
 ast_expr *ast_unary(arena *a, const token *op, unop kind, ast_expr *e);
 ast_expr *ast_binary(arena *a, const token *op, binop kind, ast_expr *l, ast_expr *r);

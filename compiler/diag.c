@@ -53,7 +53,7 @@ static void quote_line(diag *d, FILE *out, srcloc at)
     fputc('\n', out);
 }
 
-static void json_string(FILE *out, const char *s)
+void diag_json_string(FILE *out, const char *s)
 {
     fputc('"', out);
     for (; *s; s++) {
@@ -76,10 +76,10 @@ static void report_json(diag *d, srcloc at, const char *kind, const char *fmt, v
     if (!msg) msg = small;   /* out of memory: the message cut short is still a message */
     va_end(again);
     fprintf(d->out, "%s{\"file\": ", d->errors + d->warnings ? ",\n " : "");
-    json_string(d->out, d->file);
+    diag_json_string(d->out, d->file);
     fprintf(d->out, ", \"line\": %u, \"column\": %u, \"length\": %u, \"severity\": \"%s\", \"message\": ", at.line, at.col,
             at.len, kind);
-    json_string(d->out, msg);
+    diag_json_string(d->out, msg);
     fputc('}', d->out);
     if (msg != small) free(msg);
 }

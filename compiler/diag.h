@@ -20,6 +20,7 @@ typedef struct diag {
 } diag;
 
 void diag_init(diag *d, const char *file, const char *src, size_t len, FILE *out);
+void diag_json_string(FILE *out, const char *s);   /* s as a JSON string, quotes included */
 void diag_error(diag *d, srcloc at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void diag_warning(diag *d, srcloc at, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* An error with no place in the source (missing file, bad option). */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "aot.h"
 #include "driver.h"
+#include "pipeline_test.h"
 #include "emit.h"
 #include "fmt.h"
 #include "graph.h"
@@ -32,6 +33,7 @@ static int cmd_graph(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 static int cmd_journal(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
+static int cmd_test(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
 static int wants_help(int argc, char **argv);
 
@@ -111,6 +113,19 @@ static const command commands[] = {
      "records lost unintended; 130 or 143 SIGINT or SIGTERM stopped the pipeline\n"
      "(also during the compile); 141 a sink's reader went away (| head). When more\n"
      "than one applies, the first of 1 or 2, 130/143, 141, 3 is the status.\n"},
+    {"test", cmd_test, "run the test blocks of a pipeline file",
+     "Usage: rgp test FILE.rgp [--json]\n\n"
+     "Runs each test \"NAME\" { ... } block of the file. A test gives sources their\n"
+     "input (input SOURCE = \"\"\"rows\"\"\", in the source's own format; sources it does\n"
+     "not name read nothing) and runs the pipeline through libtcc, in a process of\n"
+     "its own, with every sink writing to a temporary file. Then each expect SINK =\n"
+     "\"\"\"text\"\"\" must equal what the sink wrote, byte for byte, and each expect\n"
+     "count(SINK) == N (or !=, <, <=, >, >=) must hold for the records it wrote.\n"
+     "A failure prints the test's FILE:LINE and a line diff (- expected, + written).\n"
+     "  --json  print one JSON report on stdout: the file, each test's name, line,\n"
+     "          passed, seconds and failures (line, message, expected, actual)\n\n"
+     "Exit status: 0 every test passed (or there are none); 1 a test failed or the\n"
+     "file has errors; 2 a test could not be run.\n"},
     {"version", cmd_version, "print rgp's version, its libtcc and the cc it will use",
      "Usage: rgp version   (or rgp --version)\n\n"
      "Prints rgp's version, the version of the libtcc linked into it (rgp run),\n"
@@ -287,6 +302,32 @@ static int cmd_run(int argc, char **argv)
         argv[1] = (char *)c.prog->name;
         fflush(stdout);
         rc = run_program(text, c_name, optimize, argc - 1, argv + 1);
+        free(text);
+    }
+    driver_free(&c);
+    return rc;
+}
+
+static int cmd_test(int argc, char **argv)
+{
+    const command *me = find_command("test");
+    if (wants_help(argc, argv)) { fputs(me->help, stdout); return 0; }
+    bool json = false;
+    const char *file = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) json = true;
+        else if (argv[i][0] == '-') return usage_error(me, "unknown option '%s'", argv[i]);
+        else if (file) return usage_error(me, "expected one .rgp file, found another: '%s'", argv[i]);
+        else file = argv[i];
+    }
+    if (!file) return usage_error(me, "expected a .rgp file%s", "");
+    compilation c;
+    int rc = driver_compile(&c, file, stderr);
+    if (rc == 0) {
+        emit_options o = {.line_directives = true, .standalone = true};
+        const char *c_name;
+        char *text = emit_program(c.plan, &o, &c_name);
+        rc = pipeline_tests_run(c.prog, text, c_name, json, stdout);
         free(text);
     }
     driver_free(&c);

@@ -1,6 +1,7 @@
 /* Semantic analysis: names, types and the pipeline graph. Keeps going after a
  * type error so one run reports them all; T_ERROR silences follow-on errors. */
 #include "sema.h"
+#include "pipeline_test.h"
 #include "builtins.h"
 #include "regex.h"
 #include "../stdlib/rgp_time.h"
@@ -2272,7 +2273,7 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
 
     p->wait = WAIT_ADAPTIVE;
     for (ast_decl *dc = ast->decls; dc; dc = dc->next)
-        if (dc->kind != D_OPTIONS) map_put(a, dc->kind == D_SCHEMA ? &S.schema_decls : &S.other_decls, dc->name, dc);
+        if (dc->kind != D_OPTIONS && dc->kind != D_TEST) map_put(a, dc->kind == D_SCHEMA ? &S.schema_decls : &S.other_decls, dc->name, dc);
     ast_decl *options_decl = NULL;
     for (ast_decl *dc = ast->decls; dc; dc = dc->next) {
         if (dc->kind == D_OPTIONS) {
@@ -2285,6 +2286,10 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
             check_options(&S, &o, dc->options, OPT_RING | OPT_WAIT | OPT_THREADS, "options", &p->threads);
             p->ring_slots = o.ring_slots;
             if (o.wait != WAIT_INHERIT) p->wait = o.wait;
+            continue;
+        }
+        if (dc->kind == D_TEST) {   /* checked once every source and sink is known (pipeline_test.c) */
+            PUSH(a, p->tests, p->ntests, dc);
             continue;
         }
         /* schemas have their own namespace; sources, stages and sinks share one (they are
@@ -2331,6 +2336,7 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
     }
 
     check_endpoints_apart(&S, p);
+    pipeline_tests_check(d, p);
     if (!d->errors && p->nsinks == 0)
         diag_error(d, (srcloc){1, 1, 0}, "the pipeline has no sink; add one such as: sink out = stdout as csv <- STREAM");
     for (int i = 0; i < p->nsources && !d->errors; i++)

@@ -130,6 +130,7 @@ typedef struct program {
     const ast_expr **envs;        /* the distinct env("NAME"[, "default"]) calls, read at start-up */
     bool *env_in_expr;            /* for each: read by an expression (else only a path, which NAME=PATH may replace) */
     int nenvs, env_cap;
+    ast_decl **tests; int ntests; /* test "NAME" { ... } blocks, for rgp test (pipeline_test.h) */
 } program;
 
 /* What messages and comments call a node: source, stage, sink, route, branch or late stream. */

@@ -20,18 +20,18 @@
     int expected[8], n = 0;
     for (int i = 1; i < YYNTOKEN && n < 8; i++)
         if (yy_find_shift_action((YYCODETYPE)i, yypParser->yytos->stateno) < YY_ERROR_ACTION) expected[n++] = i;
-    parse_syntax_error(ps, &yyminor, expected, n > 6 ? 0 : n);
+    parse_syntax_error(ps, &yyminor, expected, n > 7 ? 0 : n);
 }
 %parse_failure { ps->failed = 1; }
 %stack_overflow { parse_too_deep(ps); }
 %stack_size PARSE_STACK_DEPTH
 
 /* Declaration keywords first, so "expected ..." lists them in this order. */
-%token SCHEMA SOURCE STAGE SINK ROUTE OPTIONS.
+%token SCHEMA SOURCE STAGE SINK ROUTE OPTIONS TEST.
 
 /* Keywords of keyed blocks that are also common field names: where a name
  * fits and the keyword does not, the parser takes them as names. */
-%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM LIMIT SORT TOP.
+%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM LIMIT SORT TOP TEST INPUT EXPECT.
 
 %left OR.
 %left AND.
@@ -62,6 +62,19 @@ decl(D) ::= SINK IDENT(N) ASSIGN spec(E) ARROW IDENT(I) with(W).  { D = ast_decl
 decl(D) ::= ROUTE IDENT(N) ASSIGN IDENT(I) LBRACE items(B) RBRACE with(W).  { D = ast_decl_new(A_, D_ROUTE, &N); D->input = ast_name(A_, &I); D->input_loc = ast_loc(&I); D->branches = B; D->options = W; }
 /* options { key: value, ... }: defaults for the whole pipeline */
 decl(D) ::= OPTIONS(K) LBRACE optlist(L) RBRACE.  { D = ast_decl_new(A_, D_OPTIONS, &K); D->options = L; }
+
+/* test "NAME" { input SOURCE = """rows""" expect SINK = """rows""" expect count(SINK) == N } */
+decl(D) ::= TEST(K) STRING(N) LBRACE checks(L) RBRACE.  { D = ast_decl_new(A_, D_TEST, &K); D->title = ast_string(A_, &N); D->checks = L; }
+%type checks { ast_check * }
+checks(L) ::= .                          { L = NULL; }
+checks(L) ::= checks(L) check(C).        { AST_APPEND(ast_check, L, C); }
+%type check { ast_check * }
+check(C) ::= INPUT(K) IDENT(N) ASSIGN text(T).   { C = ast_check_new(A_, CHECK_INPUT, &K, &N, T, NULL); }
+check(C) ::= EXPECT(K) IDENT(N) ASSIGN text(T).  { C = ast_check_new(A_, CHECK_OUTPUT, &K, &N, T, NULL); }
+check(C) ::= EXPECT(K) expr(E).                  { C = ast_check_new(A_, CHECK_CONDITION, &K, NULL, NULL, E); }
+%type text { ast_expr * }
+text(X) ::= TEXT(T).                     { X = ast_text(A_, &T); }
+text(X) ::= STRING(T).                   { X = ast_string(A_, &T); }
 
 %type with { ast_arg * }
 with(W) ::= .                            { W = NULL; }

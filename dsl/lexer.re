@@ -33,6 +33,29 @@ static token fail(lexer *L, const char *start, const char *msg)
     return t;
 }
 
+/* A text block, """ to """ over any number of lines, as test blocks hold
+ * inputs and expected outputs: raw bytes, no escapes. The token starts at
+ * the opening quotes; the lines it spans are counted. */
+static token text_block(lexer *L, const char *start)
+{
+    token t = make(L, TK_TEXT, start);
+    uint32_t line = L->line;
+    const char *line_start = L->line_start;
+    for (const char *q = L->cur; q + 2 < L->end; q++) {
+        if (*q == 0) break;
+        if (*q == '\n') line++, line_start = q + 1;
+        if (q[0] == '"' && q[1] == '"' && q[2] == '"') {
+            L->cur = q + 3;
+            L->line = line;
+            L->line_start = line_start;
+            t.len = (uint32_t)(L->cur - start);
+            return t;
+        }
+    }
+    L->cur = start + 3;
+    return fail(L, start, "unterminated text block: it opens with \"\"\" and must close with \"\"\"");
+}
+
 token lex_next(lexer *L)
 {
     const char *YYMARKER;
@@ -79,6 +102,9 @@ token lex_next(lexer *L)
         "top"      { return make(L, TK_TOP, start); }
         "else"     { return make(L, TK_ELSE, start); }
         "options"  { return make(L, TK_OPTIONS, start); }
+        "test"     { return make(L, TK_TEST, start); }
+        "input"    { return make(L, TK_INPUT, start); }
+        "expect"   { return make(L, TK_EXPECT, start); }
         "as"       { return make(L, TK_AS, start); }
         "from"     { return make(L, TK_FROM, start); }
         "where"    { return make(L, TK_WHERE, start); }
@@ -93,6 +119,7 @@ token lex_next(lexer *L)
         digits     { return make(L, TK_INT, start); }
         digits "." digits exp? | digits exp { return make(L, TK_FLOAT, start); }
         digits [a-zA-Z_] [a-zA-Z0-9_]* { return fail(L, start, "malformed number"); }
+        "\"\"\""   { return text_block(L, start); }
         "\"" strch* "\"" { return make(L, TK_STRING, start); }
         "\"" strch* "\\" [^\\"ntr\n\x00]? { return fail(L, L->cur - 2 < start ? start : L->cur - 2,
                                              "unknown escape in string (use \\\\, \\\", \\n, \\t or \\r)"); }
@@ -138,7 +165,8 @@ token lex_next(lexer *L)
     X(THROTTLE, "'throttle'") X(SAMPLE, "'sample'") X(LIMIT, "'limit'") X(SORT, "'sort'") X(TOP, "'top'") X(DOT, "'.'") \
     X(AS, "'as'") X(WHERE, "'where'") X(SELECT, "'select'") X(AND, "'and'") X(OR, "'or'") \
     X(NOT, "'not'") X(TRUE, "'true'") X(FALSE, "'false'") X(IDENT, "a name") \
-    X(INT, "an integer") X(FLOAT, "a number") X(STRING, "a string") \
+    X(INT, "an integer") X(FLOAT, "a number") X(STRING, "a string") X(TEXT, "a text block") \
+    X(TEST, "'test'") X(INPUT, "'input'") X(EXPECT, "'expect'") \
     X(LBRACE, "'{'") X(RBRACE, "'}'") X(LPAREN, "'('") X(RPAREN, "')'") X(COMMA, "','") \
     X(COLON, "':'") X(ASSIGN, "'='") X(PIPE, "'|'") X(ARROW, "'<-'") X(EQ, "'=='") \
     X(NE, "'!='") X(LT, "'<'") X(LE, "'<='") X(GT, "'>'") X(GE, "'>='") X(PLUS, "'+'") \
