@@ -230,6 +230,7 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuz
 	$(Q)sh tests/golden/run.sh $(B)/rgp
 	$(Q)sh tests/docs.sh $(B)/rgp
 	$(Q)sh tests/cli.sh $(B)/rgp
+	$(Q)sh tests/rgp_test.sh $(B)/rgp
 	$(Q)sh tests/sinks.sh $(B)/rgp
 	$(Q)sh tests/scale.sh $(B)/rgp
 	$(Q)sh tests/examples.sh $(B)/rgp

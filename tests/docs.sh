@@ -1,10 +1,11 @@
 #!/bin/sh
-# Runs every example in docs/language.md and docs/connectors.md: each ```rgp block must pass `rgp check`;
+# Runs every example in docs/language.md, connectors.md and testing.md: each ```rgp block must pass `rgp check`
+# (and `rgp test` when it has test blocks);
 # when ```input and ```output blocks follow it, `rgp run` on that input must print
 # exactly that output. Usage: tests/docs.sh PATH/TO/rgp
 set -u
 rgp=$1
-docs="$(dirname "$0")/../docs/language.md $(dirname "$0")/../docs/connectors.md"
+docs="$(dirname "$0")/../docs/language.md $(dirname "$0")/../docs/connectors.md $(dirname "$0")/../docs/testing.md"
 work=$(mktemp -d "${TMPDIR:-/tmp}/rgp-docs.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 # rgp run through libtcc every time: no background cc, and an empty cache of our own
@@ -21,6 +22,9 @@ for prog in "$work"/*.rgp; do
     n=$(basename "$prog" .rgp)
     if ! "$rgp" check "$prog" 2>"$work/err"; then
         echo "FAIL docs example $n does not check:"; cat "$work/err"; failed=$((failed + 1)); continue
+    fi
+    if grep -q '^test "' "$prog" && ! "$rgp" test "$prog" >"$work/out" 2>&1; then   # its test blocks must pass
+        echo "FAIL docs example $n: rgp test:"; cat "$work/out"; failed=$((failed + 1)); continue
     fi
     if [ -f "$work/$n.input" ]; then
         "$rgp" run "$prog" <"$work/$n.input" >"$work/out" 2>"$work/err"
