@@ -1398,7 +1398,7 @@ static const char *net_address_problem(const char *s, size_t len);
 /* metrics: "HOST:PORT": where the metrics server listens (runtime/metrics.h). */
 static void metrics_option(sema *S, node_options *o, const ast_expr *v)
 {
-    const char *why = v->kind != E_STR ? "found no string" : net_address_problem(v->u.s.bytes, v->u.s.len);
+    const char *why = v->kind != E_STR ? "it is not a string in quotes" : net_address_problem(v->u.s.bytes, v->u.s.len);
     if (!why && memchr(v->u.s.bytes, '\0', v->u.s.len)) why = "it holds a NUL byte";
     if (why) diag_error(S->d, v->loc, "'metrics' takes an address HOST:PORT to serve /metrics on, such as \"127.0.0.1:9598\"; %s", why);
     else o->metrics = v->u.s.bytes;

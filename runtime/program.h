@@ -263,8 +263,10 @@ static inline int rgp_parse_args(const char *prog, const char *file, int argc, c
         }
         if (!strcmp(arg, "--metrics") || !strncmp(arg, "--metrics=", 10)) {
             const char *addr = arg[9] ? arg + 10 : a + 1 < argc ? argv[++a] : "";
-            if (!*addr || !strchr(addr, ':')) {
-                fprintf(stderr, "%s: error: '%s%s%s': expected --metrics HOST:PORT, such as --metrics 127.0.0.1:9598\n", prog, arg,
+            const char *port = strrchr(addr, ':');
+            long pn = port && port[1] ? strtol(port + 1, (char **)&port, 10) : 0;
+            if (!*addr || !port || *port || pn < 1 || pn > 65535) {
+                fprintf(stderr, "%s: error: '%s%s%s': expected --metrics HOST:PORT (a port from 1 to 65535), such as --metrics 127.0.0.1:9598\n", prog, arg,
                         arg[9] || !*addr ? "" : " ", arg[9] ? "" : addr);
                 return -1;
             }
