@@ -1,10 +1,10 @@
 #!/bin/sh
-# Runs every example in docs/language.md and docs/connectors.md: each ```rgp block must pass `rgp check`;
+# Runs every example in docs/language.md, docs/connectors.md and docs/operations.md: each ```rgp block must pass `rgp check`;
 # when ```input and ```output blocks follow it, `rgp run` on that input must print
 # exactly that output. Usage: tests/docs.sh PATH/TO/rgp
 set -u
 rgp=$1
-docs="$(dirname "$0")/../docs/language.md $(dirname "$0")/../docs/connectors.md"
+docs="$(dirname "$0")/../docs/language.md $(dirname "$0")/../docs/connectors.md $(dirname "$0")/../docs/operations.md"
 work=$(mktemp -d "${TMPDIR:-/tmp}/rgp-docs.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 # rgp run through libtcc every time: no background cc, and an empty cache of our own
