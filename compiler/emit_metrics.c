@@ -97,9 +97,31 @@ static void on_loss(emitter *e, const node *who, const char *cause, const char *
     add_derived(&M.th[M.cur->index], "RGP_M_DISCARDED", who, cause, NULL, "%s", n);
 }
 
+/* A stage or sink that its input hands each record to in this thread, right
+ * after counting it sent: its received count is that count, not counted again.
+ * Returns the input's work counter, or -1 (fed through a ring, a route
+ * branch, a late stream: counted itself). */
+static int fed_inline(emitter *e, const mthread *mt, const node *n)
+{
+    const node *in = n->input;
+    if (!in || n->owner || in->kind != D_STAGE || in->is_route || plan_ring_of(e->pl, in)) return -1;
+    for (int i = 0; i < mt->nw; i++)
+        if (mt->w[i].n == in && mt->w[i].kind == MW_SENT) return i;
+    return -1;
+}
+
+/* The received count of n: its own, or its input's sent count. */
+static int add_received(emitter *e, mthread *mt, const plan_thread *t, const node *n)
+{
+    int w = fed_inline(e, mt, n);
+    if (w < 0) w = add_work(mt, n, MW_RECEIVED);
+    add_derived(mt, "RGP_M_RECEIVED_RECORDS", n, NULL, NULL, "metrics_%s.n[%d]", t->cname, w);
+    return w;
+}
+
 static void stage_slots(emitter *e, const plan_thread *t, mthread *mt, const node *st)
 {
-    add_counted(mt, t, "RGP_M_RECEIVED_RECORDS", st, MW_RECEIVED);
+    add_received(e, mt, t, st);
     add_counted(mt, t, "RGP_M_SENT_RECORDS", st, MW_SENT);
     if (plan_thread_of(e->pl, st) != t) return;   /* a merge: its state, if any, is its reader's */
     M.cur = t;
@@ -149,8 +171,7 @@ static void layout(emitter *e)
         for (int j = 0; j < t->nsinks; j++) {
             const node *s = t->sinks[j];
             int k = endpoint_index(p, s);
-            int w = add_work(mt, s, MW_RECEIVED);   /* a sink writes what it receives */
-            add_derived(mt, "RGP_M_RECEIVED_RECORDS", s, NULL, NULL, "metrics_%s.n[%d]", t->cname, w);
+            int w = add_received(e, mt, t, s);   /* a sink writes what it receives */
             add_derived(mt, "RGP_M_SENT_RECORDS", s, NULL, NULL, "metrics_%s.n[%d]", t->cname, w);
             add_derived(mt, "RGP_M_SENT_BYTES", s, NULL, NULL, "(sink_w[%d] == &writers[%d] ? writers[%d].bytes_out : 0)", k, k, k);
             add_derived(mt, "RGP_M_ERRORS", s, NULL, "write_error", "(uint64_t)(sink_w[%d]->failed != 0)", k);
@@ -208,7 +229,7 @@ void emit_metrics_globals(emitter *e)
         emit(e, "    _Alignas(RGP_CACHE_LINE) uint64_t n[%d];", mt->nw ? mt->nw : 1);
         emit(e, "    _Alignas(RGP_CACHE_LINE) RGP_ATOMIC(uint64_t) pub[%d];", mt->ns ? mt->ns : 1);
         emit(e, "} metrics_%s;", t->cname);
-        emit(e, "static inline void metrics_publish_%s(void)", t->cname);
+        emit(e, "__attribute__((noinline)) static void metrics_publish_%s(void)   /* off the hot loop: once a batch */", t->cname);
         emit(e, "{");
         emit(e, "    /* relaxed: counters, nothing is read through them (rgp_counters_sum, rgp__metrics_text) */");
         for (int k = 0; k < mt->ns; k++)
