@@ -5,7 +5,8 @@
 # records fed (a rejected row among them), promtool check metrics accepts the
 # scrape, 404 / 405 / 400 / 431, a client that sends half a request is dropped
 # after 2 s while /metrics still answers, /health is 200 and then 503 once a
-# source has ended, and --stats prints each component's records. Then a real
+# source has ended, and --stats prints each component's records; a merge, a
+# route and a throttle are counted where they run. Then a real
 # Prometheus (Debian's prometheus, its config and data under build/) scrapes
 # every second until its HTTP API gives the record count. Each through rgp run
 # and a rgp build binary. Every wait is bounded.
@@ -44,8 +45,38 @@ sink none = file("none.csv") as csv <- per_key
 sink copy = file("copy.csv") as csv <- b
 RGP
 
+# The other shapes: a merge, a route and its branches, a throttle over them
+cat >"$work/shapes.rgp" <<'RGP'
+schema R { k: u32, v: f64, ts: time }
+source a = file("a.fifo") as csv(R)
+source b = file("b.fifo") as csv(R)
+stage both = merge(a, b) | where v >= 0.0
+route split = both { small: v < 50.0, default: large }
+stage limited = large | throttle 3 every 1 h by k on ts
+sink s = file("s.csv") as csv <- small
+sink l = file("l.csv") as csv <- limited
+RGP
+# a: v = 1..100 over keys 0 and 1, b: v = 60..69 of key 5, all at ts 0: 3 per key pass the throttle
+shapes_expected() {
+    cat <<EOF
+$(series rgp_component_received_records_total both stage 'merge|where') 110
+$(series rgp_component_sent_records_total both stage 'merge|where') 110
+$(series rgp_component_received_records_total split stage route) 110
+$(series rgp_component_received_records_total small stage branch) 49
+$(series rgp_component_received_records_total large stage branch) 61
+$(series rgp_component_received_records_total limited stage throttle) 61
+$(series rgp_component_sent_records_total limited stage throttle) 9
+$(series rgp_component_discarded_records_total limited stage throttle 'reason="throttled"') 52
+$(series rgp_keys limited stage throttle) 3
+$(series rgp_component_received_records_total s sink file) 49
+$(series rgp_component_sent_records_total l sink file) 9
+rgp_ring_capacity{pipeline="shapes",ring="both"} 4096
+EOF
+}
+
 # series FAMILY ID KIND TYPE [EXTRA]: one sample line as the server writes it, without its value
-series() { echo "$1{pipeline=\"m\",component_id=\"$2\",component_kind=\"$3\",component_type=\"$4\"${5:+,$5}}"; }
+p=m
+series() { echo "$1{pipeline=\"$p\",component_id=\"$2\",component_kind=\"$3\",component_type=\"$4\"${5:+,$5}}"; }
 
 # the samples once N rows and one bad row went to a, and 5 rows to b: big passes v > 10 of v = 1..N
 expected() {
@@ -68,9 +99,8 @@ rgp_ring_capacity{pipeline="m",ring="a"} 4096
 EOF
 }
 
-# until_scrape N: scrapes until every expected sample is there (10 s at most)
+# until_scrape: scrapes until every sample in $work/want is there (10 s at most)
 until_scrape() {
-    expected "$1" >"$work/want"
     i=0
     while [ $i -lt 100 ]; do
         http /metrics >/dev/null
@@ -105,6 +135,7 @@ for mode in jit aot; do
     rm -f "$work/a.fifo" "$work/b.fifo" && mkfifo "$work/a.fifo" "$work/b.fifo"
     if [ $mode = aot ]; then
         "$rgp" build "$work/m.rgp" -o "$work/m.bin" || bad "build m.rgp"
+        "$rgp" build "$work/shapes.rgp" -o "$work/shapes.bin" || bad "build shapes.rgp"
         "$work/m.bin" --metrics "127.0.0.1:$port" --stats=0.2 2>"$work/err" & pid=$!
     else
         "$rgp" run "$work/m.rgp" --metrics "127.0.0.1:$port" --stats=0.2 2>"$work/err" & pid=$!
@@ -120,7 +151,8 @@ for mode in jit aot; do
     seq 1 "$rows" | awk '{ print $1 % 7 "," $1 }' >&3
     echo "x,1" >&3   # rejected: not a u32
     seq 1 5 | awk '{ print $1 ",0" }' >&4
-    if until_scrape "$rows"; then ok; else
+    p=m; expected "$rows" >"$work/want"
+    if until_scrape; then ok; else
         bad "the counters do not match the records fed; missing:"; grep -vxFf "$work/body" "$work/want"; fi
     grep -q '^rgp_component_received_bytes_total{pipeline="m",component_id="a",component_kind="source",component_type="file"} [1-9]' \
         "$work/body" && ok || bad "no bytes read counted"
@@ -195,6 +227,21 @@ p = subprocess.run(cmd + ["--metrics", addr], capture_output=True, text=True, ti
 want = "m: error: cannot serve metrics on \x27%s\x27: Address already in use\n" % addr
 sys.exit(0 if p.returncode == 1 and p.stderr == want else print(p.returncode, repr(p.stderr)) or 1)' \
         "$([ $mode = aot ] && echo "$work/m.bin" || echo "$rgp")" $mode "$work/m.rgp" && ok || bad "a busy address"
+
+    # a merge, a route, a throttle: each counted where it runs, the merge's share of each input's thread summed
+    rm -f "$work/a.fifo" "$work/b.fifo" && mkfifo "$work/a.fifo" "$work/b.fifo"
+    if [ $mode = aot ]; then "$work/shapes.bin" --metrics "127.0.0.1:$port" 2>"$work/err" & pid=$!
+    else "$rgp" run "$work/shapes.rgp" --metrics "127.0.0.1:$port" 2>"$work/err" & pid=$!; fi
+    exec 3<>"$work/a.fifo" 4<>"$work/b.fifo"
+    seq 1 100 | awk '{ print $1 % 2 "," $1 ",0" }' >&3
+    seq 60 69 | awk '{ print "5," $1 ",0" }' >&4
+    p=shapes; shapes_expected >"$work/want"
+    if until_scrape; then ok; else
+        bad "shapes: the counters do not match; missing:"; grep -vxFf "$work/body" "$work/want"; fi
+    exec 3>&- 4>&-
+    i=0; while [ $i -lt 100 ] && kill -0 $pid 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+    wait $pid; rc=$?; pid=""
+    [ $rc = 0 ] && grep -q "stage 'limited': 52 of 61 throttled" "$work/err" && ok || { bad "shapes: status $rc, summary:"; cat "$work/err"; }
 done
 
 kill "$prom" 2>/dev/null; wait "$prom" 2>/dev/null; prom=""
