@@ -226,7 +226,8 @@ static inline void rgp__usage(FILE *f, const char *prog, const char *file, const
                "each source's, stage's and sink's records in and out and drops since the last\n"
                "report, to stderr every SECONDS (default 1) while the pipeline runs.\n"
                "--metrics HOST:PORT serves GET /metrics (Prometheus text format) and GET /health\n"
-               "(200 while every source is live, else 503 and why) there while it runs%s%s.\n"
+               "(200 while every source is live, else 503 and why) on HOST:PORT while the\n"
+               "pipeline runs%s%s.\n"
                "--strict exits 3 when records were lost without the pipeline asking for it.\n"
                "Rows that do not fit the schema are skipped, counted and reported on stderr;\n"
                "at exit one summary on stderr counts every record that did not reach a sink.\n"
@@ -235,7 +236,7 @@ static inline void rgp__usage(FILE *f, const char *prog, const char *file, const
                "  1        an error: a missing input, an unwritable output, a sink that\n"
                "           cannot be written, a header that does not match the schema\n"
                "  3        with --strict, records were lost to one of these causes:\n"
-               "           ", rgp__base_dir, rgp_metrics_addr ? "; the .rgp file's\noptions serve it on " : "",
+               "           ", rgp__base_dir, rgp_metrics_addr ? "; by default (the .rgp file's options) on " : "",
             rgp_metrics_addr ? rgp_metrics_addr : "");
     rgp__print_causes(f, 0);
     fprintf(f, "\n           (losses to ");
