@@ -319,6 +319,7 @@ static void *rgp__metrics_thread(void *arg)
     for (;;) {
         int n = 0, free_slot = 0;
         int64_t now = rgp__mono_ms(), due = INT64_MAX;
+        memset(pf, 0, sizeof pf);   /* no revents left from a poll that an EINTR cut short */
         pf[n].fd = s->wake[0], pf[n].events = POLLIN, who[n++] = -1;
         for (int i = 0; i < RGP_METRICS_CLIENTS; i++) {
             rgp__mclient *cl = &s->c[i];
