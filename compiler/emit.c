@@ -537,8 +537,10 @@ static void emit_main(emitter *e)
     e->indent++;
     emit(e, "rgp_signals_block_early();   /* rgp run: already blocked before the compile */");
     emit(e, "rgp_resolve_paths(RGP_FILE, endpoints, %d);", n);
+    emit_metrics_default(e);
     emit(e, "int rc = rgp_parse_args(RGP_PROGRAM, RGP_FILE, argc, argv, endpoints, %d);", n);
     emit(e, "if (rc != 0) return rc < 0 ? 1 : 0;");
+    emit_metrics_listen(e);
     emit_env_read(e);
     emit(e, "if (rgp_open_sources(RGP_PROGRAM, endpoints, %d, readers) != 0) return 1;", n);
     emit_csv_headers_read(e);

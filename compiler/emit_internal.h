@@ -66,6 +66,22 @@ int ring_lanes(const plan *pl, const plan_ring *r);
 int op_lanes(const plan *pl, const ast_op *o);
 long long op_lane_idle_ms(const plan *pl, const ast_op *o, int lane);
 
+/* emit_metrics.c: every component's counters (runtime/counters.h), the metrics server */
+void emit_metrics_globals(emitter *e);
+void emit_metrics_received(emitter *e, const node *n);
+void emit_metrics_sent(emitter *e, const node *n);
+void emit_metrics_publish(emitter *e, const plan_thread *t);
+void emit_metrics_source_end(emitter *e, const plan_thread *t);
+void emit_metrics_default(emitter *e);
+void emit_metrics_listen(emitter *e);
+void emit_metrics_start(emitter *e, int nstats);
+void emit_metrics_stop(emitter *e);
+/* emit_threads.c, for the metrics: the loss counters of a stage, each handed to fn, and a slow reader's drops */
+typedef void loss_fn(emitter *e, const node *who, const char *cause, const char *n, const char *of, const char *detail,
+                     const ast_op *window);
+void emit_stage_losses(emitter *e, const node *st, loss_fn *fn);
+void thread_drops_expr(emitter *e, const plan_thread *t, char *n, size_t cap);
+
 /* emit_ops.c: the operators a reader runs for each record */
 void emit_lookup(emitter *e, const node *st, const ast_op *o, const char *cur, const char *var);
 void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur);

@@ -333,6 +333,7 @@ void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
 {
     if (!o) {
         line_to_c(e);
+        emit_metrics_sent(e, st);
         const plan_ring *r = plan_ring_of(e->pl, st);
         if (st->is_route) {
             emit_route(e, st, cur);
@@ -470,6 +471,7 @@ void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
 void emit_stage(emitter *e, const node *st, const char *rec)
 {
     emit(e, "/* %s %s (%s:%u) */", node_word(st), st->name, e->p->file, st->loc.line);
+    emit_metrics_received(e, st);
     emit_ops(e, st, st->ops, rec);
 }
 
@@ -484,6 +486,7 @@ void emit_reader(emitter *e, const node *n, const char *rec)
         return;
     }
     emit(e, "/* sink %s (%s:%u) */", n->name, e->p->file, n->loc.line);
+    emit_metrics_received(e, n);
     if (n->format == FMT_CSV)
         emit(e, "%s(sink_w[%d], %s, '%s');", sink_writer_name(n), endpoint_index(e->p, n), rec,
              n->delim == '\'' ? "\\'" : n->delim == '\\' ? "\\\\" : (char[]){n->delim, 0});

@@ -375,7 +375,10 @@ static void emit_filters_in_place(emitter *e, const plan_thread *t, const char *
     for (int i = 1; i < t->nnodes; i++) {
         const node *st = t->nodes[i];
         emit(e, "/* stage %s (%s:%u), applied before publishing */", st->name, e->p->file, st->loc.line);
+        emit_metrics_received(e, st);
         for (const ast_op *o = st->ops; o; o = o->next) emit_user_expr(e, o->cond, rec, "if (!(", ")) continue;");
+        line_to_c(e);
+        emit_metrics_sent(e, st);
     }
     line_to_c(e);
 }
@@ -439,6 +442,9 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "if (rc == RGP_ROW_NEED_INPUT) {");
     emit(e, "    /* the read may block (stdin): hand over what is parsed first */");
     emit(e, "    if (next != published) rgp_sp_publish(ring, published = next);");
+    e->indent++;
+    emit_metrics_publish(e, t);
+    e->indent--;
     emit(e, "    if (rgp_stopping()) break;");
     if (journal) {
         emit(e, "    rgp_journal_source_wait();   /* following: wait for the writer's next records */");
@@ -474,6 +480,9 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     }
     emit(e, "if (next == claim_end) {");
     emit(e, "    if (next != published) rgp_sp_publish(ring, published = next);");
+    e->indent++;
+    emit_metrics_publish(e, t);
+    e->indent--;
     emit(e, "    next = rgp_sp_claim(ring, %llu);", (unsigned long long)batch);
     emit(e, "    claim_end = next + %llu;", (unsigned long long)batch);
     emit(e, "}");
@@ -502,6 +511,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "if (next != published) rgp_sp_publish(ring, next);");
     emit(e, "rgp_disruptor_close(ring);");
     for (int i = 0; i < t->nrelays; i++) emit(e, "rgp_relay_close(&relay_%s);", t->relays[i]->cname);
+    emit_metrics_source_end(e, t);
     emit(e, "rgp_source_done();");
     emit(e, "return NULL;");
     e->indent--;
@@ -682,6 +692,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
             emit_lane_advance(e, ln.wst[i], ln.wops[i], "rgp_now_ms()");
         }
         emit_publish_pending(e, t);
+        emit_metrics_publish(e, t);
         emit(e, "continue;");
         e->indent--;
         emit(e, "}");
@@ -739,6 +750,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         int k = endpoint_index(e->p, t->sinks[i]);
         emit(e, "if (sink_w[%d]->failed) rgp_sink_failed(RGP_PROGRAM, &endpoints[%d], sink_w[%d]);", k, k, k);
     }
+    emit_metrics_publish(e, t);
     emit(e, "rgp_consumer_release(c, end);");
     emit(e, "next = end;");
     e->indent--;
@@ -752,6 +764,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         }
     }
     emit_close_outputs(e, t);
+    emit_metrics_publish(e, t);
     lanes_free(&ln);
     free(on_clock);
     if (lossy && r->has_str) emit(e, "free(strbuf.p);");
@@ -800,6 +813,7 @@ void emit_threads(emitter *e)
             if (!o->sample_every) emit(e, "static uint64_t %s_rng = UINT64_C(%llu);   /* the seed */", t, o->seed);
             blank(e);
         }
+    emit_metrics_globals(e);
     for (int i = 0; i < pl->nthreads; i++) {
         if (pl->threads[i]->kind == TH_PARSE) emit_parse_thread(e, pl->threads[i]);
         else emit_run_thread(e, pl->threads[i]);
@@ -833,8 +847,8 @@ static void emit_loss(emitter *e, const node *who, const char *cause, const char
          sent_to ? "\"" : "", sent_to ? sent_to : "NULL", sent_to ? "\"" : "");
 }
 
-/* The entries of a stage's operators that can hold records back. */
-static void emit_stage_losses(emitter *e, const node *st)
+/* The entries of a stage's operators that can hold records back, each given to fn. */
+void emit_stage_losses(emitter *e, const node *st, loss_fn *emit_loss)
 {
     for (const ast_op *o = st->ops; o; o = o->next) {
         char t[192], n[256], of[256], detail[256];
@@ -864,6 +878,16 @@ static void emit_stage_losses(emitter *e, const node *st)
     }
 }
 
+/* The records a drop_oldest or drop_newest reader lost, as a C expression. */
+void thread_drops_expr(emitter *e, const plan_thread *t, char *n, size_t cap)
+{
+    int markers = t->policy == POLICY_DROP_OLDEST ? ring_markers(e->pl, t->in) : 0;
+    if (markers)   /* the end markers it skipped are not records */
+        snprintf(n, cap, "(rgp_consumer_dropped(cons_%s) - (%du - markers_%s))", t->cname, markers, t->cname);
+    else
+        snprintf(n, cap, "rgp_consumer_dropped(cons_%s)", t->cname);
+}
+
 /* After the threads are joined, before the rings go: one table of what every
  * source, stage and sink lost and why, printed as one summary once the sinks
  * are closed (emit_main). */
@@ -882,15 +906,11 @@ static void emit_losses(emitter *e)
         emit_loss(e, e->p->sources[i], "RGP_LOSS_REJECTED", n, of, detail, NULL);
     }
     for (int i = 0; i < e->p->nstages; i++)
-        if (e->p->stages[i]->used) emit_stage_losses(e, e->p->stages[i]);
+        if (e->p->stages[i]->used) emit_stage_losses(e, e->p->stages[i], emit_loss);
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
         if (t->kind != TH_RUN || t->policy == POLICY_BLOCK) continue;
-        int markers = t->policy == POLICY_DROP_OLDEST ? ring_markers(pl, t->in) : 0;
-        if (markers)   /* the end markers it skipped are not records */
-            snprintf(n, sizeof n, "(rgp_consumer_dropped(cons_%s) - (%du - markers_%s))", t->cname, markers, t->cname);
-        else
-            snprintf(n, sizeof n, "rgp_consumer_dropped(cons_%s)", t->cname);
+        thread_drops_expr(e, t, n, sizeof n);
         snprintf(of, sizeof of, "%s + received_%s", n, t->cname);
         snprintf(detail, sizeof detail, "\"%s(%llu)\"", policy_names[t->policy],
                  (unsigned long long)(t->limit ? t->limit : t->in->slots));
@@ -970,11 +990,13 @@ void emit_thread_start(emitter *e)
     if (!nstats) emit(e, "    {0, 0, 0},");
     emit(e, "};");
     emit(e, "rgp_signals_start(&signals, RGP_PROGRAM, parsers, nparsers, stats, %d);", nstats);
+    emit_metrics_start(e, nstats);
     emit(e, "/* readers end once every ring before them is closed and drained; the signal");
     emit(e, " * thread may knock on parsers until then, so they are joined after it */");
     emit(e, "for (int i = 0; i < nrunners; i++) pthread_join(runners[i], NULL);");
     emit(e, "int stopped = rgp_signals_stop(&signals);   /* 130 or 143 after a SIGINT or SIGTERM */");
     emit(e, "for (int i = 0; i < nparsers; i++) pthread_join(parsers[i], NULL);");
+    emit_metrics_stop(e);
     emit_losses(e);
     for (int i = 0; i < e->p->nstages; i++)
         for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next)

@@ -44,7 +44,9 @@ static const command commands[] = {
      "or $CC) into one standalone binary. OUTPUT defaults to the file's base name in\n"
      "the current directory. The binary takes NAME=PATH arguments to read a source\n"
      "from, or write a sink to, another path, --strict (exit status 3 when records\n"
-     "were lost unintended), and --help to list them and its exit statuses.\n"
+     "were lost unintended), --stats[=SECONDS], --metrics HOST:PORT (serve\n"
+     "/metrics and /health, docs/operations.md), and --help to list them and its\n"
+     "exit statuses.\n"
      "Relative paths in the .rgp file resolve, when the binary runs, against the\n"
      "directory that holds the binary: move it together with its files. Relative\n"
      "paths given as NAME=PATH resolve against the current directory.\n"},
@@ -91,7 +93,7 @@ static const command commands[] = {
      "        offset, the durable offset and each group's committed offset\n"
      "The file format is described in docs/durability.md.\n"},
     {"run", cmd_run, "run a pipeline now: compiled by libtcc, or cc -O2's cached build",
-     "Usage: rgp run [-O] FILE.rgp [NAME=PATH ...] [--stats[=SECONDS]] [--strict] [--help]\n\n"
+     "Usage: rgp run [-O] FILE.rgp [NAME=PATH ...] [--stats[=SECONDS]] [--metrics HOST:PORT] [--strict] [--help]\n\n"
      "Compiles the pipeline in memory with libtcc and runs it at once, and starts\n"
      "cc -O2 (or $CC) in the background, detached and nice'd, to build it as a shared\n"
      "object cached under $XDG_CACHE_HOME/rgp (or ~/.cache/rgp); once that is there,\n"
@@ -107,7 +109,10 @@ static const command commands[] = {
      "At exit one summary on stderr counts every record that did not reach a sink,\n"
      "by cause; --strict makes the causes the pipeline did not ask for (rejected\n"
      "rows, late records, drops by a slow-reader policy; the pipeline's --help lists\n"
-     "them) an exit status of 3.\n\n"
+     "them) an exit status of 3. --stats prints each ring reader's lag and each\n"
+     "component's records in and out every SECONDS; --metrics HOST:PORT serves\n"
+     "GET /metrics (Prometheus text format) and GET /health while the pipeline runs\n"
+     "(docs/operations.md).\n\n"
      "Exit status: 0 the pipeline ran; 1 a user error (a bad .rgp file, a missing\n"
      "input, an unwritable output); 2 an internal error in rgp; 3 with --strict,\n"
      "records lost unintended; 130 or 143 SIGINT or SIGTERM stopped the pipeline\n"

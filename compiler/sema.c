@@ -1360,10 +1360,10 @@ const char *const policy_names[] = {
 
 /* ---- with { ... } and options { ... } ------------------------------------- */
 
-enum { OPT_RING = 1, OPT_WAIT = 2, OPT_POLICY = 4, OPT_CPU = 8, OPT_IDLE = 16, OPT_THREAD = 32, OPT_THREADS = 64 };
+enum { OPT_RING = 1, OPT_WAIT = 2, OPT_POLICY = 4, OPT_CPU = 8, OPT_IDLE = 16, OPT_THREAD = 32, OPT_THREADS = 64, OPT_METRICS = 128 };
 static const struct { const char *name; int bit; } option_keys[] = {
     {"ring", OPT_RING}, {"wait", OPT_WAIT}, {"policy", OPT_POLICY}, {"cpu", OPT_CPU}, {"idle", OPT_IDLE},
-    {"thread", OPT_THREAD}, {"threads", OPT_THREADS},
+    {"thread", OPT_THREAD}, {"threads", OPT_THREADS}, {"metrics", OPT_METRICS},
 };
 
 static bool int_option(sema *S, ast_expr *v, const char *key, uint64_t lo, uint64_t hi, uint64_t *out)
@@ -1394,10 +1394,22 @@ static void idle_option(sema *S, node_options *o, const ast_arg *g)
     if (duration_arg(S, g, "'idle'", &ms)) o->idle_ms = ms;
 }
 
+static const char *net_address_problem(const char *s, size_t len);
+
+/* metrics: "HOST:PORT": where the metrics server listens (runtime/metrics.h). */
+static void metrics_option(sema *S, node_options *o, const ast_expr *v)
+{
+    const char *why = v->kind != E_STR ? "it is not a string in quotes" : net_address_problem(v->u.s.bytes, v->u.s.len);
+    if (!why && memchr(v->u.s.bytes, '\0', v->u.s.len)) why = "it holds a NUL byte";
+    if (why) diag_error(S->d, v->loc, "'metrics' takes an address HOST:PORT to serve /metrics on, such as \"127.0.0.1:9598\"; %s", why);
+    else o->metrics = v->u.s.bytes;
+}
+
 /* Checks `with { ... }` (or `options { ... }`) against the keys `allowed` for this kind of declaration. */
 static void check_options(sema *S, node_options *o, ast_arg *opts, int allowed, const char *what, int *threads)
 {
     o->wait = WAIT_INHERIT;
+    o->metrics = NULL;
     o->policy = POLICY_BLOCK;
     o->cpu = -1;
     int seen = 0;
@@ -1437,6 +1449,8 @@ static void check_options(sema *S, node_options *o, ast_arg *opts, int allowed, 
         } else if (bit == OPT_THREADS) {
             uint64_t n;
             if (int_option(S, v, "threads", 1, 1024, &n)) *threads = (int)n;
+        } else if (bit == OPT_METRICS) {
+            metrics_option(S, o, v);
         } else if (bit == OPT_WAIT) {
             int w = v->kind == E_NAME ? name_in(v->text, wait_names, WAIT_ADAPTIVE + 1) : -1;
             if (w < 0) diag_error(S->d, v->loc, "'wait' takes spin, yield, blocking or adaptive");
@@ -2283,8 +2297,9 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
             }
             options_decl = dc;
             node_options o;
-            check_options(&S, &o, dc->options, OPT_RING | OPT_WAIT | OPT_THREADS, "options", &p->threads);
+            check_options(&S, &o, dc->options, OPT_RING | OPT_WAIT | OPT_THREADS | OPT_METRICS, "options", &p->threads);
             p->ring_slots = o.ring_slots;
+            p->metrics = o.metrics;
             if (o.wait != WAIT_INHERIT) p->wait = o.wait;
             continue;
         }

@@ -66,6 +66,7 @@ typedef struct node_options {
     int cpu;                      /* pin the node's thread to this CPU, or -1 */
     bool own_thread;              /* thread: own: this reader runs on a thread of its own */
     long long idle_ms;            /* a source: after this long without a record it stops holding a merge's watermark back; 0: never */
+    const char *metrics;          /* options { metrics: "HOST:PORT" }, or NULL */
     srcloc policy_loc;
 } node_options;
 
@@ -124,6 +125,7 @@ typedef struct program {
     uint64_t ring_slots;          /* default ring size (options { ring: N }) */
     wait_kind wait;               /* default wait strategy (options { wait: ... }) */
     int threads;                  /* options { threads: N }: busy threads the plan may use; 0: the CPUs */
+    const char *metrics;          /* options { metrics: "HOST:PORT" }: serve /metrics there (runtime/metrics.h); NULL: only --metrics */
     const ast_expr **regexes;     /* the distinct regex literals, compiled at start-up (regex.h) */
     int nregexes, regex_cap;
     uint32_t regex_pairs;         /* the most groups a pattern has, plus the whole match */

@@ -22,6 +22,7 @@
 #include "writer.h"
 #include "atomics.h"
 #include "sequencer.h"
+#include "counters.h"
 
 /* ---- what did not reach a sink: one summary at exit ---------------------- */
 
@@ -151,6 +152,7 @@ static inline int rgp_exit_status(int failed, int stopped, uint64_t unintended)
 /* ---- sources and sinks on the command line ------------------------------ */
 
 static long rgp_stats_every_ms;   /* --stats: print every reader's lag this often; 0: never */
+static const char *rgp_metrics_addr;   /* --metrics ADDR, or the options block's; NULL: no server (metrics.h) */
 
 typedef struct rgp_endpoint {
     const char *name;      /* as declared in the .rgp file */
@@ -203,7 +205,7 @@ static inline void rgp_resolve_paths(const char *file, rgp_endpoint *eps, int n)
 
 static inline void rgp__usage(FILE *f, const char *prog, const char *file, const rgp_endpoint *eps, int n)
 {
-    fprintf(f, "Usage: %s [NAME=PATH ...] [--stats[=SECONDS]] [--strict]\n\nPipeline compiled by rgp from %s.\n", prog, file);
+    fprintf(f, "Usage: %s [NAME=PATH ...] [--stats[=SECONDS]] [--metrics HOST:PORT] [--strict]\n\nPipeline compiled by rgp from %s.\n", prog, file);
     for (int sink = 0; sink <= 1; sink++) {
         fprintf(f, "\n%s:\n", sink ? "Sinks" : "Sources");
         for (int i = 0; i < n; i++)
@@ -220,8 +222,12 @@ static inline void rgp__usage(FILE *f, const char *prog, const char *file, const
                "  %s\n"
                "and relative paths in NAME=PATH against the current directory.\n"
                "Sinks on one file or on stdout share it, a whole record at a time.\n"
-               "--stats[=SECONDS] prints every ring reader's lag, backpressure and drops to\n"
-               "stderr every SECONDS (default 1) while the pipeline runs.\n"
+               "--stats[=SECONDS] prints every ring reader's lag, backpressure and drops, and\n"
+               "each source's, stage's and sink's records in and out and drops since the last\n"
+               "report, to stderr every SECONDS (default 1) while the pipeline runs.\n"
+               "--metrics HOST:PORT serves GET /metrics (Prometheus text format) and GET /health\n"
+               "(200 while every source is live, else 503 and why) on HOST:PORT while the\n"
+               "pipeline runs%s%s.\n"
                "--strict exits 3 when records were lost without the pipeline asking for it.\n"
                "Rows that do not fit the schema are skipped, counted and reported on stderr;\n"
                "at exit one summary on stderr counts every record that did not reach a sink.\n"
@@ -230,7 +236,8 @@ static inline void rgp__usage(FILE *f, const char *prog, const char *file, const
                "  1        an error: a missing input, an unwritable output, a sink that\n"
                "           cannot be written, a header that does not match the schema\n"
                "  3        with --strict, records were lost to one of these causes:\n"
-               "           ", rgp__base_dir);
+               "           ", rgp__base_dir, rgp_metrics_addr ? "; by default (the .rgp file's options) on " : "",
+            rgp_metrics_addr ? rgp_metrics_addr : "");
     rgp__print_causes(f, 0);
     fprintf(f, "\n           (losses to ");
     rgp__print_causes(f, 1);
@@ -253,6 +260,18 @@ static inline int rgp_parse_args(const char *prog, const char *file, int argc, c
         }
         if (!strcmp(arg, "--strict")) {
             rgp_strict = 1;
+            continue;
+        }
+        if (!strcmp(arg, "--metrics") || !strncmp(arg, "--metrics=", 10)) {
+            const char *addr = arg[9] ? arg + 10 : a + 1 < argc ? argv[++a] : "";
+            const char *port = strrchr(addr, ':');
+            long pn = port && port[1] ? strtol(port + 1, (char **)&port, 10) : 0;
+            if (!*addr || !port || *port || pn < 1 || pn > 65535) {
+                fprintf(stderr, "%s: error: '%s%s%s': expected --metrics HOST:PORT (a port from 1 to 65535), such as --metrics 127.0.0.1:9598\n", prog, arg,
+                        arg[9] || !*addr ? "" : " ", arg[9] ? "" : addr);
+                return -1;
+            }
+            rgp_metrics_addr = addr;
             continue;
         }
         if (!strncmp(arg, "--stats", 7) && (arg[7] == 0 || arg[7] == '=')) {
@@ -682,6 +701,9 @@ static inline void rgp__print_stats(const rgp_signals *s)
                 s->stats[i].thread, s->stats[i].ring, (unsigned long long)rgp_consumer_lag(c),
                 100.0 * rgp_consumer_backpressure(c), (unsigned long long)rgp_consumer_dropped(c));
     }
+    static uint64_t *prev;   /* each component's counts at the last report: this thread's alone */
+    if (rgp__counters && !prev) prev = calloc((size_t)rgp__counters->ncomponents * 3 + 1, sizeof *prev);
+    if (prev) rgp_counters_print_stats(stderr, s->prog, rgp__counters, prev);
 }
 
 /* Why the sources were stopped when it was not a signal: a sink failed. */

@@ -39,6 +39,7 @@ typedef struct rgp_writer {
     int failed;          /* once set, output is discarded */
     int err;             /* errno of the first failure */
     int reported;        /* the failure has been reported (by the program, once) */
+    uint64_t bytes_out;  /* bytes handed to the kernel: the writer's thread's alone (metrics) */
     /* Writers on several threads may share one fd (sinks on one file). Each then
      * writes whole records only, under the lock, so lines never interleave. A
      * record longer than the buffer goes out in pieces with the lock held. */
@@ -167,6 +168,7 @@ static inline int rgp__writer_write_all(rgp_writer *w, const char *p, size_t n)
         }
         p += k;
         n -= (size_t)k;
+        w->bytes_out += (uint64_t)k;
     }
     return 0;
 }

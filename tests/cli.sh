@@ -194,6 +194,10 @@ pid=$!; sleep 0.5; kill -INT $pid; wait $pid; got=$?
 { printf 'a,20\n'; sleep 0.5; printf 'b,30\n'; } | "$work/sig.bin" --stats=0.05 >/dev/null 2>"$work/stats.err" \
     && grep -q "^sig: stats: out.run .*ring slow .*lag .*backpressure .*dropped 0" "$work/stats.err" && ok \
     || bad "--stats printed no stats line: $(head -3 "$work/stats.err")"
+# a filter its source's parser applies in place still counts what it received and passed
+{ printf 'a,5\nb,30\n'; sleep 0.6; } | "$work/sig.bin" --stats=0.2 >/dev/null 2>"$work/stats.err" \
+    && grep -q "^sig: stats: stage  slow  *in  *2  out  *1 " "$work/stats.err" && ok \
+    || bad "--stats of a filter applied by the parser: $(grep slow "$work/stats.err" | head -3)"
 "$work/sig.bin" --stats=soon </dev/null 2>"$work/stats.err"; [ $? = 1 ] && grep -q "expected --stats or --stats=SECONDS" "$work/stats.err" \
     && ok || bad "--stats=soon should be a usage error"
 
