@@ -2215,8 +2215,8 @@ static rectype *check_join(sema *S, ast_op *o, const rectype *rec, rectype *out)
             diag_error(S->d, o->word_loc, "table '%s' is declared later, at line %u; declare it before the stage that joins it", o->word,
                        other->loc.line);
         else if (other)
-            diag_error(S->d, o->word_loc, "'%s' is a %s, not a table; join reads a table: table %s = file(\"PATH\") as csv(Schema, header: true) by KEY",
-                       o->word, decl_word(other->kind), o->word);
+            diag_error(S->d, o->word_loc, "'%s' is a %s, not a table; join reads a table, declared as: table NAME = file(\"PATH\") as csv(Schema, header: true) by KEY",
+                       o->word, decl_word(other->kind));
         else
             diag_error(S->d, o->word_loc, "unknown table '%s'%s", o->word, hint(S, &s));
         return out;
@@ -2241,7 +2241,7 @@ static rectype *check_join(sema *S, ast_op *o, const rectype *rec, rectype *out)
             type_id t = check_name(S, g->value, rec);
             g->value->type = t;
             if (t == T_ERROR || h->value->type == T_ERROR || key_types_match(t, h->value->type)) continue;
-            diag_error(S->d, g->value->loc, "join key '%s' is %s, but table '%s' is keyed by '%s', a %s; the keys match by position and type",
+            diag_error(S->d, g->value->loc, "join key '%s' is %s, but table '%s' is keyed by %s: %s; keys match the table's by position and type",
                        g->value->text, type_name(t), o->word, h->value->text, type_name(h->value->type));
         }
     }
