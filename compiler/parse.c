@@ -37,7 +37,7 @@ void parse_add_decl(parse_state *ps, ast_decl *d)
 
 bool parse_starts_decl(int kind)
 {
-    return kind == TK_SCHEMA || kind == TK_SOURCE || kind == TK_STAGE || kind == TK_SINK || kind == TK_ROUTE || kind == TK_OPTIONS;
+    return kind == TK_SCHEMA || kind == TK_SOURCE || kind == TK_STAGE || kind == TK_SINK || kind == TK_ROUTE || kind == TK_OPTIONS || kind == TK_TABLE;
 }
 
 void parse_syntax_error(parse_state *ps, const token *found, const int *expected, int nexpected)

@@ -2036,7 +2036,7 @@ static void check_dedup(sema *S, ast_op *o, const rectype *rec)
     for (int i = 0; i < rec->nfields; i++) {
         bool is_key = false;
         for (ast_arg *g = o->keys; g; g = g->next) is_key |= !strcmp(g->value->text, rec->fields[i].name);
-        if (is_key) continue;
+        if (is_key || strchr(rec->fields[i].name, '.')) continue;   /* a joined row's fields follow from the join's key */
         ast_expr *ref = arena_alloc(S->a, sizeof *ref);
         *ref = (ast_expr){.kind = E_NAME, .loc = o->loc, .text = rec->fields[i].name, .type = rec->fields[i].type};
         ref->u.name.field = i;
