@@ -20,7 +20,9 @@
     int expected[8], n = 0;
     for (int i = 1; i < YYNTOKEN && n < 8; i++)
         if (yy_find_shift_action((YYCODETYPE)i, yypParser->yytos->stateno) < YY_ERROR_ACTION) expected[n++] = i;
-    parse_syntax_error(ps, &yyminor, expected, n > 6 ? 0 : n);
+    int decls_only = n > 0;   /* the declaration keywords: always listed */
+    for (int k = 0; k < n; k++) decls_only &= parse_starts_decl(expected[k]);
+    parse_syntax_error(ps, &yyminor, expected, n > 6 && !decls_only ? 0 : n);
 }
 %parse_failure { ps->failed = 1; }
 %stack_overflow { parse_too_deep(ps); }
