@@ -380,13 +380,17 @@ void emit_join(emitter *e, const node *st, const ast_op *o, const char *cur)
 {
     const node *tab = o->table;
     const char *n = tab->name, *c = table_name(st, o);
+    sbuf on = {0}, key = {0};
+    for (const ast_arg *g = o->keys; g; g = g->next) {
+        sb(&on, "%s%s", on.len ? ", " : "", g->value->text);
+        sb(&key, "%s%s->%s", key.len ? ", " : "", cur, g->value->text);
+    }
+    emit(e, "/* join %s on %s%s%s%s (%s:%u): the record's row in table %s, found inline */", n, o->keys->next ? "(" : "", on.s,
+         o->keys->next ? ")" : "", o->left ? " or default" : "", e->p->file, o->loc.line, n);
+    free(on.s);
     line_to_rgp(e, o->loc);
     emit(e, "{");
     e->indent++;
-    sbuf key = {0};
-    for (const ast_arg *g = o->keys; g; g = g->next) sb(&key, "%s%s->%s", key.len ? ", " : "", cur, g->value->text);
-    line_to_c(e);
-    emit(e, "/* join %s on %s%s */", n, key.s, o->left ? " or default" : "");
     emit(e, "%s_in++;", c);
     emit(e, "tab_%s_key key = {%s};", n, key.s);
     free(key.s);
