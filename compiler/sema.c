@@ -1484,6 +1484,9 @@ static node *resolve_input(sema *S, ast_decl *d)
     ast_decl *later = find_decl(S, d->input, false, NULL);
     if (later && later->kind == D_SINK) {
         diag_error(S->d, d->input_loc, "'%s' is a sink; only sources and stages can be read", d->input);
+    } else if (later && later->kind == D_TABLE) {
+        diag_error(S->d, d->input_loc, "'%s' is a table, not a stream; join it in a stage, as in: stage x = STREAM | join %s on KEY",
+                   d->input, d->input);
     } else if (later) {
         diag_error(S->d, d->input_loc, "'%s' is declared later, at line %u; declare a stream before reading it",
                    d->input, later->loc.line);
@@ -2128,14 +2131,16 @@ static void check_table(sema *S, node *n, ast_decl *d)
     char what[160];
     snprintf(what, sizeof what, "table '%s'", d->name);
     check_options(S, &n->opt, d->options, 0, what, NULL);
+    PUSH(S->a, S->p->tables, S->p->ntables, n);
+    map_put(S->a, &S->tables, n->name, n);
+    if (d->format->kind == E_CALL && !strcmp(d->format->text, "lines")) {
+        diag_error(S->d, d->format->loc, "a table reads csv(Schema, ...) or jsonl(Schema), not lines");
+        return;
+    }
     check_source(S, n, d);
     if (n->endpoint != EP_FILE || n->path_env)
         diag_error(S->d, d->endpoint->loc, "a table is read whole from a file before the streams start: write file(\"PATH\") "
                    "as the input of table '%s'", d->name);
-    else if (n->format == FMT_LINES)
-        diag_error(S->d, d->format->loc, "a table reads csv(Schema, ...) or jsonl(Schema), not lines");
-    PUSH(S->a, S->p->tables, S->p->ntables, n);
-    map_put(S->a, &S->tables, n->name, n);
     if (!n->type) return;
     for (ast_arg *g = d->keys; g; g = g->next) {
         int i = rectype_find(n->type, g->value->text);
