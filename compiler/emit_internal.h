@@ -134,6 +134,7 @@ void emit_tables_load(emitter *e);
 void emit_tables_reload_start(emitter *e);
 void emit_tables_free(emitter *e);
 void emit_join_thread(emitter *e, const plan_thread *t, join_point at);
+void emit_join_prefetch(emitter *e, const plan_thread *t, const rectype *r);
 void emit_join_state(emitter *e, const node *st, const ast_op *o);
 void emit_join(emitter *e, const node *st, const ast_op *o, const char *cur);
 

@@ -704,6 +704,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         emit(e, "const %s *in = &copy.rec;", r->cname);
     } else {
         emit(e, "const %s *in = &((const slot_%s *)rgp_disruptor_slot(ring, s))->rec;", r->cname, r->cname);
+        emit_join_prefetch(e, t, r);
     }
     if (lossy || relay) emit(e, "received++;");
     emit(e, "rgp_scratch_reset(&scratch);");

@@ -53,6 +53,13 @@ static inline void rgp_lookup_strs_free(rgp_lookup_strs *a)
     a->used = a->cap = 0;
 }
 
+/* A hint that p will be read soon; nothing under tcc. */
+#if defined(__GNUC__) && !defined(__TINYC__)
+#define rgp_prefetch(p) __builtin_prefetch((p), 0, 3)
+#else
+#define rgp_prefetch(p) ((void)(p))
+#endif
+
 /* ---- the live table, and who may be reading it ---------------------------------
  * Readers are the threads that run joins. Each announces, in its hazard slot,
  * the table it reads during a batch (0 between batches, while it waits). A
