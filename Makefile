@@ -207,6 +207,11 @@ bench-keys: $(B)/rgp
 	-$(Q)sh scripts/deps.sh bench
 	-$(Q)CC='$(CC)' sh bench/keys/run_keys.sh $(if $(ROUNDS),ROUNDS=$(ROUNDS))
 
+# A file-table join, 10M events against a 1M-row table, rgp build and DuckDB.
+bench-join: $(B)/rgp
+	-$(Q)sh scripts/deps.sh bench
+	-$(Q)CC='$(CC)' sh bench/join/run.sh $(or $(ORDERS),10000000) $(or $(USERS),1000000) $(or $(ROUNDS),3)
+
 bench: $(B)/rgp
 	-$(Q)sh scripts/deps.sh bench
 	-$(Q)for b in $(BENCHES); do CC='$(CC)' sh bench/run_bench.sh $$b $(BENCH_ARGS); done
@@ -251,5 +256,5 @@ install: $(B)/rgp
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo test soak tsan fuzz bench bench-journal bench-ring bench-latency bench-keys $(addprefix bench-,$(BENCHES)) install clean
+.PHONY: all demo test soak tsan fuzz bench bench-journal bench-ring bench-latency bench-keys bench-join $(addprefix bench-,$(BENCHES)) install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
