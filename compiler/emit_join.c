@@ -418,7 +418,8 @@ void emit_join_prefetch(emitter *e, const plan_thread *t, const rectype *r)
 
 void emit_join_state(emitter *e, const node *st, const ast_op *o)
 {
-    const char *c = table_name(st, o);
+    char c[192];
+    snprintf(c, sizeof c, "%s", table_name(st, o));
     emit(e, "/* join %s of stage %s (%s:%u) */", o->word, st->name, e->p->file, o->loc.line);
     emit(e, "static uint64_t %s_in, %s_unmatched;   /* records joined, and those with no row */", c, c);
     blank(e);
@@ -427,7 +428,9 @@ void emit_join_state(emitter *e, const node *st, const ast_op *o)
 void emit_join(emitter *e, const node *st, const ast_op *o, const char *cur)
 {
     const node *tab = o->table;
-    const char *n = tab->name, *c = table_name(st, o);
+    const char *n = tab->name;
+    char c[192];   /* table_name's buffer is rewritten by the operators after this one */
+    snprintf(c, sizeof c, "%s", table_name(st, o));
     sbuf on = {0}, key = {0};
     for (const ast_arg *g = o->keys; g; g = g->next) {
         sb(&on, "%s%s", on.len ? ", " : "", g->value->text);
