@@ -2133,8 +2133,11 @@ static void check_table(sema *S, node *n, ast_decl *d)
     check_options(S, &n->opt, d->options, 0, what, NULL);
     PUSH(S->a, S->p->tables, S->p->ntables, n);
     map_put(S->a, &S->tables, n->name, n);
-    if (d->format->kind == E_CALL && !strcmp(d->format->text, "lines")) {
-        diag_error(S->d, d->format->loc, "a table reads csv(Schema, ...) or jsonl(Schema), not lines");
+    ast_expr *f = d->format;
+    if (f->kind != E_CALL || (strcmp(f->text, "csv") && strcmp(f->text, "jsonl")) || !f->u.call.args || f->u.call.args->name ||
+        f->u.call.args->value->kind != E_NAME) {
+        diag_error(S->d, f->loc, "expected csv(Schema, header: true|false) or jsonl(Schema) as the format of table '%s'%s", d->name,
+                   f->kind == E_CALL && !strcmp(f->text, "lines") ? ", not lines" : "");
         return;
     }
     check_source(S, n, d);
