@@ -445,7 +445,23 @@ void emit_join(emitter *e, const node *st, const ast_op *o, const char *cur)
     emit(e, "%s_in++;", c);
     emit(e, "tab_%s_key key = {%s};", n, key.s);
     free(key.s);
-    emit(e, "const tab_%s_entry *hit = rgp_table_find_tab_%s(&tab_%s_t->t, &key);", n, n, n);
+    /* an integer key of another width or sign than the table's: a value its type cannot hold matches no row */
+    sbuf fits = {0};
+    const ast_arg *h = tab->decl->keys;
+    for (const ast_arg *g = o->keys; g; g = g->next, h = h->next) {
+        type_id from = g->value->type, to = h->value->type;
+        if (from == to || !type_is_int(from) || !type_is_int(to)) continue;
+        const scalar_info *si = &scalar_types[from], *ti = &scalar_types[to];
+        if (ti->bits == 64 && si->is_signed == ti->is_signed) continue;
+        if (si->bits < ti->bits && (ti->is_signed || !si->is_signed)) continue;   /* every value fits */
+        sb(&fits, "%srgp_key_fits_%s(%s->%s, %d, %d)", fits.len ? " && " : "", si->is_signed ? "i64" : "u64", cur, g->value->text,
+           ti->bits, ti->is_signed);
+    }
+    if (fits.len)
+        emit(e, "const tab_%s_entry *hit = %s ? rgp_table_find_tab_%s(&tab_%s_t->t, &key) : NULL;", n, fits.s, n, n);
+    else
+        emit(e, "const tab_%s_entry *hit = rgp_table_find_tab_%s(&tab_%s_t->t, &key);", n, n, n);
+    free(fits.s);
     if (o->left) {
         emit(e, "if (!hit) %s_unmatched++;", c);
         emit(e, "const %s *row = hit ? &hit->row : &tab_%s_none;   /* no row: the table's defaults */", tab->type->cname, n);

@@ -2200,7 +2200,7 @@ static bool check_table_field(sema *S, ast_expr *e, const rectype *rec, type_id 
 
 static bool key_types_match(type_id a, type_id b)
 {
-    return a == b || (a == T_TIME && b == T_I64) || (a == T_I64 && b == T_TIME);
+    return a == b || (a == T_TIME && b == T_I64) || (a == T_I64 && b == T_TIME) || (type_is_int(a) && type_is_int(b));
 }
 
 /* join TABLE on KEY, ... [or default]: the record, then the table's fields as

@@ -53,6 +53,20 @@ static inline void rgp_lookup_strs_free(rgp_lookup_strs *a)
     a->used = a->cap = 0;
 }
 
+/* A join key of one integer type looked up in a table keyed by another: whether
+ * the value is one the table's type can hold (else no row can match it). */
+static inline int rgp_key_fits_i64(int64_t v, int bits, int is_signed)
+{
+    if (is_signed) return bits == 64 || (v >= -((int64_t)1 << (bits - 1)) && v < ((int64_t)1 << (bits - 1)));
+    return v >= 0 && (bits == 64 || (uint64_t)v < ((uint64_t)1 << bits));
+}
+
+static inline int rgp_key_fits_u64(uint64_t v, int bits, int is_signed)
+{
+    if (is_signed) return v < ((uint64_t)1 << (bits - 1));
+    return bits == 64 || v < ((uint64_t)1 << bits);
+}
+
 /* A hint that p will be read soon; nothing under tcc. */
 #if defined(__GNUC__) && !defined(__TINYC__)
 #define rgp_prefetch(p) __builtin_prefetch((p), 0, 3)
