@@ -120,9 +120,9 @@ TSAN := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=thread -Wno-tsan -Iruntime -Ist
 $(B)/tsan/stress: tests/stress_disruptor.c $(RUNTIME_HDRS) $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(TSAN) -o $@ $< -lpthread
-$(B)/tsan/check_runtime: tests/check_tsan_main.c tests/check_sequencer.c tests/check_journal.c $(RUNTIME_HDRS) $(B)/gen/rgp_crc32c.h $(B)/.deps-ok
+$(B)/tsan/check_runtime: tests/check_tsan_main.c tests/check_sequencer.c tests/check_journal.c tests/check_lookup.c $(RUNTIME_HDRS) $(B)/gen/rgp_crc32c.h $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(TSAN) -I$(B)/gen -o $@ tests/check_tsan_main.c tests/check_sequencer.c tests/check_journal.c -lpthread $(CHECK_LIBS)
+	$(Q)$(CC) $(TSAN) -I$(B)/gen -o $@ tests/check_tsan_main.c tests/check_sequencer.c tests/check_journal.c tests/check_lookup.c -lpthread $(CHECK_LIBS)
 
 # Fuzz targets: the front end (tests/fuzz/fuzz_frontend.c) and the readers as
 # generated programs run them (fuzz_csv.c, fuzz_jsonl.c, which include the

@@ -59,9 +59,13 @@ static void *reader(void *arg)
     return NULL;
 }
 
+static RGP_ATOMIC(uint64_t) swapped_out;   /* the old table, once the swap has returned it */
+
 static void *swapper(void *arg)
 {
-    *(void **)arg = rgp_lookup_swap(&lk, &table_b);
+    (void)arg;
+    /* pairs with the acquire loads in the test */
+    rgp_store_release_u64(&swapped_out, (uint64_t)(uintptr_t)rgp_lookup_swap(&lk, &table_b));
     return NULL;
 }
 
@@ -75,8 +79,7 @@ START_TEST(swap_waits_for_readers_of_the_old_table)
         struct timespec ts = {0, 1000 * 1000};
         nanosleep(&ts, NULL);
     }
-    void *old = NULL;
-    ck_assert_int_eq(pthread_create(&s, NULL, swapper, &old), 0);
+    ck_assert_int_eq(pthread_create(&s, NULL, swapper, NULL), 0);
     /* the swap is made at once, but it cannot return while the reader is in */
     for (int i = 0; i < 1000 && rgp_lookup_current(&lk) != &table_b; i++) {
         struct timespec ts = {0, 1000 * 1000};
@@ -87,11 +90,11 @@ START_TEST(swap_waits_for_readers_of_the_old_table)
     rgp_lookup_leave(&lk, 0);
     struct timespec ts = {0, 20 * 1000 * 1000};
     nanosleep(&ts, NULL);
-    ck_assert_ptr_null(__atomic_load_n((void **)&old, __ATOMIC_ACQUIRE));   /* still waiting for the reader */
+    ck_assert_uint_eq(rgp_load_acquire_u64(&swapped_out), 0);   /* still waiting for the reader */
     rgp_store_release_u32(&reader_go, 1);   /* pairs with the acquire load in reader */
     pthread_join(r, NULL);
     pthread_join(s, NULL);
-    ck_assert_ptr_eq(old, &table_a);
+    ck_assert_ptr_eq((void *)(uintptr_t)rgp_load_acquire_u64(&swapped_out), &table_a);
 }
 END_TEST
 
