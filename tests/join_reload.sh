@@ -74,3 +74,31 @@ run_case() {
 
 run_case binary "$D/reload"
 run_case "rgp run" "$RGP" run "$D/reload.rgp"
+
+# Twenty reloads while rows stream in: every row sees one whole table (all its
+# names say one version), and the versions only go forward, since the rows
+# are joined in order on one thread.
+rm -f "$D/events.fifo" "$D/out.csv" "$D/err"
+mkfifo "$D/events.fifo"
+printf 'id,name\n1,v0\n2,v0\n' > "$D/users.csv"
+"$D/reload" 2>"$D/err" &
+pid=$!
+exec 3>"$D/events.fifo"
+for v in $(seq 1 20); do
+    awk 'BEGIN { for (i = 0; i < 500; i++) print 1 + i % 2 }' >&3
+    printf 'id,name\n1,v%d\n2,v%d\n' "$v" "$v" > "$D/users.csv.new" && mv "$D/users.csv.new" "$D/users.csv"
+    kill -HUP $pid
+    n=0
+    while [ "$(grep -c "reloaded from" "$D/err")" -lt "$v" ]; do
+        n=$((n + 1))
+        [ $n -le 200 ] || fail "stress: reload $v not done after 10 s"
+        sleep 0.05
+    done
+done
+awk 'BEGIN { for (i = 0; i < 500; i++) print 1 + i % 2 }' >&3
+exec 3>&-
+wait $pid || fail "stress: exit status $?"
+awk -F, 'NR > 1 { v = substr($2, 2) + 0; if (v < last) { print "version " v " after " last " at line " NR; exit 1 } last = v; n++ }
+    END { if (n != 10500 || last != 20) { print n " rows, last version " last; exit 1 } }' "$D/out.csv" >"$D/stress.out" \
+    || fail "stress: $(cat "$D/stress.out")"
+echo "join_reload: 20 reloads under load ok"
