@@ -30,7 +30,7 @@ static inline rgp_str rgp_lookup_keep(rgp_lookup_strs *a, rgp_str s)
     if (!a->block || a->used + s.len > a->cap) {
         size_t cap = s.len > RGP_LOOKUP_BLOCK ? s.len : RGP_LOOKUP_BLOCK;
         char *b = (char *)malloc(sizeof(char *) + cap);
-        if (!b) rgp_out_of_memory("rgp");
+        if (!b) rgp_out_of_memory("rgp");   /* at load, before or beside the streams: nothing to save */
         memcpy(b, &a->block, sizeof a->block);
         a->block = b;
         a->used = 0;
@@ -107,6 +107,7 @@ static inline const void *rgp_lookup_enter(rgp_lookup *l, int reader)
         uint64_t p = rgp_load_acquire_u64(&l->live);
         rgp_store_relaxed_u64(&l->hazards[reader], p);
         rgp_fence_seq_cst();   /* pairs with the fence in rgp_lookup_swap: the hazard is seen, or the new table is */
+        /* pairs with the release store in rgp_lookup_swap, as the load above */
         if (rgp_load_acquire_u64(&l->live) == p) return (const void *)(uintptr_t)p;
     }
 }
