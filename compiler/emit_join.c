@@ -239,9 +239,11 @@ static void emit_none_row(emitter *e, const node *tab)
 static void emit_one_table(emitter *e, const node *tab)
 {
     const char *n = tab->name;
-    emit(e, "/* table %s (%s:%u): rows of %s read from %s, by", n, e->p->file, tab->loc.line, tab->type->name, tab->path);
-    for (const ast_arg *g = tab->decl->keys; g; g = g->next) emit(e, " *   %s", g->value->text);
-    emit(e, " */");
+    sbuf by = {0};
+    for (const ast_arg *g = tab->decl->keys; g; g = g->next) sb(&by, "%s%s", by.len ? ", " : "", g->value->text);
+    emit(e, "/* table %s (%s:%u): rows of %s read from %s, by %s%s%s */", n, e->p->file, tab->loc.line, tab->type->name, tab->path,
+         tab->decl->keys->next ? "(" : "", by.s, tab->decl->keys->next ? ")" : "");
+    free(by.s);
     emit_key_type(e, tab);
     emit(e, "typedef struct tab_%s {", n);
     emit(e, "    struct rgp_table_tab_%s t;   /* one entry per key (runtime/table.h) */", n);
