@@ -538,6 +538,7 @@ static void emit_main(emitter *e)
     emit(e, "{");
     e->indent++;
     emit(e, "rgp_signals_block_early();   /* rgp run: already blocked before the compile */");
+    emit_tables_on_hup(e);
     emit(e, "rgp_resolve_paths(RGP_FILE, endpoints, %d);", n);
     emit(e, "int rc = rgp_parse_args(RGP_PROGRAM, RGP_FILE, argc, argv, endpoints, %d);", n);
     emit(e, "if (rc != 0) return rc < 0 ? 1 : 0;");

@@ -130,6 +130,7 @@ void emit_regex_thread_end(emitter *e);
 typedef enum join_point { JOIN_DECLARE, JOIN_ENTER, JOIN_LEAVE } join_point;
 void emit_record_members(emitter *e, const rectype *r);
 void emit_lookup_tables(emitter *e);
+void emit_tables_on_hup(emitter *e);
 void emit_tables_load(emitter *e);
 void emit_tables_reload_start(emitter *e);
 void emit_tables_free(emitter *e);

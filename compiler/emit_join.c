@@ -329,7 +329,12 @@ void emit_tables_load(emitter *e)
         emit(e, "    rgp_lookup_publish(&lookup_%s, t);", tab->name);
         emit(e, "}");
     }
-    emit(e, "rgp_reload_on_hup(tables_reload);   /* SIGHUP reads them again */");
+}
+
+/* First in main: SIGHUP blocked until the signal thread takes it, to reload. */
+void emit_tables_on_hup(emitter *e)
+{
+    if (any_table(e->p)) emit(e, "rgp_reload_on_hup(tables_reload);   /* SIGHUP reads the tables again */");
 }
 
 /* In main, once signals are blocked (the reload thread inherits the mask). */

@@ -175,9 +175,14 @@ static void *rgp__reload_thread(void *arg)
     return NULL;
 }
 
-/* In main, before rgp_signals_block: SIGHUP is then taken by the signal thread. */
+/* First in main: SIGHUP waits, blocked, until the signal thread takes it (a
+ * HUP while the tables load asks for a reload once the pipeline runs). */
 static inline void rgp_reload_on_hup(void (*reload)(void))
 {
+    sigset_t hup;
+    sigemptyset(&hup);
+    sigaddset(&hup, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &hup, NULL);
     rgp__reloader.reload = reload;
     rgp__on_hup = rgp__reload_request;
 }
