@@ -22,14 +22,14 @@ endif
 # The runtime text embedded in rgp, in the order it is concatenated.
 RUNTIME_HDRS := stdlib/rgp_time.h stdlib/rgp_fixed.h stdlib/rgp_std.h runtime/heap.h runtime/table.h runtime/atomics.h runtime/counters.h runtime/wait.h runtime/sequencer.h \
                 runtime/reader.h runtime/json.h $(B)/gen/rgp_pow10.h $(B)/gen/rgp_crc32c.h runtime/journal.h runtime/framing.h runtime/net_addr.h \
-                runtime/writer.h runtime/net_sink.h runtime/program.h runtime/csv_header.h runtime/journal_endpoints.h runtime/env.h runtime/net.h runtime/metrics.h
+                runtime/writer.h runtime/net_sink.h runtime/program.h runtime/lookup.h runtime/csv_header.h runtime/journal_endpoints.h runtime/env.h runtime/net.h runtime/metrics.h
 
 COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.c \
                  compiler/parse.c compiler/sema.c compiler/plan.c compiler/emit.c \
                  compiler/emit_expr.c compiler/emit_threads.c compiler/emit_ops.c \
                  compiler/emit_aggregates.c compiler/emit_limit.c compiler/emit_sort.c compiler/emit_tables.c compiler/graph.c compiler/builtins.c \
                  compiler/jit.c compiler/aot.c compiler/objcache.c compiler/background_cc.c compiler/run.c compiler/driver.c compiler/fmt.c \
-                 compiler/journal_tool.c compiler/emit_journal.c compiler/regex.c compiler/emit_regex.c compiler/emit_env.c compiler/emit_net.c compiler/emit_csv.c compiler/links.c compiler/version.c compiler/pipeline_test.c compiler/emit_metrics.c
+                 compiler/journal_tool.c compiler/emit_journal.c compiler/regex.c compiler/emit_regex.c compiler/emit_env.c compiler/emit_net.c compiler/emit_csv.c compiler/emit_join.c compiler/links.c compiler/version.c compiler/pipeline_test.c compiler/emit_metrics.c
 GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c $(B)/gen/regex_text.c
 LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/%.o)
 RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
@@ -37,7 +37,7 @@ RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
 TEST_SRCS := tests/check_main.c tests/check_lexer.c tests/check_parser.c tests/check_sema.c \
              tests/check_emit.c tests/check_sequencer.c tests/check_csv.c tests/check_json.c \
              tests/check_writer.c tests/check_std.c tests/check_time.c tests/check_sketch.c tests/check_table.c tests/check_tables.c \
-             tests/check_program.c tests/check_journal.c tests/check_framing.c tests/check_fixed.c tests/check_plan.c tests/check_net.c tests/check_csv_header.c tests/check_metrics.c
+             tests/check_program.c tests/check_journal.c tests/check_framing.c tests/check_fixed.c tests/check_plan.c tests/check_net.c tests/check_csv_header.c tests/check_metrics.c tests/check_lookup.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 
 all: $(B)/rgp
@@ -120,9 +120,9 @@ TSAN := -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=thread -Wno-tsan -Iruntime -Ist
 $(B)/tsan/stress: tests/stress_disruptor.c $(RUNTIME_HDRS) $(B)/.deps-ok
 	@mkdir -p $(dir $@)
 	$(Q)$(CC) $(TSAN) -o $@ $< -lpthread
-$(B)/tsan/check_runtime: tests/check_tsan_main.c tests/check_sequencer.c tests/check_journal.c $(RUNTIME_HDRS) $(B)/gen/rgp_crc32c.h $(B)/.deps-ok
+$(B)/tsan/check_runtime: tests/check_tsan_main.c tests/check_sequencer.c tests/check_journal.c tests/check_lookup.c $(RUNTIME_HDRS) $(B)/gen/rgp_crc32c.h $(B)/.deps-ok
 	@mkdir -p $(dir $@)
-	$(Q)$(CC) $(TSAN) -I$(B)/gen -o $@ tests/check_tsan_main.c tests/check_sequencer.c tests/check_journal.c -lpthread $(CHECK_LIBS)
+	$(Q)$(CC) $(TSAN) -I$(B)/gen -o $@ tests/check_tsan_main.c tests/check_sequencer.c tests/check_journal.c tests/check_lookup.c -lpthread $(CHECK_LIBS)
 
 # Fuzz targets: the front end (tests/fuzz/fuzz_frontend.c) and the readers as
 # generated programs run them (fuzz_csv.c, fuzz_jsonl.c, which include the
@@ -207,6 +207,11 @@ bench-keys: $(B)/rgp
 	-$(Q)sh scripts/deps.sh bench
 	-$(Q)CC='$(CC)' sh bench/keys/run_keys.sh $(if $(ROUNDS),ROUNDS=$(ROUNDS))
 
+# A file-table join, 10M events against a 1M-row table, rgp build and DuckDB.
+bench-join: $(B)/rgp
+	-$(Q)sh scripts/deps.sh bench
+	-$(Q)CC='$(CC)' sh bench/join/run.sh $(or $(ORDERS),10000000) $(or $(USERS),1000000) $(or $(ROUNDS),3)
+
 bench: $(B)/rgp
 	-$(Q)sh scripts/deps.sh bench
 	-$(Q)for b in $(BENCHES); do CC='$(CC)' sh bench/run_bench.sh $$b $(BENCH_ARGS); done
@@ -238,6 +243,7 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuz
 	$(Q)sh tests/journal_tools.sh $(B)/rgp $(B)/journal_writer
 	$(Q)sh tests/journal_pipeline.sh $(B)/rgp
 	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer
+	$(Q)sh tests/join_reload.sh $(B)/rgp
 	$(Q)sh scripts/deps.sh test && sh tests/net.sh $(B)/rgp
 	$(Q)sh tests/metrics.sh $(B)/rgp
 
@@ -252,5 +258,5 @@ install: $(B)/rgp
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo test soak tsan fuzz bench bench-journal bench-ring bench-latency bench-keys $(addprefix bench-,$(BENCHES)) install clean
+.PHONY: all demo test soak tsan fuzz bench bench-journal bench-ring bench-latency bench-keys bench-join $(addprefix bench-,$(BENCHES)) install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

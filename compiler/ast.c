@@ -351,6 +351,21 @@ ast_op *ast_sort(arena *a, const token *kw, ast_arg *keys)
     return o;
 }
 
+/* join TABLE on KEYS [or WORD]: word names the table; WORD must be `default`
+ * (sema says so), kept in wmods to point at. */
+ast_op *ast_join(arena *a, const token *kw, const token *table, ast_arg *keys, const token *or_word)
+{
+    ast_op *o = ast_group(a, kw, keys, NULL);
+    o->kind = OP_JOIN;
+    o->word = ast_name(a, table);
+    o->word_loc = ast_loc(table);
+    if (or_word) {
+        o->left = true;
+        o->wmods = ast_wmod_new(a, or_word, NULL, NULL, NULL);
+    }
+    return o;
+}
+
 void ast_sort_order(arena *a, ast_arg *key, const token *word)
 {
     key->order = ast_name(a, word);

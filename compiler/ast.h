@@ -110,7 +110,7 @@ typedef struct ast_stmt {
 } ast_stmt;
 
 /* OP_KEYED and after keep a table per key (emit_threads.c relies on the order) */
-typedef enum op_kind { OP_WHERE, OP_SELECT, OP_SAMPLE, OP_LIMIT, OP_SORT, OP_KEYED, OP_DELTA, OP_GROUP, OP_DEDUP, OP_WINDOW, OP_THROTTLE } op_kind;
+typedef enum op_kind { OP_WHERE, OP_SELECT, OP_SAMPLE, OP_LIMIT, OP_SORT, OP_JOIN, OP_KEYED, OP_DELTA, OP_GROUP, OP_DEDUP, OP_WINDOW, OP_THROTTLE } op_kind;
 typedef enum window_kind { W_TUMBLING, W_SLIDING, W_SESSION, W_COUNT } window_kind;
 struct node;
 typedef struct ast_op {
@@ -141,6 +141,8 @@ typedef struct ast_op {
     int nlocals;             /* OP_KEYED, OP_DELTA, set by sema */
     const char **locals;
     type_id *local_types;
+    struct node *table;      /* OP_JOIN: the table joined (sema); word names it, keys are the record's key fields */
+    bool left;               /* OP_JOIN: `or default`, a record without a row gets the table's defaults */
     struct ast_op *next;
 } ast_op;
 
@@ -157,7 +159,7 @@ typedef struct ast_check {
     struct ast_check *next;
 } ast_check;
 
-typedef enum decl_kind { D_SCHEMA, D_SOURCE, D_STAGE, D_SINK, D_OPTIONS, D_ROUTE, D_TEST } decl_kind;
+typedef enum decl_kind { D_SCHEMA, D_SOURCE, D_STAGE, D_SINK, D_OPTIONS, D_ROUTE, D_TABLE, D_TEST } decl_kind;
 typedef struct ast_decl {
     decl_kind kind;
     const char *name;
@@ -172,6 +174,7 @@ typedef struct ast_decl {
     srcloc input_loc;
     ast_op *ops;             /* D_STAGE */
     ast_item *branches;      /* D_ROUTE: BRANCH: COND, ..., default: BRANCH */
+    ast_arg *keys;           /* D_TABLE: by KEY or by (KEY, ...); sema sets each value's u.name.field */
     ast_expr *title;         /* D_TEST: its name, an E_STR */
     ast_check *checks;       /* D_TEST */
     struct ast_decl *next;
@@ -213,6 +216,7 @@ ast_op *ast_sample(arena *a, const token *kw, const token *every, const token *f
 ast_op *ast_limit(arena *a, const token *kw, const token *n);
 ast_op *ast_sort(arena *a, const token *kw, ast_arg *keys);
 void ast_sort_order(arena *a, ast_arg *key, const token *word);
+ast_op *ast_join(arena *a, const token *kw, const token *table, ast_arg *keys, const token *or_word);
 ast_stmt *ast_stmt_new(arena *a, stmt_kind kind, const token *at);
 ast_stmt *ast_assign(arena *a, const token *name, const token *op, binop kind, bool plain, ast_expr *value);
 enum { SCOPE_FIELD, SCOPE_STATE, SCOPE_LOCAL, SCOPE_PREV, SCOPE_HAS_PREV };

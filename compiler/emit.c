@@ -70,7 +70,7 @@ static void emit_record(emitter *e, const rectype *r)
     emit(e, "/* record %s (%s:%u) */", r->name, e->p->file, r->loc.line);
     emit(e, "typedef struct %s {", r->cname);
     e->indent++;
-    for (int i = 0; i < r->nfields; i++) emit(e, "%s %s;", ctype(r->fields[i].type), r->fields[i].name);
+    emit_record_members(e, r);   /* a joined table's fields as a struct of their own (emit_join.c) */
     e->indent--;
     emit(e, "} %s;", r->cname);
     blank(e);
@@ -461,13 +461,13 @@ int endpoint_index(const program *p, const node *n)
 static void format_text(sbuf *b, const node *n)
 {
     if (n->format == FMT_JSONL) {
-        if (n->kind == D_SOURCE) sb(b, "jsonl(%s)", n->type->name);
+        if (n->kind != D_SINK) sb(b, "jsonl(%s)", n->type->name);
         else sb(b, "jsonl");
         return;
     }
     if (n->format == FMT_LINES) { sb(b, "lines(%s)", n->type->name); return; }
     if (n->format == FMT_JOURNAL) { sb(b, "journal records of %s", n->type->name); return; }
-    if (n->kind == D_SOURCE) sb(b, "csv(%s, header: %s", n->type->name, n->header ? "true" : "false");
+    if (n->kind != D_SINK) sb(b, "csv(%s, header: %s", n->type->name, n->header ? "true" : "false");
     else sb(b, "csv(header: %s", n->header ? "true" : "false");
     if (n->delim != ',') sb(b, ", delimiter: \"%c\"", n->delim);
     sb(b, ")");
@@ -506,7 +506,8 @@ static void emit_endpoint(emitter *e, const node *n, int thread)
     free(where.s);
     sb(&b, ", ");
     c_string(&b, n->endpoint == EP_STDERR ? n->open_path : n->path, strlen(n->endpoint == EP_STDERR ? n->open_path : n->path));
-    sb(&b, ", %d, %d, %d, %d},", n->kind == D_SINK && n->opt.policy != POLICY_BLOCK, n->endpoint == EP_JOURNAL, n->append, emit_is_net(n));
+    sb(&b, ", %d, %d, %d, %d, %d},", n->kind == D_SINK && n->opt.policy != POLICY_BLOCK, n->endpoint == EP_JOURNAL, n->append, emit_is_net(n),
+       n->kind == D_TABLE);
     emit(e, "%s", b.s);
     free(b.s);
 }
@@ -518,9 +519,10 @@ static void emit_endpoints(emitter *e)
     const program *p = e->p;
     emit(e, "static rgp_endpoint endpoints[] = {");
     e->indent++;
-    emit(e, "/* name, is_sink, thread, path, shown as, format, declared at, path in the .rgp file, may drop, journal, append, net */");
+    emit(e, "/* name, is_sink, thread, path, shown as, format, declared at, path in the .rgp file, may drop, journal, append, net, table */");
     for (int i = 0; i < p->nsources; i++) emit_endpoint(e, p->sources[i], -1 - i);
     for (int i = 0; i < p->nsinks; i++) emit_endpoint(e, p->sinks[i], thread_of_sink(e->pl, p->sinks[i]));
+    for (int i = 0; i < p->ntables; i++) emit_endpoint(e, p->tables[i], -1);   /* read by their loaders (emit_join.c) */
     e->indent--;
     emit(e, "};");
     blank(e);
@@ -529,13 +531,14 @@ static void emit_endpoints(emitter *e)
 static void emit_main(emitter *e)
 {
     const program *p = e->p;
-    int n = p->nsources + p->nsinks;
+    int n = p->nsources + p->nsinks + p->ntables;
     emit(e, "/* ---- the program: open everything, start the threads, report ---- */");
     blank(e);
     emit(e, "int rgp_program_main(int argc, char **argv)");
     emit(e, "{");
     e->indent++;
     emit(e, "rgp_signals_block_early();   /* rgp run: already blocked before the compile */");
+    emit_tables_on_hup(e);
     emit(e, "rgp_resolve_paths(RGP_FILE, endpoints, %d);", n);
     emit_metrics_default(e);
     emit(e, "int rc = rgp_parse_args(RGP_PROGRAM, RGP_FILE, argc, argv, endpoints, %d);", n);
@@ -544,6 +547,7 @@ static void emit_main(emitter *e)
     emit_env_read(e);
     emit(e, "if (rgp_open_sources(RGP_PROGRAM, endpoints, %d, readers) != 0) return 1;", n);
     emit_csv_headers_read(e);
+    emit_tables_load(e);
     emit(e, "if (rgp_open_sinks(RGP_PROGRAM, endpoints, %d, writers, sink_w) != 0) return 1;", n);
     emit_journal_open(e);
     emit_net_open(e);
@@ -699,7 +703,7 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
     blank(e);
     for (int i = 0; i < p->ntypes; i++) emit_record(e, p->types[i]);
 
-    int n = p->nsources + p->nsinks;
+    int n = p->nsources + p->nsinks + p->ntables;
     emit(e, "/* ---- sources and sinks, opened by rgp_program_main ---- */");
     blank(e);
     emit(e, "static rgp_reader readers[%d];   /* indexed like endpoints[]: sources first */", n);
@@ -721,11 +725,17 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
 
     /* slot types for every ring, parsers for every source schema, writers for every sink */
     for (int i = 0; i < pl->nrings; i++) emit_slot_type(e, pl->rings[i]->stream->type);
-    for (int i = 0; i < p->nsources; i++) {
-        const rectype *r = p->sources[i]->type;
-        format_kind fk = p->sources[i]->format;
-        bool first = fk != FMT_LINES;
-        for (int j = 0; j < i; j++) first &= p->sources[j]->type != r || p->sources[j]->format != fk;
+    for (int i = 0; i < p->ntables; i++)
+        if (p->tables[i]->used) emit_slot_type(e, p->tables[i]->type);   /* a table's loader parses rows into one */
+    for (int i = 0; i < p->nsources + p->ntables; i++) {   /* sources, then tables */
+        const node *src = i < p->nsources ? p->sources[i] : p->tables[i - p->nsources];
+        const rectype *r = src->type;
+        format_kind fk = src->format;
+        bool first = fk != FMT_LINES && (src->kind != D_TABLE || src->used);
+        for (int j = 0; j < i; j++) {
+            const node *before = j < p->nsources ? p->sources[j] : p->tables[j - p->nsources];
+            first &= before->type != r || before->format != fk || (before->kind == D_TABLE && !before->used);
+        }
         if (!first) continue;
         if (fk == FMT_JSONL) {
             emit_jsonl_parser(e, r);
@@ -744,6 +754,7 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
         emit_csv_named_parser(e, r);
     }
     for (int i = 0; i < p->nsinks; i++) emit_writer(e, p->sinks[i]->type, p->sinks[i]->format, sink_floats(p->sinks[i]));
+    emit_lookup_tables(e);
     emit_threads(e);
     emit_main(e);
     free(e->slotted);

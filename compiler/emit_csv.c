@@ -16,6 +16,8 @@ static bool type_has_header_source(const program *p, const rectype *r)
 {
     for (int i = 0; i < p->nsources; i++)
         if (p->sources[i]->type == r && reads_csv_header(p->sources[i])) return true;
+    for (int i = 0; i < p->ntables; i++)   /* a table's loader reads its header too (emit_join.c) */
+        if (p->tables[i]->used && p->tables[i]->type == r && reads_csv_header(p->tables[i])) return true;
     return false;
 }
 

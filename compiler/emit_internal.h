@@ -142,6 +142,19 @@ void emit_regex_free(emitter *e);
 void emit_regex_thread_begin(emitter *e);
 void emit_regex_thread_end(emitter *e);
 
+/* emit_join.c: lookup tables (their types, loaders and reload) and the join operator */
+typedef enum join_point { JOIN_DECLARE, JOIN_ENTER, JOIN_LEAVE } join_point;
+void emit_record_members(emitter *e, const rectype *r);
+void emit_lookup_tables(emitter *e);
+void emit_tables_on_hup(emitter *e);
+void emit_tables_load(emitter *e);
+void emit_tables_reload_start(emitter *e);
+void emit_tables_free(emitter *e);
+void emit_join_thread(emitter *e, const plan_thread *t, join_point at);
+void emit_join_prefetch(emitter *e, const plan_thread *t, const rectype *r);
+void emit_join_state(emitter *e, const node *st, const ast_op *o);
+void emit_join(emitter *e, const node *st, const ast_op *o, const char *cur);
+
 /* emit_tables.c: the per-operator tables */
 const char *table_name(const node *st, const ast_op *op);
 const char *value_type(const node *st, const ast_op *o);

@@ -419,6 +419,9 @@ void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
     case OP_SORT:
         emit_sort_add(e, st, o, cur);
         break;
+    case OP_JOIN:
+        emit_join(e, st, o, cur);
+        break;
     case OP_GROUP:
         emit_group_update(e, st, o, cur);
         break;

@@ -13,6 +13,7 @@ static const struct { const char *prefix, *value, *what; } op_tables[] = {
     [OP_SAMPLE] = {"sample", "", "sample"},
     [OP_LIMIT] = {"limit", "", "limit"},
     [OP_SORT] = {"sort", "", "sort"},
+    [OP_JOIN] = {"join", "", "join"},
     [OP_KEYED] = {"keyed", "", "keyed state"},
     [OP_DELTA] = {"delta", "value", "delta"},
     [OP_GROUP] = {"group", "aggs", "group"},

@@ -630,8 +630,10 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         if (ln.idle[i]) emit(e, "for (int k = 0; k < %d; k++) %s_lane_seen[k] = rgp_now_ms();   /* idle from now on, if nothing comes */",
                              ln.n, table_name(ln.wst[i], ln.wops[i]));
     emit(e, "uint64_t next = rgp_disruptor_first_seq(ring);");
+    emit_join_thread(e, t, JOIN_DECLARE);
     emit(e, "for (;;) {");
     e->indent++;
+    emit_join_thread(e, t, JOIN_LEAVE);
     if (t->nsinks) {
         emit(e, "if (rgp_consumer_poll(c, next) == next) {");
         emit(e, "    /* about to wait: let what is written so far reach its readers */");
@@ -650,6 +652,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         nt += on_clock[i] = g[i].op->kind == OP_WINDOW && g[i].op->wkind != W_COUNT && !g[i].op->time_field;
     if (lossy) {
         emit(e, "uint64_t end = rgp_consumer_wait_lossy(c, &next, %d);", RGP_BATCH * 4);
+        emit_join_thread(e, t, JOIN_ENTER);
     } else if (nt || ln.any_idle) {
         emit(e, "int64_t due = INT64_MAX;   /* the first processing-time window to close, or input to turn idle */");
         for (int i = 0; i < ng; i++) {
@@ -665,6 +668,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         emit(e, "bool timed_out = false;");
         emit(e, "uint64_t end = due == INT64_MAX ? rgp_consumer_wait(c, next, %d)", RGP_BATCH * 4);
         emit(e, "    : rgp_consumer_wait_for(c, next, %d, due - rgp_now_ms() + 1, &timed_out);", RGP_BATCH * 4);
+        emit_join_thread(e, t, JOIN_ENTER);
         emit(e, "if (timed_out) {");
         e->indent++;
         emit(e, "rgp_scratch_reset(&scratch);");
@@ -698,6 +702,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         emit(e, "}");
     } else {
         emit(e, "uint64_t end = rgp_consumer_wait(c, next, %d);", RGP_BATCH * 4);
+        emit_join_thread(e, t, JOIN_ENTER);
     }
     emit(e, "if (end == next) break;   /* closed and drained */");
     if (ln.any_idle) emit(e, "int64_t now_ms = rgp_now_ms();   /* when this batch came: its inputs are not idle */");
@@ -736,6 +741,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         emit(e, "const %s *in = &copy.rec;", r->cname);
     } else {
         emit(e, "const %s *in = &((const slot_%s *)rgp_disruptor_slot(ring, s))->rec;", r->cname, r->cname);
+        emit_join_prefetch(e, t, r);
     }
     if (lossy || relay) emit(e, "received++;");
     emit(e, "rgp_scratch_reset(&scratch);");
@@ -755,6 +761,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     emit(e, "next = end;");
     e->indent--;
     emit(e, "}");
+    emit_join_thread(e, t, JOIN_ENTER);   /* the groups and windows flushed below may join */
     for (int i = 0; i < ng; i++) {
         if (g[i].op->kind == OP_GROUP) {
             emit_group_flush(e, g[i].stage, g[i].op);
@@ -771,6 +778,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     emit(e, "rgp_scratch_free(&scratch);");
     emit_regex_thread_end(e);
     if (lossy || relay) emit(e, "received_%s = received;", t->cname);
+    emit_join_thread(e, t, JOIN_LEAVE);
     emit(e, "return NULL;");
     e->indent--;
     emit(e, "}");
@@ -806,6 +814,7 @@ void emit_threads(emitter *e)
             if (o->kind >= OP_KEYED) emit_table(e, e->p->stages[i], o);
             if (o->kind == OP_LIMIT) emit_limit_state(e, e->p->stages[i], o);
             if (o->kind == OP_SORT) emit_sort_state(e, e->p->stages[i], o);
+            if (o->kind == OP_JOIN) emit_join_state(e, e->p->stages[i], o);
             if (o->kind != OP_SAMPLE) continue;
             const char *t = table_name(e->p->stages[i], o);
             emit(e, "/* sample of stage %s (%s:%u) */", e->p->stages[i]->name, e->p->file, o->loc.line);
@@ -868,6 +877,10 @@ void emit_stage_losses(emitter *e, const node *st, loss_fn *emit_loss)
                 snprintf(n, sizeof n, "%s_late", t);
                 emit_loss(e, st, "RGP_LOSS_LATE", n, of, NULL, o);
             }
+        } else if (o->kind == OP_JOIN && !o->left) {
+            snprintf(n, sizeof n, "%s_unmatched", t);
+            snprintf(detail, sizeof detail, "\"table '%s'; `or default` keeps them\"", o->word);
+            emit_loss(e, st, "RGP_LOSS_UNMATCHED", n, of, detail, NULL);
         } else if (o->kind == OP_SAMPLE) {
             snprintf(n, sizeof n, "%s_skipped", t);
             snprintf(of, sizeof of, "%s_n", t);
@@ -965,6 +978,7 @@ void emit_thread_start(emitter *e)
     emit(e, "int nrunners = 0, nparsers = 0;");
     emit(e, "rgp_signals signals;");
     emit(e, "rgp_signals_block(%d);   /* before any thread starts, so all inherit it */", nparse);
+    emit_tables_reload_start(e);
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
         if (t->kind != TH_RUN) continue;
@@ -995,6 +1009,7 @@ void emit_thread_start(emitter *e)
     emit(e, " * thread may knock on parsers until then, so they are joined after it */");
     emit(e, "for (int i = 0; i < nrunners; i++) pthread_join(runners[i], NULL);");
     emit(e, "int stopped = rgp_signals_stop(&signals);   /* 130 or 143 after a SIGINT or SIGTERM */");
+    emit_tables_free(e);
     emit(e, "for (int i = 0; i < nparsers; i++) pthread_join(parsers[i], NULL);");
     emit_metrics_stop(e);
     emit_losses(e);

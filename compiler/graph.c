@@ -75,6 +75,19 @@ void graph_write(FILE *out, const plan *pl)
             }
         }
     }
+    /* lookup tables, read whole before the streams start, and the stages that join them */
+    for (int i = 0; i < p->ntables; i++) {
+        const node *t = p->tables[i];
+        if (!t->used) continue;
+        fprintf(out, "  \"table:%s\" [shape=cylinder, style=dashed, label=\"table %s\\n", t->name, t->name);
+        dot_text(out, t->path);
+        fputs("\"];\n", out);
+        for (int k = 0; k < p->nstages; k++)
+            for (const ast_op *o = p->stages[k]->ops; o && plan_is_live(p->stages[k]); o = o->next)
+                if (o->kind == OP_JOIN && o->table == t)
+                    fprintf(out, "  \"table:%s\" -> \"%s\" [style=dotted, label=\"join%s\"];\n", t->name, p->stages[k]->name,
+                            o->left ? " or default" : "");
+    }
     /* fused edges inside threads */
     for (int i = 0; i < p->nstages + p->nsinks; i++) {
         const node *n = i < p->nstages ? p->stages[i] : p->sinks[i - p->nstages];

@@ -37,7 +37,7 @@ void parse_add_decl(parse_state *ps, ast_decl *d)
 
 bool parse_starts_decl(int kind)
 {
-    return kind == TK_SCHEMA || kind == TK_SOURCE || kind == TK_STAGE || kind == TK_SINK || kind == TK_ROUTE || kind == TK_OPTIONS || kind == TK_TEST;
+    return kind == TK_SCHEMA || kind == TK_SOURCE || kind == TK_STAGE || kind == TK_SINK || kind == TK_ROUTE || kind == TK_OPTIONS || kind == TK_TABLE || kind == TK_TEST;
 }
 
 void parse_syntax_error(parse_state *ps, const token *found, const int *expected, int nexpected)
@@ -61,7 +61,7 @@ void parse_syntax_error(parse_state *ps, const token *found, const int *expected
     if (only_decls && ps->ntokens > 1) nexpected = 0;
 
     char msg[512];
-    if (nexpected > 0 && nexpected <= 7) {
+    if (nexpected > 0 && (nexpected <= 6 || only_decls)) {   /* the declaration keywords are always listed */
         int n = snprintf(msg, sizeof msg, "expected ");
         for (int i = 0; i < nexpected; i++)
             n += snprintf(msg + n, sizeof msg - (size_t)n, "%s%s", i == 0 ? "" : i == nexpected - 1 ? " or " : ", ",

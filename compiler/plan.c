@@ -220,6 +220,7 @@ static double stage_cost(const node *st, double *pass)
         case OP_GROUP: cost += rate * COST_STATEFUL; rate = 0; break;
         case OP_LIMIT: cost += rate; break;   /* after a group or window: a few records */
         case OP_SORT: cost += rate * 2.0; break;
+        case OP_JOIN: cost += rate * 2.0; break;   /* a hash and a probe, and the joined record's fields */
         case OP_WINDOW: cost += rate * COST_STATEFUL; rate *= PASS_WINDOW; break;
         case OP_KEYED: case OP_DELTA: case OP_DEDUP: case OP_THROTTLE:
             cost += rate * COST_STATEFUL;

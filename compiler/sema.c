@@ -37,6 +37,7 @@ typedef struct sema {
     name_map schema_decls;    /* the first declaration of each name: schemas, */
     name_map other_decls;     /* and sources, stages, sinks and routes */
     name_map streams;         /* the sources and stages checked so far */
+    name_map tables;          /* the lookup tables checked so far */
 } sema;
 
 static size_t name_hash(const char *s)
@@ -87,12 +88,12 @@ static void map_put(arena *a, name_map *m, const char *key, void *val)
 static const char *decl_word(decl_kind k)
 {
     return k == D_SCHEMA ? "schema" : k == D_SOURCE ? "source" : k == D_STAGE ? "stage" : k == D_SINK ? "sink"
-         : k == D_ROUTE ? "route" : "options";
+         : k == D_ROUTE ? "route" : k == D_TABLE ? "table" : "options";
 }
 
 const char *node_word(const node *n)
 {
-    return n->kind == D_SOURCE ? "source" : n->kind == D_SINK ? "sink" : n->is_route ? "route"
+    return n->kind == D_SOURCE ? "source" : n->kind == D_SINK ? "sink" : n->kind == D_TABLE ? "table" : n->is_route ? "route"
          : n->owner ? (n->owner->is_route ? "branch" : "late stream") : "stage";
 }
 
@@ -208,9 +209,13 @@ static const char *fields_list(sema *S, const rectype *rec)
     return out;
 }
 
+static bool check_table_field(sema *S, ast_expr *e, const rectype *rec, type_id *t);
+
 static type_id check_name(sema *S, ast_expr *e, const rectype *rec)
 {
     block_scope *sc = S->scope;
+    type_id joined;
+    if (e->qual && strcmp(e->qual, "prev") && check_table_field(S, e, rec, &joined)) return joined;
     if (e->qual) {
         if (strcmp(e->qual, "prev") || !sc || !sc->prev) {
             diag_error(S->d, e->loc, "'%s.%s': only prev.FIELD, in a delta block, reads a field through a dot", e->qual, e->text);
@@ -1494,6 +1499,9 @@ static node *resolve_input(sema *S, ast_decl *d)
     ast_decl *later = find_decl(S, d->input, false, NULL);
     if (later && later->kind == D_SINK) {
         diag_error(S->d, d->input_loc, "'%s' is a sink; only sources and stages can be read", d->input);
+    } else if (later && later->kind == D_TABLE) {
+        diag_error(S->d, d->input_loc, "'%s' is a table, not a stream; join it in a stage, as in: stage x = STREAM | join %s on KEY",
+                   d->input, d->input);
     } else if (later) {
         diag_error(S->d, d->input_loc, "'%s' is declared later, at line %u; declare a stream before reading it",
                    d->input, later->loc.line);
@@ -2046,7 +2054,7 @@ static void check_dedup(sema *S, ast_op *o, const rectype *rec)
     for (int i = 0; i < rec->nfields; i++) {
         bool is_key = false;
         for (ast_arg *g = o->keys; g; g = g->next) is_key |= !strcmp(g->value->text, rec->fields[i].name);
-        if (is_key) continue;
+        if (is_key || strchr(rec->fields[i].name, '.')) continue;   /* a joined row's fields follow from the join's key */
         ast_expr *ref = arena_alloc(S->a, sizeof *ref);
         *ref = (ast_expr){.kind = E_NAME, .loc = o->loc, .text = rec->fields[i].name, .type = rec->fields[i].type};
         ref->u.name.field = i;
@@ -2116,7 +2124,7 @@ static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rec
 /* What a merge-stage error calls each operator that keeps state across records. */
 static const char *const stateful_op_words[] = {
     [OP_SAMPLE] = "sample", [OP_KEYED] = "keyed state", [OP_DELTA] = "delta", [OP_GROUP] = "group",
-    [OP_DEDUP] = "dedup", [OP_WINDOW] = "window", [OP_THROTTLE] = "throttle",
+    [OP_DEDUP] = "dedup", [OP_WINDOW] = "window", [OP_THROTTLE] = "throttle", [OP_JOIN] = "join",   /* its counters */
 };
 
 /* A merge's operators run on each input's thread, so one with state would be split. */
@@ -2127,6 +2135,155 @@ static void check_stateless_in_merge(sema *S, const node *n, const ast_op *o)
     if (n->ninputs > 0 && word)
         diag_error(S->d, o->loc, "%s in a merge would be split between its inputs' threads; keep it in a stage that reads '%s'",
                    word, n->name);
+}
+
+/* ---- lookup tables and joins ------------------------------------------------------ */
+
+/* table NAME = file("PATH") as csv(Schema, ...) | jsonl(Schema) by KEY | by (KEY, ...):
+ * read whole before any stream starts; its key fields are found in the schema. */
+static void check_table(sema *S, node *n, ast_decl *d)
+{
+    char what[160];
+    snprintf(what, sizeof what, "table '%s'", d->name);
+    check_options(S, &n->opt, d->options, 0, what, NULL);
+    PUSH(S->a, S->p->tables, S->p->ntables, n);
+    map_put(S->a, &S->tables, n->name, n);
+    ast_expr *f = d->format;
+    if (f->kind != E_CALL || (strcmp(f->text, "csv") && strcmp(f->text, "jsonl")) || !f->u.call.args || f->u.call.args->name ||
+        f->u.call.args->value->kind != E_NAME) {
+        diag_error(S->d, f->loc, "expected csv(Schema, header: true|false) or jsonl(Schema) as the format of table '%s'%s", d->name,
+                   f->kind == E_CALL && !strcmp(f->text, "lines") ? ", not lines" : "");
+        return;
+    }
+    check_source(S, n, d);
+    if (n->endpoint != EP_FILE || n->path_env)
+        diag_error(S->d, d->endpoint->loc, "a table is read whole from a file before the streams start: write file(\"PATH\") "
+                   "as the input of table '%s'", d->name);
+    if (!n->type) return;
+    for (ast_arg *g = d->keys; g; g = g->next) {
+        int i = rectype_find(n->type, g->value->text);
+        if (i < 0) {
+            suggest s = {.word = g->value->text};
+            for (int k = 0; k < n->type->nfields; k++) suggest_try(&s, n->type->fields[k].name);
+            diag_error(S->d, g->value->loc, "table '%s' is keyed by '%s', which is no field of %s%s; its fields are: %s", d->name,
+                       g->value->text, n->type->name, hint(S, &s), fields_list(S, n->type));
+            g->value->type = T_ERROR;
+            continue;
+        }
+        for (ast_arg *h = d->keys; h != g; h = h->next)
+            if (!strcmp(h->value->text, g->value->text)) diag_error(S->d, g->value->loc, "key '%s' appears twice in table '%s'", g->value->text, d->name);
+        g->value->u.name.scope = SCOPE_FIELD;
+        g->value->u.name.field = i;
+        g->value->type = n->type->fields[i].type;
+    }
+}
+
+/* users.FIELD after `join users`: the field "users.FIELD" of the joined record.
+ * The name is rewritten to that field's, so the emitter reads rec->users.FIELD.
+ * False when the qualifier names no table: the caller reports it. */
+static bool check_table_field(sema *S, ast_expr *e, const rectype *rec, type_id *t)
+{
+    size_t ql = strlen(e->qual);
+    const char *full = arena_printf(S->a, "%s.%s", e->qual, e->text);
+    int i = rectype_find(rec, full);
+    if (i >= 0) {
+        e->text = full;
+        e->qual = NULL;
+        e->u.name.scope = SCOPE_FIELD;
+        e->u.name.field = i;
+        *t = rec->fields[i].type;
+        return true;
+    }
+    node *tab = map_get(&S->tables, e->qual);
+    bool joined = false;
+    suggest s = {.word = e->text};
+    for (int k = 0; k < rec->nfields; k++)
+        if (!strncmp(rec->fields[k].name, e->qual, ql) && rec->fields[k].name[ql] == '.') {
+            joined = true;
+            suggest_try(&s, rec->fields[k].name + ql + 1);
+        }
+    if (!joined && !tab) return false;
+    *t = T_ERROR;
+    if (joined)
+        diag_error(S->d, e->loc, "unknown field '%s' in table '%s'%s; its fields are: %s", e->text, e->qual, hint(S, &s),
+                   tab && tab->type ? fields_list(S, tab->type) : "");
+    else
+        diag_error(S->d, e->loc, "'%s.%s': table '%s' is not joined into record %s here; add `| join %s on KEY` before this",
+                   e->qual, e->text, e->qual, rec->name, e->qual);
+    return true;
+}
+
+static bool key_types_match(type_id a, type_id b)
+{
+    return a == b || (a == T_TIME && b == T_I64) || (a == T_I64 && b == T_TIME) || (type_is_int(a) && type_is_int(b));
+}
+
+/* join TABLE on KEY, ... [or default]: the record, then the table's fields as
+ * TABLE.FIELD. Keys match the table's by position and type. */
+static rectype *check_join(sema *S, ast_op *o, const rectype *rec, rectype *out)
+{
+    out->fields = NULL;
+    out->nfields = 0;
+    for (int i = 0; i < rec->nfields; i++) PUSH(S->a, out->fields, out->nfields, rec->fields[i]);
+    out->has_str = rec->has_str;
+    if (o->left && strcmp(o->wmods->word, "default"))
+        diag_error(S->d, o->wmods->loc, "expected 'default' after 'or' (a left join: `join %s on KEY or default`), found '%s'",
+                   o->word, o->wmods->word);
+    node *tab = map_get(&S->tables, o->word);
+    if (!tab) {
+        ast_decl *other = find_decl(S, o->word, false, NULL);
+        suggest s = {.word = o->word};
+        for (int k = 0; k < S->p->ntables; k++) suggest_try(&s, S->p->tables[k]->name);
+        if (other && other->kind == D_TABLE)
+            diag_error(S->d, o->word_loc, "table '%s' is declared later, at line %u; declare it before the stage that joins it", o->word,
+                       other->loc.line);
+        else if (other)
+            diag_error(S->d, o->word_loc, "'%s' is a %s, not a table; join reads a table, declared as: table NAME = file(\"PATH\") as csv(Schema, header: true) by KEY",
+                       o->word, decl_word(other->kind));
+        else
+            diag_error(S->d, o->word_loc, "unknown table '%s'%s", o->word, hint(S, &s));
+        return out;
+    }
+    tab->used = true;
+    o->table = tab;
+    if (!tab->type) return out;
+    int nkeys = 0, ntab = 0;
+    for (ast_arg *g = o->keys; g; g = g->next) nkeys++;
+    for (ast_arg *g = tab->decl->keys; g; g = g->next) ntab++;
+    char tkeys[512];
+    size_t tk = 0;
+    tkeys[0] = 0;
+    for (ast_arg *g = tab->decl->keys; g && tk < sizeof tkeys - 80; g = g->next)
+        tk += (size_t)snprintf(tkeys + tk, sizeof tkeys - tk, "%s%s: %s", tk ? ", " : "", g->value->text, type_name(g->value->type));
+    if (nkeys != ntab) {
+        diag_error(S->d, o->keys->value->loc, "join %s: %d key%s given, but table '%s' is keyed by %d field%s (%s); give one key for each, in that order",
+                   o->word, nkeys, nkeys == 1 ? "" : "s", o->word, ntab, ntab == 1 ? "" : "s", tkeys);
+    } else {
+        ast_arg *h = tab->decl->keys;
+        for (ast_arg *g = o->keys; g; g = g->next, h = h->next) {
+            type_id t = check_name(S, g->value, rec);
+            g->value->type = t;
+            if (t == T_ERROR || h->value->type == T_ERROR || key_types_match(t, h->value->type)) continue;
+            diag_error(S->d, g->value->loc, "join key '%s' is %s, but table '%s' is keyed by %s: %s; keys match the table's by position and type",
+                       g->value->text, type_name(t), o->word, h->value->text, type_name(h->value->type));
+        }
+    }
+    size_t ql = strlen(o->word);
+    for (int i = 0; i < rec->nfields; i++)
+        if (!strncmp(rec->fields[i].name, o->word, ql) && rec->fields[i].name[ql] == '.') {
+            diag_error(S->d, o->word_loc, "table '%s' is joined into this record already (field '%s'); select what you need from it first",
+                       o->word, rec->fields[i].name);
+            return out;
+        }
+    for (int i = 0; i < tab->type->nfields; i++) {
+        field f = tab->type->fields[i];
+        f.name = arena_printf(S->a, "%s.%s", o->word, f.name);
+        f.def = NULL;
+        f.loc = o->loc;
+        PUSH(S->a, out->fields, out->nfields, f);
+    }
+    out->has_str |= tab->type->has_str;
+    return out;
 }
 
 static void check_stage(sema *S, node *n, ast_decl *d)
@@ -2156,6 +2313,10 @@ static void check_stage(sema *S, node *n, ast_decl *d)
                 diag_error(S->d, o->cond->loc, "'where' needs a bool condition, found %s", type_name(t));
         } else if (o->kind == OP_WINDOW) {
             rectype *out = check_window(S, n, o, rec, emit_type(S, d->name, o, ++k, nselect));
+            PUSH(S->a, S->p->types, S->p->ntypes, out);
+            rec = out;
+        } else if (o->kind == OP_JOIN) {
+            rectype *out = check_join(S, o, rec, emit_type(S, d->name, o, ++k, nselect));
             PUSH(S->a, S->p->types, S->p->ntypes, out);
             rec = out;
         } else if (o->kind == OP_DEDUP) {
@@ -2324,6 +2485,10 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
         n->name = dc->name;
         n->loc = dc->loc;
         n->decl = dc;
+        if (dc->kind == D_TABLE) {
+            check_table(&S, n, dc);
+            continue;
+        }
         static const int allowed[] = {[D_SOURCE] = OPT_RING | OPT_WAIT | OPT_CPU | OPT_IDLE,
                                       [D_STAGE] = OPT_RING | OPT_WAIT | OPT_CPU | OPT_POLICY | OPT_THREAD,
                                       [D_SINK] = OPT_POLICY | OPT_CPU | OPT_THREAD, [D_ROUTE] = 0};
@@ -2354,6 +2519,8 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
     pipeline_tests_check(d, p);
     if (!d->errors && p->nsinks == 0)
         diag_error(d, (srcloc){1, 1, 0}, "the pipeline has no sink; add one such as: sink out = stdout as csv <- STREAM");
+    for (int i = 0; i < p->ntables && !d->errors; i++)
+        if (!p->tables[i]->used) diag_warning(d, p->tables[i]->loc, "table '%s' is never joined", p->tables[i]->name);
     for (int i = 0; i < p->nsources && !d->errors; i++)
         if (!p->sources[i]->used) diag_warning(d, p->sources[i]->loc, "source '%s' is never read", p->sources[i]->name);
     for (int i = 0; i < p->nstages && !d->errors; i++) {

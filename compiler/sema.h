@@ -72,7 +72,7 @@ typedef struct node_options {
 
 /* A source, stage or sink: the nodes of the pipeline graph. */
 typedef struct node {
-    decl_kind kind;               /* D_SOURCE, D_STAGE or D_SINK */
+    decl_kind kind;               /* D_SOURCE, D_STAGE, D_SINK or D_TABLE */
     const char *name;
     srcloc loc;
     ast_decl *decl;
@@ -122,6 +122,7 @@ typedef struct program {
     node **sources; int nsources;
     node **stages;  int nstages;
     node **sinks;   int nsinks;
+    node **tables;  int ntables;  /* lookup tables (D_TABLE): type is the schema, decl->keys the key fields */
     uint64_t ring_slots;          /* default ring size (options { ring: N }) */
     wait_kind wait;               /* default wait strategy (options { wait: ... }) */
     int threads;                  /* options { threads: N }: busy threads the plan may use; 0: the CPUs */

@@ -20,18 +20,20 @@
     int expected[8], n = 0;
     for (int i = 1; i < YYNTOKEN && n < 8; i++)
         if (yy_find_shift_action((YYCODETYPE)i, yypParser->yytos->stateno) < YY_ERROR_ACTION) expected[n++] = i;
-    parse_syntax_error(ps, &yyminor, expected, n > 7 ? 0 : n);
+    int decls_only = n > 0;   /* the declaration keywords: always listed */
+    for (int k = 0; k < n; k++) decls_only &= parse_starts_decl(expected[k]);
+    parse_syntax_error(ps, &yyminor, expected, n > 6 && !decls_only ? 0 : n);
 }
 %parse_failure { ps->failed = 1; }
 %stack_overflow { parse_too_deep(ps); }
 %stack_size PARSE_STACK_DEPTH
 
 /* Declaration keywords first, so "expected ..." lists them in this order. */
-%token SCHEMA SOURCE STAGE SINK ROUTE OPTIONS TEST.
+%token SCHEMA SOURCE STAGE SINK ROUTE OPTIONS TABLE TEST.
 
 /* Keywords of keyed blocks that are also common field names: where a name
  * fits and the keyword does not, the parser takes them as names. */
-%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM LIMIT SORT TOP TEST INPUT EXPECT.
+%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM LIMIT SORT TOP TABLE JOIN TEST INPUT EXPECT.
 
 %left OR.
 %left AND.
@@ -62,6 +64,12 @@ decl(D) ::= SINK IDENT(N) ASSIGN spec(E) ARROW IDENT(I) with(W).  { D = ast_decl
 decl(D) ::= ROUTE IDENT(N) ASSIGN IDENT(I) LBRACE items(B) RBRACE with(W).  { D = ast_decl_new(A_, D_ROUTE, &N); D->input = ast_name(A_, &I); D->input_loc = ast_loc(&I); D->branches = B; D->options = W; }
 /* options { key: value, ... }: defaults for the whole pipeline */
 decl(D) ::= OPTIONS(K) LBRACE optlist(L) RBRACE.  { D = ast_decl_new(A_, D_OPTIONS, &K); D->options = L; }
+
+/* table NAME = ENDPOINT as FORMAT by KEY | by (KEY, ...): a lookup table, loaded before any stream starts */
+decl(D) ::= TABLE IDENT(N) ASSIGN spec(E) AS spec(F) BY tkeys(K) with(W).  { D = ast_decl_new(A_, D_TABLE, &N); D->endpoint = E; D->format = F; D->keys = K; D->options = W; }
+%type tkeys { ast_arg * }
+tkeys(L) ::= IDENT(N).                   { L = ast_arg_new(A_, NULL, ast_ident(A_, &N)); }
+tkeys(L) ::= LPAREN keys(K) RPAREN.      { L = K; }
 
 /* test "NAME" { input SOURCE = """rows""" expect SINK = """rows""" expect count(SINK) == N } */
 decl(D) ::= TEST(K) STRING(N) LBRACE checks(L) RBRACE.  { D = ast_decl_new(A_, D_TEST, &K); D->title = ast_string(A_, &N); D->checks = L; }
@@ -169,6 +177,10 @@ op(O) ::= LIMIT(K) INT(N).               { O = ast_limit(A_, &K, &N); }
 op(O) ::= SORT(K) BY sortkeys(L).        { O = ast_sort(A_, &K, L); }
 /* top N by FIELD [desc], ...: sort by them, then limit N, holding at most 2N records */
 op(O) ::= TOP(K) INT(N) BY sortkeys(L).  { O = ast_sort(A_, &K, L); O->limit = strtoull(ast_name(A_, &N), NULL, 10); O->word_loc = ast_loc(&N); O->word = "top"; }
+/* join TABLE on KEY | on (KEY, ...) [or default]: each record with its table row (inner),
+ * or with the table's defaults where it has none (left) */
+op(O) ::= JOIN(K) IDENT(T) ON tkeys(L).  { O = ast_join(A_, &K, &T, L, NULL); }
+op(O) ::= JOIN(K) IDENT(T) ON tkeys(L) OR IDENT(D).  { O = ast_join(A_, &K, &T, L, &D); }
 %type sortkeys { ast_arg * }
 sortkeys(L) ::= sortkey(A).              { L = A; }
 sortkeys(L) ::= sortkeys(L) COMMA sortkey(A).  { AST_APPEND(ast_arg, L, A); }

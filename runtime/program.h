@@ -39,6 +39,7 @@ typedef enum rgp_loss_cause {
     RGP_LOSS_DROPPED_NEWEST,
     RGP_LOSS_THROTTLED,
     RGP_LOSS_SAMPLED,
+    RGP_LOSS_UNMATCHED,
     RGP_LOSS_NCAUSES
 } rgp_loss_cause;
 
@@ -55,6 +56,7 @@ static const struct rgp_loss_cause_info {
     [RGP_LOSS_DROPPED_NEWEST] = {"dropped_newest", 0, 0, "found the reader's buffer full"},
     [RGP_LOSS_THROTTLED] = {"throttled", 1, 0, "over the limit"},
     [RGP_LOSS_SAMPLED] = {"sampled", 1, 0, "left out of the sample"},
+    [RGP_LOSS_UNMATCHED] = {"unmatched", 1, 0, "had no row in the table an inner join reads"},
 };
 
 static int rgp_strict;   /* --strict: records lost unintended make the exit status 3 */
@@ -167,6 +169,7 @@ typedef struct rgp_endpoint {
     int journal;           /* a journal directory: opened by rgp_journal_open_endpoints, not as a file */
     int append;            /* a sink on file("PATH", append: true): added to, not truncated */
     int net;               /* tcp("HOST:PORT") or udp(...): path is an address, opened by net.h, not as a file */
+    int table;             /* a lookup table's file: read whole by its loader (lookup.h), not as a source */
 } rgp_endpoint;
 
 /* Where the .rgp file's relative paths resolve, for --help. */
@@ -373,7 +376,7 @@ static inline int rgp__sink_on_same_file(const rgp_endpoint *eps, int i, const r
 static inline int rgp_open_sources(const char *prog, const rgp_endpoint *eps, int n, rgp_reader *readers)
 {
     for (int i = 0; i < n; i++) {
-        if (eps[i].is_sink || eps[i].journal || eps[i].net) continue;
+        if (eps[i].is_sink || eps[i].journal || eps[i].net || eps[i].table) continue;
         if (rgp_reader_open(&readers[i], eps[i].path, eps[i].display) != 0) {
             rgp__open_error(prog, &eps[i]);
             return -1;
@@ -676,6 +679,10 @@ static inline void rgp_source_done(void) { rgp_fetch_add_u32(&rgp__sources_left,
 
 static void rgp__on_usr1(int sig) { (void)sig; /* only here to make read() return EINTR */ }
 
+/* SIGHUP: set by a program with lookup tables (lookup.h) before rgp_signals_block;
+ * the signal thread then calls it on SIGHUP. NULL: SIGHUP keeps its default. */
+static void (*rgp__on_hup)(void);
+
 /* One reader of a ring, for --stats. */
 typedef struct rgp_stat {
     const char *thread, *ring;
@@ -754,6 +761,7 @@ static void *rgp__signal_thread(void *arg)
     sigaddset(&set, SIGINT);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGUSR2);
+    if (rgp__on_hup) sigaddset(&set, SIGHUP);
     for (;;) {
         int sig;
         if (rgp_load_relaxed_u32(&rgp_stop) && rgp_load_relaxed_u32(&rgp__sources_left)) {
@@ -775,6 +783,10 @@ static void *rgp__signal_thread(void *arg)
             /* pairs with the release store in rgp_signals_stop */
             if (rgp_load_acquire_u32(&rgp__signals_done)) break;
             continue;   /* someone else's SIGUSR2: not ours to act on */
+        }
+        if (sig == SIGHUP) {
+            rgp__on_hup();   /* reload the lookup tables, on their own thread */
+            continue;
         }
         uint32_t none = 0;
         if (!rgp_cas_u32(&rgp_stop, &none, (uint32_t)sig) && sig == SIGINT) _exit(130);   /* second ^C: the user means it */
@@ -815,6 +827,12 @@ static inline void rgp__take_pending_stop(void)
 static inline void rgp_signals_block(int nsources)
 {
     rgp_signals_block_early();
+    if (rgp__on_hup) {   /* the signal thread takes SIGHUP too */
+        sigset_t hup;
+        sigemptyset(&hup);
+        sigaddset(&hup, SIGHUP);
+        pthread_sigmask(SIG_BLOCK, &hup, NULL);
+    }
     rgp__take_pending_stop();   /* a stop that came early: the sources read nothing */
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

@@ -54,7 +54,7 @@ static const struct { const char *src; const char *want; } syntax_cases[] = {
      "    1 | sink o = stdout as csv hot\n"
      "      |                        ^~~\n"},
     {"where",
-     "t.rgp:1:1: error: expected 'schema', 'source', 'stage', 'sink', 'route', 'options' or 'test', found 'where'\n"
+     "t.rgp:1:1: error: expected 'schema', 'source', 'stage', 'sink', 'route', 'options', 'table' or 'test', found 'where'\n"
      "    1 | where\n"
      "      | ^~~~~\n"},
 };

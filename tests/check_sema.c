@@ -156,6 +156,13 @@ static const struct { const char *src; const char *want; } decl_cases[] = {
     {SCHEMA_R "route r = src { a, default: b }\nsink o = stdout as csv <- a\n", "t.rgp:3:17: error: branch 'a' needs a condition: a: COND (or default: a for the rest)"},
     {SCHEMA_R "route r = src { a: ok, default: b }\nsink o = stdout as csv <- r\n", "t.rgp:4:27: error: 'r' is a route; read one of its branches: a, b"},
     {SCHEMA_R "route r = src { src: ok, default: b }\nsink o = stdout as csv <- b\n", "t.rgp:3:17: error: 'src' is already declared as a source at line 2"},
+    {SCHEMA_R "table t = stdin as csv(R) by id\nsink o = stdout as csv <- src\n", "t.rgp:3:11: error: a table is read whole from a file before the streams start: write file(\"PATH\") as the input of table 't'"},
+    {SCHEMA_R "table t = file(\"t\") as lines(R) by id\nsink o = stdout as csv <- src\n", "t.rgp:3:24: error: expected csv(Schema, header: true|false) or jsonl(Schema) as the format of table 't', not lines"},
+    {SCHEMA_R "table t = file(\"t\") as xml by id\nsink o = stdout as csv <- src\n", "t.rgp:3:24: error: expected csv(Schema, header: true|false) or jsonl(Schema) as the format of table 't'"},
+    {SCHEMA_R "table t = file(\"t\") as csv(R) by (id, n, id)\nsink o = stdout as csv <- src\n", "t.rgp:3:42: error: key 'id' appears twice in table 't'"},
+    {SCHEMA_R "table src = file(\"t\") as csv(R) by id\nsink o = stdout as csv <- src\n", "t.rgp:3:7: error: 'src' is already declared as a source at line 2"},
+    {SCHEMA_R "table t = file(\"t\") as csv(R) by id\nsink o = stdout as csv <- t\n", "t.rgp:4:27: error: 't' is a table, not a stream; join it in a stage, as in: stage x = STREAM | join t on KEY"},
+    {SCHEMA_R "stage x = src | join t on id\ntable t = file(\"t\") as csv(R) by id\nsink o = stdout as csv <- x\n", "t.rgp:3:22: error: table 't' is declared later, at line 4; declare it before the stage that joins it"},
 };
 
 START_TEST(test_decl_errors)
@@ -348,6 +355,17 @@ START_TEST(test_unused_stage_warns)
 }
 END_TEST
 
+START_TEST(test_unused_table_warns)
+{
+    char errs[2048];
+    compilation c;
+    ck_assert_int_eq(compile_capture(&c, SCHEMA_R "table users = file(\"u.csv\") as csv(R, header: true) by id\nsink o = stdout as csv <- src\n",
+                                     errs, sizeof errs), 0);
+    ck_assert_msg(strstr(errs, "t.rgp:3:7: warning: table 'users' is never joined") == errs, "got: %s", errs);
+    driver_free(&c);
+}
+END_TEST
+
 Suite *sema_suite(void)
 {
     Suite *s = suite_create("sema");
@@ -356,6 +374,7 @@ Suite *sema_suite(void)
     tcase_add_loop_test(tc, test_errors, 0, sizeof error_cases / sizeof error_cases[0]);
     tcase_add_test(tc, test_several_errors_one_run);
     tcase_add_test(tc, test_unused_state_warning);
+    tcase_add_test(tc, test_unused_table_warns);
     tcase_add_loop_test(tc, test_decl_errors, 0, sizeof decl_cases / sizeof decl_cases[0]);
     tcase_add_test(tc, test_unused_stage_warns);
     tcase_add_loop_test(tc, test_keyed_errors, 0, sizeof keyed_cases / sizeof keyed_cases[0]);

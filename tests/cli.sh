@@ -168,6 +168,10 @@ make -s -C "$root" install PREFIX="$work/prefix" >/dev/null && ok || bad "make i
 grep -q '^digraph "sensors" {' "$work/g.dot" && grep -q '"readings" -> "valid";' "$work/g.dot" && grep -q '"ring:valid" -> "hot";' "$work/g.dot" \
     && grep -q '"hot" -> "alerts";' "$work/g.dot" && grep -q 'subgraph "cluster_valid_readers"' "$work/g.dot" && ok || bad "rgp graph output lacks the plan"
 if command -v dot >/dev/null; then dot -Tsvg "$work/g.dot" >/dev/null && ok || bad "dot rejects rgp graph output"; fi
+# a lookup table: drawn with a dotted edge to the stage that joins it
+"$rgp" graph "$root/examples/enrich.rgp" >"$work/gt.dot" && grep -q '"table:customers" \[shape=cylinder' "$work/gt.dot" \
+    && grep -q '"table:customers" -> "enriched" \[style=dotted, label="join or default"\];' "$work/gt.dot" && ok || bad "rgp graph lacks the table"
+if command -v dot >/dev/null; then dot -Tsvg "$work/gt.dot" >/dev/null && ok || bad "dot rejects rgp graph output with a table"; fi
 
 # SIGINT / SIGTERM: the source stops, what was read still reaches the sink, and
 # the status is 130 / 143; a second SIGINT exits at once even if draining is stuck

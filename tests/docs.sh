@@ -11,9 +11,11 @@ trap 'rm -rf "$work"' EXIT
 # rgp run through libtcc every time: no background cc, and an empty cache of our own
 RGP_NO_BACKGROUND_CC=1 XDG_CACHE_HOME=$work/cache
 export RGP_NO_BACKGROUND_CC XDG_CACHE_HOME
-# split the fenced blocks into numbered files: N.rgp, N.input, N.output
+# split the fenced blocks into numbered files: N.rgp, N.input, N.output; a ```file:NAME
+# block is a file the examples read (a lookup table's), written beside them as NAME
 awk -v dir="$work" '
     /^```(rgp|input|output)$/ { kind = substr($0, 4); if (kind == "rgp") n++; file = dir "/" n "." kind; printf "" > file; next }
+    /^```file:[A-Za-z0-9_.-]+$/ { file = dir "/" substr($0, 9); printf "" > file; next }
     /^```$/ { file = ""; next }
     file != "" { print >> file }
 ' $docs

@@ -270,5 +270,23 @@ same "sales_semicolon: per store" want.sales sales.csv
 [ "$(cat sales.rejected)" = 1 ] && grep -q "sales_semicolon.csv:15: row rejected: field 'qty'" sales.err && ok \
     || { bad "sales_semicolon: expected the one bad row rejected"; cat sales.err; }
 
+# ---- enrich ----------------------------------------------------------------------
+# awk joins the orders with the customers on its own: a customer's name and
+# country by id, empty and "??" for an order whose customer is not there
+cp "$root/examples/enrich.rgp" "$root"/examples/enrich.*.csv "$work/ex/"
+"$rgp" run enrich.rgp >enrich.csv 2>enrich.err && ok || { bad "enrich failed"; cat enrich.err; }
+awk -F, '
+FNR == 1 { next }
+FILENAME ~ /customers/ { name[$1] = $2; country[$1] = $3; next }
+{
+    if (!header++) print "order_id,customer_id,name,country,amount"
+    known = $2 in name
+    printf "%s,%s,%s,%s,%.2f\n", $1, $2, known ? name[$2] : "", known ? country[$2] : "??", $3
+    if (!known) unknown++
+}
+END { print unknown + 0 > "enrich.unknown" }' enrich.customers.csv enrich.orders.csv >want.enrich
+same "enrich: orders with their customers" want.enrich enrich.csv
+[ "$(cat enrich.unknown)" -ge 1 ] && [ ! -s enrich.err ] && ok || { bad "enrich: expected an order of an unknown customer and a quiet run"; cat enrich.err; }
+
 echo "examples: $passed passed, $failed failed"
 [ $failed = 0 ]
