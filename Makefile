@@ -29,8 +29,8 @@ COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.
                  compiler/emit_expr.c compiler/emit_threads.c compiler/emit_ops.c \
                  compiler/emit_aggregates.c compiler/emit_limit.c compiler/emit_sort.c compiler/emit_tables.c compiler/graph.c compiler/builtins.c \
                  compiler/jit.c compiler/aot.c compiler/objcache.c compiler/background_cc.c compiler/run.c compiler/driver.c compiler/fmt.c \
-                 compiler/journal_tool.c compiler/emit_journal.c compiler/regex.c compiler/emit_regex.c compiler/emit_env.c compiler/emit_net.c compiler/emit_csv.c compiler/links.c compiler/version.c
-GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c $(B)/gen/regex_text.c
+                 compiler/journal_tool.c compiler/emit_journal.c compiler/regex.c compiler/emit_regex.c compiler/emit_env.c compiler/emit_net.c compiler/emit_nats.c compiler/sema_nats.c compiler/emit_csv.c compiler/links.c compiler/version.c
+GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c $(B)/gen/regex_text.c $(B)/gen/nats_text.c
 LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/%.o)
 RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
 
@@ -69,6 +69,15 @@ $(B)/gen/regex_text.c: stdlib/rgp_regex.h Makefile
 	$(Q){ echo '/* generated from stdlib/rgp_regex.h by the Makefile; do not edit */'; \
 	  echo 'const char rgp_regex_text[] ='; \
 	  { echo "/* ---- stdlib/rgp_regex.h ---- */"; grep -v '^#include "' stdlib/rgp_regex.h; } | \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/'; \
+	  echo ';'; } > $@.tmp && mv $@.tmp $@
+
+# The NATS connectors, apart: only a program that uses NATS includes them (and links libnats).
+$(B)/gen/nats_text.c: stdlib/rgp_nats.h Makefile
+	@mkdir -p $(B)/gen
+	$(Q){ echo '/* generated from stdlib/rgp_nats.h by the Makefile; do not edit */'; \
+	  echo 'const char rgp_nats_text[] ='; \
+	  { echo "/* ---- stdlib/rgp_nats.h ---- */"; grep -v '^#include "' stdlib/rgp_nats.h; } | \
 	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/'; \
 	  echo ';'; } > $@.tmp && mv $@.tmp $@
 

@@ -600,6 +600,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         emit(e, "if (rgp_consumer_poll(c, next) == next) {");
         emit(e, "    /* about to wait: let what is written so far reach its readers */");
         for (int i = 0; i < t->nsinks; i++) emit(e, "    rgp_writer_flush(sink_w[%d]);", endpoint_index(e->p, t->sinks[i]));
+        emit_nats_idle_done(e, t);
         emit(e, "}");
     }
     /* processing-time windows close on the clock, records or not: such a
@@ -714,6 +715,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         emit(e, "if (sink_w[%d]->failed) rgp_sink_failed(RGP_PROGRAM, &endpoints[%d], sink_w[%d]);", k, k, k);
     }
     emit(e, "rgp_consumer_release(c, end);");
+    emit_nats_batch_done(e, t);
     emit(e, "next = end;");
     e->indent--;
     emit(e, "}");
@@ -774,6 +776,8 @@ void emit_threads(emitter *e)
             if (!o->sample_every) emit(e, "static uint64_t %s_rng = UINT64_C(%llu);   /* the seed */", t, o->seed);
             blank(e);
         }
+    emit_nats_done_globals(e);
+    emit_nats_drains(e);
     for (int i = 0; i < pl->nthreads; i++) {
         if (pl->threads[i]->kind == TH_PARSE) emit_parse_thread(e, pl->threads[i]);
         else emit_run_thread(e, pl->threads[i]);

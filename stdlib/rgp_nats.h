@@ -1,0 +1,268 @@
+/* rgp_nats.h - nats("nats://HOST:PORT", ...) sources on NATS JetStream
+ * (issue 12), through libnats. Only a program that uses NATS includes this
+ * and links libnats. A source is a durable pull consumer (acks: all): it
+ * fetches a batch sized to its ring's free slots, hands each message's data
+ * to the generated parser as one record, and acks the batch (its last
+ * message) only once every reader downstream has written out what the batch
+ * became: the drain below. docs/connectors.md states the guarantee. */
+#ifndef RGP_NATS_H
+#define RGP_NATS_H
+
+#include <nats/nats.h>
+#include <sched.h>
+#include "rgp_runtime.h"
+
+#define RGP_NATS_FETCH_MS 200     /* one fetch waits this long for messages: a stop is seen as soon */
+#define RGP_NATS_RECONNECT_MS 250
+#define RGP_NATS_BATCH_MAX 4096   /* messages per fetch, at most (and the consumer's max_ack_pending) */
+
+/* ---- the drain: every reader downstream has written out a source's batch ----
+ *
+ * Each reader thread of a program with a nats source keeps `done`: every
+ * record it read before it has been handed on (published into the rings it
+ * writes) and written by its sinks (their buffers flushed). It stores it when
+ * it is about to wait, after the flush, and at the end of a batch when a
+ * source asks (rgp_drain_asked), after a flush too. A source that published
+ * [.., end) into its ring waits for each reader of that ring to pass end;
+ * then, ring by ring downstream, for each reader of the next ring to pass
+ * what had been published into that one by then (compiler/emit_nats.c writes
+ * the walk for each source from the plan). */
+static RGP_ATOMIC(uint32_t) rgp_drain_asked;   /* sources waiting for a drain now */
+
+/* A reader's side: everything before `end` is out. */
+static inline void rgp_drain_done(RGP_ATOMIC(uint64_t) *done, uint64_t end)
+{
+    rgp_store_release_u64(done, end);   /* pairs with the acquire in rgp_drain_wait */
+}
+
+/* Whether a source waits: then a busy reader flushes at the end of its batch. */
+static inline int rgp_drain_wanted(void) { return rgp_load_relaxed_u32(&rgp_drain_asked) != 0; }
+
+/* Everything ever published into d, as far as a reader may wait for it now. */
+static inline uint64_t rgp_drain_published(const rgp_disruptor *d)
+{
+    /* one producer: pairs with the release in rgp_sp_publish; several: the claimed
+     * end, each claim published at once (emit_deliver) */
+    return d->multi ? rgp_load_acquire_u64(&d->claim) : rgp_load_acquire_u64(&d->cursor);
+}
+
+/* Waits until the reader's done passes end: 1, or 0 when the program failed
+ * (then nothing is acked: the server delivers it again). */
+static inline int rgp_drain_wait(const RGP_ATOMIC(uint64_t) *done, uint64_t end)
+{
+    for (unsigned spins = 0;; spins++) {
+        /* pairs with the release in rgp_drain_done */
+        if ((int64_t)(rgp_load_acquire_u64(done) - end) >= 0) return 1;
+        if (rgp_load_acquire_u32(&rgp_failed)) return 0;   /* pairs with rgp_fail */
+        if (spins < 64) {
+            sched_yield();
+        } else {
+            struct timespec ts = {0, spins < 1000 ? 50000 : 1000000};
+            nanosleep(&ts, NULL);
+        }
+    }
+}
+
+/* ---- the source ------------------------------------------------------------ */
+
+typedef struct rgp_nats_source {
+    const char *prog;
+    const rgp_endpoint *ep;
+    const char *stream, *subject, *durable;
+    int64_t idle_ms;
+    natsConnection *nc;
+    jsCtx *js;
+    natsSubscription *sub;
+    natsMsgList batch;        /* the messages of the last fetch; [0, pos) handed to the parser */
+    int pos;
+    int64_t last_msg_ms;      /* when a fetch last brought messages: for idle */
+    int ended;                /* idle: the stream ended */
+    int down;                 /* a failing fetch was reported: said once until one works */
+    uint64_t messages, redelivered, batches, acks_failed;
+    size_t dprefix;
+    char dname[512];          /* "nats(URL) stream S subject X, sequence": what rejections name */
+} rgp_nats_source;
+
+static inline int64_t rgp__nats_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline void rgp__nats_error(const rgp_nats_source *ns, const char *what, natsStatus s, jsErrCode je)
+{
+    const char *last = nats_GetLastError(NULL);
+    fprintf(stderr, "%s: %s: error: source '%s': %s %s: %s%s%s", ns->prog, ns->ep->where, ns->ep->name, what, ns->ep->path,
+            natsStatus_GetText(s), last && *last && strcmp(last, natsStatus_GetText(s)) ? ": " : "",
+            last && strcmp(last, natsStatus_GetText(s)) ? last : "");
+    if (je) fprintf(stderr, " (JetStream error %d)", (int)je);
+    fputc('\n', stderr);
+}
+
+/* Connects (the URL is ep->path: NAME=URL on the command line may change it),
+ * finds the stream and creates or binds the durable consumer. 0, or -1 said. */
+static inline int rgp_nats_source_open(const char *prog, const rgp_endpoint *ep, rgp_nats_source *ns, const char *stream,
+                                       const char *subject, const char *durable, int64_t idle_ms, int64_t ack_wait_ms)
+{
+    memset(ns, 0, sizeof *ns);
+    ns->prog = prog, ns->ep = ep, ns->stream = stream, ns->subject = subject, ns->durable = durable, ns->idle_ms = idle_ms;
+    natsOptions *o = NULL;
+    jsErrCode je = 0;
+    natsStatus s = natsOptions_Create(&o);
+    if (s == NATS_OK) s = natsOptions_SetURL(o, ep->path);
+    if (s == NATS_OK) s = natsOptions_SetMaxReconnect(o, -1);   /* reconnect for ever; libnats does it */
+    if (s == NATS_OK) s = natsOptions_SetReconnectWait(o, RGP_NATS_RECONNECT_MS);
+    if (s == NATS_OK) s = natsConnection_Connect(&ns->nc, o);
+    natsOptions_Destroy(o);
+    if (s != NATS_OK) {
+        rgp__nats_error(ns, "cannot connect to", s, 0);
+        return -1;
+    }
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jsStreamInfo *si = NULL;
+    if ((s = natsConnection_JetStream(&ns->js, ns->nc, &jo)) == NATS_OK) s = js_GetStreamInfo(&si, ns->js, stream, NULL, &je);
+    if (s != NATS_OK) {
+        char what[160];
+        snprintf(what, sizeof what, "no stream '%s' (or no JetStream) at", stream);
+        rgp__nats_error(ns, what, s, je);
+        return -1;
+    }
+    jsStreamInfo_Destroy(si);
+    jsSubOptions so;
+    jsSubOptions_Init(&so);
+    so.Stream = stream;
+    so.Config.AckPolicy = js_AckAll;   /* acking a batch's last message acks the batch */
+    so.Config.AckWait = ack_wait_ms * 1000000;
+    so.Config.DeliverPolicy = js_DeliverAll;
+    so.Config.MaxAckPending = RGP_NATS_BATCH_MAX;   /* a whole batch in flight: the server holds back no part of a fetch */
+    if ((s = js_PullSubscribe(&ns->sub, ns->js, subject, durable, &jo, &so, &je)) != NATS_OK) {
+        char what[160];
+        snprintf(what, sizeof what, "cannot create or bind consumer '%s' of stream '%s' at", durable, stream);
+        rgp__nats_error(ns, what, s, je);
+        return -1;
+    }
+    ns->dprefix = (size_t)snprintf(ns->dname, sizeof ns->dname, "nats(%s) stream %s subject ", ep->display, stream);
+    ns->last_msg_ms = rgp__nats_now_ms();
+    return 0;
+}
+
+/* A message's stream sequence and delivery count, from its ack subject
+ * $JS.ACK.<stream>.<consumer>.<delivered>.<stream seq>.<consumer seq>.<time>.<pending>
+ * (or with <domain>.<account hash> before the stream, and a token after). */
+static inline void rgp__nats_meta(natsMsg *m, uint64_t *seq, uint64_t *delivered)
+{
+    const char *r = natsMsg_GetReply(m), *tok[16];
+    int n = 0;
+    *seq = 0, *delivered = 1;
+    if (!r) return;
+    for (const char *p = r; n < 16; n++) {
+        tok[n] = p;
+        const char *dot = strchr(p, '.');
+        if (!dot) { n++; break; }
+        p = dot + 1;
+    }
+    int at = n == 9 ? 4 : n >= 12 ? 6 : -1;
+    if (at < 0) return;
+    *delivered = strtoull(tok[at], NULL, 10);
+    *seq = strtoull(tok[at + 1], NULL, 10);
+}
+
+/* Messages fetched and not yet handed out. */
+static inline int rgp_nats_source_buffered(const rgp_nats_source *ns) { return ns->pos < ns->batch.Count; }
+
+/* Messages handed out and not yet acked: a batch the drain must pass first. */
+static inline int rgp_nats_source_unacked(const rgp_nats_source *ns) { return ns->batch.Count > 0; }
+
+/* The next message's data as one record, its stream sequence in *line and
+ * st->display naming it; RGP_ROW_NEED_INPUT when the batch is used up. */
+static inline int rgp_nats_source_next(rgp_nats_source *ns, rgp_source_stats *st, rgp_str *text, uint64_t *line)
+{
+    if (ns->pos >= ns->batch.Count) {
+        st->display = ns->ep->display;   /* what the summary at exit names */
+        return ns->ended ? RGP_ROW_EOF : RGP_ROW_NEED_INPUT;
+    }
+    natsMsg *m = ns->batch.Msgs[ns->pos++];
+    uint64_t delivered;
+    rgp__nats_meta(m, line, &delivered);
+    if (delivered > 1) ns->redelivered++;
+    const char *subj = natsMsg_GetSubject(m);
+    size_t n = strlen(subj), room = sizeof ns->dname - ns->dprefix - 12;
+    if (n > room) n = room;
+    memcpy(ns->dname + ns->dprefix, subj, n);
+    memcpy(ns->dname + ns->dprefix + n, ", sequence", 11);
+    st->display = ns->dname;
+    *text = (rgp_str){natsMsg_GetData(m), (size_t)natsMsg_GetDataLength(m)};
+    ns->messages++;
+    return RGP_ROW_OK;
+}
+
+/* After the drain: acks the batch (ok), or leaves it to be delivered again
+ * (the program failed), and lets it go. */
+static inline void rgp_nats_source_ack(rgp_nats_source *ns, int ok)
+{
+    if (ns->batch.Count && ok) {
+        jsErrCode je = 0;
+        natsStatus s = natsMsg_AckSync(ns->batch.Msgs[ns->batch.Count - 1], NULL, &je);
+        if (s != NATS_OK && !ns->acks_failed++)   /* the server delivers it again after ack_wait: repeats, not losses */
+            rgp__nats_error(ns, "an ack was not confirmed by", s, je);
+    }
+    natsMsgList_Destroy(&ns->batch);
+    ns->batch = (natsMsgList){0};
+    ns->pos = 0;
+}
+
+/* The next batch, at most `room` messages: 0 (none within the fetch's wait is
+ * fine: the caller loops and sees a stop), or 1 when idle ended the stream.
+ * A failing server is said once per outage; libnats reconnects meanwhile. */
+static inline int rgp_nats_source_fetch(rgp_nats_source *ns, uint64_t room)
+{
+    jsErrCode je = 0;
+    int want = room > RGP_NATS_BATCH_MAX ? RGP_NATS_BATCH_MAX : room < 1 ? 1 : (int)room;
+    natsStatus s = natsSubscription_Fetch(&ns->batch, ns->sub, want, RGP_NATS_FETCH_MS, &je);
+    int64_t now = rgp__nats_now_ms();
+    if (s == NATS_OK && ns->batch.Count) {
+        if (ns->down) fprintf(stderr, "%s: %s: source '%s': %s answers again\n", ns->prog, ns->ep->where, ns->ep->name, ns->ep->path);
+        ns->down = 0;
+        ns->batches++;
+        ns->last_msg_ms = now;
+        return 0;
+    }
+    natsMsgList_Destroy(&ns->batch);
+    ns->batch = (natsMsgList){0};
+    if (s != NATS_OK && s != NATS_TIMEOUT) {
+        if (!ns->down++) rgp__nats_error(ns, "cannot fetch from (retrying)", s, je);
+        struct timespec ts = {0, RGP_NATS_RECONNECT_MS * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    if (ns->idle_ms && now - ns->last_msg_ms >= ns->idle_ms) ns->ended = 1;
+    return ns->ended;
+}
+
+/* Free slots of the source's ring now (its readers' slowest cursor). */
+static inline uint64_t rgp_nats_ring_room(rgp_disruptor *d, uint64_t next)
+{
+    uint64_t slowest = rgp__gating_min(d, next);
+    return d->capacity - (next - slowest);
+}
+
+/* At exit, after the sinks closed: the last batch is acked if all went well,
+ * and what the source did is said. */
+static inline void rgp_nats_source_close(rgp_nats_source *ns, rgp_source_stats *st, int ok)
+{
+    rgp_nats_source_ack(ns, ok);
+    st->display = ns->ep->display;
+    if (ns->redelivered)
+        fprintf(stderr, "%s: %s: source '%s': %llu messages were delivered again (not acked before a restart or ack_wait): their records may repeat\n",
+                ns->prog, ns->ep->where, ns->ep->name, (unsigned long long)ns->redelivered);
+    if (ns->acks_failed)
+        fprintf(stderr, "%s: %s: source '%s': %llu acks were not confirmed: those messages may come again\n", ns->prog, ns->ep->where,
+                ns->ep->name, (unsigned long long)ns->acks_failed);
+    if (ns->sub) natsSubscription_Destroy(ns->sub);
+    if (ns->js) jsCtx_Destroy(ns->js);
+    if (ns->nc) natsConnection_Destroy(ns->nc);
+    ns->sub = NULL, ns->js = NULL, ns->nc = NULL;
+}
+
+#endif
