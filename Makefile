@@ -247,6 +247,12 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuz
 	$(Q)sh tests/journal_pipeline.sh $(B)/rgp
 	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer
 	$(Q)sh scripts/deps.sh test && sh tests/net.sh $(B)/rgp
+	$(Q)$(MAKE) -s $(B)/nats_tool && sh tests/nats.sh $(B)/rgp $(B)/nats_tool
+
+# The other end of tests/nats.sh (libnats-dev, installed by scripts/deps.sh test).
+$(B)/nats_tool: tests/nats_tool.c
+	@mkdir -p $(B)
+	$(Q)$(CC) -std=c11 -O2 -Wall -o $@ tests/nats_tool.c -lnats
 
 # The long soaks: thousands of kill -9 of a journal writer.
 soak: $(B)/rgp $(B)/journal_writer

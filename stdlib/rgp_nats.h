@@ -1,9 +1,9 @@
 /* rgp_nats.h - nats("nats://HOST:PORT", ...) sources on NATS JetStream
  * (issue 12), through libnats. Only a program that uses NATS includes this
- * and links libnats. A source is a durable pull consumer (acks: all): it
+ * and links libnats. A source is a durable pull consumer (explicit acks): it
  * fetches a batch sized to its ring's free slots, hands each message's data
- * to the generated parser as one record, and acks the batch (its last
- * message) only once every reader downstream has written out what the batch
+ * to the generated parser as one record, and acks the batch's messages
+ * only once every reader downstream has written out what the batch
  * became: the drain below. docs/connectors.md states the guarantee. */
 #ifndef RGP_NATS_H
 #define RGP_NATS_H
@@ -92,10 +92,10 @@ static inline int64_t rgp__nats_now_ms(void)
 
 static inline void rgp__nats_error(const rgp_nats_source *ns, const char *what, natsStatus s, jsErrCode je)
 {
-    const char *last = nats_GetLastError(NULL);
-    fprintf(stderr, "%s: %s: error: source '%s': %s %s: %s%s%s", ns->prog, ns->ep->where, ns->ep->name, what, ns->ep->path,
-            natsStatus_GetText(s), last && *last && strcmp(last, natsStatus_GetText(s)) ? ": " : "",
-            last && strcmp(last, natsStatus_GetText(s)) ? last : "");
+    const char *said = natsStatus_GetText(s), *last = nats_GetLastError(NULL);
+    int more = last && *last && !strstr(last, said);   /* libnats's own words, when they add to the status */
+    fprintf(stderr, "%s: %s: error: source '%s': %s %s: %s%s%s", ns->prog, ns->ep->where, ns->ep->name, what, ns->ep->path, said,
+            more ? ": " : "", more ? last : "");
     if (je) fprintf(stderr, " (JetStream error %d)", (int)je);
     fputc('\n', stderr);
 }
@@ -133,7 +133,9 @@ static inline int rgp_nats_source_open(const char *prog, const rgp_endpoint *ep,
     jsSubOptions so;
     jsSubOptions_Init(&so);
     so.Stream = stream;
-    so.Config.AckPolicy = js_AckAll;   /* acking a batch's last message acks the batch */
+    /* explicit: acking all below a sequence (js_AckAll) would ack what a killed
+     * run had fetched and not written, before the server delivers it again */
+    so.Config.AckPolicy = js_AckExplicit;
     so.Config.AckWait = ack_wait_ms * 1000000;
     so.Config.DeliverPolicy = js_DeliverAll;
     so.Config.MaxAckPending = RGP_NATS_BATCH_MAX;   /* a whole batch in flight: the server holds back no part of a fetch */
@@ -202,12 +204,11 @@ static inline int rgp_nats_source_next(rgp_nats_source *ns, rgp_source_stats *st
  * (the program failed), and lets it go. */
 static inline void rgp_nats_source_ack(rgp_nats_source *ns, int ok)
 {
-    if (ns->batch.Count && ok) {
-        jsErrCode je = 0;
-        natsStatus s = natsMsg_AckSync(ns->batch.Msgs[ns->batch.Count - 1], NULL, &je);
-        if (s != NATS_OK && !ns->acks_failed++)   /* the server delivers it again after ack_wait: repeats, not losses */
-            rgp__nats_error(ns, "an ack was not confirmed by", s, je);
-    }
+    natsStatus s = NATS_OK;
+    for (int i = 0; ok && s == NATS_OK && i < ns->batch.Count; i++) s = natsMsg_Ack(ns->batch.Msgs[i], NULL);
+    if (ok && ns->batch.Count && s == NATS_OK) s = natsConnection_FlushTimeout(ns->nc, 5000);   /* the server has them */
+    if (s != NATS_OK && !ns->acks_failed++)   /* the server delivers it again after ack_wait: repeats, not losses */
+        rgp__nats_error(ns, "acks were not confirmed by", s, 0);
     natsMsgList_Destroy(&ns->batch);
     ns->batch = (natsMsgList){0};
     ns->pos = 0;
