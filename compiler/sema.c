@@ -1341,7 +1341,8 @@ static void check_sink(sema *S, node *n, ast_decl *d)
                 else check_csv_option(S, n, g);
             }
         if ((n->endpoint == EP_TCP || n->endpoint == EP_NATS) && n->header)
-            diag_error(S->d, f->loc, "a tcp or nats sink sends records only, with no header line (a reconnect would need it again): drop header: true");
+            diag_error(S->d, f->loc, "a %s sink sends records only, with no header line (a reconnect would need it again): drop header: true",
+                       n->endpoint == EP_TCP ? "tcp" : "nats");
         return;
     }
     diag_error(S->d, f->loc, "expected csv, csv(header: ..., delimiter: ...) or jsonl as the format of sink '%s'", n->name);

@@ -104,12 +104,13 @@ bool sema_nats_endpoint(arena *a, diag *d, node *n, ast_expr *e, bool is_source)
             diag_error(d, v->loc, "expected a named option such as %s", is_source ? "stream: \"EVENTS\"" : "subject: \"alerts.{key}\"");
             ok = false;
         } else if (!strcmp(g->name, "subject")) {
+            has_subject = true;
             const char *sw = v->kind != E_STR ? "it is not a string" : subject_problem(v->u.s.bytes, v->u.s.len, is_source);
             if (sw) {
                 diag_error(d, v->loc, "'subject' takes a NATS subject such as %s; %s", is_source ? "\"events.>\"" : "\"alerts.{sensor_id}\"", sw);
                 ok = false;
             } else {
-                o->subject = v->u.s.bytes, o->subject_loc = v->loc, has_subject = true;
+                o->subject = v->u.s.bytes, o->subject_loc = v->loc;
             }
         } else if (is_source && (!strcmp(g->name, "stream") || !strcmp(g->name, "durable"))) {
             has_stream |= g->name[0] == 's';
