@@ -122,6 +122,8 @@ void emit_nats_idle_done(emitter *e, const plan_thread *t);
 void emit_nats_batch_done(emitter *e, const plan_thread *t);
 void emit_nats_next(emitter *e, const node *src);
 void emit_nats_wait(emitter *e, const node *src);
+void emit_nats_sink_before(emitter *e, const node *sink, const char *rec);
+void emit_nats_sink_after(emitter *e, const node *sink);
 
 /* emit_csv.c: csv sources with a header, matched to the schema by column name */
 void emit_csv_named_parser(emitter *e, const rectype *r);

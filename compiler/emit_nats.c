@@ -43,6 +43,10 @@ void emit_nats_globals(emitter *e)
         if (p->sources[i]->endpoint == EP_NATS)
             emit(e, "static rgp_nats_source nats_%s;   /* source %s: nats(\"%s\") */", p->sources[i]->name, p->sources[i]->name,
                  p->sources[i]->path);
+    for (int i = 0; i < p->nsinks; i++)
+        if (p->sinks[i]->endpoint == EP_NATS)
+            emit(e, "static rgp_nats_sink natss_%s;   /* sink %s: nats(\"%s\", subject: \"%s\") */", p->sinks[i]->name, p->sinks[i]->name,
+                 p->sinks[i]->path, p->sinks[i]->nats.subject);
     blank(e);
 }
 
@@ -62,12 +66,27 @@ void emit_nats_open(emitter *e)
         emit(e, "%s", b.s);
         free(b.s);
     }
+    for (int i = 0; i < p->nsinks; i++) {
+        const node *s = p->sinks[i];
+        if (s->endpoint != EP_NATS) continue;
+        int k = endpoint_index(p, s);
+        sbuf b = {0};
+        c_str(e, &b, s->nats.subject);
+        emit(e, "if (rgp_nats_sink_open(&writers[%d], &natss_%s, RGP_PROGRAM, &endpoints[%d], %s, %lluu) != 0) return 1;", k, s->name, k,
+             b.s, (unsigned long long)s->nats.pending);
+        emit(e, "sink_w[%d] = &writers[%d];   /* sink %s: formats into the buffer, publishes from it */", k, k, s->name);
+        free(b.s);
+    }
 }
 
 /* In main, after the sinks are closed: the last batch is acked, unless the run failed. */
 void emit_nats_close(emitter *e)
 {
     const program *p = e->p;
+    for (int i = 0; i < p->nsinks; i++)   /* first: the sources ack only what the sinks have */
+        if (p->sinks[i]->endpoint == EP_NATS)
+            emit(e, "rgp_nats_sink_close(&natss_%s, &writers[%d]);   /* the last publish acks */", p->sinks[i]->name,
+                 endpoint_index(p, p->sinks[i]));
     for (int i = 0; i < p->nsources; i++) {
         const node *s = p->sources[i];
         if (s->endpoint != EP_NATS) continue;
@@ -163,8 +182,17 @@ void emit_nats_drains(emitter *e)
 }
 
 /* In a reader's loop, where it flushed its sinks before waiting: all before `next` is out. */
+static void emit_sink_flushes(emitter *e, const plan_thread *t, const char *indent)
+{
+    for (int i = 0; i < t->nsinks; i++)
+        if (t->sinks[i]->endpoint == EP_NATS)
+            emit(e, "%srgp_nats_sink_flush(&natss_%s, sink_w[%d]);   /* every publish acked */", indent, t->sinks[i]->name,
+                 endpoint_index(e->p, t->sinks[i]));
+}
+
 void emit_nats_idle_done(emitter *e, const plan_thread *t)
 {
+    emit_sink_flushes(e, t, "    ");
     if (has_nats_source(e->p) && waited(t)) emit(e, "    rgp_drain_done(&done_%s, next);", t->cname);
 }
 
@@ -178,6 +206,7 @@ void emit_nats_batch_done(emitter *e, const plan_thread *t)
     }
     emit(e, "if (rgp_drain_wanted()) {   /* a nats source waits to ack: write out now */");
     for (int i = 0; i < t->nsinks; i++) emit(e, "    rgp_writer_flush(sink_w[%d]);", endpoint_index(e->p, t->sinks[i]));
+    emit_sink_flushes(e, t, "    ");
     emit(e, "    rgp_drain_done(&done_%s, end);", t->cname);
     emit(e, "}");
 }
@@ -207,4 +236,31 @@ void emit_nats_wait(emitter *e, const node *src)
     emit(e, "    rgp_nats_source_fetch(&nats_%s, rgp_nats_ring_room(ring, next));", src->name);
     emit(e, "    continue;");
     emit(e, "}");
+}
+
+/* ---- the sink: the record's subject, before the writer formats it; its publish after ---- */
+
+void emit_nats_sink_before(emitter *e, const node *sink, const char *rec)
+{
+    if (sink->endpoint != EP_NATS) return;
+    emit(e, "rgp_nats_subject_begin(&natss_%s);   /* \"%s\" */", sink->name, sink->nats.subject);
+    for (int i = 0; i < sink->nats.npieces; i++) {
+        const nats_piece *pc = &sink->nats.pieces[i];
+        if (pc->text) {
+            sbuf b = {0};
+            c_string(&b, pc->text, pc->len);
+            emit(e, "rgp_nats_subj_text(&natss_%s, %s, %zu);", sink->name, b.s, pc->len);
+            free(b.s);
+            continue;
+        }
+        const field *f = &sink->type->fields[pc->field];
+        const char *fn = f->type == T_STR ? "str" : f->type == T_F64 ? "f64" : f->type == T_BOOL ? "bool" :
+                         f->type == T_TIME || scalar_types[f->type].is_signed ? "i64" : "u64";
+        emit(e, "rgp_nats_subj_%s(&natss_%s, %s%s->%s);", fn, sink->name, !strcmp(fn, "i64") ? "(int64_t)" : "", rec, f->name);
+    }
+}
+
+void emit_nats_sink_after(emitter *e, const node *sink)
+{
+    if (sink->endpoint == EP_NATS) emit(e, "rgp_nats_sink_put(&natss_%s, sink_w[%d]);", sink->name, endpoint_index(e->p, sink));
 }

@@ -266,4 +266,280 @@ static inline void rgp_nats_source_close(rgp_nats_source *ns, rgp_source_stats *
     ns->sub = NULL, ns->js = NULL, ns->nc = NULL;
 }
 
+/* ---- the sink --------------------------------------------------------------
+ *
+ * A nats sink formats each record with the generated writer into its rgp_writer's
+ * buffer (which never goes to a file), builds the record's subject from the
+ * template, and publishes the text to JetStream asynchronously, at most
+ * `pending` awaiting their ack. Each message carries Nats-Msg-Id
+ * PROGRAM-RUN-SINK-N (RUN: this run's own id), so that the stream stores a
+ * message sent again only once. A publish that fails or gets no ack in time is
+ * handed back by libnats's ack handler and sent again, with the same id, from
+ * the sink's thread; a flush waits until every publish is acked. No stream
+ * listening on the subject is an error of the sink. */
+
+#define RGP_NATS_PUB_WAIT_MS 5000     /* a publish without its ack after this long is sent again */
+#define RGP_NATS_STOP_GIVE_UP_MS 5000 /* after a stop, how long the last acks are waited for */
+#define RGP_NATS_SUBJECT_MAX 1024
+
+typedef struct rgp_nats_sink {
+    const char *prog;
+    const rgp_endpoint *ep;
+    const char *subject;          /* the template, for messages */
+    natsConnection *nc;
+    jsCtx *js;
+    char subj[RGP_NATS_SUBJECT_MAX + 64];   /* this record's subject */
+    size_t slen;
+    int subj_bad;                 /* a field's text cannot be a subject token */
+    char id[256];                 /* PROGRAM-RUN-SINK- then the record's number */
+    size_t idlen;
+    uint64_t seq, published, resent, bad_subject;
+    int said_bad, said_down;
+    /* shared with libnats's ack handler thread, under mu */
+    pthread_mutex_t mu;
+    natsMsg **retry;              /* failed publishes handed back, to send again */
+    int nretry, capretry;
+    int fatal;                    /* a publish the server refused for good: why says it */
+    char why[256];
+    uint64_t acked, dups;
+} rgp_nats_sink;
+
+/* libnats's thread: an ack, or a message to send again (kept), or a refusal. */
+static void rgp__nats_on_ack(jsCtx *js, natsMsg *msg, jsPubAck *pa, jsPubAckErr *pae, void *closure)
+{
+    (void)js;
+    rgp_nats_sink *s = (rgp_nats_sink *)closure;
+    pthread_mutex_lock(&s->mu);
+    if (pa) {
+        s->acked++;
+        if (pa->Duplicate) s->dups++;
+        natsMsg_Destroy(msg);
+    } else if (pae && (pae->Err == NATS_NO_RESPONDERS || pae->ErrCode)) {
+        if (!s->fatal)
+        {
+            const char *said = natsStatus_GetText(pae->Err);
+            int more = pae->ErrText && *pae->ErrText && strcmp(pae->ErrText, said);
+            snprintf(s->why, sizeof s->why, "%s%s%s (subject %s)", said, more ? ": " : "", more ? pae->ErrText : "", natsMsg_GetSubject(msg));
+        }
+        s->fatal = 1;
+        natsMsg_Destroy(msg);
+    } else if (s->nretry < s->capretry) {
+        s->retry[s->nretry++] = msg;   /* sent again by the sink's thread, with the same Nats-Msg-Id */
+    } else {
+        natsMsg_Destroy(msg);           /* cannot happen: the list holds `pending` */
+        s->fatal = 1;
+        snprintf(s->why, sizeof s->why, "more failed publishes than may be pending");
+    }
+    pthread_mutex_unlock(&s->mu);
+}
+
+static inline int rgp_nats_sink_open(rgp_writer *w, rgp_nats_sink *s, const char *prog, const rgp_endpoint *ep, const char *subject,
+                                     uint64_t pending)
+{
+    memset(s, 0, sizeof *s);
+    memset(w, 0, sizeof *w);
+    s->prog = prog, s->ep = ep, s->subject = subject;
+    pthread_mutex_init(&s->mu, NULL);
+    s->capretry = (int)pending + 1;
+    w->fd = -1;   /* never written to: each record is taken from the buffer and published */
+    w->display = ep->display;
+    if (!(s->retry = (natsMsg **)calloc((size_t)s->capretry, sizeof *s->retry)) || !(w->buf = (char *)malloc(RGP_WRITER_CAP))) {
+        fprintf(stderr, "%s: error: out of memory\n", prog);
+        return -1;
+    }
+    natsOptions *o = NULL;
+    natsStatus st = natsOptions_Create(&o);
+    if (st == NATS_OK) st = natsOptions_SetURL(o, ep->path);
+    if (st == NATS_OK) st = natsOptions_SetMaxReconnect(o, -1);
+    if (st == NATS_OK) st = natsOptions_SetReconnectWait(o, RGP_NATS_RECONNECT_MS);
+    if (st == NATS_OK) st = natsConnection_Connect(&s->nc, o);
+    natsOptions_Destroy(o);
+    jsOptions jo;
+    jsOptions_Init(&jo);
+    jo.PublishAsync.MaxPending = (int64_t)pending;
+    jo.PublishAsync.AckHandler = rgp__nats_on_ack;
+    jo.PublishAsync.AckHandlerClosure = s;
+    if (st == NATS_OK) st = natsConnection_JetStream(&s->js, s->nc, &jo);
+    if (st != NATS_OK) {
+        fprintf(stderr, "%s: %s: error: sink '%s': cannot connect to %s: %s\n", prog, ep->where, ep->name, ep->path, natsStatus_GetText(st));
+        return -1;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    s->idlen = (size_t)snprintf(s->id, sizeof s->id - 24, "%s-%llx%05x-%s-", prog,
+                                (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec, (unsigned)getpid() & 0xfffff,
+                                ep->name);
+    return 0;
+}
+
+/* The subject of the record about to be written, piece by piece. */
+static inline void rgp_nats_subject_begin(rgp_nats_sink *s) { s->slen = 0, s->subj_bad = 0; }
+
+static inline void rgp_nats_subj_text(rgp_nats_sink *s, const char *p, size_t n)
+{
+    if (n > RGP_NATS_SUBJECT_MAX - s->slen) { s->subj_bad = 1; return; }
+    memcpy(s->subj + s->slen, p, n);
+    s->slen += n;
+}
+
+/* A field's text: one token, so no '.', space, '*' or '>', and not empty. */
+static inline void rgp_nats_subj_str(rgp_nats_sink *s, rgp_str v)
+{
+    if (!v.len) s->subj_bad = 1;
+    for (size_t i = 0; i < v.len; i++) {
+        unsigned char c = (unsigned char)v.ptr[i];
+        if (c <= ' ' || c == '.' || c == '*' || c == '>' || c == 0x7f) s->subj_bad = 1;
+    }
+    rgp_nats_subj_text(s, v.ptr, v.len);
+}
+
+static inline void rgp_nats_subj_i64(rgp_nats_sink *s, int64_t v)
+{
+    char b[24];
+    rgp_nats_subj_text(s, b, (size_t)snprintf(b, sizeof b, "%lld", (long long)v));
+}
+
+static inline void rgp_nats_subj_u64(rgp_nats_sink *s, uint64_t v)
+{
+    char b[24];
+    rgp_nats_subj_text(s, b, (size_t)snprintf(b, sizeof b, "%llu", (unsigned long long)v));
+}
+
+static inline void rgp_nats_subj_f64(rgp_nats_sink *s, double v)
+{
+    char b[32];
+    int n = snprintf(b, sizeof b, "%.17g", v);
+    rgp_str t = {b, (size_t)n};
+    rgp_nats_subj_str(s, t);   /* 1.5 has a '.': not a token */
+}
+
+static inline void rgp_nats_subj_bool(rgp_nats_sink *s, int v) { rgp_nats_subj_text(s, v ? "true" : "false", v ? 4 : 5); }
+
+/* Sends again what the ack handler handed back; a refusal fails the sink. 0, or -1. */
+static inline int rgp__nats_resend(rgp_nats_sink *s, rgp_writer *w)
+{
+    pthread_mutex_lock(&s->mu);
+    int fatal = s->fatal, n = s->nretry;
+    natsMsg *again[64];
+    if (n > 64) n = 64;
+    for (int i = 0; i < n; i++) again[i] = s->retry[--s->nretry];
+    pthread_mutex_unlock(&s->mu);
+    for (int i = 0; i < n; i++) {
+        natsMsg *m = again[i];
+        natsStatus st;
+        while ((st = js_PublishMsgAsync(s->js, &m, NULL)) == NATS_TIMEOUT && !rgp_stopping()) {}   /* stalled: as many pending as allowed */
+        if (st != NATS_OK) natsMsg_Destroy(m), fatal = fatal ? fatal : 2;
+        else s->resent++;
+    }
+    if (fatal && !w->failed) {
+        fprintf(stderr, "%s: %s: error: sink '%s': %s refused a publish: %s\n", s->prog, s->ep->where, s->ep->name, s->ep->path,
+                fatal == 2 ? "libnats" : s->why);
+        w->failed = 1, w->err = EIO, w->reported = 1;
+        rgp_fail();
+        rgp_request_stop(RGP_STOP_SINK_FAILED);
+    }
+    return fatal ? -1 : 0;
+}
+
+/* After the generated writer put one record in w's buffer: publish it. */
+static inline void rgp_nats_sink_put(rgp_nats_sink *s, rgp_writer *w)
+{
+    size_t n = w->len;
+    w->len = w->mark = 0;
+    if (w->failed) return;   /* a failed sink discards, as every sink does */
+    if (n && w->buf[n - 1] == '\n') n--;
+    if (s->subj_bad) {
+        if (!s->bad_subject++)
+            fprintf(stderr, "%s: %s: sink '%s': a record's subject '%.*s' is not a NATS subject (a field is empty or has '.', a space, '*' or '>'): not published, counted\n",
+                    s->prog, s->ep->where, s->ep->name, (int)(s->slen > 200 ? 200 : s->slen), s->subj);
+        return;
+    }
+    if (s->nretry) rgp__nats_resend(s, w);   /* a racy peek: the lock is taken inside */
+    s->subj[s->slen] = 0;
+    natsMsg *m = NULL;
+    if (natsMsg_Create(&m, s->subj, NULL, w->buf, (int)n) != NATS_OK) rgp_out_of_memory(s->prog);
+    snprintf(s->id + s->idlen, sizeof s->id - s->idlen, "%llu", (unsigned long long)++s->seq);
+    jsPubOptions po;
+    jsPubOptions_Init(&po);
+    po.MsgId = s->id;
+    po.MaxWait = RGP_NATS_PUB_WAIT_MS;
+    natsStatus st;
+    while ((st = js_PublishMsgAsync(s->js, &m, &po)) == NATS_TIMEOUT && !rgp_stopping()) {   /* stalled: `pending` await their ack */
+        if (s->nretry) rgp__nats_resend(s, w);
+    }
+    if (st != NATS_OK) {
+        natsMsg_Destroy(m);
+        if (!w->failed) {
+            fprintf(stderr, "%s: %s: error: sink '%s': cannot publish to %s: %s\n", s->prog, s->ep->where, s->ep->name, s->ep->path,
+                    natsStatus_GetText(st));
+            w->failed = 1, w->err = EIO, w->reported = 1;
+            rgp_fail();
+            rgp_request_stop(RGP_STOP_SINK_FAILED);
+        }
+        return;
+    }
+    s->published++;
+}
+
+/* Waits until every publish is acked, sending again what failed. After a stop
+ * it gives up after RGP_NATS_STOP_GIVE_UP_MS (said, and the run fails). */
+static inline void rgp_nats_sink_flush(rgp_nats_sink *s, rgp_writer *w)
+{
+    int64_t stopped_at = 0;
+    for (;;) {
+        if (rgp__nats_resend(s, w) != 0) return;
+        jsPubOptions po;
+        jsPubOptions_Init(&po);
+        po.MaxWait = 250;
+        natsStatus st = js_PublishAsyncComplete(s->js, &po);
+        pthread_mutex_lock(&s->mu);
+        int left = s->nretry;
+        pthread_mutex_unlock(&s->mu);
+        if (st == NATS_OK && !left) {
+            if (s->said_down) fprintf(stderr, "%s: %s: sink '%s': %s acks again\n", s->prog, s->ep->where, s->ep->name, s->ep->path);
+            s->said_down = 0;
+            return;
+        }
+        if (st != NATS_OK && st != NATS_TIMEOUT && !s->said_down++)
+            fprintf(stderr, "%s: %s: sink '%s': waiting for %s: %s\n", s->prog, s->ep->where, s->ep->name, s->ep->path, natsStatus_GetText(st));
+        if (rgp_stopping()) {
+            int64_t now = rgp__nats_now_ms();
+            if (!stopped_at) stopped_at = now;
+            if (now - stopped_at >= RGP_NATS_STOP_GIVE_UP_MS) {
+                natsMsgList pend = {0};
+                int n = js_PublishAsyncGetPendingList(&pend, s->js) == NATS_OK ? pend.Count : 0;
+                natsMsgList_Destroy(&pend);
+                fprintf(stderr, "%s: %s: error: sink '%s': stopped while %s did not ack: %d records not delivered\n", s->prog,
+                        s->ep->where, s->ep->name, s->ep->path, n + left);
+                w->failed = 1, w->err = EIO, w->reported = 1;
+                rgp_fail();
+                return;
+            }
+        }
+    }
+}
+
+/* At exit, after the threads: the last acks, then what the sink did. */
+static inline void rgp_nats_sink_close(rgp_nats_sink *s, rgp_writer *w)
+{
+    if (!w->failed) rgp_nats_sink_flush(s, w);
+    pthread_mutex_lock(&s->mu);
+    unsigned long long dups = s->dups;
+    pthread_mutex_unlock(&s->mu);
+    if (s->resent || dups)
+        fprintf(stderr, "%s: %s: sink '%s': %llu records published, %llu sent again, %llu of them already stored (dropped by the server: Nats-Msg-Id)\n",
+                s->prog, s->ep->where, s->ep->name, (unsigned long long)s->published, (unsigned long long)s->resent, dups);
+    if (s->bad_subject)
+        fprintf(stderr, "%s: %s: sink '%s': %llu records not published: their subject (%s) was not a NATS subject\n", s->prog,
+                s->ep->where, s->ep->name, (unsigned long long)s->bad_subject, s->subject);
+    if (s->js) jsCtx_Destroy(s->js);
+    if (s->nc) natsConnection_Destroy(s->nc);
+    s->js = NULL, s->nc = NULL;
+    for (int i = 0; i < s->nretry; i++) natsMsg_Destroy(s->retry[i]);
+    free(s->retry);
+    s->retry = NULL;
+    free(w->buf);
+    w->buf = NULL;
+}
+
 #endif
