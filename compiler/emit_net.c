@@ -67,6 +67,7 @@ void emit_net_close(emitter *e)
 /* The parse thread's locals for a network source: a frame as text (csv splits it). */
 void emit_net_parse_locals(emitter *e, const node *src)
 {
+    emit(e, "(void)in;   /* no file: frames or messages */");
     if (src->format == FMT_CSV) emit(e, "rgp_str text;   /* one frame: one row */");
 }
 
