@@ -226,14 +226,17 @@ void emit_nats_next(emitter *e, const node *src)
  * acked once drained, then the next one is fetched, sized to the ring's room. */
 void emit_nats_wait(emitter *e, const node *src)
 {
-    emit(e, "    if (rgp_nats_source_unacked(&nats_%s)) {   /* the batch is all in the ring: ack it once the sinks wrote it */", src->name);
+    emit(e, "    /* the batch is all in the ring: the next is fetched while the readers drain it, then it is acked */");
+    emit(e, "    rgp_nats_source_hold(&nats_%s);", src->name);
+    emit(e, "    /* sized to the ring: the held batch is drained before this one is parsed, so all its slots are free then */");
+    emit(e, "    rgp_nats_source_fetch(&nats_%s, rgp_disruptor_capacity(ring));", src->name);
+    emit(e, "    if (rgp_nats_source_held(&nats_%s)) {", src->name);
     emit(e, "        rgp_fetch_add_u32(&rgp_drain_asked, 1);");
     emit(e, "        int drained = drain_%s(published);", src->name);
     emit(e, "        rgp_fetch_add_u32(&rgp_drain_asked, (uint32_t)-1);");
     emit(e, "        rgp_nats_source_ack(&nats_%s, drained);", src->name);
     emit(e, "        if (!drained) break;   /* the program failed: the server delivers the batch again */");
     emit(e, "    }");
-    emit(e, "    rgp_nats_source_fetch(&nats_%s, rgp_nats_ring_room(ring, next));", src->name);
     emit(e, "    continue;");
     emit(e, "}");
 }

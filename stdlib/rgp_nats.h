@@ -2,8 +2,8 @@
  * (issue 12), through libnats. Only a program that uses NATS includes this
  * and links libnats. A source is a durable pull consumer (explicit acks): it
  * fetches a batch sized to its ring's free slots, hands each message's data
- * to the generated parser as one record, and acks the batch's messages
- * only once every reader downstream has written out what the batch
+ * to the generated parser as one record, fetches the next batch while the
+ * readers work through it, and acks the batch's messages only once every reader downstream has written out what the batch
  * became: the drain below. docs/connectors.md states the guarantee. */
 #ifndef RGP_NATS_H
 #define RGP_NATS_H
@@ -14,7 +14,7 @@
 
 #define RGP_NATS_FETCH_MS 200     /* one fetch waits this long for messages: a stop is seen as soon */
 #define RGP_NATS_RECONNECT_MS 250
-#define RGP_NATS_BATCH_MAX 4096   /* messages per fetch, at most (and the consumer's max_ack_pending) */
+#define RGP_NATS_BATCH_MAX 4096   /* messages per fetch, at most (twice this: the consumer's max_ack_pending) */
 
 /* ---- the drain: every reader downstream has written out a source's batch ----
  *
@@ -74,6 +74,7 @@ typedef struct rgp_nats_source {
     jsCtx *js;
     natsSubscription *sub;
     natsMsgList batch;        /* the messages of the last fetch; [0, pos) handed to the parser */
+    natsMsgList held;         /* the batch before: all in the ring, acked once drained */
     int pos;
     int64_t last_msg_ms;      /* when a fetch last brought messages: for idle */
     int ended;                /* idle: the stream ended */
@@ -138,7 +139,7 @@ static inline int rgp_nats_source_open(const char *prog, const rgp_endpoint *ep,
     so.Config.AckPolicy = js_AckExplicit;
     so.Config.AckWait = ack_wait_ms * 1000000;
     so.Config.DeliverPolicy = js_DeliverAll;
-    so.Config.MaxAckPending = RGP_NATS_BATCH_MAX;   /* a whole batch in flight: the server holds back no part of a fetch */
+    so.Config.MaxAckPending = 2 * RGP_NATS_BATCH_MAX;   /* a held batch and the next one: the server holds back no part of a fetch */
     if ((s = js_PullSubscribe(&ns->sub, ns->js, subject, durable, &jo, &so, &je)) != NATS_OK) {
         char what[160];
         snprintf(what, sizeof what, "cannot create or bind consumer '%s' of stream '%s' at", durable, stream);
@@ -174,8 +175,17 @@ static inline void rgp__nats_meta(natsMsg *m, uint64_t *seq, uint64_t *delivered
 /* Messages fetched and not yet handed out. */
 static inline int rgp_nats_source_buffered(const rgp_nats_source *ns) { return ns->pos < ns->batch.Count; }
 
-/* Messages handed out and not yet acked: a batch the drain must pass first. */
-static inline int rgp_nats_source_unacked(const rgp_nats_source *ns) { return ns->batch.Count > 0; }
+/* The batch, all handed out and published, waits for its drain: the next
+ * one may be fetched meanwhile. */
+static inline void rgp_nats_source_hold(rgp_nats_source *ns)
+{
+    ns->held = ns->batch;
+    ns->batch = (natsMsgList){0};
+    ns->pos = 0;
+}
+
+/* A held batch the drain must pass before it is acked. */
+static inline int rgp_nats_source_held(const rgp_nats_source *ns) { return ns->held.Count > 0; }
 
 /* The next message's data as one record, its stream sequence in *line and
  * st->display naming it; RGP_ROW_NEED_INPUT when the batch is used up. */
@@ -200,21 +210,23 @@ static inline int rgp_nats_source_next(rgp_nats_source *ns, rgp_source_stats *st
     return RGP_ROW_OK;
 }
 
-/* After the drain: acks the batch (ok), or leaves it to be delivered again
- * (the program failed), and lets it go. */
-static inline void rgp_nats_source_ack(rgp_nats_source *ns, int ok)
+/* After the drain: acks the messages of l (ok), or leaves them to be
+ * delivered again (the program failed), and lets them go. */
+static inline void rgp__nats_ack_list(rgp_nats_source *ns, natsMsgList *l, int ok)
 {
     natsStatus s = NATS_OK;
-    for (int i = 0; ok && s == NATS_OK && i < ns->batch.Count; i++) s = natsMsg_Ack(ns->batch.Msgs[i], NULL);
-    if (ok && ns->batch.Count && s == NATS_OK) s = natsConnection_FlushTimeout(ns->nc, 5000);   /* the server has them */
+    for (int i = 0; ok && s == NATS_OK && i < l->Count; i++) s = natsMsg_Ack(l->Msgs[i], NULL);
+    if (ok && l->Count && s == NATS_OK) s = natsConnection_FlushTimeout(ns->nc, 5000);   /* the server has them */
     if (s != NATS_OK && !ns->acks_failed++)   /* the server delivers it again after ack_wait: repeats, not losses */
         rgp__nats_error(ns, "acks were not confirmed by", s, 0);
-    natsMsgList_Destroy(&ns->batch);
-    ns->batch = (natsMsgList){0};
-    ns->pos = 0;
+    natsMsgList_Destroy(l);
+    *l = (natsMsgList){0};
 }
 
-/* The next batch, at most `room` messages: 0 (none within the fetch's wait is
+/* The held batch, after its drain. */
+static inline void rgp_nats_source_ack(rgp_nats_source *ns, int ok) { rgp__nats_ack_list(ns, &ns->held, ok); }
+
+/* The next batch (the last one is held or acked), at most `room` messages: 0 (none within the fetch's wait is
  * fine: the caller loops and sees a stop), or 1 when idle ended the stream.
  * A failing server is said once per outage; libnats reconnects meanwhile. */
 static inline int rgp_nats_source_fetch(rgp_nats_source *ns, uint64_t room)
@@ -241,18 +253,13 @@ static inline int rgp_nats_source_fetch(rgp_nats_source *ns, uint64_t room)
     return ns->ended;
 }
 
-/* Free slots of the source's ring now (its readers' slowest cursor). */
-static inline uint64_t rgp_nats_ring_room(rgp_disruptor *d, uint64_t next)
-{
-    uint64_t slowest = rgp__gating_min(d, next);
-    return d->capacity - (next - slowest);
-}
-
 /* At exit, after the sinks closed: the last batch is acked if all went well,
  * and what the source did is said. */
 static inline void rgp_nats_source_close(rgp_nats_source *ns, rgp_source_stats *st, int ok)
 {
-    rgp_nats_source_ack(ns, ok);
+    rgp__nats_ack_list(ns, &ns->held, ok);   /* empty unless a drain failed */
+    rgp__nats_ack_list(ns, &ns->batch, ok);  /* all handed out: the loop ends only between records */
+    ns->pos = 0;
     st->display = ns->ep->display;
     if (ns->redelivered)
         fprintf(stderr, "%s: %s: source '%s': %llu messages were delivered again (not acked before a restart or ack_wait): their records may repeat\n",
