@@ -29,15 +29,15 @@ COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.
                  compiler/emit_expr.c compiler/emit_threads.c compiler/emit_ops.c \
                  compiler/emit_aggregates.c compiler/emit_limit.c compiler/emit_sort.c compiler/emit_tables.c compiler/graph.c compiler/builtins.c \
                  compiler/jit.c compiler/aot.c compiler/objcache.c compiler/background_cc.c compiler/run.c compiler/driver.c compiler/fmt.c \
-                 compiler/journal_tool.c compiler/emit_journal.c compiler/regex.c compiler/emit_regex.c compiler/emit_env.c compiler/emit_net.c compiler/emit_csv.c compiler/emit_join.c compiler/links.c compiler/version.c compiler/pipeline_test.c compiler/emit_metrics.c
-GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c $(B)/gen/regex_text.c
+                 compiler/journal_tool.c compiler/emit_journal.c compiler/regex.c compiler/emit_regex.c compiler/emit_env.c compiler/emit_net.c compiler/emit_nats.c compiler/sema_nats.c compiler/emit_csv.c compiler/emit_join.c compiler/links.c compiler/version.c compiler/pipeline_test.c compiler/emit_metrics.c
+GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c $(B)/gen/regex_text.c $(B)/gen/nats_text.c
 LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/%.o)
 RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
 
 TEST_SRCS := tests/check_main.c tests/check_lexer.c tests/check_parser.c tests/check_sema.c \
              tests/check_emit.c tests/check_sequencer.c tests/check_csv.c tests/check_json.c \
              tests/check_writer.c tests/check_std.c tests/check_time.c tests/check_sketch.c tests/check_table.c tests/check_tables.c \
-             tests/check_program.c tests/check_journal.c tests/check_framing.c tests/check_fixed.c tests/check_plan.c tests/check_net.c tests/check_csv_header.c tests/check_metrics.c tests/check_lookup.c
+             tests/check_program.c tests/check_journal.c tests/check_framing.c tests/check_fixed.c tests/check_plan.c tests/check_net.c tests/check_csv_header.c tests/check_metrics.c tests/check_lookup.c tests/check_nats.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 
 all: $(B)/rgp
@@ -69,6 +69,15 @@ $(B)/gen/regex_text.c: stdlib/rgp_regex.h Makefile
 	$(Q){ echo '/* generated from stdlib/rgp_regex.h by the Makefile; do not edit */'; \
 	  echo 'const char rgp_regex_text[] ='; \
 	  { echo "/* ---- stdlib/rgp_regex.h ---- */"; grep -v '^#include "' stdlib/rgp_regex.h; } | \
+	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/'; \
+	  echo ';'; } > $@.tmp && mv $@.tmp $@
+
+# The NATS connectors, apart: only a program that uses NATS includes them (and links libnats).
+$(B)/gen/nats_text.c: stdlib/rgp_nats.h Makefile
+	@mkdir -p $(B)/gen
+	$(Q){ echo '/* generated from stdlib/rgp_nats.h by the Makefile; do not edit */'; \
+	  echo 'const char rgp_nats_text[] ='; \
+	  { echo "/* ---- stdlib/rgp_nats.h ---- */"; grep -v '^#include "' stdlib/rgp_nats.h; } | \
 	    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n"/'; \
 	  echo ';'; } > $@.tmp && mv $@.tmp $@
 
@@ -246,6 +255,12 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuz
 	$(Q)sh tests/join_reload.sh $(B)/rgp
 	$(Q)sh scripts/deps.sh test && sh tests/net.sh $(B)/rgp
 	$(Q)sh tests/metrics.sh $(B)/rgp
+	$(Q)$(MAKE) -s $(B)/nats_tool && sh tests/nats.sh $(B)/rgp $(B)/nats_tool
+
+# The other end of tests/nats.sh (libnats-dev, installed by scripts/deps.sh test).
+$(B)/nats_tool: tests/nats_tool.c
+	@mkdir -p $(B)
+	$(Q)$(CC) -std=c11 -O2 -Wall -o $@ tests/nats_tool.c -lnats
 
 # The long soaks: thousands of kill -9 of a journal writer.
 soak: $(B)/rgp $(B)/journal_writer

@@ -13,6 +13,7 @@ typedef struct emit_options {
 } emit_options;
 
 extern const char rgp_runtime_text[];   /* generated from runtime/ and stdlib/ at build time */
+extern const char rgp_nats_text[];      /* stdlib/rgp_nats.h, for programs that use NATS */
 extern const char rgp_regex_text[];     /* stdlib/rgp_regex.h, for programs that use a regex */
 
 /* Returns malloc'd C text; *c_name gets the name the text calls itself (e.g. "sensors.c"). */

@@ -126,6 +126,21 @@ const char *emit_net_stop_guard(const node *src);
 void emit_net_next(emitter *e, const node *src, unsigned long long batch);
 void emit_net_wait(emitter *e, const node *src);
 
+/* emit_nats.c: nats sources (and their drain) and sinks */
+bool emit_uses_nats(const program *p);
+void emit_nats_link(emitter *e);
+void emit_nats_globals(emitter *e);
+void emit_nats_open(emitter *e);
+void emit_nats_close(emitter *e);
+void emit_nats_done_globals(emitter *e);
+void emit_nats_drains(emitter *e);
+void emit_nats_idle_done(emitter *e, const plan_thread *t);
+void emit_nats_batch_done(emitter *e, const plan_thread *t);
+void emit_nats_next(emitter *e, const node *src);
+void emit_nats_wait(emitter *e, const node *src);
+void emit_nats_sink_before(emitter *e, const node *sink, const char *rec);
+void emit_nats_sink_after(emitter *e, const node *sink);
+
 /* emit_csv.c: csv sources with a header, matched to the schema by column name */
 void emit_csv_named_parser(emitter *e, const rectype *r);
 void emit_csv_header_globals(emitter *e);

@@ -13,11 +13,12 @@ static const char *const framing_c[] = {
 #undef X
 };
 
-bool emit_is_net(const node *n) { return is_net(n); }
+bool emit_is_net(const node *n) { return is_net(n) || n->endpoint == EP_NATS; }   /* nats: emit_nats.c */
 
 void emit_net_globals(emitter *e)
 {
     const program *p = e->p;
+    emit_nats_globals(e);
     bool any = false;
     for (int i = 0; i < p->nsources; i++)
         if (is_net(p->sources[i]))
@@ -34,6 +35,7 @@ void emit_net_globals(emitter *e)
 void emit_net_open(emitter *e)
 {
     const program *p = e->p;
+    emit_nats_open(e);
     for (int i = 0; i < p->nsources; i++) {
         const node *s = p->sources[i];
         if (!is_net(s)) continue;
@@ -57,6 +59,7 @@ void emit_net_open(emitter *e)
 void emit_net_close(emitter *e)
 {
     const program *p = e->p;
+    emit_nats_close(e);
     for (int i = 0; i < p->nsources; i++)
         if (is_net(p->sources[i])) emit(e, "rgp_net_source_close(&net_%s, &stats_%s);", p->sources[i]->name, p->sources[i]->name);
 }
@@ -64,6 +67,7 @@ void emit_net_close(emitter *e)
 /* The parse thread's locals for a network source: a frame as text (csv splits it). */
 void emit_net_parse_locals(emitter *e, const node *src)
 {
+    emit(e, "(void)in;   /* no file: frames or messages */");
     if (src->format == FMT_CSV) emit(e, "rgp_str text;   /* one frame: one row */");
 }
 
@@ -71,6 +75,11 @@ void emit_net_parse_locals(emitter *e, const node *src)
  * (their sender was told they arrived) are parsed before it stops. */
 const char *emit_net_stop_guard(const node *src)
 {
+    if (src->endpoint == EP_NATS) {   /* the rest of a fetched batch is parsed before it stops */
+        static char more[160];
+        snprintf(more, sizeof more, " && !rgp_nats_source_buffered(&nats_%s)", src->name);
+        return more;
+    }
     if (src->endpoint != EP_TCP) return "";
     static char guard[160];
     snprintf(guard, sizeof guard, " && !rgp_net_source_buffered(&net_%s)", src->name);
@@ -80,6 +89,7 @@ const char *emit_net_stop_guard(const node *src)
 /* The parse thread's `int rc = ...`: the next frame, and for csv its fields. */
 void emit_net_next(emitter *e, const node *src, unsigned long long batch)
 {
+    if (src->endpoint == EP_NATS) { emit_nats_next(e, src); return; }
     if (src->endpoint == EP_UDP)
         emit(e, "int rc = rgp_udp_source_next(&net_%s, st, ring, next == claim_end, %llu, &text, &line);", src->name, batch);
     else
@@ -92,6 +102,7 @@ void emit_net_next(emitter *e, const node *src, unsigned long long batch)
 /* The parse thread's wait for input, inside `if (rc == RGP_ROW_NEED_INPUT) {`. */
 void emit_net_wait(emitter *e, const node *src)
 {
+    if (src->endpoint == EP_NATS) { emit_nats_wait(e, src); return; }
     emit(e, "    if (rgp_net_wait(&net_%s, st) < 0) {", src->name);
     emit(e, "        fprintf(stderr, \"%%s: %%s: error: source '%%s' cannot read %%s: %%s\\n\", RGP_PROGRAM, endpoints[%d].where, endpoints[%d].name, endpoints[%d].display, strerror(errno));",
          endpoint_index(e->p, src), endpoint_index(e->p, src), endpoint_index(e->p, src));

@@ -490,6 +490,7 @@ void emit_reader(emitter *e, const node *n, const char *rec)
     }
     emit(e, "/* sink %s (%s:%u) */", n->name, e->p->file, n->loc.line);
     emit_metrics_received(e, n);
+    emit_nats_sink_before(e, n, rec);   /* a nats sink: the record's subject */
     if (n->format == FMT_CSV)
         emit(e, "%s(sink_w[%d], %s, '%s');", sink_writer_name(n), endpoint_index(e->p, n), rec,
              n->delim == '\'' ? "\\'" : n->delim == '\\' ? "\\\\" : (char[]){n->delim, 0});
@@ -497,4 +498,5 @@ void emit_reader(emitter *e, const node *n, const char *rec)
         emit(e, "replaced_%s += %s(sink_w[%d], %s);", n->name, sink_writer_name(n), endpoint_index(e->p, n), rec);
     else
         emit(e, "%s(sink_w[%d], %s);", sink_writer_name(n), endpoint_index(e->p, n), rec);
+    emit_nats_sink_after(e, n);   /* and its publish */
 }

@@ -638,6 +638,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         emit(e, "if (rgp_consumer_poll(c, next) == next) {");
         emit(e, "    /* about to wait: let what is written so far reach its readers */");
         for (int i = 0; i < t->nsinks; i++) emit(e, "    rgp_writer_flush(sink_w[%d]);", endpoint_index(e->p, t->sinks[i]));
+        emit_nats_idle_done(e, t);
         emit(e, "}");
     }
     /* processing-time windows close on the clock, records or not: such a
@@ -758,6 +759,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     }
     emit_metrics_publish(e, t);
     emit(e, "rgp_consumer_release(c, end);");
+    emit_nats_batch_done(e, t);
     emit(e, "next = end;");
     e->indent--;
     emit(e, "}");
@@ -823,6 +825,8 @@ void emit_threads(emitter *e)
             blank(e);
         }
     emit_metrics_globals(e);
+    emit_nats_done_globals(e);
+    emit_nats_drains(e);
     for (int i = 0; i < pl->nthreads; i++) {
         if (pl->threads[i]->kind == TH_PARSE) emit_parse_thread(e, pl->threads[i]);
         else emit_run_thread(e, pl->threads[i]);

@@ -25,7 +25,7 @@ static void node_line(FILE *out, const node *n)
     dot_text(out, n->name);
     if (n->kind != D_STAGE) {
         fputs("\\n", out);
-        dot_text(out, n->endpoint == EP_FILE || n->endpoint == EP_JOURNAL || n->endpoint == EP_STDERR || n->endpoint == EP_TCP || n->endpoint == EP_UDP ? n->path : n->kind == D_SOURCE ? "stdin" : "stdout");
+        dot_text(out, n->endpoint == EP_FILE || n->endpoint == EP_JOURNAL || n->endpoint == EP_STDERR || n->endpoint == EP_TCP || n->endpoint == EP_UDP || n->endpoint == EP_NATS ? n->path : n->kind == D_SOURCE ? "stdin" : "stdout");
     }
     if (n->kind == D_STAGE && n->type) fprintf(out, "\\n-> %s", n->type->name);
     fputs("\"];\n", out);

@@ -44,7 +44,8 @@ int jit_run_after(const char *c_text, const char *c_name, void (*compiled)(void 
     char libs[LINKS_MAX][LINK_NAME_MAX];   /* libpcre2-8 for a program with a regex, say */
     for (int i = 0, n = links_of(c_text, libs); i < n; i++)
         if (tcc_add_library(s, libs[i]) != 0) {
-            fprintf(stderr, "rgp: error: libtcc cannot find lib%s.so, which this pipeline needs (apt-get install libpcre2-dev)\n", libs[i]);
+            fprintf(stderr, "rgp: error: libtcc cannot find lib%s.so, which this pipeline needs (apt-get install %s)\n", libs[i],
+                    !strcmp(libs[i], "nats") ? "libnats-dev" : "libpcre2-dev");
             tcc_delete(s);
             return 1;
         }

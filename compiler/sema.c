@@ -888,12 +888,13 @@ static bool check_endpoint(sema *S, node *n, ast_expr *e, bool is_source)
     }
     if (e->kind == E_CALL && !strcmp(e->text, "journal")) return check_journal_endpoint(S, n, e, is_source);
     if (e->kind == E_CALL && (!strcmp(e->text, "tcp") || !strcmp(e->text, "udp"))) return check_net_endpoint(S, n, e, is_source);
+    if (e->kind == E_CALL && !strcmp(e->text, "nats")) return sema_nats_endpoint(S->a, S->d, n, e, is_source);
     if (!is_source && e->kind == E_CALL && (!strcmp(e->text, "stdout") || !strcmp(e->text, "stderr"))) {
         diag_error(S->d, e->loc, "%s takes no options; append: is an option of file(\"PATH\") (%s is never truncated)", e->text,
                    e->text);
         return false;
     }
-    diag_error(S->d, e->loc, "expected %s, file(\"path\"), journal(\"DIR\")%s or tcp(\"HOST:PORT\") for the %s of '%s'",
+    diag_error(S->d, e->loc, "expected %s, file(\"path\"), journal(\"DIR\")%s, tcp(\"HOST:PORT\") or nats(\"nats://HOST:PORT\", ...) for the %s of '%s'",
                is_source ? "stdin" : "stdout, stderr", is_source ? ", udp(\"HOST:PORT\")" : "", is_source ? "input" : "output", n->name);
     return false;
 }
@@ -1306,9 +1307,9 @@ static void check_source(sema *S, node *n, ast_decl *d)
         if (!g->name) diag_error(S->d, g->value->loc, "expected a named option such as header: true");
         else check_csv_option(S, n, g);
     }
-    if ((n->endpoint == EP_TCP || n->endpoint == EP_UDP) && n->header)   /* each frame is one row: no connection starts with names */
+    if ((n->endpoint == EP_TCP || n->endpoint == EP_UDP || n->endpoint == EP_NATS) && n->header)   /* each frame is one row: no connection starts with names */
         diag_error(S->d, f->loc, "a %s source reads one row per record, with no header line: drop header: true",
-                   n->endpoint == EP_TCP ? "tcp" : "udp");
+                   n->endpoint == EP_TCP ? "tcp" : n->endpoint == EP_UDP ? "udp" : "nats");
     check_csv_columns(S, n, sch->text);
 }
 
@@ -1339,14 +1340,15 @@ static void check_sink(sema *S, node *n, ast_decl *d)
     }
     if ((f->kind == E_NAME || f->kind == E_CALL) && !strcmp(f->text, "csv")) {
         n->format = FMT_CSV;
-        if (n->endpoint == EP_TCP) n->header = false;   /* a reconnect would need it again: records only */
+        if (n->endpoint == EP_TCP || n->endpoint == EP_NATS) n->header = false;   /* a reconnect would need it again: records only */
         if (f->kind == E_CALL)
             for (ast_arg *g = f->u.call.args; g; g = g->next) {
                 if (!g->name) diag_error(S->d, g->value->loc, "expected a named option such as header: false");
                 else check_csv_option(S, n, g);
             }
-        if (n->endpoint == EP_TCP && n->header)
-            diag_error(S->d, f->loc, "a tcp sink sends records only, with no header line (a reconnect would need it again): drop header: true");
+        if ((n->endpoint == EP_TCP || n->endpoint == EP_NATS) && n->header)
+            diag_error(S->d, f->loc, "a %s sink sends records only, with no header line (a reconnect would need it again): drop header: true",
+                       n->endpoint == EP_TCP ? "tcp" : "nats");
         return;
     }
     diag_error(S->d, f->loc, "expected csv, csv(header: ..., delimiter: ...) or jsonl as the format of sink '%s'", n->name);
@@ -2511,6 +2513,7 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
             check_sink(&S, n, dc);
             n->input = resolve_input(&S, dc);
             if (n->input) n->type = n->input->type;
+            if (n->endpoint == EP_NATS && n->type) sema_nats_subject(a, d, n);   /* "alerts.{sensor_id}": its fields */
             PUSH(a, p->sinks, p->nsinks, n);
         }
     }

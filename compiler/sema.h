@@ -3,8 +3,9 @@
 #ifndef RGP_SEMA_H
 #define RGP_SEMA_H
 #include "ast.h"
+#include "nats_options.h"
 
-typedef enum endpoint_kind { EP_STDIN, EP_STDOUT, EP_FILE, EP_JOURNAL, EP_STDERR, EP_TCP, EP_UDP } endpoint_kind;
+typedef enum endpoint_kind { EP_STDIN, EP_STDOUT, EP_FILE, EP_JOURNAL, EP_STDERR, EP_TCP, EP_UDP, EP_NATS } endpoint_kind;
 /* FMT_JOURNAL: records framed in a journal's segments (runtime/journal.h), not text */
 typedef enum format_kind { FMT_CSV, FMT_JSONL, FMT_LINES, FMT_JOURNAL } format_kind;
 
@@ -94,6 +95,7 @@ typedef struct node {
     uint64_t max_row;             /* csv source: longer rows are rejected (bytes) */
     journal_options journal;      /* EP_JOURNAL */
     net_options net;              /* EP_TCP, EP_UDP */
+    nats_options nats;            /* EP_NATS (sema_nats.c) */
     ast_op *ops;                  /* stage */
     bool used;                    /* something reads this stream */
     struct node **readers;        /* the planner's: the live stages and sinks that read it */
@@ -138,6 +140,10 @@ typedef struct program {
 
 /* What messages and comments call a node: source, stage, sink, route, branch or late stream. */
 const char *node_word(const node *n);
+
+/* sema_nats.c: nats("URL", ...) as a source or sink; a sink's subject template once its type is known. */
+bool sema_nats_endpoint(arena *a, diag *d, node *n, ast_expr *e, bool is_source);
+void sema_nats_subject(arena *a, diag *d, node *n);
 
 /* base_dir: where relative paths in the file resolve (the file's directory). */
 program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const char *base_dir);

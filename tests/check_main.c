@@ -20,6 +20,7 @@ Suite *program_suite(void);
 Suite *journal_suite(void);
 Suite *framing_suite(void);
 Suite *net_suite(void);
+Suite *nats_suite(void);
 Suite *fixed_suite(void);
 Suite *plan_suite(void);
 Suite *metrics_suite(void);
@@ -45,6 +46,7 @@ int main(void)
     srunner_add_suite(sr, journal_suite());
     srunner_add_suite(sr, framing_suite());
     srunner_add_suite(sr, net_suite());
+    srunner_add_suite(sr, nats_suite());
     srunner_add_suite(sr, fixed_suite());
     srunner_add_suite(sr, plan_suite());
     srunner_add_suite(sr, metrics_suite());

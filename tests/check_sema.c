@@ -127,7 +127,7 @@ static const struct { const char *src; const char *want; } decl_cases[] = {
     {"source s = stdin as lines(L)\nschema L { text: str }\n", "t.rgp:1:27: error: schema 'L' is declared later, at line 2; declare it before the source that reads it"},
     {"schema R { a: u32 }\nsource s = stdin as csv(R, heder: true)\n", "t.rgp:2:28: error: unknown csv option 'heder' (did you mean 'header'?); options are header, delimiter and max_row"},
     {"schema R { a: u32 }\nsource s = stdin as lines(R)\n", "t.rgp:2:27: error: lines(R) needs a schema of one str field, such as: schema Line { text: str }"},
-    {"schema R { a: u32 }\nsource s = stdout as csv(R)\n", "t.rgp:2:12: error: expected stdin, file(\"path\"), journal(\"DIR\"), udp(\"HOST:PORT\") or tcp(\"HOST:PORT\") for the input of 's'"},
+    {"schema R { a: u32 }\nsource s = stdout as csv(R)\n", "t.rgp:2:12: error: expected stdin, file(\"path\"), journal(\"DIR\"), udp(\"HOST:PORT\"), tcp(\"HOST:PORT\") or nats(\"nats://HOST:PORT\", ...) for the input of 's'"},
     {SCHEMA_R "sink o = stdout as xml <- src\n", "t.rgp:3:20: error: expected csv, csv(header: ..., delimiter: ...) or jsonl as the format of sink 'o'"},
     {"schema R { a: u32 }\nsource s = file(\"d/a\") as csv(R)\nsink o = file(\"d/./a\") as csv <- s\n", "t.rgp:3:6: error: sink 'o' would overwrite \"d/./a\", which source 's' (line 2) reads; give the sink another file"},
     {"schema R { a: u32 }\nsource s = stdin as csv(R)\nsource t = stdin as csv(R)\nsink o = stdout as csv <- s\nsink p = stdout as csv <- t\n", "t.rgp:3:8: error: sources 's' and 't' both read stdin; only one source can"},
