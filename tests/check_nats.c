@@ -78,6 +78,18 @@ START_TEST(test_drain_walks_downstream)
 }
 END_TEST
 
+/* A filter the parser applies in place: the drain starts at the ring it fills. */
+START_TEST(test_drain_after_filter_in_parser)
+{
+    char *text = nats_text(SCHEMA_E "stage a = e | where ok\n"
+                                    "sink out = file(\"out.jsonl\") as jsonl <- a\n", false);
+    const char *f = at(text, "static int drain_e(uint64_t end_a)");
+    at(f, "if (!rgp_drain_wait(&done_out_run, end_a)) return 0;");
+    at(text, "rgp_disruptor *ring = &ring_a;");
+    free(text);
+}
+END_TEST
+
 START_TEST(test_sink_subject)
 {
     char *text = nats_text(fanned, false);
@@ -114,6 +126,7 @@ Suite *nats_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_links_only_when_used);
     tcase_add_test(tc, test_drain_walks_downstream);
+    tcase_add_test(tc, test_drain_after_filter_in_parser);
     tcase_add_test(tc, test_sink_subject);
     tcase_add_test(tc, test_standalone_compiles_cleanly);
     suite_add_tcase(s, tc);
