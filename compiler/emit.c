@@ -466,6 +466,7 @@ static void format_text(sbuf *b, const node *n)
         return;
     }
     if (n->format == FMT_LINES) { sb(b, "lines(%s)", n->type->name); return; }
+    if (n->format == FMT_SYSLOG) { sb(b, "syslog(%s)", n->type->name); return; }
     if (n->format == FMT_JOURNAL) { sb(b, "journal records of %s", n->type->name); return; }
     if (n->kind == D_SOURCE) sb(b, "csv(%s, header: %s", n->type->name, n->header ? "true" : "false");
     else sb(b, "csv(header: %s", n->header ? "true" : "false");
@@ -656,7 +657,7 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
         if (t->kind == TH_PARSE) {
             sb(&b, "reads %s as %s(%s) into ring %s", t->source->endpoint != EP_STDIN ? t->source->path : "stdin",
                t->source->format == FMT_LINES ? "lines" : t->source->format == FMT_JSONL ? "jsonl" :
-               t->source->format == FMT_JOURNAL ? "journal" : "csv",
+               t->source->format == FMT_JOURNAL ? "journal" : t->source->format == FMT_SYSLOG ? "syslog" : "csv",
                t->source->type->name, t->source->name);
         } else {
             sb(&b, "reads ring %s%s%s: ", t->in->name, t->policy != POLICY_BLOCK ? " with " : "",
@@ -729,6 +730,10 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
         }
         if (fk == FMT_JOURNAL) {
             emit_journal_parser(e, r);
+            continue;
+        }
+        if (fk == FMT_SYSLOG) {
+            emit_syslog_parser(e, r);
             continue;
         }
         sbuf names = {0};

@@ -118,6 +118,10 @@ void emit_csv_headers_free(emitter *e);
 void emit_csv_row_fields(emitter *e, const node *src);
 void emit_csv_parse_call(emitter *e, const node *src, const char *copied);
 
+/* emit_syslog.c: syslog(SCHEMA) sources */
+void emit_syslog_parser(emitter *e, const rectype *r);
+void emit_syslog_parse_call(emitter *e, const node *src, const char *copied);
+
 /* emit_regex.c: patterns compiled at start-up, match data per thread */
 bool emit_uses_regex(const program *p);
 void emit_regex_globals(emitter *e);

@@ -374,7 +374,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     const plan_ring *ring = plan_ring_of(e->pl, src);
     uint64_t batch = ring->slots < RGP_BATCH ? ring->slots : RGP_BATCH;
     bool journal = src->endpoint == EP_JOURNAL;   /* framed records, not text */
-    bool by_line = src->format != FMT_CSV && !journal;   /* lines and jsonl: one record per line */
+    bool by_line = src->format != FMT_CSV && !journal;   /* lines, jsonl and syslog: one record per line */
     bool net = emit_is_net(src);   /* tcp or udp: frames (emit_net.c) */
     emit(e, "/* thread %s: reads source %s (%s:%u) and parses it into ring %s */", t->name, src->name, e->p->file,
          src->loc.line, ring->name);
@@ -464,6 +464,8 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
         emit(e, "slot->rec.%s = rgp_slot_strs_keep(&slot->strs, text);", r->fields[0].name);
     } else if (src->format == FMT_JSONL) {
         emit(e, "if (parse_%s_jsonl(st, text, line, slot%s) != 0) continue;", r->name, copied);
+    } else if (src->format == FMT_SYSLOG) {
+        emit_syslog_parse_call(e, src, copied);
     } else if (journal) {
         emit(e, "if (parse_%s_journal(st, payload, payload_len, line, slot%s) != 0) continue;", r->name, copied);
     } else {

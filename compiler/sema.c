@@ -1269,14 +1269,20 @@ static void check_source(sema *S, node *n, ast_decl *d)
     n->header = false;
     n->max_row = RGP_MAX_ROW_DEFAULT;
     bool lines = f->kind == E_CALL && !strcmp(f->text, "lines"), jsonl = f->kind == E_CALL && !strcmp(f->text, "jsonl");
-    if (f->kind != E_CALL || (strcmp(f->text, "csv") && !lines && !jsonl) || !f->u.call.args || f->u.call.args->name ||
+    bool syslog = f->kind == E_CALL && !strcmp(f->text, "syslog");
+    if (f->kind != E_CALL || (strcmp(f->text, "csv") && !lines && !jsonl && !syslog) || !f->u.call.args || f->u.call.args->name ||
         f->u.call.args->value->kind != E_NAME) {
-        diag_error(S->d, f->loc, "expected csv(Schema, header: true|false), jsonl(Schema) or lines(Schema) as the format of source '%s'",
+        diag_error(S->d, f->loc, "expected csv(Schema, header: true|false), jsonl(Schema), lines(Schema) or syslog(Schema) as the format of source '%s'",
                    n->name);
         return;
     }
     ast_expr *sch = f->u.call.args->value;
     if (!(n->type = source_schema(S, sch))) return;
+    if (syslog) {   /* the schema's fields named like the parts of a message (sema_syslog.c) */
+        n->format = FMT_SYSLOG;
+        sema_check_syslog(S->d, n, f);
+        return;
+    }
     for (int i = 0; lines && n->type->paths && i < n->type->nfields; i++)
         if (n->type->paths[i].n)
             diag_error(S->d, n->type->paths[i].loc, "field '%s' has a JSON path, but source '%s' reads %s: "
