@@ -239,6 +239,7 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuz
 	$(Q)sh tests/journal_pipeline.sh $(B)/rgp
 	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer
 	$(Q)sh scripts/deps.sh test && sh tests/net.sh $(B)/rgp
+	$(Q)sh tests/syslog.sh $(B)/rgp
 
 # The long soaks: thousands of kill -9 of a journal writer.
 soak: $(B)/rgp $(B)/journal_writer
