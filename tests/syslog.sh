@@ -113,6 +113,23 @@ s = socket.create_connection(('127.0.0.1', $port)); s.sendall(sys.argv[1].encode
         [ $((got + dropped)) = $N ] && ok || bad "udp: $got records + $dropped dropped != $N"
     fi
     grep -q "rejected" "$work/err" && { bad "udp: rejections"; cat "$work/err"; } || ok
+
+    # examples/syslog_tcp.rgp: urgent messages on stdout, all archived, counts at the stop
+    port=$($peer port); rm -f "$work/archive" "$work/summary"
+    if [ $mode = jit ]; then set -- "$rgp" run "$here/../examples/syslog_tcp.rgp"
+    else "$rgp" build "$here/../examples/syslog_tcp.rgp" -o "$work/example.bin" || bad "build the example"; set -- "$work/example.bin"; fi
+    timeout 120 "$@" logs=127.0.0.1:$port archive="$work/archive" summary="$work/summary" >"$work/out" 2>"$work/err" & pid=$!
+    timeout 20 $peer wait "$port" || bad "example: rgp did not listen"
+    head -5 "$work/lines" | timeout 20 logger --rfc5424 --octet-count -T -n 127.0.0.1 -P "$port" -t web -p user.info || bad "example: logger"
+    head -3 "$work/lines" | timeout 20 logger --rfc5424 --octet-count -T -n 127.0.0.1 -P "$port" -t db -p daemon.err || bad "example: logger"
+    for _ in $(seq 100); do [ "$(wc -l <"$work/out")" -ge 3 ] && break; sleep 0.1; done
+    kill -TERM $pid; wait $pid; rc=$?
+    [ $rc = 143 ] && ok || { bad "example: exit status $rc, expected 143"; cat "$work/err"; }
+    [ "$(grep -c '"app":"db","pid":"","severity":3' "$work/out")" = 3 ] && [ "$(wc -l <"$work/out")" = 3 ] && ok \
+        || { bad "example: the 3 errors on stdout"; cat "$work/out"; }
+    [ "$(wc -l <"$work/archive")" = 8 ] && ok || bad "example: 8 messages archived"
+    printf 'host,app,severity,messages\n%s,web,6,5\n%s,db,3,3\n' "$host" "$host" | cmp -s - "$work/summary" && ok \
+        || { bad "example: the counts"; cat "$work/summary"; }
 done
 
 echo "syslog: $passed passed, $failed failed"
