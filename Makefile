@@ -23,14 +23,14 @@ endif
 RUNTIME_HDRS := stdlib/rgp_time.h stdlib/rgp_fixed.h stdlib/rgp_std.h runtime/heap.h runtime/table.h runtime/atomics.h runtime/wait.h runtime/sequencer.h \
                 runtime/reader.h runtime/json.h $(B)/gen/rgp_pow10.h $(B)/gen/rgp_crc32c.h runtime/journal.h runtime/framing.h runtime/net_addr.h \
                 runtime/writer.h runtime/net_sink.h runtime/program.h runtime/csv_header.h runtime/journal_endpoints.h runtime/env.h runtime/net.h \
-                runtime/syslog_fields.h runtime/syslog.h
+                runtime/syslog_fields.h runtime/syslog.h runtime/follow.h
 
 COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.c \
                  compiler/parse.c compiler/sema.c compiler/plan.c compiler/emit.c \
                  compiler/emit_expr.c compiler/emit_threads.c compiler/emit_ops.c \
                  compiler/emit_aggregates.c compiler/emit_limit.c compiler/emit_sort.c compiler/emit_tables.c compiler/graph.c compiler/builtins.c \
                  compiler/jit.c compiler/aot.c compiler/objcache.c compiler/background_cc.c compiler/run.c compiler/driver.c compiler/fmt.c \
-                 compiler/journal_tool.c compiler/emit_journal.c compiler/regex.c compiler/emit_regex.c compiler/emit_env.c compiler/emit_net.c compiler/emit_csv.c compiler/emit_syslog.c compiler/sema_syslog.c compiler/links.c compiler/version.c
+                 compiler/journal_tool.c compiler/emit_journal.c compiler/regex.c compiler/emit_regex.c compiler/emit_env.c compiler/emit_net.c compiler/emit_csv.c compiler/emit_syslog.c compiler/sema_syslog.c compiler/emit_follow.c compiler/links.c compiler/version.c
 GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c $(B)/gen/regex_text.c
 LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/%.o)
 RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
@@ -240,6 +240,7 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuz
 	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer
 	$(Q)sh scripts/deps.sh test && sh tests/net.sh $(B)/rgp
 	$(Q)sh tests/syslog.sh $(B)/rgp
+	$(Q)sh tests/follow.sh $(B)/rgp
 
 # The long soaks: thousands of kill -9 of a journal writer.
 soak: $(B)/rgp $(B)/journal_writer

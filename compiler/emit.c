@@ -546,6 +546,7 @@ static void emit_main(emitter *e)
     emit(e, "if (rgp_open_sinks(RGP_PROGRAM, endpoints, %d, writers, sink_w) != 0) return 1;", n);
     emit_journal_open(e);
     emit_net_open(e);
+    emit_follow_open(e);
     for (int i = 0; i < p->nsinks; i++) {
         const node *s = p->sinks[i];
         if (s->format != FMT_CSV || !s->header) continue;
@@ -567,6 +568,7 @@ static void emit_main(emitter *e)
     emit(e, "rgp_close_sinks(RGP_PROGRAM, endpoints, %d, writers, sink_w);", n);
     emit_journal_close(e);
     emit_net_close(e);
+    emit_follow_close(e);
     emit(e, "stopped = rgp_stop_status(stopped);");
     for (int i = 0; i < p->nsources; i++) {
         emit(e, "rgp_reader_close(&readers[%d]);", i);
@@ -711,6 +713,7 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
     blank(e);
     emit_journal_globals(e);
     emit_net_globals(e);
+    emit_follow_globals(e);
     emit_regex_globals(e);
     emit_env_globals(e);
     emit_csv_header_globals(e);

@@ -430,6 +430,8 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
         emit(e, "}");
     } else if (net) {
         emit_net_wait(e, src);
+    } else if (src->follow) {
+        emit_follow_wait(e, src);
     } else {
     emit(e, "    if (rgp_reader_fill(in) < 0) {");
     emit(e, "        if (errno == EINTR) continue;   /* a signal: the loop head sees whether to stop */");
@@ -476,6 +478,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     e->indent--;
     emit(e, "}");
     emit(e, "if (next != published) rgp_sp_publish(ring, next);");
+    emit_follow_end(e, src);
     emit(e, "rgp_disruptor_close(ring);");
     for (int i = 0; i < t->nrelays; i++) emit(e, "rgp_relay_close(&relay_%s);", t->relays[i]->cname);
     emit(e, "rgp_source_done();");
@@ -598,10 +601,11 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     emit(e, "uint64_t next = rgp_disruptor_first_seq(ring);");
     emit(e, "for (;;) {");
     e->indent++;
-    if (t->nsinks) {
+    if (t->nsinks || emit_follow_watch(e->p)) {
         emit(e, "if (rgp_consumer_poll(c, next) == next) {");
         emit(e, "    /* about to wait: let what is written so far reach its readers */");
         for (int i = 0; i < t->nsinks; i++) emit(e, "    rgp_writer_flush(sink_w[%d]);", endpoint_index(e->p, t->sinks[i]));
+        emit_follow_idle(e, t);
         emit(e, "}");
     }
     /* processing-time windows close on the clock, records or not: such a
@@ -763,6 +767,7 @@ void emit_threads(emitter *e)
             emit(e, "static uint64_t markers_%s;   /* end markers of the merge's inputs read: not records */", t->cname);
     }
     blank(e);
+    emit_follow_drained(e);
     for (int i = 0; i < e->p->nstages; i++)
         for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next) {
             if (!e->p->stages[i]->used) continue;

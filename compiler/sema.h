@@ -94,6 +94,8 @@ typedef struct node {
     uint64_t max_row;             /* csv source: longer rows are rejected (bytes) */
     journal_options journal;      /* EP_JOURNAL */
     net_options net;              /* EP_TCP, EP_UDP */
+    bool follow;                  /* file("PATH", follow: true): waits for appends, survives rotation (runtime/follow.h) */
+    const char *follow_state;     /* state: "PATH" as written (relative: to the followed file's folder); NULL: none */
     long long syslog_year;        /* syslog(S, year: N): the year of RFC 3164 stamps; -1: the current one */
     ast_op *ops;                  /* stage */
     bool used;                    /* something reads this stream */
