@@ -102,6 +102,14 @@ for i in range(1, $total + 1, 50):
     # nothing new: a run after the stop writes nothing
     run 2>"$work/err" & pid=$!; sleep 1; kill -TERM $pid; wait $pid
     [ "$(wc -l <"$work/out.csv")" = $total ] && ok || bad "a run after the stop read lines again"
+    # rotated while stopped: the state names another file, so the new one is read from its start, as said
+    mv "$work/in.log" "$work/in.log.old"; seq 1 3 >"$work/in.log"; : >"$work/out.csv"
+    run 2>"$work/err" & pid=$!
+    lines_at_least "$work/out.csv" 3 || bad "the file replaced while stopped: not read"
+    kill -TERM $pid; wait $pid
+    seq 1 3 | cmp -s - "$work/out.csv" && ok || { bad "the file replaced while stopped: lines"; cat "$work/out.csv"; }
+    grep -q "in.log is not the file .*in.state names (rotated, truncated or replaced while stopped): reading it from the start" "$work/err" \
+        && ok || { bad "the file replaced while stopped: not said"; cat "$work/err"; }
 done
 
 echo "follow: $passed passed, $failed failed"
