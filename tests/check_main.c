@@ -23,6 +23,7 @@ Suite *net_suite(void);
 Suite *fixed_suite(void);
 Suite *plan_suite(void);
 Suite *syslog_suite(void);
+Suite *follow_suite(void);
 
 int main(void)
 {
@@ -47,6 +48,7 @@ int main(void)
     srunner_add_suite(sr, fixed_suite());
     srunner_add_suite(sr, plan_suite());
     srunner_add_suite(sr, syslog_suite());
+    srunner_add_suite(sr, follow_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
