@@ -466,6 +466,7 @@ static void format_text(sbuf *b, const node *n)
         return;
     }
     if (n->format == FMT_LINES) { sb(b, "lines(%s)", n->type->name); return; }
+    if (n->format == FMT_SYSLOG) { sb(b, "syslog(%s)", n->type->name); return; }
     if (n->format == FMT_JOURNAL) { sb(b, "journal records of %s", n->type->name); return; }
     if (n->kind != D_SINK) sb(b, "csv(%s, header: %s", n->type->name, n->header ? "true" : "false");
     else sb(b, "csv(header: %s", n->header ? "true" : "false");
@@ -551,6 +552,7 @@ static void emit_main(emitter *e)
     emit(e, "if (rgp_open_sinks(RGP_PROGRAM, endpoints, %d, writers, sink_w) != 0) return 1;", n);
     emit_journal_open(e);
     emit_net_open(e);
+    emit_follow_open(e);
     for (int i = 0; i < p->nsinks; i++) {
         const node *s = p->sinks[i];
         if (s->format != FMT_CSV || !s->header) continue;
@@ -572,6 +574,7 @@ static void emit_main(emitter *e)
     emit(e, "rgp_close_sinks(RGP_PROGRAM, endpoints, %d, writers, sink_w);", n);
     emit_journal_close(e);
     emit_net_close(e);
+    emit_follow_close(e);
     emit(e, "stopped = rgp_stop_status(stopped);");
     for (int i = 0; i < p->nsources; i++) {
         emit(e, "rgp_reader_close(&readers[%d]);", i);
@@ -663,7 +666,7 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
         if (t->kind == TH_PARSE) {
             sb(&b, "reads %s as %s(%s)", t->source->endpoint != EP_STDIN ? t->source->path : "stdin",
                t->source->format == FMT_LINES ? "lines" : t->source->format == FMT_JSONL ? "jsonl" :
-               t->source->format == FMT_JOURNAL ? "journal" : "csv",
+               t->source->format == FMT_JOURNAL ? "journal" : t->source->format == FMT_SYSLOG ? "syslog" : "csv",
                t->source->type->name);
             for (int k = 1; k < t->nnodes; k++) sb(&b, "%s%s", k == 1 ? ": stage " : " -> stage ", t->nodes[k]->name);
             sb(&b, " into ring %s", t->outs[0].ring->name);
@@ -720,6 +723,7 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
     blank(e);
     emit_journal_globals(e);
     emit_net_globals(e);
+    emit_follow_globals(e);
     emit_regex_globals(e);
     emit_env_globals(e);
     emit_csv_header_globals(e);
@@ -745,6 +749,10 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
         }
         if (fk == FMT_JOURNAL) {
             emit_journal_parser(e, r);
+            continue;
+        }
+        if (fk == FMT_SYSLOG) {
+            emit_syslog_parser(e, r);
             continue;
         }
         sbuf names = {0};

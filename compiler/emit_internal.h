@@ -149,6 +149,20 @@ void emit_csv_headers_free(emitter *e);
 void emit_csv_row_fields(emitter *e, const node *src);
 void emit_csv_parse_call(emitter *e, const node *src, const char *copied);
 
+/* emit_follow.c: file("PATH", follow: true, state: "PATH") sources */
+bool emit_follow_watch(const program *p);
+void emit_follow_globals(emitter *e);
+void emit_follow_drained(emitter *e);
+void emit_follow_idle(emitter *e, const plan_thread *t);
+void emit_follow_open(emitter *e);
+void emit_follow_wait(emitter *e, const node *src);
+void emit_follow_end(emitter *e, const node *src);
+void emit_follow_close(emitter *e);
+
+/* emit_syslog.c: syslog(SCHEMA) sources */
+void emit_syslog_parser(emitter *e, const rectype *r);
+void emit_syslog_parse_call(emitter *e, const node *src, const char *copied);
+
 /* emit_regex.c: patterns compiled at start-up, match data per thread */
 bool emit_uses_regex(const program *p);
 void emit_regex_globals(emitter *e);

@@ -391,7 +391,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     bool filters = t->nnodes > 1;
     uint64_t batch = ring->slots < RGP_BATCH ? ring->slots : RGP_BATCH;
     bool journal = src->endpoint == EP_JOURNAL;   /* framed records, not text */
-    bool by_line = src->format != FMT_CSV && !journal;   /* lines and jsonl: one record per line */
+    bool by_line = src->format != FMT_CSV && !journal;   /* lines, jsonl and syslog: one record per line */
     bool net = emit_is_net(src);   /* tcp or udp: frames (emit_net.c) */
     emit(e, "/* thread %s: reads source %s (%s:%u) and parses it into ring %s */", t->name, src->name, e->p->file,
          src->loc.line, ring->name);
@@ -456,6 +456,8 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
         emit(e, "}");
     } else if (net) {
         emit_net_wait(e, src);
+    } else if (src->follow) {
+        emit_follow_wait(e, src);
     } else {
     emit(e, "    if (rgp_reader_fill(in) < 0) {");
     emit(e, "        if (errno == EINTR) continue;   /* a signal: the loop head sees whether to stop */");
@@ -493,6 +495,8 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
         emit(e, "slot->rec.%s = rgp_slot_strs_keep(&slot->strs, text);", r->fields[0].name);
     } else if (src->format == FMT_JSONL) {
         emit(e, "if (parse_%s_jsonl(st, text, line, slot%s) != 0) continue;", r->name, copied);
+    } else if (src->format == FMT_SYSLOG) {
+        emit_syslog_parse_call(e, src, copied);
     } else if (journal) {
         emit(e, "if (parse_%s_journal(st, payload, payload_len, line, slot%s) != 0) continue;", r->name, copied);
     } else {
@@ -509,6 +513,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
         e->thread = NULL;
     }
     emit(e, "if (next != published) rgp_sp_publish(ring, next);");
+    emit_follow_end(e, src);
     emit(e, "rgp_disruptor_close(ring);");
     for (int i = 0; i < t->nrelays; i++) emit(e, "rgp_relay_close(&relay_%s);", t->relays[i]->cname);
     emit_metrics_source_end(e, t);
@@ -634,11 +639,12 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     emit(e, "for (;;) {");
     e->indent++;
     emit_join_thread(e, t, JOIN_LEAVE);
-    if (t->nsinks) {
+    if (t->nsinks || emit_follow_watch(e->p)) {
         emit(e, "if (rgp_consumer_poll(c, next) == next) {");
         emit(e, "    /* about to wait: let what is written so far reach its readers */");
         for (int i = 0; i < t->nsinks; i++) emit(e, "    rgp_writer_flush(sink_w[%d]);", endpoint_index(e->p, t->sinks[i]));
         emit_nats_idle_done(e, t);
+        emit_follow_idle(e, t);
         emit(e, "}");
     }
     /* processing-time windows close on the clock, records or not: such a
@@ -810,6 +816,7 @@ void emit_threads(emitter *e)
             emit(e, "static uint64_t markers_%s;   /* end markers of the merge's inputs read: not records */", t->cname);
     }
     blank(e);
+    emit_follow_drained(e);
     for (int i = 0; i < e->p->nstages; i++)
         for (const ast_op *o = e->p->stages[i]->ops; o; o = o->next) {
             if (!e->p->stages[i]->used) continue;

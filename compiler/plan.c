@@ -189,6 +189,7 @@ static double parse_cost(const node *src)
     case FMT_CSV: return 4.0 + 3.0 * nf;
     case FMT_JSONL: return 8.0 + 6.0 * nf;
     case FMT_JOURNAL: return 4.0 + 1.0 * nf;
+    case FMT_SYSLOG: return 16.0 + 2.0 * nf;
     default: return 4.0;
     }
 }

@@ -824,12 +824,21 @@ static const char *resolve_path(sema *S, const char *path)
 static bool check_journal_endpoint(sema *S, node *n, ast_expr *e, bool is_source);
 static bool check_net_endpoint(sema *S, node *n, ast_expr *e, bool is_source);
 
-/* file("PATH", append: true): a sink adds to the end of its file. */
+/* file("PATH", append: true): a sink adds to the end of its file.
+ * file("PATH", follow: true, state: "PATH"): a source follows appends, keeping its place. */
 static bool check_file_options(sema *S, node *n, ast_arg *g, bool is_source)
 {
     bool ok = true;
+    const ast_arg *state = NULL;
     for (; g; g = g->next) {
-        if (g->name && !strcmp(g->name, "append") && !is_source) {
+        if (g->name && is_source && !strcmp(g->name, "follow")) {
+            if (g->value->kind == E_BOOL) n->follow = g->value->u.b;
+            else diag_error(S->d, g->value->loc, "'follow' takes true or false"), ok = false;
+        } else if (g->name && is_source && !strcmp(g->name, "state")) {
+            if (g->value->kind == E_STR && g->value->u.s.len && !memchr(g->value->u.s.bytes, 0, g->value->u.s.len))
+                n->follow_state = g->value->u.s.bytes, state = g;   /* relative to the followed file (runtime/follow.h) */
+            else diag_error(S->d, g->value->loc, "'state' takes the path of the file that keeps the source's place, as in state: \"app.log.state\""), ok = false;
+        } else if (g->name && !strcmp(g->name, "append") && !is_source) {
             if (g->value->kind == E_BOOL) n->append = g->value->u.b;
             else {
                 diag_error(S->d, g->value->loc, "'append' takes true or false");
@@ -839,13 +848,14 @@ static bool check_file_options(sema *S, node *n, ast_arg *g, bool is_source)
             diag_error(S->d, g->name_loc, "'append' is an option of file(\"PATH\") sinks, not sources");
             ok = false;
         } else if (g->name) {
-            diag_error(S->d, g->name_loc, "unknown option '%s' of file(\"PATH\")%s", g->name, is_source ? "; a file source takes none" : "; the option is append");
+            diag_error(S->d, g->name_loc, "unknown option '%s' of file(\"PATH\")%s", g->name, is_source ? "; a file source takes follow and state" : "; the option is append");
             ok = false;
         } else {
-            diag_error(S->d, g->value->loc, "file(\"PATH\") takes one path%s", is_source ? "" : ", then append: true or false");
+            diag_error(S->d, g->value->loc, "file(\"PATH\") takes one path%s", is_source ? ", then follow: and state:" : ", then append: true or false");
             ok = false;
         }
     }
+    if (state && !n->follow) diag_error(S->d, state->name_loc, "'state' keeps the place of a followed file: add follow: true"), ok = false;
     return ok;
 }
 
@@ -1276,14 +1286,20 @@ static void check_source(sema *S, node *n, ast_decl *d)
     n->header = false;
     n->max_row = RGP_MAX_ROW_DEFAULT;
     bool lines = f->kind == E_CALL && !strcmp(f->text, "lines"), jsonl = f->kind == E_CALL && !strcmp(f->text, "jsonl");
-    if (f->kind != E_CALL || (strcmp(f->text, "csv") && !lines && !jsonl) || !f->u.call.args || f->u.call.args->name ||
+    bool syslog = f->kind == E_CALL && !strcmp(f->text, "syslog");
+    if (f->kind != E_CALL || (strcmp(f->text, "csv") && !lines && !jsonl && !syslog) || !f->u.call.args || f->u.call.args->name ||
         f->u.call.args->value->kind != E_NAME) {
-        diag_error(S->d, f->loc, "expected csv(Schema, header: true|false), jsonl(Schema) or lines(Schema) as the format of source '%s'",
+        diag_error(S->d, f->loc, "expected csv(Schema, header: true|false), jsonl(Schema), lines(Schema) or syslog(Schema) as the format of source '%s'",
                    n->name);
         return;
     }
     ast_expr *sch = f->u.call.args->value;
     if (!(n->type = source_schema(S, sch))) return;
+    if (syslog) {   /* the schema's fields named like the parts of a message (sema_syslog.c) */
+        n->format = FMT_SYSLOG;
+        sema_check_syslog(S->d, n, f);
+        return;
+    }
     for (int i = 0; lines && n->type->paths && i < n->type->nfields; i++)
         if (n->type->paths[i].n)
             diag_error(S->d, n->type->paths[i].loc, "field '%s' has a JSON path, but source '%s' reads %s: "
@@ -1310,6 +1326,8 @@ static void check_source(sema *S, node *n, ast_decl *d)
     if ((n->endpoint == EP_TCP || n->endpoint == EP_UDP || n->endpoint == EP_NATS) && n->header)   /* each frame is one row: no connection starts with names */
         diag_error(S->d, f->loc, "a %s source reads one row per record, with no header line: drop header: true",
                    n->endpoint == EP_TCP ? "tcp" : n->endpoint == EP_UDP ? "udp" : "nats");
+    if (n->follow && n->header)   /* a rotated file would start with it again */
+        diag_error(S->d, f->loc, "a followed file is read row by row with no header line: drop header: true or follow: true");
     check_csv_columns(S, n, sch->text);
 }
 

@@ -7,7 +7,8 @@
 
 typedef enum endpoint_kind { EP_STDIN, EP_STDOUT, EP_FILE, EP_JOURNAL, EP_STDERR, EP_TCP, EP_UDP, EP_NATS } endpoint_kind;
 /* FMT_JOURNAL: records framed in a journal's segments (runtime/journal.h), not text */
-typedef enum format_kind { FMT_CSV, FMT_JSONL, FMT_LINES, FMT_JOURNAL } format_kind;
+/* FMT_SYSLOG: one RFC 5424 or RFC 3164 message per line or frame (runtime/syslog.h) */
+typedef enum format_kind { FMT_CSV, FMT_JSONL, FMT_LINES, FMT_JOURNAL, FMT_SYSLOG } format_kind;
 
 /* journal("DIR", ...): a sink's durability and retention, a source's start. */
 typedef enum journal_sync { JSYNC_INTERVAL, JSYNC_ALWAYS, JSYNC_NEVER } journal_sync;  /* as rgp_journal_sync_kind */
@@ -96,6 +97,9 @@ typedef struct node {
     journal_options journal;      /* EP_JOURNAL */
     net_options net;              /* EP_TCP, EP_UDP */
     nats_options nats;            /* EP_NATS (sema_nats.c) */
+    bool follow;                  /* file("PATH", follow: true): waits for appends, survives rotation (runtime/follow.h) */
+    const char *follow_state;     /* state: "PATH" as written (relative: to the followed file's folder); NULL: none */
+    long long syslog_year;        /* syslog(S, year: N): the year of RFC 3164 stamps; -1: the current one */
     ast_op *ops;                  /* stage */
     bool used;                    /* something reads this stream */
     struct node **readers;        /* the planner's: the live stages and sinks that read it */
@@ -146,6 +150,9 @@ bool sema_nats_endpoint(arena *a, diag *d, node *n, ast_expr *e, bool is_source)
 void sema_nats_subject(arena *a, diag *d, node *n);
 
 /* base_dir: where relative paths in the file resolve (the file's directory). */
+/* syslog(SCHEMA, year: N) on source n, its schema resolved (sema_syslog.c). */
+void sema_check_syslog(diag *d, node *n, const ast_expr *format);
+
 program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const char *base_dir);
 
 #endif

@@ -25,6 +25,8 @@ Suite *fixed_suite(void);
 Suite *plan_suite(void);
 Suite *metrics_suite(void);
 Suite *lookup_suite(void);
+Suite *syslog_suite(void);
+Suite *follow_suite(void);
 
 int main(void)
 {
@@ -51,6 +53,8 @@ int main(void)
     srunner_add_suite(sr, plan_suite());
     srunner_add_suite(sr, metrics_suite());
     srunner_add_suite(sr, lookup_suite());
+    srunner_add_suite(sr, syslog_suite());
+    srunner_add_suite(sr, follow_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
