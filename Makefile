@@ -47,7 +47,8 @@ $(B)/.deps-ok: scripts/deps.sh
 	$(Q)sh scripts/deps.sh build
 	$(Q)mkdir -p $(B) && touch $@
 
-$(B)/gen/grammar.c $(B)/gen/grammar.h: dsl/grammar.y $(B)/.deps-ok
+# one lemon run makes both (a grouped target: with -j, not two runs that overwrite each other)
+$(B)/gen/grammar.c $(B)/gen/grammar.h &: dsl/grammar.y $(B)/.deps-ok
 	@mkdir -p $(B)/gen
 	$(Q)lemon -q -d$(B)/gen -T/usr/share/lemon/lempar.c dsl/grammar.y
 
