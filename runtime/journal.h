@@ -996,11 +996,18 @@ typedef struct rgp_journal_reader {
     char err[4600];
 } rgp_journal_reader;
 
+/* Opens segment i and reads its header: 0, standing on its first frame; 1 when its
+ * header is not whole yet (a segment being made); -1 with r->err set. Unless it
+ * returns 0 the reader stands on no segment (r->seg -1, the cursor on no file), so
+ * that next() lists DIR and enters the segment again rather than reading frames
+ * through a cursor that was never set up for it (the cursor of a fresh reader has
+ * fd 0: stdin). */
 static inline int rgp__journal_reader_enter(rgp_journal_reader *r, int i)
 {
     char path[4200];
     if (r->fd >= 0) close(r->fd);
-    r->seg = i;
+    r->seg = -1;
+    rgp_journal_cursor_init(&r->c, -1, 0);
     rgp_journal_seg_path(path, sizeof path, r->dir, r->segs.base[i]);
     r->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (r->fd < 0) {
@@ -1018,6 +1025,7 @@ static inline int rgp__journal_reader_enter(rgp_journal_reader *r, int i)
                         (unsigned long long)r->h.base);
         return -1;
     }
+    r->seg = i;
     rgp_journal_cursor_init(&r->c, r->fd, rgp_journal_header_size(&r->h));
     return 0;
 }
@@ -1088,7 +1096,14 @@ static inline int rgp_journal_reader_open(rgp_journal_reader *r, const char *dir
     int rc = rgp__journal_reader_enter(r, i);
     if (rc < 0) return -1;
     r->next = r->segs.base[i];
-    if (rc == 1) return 0;                          /* a segment being made: nothing in it yet */
+    if (rc == 1) {                                  /* a segment being made: nothing in it yet */
+        if (from != RGP_JOURNAL_END && from > r->next) {
+            rgp_journal_err(r->err, sizeof r->err, "journal %s: offset %llu is past its end (%llu)", dir,
+                            (unsigned long long)from, (unsigned long long)r->next);
+            return -1;
+        }
+        return 0;                                   /* next() enters it again once it is whole */
+    }
     /* skip to `from` */
     const unsigned char *p;
     uint32_t len;

@@ -232,6 +232,80 @@ START_TEST(torn_tail_every_byte)
 }
 END_TEST
 
+/* A writer killed while it made a segment leaves a header cut short. A reader that
+ * opens at that segment (the only one, or after whole ones) finds nothing in it yet,
+ * quietly, whatever stdin is (it once read frames through a cursor never set up for
+ * the segment, on fd 0: "read: Illegal seek" with stdin a pipe), and follows the
+ * records once a writer has made the segment anew. */
+START_TEST(torn_segment_header_at_reader_open)
+{
+    int pfd[2], saved = dup(0);
+    ck_assert_int_eq(pipe(pfd), 0);
+    ck_assert_int_eq(dup2(pfd[0], 0), 0);           /* stdin a pipe, as in tests/journal_kill.sh */
+    for (int before = 0; before <= 1; before++) {
+        for (uint64_t cut = 0; cut < RGP_JOURNAL_SEG_HEADER + strlen(SCHEMA); cut += 5) {
+            char dir[64], seg[4200];
+            fresh_dir(dir);
+            uint64_t base = 0;
+            if (before) {                           /* whole segments first, then the torn one */
+                rgp_journal_writer w;
+                open_writer(&w, dir, 2048);
+                append_range(&w, 0, 100);
+                base = w.next;
+                ck_assert_int_eq(rgp_journal_writer_close(&w), 0);
+                ck_assert_uint_gt(base, 0);
+            }
+            /* the header the writer would have written, cut after `cut` bytes */
+            unsigned char h[RGP_JOURNAL_SEG_HEADER + 64];
+            memcpy(h, RGP_JOURNAL_MAGIC, 8);
+            rgp_le64_put(h + 8, base);
+            rgp_le64_put(h + 16, rgp_journal_fingerprint(SCHEMA));
+            rgp_le32_put(h + 24, (uint32_t)strlen(SCHEMA));
+            memcpy(h + RGP_JOURNAL_SEG_HEADER, SCHEMA, strlen(SCHEMA));
+            rgp_le32_put(h + 28, rgp_crc32c_update(rgp_crc32c(h, 28), SCHEMA, strlen(SCHEMA)));
+            rgp_journal_seg_path(seg, sizeof seg, dir, base);
+            FILE *f = fopen(seg, "wb");
+            ck_assert_uint_eq(fwrite(h, 1, (size_t)cut, f), (size_t)cut);
+            fclose(f);
+            int rc;
+            rgp_journal_reader r;
+            /* from the torn segment's base: nothing yet, and no error */
+            ck_assert_uint_eq(read_check(dir, base, 0, &rc, &r), 0);
+            ck_assert_msg(rc == 0, "cut %llu, %d before: next() %d: %s", (unsigned long long)cut, before, rc, r.err);
+            ck_assert_uint_eq(r.next, base);
+            /* from the start: every whole record, then nothing, no error */
+            ck_assert_uint_eq(read_check(dir, 0, 0, &rc, NULL), base);
+            ck_assert_int_eq(rc, 0);
+            /* past the end is refused */
+            rgp_journal_reader r2;
+            ck_assert_int_eq(rgp_journal_reader_open(&r2, dir, base + 1, 0, 0), -1);
+            rgp_journal_reader_close(&r2);
+            /* a writer makes the segment anew: the reader follows into it */
+            rgp_journal_writer w;
+            open_writer(&w, dir, 2048);
+            ck_assert_uint_eq(w.next, base);
+            append_range(&w, base, base + 10);
+            ck_assert_int_eq(rgp_journal_flush(&w), 0);
+            const unsigned char *p;
+            uint32_t len;
+            uint64_t off;
+            for (uint64_t k = base; k < base + 10; k++) {
+                rc = rgp_journal_next(&r, &p, &len, &off);
+                ck_assert_msg(rc == 1, "cut %llu: following: %d %s", (unsigned long long)cut, rc, r.err);
+                ck_assert_uint_eq(off, k);
+            }
+            ck_assert_int_eq(rgp_journal_writer_close(&w), 0);
+            rgp_journal_reader_close(&r);
+            rm_dir(dir);
+        }
+    }
+    dup2(saved, 0);
+    close(saved);
+    close(pfd[0]);
+    close(pfd[1]);
+}
+END_TEST
+
 /* One bad byte in the middle: the writer refuses (cutting would lose the good frames
  * after it), the reader stops naming the segment and the byte, and with skip the
  * reader loses that one record only, counted. */
@@ -529,6 +603,7 @@ Suite *journal_suite(void)
     tcase_add_test(tc, segments_roll_and_seek);
     tcase_add_test(tc, follows_appends);
     tcase_add_test(tc, torn_tail_every_byte);
+    tcase_add_test(tc, torn_segment_header_at_reader_open);
     tcase_add_test(tc, corrupt_middle_refused_or_skipped);
     tcase_add_test(tc, random_flips_never_give_wrong_records);
     tcase_add_test(tc, another_record_type_is_refused);

@@ -16,7 +16,7 @@ fail() { echo "journal_kill: FAIL: $*" >&2; exit 1; }
 
 # check FROM: every record from offset FROM on is record k = {k, "rec-k" x (k%5+1)}
 check() {
-    "$RGP" journal dump "$J" --from "$1" 2>"$D/dump.err" | awk -v start="$1" '
+    { "$RGP" journal dump "$J" --from "$1" 2>"$D/dump.err"; echo $? >"$D/dump.rc"; } | awk -v start="$1" '
         BEGIN { FS = "[{}\":,]+"; bad = 0 }
         {
             k = start + NR - 1
@@ -24,6 +24,8 @@ check() {
             if ($2 != "offset" || $3 != k || $5 != k || $7 != want) { print "record " NR ": " $0 " (expected offset " k ")"; bad = 1; exit }
         }
         END { if (!bad) print "n " NR; exit bad }' > "$D/check.out" || fail "$(cat "$D/check.out")"
+    # a dump that stops on an error has printed only the records before it: never a pass
+    [ "$(cat "$D/dump.rc")" = 0 ] || fail "rgp journal dump --from $1 exited $(cat "$D/dump.rc"): $(cat "$D/dump.err")"
     sed -n 's/^n //p' "$D/check.out"
 }
 
