@@ -192,19 +192,25 @@ static int cmd_version(int argc, char **argv)
     return 0;
 }
 
+/* The arguments of check and test: one .rgp file, and --json. */
+static int file_and_json(const command *me, int argc, char **argv, const char **file, bool *json)
+{
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) *json = true;
+        else if (argv[i][0] == '-') return usage_error(me, "unknown option '%s'", argv[i]);
+        else if (*file) return usage_error(me, "expected one .rgp file, found another: '%s'", argv[i]);
+        else *file = argv[i];
+    }
+    return *file ? 0 : usage_error(me, "expected one .rgp file%s", "");
+}
+
 static int cmd_check(int argc, char **argv)
 {
     const command *me = find_command("check");
     if (wants_help(argc, argv)) { fputs(me->help, stdout); return 0; }
     bool json = false;
     const char *file = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) json = true;
-        else if (argv[i][0] == '-') return usage_error(me, "unknown option '%s'", argv[i]);
-        else if (file) return usage_error(me, "expected one .rgp file, found another: '%s'", argv[i]);
-        else file = argv[i];
-    }
-    if (!file) return usage_error(me, "expected one .rgp file%s", "");
+    if (file_and_json(me, argc, argv, &file, &json) != 0) return 1;
     compilation c;
     if (json) fputs("[", stdout);
     int rc = driver_compile_as(&c, file, json ? stdout : stderr, json);
@@ -319,13 +325,7 @@ static int cmd_test(int argc, char **argv)
     if (wants_help(argc, argv)) { fputs(me->help, stdout); return 0; }
     bool json = false;
     const char *file = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--json")) json = true;
-        else if (argv[i][0] == '-') return usage_error(me, "unknown option '%s'", argv[i]);
-        else if (file) return usage_error(me, "expected one .rgp file, found another: '%s'", argv[i]);
-        else file = argv[i];
-    }
-    if (!file) return usage_error(me, "expected a .rgp file%s", "");
+    if (file_and_json(me, argc, argv, &file, &json) != 0) return 1;
     compilation c;
     int rc = driver_compile(&c, file, stderr);
     if (rc == 0) {
