@@ -14,6 +14,7 @@
 #include "grammar.h"
 #include "lex.h"
 #include "parse.h"
+#include "whole_file.h"
 
 enum {
     INDENT = 4,      /* per open bracket that goes on to the next line, and for a declaration's continuation lines */
@@ -298,27 +299,6 @@ int fmt_text(const char *name, const char *src, size_t len, FILE *diag_out, char
 
 /* ---- files ---------------------------------------------------------------- */
 
-static char *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap + 1);
-    for (size_t got; buf && (got = fread(buf + n, 1, cap - n, f)) > 0;) {
-        n += got;
-        if (n == cap) {
-            char *bigger = realloc(buf, (cap *= 2) + 1);
-            if (!bigger) free(buf);
-            buf = bigger;
-        }
-    }
-    int err = ferror(f);
-    fclose(f);
-    if (!buf || err) { free(buf); errno = buf ? EIO : ENOMEM; return NULL; }
-    buf[n] = '\0';
-    *len = n;
-    return buf;
-}
 
 /* Replaces the file (or, through a symlink, the file it names) in one rename, so
  * a reader sees the old text or the new, never half of one. */
@@ -356,7 +336,7 @@ static int write_atomically(const char *path, const char *text)
 int fmt_file(const char *path, fmt_mode mode)
 {
     size_t len;
-    char *src = read_file(path, &len);
+    char *src = whole_file_read(path, &len);
     if (!src) { fprintf(stderr, "rgp: error: cannot read '%s': %s\n", path, strerror(errno)); return 1; }
     char *text;
     int rc = fmt_text(path, src, len, stderr, &text);

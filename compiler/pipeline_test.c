@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "jit.h"
+#include "whole_file.h"
 
 #define TEST_SECONDS 120   /* a test's pipeline reads files that end: longer means it hangs */
 
@@ -115,26 +116,12 @@ void pipeline_tests_check(diag *d, program *p)
 
 typedef struct buf { char *s; size_t len; } buf;
 
+/* What a test's file holds; nothing when it is not there (a sink that wrote nothing). */
 static buf read_all(const char *path)
 {
-    buf b = {0};
-    FILE *f = fopen(path, "rb");
-    if (!f) return b;
-    size_t cap = 0;
-    for (;;) {
-        if (b.len + 4096 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            char *n = realloc(b.s, cap + 1);
-            if (!n) break;
-            b.s = n;
-        }
-        size_t got = fread(b.s + b.len, 1, cap - b.len, f);
-        b.len += got;
-        if (got == 0) break;
-    }
-    fclose(f);
-    if (b.s) b.s[b.len] = 0;
-    return b;
+    size_t len = 0;
+    char *s = whole_file_read(path, &len);
+    return (buf){s, s ? len : 0};
 }
 
 static int write_file(const char *path, const char *bytes, size_t len)
@@ -271,6 +258,15 @@ static int write_empty(const node *s, const char *path)
     return write_file(path, head, strlen(head));
 }
 
+/* NAME=PATH: the pipeline's argument that points endpoint n at path. */
+static char *name_path_arg(const node *n, const char *path)
+{
+    size_t need = strlen(n->name) + strlen(path) + 2;
+    char *arg = malloc(need);
+    if (arg) snprintf(arg, need, "%s=%s", n->name, path);
+    return arg;
+}
+
 static void rm_tree(const char *dir)
 {
     pid_t pid = fork();
@@ -310,9 +306,7 @@ static int run_one(const program *p, const ast_decl *t, const char *c_text, cons
             fprintf(stderr, "rgp test: error: cannot write %s: %s\n", path, strerror(errno));
             rc = -1;
         }
-        size_t need = strlen(s->name) + strlen(path) + 2;
-        argv[argc] = malloc(need);
-        snprintf(argv[argc++], need, "%s=%s", s->name, path);
+        argv[argc++] = name_path_arg(s, path);
     }
     for (int i = 0; i < p->nsinks && rc == 0; i++) {
         const node *k = p->sinks[i];
@@ -323,9 +317,7 @@ static int run_one(const program *p, const ast_decl *t, const char *c_text, cons
             break;
         }
         snprintf(path, sizeof path, "%s/out.%s", dir, k->name);
-        size_t need = strlen(k->name) + strlen(path) + 2;
-        argv[argc] = malloc(need);
-        snprintf(argv[argc++], need, "%s=%s", k->name, path);
+        argv[argc++] = name_path_arg(k, path);
     }
     int status = 0;
     struct timespec t0, t1;

@@ -131,13 +131,16 @@ static bool runs_alone(const node *rd)
     return rd->opt.policy != POLICY_BLOCK || rd->opt.own_thread || rd->opt.cpu >= 0;
 }
 
+/* Whether n's own `ring:` or `wait:` option asks for a ring. */
+static bool asks_for_ring(const node *n) { return n->opt.ring_slots || n->opt.wait != WAIT_INHERIT; }
+
 /* A stage the parser of its input can run before it publishes: it reads one
  * stream, only filters (so a parsed slot that passes is published as it is),
  * and asks for no thread or ring of its own. */
 static bool filters_in_place(const node *rd)
 {
     if (rd->kind != D_STAGE || !rd->used || rd->ninputs || rd->nsides || rd->is_route || runs_alone(rd)) return false;
-    if (rd->opt.ring_slots || rd->opt.wait != WAIT_INHERIT || !rd->ops) return false;
+    if (asks_for_ring(rd) || !rd->ops) return false;
     for (const ast_op *o = rd->ops; o; o = o->next)
         if (o->kind != OP_WHERE) return false;
     return rd->input && rd->type == rd->input->type;
@@ -149,7 +152,7 @@ static bool filters_in_place(const node *rd)
 static node *parsed_into(node *src)
 {
     node *n = src;
-    if (n->opt.ring_slots || n->opt.wait != WAIT_INHERIT) return n;   /* the source's own ring was asked for */
+    if (asks_for_ring(n)) return n;   /* the source's own ring was asked for */
     while (n->nreaders == 1 && filters_in_place(n->readers[0])) n = n->readers[0];
     return n;
 }
@@ -159,7 +162,7 @@ static const char *ring_required(const node *n)
 {
     if (n->kind == D_SOURCE) return "a source is parsed on a thread of its own";
     if (n->ninputs > 0) return "a merge: each input's thread publishes into its ring";
-    if (n->opt.ring_slots || n->opt.wait != WAIT_INHERIT) return "its ring: or wait: option asks for a ring";
+    if (asks_for_ring(n)) return "its ring: or wait: option asks for a ring";
     for (int k = 0; k < n->nreaders; k++)
         if (runs_alone(n->readers[k])) return "a reader of it runs alone";
     return NULL;
@@ -387,7 +390,9 @@ static bool build(arena *a, plan *pl, diag *d, const placement *pm, const char *
         t->source = p->sources[i];
         t->cpu = p->sources[i]->opt.cpu;
         t->why = "parses the source";
-        t->end = parsed_into(p->sources[i]);
+        /* the first stream on from the source with a ring: plan_build placed
+         * it after the filters the parser applies (parsed_into) */
+        for (t->end = p->sources[i]; !pm->ring[t->end->stream_index];) t->end = t->end->readers[0];
         if (t->end != t->source) t->why = arena_printf(a, "parses the source and applies the filters up to %s in place", t->end->name);
     }
     for (int i = 0; i < pl->nrings; i++) {
