@@ -11,7 +11,7 @@
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h>   /* as net_sink.h does: the two headers cannot meet */
 #include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>

@@ -1,7 +1,8 @@
 /* net_sink.h - the tcp("HOST:PORT") sink (issue 12): the writer's whole
  * records are framed (framing.h) into a buffer that keeps every record the
- * peer's TCP has not acknowledged, and the last `resend` bytes of those it
- * has. A broken connection is made again, with exponential backoff and
+ * peer's TCP has not acknowledged, and of those it has, as many bytes as the
+ * peer's kernel may still hold unread: the larger of `resend` and twice the
+ * widest receive window the peer has advertised. A broken connection is made again, with exponential backoff and
  * jitter, and everything kept is sent again: at-least-once, with duplicates
  * after a reconnect (docs/connectors.md says exactly what is promised). */
 #ifndef RGP_NET_SINK_H
@@ -11,8 +12,9 @@
 #include <linux/sockios.h>
 #include <netdb.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
+#include <linux/tcp.h>   /* not netinet/tcp.h: its tcp_info has no tcpi_snd_wnd */
 #include <poll.h>
+#include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -24,6 +26,7 @@
 
 #define RGP_NET_BACKOFF_FIRST_MS 50
 #define RGP_NET_BACKOFF_MAX_MS 5000
+#define RGP_NET_KEEP_MAX ((uint64_t)1 << 30)   /* acknowledged bytes kept, whatever the peer's window */
 
 typedef struct rgp_net_sink {
     const char *prog, *where, *name, *addr;   /* for messages; addr is HOST:PORT */
@@ -35,7 +38,8 @@ typedef struct rgp_net_sink {
     int fd;                       /* -1: not connected */
     char *kept;                   /* [0, len): framed whole records; [0, sent) handed to this connection */
     size_t cap, len, sent;
-    uint64_t resend;              /* bytes of acknowledged records kept to send again */
+    uint64_t resend;              /* at least these bytes of acknowledged records are kept to send again */
+    uint64_t window_max;          /* the widest receive window the peer has advertised (TCP_INFO) */
     uint64_t records, resent, reconnects, oversize;
     unsigned rng;
     int last_err;
@@ -83,19 +87,47 @@ static inline size_t rgp__ns_acked(const rgp_net_sink *s)
     return s->sent > (size_t)q ? s->sent - (size_t)q : 0;
 }
 
-/* Forgets acknowledged records from the front while more than keep bytes of them are kept. */
-static inline void rgp__ns_trim(rgp_net_sink *s, size_t keep)
+/* Acknowledged bytes to keep. An acknowledgement says the peer's kernel has
+ * the bytes, not that the program read them: a receiver killed now loses what
+ * its socket buffer holds. That is at most the buffer's size, and the window
+ * the peer advertises is the free part of it (half or more of the free bytes,
+ * by the kernel's overhead ratio), so twice the widest window seen bounds it,
+ * even after the peer's autotuning has grown the buffer far past `resend`. */
+static inline size_t rgp__ns_keep(rgp_net_sink *s)
 {
-    size_t acked = rgp__ns_acked(s), drop = 0;
+    struct tcp_info ti;
+    socklen_t tl = sizeof ti;
+    memset(&ti, 0, sizeof ti);
+    if (s->fd >= 0 && getsockopt(s->fd, IPPROTO_TCP, TCP_INFO, &ti, &tl) == 0 &&
+        tl > offsetof(struct tcp_info, tcpi_snd_wnd) && ti.tcpi_snd_wnd > s->window_max)
+        s->window_max = ti.tcpi_snd_wnd;
+    uint64_t keep = 2 * s->window_max > s->resend ? 2 * s->window_max : s->resend;
+    return (size_t)(keep < RGP_NET_KEEP_MAX ? keep : RGP_NET_KEEP_MAX);
+}
+
+/* Forgets acknowledged records from the front while more than rgp__ns_keep
+ * bytes of them are kept, and grows kept (rarely: when the peer's window
+ * widens) to hold that many and 4 writer buffers more. */
+static inline int rgp__ns_trim(rgp_net_sink *s)
+{
+    size_t keep = rgp__ns_keep(s), acked = rgp__ns_acked(s), drop = 0;
     while (drop < s->len && acked - drop > keep) {
         size_t r = rgp__ns_rec_len(s, drop);
         if (drop + r > acked) break;   /* not all of it acknowledged */
         drop += r;
     }
-    if (!drop) return;
-    memmove(s->kept, s->kept + drop, s->len - drop);
-    s->len -= drop;
-    s->sent -= drop;
+    if (drop) {
+        memmove(s->kept, s->kept + drop, s->len - drop);
+        s->len -= drop;
+        s->sent -= drop;
+    }
+    if (keep + 4 * RGP_WRITER_CAP > s->cap) {
+        char *k = (char *)realloc(s->kept, keep + 4 * RGP_WRITER_CAP);
+        if (!k) return -1;
+        s->kept = k;
+        s->cap = keep + 4 * RGP_WRITER_CAP;
+    }
+    return 0;
 }
 
 static inline int rgp__ns_stopping(const rgp_net_sink *s) { return rgp_load_relaxed_u32(s->stop) != 0; }
@@ -211,6 +243,16 @@ static inline int rgp__ns_give_up(rgp_writer *w)
     return -1;
 }
 
+static inline int rgp__ns_no_memory(rgp_writer *w)
+{
+    rgp_net_sink *s = w->net;
+    fprintf(stderr, "%s: %s: error: sink '%s': out of memory keeping %llu bytes for %s\n", s->prog, s->where, s->name,
+            (unsigned long long)rgp__ns_keep(s), s->addr);
+    rgp__writer_fail(w, ENOMEM);
+    errno = w->err;
+    return -1;
+}
+
 /* Room for need more bytes in kept: sends, forgets what was acknowledged, and
  * waits for acknowledgements while the peer is slow. */
 static inline int rgp__ns_room(rgp_writer *w, size_t need)
@@ -218,7 +260,7 @@ static inline int rgp__ns_room(rgp_writer *w, size_t need)
     rgp_net_sink *s = w->net;
     while (s->cap - s->len < need) {
         if (rgp__ns_send(s) != 0) return rgp__ns_give_up(w);
-        rgp__ns_trim(s, (size_t)s->resend);   /* cap holds resend bytes and 4 buffers more: acknowledgements make room */
+        if (rgp__ns_trim(s) != 0) return rgp__ns_no_memory(w);   /* cap holds what is kept and 4 buffers more: acknowledgements make room */
         if (s->cap - s->len < need) rgp__ns_peer_gone(s, 1);
     }
     return 0;
@@ -263,8 +305,7 @@ static int rgp__net_sink_flush(rgp_writer *w)
     w->len -= n;
     w->mark = 0;
     if (rgp__ns_send(s) != 0) return rgp__ns_give_up(w);
-    rgp__ns_trim(s, (size_t)s->resend);
-    return 0;
+    return rgp__ns_trim(s) != 0 ? rgp__ns_no_memory(w) : 0;
 }
 
 /* At the end: everything goes, and stays kept until the peer's TCP has

@@ -50,15 +50,15 @@ sink o = stdout as csv(header: false) <- n
 RGP
 cat >"$work/udpfull.rgp" <<'RGP'
 schema Ev { client: u32, seq: u64, v: i64 }
-source s = udp("127.0.0.1:9") as jsonl(Ev)
+source s = udp("127.0.0.1:9") as jsonl(Ev) with { ring: 1024 }
 sink o = file("out") as jsonl <- s
 RGP
 cat >"$work/sink.rgp" <<'RGP'
-schema Ev { seq: u64 }
+schema Ev { seq: u64, pad: str }
 source s = stdin as csv(Ev)
 sink o = tcp("127.0.0.1:9") as jsonl <- s
 RGP
-seq 1 300000 >"$work/seq.csv"
+seq 1 300000 | awk '{ printf "%d,%080d\n", $1, $1 }' >"$work/seq.csv"   # 27 MB: more than the receiver's buffer
 # rgp to rgp: a csv tcp sink under octets framing (a string holding a newline and quotes) into a csv tcp source
 cat >"$work/tx.rgp" <<'RGP'
 schema T { n: u64, s: str }
@@ -141,13 +141,16 @@ s.sendall(b'1,1,10\r\n1,\"2\",20\n1,3\"x,30\n1,4,40\n'); s.close()" || bad "csv:
     got=$(cat "$work/out"); dropped=$(sed -n "s/.*source 's': \([0-9]*\) datagrams* dropped.*/\1/p" "$work/err")
     [ $((got + ${dropped:-0})) = 100000 ] && ok || { bad "udp: $got records + ${dropped:-0} dropped != 100000"; cat "$work/err"; }
 
-    # udp with a sink that cannot keep up (a fifo nobody reads for 2 s): the ring fills, datagrams are dropped and counted
+    # udp with a sink that cannot keep up (a fifo nobody reads while the datagrams come): the ring fills, datagrams are dropped and counted
+    # (a small ring, so that it fills even when a loaded machine lets the kernel's buffer overflow first)
     port=$($peer port); rm -f "$work/fifo"; mkfifo "$work/fifo"
-    ( exec 3<"$work/fifo"; sleep 2; cat <&3 >"$work/out" ) & rd=$!
+    rm -f "$work/sent"   # the fifo is read only once every datagram has been sent (at most 60 s)
+    ( exec 3<"$work/fifo"; i=0; while [ ! -e "$work/sent" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+      cat <&3 >"$work/out" ) & rd=$!
     run udpfull s=127.0.0.1:$port o="$work/fifo" 2>"$work/err" & pid=$!
     timeout 20 $peer udpwait "$port"
-    timeout 60 $peer udp "$port" 100000
-    sleep 3; kill -TERM $pid; wait $pid; wait $rd   # the reader's cat ends when rgp closes the fifo
+    timeout 60 $peer udp "$port" 100000; touch "$work/sent"
+    sleep 1; kill -TERM $pid; wait $pid; wait $rd   # the reader's cat ends when rgp closes the fifo
     got=$(wc -l <"$work/out"); full=$(sed -n "s/.*dropped: \([0-9]*\) when the ring was full.*/\1/p" "$work/err")
     dropped=$(sed -n "s/.*source 's': \([0-9]*\) datagrams* dropped.*/\1/p" "$work/err")
     [ $((got + ${dropped:-0})) = 100000 ] && [ "${full:-0}" -gt 0 ] && ok \

@@ -15,7 +15,8 @@ wrote. Every loop is bounded; every wait has a deadline.
   net_peer.py udp PORT RECORDS                     RECORDS datagrams
   net_peer.py recv PORT FILE STOP_AFTER            a tcp receiver: lines into FILE; with
                                                    STOP_AFTER > 0 it resets the connection and
-                                                   exits after that many lines
+                                                   exits after that many lines, leaving 0.5 s of
+                                                   sending unread in its buffer
   net_peer.py complete FILE RECORDS                every seq 1..RECORDS arrived; prints duplicates
 """
 import json
@@ -142,6 +143,7 @@ def main():
         port, path, stop_after = int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
         ls = socket.socket()
         ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        ls.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)   # wider than the sink's 1 MB resend (up to net.core.rmem_max)
         ls.bind(("127.0.0.1", port))
         ls.listen(1)
         ls.settimeout(60)
@@ -161,6 +163,7 @@ def main():
                 n += 1
             out.flush()
             if stop_after and n >= stop_after:   # reset: what the kernel took but we did not read is lost here
+                time.sleep(0.5)   # first let the sender fill our (autotuned, megabytes wide) buffer
                 c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 c.close()
                 return
