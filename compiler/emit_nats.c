@@ -58,11 +58,24 @@ void emit_nats_open(emitter *e)
         const node *s = p->sources[i];
         if (s->endpoint != EP_NATS) continue;
         sbuf b = {0};
+        const nats_options *o = &s->nats;
+        if (o->partition_env) {
+            emit(e, "int partition_%s = 0;   /* partition: env(\"%s\"), of %d */", s->name, o->partition_env->u.call.args->value->u.s.bytes,
+                 o->partitions);
+            sb(&b, "if (rgp_nats_partition_env(RGP_PROGRAM, &endpoints[%d], env_%d, ", endpoint_index(p, s), o->partition_env_index);
+            c_str(e, &b, o->partition_env->u.call.args->value->u.s.bytes);
+            sb(&b, ", %d, &partition_%s) != 0) return 1;", o->partitions, s->name);
+            emit(e, "%s", b.s);
+            b.len = 0;
+        }
         sb(&b, "if (rgp_nats_source_open(RGP_PROGRAM, &endpoints[%d], &nats_%s, ", endpoint_index(p, s), s->name);
-        c_str(e, &b, s->nats.stream), sb(&b, ", ");
-        c_str(e, &b, s->nats.subject), sb(&b, ", ");
-        c_str(e, &b, s->nats.durable);
-        sb(&b, ", %lld, %lld) != 0) return 1;", s->nats.idle_ms, s->nats.ack_wait_ms);
+        c_str(e, &b, o->stream), sb(&b, ", ");
+        c_str(e, &b, o->subject), sb(&b, ", ");
+        c_str(e, &b, o->durable);
+        sb(&b, ", %lld, %lld, ", o->idle_ms, o->ack_wait_ms);
+        if (o->partition_env) sb(&b, "partition_%s", s->name);
+        else sb(&b, "%d", o->partition);
+        sb(&b, ", %d) != 0) return 1;%s", o->partitions, o->partitions ? "   /* partition I of N: subject PREFIX.I.>, consumer DURABLE-pI */" : "");
         emit(e, "%s", b.s);
         free(b.s);
     }

@@ -5,6 +5,8 @@
 #include <stdint.h>
 #include "ast.h"
 
+#define RGP_NATS_PARTITIONS_MAX 1024
+
 /* A sink's subject template "alerts.{sensor_id}": text pieces and fields in turn. */
 typedef struct nats_piece {
     const char *text;   /* literal text, or NULL for a field */
@@ -19,6 +21,10 @@ typedef struct nats_options {
     long long idle_ms;        /* source: the stream ends after this long without a message; 0: never */
     long long ack_wait_ms;    /* source: the server redelivers what is not acked after this long */
     uint64_t pending;         /* sink: publishes awaiting their ack, at most */
+    int partitions;           /* source: 0, or N: the stream's subjects are PREFIX.P.KEY, P from 0 to N-1 */
+    int partition;            /* source: which P this process reads (PREFIX.P.>), when not from env */
+    ast_expr *partition_env;  /* source: partition: env("NAME"): the env(...) call, read at start-up; else NULL */
+    int partition_env_index;  /* its entry in the program's envs, once sema.c has checked it */
     srcloc subject_loc;
     nats_piece *pieces;       /* sink: the template, after the sink's type is known */
     int npieces;

@@ -898,7 +898,15 @@ static bool check_endpoint(sema *S, node *n, ast_expr *e, bool is_source)
     }
     if (e->kind == E_CALL && !strcmp(e->text, "journal")) return check_journal_endpoint(S, n, e, is_source);
     if (e->kind == E_CALL && (!strcmp(e->text, "tcp") || !strcmp(e->text, "udp"))) return check_net_endpoint(S, n, e, is_source);
-    if (e->kind == E_CALL && !strcmp(e->text, "nats")) return sema_nats_endpoint(S->a, S->d, n, e, is_source);
+    if (e->kind == E_CALL && !strcmp(e->text, "nats")) {
+        bool ok = sema_nats_endpoint(S->a, S->d, n, e, is_source);
+        if (ok && n->nats.partition_env) {   /* partition: env("NAME"): read at start-up, as an expression's env() is */
+            int k = check_env(S, n->nats.partition_env, true);
+            if (k < 0) return false;
+            n->nats.partition_env_index = k;
+        }
+        return ok;
+    }
     if (!is_source && e->kind == E_CALL && (!strcmp(e->text, "stdout") || !strcmp(e->text, "stderr"))) {
         diag_error(S->d, e->loc, "%s takes no options; append: is an option of file(\"PATH\") (%s is never truncated)", e->text,
                    e->text);

@@ -1,5 +1,6 @@
 /* sema for nats("nats://HOST:PORT", ...): a NATS JetStream source (a durable
- * pull consumer: stream, subject, durable, idle, ack_wait) or sink (subject,
+ * pull consumer: stream, subject, durable, idle, ack_wait, and partition and
+ * partitions for scale-out across processes) or sink (subject,
  * a template that may name the record's fields, and pending). Errors name
  * the option, with file:line:col, and what it takes. */
 #include <string.h>
@@ -77,6 +78,28 @@ static bool duration_ms(diag *d, const ast_arg *g, long long lo, long long *ms)
     return true;
 }
 
+/* partition: I and partitions: N come together, and the subject is
+ * "PREFIX.>": the server maps PREFIX.KEY to PREFIX.P.KEY, and partition I reads
+ * PREFIX.I.> through a durable consumer of its own, DURABLE-pI. */
+static bool partition_problem(diag *d, const ast_expr *e, const nats_options *o, const ast_arg *partition)
+{
+    if (!partition || !o->partitions) {
+        diag_error(d, partition ? partition->name_loc : e->loc, "'partition' and 'partitions' come together: this process reads partition I of N, such as partition: 0, partitions: 3");
+        return false;
+    }
+    size_t len = o->subject ? strlen(o->subject) : 0;
+    if (len < 3 || strcmp(o->subject + len - 2, ".>")) {
+        diag_error(d, o->subject ? o->subject_loc : e->loc,
+                   "a partitioned nats source needs subject: \"PREFIX.>\" (such as \"events.>\"): partition I reads PREFIX.I.>");
+        return false;
+    }
+    if (!o->partition_env && o->partition >= o->partitions) {
+        diag_error(d, partition->value->loc, "partition %d is not below partitions: %d (partitions are numbered from 0)", o->partition, o->partitions);
+        return false;
+    }
+    return true;
+}
+
 bool sema_nats_endpoint(arena *a, diag *d, node *n, ast_expr *e, bool is_source)
 {
     (void)a;
@@ -98,6 +121,7 @@ bool sema_nats_endpoint(arena *a, diag *d, node *n, ast_expr *e, bool is_source)
         n->path = n->open_path = u->value->u.s.bytes;
     }
     bool has_stream = false, has_subject = false;
+    ast_arg *partition = NULL;
     for (ast_arg *g = u->next; g; g = g->next) {
         ast_expr *v = g->value;
         if (!g->name) {
@@ -126,6 +150,24 @@ bool sema_nats_endpoint(arena *a, diag *d, node *n, ast_expr *e, bool is_source)
             ok &= duration_ms(d, g, 1, &o->idle_ms);
         } else if (is_source && !strcmp(g->name, "ack_wait")) {
             ok &= duration_ms(d, g, 1000, &o->ack_wait_ms);
+        } else if (is_source && !strcmp(g->name, "partitions")) {
+            if (v->kind == E_INT && !v->u.i.overflow && !g->unit && v->u.i.value >= 1 && v->u.i.value <= RGP_NATS_PARTITIONS_MAX) {
+                o->partitions = (int)v->u.i.value;
+            } else {
+                diag_error(d, v->loc, "'partitions' takes how many partitions the stream's subjects are mapped to, from 1 to %d",
+                           RGP_NATS_PARTITIONS_MAX);
+                ok = false;
+            }
+        } else if (is_source && !strcmp(g->name, "partition")) {
+            partition = g;
+            if (v->kind == E_CALL && !strcmp(v->text, "env")) {
+                o->partition_env = v;   /* sema.c checks the env(...) itself, as every other */
+            } else if (v->kind == E_INT && !v->u.i.overflow && !g->unit && v->u.i.value < RGP_NATS_PARTITIONS_MAX) {
+                o->partition = (int)v->u.i.value;
+            } else {
+                diag_error(d, v->loc, "'partition' takes this process's partition, a number from 0 to partitions - 1, or env(\"NAME\") to read it at start-up");
+                ok = false;
+            }
         } else if (!is_source && !strcmp(g->name, "pending")) {
             if (v->kind == E_INT && !v->u.i.overflow && !g->unit && v->u.i.value >= 1 && v->u.i.value <= 65536) o->pending = v->u.i.value;
             else {
@@ -134,7 +176,7 @@ bool sema_nats_endpoint(arena *a, diag *d, node *n, ast_expr *e, bool is_source)
             }
         } else {
             diag_error(d, g->name_loc, "unknown option '%s' of a nats %s; options are %s", g->name, is_source ? "source" : "sink",
-                       is_source ? "stream, subject, durable, idle and ack_wait" : "subject and pending");
+                       is_source ? "stream, subject, durable, idle, ack_wait, partition and partitions" : "subject and pending");
             ok = false;
         }
     }
@@ -142,6 +184,7 @@ bool sema_nats_endpoint(arena *a, diag *d, node *n, ast_expr *e, bool is_source)
         diag_error(d, e->loc, "a nats source needs the stream it reads: add stream: \"EVENTS\"");
         ok = false;
     }
+    if (is_source && ok && (partition || o->partitions)) ok &= partition_problem(d, e, o, partition);
     if (!is_source && !has_subject) {
         diag_error(d, e->loc, "a nats sink needs the subject it publishes to: add subject: \"alerts.{FIELD}\"");
         ok = false;

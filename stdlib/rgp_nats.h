@@ -79,9 +79,12 @@ typedef struct rgp_nats_source {
     int64_t last_msg_ms;      /* when a fetch last brought messages: for idle */
     int ended;                /* idle: the stream ended */
     int down;                 /* a failing fetch was reported: said once until one works */
+    int said_owed;            /* idle came with messages still owed: said once */
     uint64_t messages, redelivered, batches, acks_failed;
     size_t dprefix;
     char dname[512];          /* "nats(URL) stream S subject X, sequence": what rejections name */
+    char filter[1088];        /* partitioned: PREFIX.I.> */
+    char dur[96];             /* partitioned: DURABLE-pI */
 } rgp_nats_source;
 
 static inline int64_t rgp__nats_now_ms(void)
@@ -101,12 +104,36 @@ static inline void rgp__nats_error(const rgp_nats_source *ns, const char *what, 
     fputc('\n', stderr);
 }
 
+/* partition: env("NAME"): the variable's text as a partition below n, or -1 said. */
+static inline int rgp_nats_partition_env(const char *prog, const rgp_endpoint *ep, rgp_str text, const char *name, int n, int *out)
+{
+    long v = 0;
+    size_t k = 0;
+    while (k < text.len && text.ptr[k] >= '0' && text.ptr[k] <= '9' && v < n) v = v * 10 + (text.ptr[k++] - '0');
+    if (!text.len || k != text.len || v >= n) {
+        fprintf(stderr, "%s: %s: error: source '%s': partition: env(\"%s\") is \"%.*s\", not a partition from 0 to %d\n", prog,
+                ep->where, ep->name, name, (int)text.len, text.ptr, n - 1);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
 /* Connects (the URL is ep->path: NAME=URL on the command line may change it),
- * finds the stream and creates or binds the durable consumer. 0, or -1 said. */
+ * finds the stream and creates or binds the durable consumer. With partitions
+ * n > 0, the consumer is DURABLE-pI and reads subject PREFIX.> as PREFIX.I.>
+ * only: the server's mapping put each key under one partition, so each key
+ * reaches one process. 0, or -1 said. */
 static inline int rgp_nats_source_open(const char *prog, const rgp_endpoint *ep, rgp_nats_source *ns, const char *stream,
-                                       const char *subject, const char *durable, int64_t idle_ms, int64_t ack_wait_ms)
+                                       const char *subject, const char *durable, int64_t idle_ms, int64_t ack_wait_ms,
+                                       int partition, int partitions)
 {
     memset(ns, 0, sizeof *ns);
+    if (partitions > 0) {   /* sema made sure subject ends in ".>" */
+        snprintf(ns->filter, sizeof ns->filter, "%.*s.%d.>", (int)strlen(subject) - 2, subject, partition);
+        snprintf(ns->dur, sizeof ns->dur, "%s-p%d", durable, partition);
+        subject = ns->filter, durable = ns->dur;
+    }
     ns->prog = prog, ns->ep = ep, ns->stream = stream, ns->subject = subject, ns->durable = durable, ns->idle_ms = idle_ms;
     natsOptions *o = NULL;
     jsErrCode je = 0;
@@ -226,6 +253,25 @@ static inline void rgp__nats_ack_list(rgp_nats_source *ns, natsMsgList *l, int o
 /* The held batch, after its drain. */
 static inline void rgp_nats_source_ack(rgp_nats_source *ns, int ok) { rgp__nats_ack_list(ns, &ns->held, ok); }
 
+/* Does the consumer still owe messages: ones not yet delivered, or delivered
+ * before (to a run that was killed) and not acked, which the server delivers
+ * again once their ack_wait is over? Then idle has not ended the stream:
+ * ending now would leave them for the next run. */
+static inline int rgp__nats_others_pending(rgp_nats_source *ns)
+{
+    jsConsumerInfo *ci = NULL;
+    jsErrCode je = 0;
+    if (js_GetConsumerInfo(&ci, ns->js, ns->stream, ns->durable, NULL, &je) != NATS_OK || !ci) return 0;   /* unknown: idle decides */
+    int64_t owed = (int64_t)ci->NumPending + ci->NumAckPending - ns->held.Count;   /* the held batch is ours, acked after the drain */
+    jsConsumerInfo_Destroy(ci);
+    if (owed > 0 && !ns->said_owed) {
+        fprintf(stderr, "%s: %s: source '%s': idle, but %lld messages are still owed (delivered before and not acked: they come again after ack_wait); waiting for them\n",
+                ns->prog, ns->ep->where, ns->ep->name, (long long)owed);
+        ns->said_owed = 1;
+    }
+    return owed > 0;
+}
+
 /* The next batch (the last one is held or acked), at most `room` messages: 0 (none within the fetch's wait is
  * fine: the caller loops and sees a stop), or 1 when idle ended the stream.
  * A failing server is said once per outage; libnats reconnects meanwhile. */
@@ -249,7 +295,7 @@ static inline int rgp_nats_source_fetch(rgp_nats_source *ns, uint64_t room)
         struct timespec ts = {0, RGP_NATS_RECONNECT_MS * 1000000L};
         nanosleep(&ts, NULL);
     }
-    if (ns->idle_ms && now - ns->last_msg_ms >= ns->idle_ms) ns->ended = 1;
+    if (ns->idle_ms && now - ns->last_msg_ms >= ns->idle_ms && !rgp__nats_others_pending(ns)) ns->ended = 1;
     return ns->ended;
 }
 

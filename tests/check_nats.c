@@ -107,6 +107,50 @@ START_TEST(test_sink_subject)
 }
 END_TEST
 
+/* partition: I of partitions: N: the consumer reads PREFIX.I.> as DURABLE-pI;
+ * from env(...), the variable is checked at start-up before the open. */
+START_TEST(test_partitions)
+{
+    const char *fixed = "schema E { key: str }\n"
+                        "source e = nats(\"nats://127.0.0.1:4222\", stream: \"EV\", subject: \"ev.>\", partition: 2, partitions: 3) as jsonl(E)\n"
+                        "sink o = stdout as jsonl <- e\n";
+    char *text = nats_text(fixed, false);
+    at(text, "\"EV\", \"ev.>\", \"e\", 0, 30000, 2, 3) != 0) return 1;");
+    free(text);
+    const char *from_env = "schema E { key: str }\n"
+                           "source e = nats(\"nats://127.0.0.1:4222\", stream: \"EV\", subject: \"ev.>\", partition: env(\"P\"), partitions: 4) as jsonl(E)\n"
+                           "sink o = stdout as jsonl <- e\n";
+    text = nats_text(from_env, false);
+    const char *rd = at(text, "rgp_env_read(RGP_PROGRAM, \"P\", NULL, ");
+    const char *chk = at(text, "rgp_nats_partition_env(RGP_PROGRAM, &endpoints[0], env_0, \"P\", 4, &partition_e) != 0) return 1;");
+    const char *open = at(text, "\"e\", 0, 30000, partition_e, 4) != 0) return 1;");
+    ck_assert(rd < chk && chk < open);
+    free(text);
+}
+END_TEST
+
+START_TEST(test_partition_errors)
+{
+    static const struct { const char *opts, *want; } cases[] = {
+        {"subject: \"ev.>\", partition: 3, partitions: 3", ":2:84: error: partition 3 is not below partitions: 3"},
+        {"subject: \"ev.>\", partition: 1", ":2:73: error: 'partition' and 'partitions' come together"},
+        {"subject: \"ev.>\", partitions: 2", ":2:12: error: 'partition' and 'partitions' come together"},
+        {"subject: \"ev.*\", partition: 0, partitions: 2", ":2:65: error: a partitioned nats source needs subject: \"PREFIX.>\""},
+        {"subject: \"ev.>\", partition: 0, partitions: 0", ":2:99: error: 'partitions' takes how many partitions"},
+        {"subject: \"ev.>\", partition: \"1\", partitions: 2", ":2:84: error: 'partition' takes this process's partition"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char src[512], errs[2048];
+        snprintf(src, sizeof src, "schema E { key: str }\nsource e = nats(\"nats://127.0.0.1:4222\", stream: \"EV\", %s) as jsonl(E)\n"
+                 "sink o = stdout as jsonl <- e\n", cases[i].opts);
+        compilation c;
+        ck_assert_int_ne(compile_capture(&c, src, errs, sizeof errs), 0);
+        ck_assert_msg(strstr(errs, cases[i].want) != NULL, "case %zu: want %s, got %s", i, cases[i].want, errs);
+        driver_free(&c);
+    }
+}
+END_TEST
+
 START_TEST(test_standalone_compiles_cleanly)
 {
     if (access("/usr/include/nats/nats.h", R_OK) != 0) return;   /* libnats-dev: a test dependency (scripts/deps.sh test) */
@@ -128,6 +172,8 @@ Suite *nats_suite(void)
     tcase_add_test(tc, test_drain_walks_downstream);
     tcase_add_test(tc, test_drain_after_filter_in_parser);
     tcase_add_test(tc, test_sink_subject);
+    tcase_add_test(tc, test_partitions);
+    tcase_add_test(tc, test_partition_errors);
     tcase_add_test(tc, test_standalone_compiles_cleanly);
     suite_add_tcase(s, tc);
     return s;

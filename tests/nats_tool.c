@@ -31,6 +31,7 @@ int main(int argc, char **argv)
     jsOptions jo;
     jsOptions_Init(&jo);
     jo.PublishAsync.MaxPending = 4096;
+    jo.PublishAsync.StallWait = 30000;   /* a loaded machine: wait for acks, do not fail at the 200 ms default */
     if ((s = natsConnection_JetStream(&js, nc, &jo)) != NATS_OK) die("jetstream", s, 0);
     const char *cmd = argv[2];
     if (!strcmp(cmd, "create") && argc == 5) {
