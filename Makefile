@@ -252,6 +252,7 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuz
 	$(Q)sh tests/examples.sh $(B)/rgp
 	$(Q)sh tests/fmt.sh $(B)/rgp
 	$(Q)sh tests/lsp.sh $(B)/rgp
+	$(Q)sh tests/editors.sh
 	$(Q)sh tests/journal_tools.sh $(B)/rgp $(B)/journal_writer
 	$(Q)sh tests/journal_pipeline.sh $(B)/rgp
 	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer
