@@ -253,6 +253,7 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuz
 	$(Q)sh tests/fmt.sh $(B)/rgp
 	$(Q)sh tests/lsp.sh $(B)/rgp
 	$(Q)sh tests/editors.sh
+	$(Q)MAKE='$(MAKE)' sh tests/install.sh $(B)/rgp
 	$(Q)sh tests/journal_tools.sh $(B)/rgp $(B)/journal_writer
 	$(Q)sh tests/journal_pipeline.sh $(B)/rgp
 	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer
@@ -272,9 +273,14 @@ $(B)/nats_tool: tests/nats_tool.c
 soak: $(B)/rgp $(B)/journal_writer
 	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer $(or $(KILLS),2000)
 
+# the binary, the man page rgp(1) and the bash completion; DESTDIR for staged installs
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 install: $(B)/rgp
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(B)/rgp $(DESTDIR)$(PREFIX)/bin/rgp
+	install -m 644 docs/rgp.1 $(DESTDIR)$(MANDIR)/man1/rgp.1
+	install -m 644 editors/bash-completion/rgp $(DESTDIR)$(BASHCOMPDIR)/rgp
 
 clean:
 	rm -rf $(B)
