@@ -479,6 +479,7 @@ static bool definition_of(const ast_program *ast, const token *t, srcloc *at)
 typedef struct place {
     bool in_stage;        /* in a stage's or a route's declaration */
     bool after_dot;
+    char qual[PARSE_MAX_NAME + 1];   /* after_dot: the name before the '.' (prev, or a joined table) */
     char name[PARSE_MAX_NAME + 1];
     int op;               /* operators begun before the cursor, less one: -1 before the first '|' */
 } place;
@@ -492,11 +493,12 @@ static place place_at(server *s, const unit *u, uint32_t line, uint32_t col)
     place p = {.op = -1};
     int depth = 0, decl_kind = 0;
     bool want_name = false;
-    token prev = {0};
+    token prev = {0}, prev2 = {0};
     for (;;) {
         token t = lex_next(&L);
         if (t.kind == TK_EOF || t.kind == TK_LEX_ERROR) break;
         if (t.line > line || (t.line == line && t.col >= col)) break;
+        prev2 = prev;
         if (depth == 0 && parse_starts_decl(t.kind)) {
             decl_kind = t.kind;
             p = (place){.op = -1, .in_stage = t.kind == TK_STAGE || t.kind == TK_ROUTE};
@@ -514,6 +516,7 @@ static place place_at(server *s, const unit *u, uint32_t line, uint32_t col)
         prev = t;
     }
     p.after_dot = prev.kind == TK_DOT && prev.line == line && prev.col + 1 == col;
+    if (p.after_dot && prev2.kind == TK_IDENT) snprintf(p.qual, sizeof p.qual, "%.*s", (int)prev2.len, prev2.start);
     return p;
 }
 
@@ -540,7 +543,17 @@ static void complete(server *s, const document *d, uint32_t line, uint32_t col, 
         const ast_op *op = n->decl->ops;
         for (int i = 0; op && i < p.op; i++) if (op->next) op = op->next;
         if (op && op->in) r = op->in;
-        for (int i = 0; r && i < r->nfields; i++) write_item(o, &first, r->fields[i].name, ITEM_FIELD, type_name(r->fields[i].type));
+        /* after TABLE. the joined table's fields (named TABLE.FIELD in the record); after prev. the others */
+        size_t ql = strlen(p.qual);
+        bool joined = false;
+        for (int i = 0; r && p.after_dot && i < r->nfields; i++)
+            joined |= !strncmp(r->fields[i].name, p.qual, ql) && r->fields[i].name[ql] == '.';
+        for (int i = 0; r && i < r->nfields; i++) {
+            const char *name = r->fields[i].name;
+            if (joined && (strncmp(name, p.qual, ql) || name[ql] != '.')) continue;
+            if (p.after_dot && !joined && strchr(name, '.')) continue;
+            write_item(o, &first, joined ? name + ql + 1 : name, ITEM_FIELD, type_name(r->fields[i].type));
+        }
         for (const ast_field *f = op && !p.after_dot ? op->state : NULL; f; f = f->next) write_item(o, &first, f->name, ITEM_FIELD, f->type);
     } else if (prog && !p.after_dot) {   /* elsewhere: the streams a stage or sink can read */
         node **lists[] = {prog->sources, prog->stages, prog->tables};

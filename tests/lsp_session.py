@@ -93,6 +93,28 @@ BAD_TYPE = GOOD.replace("where value > 80.0", "where site > 80.0")
 UNFORMATTED = GOOD.replace("stage hot = readings", "stage  hot=readings")
 
 
+URI2 = "file:///tmp/rgp-lsp-test/orders.rgp"
+ORDERS = """\
+schema Customer { id: i64, name: str, tier: str = "none" }
+schema Order { order_id: i64, customer: i64, amount: f64 }
+table customers = file("customers.csv") as csv(Customer, header: true) by id
+source orders = stdin as csv(Order, header: true)
+stage named = orders | join customers on customer | select { order_id, name: customers.name, amount }
+route by_size = named {
+    big: amount > 100.0,
+    default: small
+}
+stage totals = orders
+    | by customer state { n: u64 = 0 } {
+          n += 1
+          emit { customer, n }
+      }
+sink out = stdout as csv <- big
+sink rest = stdout as csv <- small
+sink t = stdout as csv <- totals
+"""
+
+
 def rgp_check(rgp, text):
     """What `rgp check --json` says about text, as LSP diagnostics (ASCII text: columns are characters)."""
     path = os.path.join(os.environ.get("TMPDIR", "/tmp"), "rgp-lsp-%d.rgp" % os.getpid())
@@ -111,6 +133,34 @@ def at(line, character):
 
 def rng(l0, c0, l1, c1):
     return {"start": {"line": l0, "character": c0}, "end": {"line": l1, "character": c1}}
+
+
+def robustness(s):
+    """Every example, golden case and front-end fuzz input as a document, with
+    requests at positions on and past its lines: each gets an answer, not an error."""
+    import glob, random
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+    files = sorted(glob.glob(root + "/examples/*.rgp") + glob.glob(root + "/tests/golden/*.rgp") +
+                   glob.glob(root + "/tests/fuzz/corpus/*"))
+    pick = random.Random(15)   # the same positions every run
+    answered = 0
+    for f in files:
+        uri = "file://" + os.path.abspath(f)
+        text = open(f, "rb").read().decode("utf-8", "replace")
+        s.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "rgp", "version": 1, "text": text}})
+        s.diagnostics()
+        lines = text.split("\n")
+        for _ in range(4):
+            line = pick.randrange(len(lines) + 1)
+            character = pick.randrange(len(lines[line]) + 2) if line < len(lines) else 0
+            for method in ("textDocument/hover", "textDocument/definition", "textDocument/completion"):
+                r = s.request(method, {"textDocument": {"uri": uri}, "position": {"line": line, "character": character}})
+                answered += "result" in r
+        answered += "result" in s.request("textDocument/formatting", {"textDocument": {"uri": uri}, "options": {}})
+        s.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
+        s.diagnostics()
+    check("requests on every example, golden case and fuzz input answered", answered, len(files) * 13)
+    check("documents to try", len(files) > 400, True)
 
 
 def main(rgp):
@@ -201,6 +251,31 @@ def main(rgp):
     s.diagnostics()
     check("hover after non-ASCII text", hover(2, 45), "schema Reading { sensor_id: u32, site: str, value: f64 }")
 
+    # a second document: a table, a join, a route, a keyed block
+    s.notify("textDocument/didOpen", {"textDocument": {"uri": URI2, "languageId": "rgp", "version": 1, "text": ORDERS}})
+    check("diagnostics of the second document", s.diagnostics(), {"uri": URI2, "diagnostics": []})
+    def at2(line, character):
+        return {"textDocument": {"uri": URI2}, "position": {"line": line, "character": character}}
+    def definition2(line, character):
+        return s.request("textDocument/definition", at2(line, character))["result"]
+    def completion2(line, character):
+        items = s.request("textDocument/completion", at2(line, character))["result"]["items"]
+        return [(i["label"], i["detail"]) for i in items]
+    check("definition of the table 'customers'", definition2(4, 31), {"uri": URI2, "range": rng(2, 6, 2, 15)})
+    check("definition of the branch 'big'", definition2(14, 28), {"uri": URI2, "range": rng(6, 4, 6, 7)})
+    check("definition of the default branch 'small'", definition2(15, 29), {"uri": URI2, "range": rng(7, 13, 7, 18)})
+    check("hover on 'customers.name'", s.request("textDocument/hover", at2(4, 79))["result"]["contents"]["value"], "customers.name: str")
+    check("completion in a keyed block: the record's fields and the state's",
+          completion2(12, 17), [("order_id", "i64"), ("customer", "i64"), ("amount", "f64"), ("n", "u64")])
+    typing = ORDERS.replace("name: customers.name,", "name: customers.,")
+    s.notify("textDocument/didChange", {"textDocument": {"uri": URI2, "version": 2}, "contentChanges": [{"text": typing}]})
+    s.diagnostics()
+    check("completion after 'customers.': the table's fields", completion2(4, 87), [("id", "i64"), ("name", "str"), ("tier", "str")])
+    s.notify("textDocument/didClose", {"textDocument": {"uri": URI2}})
+    check("diagnostics cleared on close", s.diagnostics(), {"uri": URI2, "diagnostics": []})
+    r = s.request("textDocument/hover", at2(0, 0))
+    check("hover in a closed document", r["error"]["code"], -32602)
+
     # protocol errors: bad JSON, not a request, an unknown method, bad params; none ends the server
     body = b'{"jsonrpc": "2.0", "id": 99, "method": '
     s.send_raw(b"Content-Length: %d\r\n\r\n" % len(body) + body)
@@ -220,6 +295,7 @@ def main(rgp):
     deep = b"[" * 100000
     s.send_raw(b"Content-Length: %d\r\n\r\n" % len(deep) + deep)
     check("JSON nested 100000 deep", s.read()["error"]["message"], "bad JSON at byte 64: nested too deeply")
+    robustness(s)
     r = s.request("shutdown", None)
     check("shutdown", ("result" in r, r.get("result")), (True, None))
     r = s.request("textDocument/hover", at(0, 0))
