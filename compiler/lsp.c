@@ -383,8 +383,8 @@ static void find_stmts(finder *f, const ast_stmt *st)
 static void find_in(finder *f, const ast_program *ast)
 {
     for (const ast_decl *d = ast->decls; d; d = d->next) {
-        if (d->kind == D_ROUTE)
-            for (const ast_item *it = d->branches; it; it = it->next) find_expr(f, it->value);
+        if (d->kind == D_ROUTE)   /* `default: NAME` names a branch: no expression, no type */
+            for (const ast_item *it = d->branches; it; it = it->next) if (strcmp(it->name, "default")) find_expr(f, it->value);
         if (d->kind == D_SCHEMA)
             for (const ast_field *fl = d->fields; fl; fl = fl->next) if (covers(fl->loc, f->line, f->col)) f->field = fl;
         for (const ast_op *o = d->kind == D_STAGE ? d->ops : NULL; o; o = o->next) {
@@ -436,6 +436,7 @@ static bool describe(server *s, const unit *u, uint32_t line, uint32_t col, FILE
         const ast_expr *e = f.expr;
         if (e->kind == E_NAME) fprintf(o, "%s%s%s: %s", e->qual ? e->qual : "", e->qual ? "." : "", e->text, type_name(e->type));
         else if (e->kind == E_CALL) fprintf(o, "%s(...): %s", e->text, type_name(e->type));
+        else if (e->kind == E_INT || e->kind == E_FLOAT || e->kind == E_STR || e->kind == E_BOOL) fprintf(o, "literal: %s", type_name(e->type));
         else fprintf(o, "expression: %s", type_name(e->type));
         return true;
     }

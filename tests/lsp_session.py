@@ -190,6 +190,7 @@ def main(rgp):
     check("hover on the field 'value'", hover(5, 12), "value: f64")
     check("hover on the select item 'over'", hover(6, 27), "over: f64")
     check("hover on the operator '-'", hover(6, 38), "expression: f64")
+    check("hover on the literal '80.0'", hover(6, 41), "literal: f64")
     check("hover on the stream 'hot' read by the sink", hover(8, 31), "stage hot: { sensor_id: u32, over: f64 }")
     check("hover on the source 'readings'", hover(4, 14), "source readings: { sensor_id: u32, site: str, value: f64 }")
     check("hover on the schema 'Reading'", hover(2, 34), "schema Reading { sensor_id: u32, site: str, value: f64 }")
@@ -264,6 +265,8 @@ def main(rgp):
     check("definition of the table 'customers'", definition2(4, 31), {"uri": URI2, "range": rng(2, 6, 2, 15)})
     check("definition of the branch 'big'", definition2(14, 28), {"uri": URI2, "range": rng(6, 4, 6, 7)})
     check("definition of the default branch 'small'", definition2(15, 29), {"uri": URI2, "range": rng(7, 13, 7, 18)})
+    check("hover on the default branch 'small'", s.request("textDocument/hover", at2(7, 14))["result"]["contents"]["value"],
+          "branch small: { order_id: i64, name: str, amount: f64 }")
     check("hover on 'customers.name'", s.request("textDocument/hover", at2(4, 79))["result"]["contents"]["value"], "customers.name: str")
     check("completion in a keyed block: the record's fields and the state's",
           completion2(12, 17), [("order_id", "i64"), ("customer", "i64"), ("amount", "f64"), ("n", "u64")])
