@@ -248,7 +248,8 @@ static void send_text(server *s, const char *body, size_t len)
     fflush(s->out);
 }
 
-static void send_response(server *s, const json *id, const char *result, size_t len)
+/* {"jsonrpc": "2.0", "id": ID, MEMBER: VALUE}, VALUE being JSON text */
+static void send_reply(server *s, const json *id, const char *member, const char *value, size_t len)
 {
     char *text = NULL;
     size_t n = 0;
@@ -257,7 +258,9 @@ static void send_response(server *s, const json *id, const char *result, size_t 
     fputs("{\"jsonrpc\":\"2.0\",\"id\":", m);
     if (id) json_write(m, id);
     else fputs("null", m);
-    fprintf(m, ",\"result\":%.*s}", (int)len, result);
+    fprintf(m, ",\"%s\":", member);
+    fwrite(value, 1, len, m);
+    fputc('}', m);
     fclose(m);
     send_text(s, text, n);
     free(text);
@@ -269,14 +272,11 @@ static void send_error(server *s, const json *id, int code, const char *message)
     size_t n = 0;
     FILE *m = open_memstream(&text, &n);
     if (!m) return;
-    fputs("{\"jsonrpc\":\"2.0\",\"id\":", m);
-    if (id) json_write(m, id);
-    else fputs("null", m);
-    fprintf(m, ",\"error\":{\"code\":%d,\"message\":", code);
+    fprintf(m, "{\"code\":%d,\"message\":", code);
     json_write_string(m, message, strlen(message));
-    fputs("}}", m);
+    fputc('}', m);
     fclose(m);
-    send_text(s, text, n);
+    send_reply(s, id, "error", text, n);
     free(text);
 }
 
@@ -791,7 +791,7 @@ static void dispatch(server *s, const json *msg)
     int code = m->run(s, json_get(msg, "params"), o, &why);
     fclose(o);
     if (id && code) send_error(s, id, code, why ? why : "failed");
-    else if (id) send_response(s, id, result, n);
+    else if (id) send_reply(s, id, "result", result, n);
     free(result);
 }
 
