@@ -237,7 +237,8 @@ demo: $(B)/rgp
 
 # Unit suites (Check), golden end-to-end cases through JIT and AOT, the examples
 # in docs/language.md, the command line as a user meets it, the examples against
-# an independent replay, and rgp fmt.
+# an independent replay, and rgp fmt; after scripts/deps.sh test (python3, groff,
+# man), rgp lsp, the editor files, rgp(1), the bash completion and make install.
 test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuzz_replay $(addprefix $(B)/fuzz_replay_,$(READER_FUZZERS))
 	$(Q)$(B)/check_all
 	$(Q)$(B)/stress_disruptor
@@ -251,14 +252,14 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuz
 	$(Q)sh tests/scale.sh $(B)/rgp
 	$(Q)sh tests/examples.sh $(B)/rgp
 	$(Q)sh tests/fmt.sh $(B)/rgp
-	$(Q)sh tests/lsp.sh $(B)/rgp
-	$(Q)sh tests/editors.sh
-	$(Q)MAKE='$(MAKE)' sh tests/install.sh $(B)/rgp
 	$(Q)sh tests/journal_tools.sh $(B)/rgp $(B)/journal_writer
 	$(Q)sh tests/journal_pipeline.sh $(B)/rgp
 	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer
 	$(Q)sh tests/join_reload.sh $(B)/rgp
 	$(Q)sh scripts/deps.sh test && sh tests/net.sh $(B)/rgp
+	$(Q)sh tests/lsp.sh $(B)/rgp
+	$(Q)sh tests/editors.sh
+	$(Q)MAKE='$(MAKE)' sh tests/install.sh $(B)/rgp
 	$(Q)sh tests/metrics.sh $(B)/rgp
 	$(Q)sh tests/syslog.sh $(B)/rgp
 	$(Q)sh tests/follow.sh $(B)/rgp
