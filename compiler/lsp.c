@@ -347,7 +347,19 @@ typedef struct finder {
     const ast_expr *expr;
     const ast_item *item;
     const ast_field *field;
+    const ast_expr *key;     /* a field an operator names (by KEY, on FIELD, a window's time): typed by in */
+    const rectype *in;
 } finder;
+
+/* Field names that are not expressions: their type is the field's in the operator's input. */
+static void find_keys(finder *f, const ast_op *o)
+{
+    const ast_arg *lists[] = {o->keys, o->on};
+    for (int l = 0; l < 2; l++)
+        for (const ast_arg *a = lists[l]; a; a = a->next)
+            if (a->value && a->value->kind == E_NAME && covers(a->value->loc, f->line, f->col)) f->key = a->value, f->in = o->in;
+    if (o->time_field && o->time_field->kind == E_NAME && covers(o->time_field->loc, f->line, f->col)) f->key = o->time_field, f->in = o->in;
+}
 
 static void find_expr(finder *f, const ast_expr *e)
 {
@@ -391,6 +403,7 @@ static void find_in(finder *f, const ast_program *ast)
             find_expr(f, o->cond);
             find_items(f, o->items);
             find_stmts(f, o->body);
+            find_keys(f, o);
             for (const ast_field *fl = o->state; fl; fl = fl->next) if (covers(fl->loc, f->line, f->col)) f->field = fl;
         }
     }
@@ -424,10 +437,12 @@ static const ast_decl *find_schema(const ast_program *ast, const char *name, siz
 static bool describe(server *s, const unit *u, uint32_t line, uint32_t col, FILE *o)
 {
     if (!u->prog) return false;   /* types are only whole when the program checked */
-    finder f = {line, col, NULL, NULL, NULL};
+    finder f = {.line = line, .col = col};
     find_in(&f, u->ast);
     token before, t = token_at(s, u, line, col, &before);
     if (f.field) { fprintf(o, "%s: %s", f.field->name, f.field->type); return true; }
+    int k = f.key && f.in ? rectype_find(f.in, f.key->text) : -1;
+    if (k >= 0) { fprintf(o, "%s: %s", f.in->fields[k].name, type_name(f.in->fields[k].type)); return true; }
     if (f.item && f.item->value && f.item->value->type < T_ERROR) {
         fprintf(o, "%s: %s", f.item->name, type_name(f.item->value->type));
         return true;

@@ -268,6 +268,8 @@ def main(rgp):
     check("hover on the default branch 'small'", s.request("textDocument/hover", at2(7, 14))["result"]["contents"]["value"],
           "branch small: { order_id: i64, name: str, amount: f64 }")
     check("hover on 'customers.name'", s.request("textDocument/hover", at2(4, 79))["result"]["contents"]["value"], "customers.name: str")
+    check("hover on the key 'customer' of a keyed block", s.request("textDocument/hover", at2(10, 10))["result"]["contents"]["value"],
+          "customer: i64")
     check("completion in a keyed block: the record's fields and the state's",
           completion2(12, 17), [("order_id", "i64"), ("customer", "i64"), ("amount", "f64"), ("n", "u64")])
     typing = ORDERS.replace("name: customers.name,", "name: customers.,")
