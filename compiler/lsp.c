@@ -2,6 +2,7 @@
  * compiled in process by the front end `rgp check` runs, with diagnostics
  * collected as JSON (diag's --json form) rather than printed. */
 #include "lsp.h"
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -44,6 +45,7 @@ typedef struct server {
     document *docs;
     int ndocs, cap;
     bool initialized, shut_down, exited;
+    bool gone;                /* the client stopped reading: writing failed */
     bool utf8;                /* positions count bytes (the client offered utf-8); else UTF-16 code units */
 } server;
 
@@ -245,7 +247,7 @@ static void send_text(server *s, const char *body, size_t len)
 {
     fprintf(s->out, "Content-Length: %zu\r\n\r\n", len);
     fwrite(body, 1, len, s->out);
-    fflush(s->out);
+    if (fflush(s->out) != 0) s->gone = true;
 }
 
 /* {"jsonrpc": "2.0", "id": ID, MEMBER: VALUE}, VALUE being JSON text */
@@ -814,7 +816,8 @@ int lsp_serve(FILE *in, FILE *out)
 {
     server s = {.in = in, .out = out, .null = fopen("/dev/null", "w")};
     if (!s.null) { fputs("rgp lsp: error: cannot open /dev/null\n", stderr); return 1; }
-    while (!s.exited) {
+    signal(SIGPIPE, SIG_IGN);   /* a client that goes away ends the loop through a failed write */
+    while (!s.exited && !s.gone) {
         size_t len = 0;
         bool bad;
         char *body = read_message(&s, &len, &bad);

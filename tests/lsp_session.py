@@ -318,6 +318,17 @@ def main(rgp):
     s.p.stdin.close()
     check("exit status at the end of input", s.p.wait(timeout=TIMEOUT), 1)
 
+    # a client that stops reading: the failed write ends the server (status 1), no SIGPIPE
+    s = Server(rgp)
+    s.p.stdout.close()
+    try:
+        for _ in range(3):
+            s.notify("initialized", {})
+            s.send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {}})
+    except BrokenPipeError:
+        pass
+    check("exit status when the client stops reading", s.p.wait(timeout=TIMEOUT), 1)
+
     # the client that takes utf-8 gets byte columns
     s = Server(rgp)
     r = s.request("initialize", {"capabilities": {"general": {"positionEncodings": ["utf-8", "utf-16"]}}})
