@@ -10,6 +10,7 @@
 #include "grammar.h"
 #include "lex.h"
 #include "lsp_json.h"
+#include "lsp_query.h"
 #include "parse.h"
 #include "plan.h"
 
@@ -19,41 +20,30 @@ enum {
     /* JSON-RPC and LSP error codes */
     ERR_PARSE = -32700, ERR_INVALID_REQUEST = -32600, ERR_NO_METHOD = -32601, ERR_INVALID_PARAMS = -32602,
     ERR_NOT_INITIALIZED = -32002,
-    /* CompletionItemKind, DiagnosticSeverity */
-    ITEM_FIELD = 5, ITEM_MODULE = 9, SEVERITY_ERROR = 1, SEVERITY_WARNING = 2,
+    /* DiagnosticSeverity */
+    SEVERITY_ERROR = 1, SEVERITY_WARNING = 2,
 };
-
-/* One compile of one version of a document. Tokens and locations point into src. */
-typedef struct unit {
-    arena arena;
-    diag diag;
-    char *src;
-    size_t len;
-    ast_program *ast;     /* NULL after a syntax error */
-    program *prog;        /* NULL after any error */
-    json *diags;          /* the diagnostics as `rgp check --json` prints them */
-} unit;
 
 typedef struct document {
     char *uri, *path, *dir;   /* path names it in messages; dir resolves its relative paths */
-    unit *now;                /* the latest text */
-    unit *good;               /* the latest text that compiled (may be now): completion reads it while the user types */
+    lsp_unit *now;                /* the latest text */
+    lsp_unit *good;               /* the latest text that compiled (may be now): completion reads it while the user types */
 } document;
 
 typedef struct server {
-    FILE *in, *out, *null;
+    FILE *in, *out, *null;    /* null: where fmt's messages go (diagnostics say the same) */
     document *docs;
     int ndocs, cap;
     bool initialized, shut_down, exited;
     bool gone;                /* the client stopped reading: writing failed */
-    bool utf8;                /* positions count bytes (the client offered utf-8); else UTF-16 code units */
+    bool utf8;                /* positions count bytes (the client offered utf-8); else UTF-16 code lsp_units */
 } server;
 
 /* ---- compiling ---------------------------------------------------------- */
 
-static unit *unit_compile(const document *d, const char *text, size_t len)
+static lsp_unit *unit_compile(const document *d, const char *text, size_t len)
 {
-    unit *u = calloc(1, sizeof *u);
+    lsp_unit *u = calloc(1, sizeof *u);
     char *out = NULL;
     size_t outlen = 0;
     FILE *m = open_memstream(&out, &outlen);
@@ -77,7 +67,7 @@ static unit *unit_compile(const document *d, const char *text, size_t len)
     return u;
 }
 
-static void unit_free(unit *u)
+static void unit_free(lsp_unit *u)
 {
     if (!u) return;
     arena_free(&u->arena);
@@ -86,7 +76,7 @@ static void unit_free(unit *u)
     free(u);
 }
 
-static void doc_update(document *d, unit *u)
+static void doc_update(document *d, lsp_unit *u)
 {
     if (d->now && d->now != d->good) unit_free(d->now);
     d->now = u;
@@ -97,9 +87,9 @@ static void doc_update(document *d, unit *u)
 }
 
 /* ---- positions: rgp counts 1-based lines and byte columns, LSP 0-based lines
- * and (unless the client takes utf-8) UTF-16 code units ---------------------- */
+ * and (unless the client takes utf-8) UTF-16 code lsp_units ---------------------- */
 
-static const char *line_start(const unit *u, uint32_t line0)
+static const char *line_start(const lsp_unit *u, uint32_t line0)
 {
     const char *p = u->src, *end = u->src + u->len;
     for (uint32_t l = 0; l < line0; l++) {
@@ -113,40 +103,40 @@ static const char *line_start(const unit *u, uint32_t line0)
 static bool utf8_lead(unsigned char c) { return (c & 0xc0) != 0x80; }
 
 /* The LSP character of byte column col0 on line0. */
-static uint32_t to_character(const server *s, const unit *u, uint32_t line0, uint32_t col0)
+static uint32_t to_character(const server *s, const lsp_unit *u, uint32_t line0, uint32_t col0)
 {
     const char *p = line_start(u, line0);
     if (s->utf8 || !p) return col0;
-    uint32_t units = 0;
+    uint32_t lsp_units = 0;
     for (uint32_t i = 0; i < col0 && p + i < u->src + u->len && p[i] != '\n'; i++) {
         unsigned char c = (unsigned char)p[i];
-        if (utf8_lead(c)) units += c >= 0xf0 ? 2 : 1;   /* four-byte sequences are surrogate pairs */
+        if (utf8_lead(c)) lsp_units += c >= 0xf0 ? 2 : 1;   /* four-byte sequences are surrogate pairs */
     }
-    return units;
+    return lsp_units;
 }
 
 /* The byte column (0-based) of an LSP character on line0. */
-static uint32_t to_column(const server *s, const unit *u, uint32_t line0, uint32_t character)
+static uint32_t to_column(const server *s, const lsp_unit *u, uint32_t line0, uint32_t character)
 {
     const char *p = line_start(u, line0);
     if (s->utf8 || !p) return character;
-    uint32_t i = 0, units = 0;
+    uint32_t i = 0, lsp_units = 0;
     const char *end = u->src + u->len;
-    while (p + i < end && p[i] != '\n' && units < character) {
+    while (p + i < end && p[i] != '\n' && lsp_units < character) {
         unsigned char c = (unsigned char)p[i++];
-        units += c >= 0xf0 ? 2 : 1;
+        lsp_units += c >= 0xf0 ? 2 : 1;
         while (p + i < end && !utf8_lead((unsigned char)p[i])) i++;
     }
     return i;
 }
 
-static void write_position(FILE *o, const server *s, const unit *u, uint32_t line0, uint32_t col0)
+static void write_position(FILE *o, const server *s, const lsp_unit *u, uint32_t line0, uint32_t col0)
 {
     fprintf(o, "{\"line\":%u,\"character\":%u}", line0, to_character(s, u, line0, col0));
 }
 
 /* an rgp location as an LSP range: one line, at least one character wide */
-static void write_range(FILE *o, const server *s, const unit *u, srcloc at)
+static void write_range(FILE *o, const server *s, const lsp_unit *u, srcloc at)
 {
     uint32_t line0 = at.line ? at.line - 1 : 0, col0 = at.col ? at.col - 1 : 0;
     fputs("{\"start\":", o);
@@ -312,276 +302,6 @@ static void publish(server *s, const document *d, bool empty)
     free(text);
 }
 
-/* ---- what is under the cursor ------------------------------------------- */
-
-static bool covers(srcloc at, uint32_t line, uint32_t col)
-{
-    return at.line == line && col >= at.col && col < at.col + (at.len ? at.len : 1);
-}
-
-/* The token at 1-based (line, col), or one that ends right there (a name being typed).
- * *before is the token before it. Lexing stops at a lexical error. */
-static token token_at(server *s, const unit *u, uint32_t line, uint32_t col, token *before)
-{
-    diag quiet;
-    diag_init(&quiet, "", u->src, u->len, s->null);
-    lexer L;
-    lex_init(&L, u->src, u->len, &quiet);
-    token prev = {0}, found = {0};
-    *before = prev;
-    for (;;) {
-        token t = lex_next(&L);
-        if (t.kind == TK_EOF || t.kind == TK_LEX_ERROR) break;
-        if (t.line > line || (t.line == line && t.col > col)) break;
-        if (t.line == line && col <= t.col + t.len) { found = t; *before = prev; if (col < t.col + t.len) break; }
-        prev = t;
-    }
-    if (!found.start) *before = prev;
-    return found;
-}
-
-static bool tok_is(const token *t, const char *name) { return t->start && t->len == strlen(name) && !memcmp(t->start, name, t->len); }
-
-/* The innermost typed expression at the cursor, or the select item, emit item or
- * state field named there. */
-typedef struct finder {
-    uint32_t line, col;
-    const ast_expr *expr;
-    const ast_item *item;
-    const ast_field *field;
-    const ast_expr *key;     /* a field an operator names (by KEY, on FIELD, a window's time): typed by in */
-    const rectype *in;
-} finder;
-
-/* Field names that are not expressions: their type is the field's in the operator's input. */
-static void find_keys(finder *f, const ast_op *o)
-{
-    const ast_arg *lists[] = {o->keys, o->on};
-    for (int l = 0; l < 2; l++)
-        for (const ast_arg *a = lists[l]; a; a = a->next)
-            if (a->value && a->value->kind == E_NAME && covers(a->value->loc, f->line, f->col)) f->key = a->value, f->in = o->in;
-    if (o->time_field && o->time_field->kind == E_NAME && covers(o->time_field->loc, f->line, f->col)) f->key = o->time_field, f->in = o->in;
-}
-
-static void find_expr(finder *f, const ast_expr *e)
-{
-    if (!e) return;
-    if (covers(e->loc, f->line, f->col) && (!f->expr || e->loc.len <= f->expr->loc.len)) f->expr = e;
-    switch (e->kind) {
-    case E_UNARY: find_expr(f, e->u.un.operand); break;
-    case E_BINARY: find_expr(f, e->u.bin.lhs); find_expr(f, e->u.bin.rhs); break;
-    case E_CALL: for (const ast_arg *a = e->u.call.args; a; a = a->next) find_expr(f, a->value); break;
-    case E_IF: find_expr(f, e->u.cond.cond); find_expr(f, e->u.cond.then); find_expr(f, e->u.cond.otherwise); break;
-    default: break;
-    }
-}
-
-static void find_items(finder *f, const ast_item *it)
-{
-    for (; it; it = it->next) {
-        if (covers(it->loc, f->line, f->col)) f->item = it;
-        find_expr(f, it->value);
-    }
-}
-
-static void find_stmts(finder *f, const ast_stmt *st)
-{
-    for (; st; st = st->next) {
-        find_expr(f, st->value);
-        find_items(f, st->items);
-        find_stmts(f, st->then);
-        find_stmts(f, st->otherwise);
-    }
-}
-
-static void find_in(finder *f, const ast_program *ast)
-{
-    for (const ast_decl *d = ast->decls; d; d = d->next) {
-        if (d->kind == D_ROUTE)   /* `default: NAME` names a branch: no expression, no type */
-            for (const ast_item *it = d->branches; it; it = it->next) if (strcmp(it->name, "default")) find_expr(f, it->value);
-        if (d->kind == D_SCHEMA)
-            for (const ast_field *fl = d->fields; fl; fl = fl->next) if (covers(fl->loc, f->line, f->col)) f->field = fl;
-        for (const ast_op *o = d->kind == D_STAGE ? d->ops : NULL; o; o = o->next) {
-            find_expr(f, o->cond);
-            find_items(f, o->items);
-            find_stmts(f, o->body);
-            find_keys(f, o);
-            for (const ast_field *fl = o->state; fl; fl = fl->next) if (covers(fl->loc, f->line, f->col)) f->field = fl;
-        }
-    }
-}
-
-static void write_rectype(FILE *o, const rectype *r)
-{
-    fputs("{ ", o);
-    for (int i = 0; r && i < r->nfields; i++) fprintf(o, "%s%s: %s", i ? ", " : "", r->fields[i].name, type_name(r->fields[i].type));
-    fputs(" }", o);
-}
-
-static const node *find_node(const program *p, const char *name, size_t len)
-{
-    node **lists[] = {p->sources, p->stages, p->sinks, p->tables};
-    int counts[] = {p->nsources, p->nstages, p->nsinks, p->ntables};
-    for (int l = 0; l < 4; l++)
-        for (int i = 0; i < counts[l]; i++)
-            if (strlen(lists[l][i]->name) == len && !memcmp(lists[l][i]->name, name, len)) return lists[l][i];
-    return NULL;
-}
-
-static const ast_decl *find_schema(const ast_program *ast, const char *name, size_t len)
-{
-    for (const ast_decl *d = ast->decls; d; d = d->next)
-        if (d->kind == D_SCHEMA && strlen(d->name) == len && !memcmp(d->name, name, len)) return d;
-    return NULL;
-}
-
-/* What hover says about the cursor's place, into o; false when nothing. */
-static bool describe(server *s, const unit *u, uint32_t line, uint32_t col, FILE *o)
-{
-    if (!u->prog) return false;   /* types are only whole when the program checked */
-    finder f = {.line = line, .col = col};
-    find_in(&f, u->ast);
-    token before, t = token_at(s, u, line, col, &before);
-    if (f.field) { fprintf(o, "%s: %s", f.field->name, f.field->type); return true; }
-    int k = f.key && f.in ? rectype_find(f.in, f.key->text) : -1;
-    if (k >= 0) { fprintf(o, "%s: %s", f.in->fields[k].name, type_name(f.in->fields[k].type)); return true; }
-    if (f.item && f.item->value && f.item->value->type < T_ERROR) {
-        fprintf(o, "%s: %s", f.item->name, type_name(f.item->value->type));
-        return true;
-    }
-    if (f.expr && f.expr->type < T_ERROR) {
-        const ast_expr *e = f.expr;
-        if (e->kind == E_NAME) fprintf(o, "%s%s%s: %s", e->qual ? e->qual : "", e->qual ? "." : "", e->text, type_name(e->type));
-        else if (e->kind == E_CALL) fprintf(o, "%s(...): %s", e->text, type_name(e->type));
-        else if (e->kind == E_INT || e->kind == E_FLOAT || e->kind == E_STR || e->kind == E_BOOL) fprintf(o, "literal: %s", type_name(e->type));
-        else fprintf(o, "expression: %s", type_name(e->type));
-        return true;
-    }
-    if (t.kind != TK_IDENT || col >= t.col + t.len) return false;
-    const node *n = find_node(u->prog, t.start, t.len);
-    if (n) {
-        fprintf(o, "%s %s: ", node_word(n), n->name);
-        write_rectype(o, n->type);
-        return true;
-    }
-    const ast_decl *sc = find_schema(u->ast, t.start, t.len);
-    if (sc) {
-        fprintf(o, "schema %s ", sc->name);
-        write_rectype(o, sc->schema_type);
-        return true;
-    }
-    return false;
-}
-
-/* The declaration of a stream, schema or table named name, or a route's branch. */
-static bool definition_of(const ast_program *ast, const token *t, srcloc *at)
-{
-    for (const ast_decl *d = ast->decls; d; d = d->next) {
-        if (d->kind == D_ROUTE)
-            for (const ast_item *it = d->branches; it; it = it->next) {
-                const char *name = it->name;
-                srcloc loc = it->loc;
-                if (!strcmp(name, "default") && it->value && it->value->kind == E_NAME) name = it->value->text, loc = it->value->loc;
-                if (tok_is(t, name)) { *at = loc; return true; }
-            }
-        bool named = d->kind == D_SCHEMA || d->kind == D_SOURCE || d->kind == D_STAGE || d->kind == D_SINK ||
-                     d->kind == D_TABLE || d->kind == D_ROUTE;
-        if (named && d->name && tok_is(t, d->name)) { *at = d->loc; return true; }
-    }
-    return false;
-}
-
-/* ---- completion: which stage and which of its operators the cursor is in,
- * read from the tokens (the text being typed rarely parses) --------------- */
-
-typedef struct place {
-    bool in_stage;        /* in a stage's or a route's declaration */
-    bool after_dot;
-    char qual[PARSE_MAX_NAME + 1];   /* after_dot: the name before the '.' (prev, or a joined table) */
-    char name[PARSE_MAX_NAME + 1];
-    int op;               /* operators begun before the cursor, less one: -1 before the first '|' */
-} place;
-
-static place place_at(server *s, const unit *u, uint32_t line, uint32_t col)
-{
-    diag quiet;
-    diag_init(&quiet, "", u->src, u->len, s->null);
-    lexer L;
-    lex_init(&L, u->src, u->len, &quiet);
-    place p = {.op = -1};
-    int depth = 0, decl_kind = 0;
-    bool want_name = false;
-    token prev = {0}, prev2 = {0};
-    for (;;) {
-        token t = lex_next(&L);
-        if (t.kind == TK_EOF || t.kind == TK_LEX_ERROR) break;
-        if (t.line > line || (t.line == line && t.col >= col)) break;
-        prev2 = prev;
-        if (depth == 0 && parse_starts_decl(t.kind)) {
-            decl_kind = t.kind;
-            p = (place){.op = -1, .in_stage = t.kind == TK_STAGE || t.kind == TK_ROUTE};
-            want_name = true;
-        } else if (want_name && t.kind == TK_IDENT) {
-            snprintf(p.name, sizeof p.name, "%.*s", (int)t.len, t.start);
-            want_name = false;
-        } else if (t.kind == TK_LBRACE || t.kind == TK_LPAREN) {
-            depth++;
-        } else if ((t.kind == TK_RBRACE || t.kind == TK_RPAREN) && depth > 0) {
-            depth--;
-        } else if (t.kind == TK_PIPE && depth == 0 && decl_kind == TK_STAGE) {
-            p.op++;
-        }
-        prev = t;
-    }
-    p.after_dot = prev.kind == TK_DOT && prev.line == line && prev.col + 1 == col;
-    if (p.after_dot && prev2.kind == TK_IDENT) snprintf(p.qual, sizeof p.qual, "%.*s", (int)prev2.len, prev2.start);
-    return p;
-}
-
-static void write_item(FILE *o, bool *first, const char *label, int kind, const char *detail)
-{
-    fputs(*first ? "" : ",", o);
-    *first = false;
-    fputs("{\"label\":", o);
-    json_write_string(o, label, strlen(label));
-    fprintf(o, ",\"kind\":%d,\"detail\":", kind);
-    json_write_string(o, detail, strlen(detail));
-    fputc('}', o);
-}
-
-static void complete(server *s, const document *d, uint32_t line, uint32_t col, FILE *o)
-{
-    place p = place_at(s, d->now, line, col);
-    const program *prog = d->good ? d->good->prog : NULL;
-    bool first = true;
-    fputs("{\"isIncomplete\":false,\"items\":[", o);
-    const node *n = prog && p.in_stage ? find_node(prog, p.name, strlen(p.name)) : NULL;
-    if (n && (p.op >= 0 || n->is_route)) {
-        const rectype *r = n->input ? n->input->type : NULL;
-        const ast_op *op = n->decl->ops;
-        for (int i = 0; op && i < p.op; i++) if (op->next) op = op->next;
-        if (op && op->in) r = op->in;
-        /* after TABLE. the joined table's fields (named TABLE.FIELD in the record); after prev. the others */
-        size_t ql = strlen(p.qual);
-        bool joined = false;
-        for (int i = 0; r && p.after_dot && i < r->nfields; i++)
-            joined |= !strncmp(r->fields[i].name, p.qual, ql) && r->fields[i].name[ql] == '.';
-        for (int i = 0; r && i < r->nfields; i++) {
-            const char *name = r->fields[i].name;
-            if (joined && (strncmp(name, p.qual, ql) || name[ql] != '.')) continue;
-            if (p.after_dot && !joined && strchr(name, '.')) continue;
-            write_item(o, &first, joined ? name + ql + 1 : name, ITEM_FIELD, type_name(r->fields[i].type));
-        }
-        for (const ast_field *f = op && !p.after_dot ? op->state : NULL; f; f = f->next) write_item(o, &first, f->name, ITEM_FIELD, f->type);
-    } else if (prog && !p.after_dot) {   /* elsewhere: the streams a stage or sink can read */
-        node **lists[] = {prog->sources, prog->stages, prog->tables};
-        int counts[] = {prog->nsources, prog->nstages, prog->ntables};
-        for (int l = 0; l < 3; l++)
-            for (int i = 0; i < counts[l]; i++) write_item(o, &first, lists[l][i]->name, ITEM_MODULE, node_word(lists[l][i]));
-    }
-    fputs("]}", o);
-}
-
 /* ---- methods ------------------------------------------------------------ */
 
 /* A handler writes its result as JSON to o, or returns an error code and sets *msg. */
@@ -684,7 +404,7 @@ static int m_hover(server *s, const json *params, FILE *o, const char **msg)
     char *text = NULL;
     size_t n = 0;
     FILE *m = open_memstream(&text, &n);
-    bool found = m && describe(s, d->now, line, col, m);
+    bool found = m && lsp_hover(d->now, line, col, m);
     if (m) fclose(m);
     if (found) {
         fputs("{\"contents\":{\"kind\":\"plaintext\",\"value\":", o);
@@ -702,10 +422,9 @@ static int m_definition(server *s, const json *params, FILE *o, const char **msg
     uint32_t line, col;
     document *d = position_of(s, params, &line, &col, msg);
     if (!d) return ERR_INVALID_PARAMS;
-    token before, t = token_at(s, d->now, line, col, &before);
-    const unit *u = d->now->ast ? d->now : d->good;   /* a syntax error: the last text that parsed */
+    const lsp_unit *u = d->now->ast ? d->now : d->good;   /* a syntax error: the last text that parsed */
     srcloc at;
-    if (t.kind != TK_IDENT || !u || !definition_of(u->ast, &t, &at)) return no_result(o);
+    if (!u || !lsp_definition(d->now, u, line, col, &at)) return no_result(o);
     fputs("{\"uri\":", o);
     json_write_string(o, d->uri, strlen(d->uri));
     fputs(",\"range\":", o);
@@ -719,7 +438,7 @@ static int m_completion(server *s, const json *params, FILE *o, const char **msg
     uint32_t line, col;
     document *d = position_of(s, params, &line, &col, msg);
     if (!d) return ERR_INVALID_PARAMS;
-    complete(s, d, line, col, o);
+    lsp_complete(d->now, d->good, line, col, o);
     return 0;
 }
 
@@ -728,7 +447,7 @@ static int m_formatting(server *s, const json *params, FILE *o, const char **msg
     const char *uri = param_uri(params);
     document *d = uri ? find_doc(s, uri) : NULL;
     if (!d) { *msg = "expected textDocument.uri of an open document"; return ERR_INVALID_PARAMS; }
-    const unit *u = d->now;
+    const lsp_unit *u = d->now;
     char *text = NULL;
     if (fmt_text(d->path, u->src, u->len, s->null, &text) != 0) return no_result(o);   /* syntax errors: diagnostics say so */
     if (!strcmp(text, u->src)) {
