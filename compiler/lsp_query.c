@@ -33,22 +33,22 @@ static bool covers(srcloc at, uint32_t line, uint32_t col)
     return at.line == line && col >= at.col && col < at.col + (at.len ? at.len : 1);
 }
 
-/* The token at 1-based (line, col), or one that ends right there (a name being typed).
- * *before is the token before it. Lexing stops at a lexical error. */
-static token token_at(const lsp_unit *u, uint32_t line, uint32_t col, token *before)
+/* The token at 1-based (line, col), or one that ends right there (a name being
+ * typed); kind 0 when there is none. Lexing stops at a lexical error. */
+static token token_at(const lsp_unit *u, uint32_t line, uint32_t col)
 {
     quiet_lexer q;
     quiet_open(&q, u);
-    token prev = {0}, found = {0};
-    *before = prev;
+    token found = {0};
     for (;;) {
         token t = lex_next(&q.L);
         if (t.kind == TK_EOF || t.kind == TK_LEX_ERROR) break;
         if (t.line > line || (t.line == line && t.col > col)) break;
-        if (t.line == line && col <= t.col + t.len) { found = t; *before = prev; if (col < t.col + t.len) break; }
-        prev = t;
+        if (t.line == line && col <= t.col + t.len) {
+            found = t;
+            if (col < t.col + t.len) break;   /* inside it; else one starting at col would be better */
+        }
     }
-    if (!found.start) *before = prev;
     quiet_close(&q);
     return found;
 }
@@ -153,7 +153,6 @@ bool lsp_hover(const lsp_unit *u, uint32_t line, uint32_t col, FILE *o)
     if (!u->prog) return false;   /* types are only whole when the program checked */
     finder f = {.line = line, .col = col};
     find_in(&f, u->ast);
-    token before, t = token_at(u, line, col, &before);
     if (f.field) { fprintf(o, "%s: %s", f.field->name, f.field->type); return true; }
     int k = f.key && f.in ? rectype_find(f.in, f.key->text) : -1;
     if (k >= 0) { fprintf(o, "%s: %s", f.in->fields[k].name, type_name(f.in->fields[k].type)); return true; }
@@ -169,6 +168,7 @@ bool lsp_hover(const lsp_unit *u, uint32_t line, uint32_t col, FILE *o)
         else fprintf(o, "expression: %s", type_name(e->type));
         return true;
     }
+    token t = token_at(u, line, col);
     if (t.kind != TK_IDENT || col >= t.col + t.len) return false;
     const node *n = find_node(u->prog, t.start, t.len);
     if (n) {
@@ -269,9 +269,14 @@ void lsp_complete(const lsp_unit *now, const lsp_unit *good, uint32_t line, uint
     const node *n = prog && p.in_stage ? find_node(prog, p.name, strlen(p.name)) : NULL;
     if (n && (p.op >= 0 || n->is_route)) {
         const rectype *r = n->input ? n->input->type : NULL;
-        const ast_op *op = n->decl->ops;
-        for (int i = 0; op && i < p.op; i++) if (op->next) op = op->next;
-        if (op && op->in) r = op->in;
+        const ast_op *op = n->decl ? n->decl->ops : NULL;
+        bool past = false;   /* an operator being added after the last one that checked: it reads that one's output */
+        for (int i = 0; op && i < p.op && !past; i++) {
+            if (op->next) op = op->next;
+            else past = true;
+        }
+        if (op && op->in) r = past && op->out ? op->out : op->in;
+        if (past) op = NULL;
         /* after TABLE. the joined table's fields (named TABLE.FIELD in the record); after prev. the others */
         size_t ql = strlen(p.qual);
         bool joined = false;
@@ -295,6 +300,6 @@ void lsp_complete(const lsp_unit *now, const lsp_unit *good, uint32_t line, uint
 
 bool lsp_definition(const lsp_unit *now, const lsp_unit *parsed, uint32_t line, uint32_t col, srcloc *at)
 {
-    token before, t = token_at(now, line, col, &before);
+    token t = token_at(now, line, col);
     return t.kind == TK_IDENT && parsed->ast && definition_of(parsed->ast, &t, at);
 }

@@ -235,6 +235,11 @@ def main(rgp):
     check("completion of the streams a sink can read", completion(8, 30),
           [("readings", "source"), ("hot", "stage"), ("unread", "stage")])
     check("completion after 'prev.'", completion(5, 17), fields)
+    adding = GOOD.replace("over: value - 80.0 }\n", "over: value - 80.0 }\n    | where \n")
+    s.notify("textDocument/didChange", {"textDocument": {"uri": URI, "version": 3}, "contentChanges": [{"text": adding}]})
+    s.diagnostics()
+    check("completion in an operator added after the select: its output's fields", completion(7, 12),
+          [("sensor_id", "u32"), ("over", "f64")])
 
     # formatting: one edit, the whole text, giving what rgp fmt gives
     s.notify("textDocument/didChange", {"textDocument": {"uri": URI, "version": 4}, "contentChanges": [{"text": UNFORMATTED}]})
