@@ -30,7 +30,7 @@ COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.
                  compiler/emit_expr.c compiler/emit_threads.c compiler/emit_ops.c \
                  compiler/emit_aggregates.c compiler/emit_limit.c compiler/emit_sort.c compiler/emit_tables.c compiler/graph.c compiler/builtins.c \
                  compiler/jit.c compiler/aot.c compiler/objcache.c compiler/background_cc.c compiler/run.c compiler/driver.c compiler/fmt.c \
-                 compiler/journal_tool.c compiler/emit_journal.c compiler/regex.c compiler/emit_regex.c compiler/emit_env.c compiler/emit_net.c compiler/emit_nats.c compiler/sema_nats.c compiler/emit_csv.c compiler/emit_syslog.c compiler/sema_syslog.c compiler/emit_follow.c compiler/emit_join.c compiler/links.c compiler/version.c compiler/pipeline_test.c compiler/whole_file.c compiler/emit_metrics.c
+                 compiler/journal_tool.c compiler/emit_journal.c compiler/regex.c compiler/emit_regex.c compiler/emit_env.c compiler/emit_net.c compiler/emit_nats.c compiler/sema_nats.c compiler/emit_csv.c compiler/emit_syslog.c compiler/sema_syslog.c compiler/emit_follow.c compiler/emit_join.c compiler/links.c compiler/version.c compiler/pipeline_test.c compiler/whole_file.c compiler/emit_metrics.c compiler/lsp_json.c compiler/lsp_query.c compiler/lsp.c
 GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c $(B)/gen/regex_text.c $(B)/gen/nats_text.c
 LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/%.o)
 RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
@@ -38,7 +38,7 @@ RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
 TEST_SRCS := tests/check_main.c tests/check_lexer.c tests/check_parser.c tests/check_sema.c \
              tests/check_emit.c tests/check_sequencer.c tests/check_csv.c tests/check_json.c \
              tests/check_writer.c tests/check_std.c tests/check_time.c tests/check_sketch.c tests/check_table.c tests/check_tables.c \
-             tests/check_program.c tests/check_journal.c tests/check_framing.c tests/check_fixed.c tests/check_plan.c tests/check_net.c tests/check_csv_header.c tests/check_metrics.c tests/check_lookup.c tests/check_nats.c tests/check_syslog.c tests/check_follow.c
+             tests/check_program.c tests/check_journal.c tests/check_framing.c tests/check_fixed.c tests/check_plan.c tests/check_net.c tests/check_csv_header.c tests/check_metrics.c tests/check_lookup.c tests/check_nats.c tests/check_syslog.c tests/check_follow.c tests/check_lsp_json.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 
 all: $(B)/rgp
@@ -237,7 +237,8 @@ demo: $(B)/rgp
 
 # Unit suites (Check), golden end-to-end cases through JIT and AOT, the examples
 # in docs/language.md, the command line as a user meets it, the examples against
-# an independent replay, and rgp fmt.
+# an independent replay, and rgp fmt; after scripts/deps.sh test (python3, groff,
+# man), rgp lsp, the editor files, rgp(1), the bash completion and make install.
 test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuzz_replay $(addprefix $(B)/fuzz_replay_,$(READER_FUZZERS))
 	$(Q)$(B)/check_all
 	$(Q)$(B)/stress_disruptor
@@ -256,6 +257,9 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuz
 	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer
 	$(Q)sh tests/join_reload.sh $(B)/rgp
 	$(Q)sh scripts/deps.sh test && sh tests/net.sh $(B)/rgp
+	$(Q)sh tests/lsp.sh $(B)/rgp
+	$(Q)sh tests/editors.sh
+	$(Q)MAKE='$(MAKE)' sh tests/install.sh $(B)/rgp
 	$(Q)sh tests/metrics.sh $(B)/rgp
 	$(Q)sh tests/syslog.sh $(B)/rgp
 	$(Q)sh tests/follow.sh $(B)/rgp
@@ -271,9 +275,14 @@ $(B)/nats_tool: tests/nats_tool.c
 soak: $(B)/rgp $(B)/journal_writer
 	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer $(or $(KILLS),2000)
 
+# the binary, the man page rgp(1) and the bash completion; DESTDIR for staged installs
+MANDIR      ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 install: $(B)/rgp
-	install -d $(DESTDIR)$(PREFIX)/bin
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(B)/rgp $(DESTDIR)$(PREFIX)/bin/rgp
+	install -m 644 docs/rgp.1 $(DESTDIR)$(MANDIR)/man1/rgp.1
+	install -m 644 editors/bash-completion/rgp $(DESTDIR)$(BASHCOMPDIR)/rgp
 
 clean:
 	rm -rf $(B)

@@ -14,6 +14,7 @@
 #include "fmt.h"
 #include "graph.h"
 #include "jit.h"
+#include "lsp.h"
 #include "journal_tool.h"
 #include "run.h"
 #include "version.h"
@@ -32,6 +33,7 @@ static int cmd_fmt(int argc, char **argv);
 static int cmd_graph(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 static int cmd_journal(int argc, char **argv);
+static int cmd_lsp(int argc, char **argv);
 static int cmd_run(int argc, char **argv);
 static int cmd_test(int argc, char **argv);
 static int cmd_version(int argc, char **argv);
@@ -92,6 +94,16 @@ static const command commands[] = {
      "info    lists the segments with their offsets and sizes, the schema, the next\n"
      "        offset, the durable offset and each group's committed offset\n"
      "The file format is described in docs/durability.md.\n"},
+    {"lsp", cmd_lsp, "serve the Language Server Protocol on stdin and stdout, for editors",
+     "Usage: rgp lsp [--stdio]\n\n"
+     "Speaks the Language Server Protocol (JSON-RPC 2.0, Content-Length framed) on\n"
+     "stdin and stdout, for an editor to start. It checks each open .rgp file as you\n"
+     "type, with the messages of `rgp check`, and answers hover (the type of a\n"
+     "field, stream or expression), go to definition (streams, schemas, tables),\n"
+     "completion (field names after '.' and in a stage's operators) and formatting\n"
+     "(`rgp fmt`). Editor set-up is in docs/operations.md.\n\n"
+     "Exit status: 0 after shutdown and exit; 1 when the input ends or exit comes\n"
+     "without shutdown.\n"},
     {"run", cmd_run, "run a pipeline now: compiled by libtcc, or cc -O2's cached build",
      "Usage: rgp run [-O] FILE.rgp [NAME=PATH ...] [--stats[=SECONDS]] [--metrics HOST:PORT] [--strict] [--help]\n\n"
      "Compiles the pipeline in memory with libtcc and runs it at once, and starts\n"
@@ -183,6 +195,15 @@ static int cmd_journal(int argc, char **argv)
     const command *me = find_command("journal");
     if (wants_help(argc, argv)) { fputs(me->help, stdout); return 0; }
     return journal_tool(argc, argv, me->help);
+}
+
+static int cmd_lsp(int argc, char **argv)
+{
+    const command *me = find_command("lsp");
+    if (wants_help(argc, argv)) { fputs(me->help, stdout); return 0; }
+    for (int i = 1; i < argc; i++)   /* --stdio: what some editors pass; stdio is the only transport */
+        if (strcmp(argv[i], "--stdio")) return usage_error(me, "unexpected argument '%s'", argv[i]);
+    return lsp_serve(stdin, stdout);
 }
 
 static int cmd_version(int argc, char **argv)

@@ -27,6 +27,7 @@ Suite *metrics_suite(void);
 Suite *lookup_suite(void);
 Suite *syslog_suite(void);
 Suite *follow_suite(void);
+Suite *lsp_json_suite(void);
 
 int main(void)
 {
@@ -55,6 +56,7 @@ int main(void)
     srunner_add_suite(sr, lookup_suite());
     srunner_add_suite(sr, syslog_suite());
     srunner_add_suite(sr, follow_suite());
+    srunner_add_suite(sr, lsp_json_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -1,0 +1,2 @@
+" rgp pipeline files
+autocmd BufRead,BufNewFile *.rgp setfiletype rgp
