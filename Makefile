@@ -265,6 +265,7 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuz
 	$(Q)sh tests/follow.sh $(B)/rgp
 	$(Q)$(MAKE) -s $(B)/nats_tool && sh tests/nats.sh $(B)/rgp $(B)/nats_tool
 	$(Q)sh tests/nats_partition.sh $(B)/rgp $(B)/nats_tool
+	$(Q)sh tests/nats_cluster.sh $(B)/rgp $(B)/nats_tool
 
 # The other end of tests/nats.sh (libnats-dev, installed by scripts/deps.sh test).
 $(B)/nats_tool: tests/nats_tool.c

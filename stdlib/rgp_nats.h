@@ -63,6 +63,18 @@ static inline int rgp_drain_wait(const RGP_ATOMIC(uint64_t) *done, uint64_t end)
     }
 }
 
+/* The servers of "nats://a:4222,nats://b:4222" (a cluster): natsOptions_SetURL
+ * takes one URL only, so the list is split for natsOptions_SetServers. */
+static inline natsStatus rgp__nats_set_servers(natsOptions *o, const char *urls)
+{
+    char copy[2048], *list[64];
+    int n = 0;
+    if (strlen(urls) >= sizeof copy) return NATS_INVALID_ARG;
+    strcpy(copy, urls);
+    for (char *p = copy, *save = NULL, *t; n < 64 && (t = strtok_r(p, ",", &save)); p = NULL) list[n++] = t;
+    return n == 1 ? natsOptions_SetURL(o, list[0]) : natsOptions_SetServers(o, (const char **)list, n);
+}
+
 /* ---- the source ------------------------------------------------------------ */
 
 typedef struct rgp_nats_source {
@@ -138,7 +150,7 @@ static inline int rgp_nats_source_open(const char *prog, const rgp_endpoint *ep,
     natsOptions *o = NULL;
     jsErrCode je = 0;
     natsStatus s = natsOptions_Create(&o);
-    if (s == NATS_OK) s = natsOptions_SetURL(o, ep->path);
+    if (s == NATS_OK) s = rgp__nats_set_servers(o, ep->path);
     if (s == NATS_OK) s = natsOptions_SetMaxReconnect(o, -1);   /* reconnect for ever; libnats does it */
     if (s == NATS_OK) s = natsOptions_SetReconnectWait(o, RGP_NATS_RECONNECT_MS);
     if (s == NATS_OK) s = natsConnection_Connect(&ns->nc, o);
@@ -256,12 +268,14 @@ static inline void rgp_nats_source_ack(rgp_nats_source *ns, int ok) { rgp__nats_
 /* Does the consumer still owe messages: ones not yet delivered, or delivered
  * before (to a run that was killed) and not acked, which the server delivers
  * again once their ack_wait is over? Then idle has not ended the stream:
- * ending now would leave them for the next run. */
+ * ending now would leave them for the next run. Nor has it while the
+ * server cannot say (it is away, or electing a leader). */
 static inline int rgp__nats_others_pending(rgp_nats_source *ns)
 {
     jsConsumerInfo *ci = NULL;
     jsErrCode je = 0;
-    if (js_GetConsumerInfo(&ci, ns->js, ns->stream, ns->durable, NULL, &je) != NATS_OK || !ci) return 0;   /* unknown: idle decides */
+    if (js_GetConsumerInfo(&ci, ns->js, ns->stream, ns->durable, NULL, &je) != NATS_OK || !ci)
+        return 1;   /* no answer (a server away, a leader being elected): nothing says the stream is done */
     int64_t owed = (int64_t)ci->NumPending + ci->NumAckPending - ns->held.Count;   /* the held batch is ours, acked after the drain */
     jsConsumerInfo_Destroy(ci);
     if (owed > 0 && !ns->said_owed) {
@@ -402,7 +416,7 @@ static inline int rgp_nats_sink_open(rgp_writer *w, rgp_nats_sink *s, const char
     }
     natsOptions *o = NULL;
     natsStatus st = natsOptions_Create(&o);
-    if (st == NATS_OK) st = natsOptions_SetURL(o, ep->path);
+    if (st == NATS_OK) st = rgp__nats_set_servers(o, ep->path);
     if (st == NATS_OK) st = natsOptions_SetMaxReconnect(o, -1);
     if (st == NATS_OK) st = natsOptions_SetReconnectWait(o, RGP_NATS_RECONNECT_MS);
     if (st == NATS_OK) st = natsConnection_Connect(&s->nc, o);

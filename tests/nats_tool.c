@@ -1,6 +1,7 @@
 /* nats_tool: the other end of tests/nats.sh, on libnats (there is no `nats` CLI
  * in Debian). Commands:
- *   nats_tool URL create STREAM SUBJECT          a file-stored stream (replaced if there)
+ *   nats_tool URL create STREAM SUBJECT [R]      a file-stored stream (replaced if there), R replicas (1)
+ *   nats_tool URL leader STREAM                  the name of the server that leads the stream
  *   nats_tool URL publish SUBJECT FIRST N KEYS   N records {"key":"kK","seq":S} to SUBJECT.kK,
  *                                                S from FIRST, K = S % KEYS; waits for every ack
  *   nats_tool URL raw SUBJECT TEXT               one message with TEXT as its data
@@ -34,7 +35,7 @@ int main(int argc, char **argv)
     jo.PublishAsync.StallWait = 30000;   /* a loaded machine: wait for acks, do not fail at the 200 ms default */
     if ((s = natsConnection_JetStream(&js, nc, &jo)) != NATS_OK) die("jetstream", s, 0);
     const char *cmd = argv[2];
-    if (!strcmp(cmd, "create") && argc == 5) {
+    if (!strcmp(cmd, "create") && (argc == 5 || argc == 6)) {
         js_DeleteStream(js, argv[3], NULL, NULL);
         jsStreamConfig cfg;
         jsStreamConfig_Init(&cfg);
@@ -43,6 +44,7 @@ int main(int argc, char **argv)
         cfg.Subjects = subj;
         cfg.SubjectsLen = 1;
         cfg.Storage = js_FileStorage;
+        cfg.Replicas = argc == 6 ? atoi(argv[5]) : 1;
         jsStreamInfo *si = NULL;
         if ((s = js_AddStream(&si, js, &cfg, NULL, &je)) != NATS_OK) die("add stream", s, je);
         jsStreamInfo_Destroy(si);
@@ -83,6 +85,12 @@ int main(int argc, char **argv)
         }
         natsSubscription_Unsubscribe(sub);
         natsSubscription_Destroy(sub);
+    } else if (!strcmp(cmd, "leader") && argc == 4) {
+        jsStreamInfo *si = NULL;
+        if ((s = js_GetStreamInfo(&si, js, argv[3], NULL, &je)) != NATS_OK) die("stream info", s, je);
+        if (!si->Cluster || !si->Cluster->Leader) die("stream info: no leader", NATS_ERR, 0);
+        printf("%s\n", si->Cluster->Leader);
+        jsStreamInfo_Destroy(si);
     } else if (!strcmp(cmd, "count") && argc == 4) {
         jsStreamInfo *si = NULL;
         if ((s = js_GetStreamInfo(&si, js, argv[3], NULL, &je)) != NATS_OK) die("stream info", s, je);
