@@ -133,6 +133,7 @@ typedef struct ast_op {
     unsigned long long limit;   /* OP_THROTTLE: records per span; OP_SAMPLE: every N (0: a fraction); OP_LIMIT, OP_SORT (top N): N */
     double fraction;         /* OP_SAMPLE */
     bool sample_every;       /* OP_SAMPLE: every N, not a fraction */
+    bool faults;             /* OP_WHERE, OP_SELECT: holds parse_time without a fallback, which rejects the record */
     unsigned long long seed; /* OP_SAMPLE */
     ast_field *state;        /* OP_KEYED, OP_DELTA: state { n: u64 = 0, ... }, each with its init */
     ast_stmt *body;          /* OP_KEYED, OP_DELTA */

@@ -157,7 +157,18 @@ static void time_text_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, 
 {
     const ast_arg *g = x->u.call.args;
     bool parse = x->u.call.builtin == B_parse_time;
-    const ast_expr *fmt = x->u.call.nargs == 3 || !parse ? g->next->value : NULL;
+    int n = x->u.call.nargs;
+    bool strict = parse && (n == 1 || (n == 2 && g->next->value->type == T_STR));   /* no fallback: a fault rejects the record */
+    const ast_expr *fmt = n == 3 || !parse || (strict && n == 2) ? g->next->value : NULL;
+    if (strict) {
+        sb(b, "rgp_time_parse_strict(");
+        piece_c(c, b, g->value, rec, level + 1);
+        sb(b, ", ");
+        if (fmt) piece_c(c, b, fmt, rec, level + 1);
+        else sb(b, "((rgp_str){\"\", 0})");   /* no format: ISO 8601 */
+        sb(b, ", -1, &fault)");   /* the fault of the where or select around it (emit_ops.c) */
+        return;
+    }
     sb(b, parse ? "rgp_time_parse_or(" : "rgp_time_format(&scratch, ");
     piece_c(c, b, g->value, rec, level + 1);
     sb(b, ", ");

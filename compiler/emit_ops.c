@@ -41,6 +41,26 @@ void emit_lookup(emitter *e, const node *st, const ast_op *o, const char *cur, c
 /* select and emit: a record of type `out` made from items over `cur`, then
  * the operators from `next` on applied to it. */
 /* `vK.FIELD = EXPR;`: field i of record vK from an item's expression over cur. */
+/* ---- records a where or select rejects (parse_time without a fallback) ---- */
+
+/* The fault the op's expressions may set (rgp_std.h's rgp_fault), and its count. */
+static void emit_fault_begin(emitter *e, const node *st, const ast_op *o)
+{
+    emit(e, "rgp_fault fault = {0};   /* set by a parse_time without a fallback whose text does not match */");
+    emit(e, "%s_seen++;", table_name(st, o));
+}
+
+/* Rejected and said (the first ones; all counted for the loss summary), or else
+ * the block that goes on opens, with `then` before its brace. */
+static void emit_fault_check(emitter *e, const node *st, const ast_op *o, const char *then)
+{
+    emit(e, "if (fault.bad) {");
+    emit(e, "    rgp_fault_reject(RGP_PROGRAM, \"%s:%u:%u\", \"%s\", &fault, &%s_rejected);", e->p->file, o->loc.line, o->loc.col,
+         st->name, table_name(st, o));
+    emit(e, "} else %s{", then);
+    e->indent++;
+}
+
 static void emit_field(emitter *e, int k, const rectype *out, int i, const ast_expr *value, const char *cur)
 {
     char prefix[160];
@@ -48,19 +68,28 @@ static void emit_field(emitter *e, int k, const rectype *out, int i, const ast_e
     emit_user_expr(e, value, cur, prefix, ";");
 }
 
+/* The record of a select's (or an emit's) items, and what follows on it. A
+ * select whose items may reject the record (faulting: parse_time without a
+ * fallback) reports it instead of going on. */
 static void emit_record_then(emitter *e, const node *st, const ast_item *items, const rectype *out, srcloc at,
-                             const char *cur, const ast_op *next)
+                             const char *cur, const ast_op *next, const ast_op *faulting)
 {
     int k = ++e->tmp;
     line_to_rgp(e, at);
     emit(e, "{");
     e->indent++;
+    if (faulting) emit_fault_begin(e, st, faulting);
     emit(e, "%s v%d;", out->cname, k);
     const ast_item *it = items;
     for (int i = 0; it; it = it->next, i++) emit_field(e, k, out, i, it->value, cur);
+    if (faulting) emit_fault_check(e, st, faulting, "");
     char next_cur[32];
     snprintf(next_cur, sizeof next_cur, "(&v%d)", k);
     emit_ops(e, st, next, next_cur);
+    if (faulting) {
+        e->indent--;
+        emit(e, "}");
+    }
     e->indent--;
     emit(e, "}");
 }
@@ -129,6 +158,7 @@ static bool emit_select_where(emitter *e, const node *st, const ast_op *sel, con
 {
     const ast_op *wh = sel->next;
     const rectype *out = sel->out;
+    if (sel->faults || wh->faults) return false;   /* a record that may be rejected is made whole first */
     const ast_expr *conj[FUSE_MAX_CONJUNCTS];
     int nc = conjuncts(wh->cond, conj, 0);
     if (nc > FUSE_MAX_CONJUNCTS || out->nfields > FUSE_MAX_FIELDS) return false;
@@ -212,7 +242,7 @@ static void emit_stmts(emitter *e, const node *st, const ast_op *o, const ast_st
             emit_user_expr(e, x->value, cur, prefix, !x->is_local && x->value->type == T_STR ? ");" : ";");
             break;
         case S_EMIT:
-            emit_record_then(e, st, x->items, o->out, x->loc, cur, o->next);
+            emit_record_then(e, st, x->items, o->out, x->loc, cur, o->next, NULL);
             break;
         }
     }
@@ -349,6 +379,19 @@ void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
     }
     switch (o->kind) {
     case OP_WHERE:
+        if (o->faults) {   /* the condition may reject the record: it is reported, neither passed nor filtered out */
+            emit(e, "{");
+            e->indent++;
+            emit_fault_begin(e, st, o);
+            emit_user_expr(e, o->cond, cur, "bool pass = ", ";");
+            emit_fault_check(e, st, o, "if (pass) ");
+            emit_ops(e, st, o->next, cur);
+            e->indent--;
+            emit(e, "}");
+            e->indent--;
+            emit(e, "}");
+            break;
+        }
         emit_user_expr(e, o->cond, cur, "if (", ") {");
         e->indent++;
         emit_ops(e, st, o->next, cur);
@@ -357,7 +400,7 @@ void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
         break;
     case OP_SELECT:
         if (o->next && o->next->kind == OP_WHERE && emit_select_where(e, st, o, cur)) break;
-        emit_record_then(e, st, o->items, o->out, o->loc, cur, o->next);
+        emit_record_then(e, st, o->items, o->out, o->loc, cur, o->next, o->faults ? o : NULL);
         break;
     case OP_KEYED: case OP_DELTA: {
         bool delta = o->kind == OP_DELTA;

@@ -10,6 +10,8 @@
 
 /* What the C calls an operator's table and its value, and what comments call it. */
 static const struct { const char *prefix, *value, *what; } op_tables[] = {
+    [OP_WHERE] = {"where", "", "where"},       /* counters of a where or select that may reject (parse_time) */
+    [OP_SELECT] = {"select", "", "select"},
     [OP_SAMPLE] = {"sample", "", "sample"},
     [OP_LIMIT] = {"limit", "", "limit"},
     [OP_SORT] = {"sort", "", "sort"},

@@ -824,6 +824,10 @@ void emit_threads(emitter *e)
             if (o->kind == OP_LIMIT) emit_limit_state(e, e->p->stages[i], o);
             if (o->kind == OP_SORT) emit_sort_state(e, e->p->stages[i], o);
             if (o->kind == OP_JOIN) emit_join_state(e, e->p->stages[i], o);
+            if (o->faults)
+                emit(e, "static uint64_t %s_seen, %s_rejected;   /* %s of stage %s (%s:%u): records, and those parse_time rejected */",
+                     table_name(e->p->stages[i], o), table_name(e->p->stages[i], o), o->kind == OP_WHERE ? "where" : "select",
+                     e->p->stages[i]->name, e->p->file, o->loc.line);
             if (o->kind != OP_SAMPLE) continue;
             const char *t = table_name(e->p->stages[i], o);
             emit(e, "/* sample of stage %s (%s:%u) */", e->p->stages[i]->name, e->p->file, o->loc.line);
@@ -892,6 +896,10 @@ void emit_stage_losses(emitter *e, const node *st, loss_fn *emit_loss)
             snprintf(n, sizeof n, "%s_unmatched", t);
             snprintf(detail, sizeof detail, "\"table '%s'; `or default` keeps them\"", o->word);
             emit_loss(e, st, "RGP_LOSS_UNMATCHED", n, of, detail, NULL);
+        } else if (o->faults) {
+            snprintf(n, sizeof n, "%s_rejected", t);
+            snprintf(of, sizeof of, "%s_seen", t);
+            emit_loss(e, st, "RGP_LOSS_REJECTED", n, of, "\"parse_time without a fallback\"", NULL);
         } else if (o->kind == OP_SAMPLE) {
             snprintf(n, sizeof n, "%s_skipped", t);
             snprintf(of, sizeof of, "%s_n", t);

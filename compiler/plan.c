@@ -142,7 +142,7 @@ static bool filters_in_place(const node *rd)
     if (rd->kind != D_STAGE || !rd->used || rd->ninputs || rd->nsides || rd->is_route || runs_alone(rd)) return false;
     if (asks_for_ring(rd) || !rd->ops) return false;
     for (const ast_op *o = rd->ops; o; o = o->next)
-        if (o->kind != OP_WHERE) return false;
+        if (o->kind != OP_WHERE || o->faults) return false;   /* a rejecting parse_time is reported by the stage itself */
     return rd->input && rd->type == rd->input->type;
 }
 

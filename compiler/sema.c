@@ -38,6 +38,8 @@ typedef struct sema {
     name_map other_decls;     /* and sources, stages, sinks and routes */
     name_map streams;         /* the sources and stages checked so far */
     name_map tables;          /* the lookup tables checked so far */
+    bool faults_ok;           /* checking a where or select: parse_time without a fallback may reject the record */
+    int faults;               /* such calls met since faults_ok was set */
 } sema;
 
 static size_t name_hash(const char *s)
@@ -382,12 +384,23 @@ static type_id check_time_text(sema *S, ast_expr *e, const rectype *rec, int id)
             return T_ERROR;
         }
         ast_expr *fallback = a[n - 1];
-        if (n == 1 || t[n - 1] != T_TIME) {
-            diag_error(S->d, n == 1 ? e->loc : fallback->loc, "'parse_time' needs a fallback time last, for text that does not match, "
-                       "such as time(0)%s%s", n == 1 ? "" : ", found ", n == 1 ? "" : type_name(t[n - 1]));
+        bool strict = n == 1 || (n == 2 && t[1] == T_STR);   /* parse_time(s), parse_time(s, "FORMAT"): no fallback */
+        if (!strict && t[n - 1] != T_TIME) {
+            diag_error(S->d, fallback->loc, "'parse_time' takes a fallback time last, for text that does not match, such as time(0), found %s",
+                       type_name(t[n - 1]));
             return T_ERROR;
         }
-        if (n == 3 && !check_time_format(S, a[1], e->text)) return T_ERROR;
+        if (n == 3 && t[1] != T_STR) {
+            diag_error(S->d, a[1]->loc, "'parse_time' takes (text, \"FORMAT\", fallback): the FORMAT is a string literal, found %s", type_name(t[1]));
+            return T_ERROR;
+        }
+        if (n >= 2 && t[1] == T_STR && !check_time_format(S, a[1], e->text)) return T_ERROR;
+        if (strict && !S->faults_ok) {
+            diag_error(S->d, e->loc, "'parse_time' without a fallback rejects the record when the text does not match, which only a "
+                       "where or a select can do; here give a fallback, such as parse_time(s, %stime(0))", n == 2 ? "\"FORMAT\", " : "");
+            return T_ERROR;
+        }
+        S->faults += strict;
         return e->optype = T_TIME;
     }
     if (t[0] != T_TIME) {
@@ -2335,10 +2348,13 @@ static void check_stage(sema *S, node *n, ast_decl *d)
     for (ast_op *o = d->ops; o; o = o->next) {
         o->in = rec;
         check_stateless_in_merge(S, n, o);
+        S->faults_ok = o->kind == OP_WHERE || o->kind == OP_SELECT, S->faults = 0;
         if (o->kind == OP_WHERE) {
             type_id t = check_expr(S, o->cond, rec);
             if (t != T_ERROR && t != T_BOOL)
                 diag_error(S->d, o->cond->loc, "'where' needs a bool condition, found %s", type_name(t));
+            o->faults = S->faults > 0;
+            S->faults_ok = false;
         } else if (o->kind == OP_WINDOW) {
             rectype *out = check_window(S, n, o, rec, emit_type(S, d->name, o, ++k, nselect));
             PUSH(S->a, S->p->types, S->p->ntypes, out);
@@ -2385,6 +2401,8 @@ static void check_stage(sema *S, node *n, ast_decl *d)
                 PUSH(S->a, out->fields, out->nfields, fl);
                 out->has_str |= t == T_STR;
             }
+            o->faults = S->faults > 0;
+            S->faults_ok = false;
             PUSH(S->a, S->p->types, S->p->ntypes, out);
             rec = out;
         }

@@ -1001,6 +1001,13 @@ static inline rgp_str rgp_fixed(rgp_scratch *sc, double v, int64_t n)
     return (rgp_str){p, len};
 }
 
+/* What made a where or select reject its record: the first text that parse_time
+ * without a fallback could not read, and its format (empty: ISO 8601). */
+typedef struct rgp_fault {
+    int bad;
+    rgp_str text, fmt;
+} rgp_fault;
+
 /* parse_time(s, "FORMAT", fallback): the format's time, or the fallback when s does
  * not match. An empty format reads ISO 8601 text; year < 0 means the current one. */
 static inline int64_t rgp_time_parse_or(rgp_str s, rgp_str fmt, int64_t year, int64_t fallback)
@@ -1008,6 +1015,34 @@ static inline int64_t rgp_time_parse_or(rgp_str s, rgp_str fmt, int64_t year, in
     int64_t v;
     int rc = fmt.len ? rgp_parse_time_format(s.ptr, s.len, fmt.ptr, fmt.len, year, &v) : rgp_parse_iso_time(s.ptr, s.len, &v);
     return rc == RGP_PARSE_OK ? v : fallback;
+}
+
+/* parse_time(s) and parse_time(s, "FORMAT"): the time, or 0 with the fault set
+ * (the record is then rejected by the where or select that holds the call). */
+static inline int64_t rgp_time_parse_strict(rgp_str s, rgp_str fmt, int64_t year, rgp_fault *f)
+{
+    int64_t v;
+    int rc = fmt.len ? rgp_parse_time_format(s.ptr, s.len, fmt.ptr, fmt.len, year, &v) : rgp_parse_iso_time(s.ptr, s.len, &v);
+    if (rc == RGP_PARSE_OK) return v;
+    if (!f->bad) f->bad = 1, f->text = s, f->fmt = fmt;
+    return 0;
+}
+
+#define RGP_FAULTS_SHOWN 10   /* rejections said per where or select; the rest are counted */
+
+/* A record a where or select rejected: counted, and the first ones said with
+ * the operator's place and the text that did not match. */
+static inline void rgp_fault_reject(const char *prog, const char *where, const char *stage, const rgp_fault *f, uint64_t *rejected)
+{
+    if (++*rejected > RGP_FAULTS_SHOWN) return;
+    int len = f->text.len > 80 ? 80 : (int)f->text.len;
+    if (f->fmt.len)
+        fprintf(stderr, "%s: %s: stage '%s': record rejected: parse_time: \"%.*s\"%s does not match \"%.*s\"%s\n", prog, where, stage, len,
+                f->text.ptr, len < (int)f->text.len ? "..." : "", (int)f->fmt.len, f->fmt.ptr,
+                *rejected == RGP_FAULTS_SHOWN ? " (further rejections here are counted, not shown)" : "");
+    else
+        fprintf(stderr, "%s: %s: stage '%s': record rejected: parse_time: \"%.*s\"%s is not an ISO 8601 time%s\n", prog, where, stage, len,
+                f->text.ptr, len < (int)f->text.len ? "..." : "", *rejected == RGP_FAULTS_SHOWN ? " (further rejections here are counted, not shown)" : "");
 }
 
 /* format_time(t, "FORMAT", "+02:00"): text in the thread's scratch. */
