@@ -45,6 +45,14 @@ static inline void rgp_omap_str_copy(rgp_str *dst, rgp_str src)
     rgp_str_keep_copy(dst, src);
 }
 static inline void rgp_omap_str_free(rgp_str *s) { free((char *)s->ptr); }
+/* A str read out of a map, copied into the record's scratch: a delete or a new
+ * value later in the block frees the map's copy. */
+static inline rgp_str rgp_omap_str_out(rgp_scratch *sc, rgp_str s)
+{
+    char *p = rgp_scratch_alloc(sc, s.len);
+    if (s.len) memcpy(p, s.ptr, s.len);
+    return (rgp_str){p, s.len};
+}
 
 /* RGP_OMAP_PROTOTYPE(name, K, V, cmp, kcopy, kfree, vfree) makes
  *   struct rgp_omap_name: zero-initialised is empty;
@@ -199,6 +207,16 @@ static inline void rgp_omap_str_free(rgp_str *s) { free((char *)s->ptr); }
                 t = m->n[t].r;                                                                        \
             }                                                                                         \
         }                                                                                             \
+    }                                                                                                 \
+                                                                                                      \
+    /* The i-th smallest key, or K's zero past the end (nth_key, min_key, max_key of too few keys). */ \
+    static inline K rgp_omap_key_at_##name(const struct rgp_omap_##name *m, uint64_t i)              \
+    {                                                                                                 \
+        uint32_t t = rgp_omap_nth_##name(m, i);                                                       \
+        if (t) return m->n[t].key;                                                                    \
+        K zero;                                                                                       \
+        memset(&zero, 0, sizeof zero);                                                                \
+        return zero;                                                                                  \
     }                                                                                                 \
                                                                                                       \
     static void rgp_omap__free_tree_##name(struct rgp_omap_node_##name *n, uint32_t t)               \
