@@ -107,6 +107,7 @@ typedef struct ast_stmt {
     const char *name2, *word, *order;    /* S_FOR: the value's variable, `in`, `desc` or NULL */
     srcloc name2_loc, word_loc, order_loc, limit_loc;
     unsigned long long limit;        /* S_FOR */
+    bool limit_missing;              /* S_FOR written without limit N (limit_loc: its '{') */
     const struct state_map *map;     /* S_ASSIGN to MAP[KEY], S_FOR: the map (sema) */
     ast_item *items;                 /* S_EMIT */
     const char *name;                /* S_LET, S_ASSIGN: the variable */

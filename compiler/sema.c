@@ -1842,6 +1842,11 @@ static void check_for(sema *S, ast_stmt *st, const rectype *rec, ast_op *o, rect
         diag_error(S->d, st->order_loc, "expected 'desc' or 'limit' after the map, found '%s'", st->order);
         return;
     }
+    if (st->limit_missing) {
+        diag_error(S->d, st->limit_loc, "a for over a map needs a bound before '{': for %s, %s in %s%s%s limit N { ... }", st->name,
+                   st->name2, st->value->text, st->order ? " " : "", st->order ? st->order : "");
+        return;
+    }
     if (st->limit < 1 || st->limit > 1000000) {
         diag_error(S->d, st->limit_loc, "a for's limit is from 1 to 1000000 entries, found %llu", st->limit);
         return;
@@ -1938,17 +1943,17 @@ static void check_stmt(sema *S, ast_stmt *st, const rectype *rec, ast_op *o, rec
             break;
         }
         /* only state variables and lets can change; `x op= v` is checked as `x op v` */
+        if (state_map_find(sc->state, st->name)) {
+            diag_error(S->d, st->name_loc, "'%s' is a map: assign one key's value, as in %s[KEY] %s%s V", st->name, st->name,
+                       st->plain ? "" : binops[st->op].text, "=");
+            break;
+        }
         ast_expr *target = arena_alloc(S->a, sizeof *target);
         *target = (ast_expr){.kind = E_NAME, .loc = st->name_loc, .text = st->name};
         sc->target = target;
         type_id tt = check_name(S, target, rec);
         if (tt == T_ERROR) {
             sc->target = NULL;
-            break;
-        }
-        if (state_map_find(sc->state, st->name)) {
-            diag_error(S->d, st->name_loc, "'%s' is a map: assign one key's value, as in %s[KEY] %s V", st->name, st->name,
-                       st->plain ? "=" : binops[st->op].text);
             break;
         }
         if (target->u.name.scope == SCOPE_FIELD) {

@@ -223,6 +223,9 @@ stmt(S) ::= IDENT(N) LPAREN args(A) RPAREN(C).  { S = ast_stmt_new(A_, S_CALL, &
 /* for KEY, VALUE in MAP [desc] limit N { statements }: the first N entries in key order */
 stmt(S) ::= FOR(K) IDENT(A) COMMA IDENT(B) IDENT(W) IDENT(M) LIMIT INT(N) LBRACE stmts(T) RBRACE.  { S = ast_for(A_, &K, &A, &B, &W, &M, NULL, &N, T); }
 stmt(S) ::= FOR(K) IDENT(A) COMMA IDENT(B) IDENT(W) IDENT(M) IDENT(D) LIMIT INT(N) LBRACE stmts(T) RBRACE.  { S = ast_for(A_, &K, &A, &B, &W, &M, &D, &N, T); }
+/* without limit N: parsed so that sema can say a for needs one */
+stmt(S) ::= FOR(K) IDENT(A) COMMA IDENT(B) IDENT(W) IDENT(M) LBRACE(L) stmts(T) RBRACE.  { S = ast_for(A_, &K, &A, &B, &W, &M, NULL, &L, T); S->limit_missing = true; }
+stmt(S) ::= FOR(K) IDENT(A) COMMA IDENT(B) IDENT(W) IDENT(M) IDENT(D) LBRACE(L) stmts(T) RBRACE.  { S = ast_for(A_, &K, &A, &B, &W, &M, &D, &L, T); S->limit_missing = true; }
 %type ifstmt { ast_stmt * }
 ifstmt(S) ::= IF(K) expr(C) LBRACE stmts(T) RBRACE.  { S = ast_stmt_new(A_, S_IF, &K); S->value = C; S->then = T; }
 ifstmt(S) ::= IF(K) expr(C) LBRACE stmts(T) RBRACE ELSE LBRACE stmts(E) RBRACE.  { S = ast_stmt_new(A_, S_IF, &K); S->value = C; S->then = T; S->otherwise = E; }
