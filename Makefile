@@ -223,6 +223,10 @@ bench-join: $(B)/rgp
 	-$(Q)sh scripts/deps.sh bench
 	-$(Q)CC='$(CC)' sh bench/join/run.sh $(or $(ORDERS),10000000) $(or $(USERS),1000000) $(or $(ROUNDS),3)
 
+# An order-book replay, 5M adds, modifies and cancels, rgp build: events per second.
+bench-orderbook: $(B)/rgp
+	-$(Q)CC='$(CC)' sh bench/orderbook/run.sh $(or $(EVENTS),5000000) $(or $(ROUNDS),3)
+
 bench: $(B)/rgp
 	-$(Q)sh scripts/deps.sh bench
 	-$(Q)for b in $(BENCHES); do CC='$(CC)' sh bench/run_bench.sh $$b $(BENCH_ARGS); done
@@ -277,5 +281,5 @@ install: $(B)/rgp
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo test soak tsan fuzz bench bench-journal bench-ring bench-latency bench-keys bench-join $(addprefix bench-,$(BENCHES)) install clean
+.PHONY: all demo test soak tsan fuzz bench bench-journal bench-ring bench-latency bench-keys bench-join bench-orderbook $(addprefix bench-,$(BENCHES)) install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
