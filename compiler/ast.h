@@ -58,8 +58,9 @@ struct ast_expr {
         struct { unop op; ast_expr *operand; } un;
         struct { binop op; ast_expr *lhs, *rhs; } bin;
         struct { ast_arg *args; int nargs; int builtin; int regex; int env;
-                 bool index; int mapfn; const struct state_map *map; } call;   /* builtin, regex (its pattern's index), env (its variable's): set by sema;
-                                                                              * index: MAP[KEY], parsed as a call of map and key; mapfn, map: a map function's (sema) */
+                 bool index, in_place; int mapfn; const struct state_map *map; } call;   /* builtin, regex (its pattern's index), env (its variable's): set by sema;
+                                                                              * index: MAP[KEY], parsed as a call of map and key; mapfn, map: a map function's (sema);
+                                                                              * in_place: the MAP[KEY] that MAP[KEY] op= V reads, the node it stores to */
         struct { ast_expr *cond, *then, *otherwise; } cond;       /* E_IF */
     } u;
 };

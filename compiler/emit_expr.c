@@ -197,6 +197,10 @@ static void map_call_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, i
     const state_map *m = x->u.call.map;
     const ast_expr *arg = x->u.call.args->next ? x->u.call.args->next->value : NULL;
     bool str_out = (x->u.call.mapfn == MF_GET ? m->value : m->key) == T_STR && x->u.call.mapfn != MF_HAS && x->u.call.mapfn != MF_LEN;
+    if (x->u.call.in_place) {   /* MAP[KEY] op= V reads the node it stores to (emit_map.c) */
+        sb(b, "(*mslot)");
+        return;
+    }
     if (str_out) sb(b, "rgp_omap_str_out(&scratch, ");
     switch ((map_fn)x->u.call.mapfn) {
     case MF_GET: sb(b, "rgp_omap_get_%s(&s->%s, ", m->cname, m->name); break;

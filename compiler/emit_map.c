@@ -21,7 +21,9 @@ void emit_map_type(emitter *e, const state_map *m)
     blank(e);
 }
 
-/* MAP[KEY] = V: the key and the value first (V may read MAP[KEY], as op= does), then the store. */
+/* MAP[KEY] = V: the key, then the value, then the store. For op= the key's
+ * node is found (or made) once: V reads it as *mslot (emit_expr.c), and no
+ * read of a map moves its nodes. */
 void emit_map_assign(emitter *e, const ast_stmt *x, const char *cur)
 {
     const state_map *m = x->map;
@@ -30,10 +32,14 @@ void emit_map_assign(emitter *e, const ast_stmt *x, const char *cur)
     char prefix[96];
     snprintf(prefix, sizeof prefix, "const %s mk = ", ctype(m->key));
     emit_user_expr(e, x->index, cur, prefix, ";");
+    char put[160];
+    snprintf(put, sizeof put, "%s *mslot = rgp_omap_put_%s(&s->%s, mk);", ctype(m->value), m->cname, m->name);
+    if (!x->plain) emit(e, "%s", put);
     snprintf(prefix, sizeof prefix, "const %s mv = ", ctype(m->value));
     emit_user_expr(e, x->value, cur, prefix, ";");
-    if (m->value == T_STR) emit(e, "rgp_str_keep_copy(rgp_omap_put_%s(&s->%s, mk), mv);   /* the map keeps its own copy */", m->cname, m->name);
-    else emit(e, "*rgp_omap_put_%s(&s->%s, mk) = mv;", m->cname, m->name);
+    if (x->plain) emit(e, "%s", put);
+    if (m->value == T_STR) emit(e, "rgp_str_keep_copy(mslot, mv);   /* the map keeps its own copy */");
+    else emit(e, "*mslot = mv;");
     e->indent--;
     emit(e, "}");
 }
@@ -48,18 +54,21 @@ void emit_map_delete(emitter *e, const ast_stmt *x, const char *cur)
     emit_user_expr(e, call->u.call.args->next->value, cur, prefix, ");");
 }
 
-/* for K, V in MAP [desc] limit N: opens a loop over the first N ranks (from the
- * top for desc) with K and V as the block's locals; emit_map_for_close ends it. */
+/* for K, V in MAP [desc] limit N: opens a loop over the map in key order (desc:
+ * from the largest), at most N steps, with K and V as the block's locals;
+ * emit_map_for_close ends it. The map does not change inside (sema). */
 void emit_map_for_open(emitter *e, const ast_stmt *x)
 {
     const state_map *m = x->map;
     line_to_rgp(e, x->loc);
-    emit(e, "for (uint64_t it%d = 0, n%d = s->%s.len < UINT64_C(%llu) ? s->%s.len : UINT64_C(%llu); it%d < n%d; it%d++) {", x->slot,
-         x->slot, m->name, x->limit, m->name, x->limit, x->slot, x->slot, x->slot);
+    emit(e, "{");
     e->indent++;
-    if (x->order) emit(e, "const uint32_t at%d = rgp_omap_nth_%s(&s->%s, s->%s.len - 1 - it%d);   /* desc: from the largest key */", x->slot,
-                       m->cname, m->name, m->name, x->slot);
-    else emit(e, "const uint32_t at%d = rgp_omap_nth_%s(&s->%s, it%d);", x->slot, m->cname, m->name, x->slot);
+    emit(e, "struct rgp_omap_iter_%s it%d;", m->cname, x->slot);
+    emit(e, "rgp_omap_iter_init_%s(&it%d, &s->%s, %s);", m->cname, x->slot, m->name, x->order ? "true" : "false");
+    emit(e, "for (uint64_t step%d = 0; step%d < UINT64_C(%llu); step%d++) {", x->slot, x->slot, x->limit, x->slot);
+    e->indent++;
+    emit(e, "const uint32_t at%d = rgp_omap_iter_next_%s(&it%d, &s->%s);", x->slot, m->cname, x->slot, m->name);
+    emit(e, "if (!at%d) break;   /* past the last key */", x->slot);
     emit(e, "const %s l%d_%s = s->%s.n[at%d].key;", ctype(m->key), x->slot, x->name, m->name, x->slot);
     emit(e, "const %s l%d_%s = s->%s.n[at%d].val;", ctype(m->value), x->slot + 1, x->name2, m->name, x->slot);
     emit(e, "(void)l%d_%s, (void)l%d_%s;", x->slot, x->name, x->slot + 1, x->name2);
@@ -67,6 +76,8 @@ void emit_map_for_open(emitter *e, const ast_stmt *x)
 
 void emit_map_for_close(emitter *e)
 {
+    e->indent--;
+    emit(e, "}");
     e->indent--;
     emit(e, "}");
 }

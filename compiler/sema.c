@@ -1812,6 +1812,7 @@ static void check_map_assign(sema *S, ast_stmt *st, const rectype *rec)
         get->u.call.args->next->value = st->index;
         get->u.call.nargs = 2;
         get->u.call.index = true;
+        get->u.call.in_place = true;   /* the emitter's *mslot: the node op= stores to */
         get->u.call.mapfn = MF_GET;
         get->u.call.map = m;
         get->u.call.builtin = -1;

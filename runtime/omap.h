@@ -22,6 +22,7 @@
 #include "rgp_std.h"
 
 #define RGP_OMAP_FIRST_NODES 16   /* a map's first node array, grown by doubling */
+#define RGP_OMAP_ITER_DEPTH 64    /* an iterator's stack; a deeper tree (most unlikely) is walked by rank */
 
 /* Key copying and freeing for scalar keys and values: a plain assignment, nothing to free. */
 #define RGP_OMAP_ASSIGN(dst, src) (*(dst) = (src))
@@ -63,6 +64,9 @@ static inline rgp_str rgp_omap_str_out(rgp_scratch *sc, rgp_str s)
  *   uint32_t rgp_omap_nth_name(m, i)  the node of the i-th smallest key (0-based), 0 past the end;
  *                                     m->n[node].key and .val are its key and value
  *   void rgp_omap_free_name(m)        frees every node and empties the map
+ *   rgp_omap_iter_init_name(&it, m, desc), then rgp_omap_iter_next_name(&it, m)
+ *                                     the nodes in key order (desc: largest first), 0 at the end;
+ *                                     the map must not change meanwhile
  * cmp(K, K) orders keys; kcopy(K *dst, K src) stores a key of a new node (str keys:
  * its own copy), kfree(K *) and vfree(V *) free a key's and a value's copies.
  * Node pointers last until the next put. */
@@ -217,6 +221,52 @@ static inline rgp_str rgp_omap_str_out(rgp_scratch *sc, rgp_str s)
         K zero;                                                                                       \
         memset(&zero, 0, sizeof zero);                                                                \
         return zero;                                                                                  \
+    }                                                                                                 \
+                                                                                                      \
+    /* An in-order walk with a stack of the path: O(1) a step, amortised. A path  \
+     * deeper than the stack's cap switches the walk to nth by rank. */          \
+    struct rgp_omap_iter_##name {                                                                     \
+        uint32_t stack[RGP_OMAP_ITER_DEPTH];                                                          \
+        int top, cap;                                                                                 \
+        bool desc, by_rank;                                                                           \
+        uint64_t i;   /* nodes given so far */                                                        \
+    };                                                                                                \
+                                                                                                      \
+    static inline void rgp_omap__iter_push_##name(struct rgp_omap_iter_##name *it,                   \
+                                                  const struct rgp_omap_##name *m, uint32_t t)       \
+    {                                                                                                 \
+        while (t) {                                                                                   \
+            if (it->top == it->cap) { it->by_rank = true; return; }                                   \
+            it->stack[it->top++] = t;                                                                 \
+            t = it->desc ? m->n[t].r : m->n[t].l;                                                     \
+        }                                                                                             \
+    }                                                                                                 \
+                                                                                                      \
+    static inline void rgp_omap__iter_start_##name(struct rgp_omap_iter_##name *it,                  \
+                                                   const struct rgp_omap_##name *m, bool desc, int cap) \
+    {                                                                                                 \
+        it->top = 0, it->cap = cap, it->desc = desc, it->by_rank = false, it->i = 0;                  \
+        rgp_omap__iter_push_##name(it, m, m->root);                                                   \
+    }                                                                                                 \
+                                                                                                      \
+    static inline void rgp_omap_iter_init_##name(struct rgp_omap_iter_##name *it,                    \
+                                                 const struct rgp_omap_##name *m, bool desc)         \
+    {                                                                                                 \
+        rgp_omap__iter_start_##name(it, m, desc, RGP_OMAP_ITER_DEPTH);                                \
+    }                                                                                                 \
+                                                                                                      \
+    static inline uint32_t rgp_omap_iter_next_##name(struct rgp_omap_iter_##name *it,                \
+                                                     const struct rgp_omap_##name *m)                \
+    {                                                                                                 \
+        if (it->i >= m->len) return 0;                                                                \
+        if (it->by_rank) {                                                                            \
+            uint64_t i = it->i++;                                                                     \
+            return rgp_omap_nth_##name(m, it->desc ? m->len - 1 - i : i);                             \
+        }                                                                                             \
+        uint32_t t = it->stack[--it->top];                                                            \
+        rgp_omap__iter_push_##name(it, m, it->desc ? m->n[t].l : m->n[t].r);                          \
+        it->i++;                                                                                      \
+        return t;                                                                                     \
     }                                                                                                 \
                                                                                                       \
     static void rgp_omap__free_tree_##name(struct rgp_omap_node_##name *n, uint32_t t)               \

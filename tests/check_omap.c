@@ -54,6 +54,24 @@ static void same_as_reference(struct rgp_omap_ii *m)
         ck_assert_int_eq(rgp_omap_get_ii(m, ref_k[i]), ref_v[i]);
     }
     ck_assert_uint_eq(rgp_omap_nth_ii(m, (uint64_t)ref_n), 0);   /* past the end */
+    /* the iterators, up and down, with a full stack and with one so small the walk goes by rank */
+    int spine[2] = {0, 0};   /* the start fits a stack this deep; later paths may not: the switch mid-walk */
+    for (uint32_t t = m->root; t; t = m->n[t].l) spine[0]++;
+    for (uint32_t t = m->root; t; t = m->n[t].r) spine[1]++;
+    for (int c = 0; c < 4; c++)
+        for (int desc = 0; desc < 2; desc++) {
+            int caps[] = {RGP_OMAP_ITER_DEPTH, 3, 1, spine[desc] ? spine[desc] : 1};
+            struct rgp_omap_iter_ii it;
+            rgp_omap__iter_start_ii(&it, m, desc, caps[c]);
+            for (int i = 0; i < ref_n; i++) {
+                uint32_t t = rgp_omap_iter_next_ii(&it, m);
+                int r = desc ? ref_n - 1 - i : i;
+                ck_assert_uint_ne(t, 0);
+                ck_assert_int_eq(m->n[t].key, ref_k[r]);
+                ck_assert_int_eq(m->n[t].val, ref_v[r]);
+            }
+            ck_assert_uint_eq(rgp_omap_iter_next_ii(&it, m), 0);
+        }
 }
 
 START_TEST(random_ops_match_reference)
