@@ -5,8 +5,8 @@
  * from it (bids below, asks above), modifies change an order's size and now
  * and then its price, cancels remove one, and the orders a move of the price
  * passes are cancelled first, so no book crosses. About 45% adds, 30%
- * modifies, 25% cancels. A modify or cancel row has no sym, side (empty) or,
- * for a cancel, price and qty (0), as a feed that names only the order.
+ * modifies, 25% cancels. Every row names its symbol, as ITCH's stock locate
+ * does; a modify or cancel has no side (empty), a cancel no price or qty (0).
  * Usage: gen EVENTS [SYMS] > orders.csv */
 #include <stdint.h>
 #include <stdio.h>
@@ -31,17 +31,15 @@ static long long ts = 1767259800000LL, events, wanted;
 
 static void row(const char *op, uint64_t id, int sym, const char *side, long price, long qty)
 {
-    printf("%lld,%s,%llu,", ts, op, (unsigned long long)id);
-    if (sym >= 0) printf("S%02d", sym);
-    printf(",%s,%ld,%ld\n", side, price, qty);
+    printf("%lld,%s,%llu,S%02d,%s,%ld,%ld\n", ts, op, (unsigned long long)id, sym, side, price, qty);
     events++;
 }
 
 static long away(const book *b, int buy) { return b->mid + (buy ? -1 : 1) * (1 + (long)(rand01() * rand01() * 15)); }
 
-static void cancel(book *b, int k)
+static void cancel(book *b, int s, int k)
 {
-    row("cancel", b->live[k].id, -1, "", 0, 0);
+    row("cancel", b->live[k].id, s, "", 0, 0);
     b->live[k] = b->live[--b->n];
 }
 
@@ -61,7 +59,7 @@ int main(int argc, char **argv)
         if (rand01() < 0.03) {   /* the price moves a cent; the orders it passes are pulled */
             b->mid += rand01() < 0.5 ? 1 : -1;
             for (int k = b->n - 1; k >= 0 && events < wanted; k--)
-                if (b->live[k].buy ? b->live[k].price >= b->mid : b->live[k].price <= b->mid) cancel(b, k);
+                if (b->live[k].buy ? b->live[k].price >= b->mid : b->live[k].price <= b->mid) cancel(b, s, k);
             continue;
         }
         double r = rand01();
@@ -73,9 +71,9 @@ int main(int argc, char **argv)
         } else if (r < 0.75) {
             order *o = &b->live[next_u64() % (uint64_t)b->n];
             if (rand01() < 0.3) o->price = away(b, o->buy);
-            row("modify", o->id, -1, "", o->price, 100 * (1 + (long)(rand01() * 10)));
+            row("modify", o->id, s, "", o->price, 100 * (1 + (long)(rand01() * 10)));
         } else {
-            cancel(b, (int)(next_u64() % (uint64_t)b->n));
+            cancel(b, s, (int)(next_u64() % (uint64_t)b->n));
         }
     }
     return 0;
