@@ -568,9 +568,11 @@ static int check_env(sema *S, ast_expr *e, bool in_expr)
 /* Calls of the builtin functions in builtins.h; casts are calls named after a type. */
 static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
 {
-    if (e->u.call.index || (map_fn_lookup(e->text) >= 0 && (map_fn_lookup(e->text) != MF_LEN || (S->scope && e->u.call.nargs &&
-        e->u.call.args->value->kind == E_NAME && state_map_find(S->scope->state, e->u.call.args->value->text)))))
-        return check_map_call(S, e, rec, false);   /* len(s) of a str is the builtin */
+    int fn = map_fn_lookup(e->text);
+    const ast_expr *first = e->u.call.nargs ? e->u.call.args->value : NULL;
+    bool of_map = S->scope && first && first->kind == E_NAME && state_map_find(S->scope->state, first->text);
+    if (e->u.call.index || (fn >= 0 && (fn != MF_LEN || of_map)))   /* len(s) of a str is the builtin */
+        return check_map_call(S, e, rec, false);
     int id = builtin_lookup(e->text);
     if (id < 0) {
         suggest s = {.word = e->text};
