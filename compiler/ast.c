@@ -391,6 +391,45 @@ ast_stmt *ast_assign(arena *a, const token *name, const token *op, binop kind, b
     return st;
 }
 
+void ast_field_map(arena *a, ast_field *f, const token *key, const token *value)
+{
+    f->key_type = ast_name(a, key);
+    f->key_loc = ast_loc(key);
+    f->value_type = ast_name(a, value);
+    f->value_loc = ast_loc(value);
+}
+
+ast_expr *ast_index(arena *a, const token *map, ast_expr *key, const token *close)
+{
+    ast_expr *e = ast_call(a, map, ast_arg_new(a, NULL, ast_ident(a, map)), close);
+    e->u.call.args->next = ast_arg_new(a, NULL, key);
+    e->u.call.nargs = 2;
+    e->u.call.index = true;
+    e->depth = key->depth + 1;
+    return e;
+}
+
+ast_stmt *ast_for(arena *a, const token *kw, const token *key, const token *value, const token *in, const token *map,
+                  const token *order, const token *limit, ast_stmt *body)
+{
+    ast_stmt *st = ast_stmt_new(a, S_FOR, kw);
+    st->name = ast_name(a, key);
+    st->name_loc = ast_loc(key);
+    st->name2 = ast_name(a, value);
+    st->name2_loc = ast_loc(value);
+    st->word = ast_name(a, in);
+    st->word_loc = ast_loc(in);
+    st->value = ast_ident(a, map);
+    if (order) {
+        st->order = ast_name(a, order);
+        st->order_loc = ast_loc(order);
+    }
+    st->limit_loc = ast_loc(limit);
+    st->limit = strtoull(ast_name(a, limit), NULL, 10);
+    st->then = body;
+    return st;
+}
+
 ast_decl *ast_decl_new(arena *a, decl_kind kind, const token *name)
 {
     ast_decl *d = arena_alloc(a, sizeof *d);

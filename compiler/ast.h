@@ -57,7 +57,10 @@ struct ast_expr {
         struct { int field; int scope; } name;                 /* E_NAME, set by sema: index in its scope */
         struct { unop op; ast_expr *operand; } un;
         struct { binop op; ast_expr *lhs, *rhs; } bin;
-        struct { ast_arg *args; int nargs; int builtin; int regex; int env; } call;   /* builtin, regex (its pattern's index), env (its variable's): set by sema */
+        struct { ast_arg *args; int nargs; int builtin; int regex; int env;
+                 bool index, in_place; int mapfn; const struct state_map *map; } call;   /* builtin, regex (its pattern's index), env (its variable's): set by sema;
+                                                                              * index: MAP[KEY], parsed as a call of map and key; mapfn, map: a map function's (sema);
+                                                                              * in_place: the MAP[KEY] that MAP[KEY] op= V reads, the node it stores to */
         struct { ast_expr *cond, *then, *otherwise; } cond;       /* E_IF */
     } u;
 };
@@ -76,6 +79,8 @@ typedef struct ast_field {
     srcloc type_loc;
     ast_expr *init;          /* state fields: the initial value */
     ast_expr *path;          /* schema fields: `from "a.b"`, the JSON member it reads (a string) */
+    const char *key_type, *value_type;   /* `map[K]V`: its key and value types (type is "map"); else NULL */
+    srcloc key_loc, value_loc;
     struct ast_field *next;
 } ast_field;
 typedef struct ast_item { const char *name; srcloc loc; ast_expr *value; struct ast_item *next; } ast_item;
@@ -93,12 +98,18 @@ typedef struct ast_wmod {
 } ast_wmod;
 
 /* Statements of a keyed-state block. */
-typedef enum stmt_kind { S_IF, S_EMIT, S_LET, S_ASSIGN } stmt_kind;
+typedef enum stmt_kind { S_IF, S_EMIT, S_LET, S_ASSIGN, S_CALL, S_FOR } stmt_kind;
 typedef struct ast_stmt {
     stmt_kind kind;
     srcloc loc;
-    ast_expr *value;                 /* S_IF: condition; S_LET, S_ASSIGN: the value */
-    struct ast_stmt *then, *otherwise;   /* S_IF */
+    ast_expr *value;                 /* S_IF: condition; S_LET, S_ASSIGN: the value; S_CALL: the call; S_FOR: the map (E_NAME) */
+    struct ast_stmt *then, *otherwise;   /* S_IF; S_FOR: then is the body */
+    ast_expr *index;                 /* S_ASSIGN to MAP[KEY]: the key; else NULL */
+    const char *name2, *word, *order;    /* S_FOR: the value's variable, `in`, `desc` or NULL */
+    srcloc name2_loc, word_loc, order_loc, limit_loc;
+    unsigned long long limit;        /* S_FOR */
+    bool limit_missing;              /* S_FOR written without limit N (limit_loc: its '{') */
+    const struct state_map *map;     /* S_ASSIGN to MAP[KEY], S_FOR: the map (sema) */
     ast_item *items;                 /* S_EMIT */
     const char *name;                /* S_LET, S_ASSIGN: the variable */
     srcloc name_loc;
@@ -220,7 +231,11 @@ void ast_sort_order(arena *a, ast_arg *key, const token *word);
 ast_op *ast_join(arena *a, const token *kw, const token *table, ast_arg *keys, const token *or_word);
 ast_stmt *ast_stmt_new(arena *a, stmt_kind kind, const token *at);
 ast_stmt *ast_assign(arena *a, const token *name, const token *op, binop kind, bool plain, ast_expr *value);
-enum { SCOPE_FIELD, SCOPE_STATE, SCOPE_LOCAL, SCOPE_PREV, SCOPE_HAS_PREV };
+void ast_field_map(arena *a, ast_field *f, const token *key, const token *value);
+ast_expr *ast_index(arena *a, const token *map, ast_expr *key, const token *close);
+ast_stmt *ast_for(arena *a, const token *kw, const token *key, const token *value, const token *in, const token *map,
+                  const token *order, const token *limit, ast_stmt *body);
+enum { SCOPE_FIELD, SCOPE_STATE, SCOPE_LOCAL, SCOPE_PREV, SCOPE_HAS_PREV, SCOPE_MAP };
 ast_decl *ast_decl_new(arena *a, decl_kind kind, const token *name);
 /* Appending to singly linked lists keeps declaration order. */
 #define AST_APPEND(type, list, item) ((type *)ast_append_((void **)&(list), (item), offsetof(type, next)))

@@ -14,6 +14,18 @@ int builtin_lookup(const char *name)
     return -1;
 }
 
+const map_fn_info map_fns[MF_COUNT] = {
+#define X(id, name, arity, what) [MF_##id] = {name, arity, what},
+    RGP_MAP_FNS(X)
+#undef X
+};
+
+int map_fn_lookup(const char *name)
+{
+    for (int i = MF_GET + 1; i < MF_COUNT; i++) if (!strcmp(map_fns[i].name, name)) return i;
+    return -1;
+}
+
 const aggregate_info aggregates[A_COUNT] = {
 #define X(name, arity, result, q) [A_##name] = {#name, arity, result, q},
     RGP_AGGREGATES(X)

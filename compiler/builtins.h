@@ -102,6 +102,29 @@ typedef enum aggregate_id {
     A_COUNT
 } aggregate_id;
 
+/* The functions of map-valued state (state { book: map[f64]i64 }): each takes the
+ * map first. MF_GET is MAP[KEY]; MF_DELETE is a statement.
+ *        id       name       args (with the map)  what they read after the map */
+#define RGP_MAP_FNS(X) \
+    X(GET,     "[]",      2, "a key")              \
+    X(HAS,     "has",     2, "a key")              \
+    X(LEN,     "len",     1, "")                   \
+    X(MIN_KEY, "min_key", 1, "")                   \
+    X(MAX_KEY, "max_key", 1, "")                   \
+    X(NTH_KEY, "nth_key", 2, "a rank, from 0")     \
+    X(DELETE,  "delete",  2, "a key")
+
+typedef enum map_fn {
+    MF_NONE,   /* not a map function: an E_CALL's mapfn is 0 */
+#define X(id, name, arity, what) MF_##id,
+    RGP_MAP_FNS(X)
+#undef X
+    MF_COUNT
+} map_fn;
+typedef struct map_fn_info { const char *name; int arity; const char *what; } map_fn_info;
+extern const map_fn_info map_fns[MF_COUNT];
+int map_fn_lookup(const char *name);   /* map_fn, or -1 ("[]" is not looked up) */
+
 typedef struct aggregate_info { const char *name; int arity; enum aggregate_result result; double q; } aggregate_info;
 extern const aggregate_info aggregates[A_COUNT];
 int aggregate_lookup(const char *name);   /* aggregate_id, or -1 */

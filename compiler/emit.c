@@ -67,10 +67,14 @@ void line_to_c(emitter *e)
 
 static void emit_record(emitter *e, const rectype *r)
 {
+    for (int i = 0; i < r->nmaps; i++) emit_map_type(e, &r->maps[i]);
     emit(e, "/* record %s (%s:%u) */", r->name, e->p->file, r->loc.line);
     emit(e, "typedef struct %s {", r->cname);
     e->indent++;
     emit_record_members(e, r);   /* a joined table's fields as a struct of their own (emit_join.c) */
+    for (int i = 0; i < r->nmaps; i++)
+        emit(e, "struct rgp_omap_%s %s;   /* map[%s]%s, empty for a new key */", r->maps[i].cname, r->maps[i].name,
+             type_name(r->maps[i].key), type_name(r->maps[i].value));
     e->indent--;
     emit(e, "} %s;", r->cname);
     blank(e);

@@ -202,8 +202,36 @@ static void regex_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, int 
 
 /* Calls of builtins.h's functions. Casts: floats go through saturating helpers
  * (NaN gives 0), integers and bools through a C cast (which wraps). */
+/* MAP[KEY] and the map functions; a str read out of a map goes to the scratch (omap.h). */
+static void map_call_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, int level)
+{
+    const state_map *m = x->u.call.map;
+    const ast_expr *arg = x->u.call.args->next ? x->u.call.args->next->value : NULL;
+    bool str_out = (x->u.call.mapfn == MF_GET ? m->value : m->key) == T_STR && x->u.call.mapfn != MF_HAS && x->u.call.mapfn != MF_LEN;
+    if (x->u.call.in_place) {   /* MAP[KEY] op= V reads the node it stores to (emit_map.c) */
+        sb(b, "(*mslot)");
+        return;
+    }
+    if (str_out) sb(b, "rgp_omap_str_out(&scratch, ");
+    switch ((map_fn)x->u.call.mapfn) {
+    case MF_GET: sb(b, "rgp_omap_get_%s(&s->%s, ", m->cname, m->name); break;
+    case MF_HAS: sb(b, "(rgp_omap_find_%s(&s->%s, ", m->cname, m->name); break;
+    case MF_LEN: sb(b, "((int64_t)s->%s.len)", m->name); break;
+    case MF_MIN_KEY: sb(b, "rgp_omap_key_at_%s(&s->%s, 0)", m->cname, m->name); break;
+    case MF_MAX_KEY: sb(b, "rgp_omap_key_at_%s(&s->%s, (uint64_t)s->%s.len - 1)", m->cname, m->name, m->name); break;
+    case MF_NTH_KEY: sb(b, "rgp_omap_key_at_%s(&s->%s, (uint64_t)", m->cname, m->name); break;   /* a negative rank: past the end */
+    default: break;   /* delete is a statement (emit_map.c) */
+    }
+    if (arg) {
+        piece_c(c, b, arg, rec, level + 1);
+        sb(b, x->u.call.mapfn == MF_HAS ? ") != NULL)" : ")");
+    }
+    if (str_out) sb(b, ")");
+}
+
 static void call_c(chunks *c, sbuf *b, const ast_expr *x, const char *rec, int level)
 {
+    if (x->u.call.mapfn) { map_call_c(c, b, x, rec, level); return; }
     const builtin_info *bi = &builtins[x->u.call.builtin];
     const ast_expr *arg = x->u.call.args->value;
     if (bi->args == BA_TIMETEXT) { time_text_c(c, b, x, rec, level); return; }

@@ -84,6 +84,12 @@ void thread_drops_expr(emitter *e, const plan_thread *t, char *n, size_t cap);
 
 /* emit_ops.c: the operators a reader runs for each record */
 void emit_lookup(emitter *e, const node *st, const ast_op *o, const char *cur, const char *var);
+/* emit_map.c: map-valued state */
+void emit_map_type(emitter *e, const state_map *m);
+void emit_map_assign(emitter *e, const ast_stmt *x, const char *cur);
+void emit_map_delete(emitter *e, const ast_stmt *x, const char *cur);
+void emit_map_for_open(emitter *e, const ast_stmt *x);
+void emit_map_for_close(emitter *e);
 void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur);
 void emit_throttle_advance(emitter *e, const node *st, const ast_op *o, const char *now);
 void emit_stage(emitter *e, const node *st, const char *rec);

@@ -235,6 +235,10 @@ static void emit_stmts(emitter *e, const node *st, const ast_op *o, const ast_st
             emit_user_expr(e, x->value, cur, prefix, ";");
             break;
         case S_ASSIGN:
+            if (x->map) {
+                emit_map_assign(e, x, cur);
+                break;
+            }
             if (x->is_local) snprintf(prefix, sizeof prefix, "l%d_%s = ", x->slot, x->name);
             else if (x->value->type == T_STR) snprintf(prefix, sizeof prefix, "rgp_str_keep_copy(&s->%s, ", x->name);
             else snprintf(prefix, sizeof prefix, "s->%s = ", x->name);
@@ -243,6 +247,14 @@ static void emit_stmts(emitter *e, const node *st, const ast_op *o, const ast_st
             break;
         case S_EMIT:
             emit_record_then(e, st, x->items, o->out, x->loc, cur, o->next, NULL);
+            break;
+        case S_CALL:   /* delete(MAP, KEY), the one call that is a statement */
+            emit_map_delete(e, x, cur);
+            break;
+        case S_FOR:
+            emit_map_for_open(e, x);
+            emit_stmts(e, st, o, x->then, cur);
+            emit_map_for_close(e);
             break;
         }
     }
@@ -410,6 +422,7 @@ void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur)
             emit(e, "if (fresh) {   /* a new key: its state starts from the declared values */");
             e->indent++;
             for (const ast_field *f = o->state; f; f = f->next) {
+                if (f->key_type) continue;   /* a map: empty, as zeroed */
                 sbuf v = {0};
                 expr_c(&v, f->init, cur);
                 if (f->init->type == T_STR) emit(e, "rgp_str_keep_copy(&s->%s, %s);", f->name, v.s);

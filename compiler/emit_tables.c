@@ -535,7 +535,7 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
     if (o->kind == OP_WINDOW) emit_window_due(e, t, o);
     bool owns = str_key;
     for (const ast_arg *g = o->kind == OP_DEDUP ? o->on : NULL; g; g = g->next) owns |= g->value->type == T_STR;
-    owns |= (o->kind == OP_KEYED || o->kind == OP_DELTA) && o->state_type->has_str;
+    owns |= (o->kind == OP_KEYED || o->kind == OP_DELTA) && (o->state_type->has_str || o->state_type->nmaps);
     owns |= o->kind == OP_DELTA && o->in->has_str;
     owns |= aggs_own_memory(o);
     if (owns) {
@@ -549,6 +549,8 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
         const rectype *state = o->kind == OP_KEYED || o->kind == OP_DELTA ? o->state_type : NULL;
         for (int i = 0; state && i < state->nfields; i++)
             if (state->fields[i].type == T_STR) emit(e, "    free((char *)en->value.%s%s.ptr);", o->kind == OP_DELTA ? "s." : "", state->fields[i].name);
+        for (int i = 0; state && i < state->nmaps; i++)
+            emit(e, "    rgp_omap_free_%s(&en->value.%s%s);", state->maps[i].cname, o->kind == OP_DELTA ? "s." : "", state->maps[i].name);
         for (int i = 0; o->kind == OP_DELTA && i < o->in->nfields; i++)
             if (o->in->fields[i].type == T_STR) emit(e, "    free((char *)en->value.prev.%s.ptr);", o->in->fields[i].name);
         if (aggs_own_memory(o)) emit(e, "    %s_aggs_free(&en->value%s);", t, o->kind == OP_WINDOW ? ".g" : "");

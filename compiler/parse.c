@@ -11,10 +11,10 @@ void rgpParseFree(void *parser, void (*free_fn)(void *));
 
 static void track_brackets(parse_state *ps, const token *t)
 {
-    if (t->kind == TK_LBRACE || t->kind == TK_LPAREN) {
+    if (t->kind == TK_LBRACE || t->kind == TK_LPAREN || t->kind == TK_LBRACKET) {
         if (ps->nopen < PARSE_MAX_NESTING) ps->open[ps->nopen] = *t;
         ps->nopen++;
-    } else if ((t->kind == TK_RBRACE || t->kind == TK_RPAREN) && ps->nopen > 0) {
+    } else if ((t->kind == TK_RBRACE || t->kind == TK_RPAREN || t->kind == TK_RBRACKET) && ps->nopen > 0) {
         ps->nopen--;
     }
 }

@@ -11,8 +11,12 @@
 #include <sys/stat.h>
 
 /* What names mean inside a keyed block, besides the record's fields. */
+/* A `for` over a map, while its body is checked: the map cannot change there. */
+typedef struct map_loop { const state_map *map; srcloc loc; struct map_loop *up; } map_loop;
+
 typedef struct block_scope {
     const rectype *state;     /* the state variables */
+    map_loop *loops;          /* the fors the statement being checked is in, innermost first */
     const rectype *prev;      /* a delta block: the previous record's type, else NULL */
     bool *state_read;         /* per state variable: read somewhere (for the unused warning) */
     const ast_expr *target;   /* the variable being assigned: its mentions there are not reads */
@@ -213,6 +217,16 @@ static const char *fields_list(sema *S, const rectype *rec)
 
 static bool check_table_field(sema *S, ast_expr *e, const rectype *rec, type_id *t);
 
+/* The map state variable called name, or NULL. */
+static const state_map *state_map_find(const rectype *state, const char *name)
+{
+    for (int i = 0; state && i < state->nmaps; i++)
+        if (!strcmp(state->maps[i].name, name)) return &state->maps[i];
+    return NULL;
+}
+
+static type_id check_map_call(sema *S, ast_expr *e, const rectype *rec, bool statement);
+
 static type_id check_name(sema *S, ast_expr *e, const rectype *rec)
 {
     block_scope *sc = S->scope;
@@ -238,6 +252,11 @@ static type_id check_name(sema *S, ast_expr *e, const rectype *rec)
             e->u.name.field = li;
             return sc->op->local_types[li];
         }
+    }
+    if (sc && state_map_find(sc->state, e->text)) {
+        diag_error(S->d, e->loc, "'%s' is a map, not one value: read a key's value as %s[KEY], or use len(%s), has(%s, KEY), "
+                   "min_key(%s), max_key(%s) or nth_key(%s, K)", e->text, e->text, e->text, e->text, e->text, e->text, e->text);
+        return T_ERROR;
     }
     int i = sc ? rectype_find(sc->state, e->text) : -1;
     if (i >= 0) {
@@ -562,6 +581,11 @@ static int check_env(sema *S, ast_expr *e, bool in_expr)
 /* Calls of the builtin functions in builtins.h; casts are calls named after a type. */
 static type_id check_call(sema *S, ast_expr *e, const rectype *rec)
 {
+    int fn = map_fn_lookup(e->text);
+    const ast_expr *first = e->u.call.nargs ? e->u.call.args->value : NULL;
+    bool of_map = S->scope && first && first->kind == E_NAME && state_map_find(S->scope->state, first->text);
+    if (e->u.call.index || (fn >= 0 && (fn != MF_LEN || of_map)))   /* len(s) of a str is the builtin */
+        return check_map_call(S, e, rec, false);
     int id = builtin_lookup(e->text);
     if (id < 0) {
         suggest s = {.word = e->text};
@@ -799,7 +823,11 @@ static rectype *check_schema(sema *S, ast_decl *d)
     r->paths = arena_alloc(S->a, (size_t)count * sizeof *r->paths);
     for (ast_field *f = d->fields; f; f = f->next) {
         type_id t;
-        if (!type_lookup(f->type, &t)) {
+        if (f->key_type) {
+            diag_error(S->d, f->type_loc, "a schema field holds one value, not a map; a map is a state variable of a keyed block: "
+                       "by KEY state { %s: %s[%s]%s } { ... }", f->name, f->type, f->key_type, f->value_type);
+            t = T_ERROR;
+        } else if (!type_lookup(f->type, &t)) {
             /* names other languages use for the same types */
             static const char *const aliases[][2] = {{"int", "i64"}, {"long", "i64"}, {"uint", "u64"},
                 {"float", "f64"}, {"double", "f64"}, {"string", "str"}, {"boolean", "bool"}, {"timestamp", "time"}};
@@ -1671,7 +1699,7 @@ static bool name_taken(sema *S, const rectype *rec, const char *name, srcloc at)
 {
     block_scope *sc = S->scope;
     const char *what = rectype_find(rec, name) >= 0 ? "a field of the record"
-                     : rectype_find(sc->state, name) >= 0 ? "a state variable" : NULL;
+                     : rectype_find(sc->state, name) >= 0 || state_map_find(sc->state, name) ? "a state variable" : NULL;
     for (int v = 0; !what && v < sc->nvisible; v++)
         if (!strcmp(sc->op->locals[sc->visible[v]], name)) what = "a variable already";
     if (what) diag_error(S->d, at, "'%s' is %s; pick another name", name, what);
@@ -1679,6 +1707,191 @@ static bool name_taken(sema *S, const rectype *rec, const char *name, srcloc at)
 }
 
 static void check_stmts(sema *S, ast_stmt *list, const rectype *rec, ast_op *o, rectype **out);
+
+/* A new local of the block (a let, a for's key or value), in scope until its block ends; its slot. */
+static int add_local(sema *S, ast_op *o, const char *name, type_id t)
+{
+    block_scope *sc = S->scope;
+    const char **names = arena_alloc(S->a, sizeof *names * (size_t)(o->nlocals + 1));
+    type_id *types = arena_alloc(S->a, sizeof *types * (size_t)(o->nlocals + 1));
+    if (o->nlocals) {
+        memcpy(names, o->locals, sizeof *names * (size_t)o->nlocals);
+        memcpy(types, o->local_types, sizeof *types * (size_t)o->nlocals);
+    }
+    names[o->nlocals] = name;
+    types[o->nlocals] = t;
+    o->locals = names;
+    o->local_types = types;
+    if (sc->nvisible == sc->capvisible) {
+        int cap = sc->capvisible ? sc->capvisible * 2 : 8;
+        int *grown = arena_alloc(S->a, sizeof *grown * (size_t)cap);
+        if (sc->nvisible) memcpy(grown, sc->visible, sizeof *grown * (size_t)sc->nvisible);
+        sc->visible = grown;
+        sc->capvisible = cap;
+    }
+    sc->visible[sc->nvisible++] = o->nlocals;
+    return o->nlocals++;
+}
+
+/* ---- map-valued state ----------------------------------------------------------- */
+
+/* The map a map function, MAP[KEY] or a for names, or NULL after saying why. */
+static const state_map *map_named(sema *S, const char *name, srcloc at, const char *use)
+{
+    const state_map *m = S->scope ? state_map_find(S->scope->state, name) : NULL;
+    if (!m) diag_error(S->d, at, "%s needs a map state variable (state { %s: map[KEY]VALUE }); '%s' is %s", use,
+                       S->scope ? name : "NAME", name, S->scope ? "not one" : "outside a keyed block, where there are none");
+    return m;
+}
+
+/* A map cannot change inside a for over it: the for walks its keys by rank. */
+static bool map_changes_in_loop(sema *S, const state_map *m, srcloc at)
+{
+    for (const map_loop *l = S->scope->loops; l; l = l->up)
+        if (l->map == m) {
+            diag_error(S->d, at, "'%s' cannot change inside the for over it (line %u): the for walks its keys in order; "
+                       "change it after the loop", m->name, l->loc.line);
+            return true;
+        }
+    return false;
+}
+
+/* A key for map m: of its key type (an integer goes where f64 or time keys are). */
+static bool check_map_key(sema *S, const state_map *m, ast_expr *k, const rectype *rec)
+{
+    type_id t = check_expr(S, k, rec);
+    settle(S, k, m->key);
+    t = k->type;
+    if (t == T_ERROR) return false;
+    if (storable(t, m->key) && !(m->key == T_F64 && t == T_U64)) return true;
+    diag_error(S->d, k->loc, "'%s' has %s keys, found %s", m->name, type_name(m->key), type_name(t));
+    return false;
+}
+
+/* MAP[KEY], has, len, min_key, max_key, nth_key, and delete as a statement. */
+static type_id check_map_call(sema *S, ast_expr *e, const rectype *rec, bool statement)
+{
+    int fn = e->u.call.index ? MF_GET : map_fn_lookup(e->text);
+    const map_fn_info *mi = &map_fns[fn];
+    ast_arg *first = e->u.call.args;
+    if (e->u.call.nargs != mi->arity || !first || first->value->kind != E_NAME || first->value->qual) {
+        diag_error(S->d, e->loc, "'%s' takes a map state variable%s%s, as in %s(book%s)", mi->name, mi->arity > 1 ? " and " : "",
+                   mi->what, mi->name, fn == MF_NTH_KEY ? ", 0" : mi->arity > 1 ? ", price" : "");
+        return T_ERROR;
+    }
+    for (ast_arg *g = first; g; g = g->next)
+        if (g->name) {
+            diag_error(S->d, g->name_loc, "'%s' takes no named arguments", mi->name);
+            return T_ERROR;
+        }
+    char use[48];
+    snprintf(use, sizeof use, fn == MF_GET ? "[KEY]" : "'%s'", mi->name);
+    const state_map *m = map_named(S, first->value->text, first->value->loc, use);
+    if (!m) return T_ERROR;
+    first->value->u.name.scope = SCOPE_MAP;
+    first->value->type = m->value;
+    e->u.call.mapfn = fn;
+    e->u.call.map = m;
+    e->u.call.builtin = -1;
+    if (fn == MF_DELETE && !statement) {
+        diag_error(S->d, e->loc, "delete(...) is a statement and gives no value: write it on a line of its own");
+        return T_ERROR;
+    }
+    if (fn == MF_DELETE && map_changes_in_loop(S, m, e->loc)) return T_ERROR;
+    ast_expr *arg = first->next ? first->next->value : NULL;
+    if (fn == MF_NTH_KEY) {
+        type_id t = check_expr(S, arg, rec);
+        settle(S, arg, T_I64);
+        if (t != T_ERROR && !type_is_int(arg->type)) {
+            diag_error(S->d, arg->loc, "nth_key needs an integer rank (0 is the smallest key), found %s", type_name(arg->type));
+            return T_ERROR;
+        }
+    } else if (arg && !check_map_key(S, m, arg, rec)) {
+        return T_ERROR;
+    }
+    switch ((map_fn)fn) {
+    case MF_GET: return m->value;
+    case MF_HAS: return T_BOOL;
+    case MF_LEN: return T_I64;
+    case MF_MIN_KEY: case MF_MAX_KEY: case MF_NTH_KEY: return m->key;
+    default: return T_BOOL;   /* delete: a statement, never read */
+    }
+}
+
+/* MAP[KEY] = V, += V, ...: the key, then the value (`op=` is checked as MAP[KEY] op V). */
+static void check_map_assign(sema *S, ast_stmt *st, const rectype *rec)
+{
+    const state_map *m = map_named(S, st->name, st->name_loc, "[KEY]");
+    if (!m || map_changes_in_loop(S, m, st->name_loc) || !check_map_key(S, m, st->index, rec)) return;
+    st->map = m;
+    if (!st->plain) {   /* the read of the key's value: MAP[KEY] */
+        ast_expr *get = arena_alloc(S->a, sizeof *get);
+        *get = (ast_expr){.kind = E_CALL, .loc = st->name_loc, .text = st->name, .type = m->value, .depth = st->index->depth + 1};
+        get->u.call.args = arena_alloc(S->a, sizeof(ast_arg));
+        get->u.call.args->value = arena_alloc(S->a, sizeof(ast_expr));
+        *get->u.call.args->value = (ast_expr){.kind = E_NAME, .loc = st->name_loc, .text = st->name, .type = m->value};
+        get->u.call.args->value->u.name.scope = SCOPE_MAP;
+        get->u.call.args->next = arena_alloc(S->a, sizeof(ast_arg));
+        get->u.call.args->next->value = st->index;
+        get->u.call.nargs = 2;
+        get->u.call.index = true;
+        get->u.call.in_place = true;   /* the emitter's *mslot: the node op= stores to */
+        get->u.call.mapfn = MF_GET;
+        get->u.call.map = m;
+        get->u.call.builtin = -1;
+        ast_expr *bin = arena_alloc(S->a, sizeof *bin);
+        *bin = (ast_expr){.kind = E_BINARY, .loc = st->loc, .depth = ast_depth_above(get, st->value)};
+        bin->u.bin.op = st->op;
+        bin->u.bin.lhs = get;
+        bin->u.bin.rhs = st->value;
+        st->value = bin;
+    }
+    check_expr(S, st->value, rec);   /* op=: checks the key again, quietly, as it passed once */
+    settle(S, st->value, m->value == T_F64 ? T_F64 : m->value);
+    type_id vt = st->value->type;
+    if (vt != T_ERROR && !storable(vt, m->value))
+        diag_error(S->d, st->value->loc, "cannot store %s in '%s', whose values are %s", type_name(vt), m->name, type_name(m->value));
+}
+
+/* for KEY, VALUE in MAP [desc] limit N { ... }: the map's first N keys in order
+ * (desc: its last N, largest first), each with its value, as two locals. */
+static void check_for(sema *S, ast_stmt *st, const rectype *rec, ast_op *o, rectype **out)
+{
+    block_scope *sc = S->scope;
+    if (strcmp(st->word, "in")) {
+        diag_error(S->d, st->word_loc, "expected 'in' after 'for %s, %s', found '%s'", st->name, st->name2, st->word);
+        return;
+    }
+    if (st->order && strcmp(st->order, "desc")) {
+        diag_error(S->d, st->order_loc, "expected 'desc' or 'limit' after the map, found '%s'", st->order);
+        return;
+    }
+    if (st->limit_missing) {
+        diag_error(S->d, st->limit_loc, "a for over a map needs a bound before '{': for %s, %s in %s%s%s limit N { ... }", st->name,
+                   st->name2, st->value->text, st->order ? " " : "", st->order ? st->order : "");
+        return;
+    }
+    if (st->limit < 1 || st->limit > 1000000) {
+        diag_error(S->d, st->limit_loc, "a for's limit is from 1 to 1000000 entries, found %llu", st->limit);
+        return;
+    }
+    const state_map *m = map_named(S, st->value->text, st->value->loc, "'for ... in'");
+    if (!m) return;
+    st->map = m;
+    if (!strcmp(st->name, st->name2)) {
+        diag_error(S->d, st->name2_loc, "the key and the value need two names; both are '%s'", st->name);
+        return;
+    }
+    int depth = sc->nvisible;
+    if (name_taken(S, rec, st->name, st->name_loc) || name_taken(S, rec, st->name2, st->name2_loc)) return;
+    st->slot = add_local(S, o, st->name, m->key);
+    add_local(S, o, st->name2, m->value);   /* slot + 1 */
+    map_loop here = {m, st->loc, sc->loops};
+    sc->loops = &here;
+    check_stmts(S, st->then, rec, o, out);
+    sc->loops = here.up;
+    sc->nvisible = depth;
+}
 
 static void check_emit(sema *S, ast_stmt *st, const rectype *rec, ast_op *o, rectype **out)
 {
@@ -1730,34 +1943,35 @@ static void check_stmt(sema *S, ast_stmt *st, const rectype *rec, ast_op *o, rec
     case S_EMIT:
         check_emit(S, st, rec, o, out);
         break;
-    case S_LET: {
+    case S_LET:
         check_expr(S, st->value, rec);
         settle(S, st->value, T_I64);
         if (name_taken(S, rec, st->name, st->name_loc)) break;
-        st->slot = o->nlocals;
+        st->slot = add_local(S, o, st->name, st->value->type);
         st->is_local = true;
-        const char **names = arena_alloc(S->a, sizeof *names * (size_t)(o->nlocals + 1));
-        type_id *types = arena_alloc(S->a, sizeof *types * (size_t)(o->nlocals + 1));
-        if (o->nlocals) {
-            memcpy(names, o->locals, sizeof *names * (size_t)o->nlocals);
-            memcpy(types, o->local_types, sizeof *types * (size_t)o->nlocals);
-        }
-        names[o->nlocals] = st->name;
-        types[o->nlocals] = st->value->type;
-        o->locals = names;
-        o->local_types = types;
-        if (sc->nvisible == sc->capvisible) {
-            int cap = sc->capvisible ? sc->capvisible * 2 : 8;
-            int *grown = arena_alloc(S->a, sizeof *grown * (size_t)cap);
-            if (sc->nvisible) memcpy(grown, sc->visible, sizeof *grown * (size_t)sc->nvisible);
-            sc->visible = grown;
-            sc->capvisible = cap;
-        }
-        sc->visible[sc->nvisible++] = o->nlocals++;
         break;
-    }
+    case S_CALL:
+        if (!strcmp(st->value->text, "delete")) {
+            check_map_call(S, st->value, rec, true);
+            break;
+        }
+        diag_error(S->d, st->value->loc, "'%s(...)' is a value, not a statement: use it in a let, an emit or an assignment "
+                   "(delete(MAP, KEY) is the one call that stands alone)", st->value->text);
+        break;
+    case S_FOR:
+        check_for(S, st, rec, o, out);
+        break;
     case S_ASSIGN: {
+        if (st->index) {
+            check_map_assign(S, st, rec);
+            break;
+        }
         /* only state variables and lets can change; `x op= v` is checked as `x op v` */
+        if (state_map_find(sc->state, st->name)) {
+            diag_error(S->d, st->name_loc, "'%s' is a map: assign one key's value, as in %s[KEY] %s%s V", st->name, st->name,
+                       st->plain ? "" : binops[st->op].text, "=");
+            break;
+        }
         ast_expr *target = arena_alloc(S->a, sizeof *target);
         *target = (ast_expr){.kind = E_NAME, .loc = st->name_loc, .text = st->name};
         sc->target = target;
@@ -1802,7 +2016,8 @@ static void check_stmts(sema *S, ast_stmt *list, const rectype *rec, ast_op *o, 
 static bool block_emits(const ast_stmt *list)
 {
     for (; list; list = list->next)
-        if (list->kind == S_EMIT || (list->kind == S_IF && (block_emits(list->then) || block_emits(list->otherwise)))) return true;
+        if (list->kind == S_EMIT || ((list->kind == S_IF || list->kind == S_FOR) && (block_emits(list->then) || block_emits(list->otherwise))))
+            return true;
     return false;
 }
 
@@ -1820,6 +2035,33 @@ static void check_keys(sema *S, const ast_op *o, const rectype *rec)
     }
 }
 
+/* NAME: map[K]V in a state block: K one of the types that order (not bool or a
+ * 32-bit integer: they would add nothing), V any scalar type. */
+static void check_state_map(sema *S, const ast_field *f, const rectype *rec, rectype *state)
+{
+    type_id k = T_ERROR, v = T_ERROR;
+    if (strcmp(f->type, "map")) {
+        diag_error(S->d, f->type_loc, "'%s[...]': the one type with brackets is map[KEY]VALUE", f->type);
+        return;
+    }
+    if (!type_lookup(f->key_type, &k) || !(k == T_I64 || k == T_U64 || k == T_F64 || k == T_TIME || k == T_STR)) {
+        diag_error(S->d, f->key_loc, "a map's keys are i64, u64, f64, time or str, found '%s'", f->key_type);
+        return;
+    }
+    if (!type_lookup(f->value_type, &v)) {
+        diag_error(S->d, f->value_loc, "unknown type '%s' for a map's values; types are bool, i32, i64, u32, u64, f64, str, time",
+                   f->value_type);
+        return;
+    }
+    if (rectype_find(rec, f->name) >= 0 || rectype_find(state, f->name) >= 0 || state_map_find(state, f->name)) {
+        diag_error(S->d, f->loc, "'%s' is %s; pick another name", f->name,
+                   rectype_find(rec, f->name) >= 0 ? "a field of the record" : "a state variable already");
+        return;
+    }
+    state_map m = {f->name, k, v, f->loc, arena_printf(S->a, "%s_%s", state->cname, f->name)};
+    PUSH(S->a, state->maps, state->nmaps, m);
+}
+
 /* by KEY, ... state { v: T = init, ... } { statements }: per key, state that the
  * block reads and changes for each record, and the records it emits. */
 static rectype *check_keyed(sema *S, node *n, ast_op *o, const rectype *rec, rectype *out)
@@ -1830,14 +2072,18 @@ static rectype *check_keyed(sema *S, node *n, ast_op *o, const rectype *rec, rec
     state->cname = arena_printf(S->a, "state_%s", out->cname + 4);
     state->loc = o->loc;
     for (ast_field *f = o->state; f; f = f->next) {
+        if (f->key_type) {
+            check_state_map(S, f, rec, state);
+            continue;
+        }
         type_id t;
         if (!type_lookup(f->type, &t)) {
             diag_error(S->d, f->type_loc, "unknown type '%s'; types are bool, i32, i64, u32, u64, f64, str, time", f->type);
             t = T_ERROR;
         }
-        if (rectype_find(rec, f->name) >= 0 || rectype_find(state, f->name) >= 0)
+        if (rectype_find(rec, f->name) >= 0 || rectype_find(state, f->name) >= 0 || state_map_find(state, f->name))
             diag_error(S->d, f->loc, "'%s' is %s; pick another name", f->name,
-                       rectype_find(state, f->name) >= 0 ? "a state variable already" : "a field of the record");
+                       rectype_find(rec, f->name) >= 0 ? "a field of the record" : "a state variable already");
         check_literal_init(S, f, t, false);
         field fl = {f->name, t, f->loc, NULL};
         PUSH(S->a, state->fields, state->nfields, fl);
@@ -1853,7 +2099,7 @@ static rectype *check_keyed(sema *S, node *n, ast_op *o, const rectype *rec, rec
     for (int i = 0; i < state->nfields; i++)
         if (!sc.state_read[i])
             diag_warning(S->d, state->fields[i].loc, "state variable '%s' is never read: it only changes", state->fields[i].name);
-    if (state->nfields) PUSH(S->a, S->p->types, S->p->ntypes, state);
+    if (state->nfields || state->nmaps) PUSH(S->a, S->p->types, S->p->ntypes, state);
     return out;
 }
 

@@ -42,6 +42,9 @@ typedef struct field { const char *name; type_id type; srcloc loc; const struct 
 /* A schema field's JSON path, from `from "metrics.temp"`: the keys from the line's
  * object down to the member read (n of them; n == 0: the member named like the field). */
 typedef struct json_path { const char **keys; int n; srcloc loc; } json_path;
+/* A map-valued state variable: `book: map[f64]i64`. cname names its instance of
+ * runtime/omap.h's template (struct rgp_omap_CNAME). */
+typedef struct state_map { const char *name; type_id key, value; srcloc loc; const char *cname; } state_map;
 typedef struct rectype {
     const char *name;        /* schema name, or the stage that made it */
     const char *cname;       /* C struct tag: rec_Reading, rec_hot */
@@ -50,6 +53,8 @@ typedef struct rectype {
     srcloc loc;
     bool has_str;
     json_path *paths;        /* schemas: one per field, else NULL */
+    state_map *maps;         /* keyed state: its maps, members after the fields */
+    int nmaps;
 } rectype;
 
 int rectype_find(const rectype *r, const char *name);   /* field index or -1 */

@@ -33,7 +33,7 @@
 
 /* Keywords of keyed blocks that are also common field names: where a name
  * fits and the keyword does not, the parser takes them as names. */
-%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM LIMIT SORT TOP TABLE JOIN TEST INPUT EXPECT.
+%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM LIMIT SORT TOP TABLE JOIN TEST INPUT EXPECT FOR.
 
 %left OR.
 %left AND.
@@ -107,6 +107,8 @@ field(F) ::= IDENT(N) COLON IDENT(T) ASSIGN expr(E).  { F = ast_field_new(A_, &N
 /* NAME: TYPE from "a.b" [= DEFAULT]: a JSON member inside nested objects */
 field(F) ::= IDENT(N) COLON IDENT(T) FROM STRING(P).  { F = ast_field_new(A_, &N, &T); F->path = ast_string(A_, &P); }
 field(F) ::= IDENT(N) COLON IDENT(T) FROM STRING(P) ASSIGN expr(E).  { F = ast_field_new(A_, &N, &T); F->path = ast_string(A_, &P); F->init = E; }
+/* NAME: map[K]V parses anywhere a field does, so that sema can say where maps may go */
+field(F) ::= IDENT(N) COLON IDENT(T) LBRACKET IDENT(K) RBRACKET IDENT(V).  { F = ast_field_new(A_, &N, &T); ast_field_map(A_, F, &K, &V); }
 
 /* spec ::= NAME | NAME ( args ): stdin, file("x.csv"), csv(Reading, header: true) */
 %type spec { ast_expr * }
@@ -197,6 +199,8 @@ statevars(L) ::= statevars(L) COMMA statevar(F).  { AST_APPEND(ast_field, L, F);
 statevars(L) ::= statevars(L) COMMA.
 %type statevar { ast_field * }
 statevar(F) ::= IDENT(N) COLON IDENT(T) ASSIGN expr(E).  { F = ast_field_new(A_, &N, &T); F->init = E; }
+/* NAME: map[KEY_TYPE]VALUE_TYPE, a sorted map, empty for a new key */
+statevar(F) ::= IDENT(N) COLON IDENT(T) LBRACKET IDENT(K) RBRACKET IDENT(V).  { F = ast_field_new(A_, &N, &T); ast_field_map(A_, F, &K, &V); }
 
 %type stmts { ast_stmt * }
 stmts(L) ::= .                           { L = NULL; }
@@ -209,6 +213,19 @@ stmt(S) ::= IDENT(N) ASSIGN(K) expr(E).  { S = ast_assign(A_, &N, &K, BIN_ADD, t
 stmt(S) ::= IDENT(N) PLUSEQ(K) expr(E).  { S = ast_assign(A_, &N, &K, BIN_ADD, false, E); }
 stmt(S) ::= IDENT(N) MINUSEQ(K) expr(E). { S = ast_assign(A_, &N, &K, BIN_SUB, false, E); }
 stmt(S) ::= IDENT(N) STAREQ(K) expr(E).  { S = ast_assign(A_, &N, &K, BIN_MUL, false, E); }
+/* MAP[KEY] = V, += V, -= V, *= V: one key's value */
+stmt(S) ::= IDENT(N) LBRACKET expr(I) RBRACKET ASSIGN(K) expr(E).  { S = ast_assign(A_, &N, &K, BIN_ADD, true, E); S->index = I; }
+stmt(S) ::= IDENT(N) LBRACKET expr(I) RBRACKET PLUSEQ(K) expr(E).  { S = ast_assign(A_, &N, &K, BIN_ADD, false, E); S->index = I; }
+stmt(S) ::= IDENT(N) LBRACKET expr(I) RBRACKET MINUSEQ(K) expr(E). { S = ast_assign(A_, &N, &K, BIN_SUB, false, E); S->index = I; }
+stmt(S) ::= IDENT(N) LBRACKET expr(I) RBRACKET STAREQ(K) expr(E).  { S = ast_assign(A_, &N, &K, BIN_MUL, false, E); S->index = I; }
+/* delete(MAP, KEY): a call as a statement */
+stmt(S) ::= IDENT(N) LPAREN args(A) RPAREN(C).  { S = ast_stmt_new(A_, S_CALL, &N); S->value = ast_call(A_, &N, A, &C); }
+/* for KEY, VALUE in MAP [desc] limit N { statements }: the first N entries in key order */
+stmt(S) ::= FOR(K) IDENT(A) COMMA IDENT(B) IDENT(W) IDENT(M) LIMIT INT(N) LBRACE stmts(T) RBRACE.  { S = ast_for(A_, &K, &A, &B, &W, &M, NULL, &N, T); }
+stmt(S) ::= FOR(K) IDENT(A) COMMA IDENT(B) IDENT(W) IDENT(M) IDENT(D) LIMIT INT(N) LBRACE stmts(T) RBRACE.  { S = ast_for(A_, &K, &A, &B, &W, &M, &D, &N, T); }
+/* without limit N: parsed so that sema can say a for needs one */
+stmt(S) ::= FOR(K) IDENT(A) COMMA IDENT(B) IDENT(W) IDENT(M) LBRACE(L) stmts(T) RBRACE.  { S = ast_for(A_, &K, &A, &B, &W, &M, NULL, &L, T); S->limit_missing = true; }
+stmt(S) ::= FOR(K) IDENT(A) COMMA IDENT(B) IDENT(W) IDENT(M) IDENT(D) LBRACE(L) stmts(T) RBRACE.  { S = ast_for(A_, &K, &A, &B, &W, &M, &D, &L, T); S->limit_missing = true; }
 %type ifstmt { ast_stmt * }
 ifstmt(S) ::= IF(K) expr(C) LBRACE stmts(T) RBRACE.  { S = ast_stmt_new(A_, S_IF, &K); S->value = C; S->then = T; }
 ifstmt(S) ::= IF(K) expr(C) LBRACE stmts(T) RBRACE ELSE LBRACE stmts(E) RBRACE.  { S = ast_stmt_new(A_, S_IF, &K); S->value = C; S->then = T; S->otherwise = E; }
@@ -243,6 +260,8 @@ expr(E) ::= TRUE(T).                     { E = ast_bool(A_, &T, true); }
 expr(E) ::= FALSE(T).                    { E = ast_bool(A_, &T, false); }
 expr(E) ::= IDENT(T).                    { E = ast_ident(A_, &T); }
 expr(E) ::= IDENT(N) LPAREN args(A) RPAREN(C).  { E = ast_call(A_, &N, A, &C); }
+/* MAP[KEY]: the key's value, the value type's zero when it is missing */
+expr(E) ::= IDENT(N) LBRACKET expr(K) RBRACKET(C).  { E = ast_index(A_, &N, K, &C); }
 /* prev.FIELD in a delta block */
 expr(E) ::= IDENT(Q) DOT IDENT(N).       { E = ast_ident(A_, &N); E->qual = ast_name(A_, &Q); E->loc = ast_span(ast_loc(&Q), E->loc); }
 expr(E) ::= ifexpr(X).                  { E = X; }

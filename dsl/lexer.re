@@ -102,6 +102,7 @@ token lex_next(lexer *L)
         "top"      { return make(L, TK_TOP, start); }
         "table"    { return make(L, TK_TABLE, start); }
         "join"     { return make(L, TK_JOIN, start); }
+        "for"      { return make(L, TK_FOR, start); }
         "else"     { return make(L, TK_ELSE, start); }
         "options"  { return make(L, TK_OPTIONS, start); }
         "test"     { return make(L, TK_TEST, start); }
@@ -130,6 +131,8 @@ token lex_next(lexer *L)
         "{"  { return make(L, TK_LBRACE, start); }
         "}"  { return make(L, TK_RBRACE, start); }
         "("  { return make(L, TK_LPAREN, start); }
+        "["  { return make(L, TK_LBRACKET, start); }
+        "]"  { return make(L, TK_RBRACKET, start); }
         ")"  { return make(L, TK_RPAREN, start); }
         ","  { return make(L, TK_COMMA, start); }
         "."  { return make(L, TK_DOT, start); }
@@ -164,12 +167,12 @@ token lex_next(lexer *L)
     X(BY, "'by'") X(STATE, "'state'") X(EMIT, "'emit'") X(LET, "'let'") X(PLUSEQ, "'+='") X(MINUSEQ, "'-='") \
     X(STAREQ, "'*='") X(GROUP, "'group'") X(DEDUP, "'dedup'") X(ON, "'on'") \
     X(WINDOW, "'window'") X(EVERY, "'every'") X(ROUTE, "'route'") X(DELTA, "'delta'") \
-    X(THROTTLE, "'throttle'") X(SAMPLE, "'sample'") X(LIMIT, "'limit'") X(SORT, "'sort'") X(TOP, "'top'") X(TABLE, "'table'") X(JOIN, "'join'") X(DOT, "'.'") \
+    X(THROTTLE, "'throttle'") X(SAMPLE, "'sample'") X(LIMIT, "'limit'") X(SORT, "'sort'") X(TOP, "'top'") X(TABLE, "'table'") X(JOIN, "'join'") X(FOR, "'for'") X(DOT, "'.'") \
     X(AS, "'as'") X(WHERE, "'where'") X(SELECT, "'select'") X(AND, "'and'") X(OR, "'or'") \
     X(NOT, "'not'") X(TRUE, "'true'") X(FALSE, "'false'") X(IDENT, "a name") \
     X(INT, "an integer") X(FLOAT, "a number") X(STRING, "a string") X(TEXT, "a text block") \
     X(TEST, "'test'") X(INPUT, "'input'") X(EXPECT, "'expect'") \
-    X(LBRACE, "'{'") X(RBRACE, "'}'") X(LPAREN, "'('") X(RPAREN, "')'") X(COMMA, "','") \
+    X(LBRACE, "'{'") X(RBRACE, "'}'") X(LPAREN, "'('") X(RPAREN, "')'") X(LBRACKET, "'['") X(RBRACKET, "']'") X(COMMA, "','") \
     X(COLON, "':'") X(ASSIGN, "'='") X(PIPE, "'|'") X(ARROW, "'<-'") X(EQ, "'=='") \
     X(NE, "'!='") X(LT, "'<'") X(LE, "'<='") X(GT, "'>'") X(GE, "'>='") X(PLUS, "'+'") \
     X(MINUS, "'-'") X(STAR, "'*'") X(SLASH, "'/'") X(PERCENT, "'%'") X(UMINUS, "'-'")

@@ -82,50 +82,59 @@ BEGIN {
             ts, s, s, int(rand01() * 3) + 1, ms
     }
 }' > "$dir/services.jsonl"
-# order book events for examples/orderbook.rgp, JSON lines: first each symbol's
-# reference price (in cents), then adds, modifies and cancels. Every order rests
-# within 5 cents of its symbol's reference price, bids below it and asks above,
-# so the book fits the example's fixed ladder. Each symbol leans to buying or
-# selling for a while, so its book tilts one way and then the other. The replay
-# starts mid-session: a few modifies and cancels name orders placed before it.
+# order book events for examples/orderbook.rgp, JSON lines: adds, modifies and
+# cancels of three symbols. Each symbol's price walks (in cents, from its
+# start): bids rest 1 to 15 cents below it and asks above, and when it moves,
+# the orders on the wrong side of it are cancelled first, so a book never
+# crosses. There is no fixed band: over the replay the levels move by dollars.
+# Each symbol leans to buying or selling for a while, so its book tilts one
+# way and then the other. The replay starts mid-session: a few modifies and
+# cancels name orders placed before it.
 awk -v rows="$rows" '
 function rand01() { seed = (seed * 16807) % 2147483647; return seed / 2147483647 }
 function remove(s, k) { live[s, k] = live[s, n[s]]; n[s]-- }
+function cancel(s, k) { printf "{\"ts\":%.0f,\"op\":\"cancel\",\"id\":%d}\n", t, live[s, k]; remove(s, k) }
+function away(s, b) { return mid[s] + (b == "B" ? -1 : 1) * (1 + int(rand01() * rand01() * 15)) }
 BEGIN {
     seed = 99
     split("ACME,BOLT,CRUX", sym, ",")
-    split("10000,2550,41200", ref, ",")
+    split("10000,2550,41200", mid, ",")
     t = 1767259800000
-    for (s = 1; s <= 3; s++)
-        printf "{\"ts\":%.0f,\"op\":\"open\",\"sym\":\"%s\",\"price\":%d}\n", t, sym[s], ref[s]
     for (i = 1; i <= 2 * rows; i++) {
         t += 1 + int(rand01() * 200)
         s = int(rand01() * 3) + 1
         if (rand01() < 0.02) lean[s] = int(rand01() * 3) - 1
+        if (rand01() < 0.04) {   # the price moves a cent; orders it passes are pulled
+            mid[s] += rand01() < 0.5 + 0.3 * lean[s] ? 1 : -1
+            for (k = n[s]; k >= 1; k--) {
+                id = live[s, k]
+                if (side[id] == "B" ? price[id] >= mid[s] : price[id] <= mid[s]) cancel(s, k)
+            }
+            continue
+        }
         if (rand01() < 0.01) {   # an order placed before the replay began, unknown to the book
             id = 900000 + int(rand01() * 1000)
             if (rand01() < 0.5) printf "{\"ts\":%.0f,\"op\":\"cancel\",\"id\":%d}\n", t, id
-            else printf "{\"ts\":%.0f,\"op\":\"modify\",\"id\":%d,\"price\":%d,\"qty\":%d}\n", t, id, ref[s] - 1, 100
+            else printf "{\"ts\":%.0f,\"op\":\"modify\",\"id\":%d,\"price\":%d,\"qty\":%d}\n", t, id, mid[s] - 1, 100
             continue
         }
         r = rand01()
-        if (n[s] < 8 || r < 0.45) {
+        if (n[s] < 12 || r < 0.45) {
             id = ++ids
             side[id] = rand01() < 0.5 + 0.35 * lean[s] ? "B" : "S"
-            price[id] = ref[s] + (side[id] == "B" ? -1 : 1) * (1 + int(rand01() * rand01() * 5))
+            price[id] = away(s, side[id])
             live[s, ++n[s]] = id
             printf "{\"ts\":%.0f,\"op\":\"add\",\"id\":%d,\"sym\":\"%s\",\"side\":\"%s\",\"price\":%d,\"qty\":%d}\n",
                 t, id, sym[s], side[id], price[id], 100 * (1 + int(rand01() * 10))
         } else if (r < 0.75) {
             id = live[s, int(rand01() * n[s]) + 1]
-            if (rand01() < 0.3) price[id] = ref[s] + (side[id] == "B" ? -1 : 1) * (1 + int(rand01() * rand01() * 5))
+            if (rand01() < 0.3) price[id] = away(s, side[id])
             printf "{\"ts\":%.0f,\"op\":\"modify\",\"id\":%d,\"price\":%d,\"qty\":%d}\n", t, id, price[id], 100 * (1 + int(rand01() * 10))
         } else {
             k = int(rand01() * n[s]) + 1
             # the side the symbol leans to cancels less
             if (lean[s] && side[live[s, k]] == (lean[s] > 0 ? "B" : "S") && rand01() < 0.6) k = int(rand01() * n[s]) + 1
-            printf "{\"ts\":%.0f,\"op\":\"cancel\",\"id\":%d}\n", t, live[s, k]
-            remove(s, k)
+            cancel(s, k)
         }
     }
 }' > "$dir/orders.jsonl"

@@ -141,33 +141,45 @@ atleast "service_health: windows" 100 data/latency.csv
 # ---- orderbook ---------------------------------------------------------------
 "$rgp" run orderbook.rgp >signals.csv 2>book.err && ok || { bad "orderbook failed"; cat book.err; }
 
-# Replay the book with orders and price levels in maps: after each change of a
-# level, the best bid and ask and the depth imbalance, levels weighted
-# 1/(cents from the reference price); want.book has every one of them.
+# Replay the book with orders and price levels in awk arrays: after each change
+# of a level, the best bid and ask and the imbalance of the five best levels
+# each side, the n-th best weighted 1/n; want.book has every one of them.
+# book.levels: each symbol's most levels on a side and its price range, to
+# show the book is deeper than the five read and moves (no fixed ladder).
 awk "$AWK_LIB"'
-function level(sym, side, price, change,   p, b, a, d, bid, ask, k) {
+function best(sym, s, desc,   k, p, m, i, j, t) {   # the prices of side s, best first, into sorted[1..m]
+    m = 0
+    for (k in size) {
+        split(k, p, SUBSEP)
+        if (p[1] == sym && p[2] == s) sorted[++m] = p[3] + 0
+    }
+    for (i = 2; i <= m; i++)
+        for (j = i; j > 1 && (desc ? sorted[j] > sorted[j - 1] : sorted[j] < sorted[j - 1]); j--) {
+            t = sorted[j]; sorted[j] = sorted[j - 1]; sorted[j - 1] = t
+        }
+    return m
+}
+function depth(sym, s, m,   k, d) {
+    d = 0
+    for (k = 1; k <= m && k <= 5; k++) d += size[sym, s, sorted[k]] / k
+    return d
+}
+function level(sym, side, price, change,   nb, na, b, a, bid, ask) {
     size[sym, side, price] += change
     if (size[sym, side, price] < 0) { print "negative size at " sym " " side " " price >"book.bad" }
-    d = side == "B" ? ref[sym] - price : price - ref[sym]
-    if (d < 1 || d > 5) print "order outside the ladder: " sym " " side " " price >"book.bad"
-    seen[sym, side, price] = 1
-    bid = 0; ask = 0
-    for (k in seen) {
-        split(k, p, SUBSEP)
-        if (p[1] != sym || size[k] <= 0) continue
-        if (p[2] == "B" && p[3] > bid) bid = p[3]
-        if (p[2] == "S" && (ask == 0 || p[3] < ask)) ask = p[3]
-    }
-    b = 0; a = 0
-    for (k = 1; k <= 5; k++) {
-        b = k == 1 ? size[sym, "B", ref[sym] - 1] + 0 : b + size[sym, "B", ref[sym] - k] / k
-        a = k == 1 ? size[sym, "S", ref[sym] + 1] + 0 : a + size[sym, "S", ref[sym] + k] / k
-    }
+    if (size[sym, side, price] == 0) delete size[sym, side, price]
+    nb = best(sym, "B", 1); bid = nb ? sorted[1] : 0; b = depth(sym, "B", nb)
+    na = best(sym, "S", 0); ask = na ? sorted[1] : 0; a = depth(sym, "S", na)
+    if (nb > most[sym]) most[sym] = nb
+    if (na > most[sym]) most[sym] = na
+    if (bid && (!(sym in low) || bid < low[sym])) low[sym] = bid
+    if (bid > high[sym]) high[sym] = bid
     print ts "," sym "," bid "," size[sym, "B", bid] + 0 "," ask "," size[sym, "S", ask] + 0 "," \
         (b + a > 0 ? num(round((b - a) / (b + a) * 1000) / 1000) : 0)
+    if (!size[sym, "B", bid]) delete size[sym, "B", bid]
+    if (!size[sym, "S", ask]) delete size[sym, "S", ask]
 }
 { op = get("op"); id = get("id"); ts = get("ts") }
-op == "open" { ref[get("sym")] = get("price") + 0 }
 op == "add" {
     osym[id] = get("sym"); oside[id] = get("side"); oprice[id] = get("price") + 0; oqty[id] = get("qty") + 0; live[id] = 1
     level(osym[id], oside[id], oprice[id], oqty[id])
@@ -179,8 +191,12 @@ op == "modify" && live[id] {
     oprice[id] = price; oqty[id] = qty
 }
 op == "cancel" && live[id] { level(osym[id], oside[id], oprice[id], -oqty[id]); live[id] = 0 }
+END { for (s in most) print s, most[s], high[s] - low[s] >"book.levels" }
 ' data/orders.jsonl >want.book
-[ ! -s book.bad ] && ok || { bad "orderbook: the data breaks the fixed ladder"; head -3 book.bad; }
+[ ! -s book.bad ] && ok || { bad "orderbook: the data makes a negative size"; head -3 book.bad; }
+# the book is deeper than the five levels the imbalance reads, and its bids move over 20 cents
+awk '$2 <= 5 || $3 <= 20 { print; bad = 1 } END { exit bad || NR != 3 }' book.levels >inv.out && ok \
+    || { bad "orderbook: a book too shallow or too still to test the maps"; cat book.levels; }
 awk -F, 'BEGIN { print "ts,symbol,bid,bid_size,ask,ask_size,imbalance" }
 { q = $3 "," $4 "," $5 "," $6; if (!($2 in last) || last[$2] != q) print; last[$2] = q }' want.book >want.top
 same "orderbook: top of book" want.top data/top_of_book.csv
