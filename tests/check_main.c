@@ -10,6 +10,7 @@ Suite *std_suite(void);
 Suite *time_suite(void);
 Suite *sketch_suite(void);
 Suite *table_suite(void);
+Suite *order_suite(void);
 Suite *csv_suite(void);
 Suite *csv_header_suite(void);
 Suite *json_suite(void);
@@ -38,6 +39,7 @@ int main(void)
     srunner_add_suite(sr, time_suite());
     srunner_add_suite(sr, sketch_suite());
     srunner_add_suite(sr, table_suite());
+    srunner_add_suite(sr, order_suite());
     srunner_add_suite(sr, csv_suite());
     srunner_add_suite(sr, csv_header_suite());
     srunner_add_suite(sr, json_suite());
