@@ -38,7 +38,14 @@ static bool thread_feeds(const plan *pl, const plan_thread *t, const plan_ring *
 /* Whether t reads the lanes of its input ring (a lossless reader of a merged ring). */
 static bool reads_lanes(const plan *pl, const plan_thread *t)
 {
-    return t->kind == TH_RUN && t->policy == POLICY_BLOCK && ring_lanes(pl, t->in) > 1;
+    return t->kind == TH_RUN && t->policy == POLICY_BLOCK && !t->in->stream->ordered && ring_lanes(pl, t->in) > 1;
+}
+
+/* Whether t orders its input by event time: it reads a merge `on TIME` (its
+ * records then leave in one order: one stream, one lane, to what follows). */
+static bool orders_input(const plan_thread *t)
+{
+    return t->kind == TH_RUN && t->policy == POLICY_BLOCK && t->in->stream->ordered;
 }
 
 /* Whether a group or window lies on the way from t's ring to node n (n's own
@@ -69,7 +76,7 @@ static bool delivers_into(const node *n, const plan_ring *r)
  * of ring_lanes, so that merges nested deep cost time in proportion.) */
 static int thread_lanes(const plan *pl, const plan_thread *t, const plan_ring *r)
 {
-    if (t->kind != TH_RUN || t->policy != POLICY_BLOCK) return 1;
+    if (t->kind != TH_RUN || t->policy != POLICY_BLOCK || orders_input(t)) return 1;
     for (int i = 0; i < t->nnodes; i++)
         if (delivers_into(t->nodes[i], r) && flush_on_way(t, t->nodes[i])) return 1;
     return ring_lanes(pl, t->in);
@@ -600,6 +607,72 @@ static void emit_lane_read(emitter *e, const lanes *ln)
         if (ln->idle[i]) emit(e, "%s_lane_seen[lane] = now_ms;", table_name(ln->wst[i], ln->wops[i]));
 }
 
+/* The loop over a batch's slots of a merge `on TIME`: each record is held in
+ * the thread's reorder buffer (a copy: the slot goes back to the ring), each
+ * end marker lets its input go, and every record whose turn has come runs
+ * through the readers, in event-time order (runtime/order.h). */
+static void emit_ordered_slots(emitter *e, const plan_thread *t)
+{
+    const plan_ring *in = t->in;
+    const node *m = in->stream;
+    const rectype *r = m->type;
+    const char *ts = r->fields[m->order_field].name;
+    emit(e, "for (uint64_t s = next; s != end; s++) {");
+    e->indent++;
+    emit(e, "uint32_t lane = lanes_%s[s & %lluu];   /* written before the slot's publish, read after the wait's acquire */", in->name,
+         (unsigned long long)(in->slots - 1));
+    emit(e, "if (lane & RGP_LANE_END) {");
+    emit(e, "    rgp_order_end(&order_%s, lane & ~RGP_LANE_END);   /* an input has ended: it holds nothing back */", t->cname);
+    emit(e, "} else {");
+    e->indent++;
+    emit(e, "const %s *arrived = &((const slot_%s *)rgp_disruptor_slot(ring, s))->rec;", r->cname, r->cname);
+    emit(e, "if (rgp_order_admit(&order_%s, lane, arrived->%s)) {   /* else behind its input's lateness: counted */", t->cname, ts);
+    emit(e, "    slot_%s *held = rgp_order_push(&order_%s, lane, arrived->%s);", r->cname, t->cname, ts);
+    emit(e, "    if (!held) rgp_out_of_memory(RGP_PROGRAM);");
+    emit(e, "    put_%s(held, arrived%s);", r->cname, r->has_str ? ", 0" : "");
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+    emit(e, "for (const slot_%s *held; (held = rgp_order_next(&order_%s));) {   /* every record whose turn has come */", r->cname,
+         t->cname);
+    e->indent++;
+    emit(e, "const %s *in = &held->rec;", r->cname);
+    emit(e, "rgp_scratch_reset(&scratch);");
+    for (int i = 0; i < t->nentries; i++) {
+        if (t->nentries > 1) emit(e, "/* reader %d of %d of ring %s */", i + 1, t->nentries, in->name);
+        emit_reader(e, t->entries[i], "in");
+    }
+    e->indent--;
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+}
+
+/* The reorder buffer of a thread that reads a merge `on TIME`, made before its loop. */
+static void emit_order_begin(emitter *e, const plan_thread *t)
+{
+    if (!orders_input(t)) return;
+    const node *m = t->in->stream;
+    emit(e, "/* merge %s on %s: records held until every live input has passed their time */", m->name,
+         m->type->fields[m->order_field].name);
+    emit(e, "if (rgp_order_init(&order_%s, %d, sizeof(slot_%s), %lld) != 0) rgp_out_of_memory(RGP_PROGRAM);", t->cname,
+         ring_lanes(e->pl, t->in), m->type->cname, m->order_lateness_ms);
+}
+
+/* After its loop: every record has left (each input ended); its counts stay for the summary. */
+static void emit_order_end(emitter *e, const plan_thread *t)
+{
+    if (!orders_input(t)) return;
+    const rectype *r = t->in->stream->type;
+    if (r->has_str) {
+        emit(e, "for (size_t i = 0; i < order_%s.nslots; i++)", t->cname);
+        emit(e, "    rgp__slot_strs_free(&((slot_%s *)rgp_order_slot(&order_%s, i))->strs);", r->cname, t->cname);
+    }
+    emit(e, "order_%s_in = order_%s.in, order_%s_unordered = order_%s.unordered;   /* read by main after the join */", t->cname,
+         t->cname, t->cname, t->cname);
+    emit(e, "rgp_order_free(&order_%s);", t->cname);
+}
+
 static void emit_run_thread(emitter *e, const plan_thread *t)
 {
     e->thread = t;
@@ -634,6 +707,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     for (int i = 0; i < ln.nw; i++)
         if (ln.idle[i]) emit(e, "for (int k = 0; k < %d; k++) %s_lane_seen[k] = rgp_now_ms();   /* idle from now on, if nothing comes */",
                              ln.n, table_name(ln.wst[i], ln.wops[i]));
+    emit_order_begin(e, t);
     emit(e, "uint64_t next = rgp_disruptor_first_seq(ring);");
     emit_join_thread(e, t, JOIN_DECLARE);
     emit(e, "for (;;) {");
@@ -713,6 +787,9 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     }
     emit(e, "if (end == next) break;   /* closed and drained */");
     if (ln.any_idle) emit(e, "int64_t now_ms = rgp_now_ms();   /* when this batch came: its inputs are not idle */");
+    if (orders_input(t)) {
+        emit_ordered_slots(e, t);
+    } else {
     emit(e, "for (uint64_t s = next; s != end; s++) {");
     e->indent++;
     if (ln.tagged && !ln.n) {
@@ -758,6 +835,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     }
     e->indent--;
     emit(e, "}");
+    }
     emit_publish_pending(e, t);
     for (int i = 0; i < t->nsinks; i++) {   /* once a batch: a write error is reported while it matters */
         int k = endpoint_index(e->p, t->sinks[i]);
@@ -778,6 +856,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
             emit_window_close(e, g[i].stage, g[i].op, "INT64_MAX");
         }
     }
+    emit_order_end(e, t);
     emit_close_outputs(e, t);
     emit_metrics_publish(e, t);
     lanes_free(&ln);
@@ -814,6 +893,12 @@ void emit_threads(emitter *e)
         if (t->policy != POLICY_BLOCK) emit(e, "static uint64_t received_%s;   /* for the drop report */", t->cname);
         if (t->policy == POLICY_DROP_OLDEST && ring_lanes(pl, t->in) > 1)
             emit(e, "static uint64_t markers_%s;   /* end markers of the merge's inputs read: not records */", t->cname);
+        if (orders_input(t)) {
+            emit(e, "static rgp_order order_%s;   /* its reorder buffer: merge %s on %s */", t->cname, t->in->stream->name,
+                 t->in->stream->type->fields[t->in->stream->order_field].name);
+            emit(e, "static uint64_t order_%s_in, order_%s_unordered;   /* records it came to, those behind their input's lateness */",
+                 t->cname, t->cname);
+        }
     }
     blank(e);
     emit_follow_drained(e);
@@ -931,6 +1016,16 @@ static void emit_losses(emitter *e)
     }
     for (int i = 0; i < e->p->nstages; i++)
         if (e->p->stages[i]->used) emit_stage_losses(e, e->p->stages[i], emit_loss);
+    for (int i = 0; i < pl->nrings; i++) {   /* a merge on TIME: its first reader's count (every reader sees the same) */
+        const plan_ring *r = pl->rings[i];
+        if (!r->stream->ordered || !r->nconsumers || !orders_input(r->consumers[0])) continue;
+        const char *c = r->consumers[0]->cname;
+        snprintf(n, sizeof n, "order_%s_unordered", c);
+        snprintf(of, sizeof of, "order_%s_in", c);
+        snprintf(detail, sizeof detail, "\"lateness: %lld ms\"", r->stream->order_lateness_ms);
+        emit(e, "    {\"stage\", \"%s\", RGP_LOSS_UNORDERED, %s, %s, %s, \"%s\", NULL},", r->stream->name, n, of, detail,
+             r->stream->type->fields[r->stream->order_field].name);
+    }
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
         if (t->kind != TH_RUN || t->policy == POLICY_BLOCK) continue;

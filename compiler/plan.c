@@ -111,6 +111,9 @@ static void check_policy(diag *d, const plan_ring *r, const plan_thread *t)
                    (unsigned long long)t->limit, r->name, (unsigned long long)r->slots);
     if (t->policy == POLICY_DROP_NEWEST && r->nproducers > 1)
         diag_error(d, at, "drop_newest is not supported yet for readers of a merge; read the merge through a stage");
+    if (t->policy != POLICY_BLOCK && r->stream->ordered)
+        diag_error(d, at, "%s cannot read merge '%s', which orders its records by %s: its reader holds them back; read it through a stage",
+                   policy_names[t->policy], r->name, r->stream->type->fields[r->stream->order_field].name);
     if (t->policy == POLICY_DROP_NEWEST && t->limit & (t->limit - 1))
         diag_error(d, at, "drop_newest(N) needs N to be a power of two");
 }

@@ -40,6 +40,7 @@ typedef enum rgp_loss_cause {
     RGP_LOSS_THROTTLED,
     RGP_LOSS_SAMPLED,
     RGP_LOSS_UNMATCHED,
+    RGP_LOSS_UNORDERED,
     RGP_LOSS_NCAUSES
 } rgp_loss_cause;
 
@@ -57,6 +58,7 @@ static const struct rgp_loss_cause_info {
     [RGP_LOSS_THROTTLED] = {"throttled", 1, 0, "over the limit"},
     [RGP_LOSS_SAMPLED] = {"sampled", 1, 0, "left out of the sample"},
     [RGP_LOSS_UNMATCHED] = {"unmatched", 1, 0, "had no row in the table an inner join reads"},
+    [RGP_LOSS_UNORDERED] = {"unordered", 0, 1, "came further behind their input's latest time than a merge's lateness allows"},
 };
 
 static int rgp_strict;   /* --strict: records lost unintended make the exit status 3 */
