@@ -2192,7 +2192,7 @@ static void check_stream_table(sema *S, node *n, ast_decl *d)
     char what[160];
     snprintf(what, sizeof what, "table '%s'", d->name);
     check_options(S, &n->opt, d->options, 0, what, NULL);
-    PUSH(S->a, S->p->tables, S->p->ntables, n);
+    PUSH(S->a, S->p->stream_tables, S->p->nstream_tables, n);
     map_put(S->a, &S->tables, n->name, n);
     if (strcmp(d->endpoint->text, "stream")) {
         diag_error(S->d, d->endpoint->loc, "expected `stream STREAM` (each key's latest record) or file(\"PATH\") as FORMAT as the "
@@ -2361,10 +2361,6 @@ static void check_merge_order(sema *S, node *n, ast_decl *d)
     }
     long long ms = 0;
     const ast_arg *g = d->merge_lateness;
-    if (g && strcmp(g->name, "lateness")) {
-        diag_error(S->d, g->name_loc, "expected `lateness: N UNIT` after `on %s`, found '%s'", on->text, g->name);
-        return;
-    }
     if (g && !duration_arg(S, g, "'lateness'", &ms)) return;
     n->ordered = true;
     n->order_field = i;
@@ -2609,6 +2605,8 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
         diag_error(d, (srcloc){1, 1, 0}, "the pipeline has no sink; add one such as: sink out = stdout as csv <- STREAM");
     for (int i = 0; i < p->ntables && !d->errors; i++)
         if (!p->tables[i]->used) diag_warning(d, p->tables[i]->loc, "table '%s' is never joined", p->tables[i]->name);
+    for (int i = 0; i < p->nstream_tables && !d->errors; i++)
+        if (!p->stream_tables[i]->used) diag_warning(d, p->stream_tables[i]->loc, "table '%s' is never joined", p->stream_tables[i]->name);
     for (int i = 0; i < p->nsources && !d->errors; i++)
         if (!p->sources[i]->used) diag_warning(d, p->sources[i]->loc, "source '%s' is never read", p->sources[i]->name);
     for (int i = 0; i < p->nstages && !d->errors; i++) {

@@ -133,8 +133,8 @@ typedef struct program {
     node **sources; int nsources;
     node **stages;  int nstages;
     node **sinks;   int nsinks;
-    node **tables;  int ntables;  /* lookup tables (D_TABLE): type is the schema, decl->keys the key fields;
-                                   * a stream table (table T = stream S by K) has input S and S's type */
+    node **tables;  int ntables;  /* lookup tables (D_TABLE): type is the schema, decl->keys the key fields */
+    node **stream_tables; int nstream_tables;   /* table T = stream S by K (D_TABLE too): input S, S's type */
     uint64_t ring_slots;          /* default ring size (options { ring: N }) */
     wait_kind wait;               /* default wait strategy (options { wait: ... }) */
     int threads;                  /* options { threads: N }: busy threads the plan may use; 0: the CPUs */

@@ -33,7 +33,7 @@
 
 /* Keywords of keyed blocks that are also common field names: where a name
  * fits and the keyword does not, the parser takes them as names. */
-%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM LIMIT SORT TOP TABLE JOIN TEST INPUT EXPECT.
+%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM LIMIT SORT TOP TABLE JOIN LATENESS TEST INPUT EXPECT.
 
 %left OR.
 %left AND.
@@ -59,7 +59,8 @@ decl(D) ::= STAGE IDENT(N) ASSIGN spec(I) ops(O) with(W).  { D = ast_decl_new(A_
 decl(D) ::= STAGE IDENT(N) ASSIGN spec(I) ON IDENT(T) mlate(L) ops(O) with(W).  { D = ast_decl_new(A_, D_STAGE, &N); D->input_spec = I; D->merge_on = ast_ident(A_, &T); D->merge_lateness = L; D->ops = O; D->options = W; }
 %type mlate { ast_arg * }
 mlate(L) ::= .                           { L = NULL; }
-mlate(L) ::= IDENT(K) COLON INT(V) IDENT(U).  { L = ast_arg_new(A_, &K, ast_int(A_, &V)); L->unit = ast_name(A_, &U); L->unit_loc = ast_loc(&U); }
+/* a keyword of its own (a name elsewhere): after `on TIME` a name could not tell it from a `table` that follows */
+mlate(L) ::= LATENESS(K) COLON INT(V) IDENT(U).  { L = ast_arg_new(A_, &K, ast_int(A_, &V)); L->unit = ast_name(A_, &U); L->unit_loc = ast_loc(&U); }
 /* sink NAME = ENDPOINT as FORMAT <- INPUT [with { ... }] */
 decl(D) ::= SINK IDENT(N) ASSIGN spec(E) AS spec(F) ARROW IDENT(I) with(W).  { D = ast_decl_new(A_, D_SINK, &N); D->endpoint = E; D->format = F; D->input = ast_name(A_, &I); D->input_loc = ast_loc(&I); D->options = W; }
 /* a journal sink writes records, in no text format: sink j = journal("DIR") <- s */
