@@ -607,6 +607,47 @@ static void emit_lane_read(emitter *e, const lanes *ln)
         if (ln->idle[i]) emit(e, "%s_lane_seen[lane] = now_ms;", table_name(ln->wst[i], ln->wops[i]));
 }
 
+/* The place in merge m's list of inputs of the one thread t's records come
+ * through: a stream t runs, or else the ring it reads. */
+static int merge_input_of(const plan_thread *t, const node *m)
+{
+    for (int i = 0; i < m->ninputs; i++)
+        for (int k = 0; k < t->nnodes; k++)
+            if (t->nodes[k] == m->inputs[i]) return i;
+    for (int i = 0; i < m->ninputs; i++)
+        if (t->kind == TH_RUN && t->in->stream == m->inputs[i]) return i;
+    return m->ninputs;
+}
+
+/* For a reader of ordered merge ring r: each lane's rank, which the reorder
+ * buffer breaks ties of time by. Lanes are numbered by the plan's threads;
+ * ranks go by the merge's inputs as written (merge(a, b): a's records first),
+ * then by lane. */
+static void emit_order_ranks(emitter *e, const plan_thread *reader)
+{
+    const plan *pl = e->pl;
+    const plan_ring *r = reader->in;
+    int n = ring_lanes(pl, r);
+    long long *key = malloc(sizeof *key * (size_t)n);
+    if (!key) { fputs("rgp: out of memory\n", stderr); exit(2); }
+    for (int i = 0; i < pl->nthreads; i++) {
+        const plan_thread *t = pl->threads[i];
+        if (!thread_feeds(pl, t, r)) continue;
+        int off = lane_offset(pl, r, t), rank = merge_input_of(t, r->stream);
+        for (int k = 0; k < thread_lanes(pl, t, r); k++) key[off + k] = (long long)rank * n + off + k;
+    }
+    sbuf b = {0};
+    for (int l = 0; l < n; l++) {
+        int below = 0;
+        for (int m = 0; m < n; m++) below += key[m] < key[l];
+        sb(&b, "%s%du", l ? ", " : "", below);
+    }
+    emit(e, "static const uint32_t order_rank_%s[%d] = {%s};   /* per lane: its place in merge %s's order of inputs */", reader->cname,
+         n, b.s, r->stream->name);
+    free(b.s);
+    free(key);
+}
+
 /* The loop over a batch's slots of a merge `on TIME`: each record is held in
  * the thread's reorder buffer (a copy: the slot goes back to the ring), each
  * end marker lets its input go, and every record whose turn has come runs
@@ -622,10 +663,12 @@ static void emit_ordered_slots(emitter *e, const plan_thread *t)
     emit(e, "uint32_t lane = lanes_%s[s & %lluu];   /* written before the slot's publish, read after the wait's acquire */", in->name,
          (unsigned long long)(in->slots - 1));
     emit(e, "if (lane & RGP_LANE_END) {");
-    emit(e, "    rgp_order_end(&order_%s, lane & ~RGP_LANE_END);   /* an input has ended: it holds nothing back */", t->cname);
+    emit(e, "    rgp_order_end(&order_%s, order_rank_%s[lane & ~RGP_LANE_END]);   /* an input has ended: it holds nothing back */",
+         t->cname, t->cname);
     emit(e, "} else {");
     e->indent++;
     emit(e, "const %s *arrived = &((const slot_%s *)rgp_disruptor_slot(ring, s))->rec;", r->cname, r->cname);
+    emit(e, "lane = order_rank_%s[lane];", t->cname);
     emit(e, "if (rgp_order_admit(&order_%s, lane, arrived->%s)) {   /* else behind its input's lateness: counted */", t->cname, ts);
     emit(e, "    slot_%s *held = rgp_order_push(&order_%s, lane, arrived->%s);", r->cname, t->cname, ts);
     emit(e, "    if (!held) rgp_out_of_memory(RGP_PROGRAM);");
@@ -898,6 +941,7 @@ void emit_threads(emitter *e)
                  t->in->stream->type->fields[t->in->stream->order_field].name);
             emit(e, "static uint64_t order_%s_in, order_%s_unordered;   /* records it came to, those behind their input's lateness */",
                  t->cname, t->cname);
+            emit_order_ranks(e, t);
         }
     }
     blank(e);

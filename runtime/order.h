@@ -12,6 +12,9 @@
  * counted as unordered and not held), the output is a function of each lane's
  * records, not of how the threads ran.
  *
+ * A lane here is a rank: the generated code numbers the inputs in the order
+ * ties are to go (the merge's inputs as written), so lane 0 wins a tie.
+ *
  * Held records live in chunks that never move (a record's strings may point
  * into its own slot), and a freed slot is reused; memory grows with how far
  * the inputs are apart, not with the input. One thread owns a buffer. */
