@@ -607,6 +607,59 @@ static void emit_lane_read(emitter *e, const lanes *ln)
         if (ln->idle[i]) emit(e, "%s_lane_seen[lane] = now_ms;", table_name(ln->wst[i], ln->wops[i]));
 }
 
+/* The loop over a batch's slots, each record through the readers as it is. */
+static void emit_slots(emitter *e, const plan_thread *t, const lanes *ln)
+{
+    const plan_ring *in = t->in;
+    const rectype *r = in->stream->type;
+    bool lossy = t->policy == POLICY_DROP_OLDEST, relay = t->policy == POLICY_DROP_NEWEST;
+    emit(e, "for (uint64_t s = next; s != end; s++) {");
+    e->indent++;
+    if (ln->tagged && !ln->n) {
+        emit(e, "if (lanes_%s[s & %lluu] & RGP_LANE_END) {   /* an input's end: no record */", in->name,
+             (unsigned long long)(in->slots - 1));
+        emit(e, "    markers_%s++;", t->cname);
+        emit(e, "    continue;");
+        emit(e, "}");
+    } else if (ln->n) {
+        emit_lane_read(e, ln);
+    }
+    if (lossy) {
+        emit(e, "if (!rgp_consumer_copy(c, s, &copy)) continue;   /* overwritten while copied: counted as dropped */");
+        if (r->has_str) {
+            emit(e, "{");
+            e->indent++;
+            emit(e, "/* strings: the copy's must not point into the ring */");
+            emit(e, "const void *orig = rgp_disruptor_slot(ring, s);");
+            sbuf outside = {0};
+            for (int i = 0; i < r->nfields; i++)
+                if (r->fields[i].type == T_STR)
+                    sb(&outside, "%srgp_str_outside(copy.rec.%s, orig, sizeof copy)", outside.len ? " + " : "", r->fields[i].name);
+            emit(e, "if (rgp_copybuf_reset(&strbuf, %s) != 0) rgp_out_of_memory(RGP_PROGRAM);", outside.s);
+            free(outside.s);
+            for (int i = 0; i < r->nfields; i++)
+                if (r->fields[i].type == T_STR)
+                    emit(e, "copy.rec.%s = rgp_str_rehome(copy.rec.%s, orig, &copy, sizeof copy, &strbuf);", r->fields[i].name,
+                         r->fields[i].name);
+            emit(e, "if (strbuf.len && !rgp_consumer_recheck(c, s)) continue;   /* rewritten meanwhile: dropped */");
+            e->indent--;
+            emit(e, "}");
+        }
+        emit(e, "const %s *in = &copy.rec;", r->cname);
+    } else {
+        emit(e, "const %s *in = &((const slot_%s *)rgp_disruptor_slot(ring, s))->rec;", r->cname, r->cname);
+        emit_join_prefetch(e, t, r);
+    }
+    if (lossy || relay) emit(e, "received++;");
+    emit(e, "rgp_scratch_reset(&scratch);");
+    for (int i = 0; i < t->nentries; i++) {
+        if (t->nentries > 1) emit(e, "/* reader %d of %d of ring %s */", i + 1, t->nentries, in->name);
+        emit_reader(e, t->entries[i], "in");
+    }
+    e->indent--;
+    emit(e, "}");
+}
+
 /* The place in merge m's list of inputs of the one thread t's records come
  * through: a stream t runs, or else the ring it reads. */
 static int merge_input_of(const plan_thread *t, const node *m)
@@ -830,55 +883,8 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     }
     emit(e, "if (end == next) break;   /* closed and drained */");
     if (ln.any_idle) emit(e, "int64_t now_ms = rgp_now_ms();   /* when this batch came: its inputs are not idle */");
-    if (orders_input(t)) {
-        emit_ordered_slots(e, t);
-    } else {
-    emit(e, "for (uint64_t s = next; s != end; s++) {");
-    e->indent++;
-    if (ln.tagged && !ln.n) {
-        emit(e, "if (lanes_%s[s & %lluu] & RGP_LANE_END) {   /* an input's end: no record */", in->name,
-             (unsigned long long)(in->slots - 1));
-        emit(e, "    markers_%s++;", t->cname);
-        emit(e, "    continue;");
-        emit(e, "}");
-    } else if (ln.n) {
-        emit_lane_read(e, &ln);
-    }
-    if (lossy) {
-        emit(e, "if (!rgp_consumer_copy(c, s, &copy)) continue;   /* overwritten while copied: counted as dropped */");
-        if (r->has_str) {
-            emit(e, "{");
-            e->indent++;
-            emit(e, "/* strings: the copy's must not point into the ring */");
-            emit(e, "const void *orig = rgp_disruptor_slot(ring, s);");
-            sbuf outside = {0};
-            for (int i = 0; i < r->nfields; i++)
-                if (r->fields[i].type == T_STR)
-                    sb(&outside, "%srgp_str_outside(copy.rec.%s, orig, sizeof copy)", outside.len ? " + " : "", r->fields[i].name);
-            emit(e, "if (rgp_copybuf_reset(&strbuf, %s) != 0) rgp_out_of_memory(RGP_PROGRAM);", outside.s);
-            free(outside.s);
-            for (int i = 0; i < r->nfields; i++)
-                if (r->fields[i].type == T_STR)
-                    emit(e, "copy.rec.%s = rgp_str_rehome(copy.rec.%s, orig, &copy, sizeof copy, &strbuf);", r->fields[i].name,
-                         r->fields[i].name);
-            emit(e, "if (strbuf.len && !rgp_consumer_recheck(c, s)) continue;   /* rewritten meanwhile: dropped */");
-            e->indent--;
-            emit(e, "}");
-        }
-        emit(e, "const %s *in = &copy.rec;", r->cname);
-    } else {
-        emit(e, "const %s *in = &((const slot_%s *)rgp_disruptor_slot(ring, s))->rec;", r->cname, r->cname);
-        emit_join_prefetch(e, t, r);
-    }
-    if (lossy || relay) emit(e, "received++;");
-    emit(e, "rgp_scratch_reset(&scratch);");
-    for (int i = 0; i < t->nentries; i++) {
-        if (t->nentries > 1) emit(e, "/* reader %d of %d of ring %s */", i + 1, t->nentries, in->name);
-        emit_reader(e, t->entries[i], "in");
-    }
-    e->indent--;
-    emit(e, "}");
-    }
+    if (orders_input(t)) emit_ordered_slots(e, t);
+    else emit_slots(e, t, &ln);
     emit_publish_pending(e, t);
     for (int i = 0; i < t->nsinks; i++) {   /* once a batch: a write error is reported while it matters */
         int k = endpoint_index(e->p, t->sinks[i]);
