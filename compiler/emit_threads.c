@@ -755,7 +755,7 @@ static void emit_order_begin(emitter *e, const plan_thread *t)
          ring_lanes(e->pl, t->in), m->type->cname, m->order_lateness_ms);
 }
 
-/* After its loop: every record has left (each input ended); its counts stay for the summary. */
+/* After its loop: every record has left (each input ended). */
 static void emit_order_end(emitter *e, const plan_thread *t)
 {
     if (!orders_input(t)) return;
@@ -764,9 +764,7 @@ static void emit_order_end(emitter *e, const plan_thread *t)
         emit(e, "for (size_t i = 0; i < order_%s.nslots; i++)", t->cname);
         emit(e, "    rgp__slot_strs_free(&((slot_%s *)rgp_order_slot(&order_%s, i))->strs);", r->cname, t->cname);
     }
-    emit(e, "order_%s_in = order_%s.in, order_%s_unordered = order_%s.unordered;   /* read by main after the join */", t->cname,
-         t->cname, t->cname, t->cname);
-    emit(e, "rgp_order_free(&order_%s);", t->cname);
+    emit(e, "rgp_order_free(&order_%s);   /* its counts stay: main reads them after the join */", t->cname);
 }
 
 static void emit_run_thread(emitter *e, const plan_thread *t)
@@ -945,8 +943,6 @@ void emit_threads(emitter *e)
         if (orders_input(t)) {
             emit(e, "static rgp_order order_%s;   /* its reorder buffer: merge %s on %s */", t->cname, t->in->stream->name,
                  t->in->stream->type->fields[t->in->stream->order_field].name);
-            emit(e, "static uint64_t order_%s_in, order_%s_unordered;   /* records it came to, those behind their input's lateness */",
-                 t->cname, t->cname);
             emit_order_ranks(e, t);
         }
     }
@@ -1070,8 +1066,8 @@ static void emit_losses(emitter *e)
         const plan_ring *r = pl->rings[i];
         if (!r->stream->ordered || !r->nconsumers || !orders_input(r->consumers[0])) continue;
         const char *c = r->consumers[0]->cname;
-        snprintf(n, sizeof n, "order_%s_unordered", c);
-        snprintf(of, sizeof of, "order_%s_in", c);
+        snprintf(n, sizeof n, "order_%s.unordered", c);
+        snprintf(of, sizeof of, "order_%s.in", c);
         snprintf(detail, sizeof detail, "\"lateness: %lld ms\"", r->stream->order_lateness_ms);
         emit(e, "    {\"stage\", \"%s\", RGP_LOSS_UNORDERED, %s, %s, %s, \"%s\", NULL},", r->stream->name, n, of, detail,
              r->stream->type->fields[r->stream->order_field].name);

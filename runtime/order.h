@@ -164,7 +164,8 @@ static inline void *rgp_order_next(rgp_order *o)
     return rgp_order_slot(o, top.slot);
 }
 
-/* Frees the buffer's memory (not what held records point at: the caller frees that first). */
+/* Frees the buffer's memory (not what held records point at: the caller frees
+ * that first); its counts stay, for the summary at exit. */
 static inline void rgp_order_free(rgp_order *o)
 {
     for (size_t i = 0; i < o->nchunks; i++) free(o->chunks[i]);
@@ -172,7 +173,9 @@ static inline void rgp_order_free(rgp_order *o)
     free(o->free);
     free(o->heap);
     free(o->lanes);
-    memset(o, 0, sizeof *o);
+    o->chunks = NULL, o->free = NULL, o->heap = NULL, o->lanes = NULL;
+    o->nchunks = o->nfree = o->nslots = o->len = o->cap = 0;
+    o->nlanes = 0;
 }
 
 #endif
