@@ -131,6 +131,7 @@ static void check_policy(diag *d, const plan_ring *r, const plan_thread *t)
 typedef struct placement {
     bool *ring;                     /* per stream (stream_index): it has a ring */
     bool *spread;                   /* per stream with a ring: each of its readers gets a thread */
+    bool *no_ring, *no_spread;      /* per stream: cuts that would part a join from its stream table */
     int nstreams;
 } placement;
 
@@ -521,10 +522,11 @@ static cut best_cut(const plan *pl, const placement *pm, double *below)
         double stays = top->cost - moved + n->rate_out * COST_RING_PUT, goes = n->rate_out * COST_RING_GET + moved;
         double worst = others > stays ? others : stays;
         if (goes > worst) worst = goes;
-        if (worst < best.busiest) best = (cut){n->stream_index, false, 1, worst};
+        if (worst < best.busiest && !pm->no_ring[n->stream_index]) best = (cut){n->stream_index, false, 1, worst};
     }
     /* the busiest thread's readers, each on a thread of its own */
-    if (top->kind == TH_RUN && top->nentries > 1 && !pm->spread[top->in->stream->stream_index]) {
+    if (top->kind == TH_RUN && top->nentries > 1 && !pm->spread[top->in->stream->stream_index] &&
+        !pm->no_spread[top->in->stream->stream_index]) {
         double worst = others;
         for (int k = 0; k < top->nentries; k++) {
             double c = top->in->stream->rate_out * COST_RING_GET + priced(top->entries[k], below);
@@ -573,9 +575,9 @@ static void place_by_cost(arena *a, plan *pl, placement *pm, const char **cut_wh
         else pm->ring[c.stream] = true;
         const node *st;
         if (!build(a, pl, NULL, pm, cut_why) || join_apart(pl->prog, &st)) {   /* it would part a join from its stream table */
-            if (c.spread) pm->spread[c.stream] = false;
-            else pm->ring[c.stream] = false;
-            return;
+            if (c.spread) pm->spread[c.stream] = false, pm->no_spread[c.stream] = true;
+            else pm->ring[c.stream] = false, pm->no_ring[c.stream] = true;
+            continue;   /* the next best cut, without this one */
         }
         cut_why[c.stream] = arena_printf(a, "placed by cost: the busiest thread's guessed work %.0f -> %.0f", now, c.busiest);
         pl->cuts++;
@@ -659,6 +661,8 @@ plan *plan_build(arena *a, diag *d, program *p)
     placement pm = {.nstreams = p->nsources + p->nstages};
     pm.ring = arena_alloc(a, sizeof *pm.ring * (size_t)(pm.nstreams + 1));
     pm.spread = arena_alloc(a, sizeof *pm.spread * (size_t)(pm.nstreams + 1));
+    pm.no_ring = arena_alloc(a, sizeof *pm.no_ring * (size_t)(pm.nstreams + 1));   /* zeroed: every cut allowed */
+    pm.no_spread = arena_alloc(a, sizeof *pm.no_spread * (size_t)(pm.nstreams + 1));
     const char **cut_why = arena_alloc(a, sizeof *cut_why * (size_t)(pm.nstreams + 1));
     for (int j = 0; j < pm.nstreams; j++) {
         node *n = stream_at(p, j);
