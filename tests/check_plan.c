@@ -199,7 +199,7 @@ START_TEST(test_stream_table_keeps_its_joins)
         ck_assert_ptr_eq(plan_thread_of(pl, stream_named(pl, "filled")), tab->thread);
         ck_assert_ptr_eq(plan_thread_of(pl, stream_named(pl, "left")), tab->thread);
         ck_assert_ptr_eq(plan_thread_of(pl, stream_named(pl, "prices")), tab->thread);
-        if (budget >= 4) ck_assert_int_gt(pl->cuts, 0);   /* the cuts that keep them together are still made */
+        if (budget >= 5) ck_assert_int_gt(pl->cuts, 0);   /* the cuts that keep them together are still made */
         done();
     }
 }
