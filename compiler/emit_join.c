@@ -285,7 +285,9 @@ static void emit_stream_table(emitter *e, const node *tab)
     emit(e, "/* table %s (%s:%u): each (%s)'s latest record of stream %s. Written by thread %s as the", n, e->p->file,
          tab->loc.line, by.s, tab->input->name, tab->thread ? tab->thread->name : "?");
     emit(e, " * records pass, and read by the joins in that same thread before and after: no other");
-    emit(e, " * thread touches it, so it takes no locks and no atomics (plan.c, stream tables) */");
+    emit(e, " * thread touches it, so it takes no locks and no atomics (plan.c, stream tables). The");
+    emit(e, " * records reach this thread through its input ring, whose wait's acquire pairs with the");
+    emit(e, " * producer's publish release: program order in this thread is all the table needs. */");
     free(by.s);
     emit_slot_type(e, tab->type);
     emit_key_type(e, tab);
