@@ -282,9 +282,9 @@ static void emit_stream_table(emitter *e, const node *tab)
     const char *n = tab->name;
     sbuf by = {0};
     for (const ast_arg *g = tab->decl->keys; g; g = g->next) sb(&by, "%s%s", by.len ? ", " : "", g->value->text);
-    emit(e, "/* table %s (%s:%u): each (%s)'s latest record of stream %s. Written by thread %s as the", n, e->p->file,
-         tab->loc.line, by.s, tab->input->name, tab->thread ? tab->thread->name : "?");
-    emit(e, " * records pass, and read by the joins in that same thread before and after: no other");
+    emit(e, "/* table %s (%s:%u): each (%s)'s latest record of stream %s.", n, e->p->file, tab->loc.line, by.s, tab->input->name);
+    emit(e, " * Written by thread %s as the records pass, and read by the joins in", tab->thread ? tab->thread->name : "?");
+    emit(e, " * that same thread before and after: no other");
     emit(e, " * thread touches it, so it takes no locks and no atomics (plan.c, stream tables). The");
     emit(e, " * records reach this thread through its input ring, whose wait's acquire pairs with the");
     emit(e, " * producer's publish release: program order in this thread is all the table needs. */");
