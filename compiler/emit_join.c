@@ -284,10 +284,10 @@ static void emit_stream_table(emitter *e, const node *tab)
     for (const ast_arg *g = tab->decl->keys; g; g = g->next) sb(&by, "%s%s", by.len ? ", " : "", g->value->text);
     emit(e, "/* table %s (%s:%u): each (%s)'s latest record of stream %s.", n, e->p->file, tab->loc.line, by.s, tab->input->name);
     emit(e, " * Written by thread %s as the records pass, and read by the joins in", tab->thread ? tab->thread->name : "?");
-    emit(e, " * that same thread before and after: no other");
-    emit(e, " * thread touches it, so it takes no locks and no atomics (plan.c, stream tables). The");
-    emit(e, " * records reach this thread through its input ring, whose wait's acquire pairs with the");
-    emit(e, " * producer's publish release: program order in this thread is all the table needs. */");
+    emit(e, " * that same thread: no other thread touches it, so it takes no locks and no");
+    emit(e, " * atomics (plan.c, stream tables). The records reach this thread through its");
+    emit(e, " * input ring, whose wait's acquire pairs with the producer's publish release:");
+    emit(e, " * program order in this thread is all the table needs. */");
     free(by.s);
     emit_slot_type(e, tab->type);
     emit_key_type(e, tab);
