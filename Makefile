@@ -20,7 +20,7 @@ Q := @
 endif
 
 # The runtime text embedded in rgp, in the order it is concatenated.
-RUNTIME_HDRS := stdlib/rgp_time.h stdlib/rgp_fixed.h stdlib/rgp_std.h runtime/heap.h runtime/table.h runtime/omap.h runtime/atomics.h runtime/counters.h runtime/wait.h runtime/sequencer.h \
+RUNTIME_HDRS := stdlib/rgp_time.h stdlib/rgp_fixed.h stdlib/rgp_std.h runtime/heap.h runtime/order.h runtime/table.h runtime/omap.h runtime/atomics.h runtime/counters.h runtime/wait.h runtime/sequencer.h \
                 runtime/reader.h runtime/json.h $(B)/gen/rgp_pow10.h $(B)/gen/rgp_crc32c.h runtime/journal.h runtime/framing.h runtime/net_addr.h \
                 runtime/writer.h runtime/net_sink.h runtime/program.h runtime/lookup.h runtime/csv_header.h runtime/journal_endpoints.h runtime/env.h runtime/net.h runtime/metrics.h \
                 runtime/syslog_fields.h runtime/syslog.h runtime/follow.h
@@ -37,7 +37,7 @@ RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
 
 TEST_SRCS := tests/check_main.c tests/check_lexer.c tests/check_parser.c tests/check_sema.c \
              tests/check_emit.c tests/check_sequencer.c tests/check_csv.c tests/check_json.c \
-             tests/check_writer.c tests/check_std.c tests/check_time.c tests/check_sketch.c tests/check_table.c tests/check_omap.c tests/check_tables.c \
+             tests/check_writer.c tests/check_std.c tests/check_time.c tests/check_sketch.c tests/check_table.c tests/check_omap.c tests/check_order.c tests/check_tables.c \
              tests/check_program.c tests/check_journal.c tests/check_framing.c tests/check_fixed.c tests/check_plan.c tests/check_net.c tests/check_csv_header.c tests/check_metrics.c tests/check_lookup.c tests/check_nats.c tests/check_syslog.c tests/check_follow.c tests/check_lsp_json.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 
@@ -260,6 +260,7 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuz
 	$(Q)sh tests/journal_pipeline.sh $(B)/rgp
 	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer
 	$(Q)sh tests/join_reload.sh $(B)/rgp
+	$(Q)sh tests/merge_order.sh $(B)/rgp
 	$(Q)sh scripts/deps.sh test && sh tests/net.sh $(B)/rgp
 	$(Q)sh tests/lsp.sh $(B)/rgp
 	$(Q)sh tests/editors.sh

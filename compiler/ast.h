@@ -178,11 +178,13 @@ typedef struct ast_decl {
     srcloc loc;              /* the name */
     ast_field *fields;       /* D_SCHEMA */
     rectype *schema_type;    /* D_SCHEMA: set by sema */
-    ast_expr *endpoint;      /* D_SOURCE, D_SINK: stdin, stdout or file("path") */
+    ast_expr *endpoint;      /* D_SOURCE, D_SINK: stdin, stdout or file("path"); D_TABLE: that, or the word `stream` */
     ast_expr *format;        /* D_SOURCE, D_SINK: csv(...), jsonl */
     ast_expr *input_spec;    /* D_STAGE: a stream name, or merge(a, b, ...) */
+    ast_expr *merge_on;      /* D_STAGE: merge(...) on TIME, the time field (an E_NAME); else NULL */
+    ast_arg *merge_lateness; /* D_STAGE: `lateness: N UNIT` after it, or NULL */
     ast_arg *options;        /* with { ... }, or the options { ... } block */
-    const char *input;       /* D_STAGE, D_SINK: the stream read */
+    const char *input;       /* D_STAGE, D_SINK, a stream D_TABLE: the stream read */
     srcloc input_loc;
     ast_op *ops;             /* D_STAGE */
     ast_item *branches;      /* D_ROUTE: BRANCH: COND, ..., default: BRANCH */

@@ -94,6 +94,8 @@ void emit_ops(emitter *e, const node *st, const ast_op *o, const char *cur);
 void emit_throttle_advance(emitter *e, const node *st, const ast_op *o, const char *now);
 void emit_stage(emitter *e, const node *st, const char *rec);
 void emit_reader(emitter *e, const node *n, const char *rec);
+/* emit_join.c: a stream table's update, in the thread that computes its stream */
+void emit_stream_table_update(emitter *e, const node *tab, const char *rec);
 
 /* emit_aggregates.c: group and window operators, per record and at the end */
 void emit_group_update(emitter *e, const node *st, const ast_op *o, const char *cur);

@@ -58,8 +58,13 @@ static void emit_key_type(emitter *e, const node *tab)
     emit(e, "} tab_%s_key;", n);
     emit(e, "typedef struct tab_%s_entry {", n);
     emit(e, "    tab_%s_key key;   /* its strings are the row's */", n);
-    emit(e, "    %s row;   /* strings in the table's blocks */", tab->type->cname);
-    emit(e, "    uint64_t line;    /* where the row was read */");
+    if (node_is_stream_table(tab)) {
+        emit(e, "    slot_%s *held;   /* the key's latest record, its strings with it; made once per key, so it never moves */",
+             tab->type->cname);
+    } else {
+        emit(e, "    %s row;   /* strings in the table's blocks */", tab->type->cname);
+        emit(e, "    uint64_t line;    /* where the row was read */");
+    }
     emit(e, "} tab_%s_entry;", n);
     emit(e, "static inline uint64_t tab_%s_hash(const tab_%s_key *k)", n, n);
     emit(e, "{");
@@ -267,11 +272,65 @@ static void emit_one_table(emitter *e, const node *tab)
     emit_none_row(e, tab);
 }
 
+/* ---- stream tables: table T = stream S by K ------------------------------------ */
+
+/* The table's storage. One thread writes it and the joins of that same thread
+ * read it (plan.c keeps them together, or says why it cannot), so it is a
+ * plain hash table: program order is the only order it needs, no atomics. */
+static void emit_stream_table(emitter *e, const node *tab)
+{
+    const char *n = tab->name;
+    sbuf by = {0};
+    for (const ast_arg *g = tab->decl->keys; g; g = g->next) sb(&by, "%s%s", by.len ? ", " : "", g->value->text);
+    emit(e, "/* table %s (%s:%u): each (%s)'s latest record of stream %s.", n, e->p->file, tab->loc.line, by.s, tab->input->name);
+    emit(e, " * Written by thread %s as the records pass, and read by the joins in", tab->thread ? tab->thread->name : "?");
+    emit(e, " * that same thread: no other thread touches it, so it takes no locks and no");
+    emit(e, " * atomics (plan.c, stream tables). The records reach this thread through its");
+    emit(e, " * input ring, whose wait's acquire pairs with the producer's publish release:");
+    emit(e, " * program order in this thread is all the table needs. */");
+    free(by.s);
+    emit_slot_type(e, tab->type);
+    emit_key_type(e, tab);
+    emit(e, "typedef struct tab_%s {", n);
+    emit(e, "    struct rgp_table_tab_%s t;   /* one entry per key (runtime/table.h) */", n);
+    emit(e, "} tab_%s;", n);
+    emit(e, "static tab_%s tab_%s_kept;", n, n);
+    emit(e, "static %s tab_%s_none;   /* a left join's row where the table has none yet */", tab->type->cname, n);
+    blank(e);
+    emit_none_row(e, tab);
+}
+
+/* In the thread that computes the table's stream, for each of its records. */
+void emit_stream_table_update(emitter *e, const node *tab, const char *rec)
+{
+    const char *n = tab->name;
+    const rectype *r = tab->type;
+    sbuf key = {0};
+    for (const ast_arg *g = tab->decl->keys; g; g = g->next) sb(&key, "%s%s->%s", key.len ? ", " : "", rec, g->value->text);
+    emit(e, "/* table %s (%s:%u): the record becomes its key's latest */", n, e->p->file, tab->loc.line);
+    emit(e, "{");
+    e->indent++;
+    emit(e, "tab_%s_key key = {%s};", n, key.s);
+    free(key.s);
+    emit(e, "bool fresh;");
+    emit(e, "tab_%s_entry *en = rgp_table_get_tab_%s(&tab_%s_kept.t, &key, &fresh);", n, n, n);
+    emit(e, "if (!en) rgp_out_of_memory(RGP_PROGRAM);");
+    emit(e, "if (fresh && !(en->held = calloc(1, sizeof *en->held))) rgp_out_of_memory(RGP_PROGRAM);   /* once per key */");
+    emit(e, "put_%s(en->held, %s%s);", r->cname, rec, r->has_str ? ", 0" : "");
+    for (const ast_arg *g = tab->decl->keys; g; g = g->next)
+        if (g->value->type == T_STR)
+            emit(e, "en->key.%s = en->held->rec.%s;   /* the key's bytes: the kept record's */", g->value->text, g->value->text);
+    e->indent--;
+    emit(e, "}");
+}
+
 /* At file scope, after the parsers: every joined table's types and loader, and
  * the reload SIGHUP asks for. */
 void emit_lookup_tables(emitter *e)
 {
     const program *p = e->p;
+    for (int i = 0; i < p->nstream_tables; i++)
+        if (p->stream_tables[i]->used) emit_stream_table(e, p->stream_tables[i]);
     if (!any_table(p)) return;
     emit(e, "/* ---- lookup tables: read whole before any stream starts, again on SIGHUP ---- */");
     blank(e);
@@ -317,6 +376,9 @@ void emit_lookup_tables(emitter *e)
 void emit_tables_load(emitter *e)
 {
     const program *p = e->p;
+    for (int i = 0; i < p->nstream_tables; i++)
+        if (p->stream_tables[i]->used) emit(e, "tab_%s_none_init();   /* stream table %s: its left joins' defaults */",
+                                            p->stream_tables[i]->name, p->stream_tables[i]->name);
     if (!any_table(p)) return;
     emit(e, "/* lookup tables, read whole before any stream starts */");
     for (int i = 0; i < p->ntables; i++) {
@@ -347,6 +409,15 @@ void emit_tables_reload_start(emitter *e)
 void emit_tables_free(emitter *e)
 {
     const program *p = e->p;
+    for (int i = 0; i < p->nstream_tables; i++) {
+        const node *tab = p->stream_tables[i];
+        if (!tab->used) continue;
+        emit(e, "for (size_t i = 0; i < tab_%s_kept.t.len; i++) {   /* stream table %s: every key's record */", tab->name, tab->name);
+        if (tab->type->has_str) emit(e, "    rgp__slot_strs_free(&tab_%s_kept.t.entries[i].held->strs);", tab->name);
+        emit(e, "    free(tab_%s_kept.t.entries[i].held);", tab->name);
+        emit(e, "}");
+        emit(e, "rgp_table_free_tab_%s(&tab_%s_kept.t);", tab->name, tab->name);
+    }
     if (!any_table(p)) return;
     emit(e, "rgp_reload_stop();");
     for (int i = 0; i < p->ntables; i++)
@@ -385,7 +456,7 @@ void emit_join_prefetch(emitter *e, const plan_thread *t, const rectype *r)
     for (int i = 0; i < t->nentries; i++) {
         const node *st = t->entries[i];
         const ast_op *o = st->kind == D_STAGE && !st->is_route ? st->ops : NULL;
-        if (!o || o->kind != OP_JOIN || o->in != r) continue;
+        if (!o || o->kind != OP_JOIN || o->in != r || node_is_stream_table(o->table)) continue;
         const char *n = o->table->name;
         sbuf key = {0};
         for (const ast_arg *g = o->keys; g; g = g->next) sb(&key, "%sahead->%s", key.len ? ", " : "", g->value->text);
@@ -464,18 +535,22 @@ void emit_join(emitter *e, const node *st, const ast_op *o, const char *cur)
         sb(&fits, "%srgp_key_fits_%s(%s->%s, %d, %d)", fits.len ? " && " : "", si->is_signed ? "i64" : "u64", cur, g->value->text,
            ti->bits, ti->is_signed);
     }
+    bool stream = node_is_stream_table(tab);   /* kept by this thread (plan.c): read as it stands */
+    char t[160];
+    snprintf(t, sizeof t, stream ? "tab_%s_kept.t" : "tab_%s_t->t", n);
+    const char *row = stream ? "&hit->held->rec" : "&hit->row";
     if (fits.len)
-        emit(e, "const tab_%s_entry *hit = %s ? rgp_table_find_tab_%s(&tab_%s_t->t, &key) : NULL;", n, fits.s, n, n);
+        emit(e, "const tab_%s_entry *hit = %s ? rgp_table_find_tab_%s(&%s, &key) : NULL;", n, fits.s, n, t);
     else
-        emit(e, "const tab_%s_entry *hit = rgp_table_find_tab_%s(&tab_%s_t->t, &key);", n, n, n);
+        emit(e, "const tab_%s_entry *hit = rgp_table_find_tab_%s(&%s, &key);", n, n, t);
     free(fits.s);
     if (o->left) {
         emit(e, "if (!hit) %s_unmatched++;", c);
-        emit(e, "const %s *row = hit ? &hit->row : &tab_%s_none;   /* no row: the table's defaults */", tab->type->cname, n);
+        emit(e, "const %s *row = hit ? %s : &tab_%s_none;   /* no row: the table's defaults */", tab->type->cname, row, n);
         emit(e, "{");
     } else {
         emit(e, "if (hit) {");
-        emit(e, "    const %s *row = &hit->row;", tab->type->cname);
+        emit(e, "    const %s *row = %s;", tab->type->cname, row);
     }
     e->indent++;
     int k = ++e->tmp;

@@ -163,6 +163,8 @@ static void layout(emitter *e)
         for (int j = 0; j < t->nouts; j++)   /* a merge is fed by each input's thread: each counts its share */
             if (t->outs[j].ring->nproducers > 1 && t->outs[j].ring->stream->kind == D_STAGE)
                 stage_slots(e, t, mt, t->outs[j].ring->stream);
+        if (t->policy == POLICY_BLOCK && t->in->stream->ordered && t->in->consumers[0] == t)   /* a merge on TIME: its first reader's count */
+            add_derived(mt, "RGP_M_DISCARDED", t->in->stream, "RGP_LOSS_UNORDERED", NULL, "order_%s.unordered", t->cname);
         if (t->policy != POLICY_BLOCK) {
             char n[256];
             thread_drops_expr(e, t, n, sizeof n);

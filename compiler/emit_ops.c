@@ -544,6 +544,10 @@ void emit_reader(emitter *e, const node *n, const char *rec)
         emit(e, "}");
         return;
     }
+    if (n->kind == D_TABLE) {
+        emit_stream_table_update(e, n, rec);
+        return;
+    }
     emit(e, "/* sink %s (%s:%u) */", n->name, e->p->file, n->loc.line);
     emit_metrics_received(e, n);
     emit_nats_sink_before(e, n, rec);   /* a nats sink: the record's subject */

@@ -38,7 +38,14 @@ static bool thread_feeds(const plan *pl, const plan_thread *t, const plan_ring *
 /* Whether t reads the lanes of its input ring (a lossless reader of a merged ring). */
 static bool reads_lanes(const plan *pl, const plan_thread *t)
 {
-    return t->kind == TH_RUN && t->policy == POLICY_BLOCK && ring_lanes(pl, t->in) > 1;
+    return t->kind == TH_RUN && t->policy == POLICY_BLOCK && !t->in->stream->ordered && ring_lanes(pl, t->in) > 1;
+}
+
+/* Whether t orders its input by event time: it reads a merge `on TIME` (its
+ * records then leave in one order: one stream, one lane, to what follows). */
+static bool orders_input(const plan_thread *t)
+{
+    return t->kind == TH_RUN && t->policy == POLICY_BLOCK && t->in->stream->ordered;
 }
 
 /* Whether a group or window lies on the way from t's ring to node n (n's own
@@ -69,7 +76,7 @@ static bool delivers_into(const node *n, const plan_ring *r)
  * of ring_lanes, so that merges nested deep cost time in proportion.) */
 static int thread_lanes(const plan *pl, const plan_thread *t, const plan_ring *r)
 {
-    if (t->kind != TH_RUN || t->policy != POLICY_BLOCK) return 1;
+    if (t->kind != TH_RUN || t->policy != POLICY_BLOCK || orders_input(t)) return 1;
     for (int i = 0; i < t->nnodes; i++)
         if (delivers_into(t->nodes[i], r) && flush_on_way(t, t->nodes[i])) return 1;
     return ring_lanes(pl, t->in);
@@ -600,6 +607,166 @@ static void emit_lane_read(emitter *e, const lanes *ln)
         if (ln->idle[i]) emit(e, "%s_lane_seen[lane] = now_ms;", table_name(ln->wst[i], ln->wops[i]));
 }
 
+/* The loop over a batch's slots, each record through the readers as it is. */
+static void emit_slots(emitter *e, const plan_thread *t, const lanes *ln)
+{
+    const plan_ring *in = t->in;
+    const rectype *r = in->stream->type;
+    bool lossy = t->policy == POLICY_DROP_OLDEST, relay = t->policy == POLICY_DROP_NEWEST;
+    emit(e, "for (uint64_t s = next; s != end; s++) {");
+    e->indent++;
+    if (ln->tagged && !ln->n) {
+        emit(e, "if (lanes_%s[s & %lluu] & RGP_LANE_END) {   /* an input's end: no record */", in->name,
+             (unsigned long long)(in->slots - 1));
+        emit(e, "    markers_%s++;", t->cname);
+        emit(e, "    continue;");
+        emit(e, "}");
+    } else if (ln->n) {
+        emit_lane_read(e, ln);
+    }
+    if (lossy) {
+        emit(e, "if (!rgp_consumer_copy(c, s, &copy)) continue;   /* overwritten while copied: counted as dropped */");
+        if (r->has_str) {
+            emit(e, "{");
+            e->indent++;
+            emit(e, "/* strings: the copy's must not point into the ring */");
+            emit(e, "const void *orig = rgp_disruptor_slot(ring, s);");
+            sbuf outside = {0};
+            for (int i = 0; i < r->nfields; i++)
+                if (r->fields[i].type == T_STR)
+                    sb(&outside, "%srgp_str_outside(copy.rec.%s, orig, sizeof copy)", outside.len ? " + " : "", r->fields[i].name);
+            emit(e, "if (rgp_copybuf_reset(&strbuf, %s) != 0) rgp_out_of_memory(RGP_PROGRAM);", outside.s);
+            free(outside.s);
+            for (int i = 0; i < r->nfields; i++)
+                if (r->fields[i].type == T_STR)
+                    emit(e, "copy.rec.%s = rgp_str_rehome(copy.rec.%s, orig, &copy, sizeof copy, &strbuf);", r->fields[i].name,
+                         r->fields[i].name);
+            emit(e, "if (strbuf.len && !rgp_consumer_recheck(c, s)) continue;   /* rewritten meanwhile: dropped */");
+            e->indent--;
+            emit(e, "}");
+        }
+        emit(e, "const %s *in = &copy.rec;", r->cname);
+    } else {
+        emit(e, "const %s *in = &((const slot_%s *)rgp_disruptor_slot(ring, s))->rec;", r->cname, r->cname);
+        emit_join_prefetch(e, t, r);
+    }
+    if (lossy || relay) emit(e, "received++;");
+    emit(e, "rgp_scratch_reset(&scratch);");
+    for (int i = 0; i < t->nentries; i++) {
+        if (t->nentries > 1) emit(e, "/* reader %d of %d of ring %s */", i + 1, t->nentries, in->name);
+        emit_reader(e, t->entries[i], "in");
+    }
+    e->indent--;
+    emit(e, "}");
+}
+
+/* The place in merge m's list of inputs of the one thread t's records come
+ * through: a stream t runs, or else the ring it reads. */
+static int merge_input_of(const plan_thread *t, const node *m)
+{
+    for (int i = 0; i < m->ninputs; i++)
+        for (int k = 0; k < t->nnodes; k++)
+            if (t->nodes[k] == m->inputs[i]) return i;
+    for (int i = 0; i < m->ninputs; i++)
+        if (t->kind == TH_RUN && t->in->stream == m->inputs[i]) return i;
+    return m->ninputs;
+}
+
+/* For a reader of ordered merge ring r: each lane's rank, which the reorder
+ * buffer breaks ties of time by. Lanes are numbered by the plan's threads;
+ * ranks go by the merge's inputs as written (merge(a, b): a's records first),
+ * then by lane. */
+static void emit_order_ranks(emitter *e, const plan_thread *reader)
+{
+    const plan *pl = e->pl;
+    const plan_ring *r = reader->in;
+    int n = ring_lanes(pl, r);
+    long long *key = malloc(sizeof *key * (size_t)n);
+    if (!key) { fputs("rgp: out of memory\n", stderr); exit(2); }
+    for (int i = 0; i < pl->nthreads; i++) {
+        const plan_thread *t = pl->threads[i];
+        if (!thread_feeds(pl, t, r)) continue;
+        int off = lane_offset(pl, r, t), rank = merge_input_of(t, r->stream);
+        for (int k = 0; k < thread_lanes(pl, t, r); k++) key[off + k] = (long long)rank * n + off + k;
+    }
+    sbuf b = {0};
+    for (int l = 0; l < n; l++) {
+        int below = 0;
+        for (int m = 0; m < n; m++) below += key[m] < key[l];
+        sb(&b, "%s%du", l ? ", " : "", below);
+    }
+    emit(e, "static const uint32_t order_rank_%s[%d] = {%s};   /* per lane: its place in merge %s's order of inputs */", reader->cname,
+         n, b.s, r->stream->name);
+    free(b.s);
+    free(key);
+}
+
+/* The loop over a batch's slots of a merge `on TIME`: each record is held in
+ * the thread's reorder buffer (a copy: the slot goes back to the ring), each
+ * end marker lets its input go, and every record whose turn has come runs
+ * through the readers, in event-time order (runtime/order.h). */
+static void emit_ordered_slots(emitter *e, const plan_thread *t)
+{
+    const plan_ring *in = t->in;
+    const node *m = in->stream;
+    const rectype *r = m->type;
+    const char *ts = r->fields[m->order_field].name;
+    emit(e, "for (uint64_t s = next; s != end; s++) {");
+    e->indent++;
+    emit(e, "uint32_t lane = lanes_%s[s & %lluu];   /* written before the slot's publish, read after the wait's acquire */", in->name,
+         (unsigned long long)(in->slots - 1));
+    emit(e, "if (lane & RGP_LANE_END) {");
+    emit(e, "    rgp_order_end(&order_%s, order_rank_%s[lane & ~RGP_LANE_END]);   /* an input has ended: it holds nothing back */",
+         t->cname, t->cname);
+    emit(e, "} else {");
+    e->indent++;
+    emit(e, "const %s *arrived = &((const slot_%s *)rgp_disruptor_slot(ring, s))->rec;", r->cname, r->cname);
+    emit(e, "lane = order_rank_%s[lane];", t->cname);
+    emit(e, "if (rgp_order_admit(&order_%s, lane, arrived->%s)) {   /* else behind its input's lateness: counted */", t->cname, ts);
+    emit(e, "    slot_%s *held = rgp_order_push(&order_%s, lane, arrived->%s);", r->cname, t->cname, ts);
+    emit(e, "    if (!held) rgp_out_of_memory(RGP_PROGRAM);");
+    emit(e, "    put_%s(held, arrived%s);", r->cname, r->has_str ? ", 0" : "");
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+    emit(e, "for (const slot_%s *held; (held = rgp_order_next(&order_%s));) {   /* every record whose turn has come */", r->cname,
+         t->cname);
+    e->indent++;
+    emit(e, "const %s *in = &held->rec;", r->cname);
+    emit(e, "rgp_scratch_reset(&scratch);");
+    for (int i = 0; i < t->nentries; i++) {
+        if (t->nentries > 1) emit(e, "/* reader %d of %d of ring %s */", i + 1, t->nentries, in->name);
+        emit_reader(e, t->entries[i], "in");
+    }
+    e->indent--;
+    emit(e, "}");
+    e->indent--;
+    emit(e, "}");
+}
+
+/* The reorder buffer of a thread that reads a merge `on TIME`, made before its loop. */
+static void emit_order_begin(emitter *e, const plan_thread *t)
+{
+    if (!orders_input(t)) return;
+    const node *m = t->in->stream;
+    emit(e, "/* merge %s on %s: records held until every live input has passed their time */", m->name,
+         m->type->fields[m->order_field].name);
+    emit(e, "if (rgp_order_init(&order_%s, %d, sizeof(slot_%s), %lld) != 0) rgp_out_of_memory(RGP_PROGRAM);", t->cname,
+         ring_lanes(e->pl, t->in), m->type->cname, m->order_lateness_ms);
+}
+
+/* After its loop: every record has left (each input ended). */
+static void emit_order_end(emitter *e, const plan_thread *t)
+{
+    if (!orders_input(t)) return;
+    const rectype *r = t->in->stream->type;
+    if (r->has_str) {
+        emit(e, "for (size_t i = 0; i < order_%s.nslots; i++)", t->cname);
+        emit(e, "    rgp__slot_strs_free(&((slot_%s *)rgp_order_slot(&order_%s, i))->strs);", r->cname, t->cname);
+    }
+    emit(e, "rgp_order_free(&order_%s);   /* its counts stay: main reads them after the join */", t->cname);
+}
+
 static void emit_run_thread(emitter *e, const plan_thread *t)
 {
     e->thread = t;
@@ -634,6 +801,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     for (int i = 0; i < ln.nw; i++)
         if (ln.idle[i]) emit(e, "for (int k = 0; k < %d; k++) %s_lane_seen[k] = rgp_now_ms();   /* idle from now on, if nothing comes */",
                              ln.n, table_name(ln.wst[i], ln.wops[i]));
+    emit_order_begin(e, t);
     emit(e, "uint64_t next = rgp_disruptor_first_seq(ring);");
     emit_join_thread(e, t, JOIN_DECLARE);
     emit(e, "for (;;) {");
@@ -713,51 +881,8 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     }
     emit(e, "if (end == next) break;   /* closed and drained */");
     if (ln.any_idle) emit(e, "int64_t now_ms = rgp_now_ms();   /* when this batch came: its inputs are not idle */");
-    emit(e, "for (uint64_t s = next; s != end; s++) {");
-    e->indent++;
-    if (ln.tagged && !ln.n) {
-        emit(e, "if (lanes_%s[s & %lluu] & RGP_LANE_END) {   /* an input's end: no record */", in->name,
-             (unsigned long long)(in->slots - 1));
-        emit(e, "    markers_%s++;", t->cname);
-        emit(e, "    continue;");
-        emit(e, "}");
-    } else if (ln.n) {
-        emit_lane_read(e, &ln);
-    }
-    if (lossy) {
-        emit(e, "if (!rgp_consumer_copy(c, s, &copy)) continue;   /* overwritten while copied: counted as dropped */");
-        if (r->has_str) {
-            emit(e, "{");
-            e->indent++;
-            emit(e, "/* strings: the copy's must not point into the ring */");
-            emit(e, "const void *orig = rgp_disruptor_slot(ring, s);");
-            sbuf outside = {0};
-            for (int i = 0; i < r->nfields; i++)
-                if (r->fields[i].type == T_STR)
-                    sb(&outside, "%srgp_str_outside(copy.rec.%s, orig, sizeof copy)", outside.len ? " + " : "", r->fields[i].name);
-            emit(e, "if (rgp_copybuf_reset(&strbuf, %s) != 0) rgp_out_of_memory(RGP_PROGRAM);", outside.s);
-            free(outside.s);
-            for (int i = 0; i < r->nfields; i++)
-                if (r->fields[i].type == T_STR)
-                    emit(e, "copy.rec.%s = rgp_str_rehome(copy.rec.%s, orig, &copy, sizeof copy, &strbuf);", r->fields[i].name,
-                         r->fields[i].name);
-            emit(e, "if (strbuf.len && !rgp_consumer_recheck(c, s)) continue;   /* rewritten meanwhile: dropped */");
-            e->indent--;
-            emit(e, "}");
-        }
-        emit(e, "const %s *in = &copy.rec;", r->cname);
-    } else {
-        emit(e, "const %s *in = &((const slot_%s *)rgp_disruptor_slot(ring, s))->rec;", r->cname, r->cname);
-        emit_join_prefetch(e, t, r);
-    }
-    if (lossy || relay) emit(e, "received++;");
-    emit(e, "rgp_scratch_reset(&scratch);");
-    for (int i = 0; i < t->nentries; i++) {
-        if (t->nentries > 1) emit(e, "/* reader %d of %d of ring %s */", i + 1, t->nentries, in->name);
-        emit_reader(e, t->entries[i], "in");
-    }
-    e->indent--;
-    emit(e, "}");
+    if (orders_input(t)) emit_ordered_slots(e, t);
+    else emit_slots(e, t, &ln);
     emit_publish_pending(e, t);
     for (int i = 0; i < t->nsinks; i++) {   /* once a batch: a write error is reported while it matters */
         int k = endpoint_index(e->p, t->sinks[i]);
@@ -778,6 +903,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
             emit_window_close(e, g[i].stage, g[i].op, "INT64_MAX");
         }
     }
+    emit_order_end(e, t);
     emit_close_outputs(e, t);
     emit_metrics_publish(e, t);
     lanes_free(&ln);
@@ -814,6 +940,11 @@ void emit_threads(emitter *e)
         if (t->policy != POLICY_BLOCK) emit(e, "static uint64_t received_%s;   /* for the drop report */", t->cname);
         if (t->policy == POLICY_DROP_OLDEST && ring_lanes(pl, t->in) > 1)
             emit(e, "static uint64_t markers_%s;   /* end markers of the merge's inputs read: not records */", t->cname);
+        if (orders_input(t)) {
+            emit(e, "static rgp_order order_%s;   /* its reorder buffer: merge %s on %s */", t->cname, t->in->stream->name,
+                 t->in->stream->type->fields[t->in->stream->order_field].name);
+            emit_order_ranks(e, t);
+        }
     }
     blank(e);
     emit_follow_drained(e);
@@ -939,6 +1070,16 @@ static void emit_losses(emitter *e)
     }
     for (int i = 0; i < e->p->nstages; i++)
         if (e->p->stages[i]->used) emit_stage_losses(e, e->p->stages[i], emit_loss);
+    for (int i = 0; i < pl->nrings; i++) {   /* a merge on TIME: its first reader's count (every reader sees the same) */
+        const plan_ring *r = pl->rings[i];
+        if (!r->stream->ordered || !r->nconsumers || !orders_input(r->consumers[0])) continue;
+        const char *c = r->consumers[0]->cname;
+        snprintf(n, sizeof n, "order_%s.unordered", c);
+        snprintf(of, sizeof of, "order_%s.in", c);
+        snprintf(detail, sizeof detail, "\"lateness: %lld ms\"", r->stream->order_lateness_ms);
+        emit(e, "    {\"stage\", \"%s\", RGP_LOSS_UNORDERED, %s, %s, %s, \"%s\", NULL},", r->stream->name, n, of, detail,
+             r->stream->type->fields[r->stream->order_field].name);
+    }
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
         if (t->kind != TH_RUN || t->policy == POLICY_BLOCK) continue;

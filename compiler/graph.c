@@ -20,6 +20,14 @@ static const char *kind_word(const node *n)
 
 static void node_line(FILE *out, const node *n)
 {
+    if (node_is_stream_table(n)) {   /* kept in this thread, from the records of its stream */
+        fprintf(out, "    \"%s\" [shape=cylinder, style=dashed, label=\"table ", n->name);
+        dot_text(out, n->name);
+        fputs("\\nlatest of ", out);
+        dot_text(out, n->input->name);
+        fputs("\"];\n", out);
+        return;
+    }
     fprintf(out, "    \"%s\" [shape=%s, label=\"%s ", n->name, n->kind == D_SOURCE ? "cylinder" : n->kind == D_SINK ? "note" : "box",
             kind_word(n));
     dot_text(out, n->name);
@@ -88,9 +96,19 @@ void graph_write(FILE *out, const plan *pl)
                     fprintf(out, "  \"table:%s\" -> \"%s\" [style=dotted, label=\"join%s\"];\n", t->name, p->stages[k]->name,
                             o->left ? " or default" : "");
     }
+    /* stream tables and the stages that join them */
+    for (int i = 0; i < p->nstream_tables; i++) {
+        const node *t = p->stream_tables[i];
+        for (int k = 0; k < p->nstages && t->used; k++)
+            for (const ast_op *o = p->stages[k]->ops; o && plan_is_live(p->stages[k]); o = o->next)
+                if (o->kind == OP_JOIN && o->table == t)
+                    fprintf(out, "  \"%s\" -> \"%s\" [style=dotted, label=\"join%s\"];\n", t->name, p->stages[k]->name,
+                            o->left ? " or default" : "");
+    }
     /* fused edges inside threads */
-    for (int i = 0; i < p->nstages + p->nsinks; i++) {
-        const node *n = i < p->nstages ? p->stages[i] : p->sinks[i - p->nstages];
+    for (int i = 0; i < p->nstages + p->nsinks + p->nstream_tables; i++) {
+        const node *n = i < p->nstages ? p->stages[i] : i < p->nstages + p->nsinks ? p->sinks[i - p->nstages]
+                                                                                    : p->stream_tables[i - p->nstages - p->nsinks];
         if (!plan_is_live(n) || !n->input || plan_ring_of(pl, n->input)) continue;
         fprintf(out, "  \"%s\" -> \"%s\";\n", n->input->name, n->name);
     }

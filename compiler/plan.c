@@ -32,11 +32,17 @@ static void mark_live(program *p)
     for (int i = 0; i < p->nsources; i++) forget_plan(p->sources[i]);
     for (int i = 0; i < p->nstages; i++) forget_plan(p->stages[i]);
     for (int i = 0; i < p->nsinks; i++) p->sinks[i]->thread = NULL, p->sinks[i]->stream_index = -1;
+    for (int i = 0; i < p->nstream_tables; i++) {   /* a stream table is live when a live stage joins it */
+        node *t = p->stream_tables[i];
+        t->used = false, t->thread = NULL, t->stream_index = -1;
+    }
     for (int i = 0; i < p->nsinks; i++) if (p->sinks[i]->input) p->sinks[i]->input->used = true;
     for (int i = p->nstages - 1; i >= 0; i--) {
         node *st = p->stages[i];
         for (int k = 0; k < st->nsides && !st->used; k++) st->used = st->sides[k]->used;
         if (!st->used) continue;
+        for (const ast_op *o = st->ops; o; o = o->next)   /* its stream comes earlier in p->stages: marked before the walk gets there */
+            if (o->kind == OP_JOIN && o->table && node_is_stream_table(o->table)) o->table->used = o->table->input->used = true;
         if (st->input && reads(st, st->input)) st->input->used = true;
         for (int k = 0; k < st->ninputs; k++) st->inputs[k]->used = true;
     }
@@ -54,7 +60,7 @@ static void add_reader(node *stream, node *reader, bool fill)
  * right after their declaration), so one walk of the declarations merges the two. */
 static void collect_readers(const program *p, bool fill)
 {
-    int si = 0, ki = 0;
+    int si = 0, ki = 0, ti = 0;
     for (ast_decl *d = p->nsources ? p->sources[0]->decl : NULL; d; d = d->next) {
         for (; si < p->nstages && p->stages[si]->decl == d; si++) {
             node *st = p->stages[si];
@@ -63,6 +69,8 @@ static void collect_readers(const program *p, bool fill)
         }
         for (; ki < p->nsinks && p->sinks[ki]->decl == d; ki++)
             if (p->sinks[ki]->input) add_reader(p->sinks[ki]->input, p->sinks[ki], fill);
+        for (; ti < p->nstream_tables && p->stream_tables[ti]->decl == d; ti++)   /* a stream table reads its stream like a sink */
+            add_reader(p->stream_tables[ti]->input, p->stream_tables[ti], fill);
     }
 }
 
@@ -111,6 +119,9 @@ static void check_policy(diag *d, const plan_ring *r, const plan_thread *t)
                    (unsigned long long)t->limit, r->name, (unsigned long long)r->slots);
     if (t->policy == POLICY_DROP_NEWEST && r->nproducers > 1)
         diag_error(d, at, "drop_newest is not supported yet for readers of a merge; read the merge through a stage");
+    if (t->policy != POLICY_BLOCK && r->stream->ordered)
+        diag_error(d, at, "%s cannot read merge '%s', which orders its records by %s: its reader holds them back; read it through a stage",
+                   policy_names[t->policy], r->name, r->stream->type->fields[r->stream->order_field].name);
     if (t->policy == POLICY_DROP_NEWEST && t->limit & (t->limit - 1))
         diag_error(d, at, "drop_newest(N) needs N to be a power of two");
 }
@@ -120,6 +131,7 @@ static void check_policy(diag *d, const plan_ring *r, const plan_thread *t)
 typedef struct placement {
     bool *ring;                     /* per stream (stream_index): it has a ring */
     bool *spread;                   /* per stream with a ring: each of its readers gets a thread */
+    bool *no_ring, *no_spread;      /* per stream: cuts that would part a join from its stream table */
     int nstreams;
 } placement;
 
@@ -265,6 +277,7 @@ static void guess_rates(program *p)
 static double node_work(const node *n)
 {
     if (n->kind == D_SINK) return n->rate_in * sink_cost(n);
+    if (n->kind == D_TABLE) return n->input->rate_out * COST_STATEFUL;   /* a stream table: a hash lookup and a copy */
     double pass;
     return n->rate_in * stage_cost(n, &pass);
 }
@@ -339,6 +352,7 @@ static void add_body(arena *a, plan_thread *t, node *n)
         PUSH(a, t->sinks, t->nsinks, n);
         return;
     }
+    if (n->kind == D_TABLE) return;   /* a stream table: it keeps the records, sends none on */
     for (const ast_op *o = n->ops; o; o = o->next)
         if (o->kind == OP_GROUP || o->kind == OP_WINDOW) PUSH(a, t->flushes, t->nflushes, ((plan_flush){n, o}));
     for (int i = 0; i < n->nsides; i++)   /* route branches and late streams: fed from inside n */
@@ -371,6 +385,7 @@ static bool build(arena *a, plan *pl, diag *d, const placement *pm, const char *
     pl->threads = NULL, pl->nthreads = 0;
     for (int j = 0; j < pm->nstreams; j++) stream_at(p, j)->ring = NULL, stream_at(p, j)->thread = NULL;
     for (int i = 0; i < p->nsinks; i++) p->sinks[i]->thread = NULL;
+    for (int i = 0; i < p->nstream_tables; i++) p->stream_tables[i]->thread = NULL;
     bool ok = true;
 
     /* rings, in declaration order of their streams */
@@ -453,7 +468,7 @@ static double priced(const node *n, const double *below);
 
 static double cost_below(const node *n, double *below)
 {
-    if (n->kind == D_SINK || n->ninputs) return priced(n, below);
+    if (n->kind == D_SINK || n->kind == D_TABLE || n->ninputs) return priced(n, below);
     double c = node_work(n);
     for (int i = 0; i < n->nsides; i++)
         if (n->sides[i]->used) c += cost_below(n->sides[i], below);
@@ -466,7 +481,7 @@ static double cost_below(const node *n, double *below)
 /* cost_below(n) once the walk has filled below[]. */
 static double priced(const node *n, const double *below)
 {
-    if (n->kind == D_SINK) return node_work(n);
+    if (n->kind == D_SINK || n->kind == D_TABLE) return node_work(n);
     if (n->ninputs) return n->rate_out * COST_RING_PUT / n->ring->nproducers;   /* a merge: its input's thread feeds its ring */
     return below[n->stream_index];
 }
@@ -501,16 +516,17 @@ static cut best_cut(const plan *pl, const placement *pm, double *below)
     /* a ring on a stream of the busiest thread: its readers move to a new thread */
     for (int i = 0; i < top->nnodes; i++) {
         node *n = top->nodes[i];
-        if (n->kind == D_SINK || n->ring || !n->nreaders || n->is_route) continue;
+        if (n->kind == D_SINK || n->kind == D_TABLE || n->ring || !n->nreaders || n->is_route) continue;
         double moved = 0;
         for (int k = 0; k < n->nreaders; k++) moved += priced(n->readers[k], below);
         double stays = top->cost - moved + n->rate_out * COST_RING_PUT, goes = n->rate_out * COST_RING_GET + moved;
         double worst = others > stays ? others : stays;
         if (goes > worst) worst = goes;
-        if (worst < best.busiest) best = (cut){n->stream_index, false, 1, worst};
+        if (worst < best.busiest && !pm->no_ring[n->stream_index]) best = (cut){n->stream_index, false, 1, worst};
     }
     /* the busiest thread's readers, each on a thread of its own */
-    if (top->kind == TH_RUN && top->nentries > 1 && !pm->spread[top->in->stream->stream_index]) {
+    if (top->kind == TH_RUN && top->nentries > 1 && !pm->spread[top->in->stream->stream_index] &&
+        !pm->no_spread[top->in->stream->stream_index]) {
         double worst = others;
         for (int k = 0; k < top->nentries; k++) {
             double c = top->in->stream->rate_out * COST_RING_GET + priced(top->entries[k], below);
@@ -519,6 +535,30 @@ static cut best_cut(const plan *pl, const placement *pm, double *below)
         if (worst < best.busiest) best = (cut){top->in->stream->stream_index, true, top->nentries - 1, worst};
     }
     return best;
+}
+
+/* ---- stream tables: kept by one thread, read by the joins in that thread ----
+ *
+ * `table T = stream S by K` is a hash table that the thread computing S writes
+ * as each record of S passes, and that `join T` reads. Both run in one thread,
+ * so the table needs no locks or atomics, and each joined record sees the
+ * table as that thread's order of records left it: over a merge on TIME, as
+ * of the record's event time. So no cut may put a join on another thread
+ * than its table; where the required rings do, it is an error. */
+
+/* A live join whose stream table another thread keeps (its stage in *st), or NULL. */
+static const ast_op *join_apart(const program *p, const node **st)
+{
+    for (int i = 0; i < p->nstages; i++) {
+        const node *n = p->stages[i];
+        if (!n->used) continue;
+        for (const ast_op *o = n->ops; o; o = o->next)
+            if (o->kind == OP_JOIN && o->table && node_is_stream_table(o->table) && o->table->thread != n->thread) {
+                *st = n;
+                return o;
+            }
+    }
+    return NULL;
 }
 
 /* Adds, one at a time, the cut that most lowers the busiest thread's cost, while
@@ -533,6 +573,12 @@ static void place_by_cost(arena *a, plan *pl, placement *pm, const char **cut_wh
         if (c.stream < 0 || c.busiest > now * 5.0 / 6.0 || pl->nthreads + c.more_threads > pl->budget) return;
         if (c.spread) pm->spread[c.stream] = true;
         else pm->ring[c.stream] = true;
+        const node *st;
+        if (!build(a, pl, NULL, pm, cut_why) || join_apart(pl->prog, &st)) {   /* it would part a join from its stream table */
+            if (c.spread) pm->spread[c.stream] = false, pm->no_spread[c.stream] = true;
+            else pm->ring[c.stream] = false, pm->no_ring[c.stream] = true;
+            continue;   /* the next best cut, without this one */
+        }
         cut_why[c.stream] = arena_printf(a, "placed by cost: the busiest thread's guessed work %.0f -> %.0f", now, c.busiest);
         pl->cuts++;
     }
@@ -550,14 +596,14 @@ static void place_by_cost(arena *a, plan *pl, placement *pm, const char **cut_wh
 static const uint64_t *merges_from(node *n, uint64_t *reach, bool *done, int nwords, const int *merge_bit)
 {
     static const uint64_t none[1];
-    if (n->kind == D_SINK) return none;
+    if (n->kind == D_SINK || n->kind == D_TABLE) return none;
     uint64_t *r = reach + (size_t)n->stream_index * (size_t)nwords;
     if (done[n->stream_index]) return r;
     done[n->stream_index] = true;
     if (merge_bit[n->stream_index] >= 0) r[merge_bit[n->stream_index] / 64] |= 1ull << (merge_bit[n->stream_index] % 64);
     for (int i = 0; i < n->nsides + n->nreaders; i++) {
         node *m = i < n->nsides ? n->sides[i] : n->readers[i - n->nsides];
-        if (!plan_is_live(m) || m->kind == D_SINK) continue;
+        if (!plan_is_live(m) || m->kind == D_SINK || m->kind == D_TABLE) continue;
         const uint64_t *q = merges_from(m, reach, done, nwords, merge_bit);
         for (int w = 0; w < nwords; w++) r[w] |= q[w];
     }
@@ -584,7 +630,7 @@ static void spread_diamonds(arena *a, program *p, placement *pm, const char **cu
         bool meet = false;
         for (int k = 0; k < n->nreaders && !meet; k++) {
             node *rd = n->readers[k];
-            if (rd->kind == D_SINK) continue;
+            if (rd->kind == D_SINK || rd->kind == D_TABLE) continue;
             const uint64_t *q = merges_from(rd, reach, done, nwords, merge_bit);
             for (int w = 0; w < nwords; w++) {
                 meet |= (seen[w] & q[w]) != 0;
@@ -615,6 +661,8 @@ plan *plan_build(arena *a, diag *d, program *p)
     placement pm = {.nstreams = p->nsources + p->nstages};
     pm.ring = arena_alloc(a, sizeof *pm.ring * (size_t)(pm.nstreams + 1));
     pm.spread = arena_alloc(a, sizeof *pm.spread * (size_t)(pm.nstreams + 1));
+    pm.no_ring = arena_alloc(a, sizeof *pm.no_ring * (size_t)(pm.nstreams + 1));   /* zeroed: every cut allowed */
+    pm.no_spread = arena_alloc(a, sizeof *pm.no_spread * (size_t)(pm.nstreams + 1));
     const char **cut_why = arena_alloc(a, sizeof *cut_why * (size_t)(pm.nstreams + 1));
     for (int j = 0; j < pm.nstreams; j++) {
         node *n = stream_at(p, j);
@@ -636,5 +684,14 @@ plan *plan_build(arena *a, diag *d, program *p)
     spread_diamonds(a, p, &pm, cut_why);
     place_by_cost(a, pl, &pm, cut_why);
     build(a, pl, d, &pm, cut_why);
+    const node *st;
+    const ast_op *o = join_apart(p, &st);
+    if (o) {
+        const node *tab = o->table;
+        diag_error(d, o->word_loc, "join %s: stage '%s' runs on thread %s, but table '%s' is kept by thread %s, which computes '%s'; "
+                   "a stream table is read only in the thread that writes it: read both from one stream, such as merge(a, b) on TIME",
+                   tab->name, st->name, st->thread ? st->thread->name : "(none)", tab->name,
+                   tab->thread ? tab->thread->name : "(none)", tab->input->name);
+    }
     return pl;
 }

@@ -2426,6 +2426,8 @@ static void check_stateless_in_merge(sema *S, const node *n, const ast_op *o)
 
 /* ---- lookup tables and joins ------------------------------------------------------ */
 
+static void check_table_keys(sema *S, node *n, ast_decl *d);
+
 /* table NAME = file("PATH") as csv(Schema, ...) | jsonl(Schema) by KEY | by (KEY, ...):
  * read whole before any stream starts; its key fields are found in the schema. */
 static void check_table(sema *S, node *n, ast_decl *d)
@@ -2446,6 +2448,33 @@ static void check_table(sema *S, node *n, ast_decl *d)
     if (n->endpoint != EP_FILE || n->path_env)
         diag_error(S->d, d->endpoint->loc, "a table is read whole from a file before the streams start: write file(\"PATH\") "
                    "as the input of table '%s'", d->name);
+    check_table_keys(S, n, d);
+}
+
+/* table NAME = stream STREAM by KEY, ...: each key's latest record of the
+ * stream. It is kept by the thread that computes the stream, and only joins
+ * in that thread read it (plan.c says so where they cannot). */
+static void check_stream_table(sema *S, node *n, ast_decl *d)
+{
+    char what[160];
+    snprintf(what, sizeof what, "table '%s'", d->name);
+    check_options(S, &n->opt, d->options, 0, what, NULL);
+    PUSH(S->a, S->p->stream_tables, S->p->nstream_tables, n);
+    map_put(S->a, &S->tables, n->name, n);
+    if (strcmp(d->endpoint->text, "stream")) {
+        diag_error(S->d, d->endpoint->loc, "expected `stream STREAM` (each key's latest record) or file(\"PATH\") as FORMAT as the "
+                   "input of table '%s', found '%s'", d->name, d->endpoint->text);
+        return;
+    }
+    node *in = n->input = resolve_input(S, d);
+    if (!in || !in->type) return;
+    n->type = in->type;
+    check_table_keys(S, n, d);
+}
+
+/* A table's `by` fields, found in its record type. */
+static void check_table_keys(sema *S, node *n, ast_decl *d)
+{
     if (!n->type) return;
     for (ast_arg *g = d->keys; g; g = g->next) {
         int i = rectype_find(n->type, g->value->text);
@@ -2573,6 +2602,38 @@ static rectype *check_join(sema *S, ast_op *o, const rectype *rec, rectype *out)
     return out;
 }
 
+/* merge(a, b, ...) on TIME [lateness: N UNIT]: TIME a time field of what the
+ * merge sends on (its operators run before the reader orders the records). */
+static void check_merge_order(sema *S, node *n, ast_decl *d)
+{
+    const ast_expr *on = d->merge_on;
+    if (!n->ninputs) {
+        diag_error(S->d, on->loc, "`on %s` orders the inputs of a merge, but stage '%s' reads one stream; write merge(a, b, ...) on %s",
+                   on->text, n->name, on->text);
+        return;
+    }
+    if (!n->type) return;
+    int i = rectype_find(n->type, on->text);
+    if (i < 0) {
+        suggest s = {.word = on->text};
+        for (int k = 0; k < n->type->nfields; k++) suggest_try(&s, n->type->fields[k].name);
+        diag_error(S->d, on->loc, "merge on '%s': no field of %s%s; its fields are: %s", on->text, n->type->name, hint(S, &s),
+                   fields_list(S, n->type));
+        return;
+    }
+    if (n->type->fields[i].type != T_TIME) {
+        diag_error(S->d, on->loc, "merge on '%s': the field is %s, but a merge orders by event time: a field of type time", on->text,
+                   type_name(n->type->fields[i].type));
+        return;
+    }
+    long long ms = 0;
+    const ast_arg *g = d->merge_lateness;
+    if (g && !duration_arg(S, g, "'lateness'", &ms)) return;
+    n->ordered = true;
+    n->order_field = i;
+    n->order_lateness_ms = ms;
+}
+
 static void check_stage(sema *S, node *n, ast_decl *d)
 {
     n->ops = d->ops;
@@ -2655,6 +2716,7 @@ static void check_stage(sema *S, node *n, ast_decl *d)
         o->out = rec;
     }
     n->type = rec;
+    if (d->merge_on) check_merge_order(S, n, d);
 }
 
 
@@ -2778,7 +2840,8 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
         n->loc = dc->loc;
         n->decl = dc;
         if (dc->kind == D_TABLE) {
-            check_table(&S, n, dc);
+            if (dc->input) check_stream_table(&S, n, dc);
+            else check_table(&S, n, dc);
             continue;
         }
         static const int allowed[] = {[D_SOURCE] = OPT_RING | OPT_WAIT | OPT_CPU | OPT_IDLE,
@@ -2814,6 +2877,8 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
         diag_error(d, (srcloc){1, 1, 0}, "the pipeline has no sink; add one such as: sink out = stdout as csv <- STREAM");
     for (int i = 0; i < p->ntables && !d->errors; i++)
         if (!p->tables[i]->used) diag_warning(d, p->tables[i]->loc, "table '%s' is never joined", p->tables[i]->name);
+    for (int i = 0; i < p->nstream_tables && !d->errors; i++)
+        if (!p->stream_tables[i]->used) diag_warning(d, p->stream_tables[i]->loc, "table '%s' is never joined", p->stream_tables[i]->name);
     for (int i = 0; i < p->nsources && !d->errors; i++)
         if (!p->sources[i]->used) diag_warning(d, p->sources[i]->loc, "source '%s' is never read", p->sources[i]->name);
     for (int i = 0; i < p->nstages && !d->errors; i++) {

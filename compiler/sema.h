@@ -118,6 +118,11 @@ typedef struct node {
     int nsides;
     struct node *owner;           /* branch: its route; late stream: the stage whose window feeds it */
     ast_expr *branch_cond;        /* branch: its condition; NULL for the default */
+    /* merge(...) on TIME [lateness: D]: its reader holds records until every live
+     * input has passed their time, and sends them on in that order (runtime/order.h) */
+    bool ordered;
+    int order_field;              /* the time field, in type */
+    long long order_lateness_ms;
 } node;
 
 typedef struct program {
@@ -129,6 +134,7 @@ typedef struct program {
     node **stages;  int nstages;
     node **sinks;   int nsinks;
     node **tables;  int ntables;  /* lookup tables (D_TABLE): type is the schema, decl->keys the key fields */
+    node **stream_tables; int nstream_tables;   /* table T = stream S by K (D_TABLE too): input S, S's type */
     uint64_t ring_slots;          /* default ring size (options { ring: N }) */
     wait_kind wait;               /* default wait strategy (options { wait: ... }) */
     int threads;                  /* options { threads: N }: busy threads the plan may use; 0: the CPUs */
@@ -141,6 +147,9 @@ typedef struct program {
     int nenvs, env_cap;
     ast_decl **tests; int ntests; /* test "NAME" { ... } blocks, for rgp test (pipeline_test.h) */
 } program;
+
+/* table T = stream S by K: each key's latest record of stream S (else a file read whole). */
+static inline bool node_is_stream_table(const node *n) { return n->kind == D_TABLE && n->input; }
 
 /* What messages and comments call a node: source, stage, sink, route, branch or late stream. */
 const char *node_word(const node *n);

@@ -33,7 +33,7 @@
 
 /* Keywords of keyed blocks that are also common field names: where a name
  * fits and the keyword does not, the parser takes them as names. */
-%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM LIMIT SORT TOP TABLE JOIN TEST INPUT EXPECT FOR.
+%fallback IDENT BY STATE EMIT LET GROUP DEDUP ON WINDOW EVERY ROUTE DELTA THROTTLE SAMPLE FROM LIMIT SORT TOP TABLE JOIN LATENESS TEST INPUT EXPECT FOR.
 
 %left OR.
 %left AND.
@@ -55,6 +55,12 @@ decl(D) ::= SCHEMA IDENT(N) LBRACE fields(F) RBRACE.  { D = ast_decl_new(A_, D_S
 decl(D) ::= SOURCE IDENT(N) ASSIGN spec(E) AS spec(F) with(W).  { D = ast_decl_new(A_, D_SOURCE, &N); D->endpoint = E; D->format = F; D->options = W; }
 /* stage NAME = INPUT | op | op ... [with { ... }]   where INPUT is a stream or merge(a, b, ...) */
 decl(D) ::= STAGE IDENT(N) ASSIGN spec(I) ops(O) with(W).  { D = ast_decl_new(A_, D_STAGE, &N); D->input_spec = I; D->ops = O; D->options = W; }
+/* stage NAME = merge(a, b, ...) on TIME [lateness: N UNIT] | op ...: the inputs in event-time order */
+decl(D) ::= STAGE IDENT(N) ASSIGN spec(I) ON IDENT(T) mlate(L) ops(O) with(W).  { D = ast_decl_new(A_, D_STAGE, &N); D->input_spec = I; D->merge_on = ast_ident(A_, &T); D->merge_lateness = L; D->ops = O; D->options = W; }
+%type mlate { ast_arg * }
+mlate(L) ::= .                           { L = NULL; }
+/* a keyword of its own (a name elsewhere): after `on TIME` a name could not tell it from a `table` that follows */
+mlate(L) ::= LATENESS(K) COLON INT(V) IDENT(U).  { L = ast_arg_new(A_, &K, ast_int(A_, &V)); L->unit = ast_name(A_, &U); L->unit_loc = ast_loc(&U); }
 /* sink NAME = ENDPOINT as FORMAT <- INPUT [with { ... }] */
 decl(D) ::= SINK IDENT(N) ASSIGN spec(E) AS spec(F) ARROW IDENT(I) with(W).  { D = ast_decl_new(A_, D_SINK, &N); D->endpoint = E; D->format = F; D->input = ast_name(A_, &I); D->input_loc = ast_loc(&I); D->options = W; }
 /* a journal sink writes records, in no text format: sink j = journal("DIR") <- s */
@@ -67,6 +73,8 @@ decl(D) ::= OPTIONS(K) LBRACE optlist(L) RBRACE.  { D = ast_decl_new(A_, D_OPTIO
 
 /* table NAME = ENDPOINT as FORMAT by KEY | by (KEY, ...): a lookup table, loaded before any stream starts */
 decl(D) ::= TABLE IDENT(N) ASSIGN spec(E) AS spec(F) BY tkeys(K) with(W).  { D = ast_decl_new(A_, D_TABLE, &N); D->endpoint = E; D->format = F; D->keys = K; D->options = W; }
+/* table NAME = stream STREAM by KEY | by (KEY, ...): each key's latest record of a stream */
+decl(D) ::= TABLE IDENT(N) ASSIGN IDENT(S) IDENT(I) BY tkeys(K) with(W).  { D = ast_decl_new(A_, D_TABLE, &N); D->endpoint = ast_ident(A_, &S); D->input = ast_name(A_, &I); D->input_loc = ast_loc(&I); D->keys = K; D->options = W; }
 %type tkeys { ast_arg * }
 tkeys(L) ::= IDENT(N).                   { L = ast_arg_new(A_, NULL, ast_ident(A_, &N)); }
 tkeys(L) ::= LPAREN keys(K) RPAREN.      { L = K; }

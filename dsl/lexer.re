@@ -103,6 +103,7 @@ token lex_next(lexer *L)
         "table"    { return make(L, TK_TABLE, start); }
         "join"     { return make(L, TK_JOIN, start); }
         "for"      { return make(L, TK_FOR, start); }
+        "lateness" { return make(L, TK_LATENESS, start); }
         "else"     { return make(L, TK_ELSE, start); }
         "options"  { return make(L, TK_OPTIONS, start); }
         "test"     { return make(L, TK_TEST, start); }
@@ -167,7 +168,7 @@ token lex_next(lexer *L)
     X(BY, "'by'") X(STATE, "'state'") X(EMIT, "'emit'") X(LET, "'let'") X(PLUSEQ, "'+='") X(MINUSEQ, "'-='") \
     X(STAREQ, "'*='") X(GROUP, "'group'") X(DEDUP, "'dedup'") X(ON, "'on'") \
     X(WINDOW, "'window'") X(EVERY, "'every'") X(ROUTE, "'route'") X(DELTA, "'delta'") \
-    X(THROTTLE, "'throttle'") X(SAMPLE, "'sample'") X(LIMIT, "'limit'") X(SORT, "'sort'") X(TOP, "'top'") X(TABLE, "'table'") X(JOIN, "'join'") X(FOR, "'for'") X(DOT, "'.'") \
+    X(THROTTLE, "'throttle'") X(SAMPLE, "'sample'") X(LIMIT, "'limit'") X(SORT, "'sort'") X(TOP, "'top'") X(TABLE, "'table'") X(JOIN, "'join'") X(FOR, "'for'") X(LATENESS, "'lateness'") X(DOT, "'.'") \
     X(AS, "'as'") X(WHERE, "'where'") X(SELECT, "'select'") X(AND, "'and'") X(OR, "'or'") \
     X(NOT, "'not'") X(TRUE, "'true'") X(FALSE, "'false'") X(IDENT, "a name") \
     X(INT, "an integer") X(FLOAT, "a number") X(STRING, "a string") X(TEXT, "a text block") \

@@ -40,6 +40,7 @@ typedef enum rgp_loss_cause {
     RGP_LOSS_THROTTLED,
     RGP_LOSS_SAMPLED,
     RGP_LOSS_UNMATCHED,
+    RGP_LOSS_UNORDERED,
     RGP_LOSS_NCAUSES
 } rgp_loss_cause;
 
@@ -57,6 +58,7 @@ static const struct rgp_loss_cause_info {
     [RGP_LOSS_THROTTLED] = {"throttled", 1, 0, "over the limit"},
     [RGP_LOSS_SAMPLED] = {"sampled", 1, 0, "left out of the sample"},
     [RGP_LOSS_UNMATCHED] = {"unmatched", 1, 0, "had no row in the table an inner join reads"},
+    [RGP_LOSS_UNORDERED] = {"unordered", 0, 1, "came further behind their input's latest time than a merge's lateness allows"},
 };
 
 static int rgp_strict;   /* --strict: records lost unintended make the exit status 3 */
@@ -94,13 +96,18 @@ static inline void rgp__warn_out_of_order(const char *prog, const rgp_loss *l, i
 {
     for (int i = 0; i < n; i++) {
         if (!rgp_loss_causes[l[i].cause].out_of_order || (i && rgp__same_operator(&l[i - 1], &l[i]))) continue;
-        uint64_t late = 0, ahead = 0;
+        uint64_t late = 0, ahead = 0, unordered = 0;
         const char *sent_to = NULL;
         for (int j = i; j < n && rgp__same_operator(&l[i], &l[j]); j++) {
             if (l[j].cause == RGP_LOSS_AHEAD) ahead += l[j].n;
+            else if (l[j].cause == RGP_LOSS_UNORDERED) unordered += l[j].n;
             else late += l[j].n;
             if (l[j].sent_to) sent_to = l[j].sent_to;
         }
+        if (unordered * 100 > l[i].of)   /* a merge on TIME: its inputs' own order */
+            fprintf(stderr, "%s: warning: %s '%s': %llu of %llu records (%.1f%%) came out of order; is each input sorted by %s? see lateness\n",
+                    prog, l[i].kind, l[i].name, (unsigned long long)unordered, (unsigned long long)l[i].of,
+                    100.0 * (double)unordered / (double)l[i].of, l[i].sorted_by);
         if ((late + ahead) * 100 <= l[i].of) continue;
         fprintf(stderr, "%s: warning: %s '%s': %llu of %llu records (%.1f%%) were %s", prog, l[i].kind, l[i].name,
                 (unsigned long long)(late + ahead), (unsigned long long)l[i].of, 100.0 * (double)(late + ahead) / (double)l[i].of,

@@ -11,6 +11,7 @@ Suite *time_suite(void);
 Suite *sketch_suite(void);
 Suite *table_suite(void);
 Suite *omap_suite(void);
+Suite *order_suite(void);
 Suite *csv_suite(void);
 Suite *csv_header_suite(void);
 Suite *json_suite(void);
@@ -41,6 +42,7 @@ int main(void)
     srunner_add_suite(sr, sketch_suite());
     srunner_add_suite(sr, table_suite());
     srunner_add_suite(sr, omap_suite());
+    srunner_add_suite(sr, order_suite());
     srunner_add_suite(sr, csv_suite());
     srunner_add_suite(sr, csv_header_suite());
     srunner_add_suite(sr, json_suite());

@@ -172,6 +172,39 @@ START_TEST(test_cuts_by_cost_within_budget)
 }
 END_TEST
 
+/* A stream table and the joins that read it stay in one thread at every budget:
+ * the cut cost would make first (each reader of the ring on a thread of its
+ * own) would part them, so it is passed over for the next (rings before the
+ * heavy sinks). */
+START_TEST(test_stream_table_keeps_its_joins)
+{
+    for (int budget = 1; budget <= 8; budget++) {
+        char text[2048];
+        snprintf(text, sizeof text,
+                 "options { threads: %d }\n"
+                 "schema Ev { kind: str, symbol: str, price: f64, a: i64, b: i64, c: i64, d: i64, ts: time }\n"
+                 "source ev = file(\"ev.csv\") as csv(Ev)\n"
+                 "stage prices = ev | where kind == \"quote\" | select { symbol, price, ts }\n"
+                 "table latest = stream prices by symbol\n"
+                 "stage filled = ev | where kind == \"trade\" | join latest on symbol\n"
+                 "stage left = ev | join latest on symbol or default | select { ts, symbol, a, b, c, d, p: latest.price }\n"
+                 "sink o1 = file(\"o1.jsonl\") as jsonl <- filled\n"
+                 "sink o2 = file(\"o2.jsonl\") as jsonl <- left\n"
+                 "sink o3 = file(\"o3.jsonl\") as jsonl <- ev\n",
+                 budget);
+        const plan *pl = plan_of(text);
+        check_invariants(pl);
+        const node *tab = pl->prog->stream_tables[0];
+        ck_assert_ptr_nonnull(tab->thread);
+        ck_assert_ptr_eq(plan_thread_of(pl, stream_named(pl, "filled")), tab->thread);
+        ck_assert_ptr_eq(plan_thread_of(pl, stream_named(pl, "left")), tab->thread);
+        ck_assert_ptr_eq(plan_thread_of(pl, stream_named(pl, "prices")), tab->thread);
+        if (budget >= 5) ck_assert_int_gt(pl->cuts, 0);   /* the cuts that keep them together are still made */
+        done();
+    }
+}
+END_TEST
+
 START_TEST(test_thread_own_and_cpu)
 {
     const plan *pl = plan_of("options { threads: 1 }\n" SCHEMA_R
@@ -354,6 +387,7 @@ Suite *plan_suite(void)
     tcase_add_test(c, test_many_groups_in_one_thread);
     tcase_add_test(c, test_many_readers_share);
     tcase_add_test(c, test_filters_in_parser);
+    tcase_add_test(c, test_stream_table_keeps_its_joins);
     suite_add_tcase(s, c);
     return s;
 }
