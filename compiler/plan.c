@@ -308,6 +308,7 @@ static plan_thread *add_thread(arena *a, plan *pl, thread_kind kind, const char 
     for (char *q = c; *q; q++) if (*q == '.') *q = '_';
     t->cname = c;
     t->cpu = -1;
+    t->ckpt_part = -1;
     t->index = pl->nthreads;
     PUSH(a, pl->threads, pl->nthreads, t);
     return t;
@@ -636,5 +637,6 @@ plan *plan_build(arena *a, diag *d, program *p)
     spread_diamonds(a, p, &pm, cut_why);
     place_by_cost(a, pl, &pm, cut_why);
     build(a, pl, d, &pm, cut_why);
+    if (p->checkpoint) plan_checkpoint(a, d, pl);
     return pl;
 }
