@@ -119,8 +119,8 @@ void emit_checkpoint_globals(emitter *e)
     if (!pl->nckpt) emit(e, "    \"\";");
     emit(e, "static rgp_ckpt_part ckpt_parts[%d];   /* one per thread that saves something */", pl->nckpt_parts ? pl->nckpt_parts : 1);
     for (int i = 0; i < pl->nrings; i++)
-        emit(e, "static rgp_ckpt_ring ckpt_ring_%s = {RGP_CKPT_NO_BARRIER};   /* ring %s's barrier slot */", pl->rings[i]->name,
-             pl->rings[i]->name);
+        emit(e, "static rgp_ckpt_ring ckpt_ring_%s = {RGP_CKPT_NO_BARRIER, RGP_CKPT_NO_BARRIER};   /* ring %s's barrier slots */",
+             pl->rings[i]->name, pl->rings[i]->name);
     emit(e, "static int ckpt_resumed;   /* this run resumed from a checkpoint */");
     blank(e);
     for (int k = 0; k < pl->nckpt; k++) {
@@ -184,7 +184,7 @@ void emit_checkpoint_globals(emitter *e)
 }
 
 /* A source thread puts a barrier into its ring between two records (periodic:
- * final is "0"; at a stop: "RGP_CKPT_FINAL") and saves its position. */
+ * final: false; at a stop: true) and saves its position. */
 static void emit_source_barrier(emitter *e, const plan_thread *t, unsigned long long batch, bool final)
 {
     const char *ring = t->outs[0].ring->name;
@@ -193,10 +193,8 @@ static void emit_source_barrier(emitter *e, const plan_thread *t, unsigned long 
     emit(e, "    next = rgp_sp_claim(ring, %llu);", batch);
     emit(e, "    claim_end = next + %llu;", batch);
     emit(e, "}");
-    emit(e, "rgp_store_relaxed_u64(&ckpt_ring_%s.barrier, next%s);   /* published by the release below */", ring,
-         final ? " | RGP_CKPT_FINAL" : "");
+    emit(e, "rgp_store_relaxed_u64(&ckpt_ring_%s.%s, next);   /* published by the release below */", ring, final ? "final" : "barrier");
     emit(e, "rgp_sp_publish(ring, published = ++next);   /* the barrier's slot holds no record */");
-    if (t->ckpt_part < 0) return;
     emit(e, "ckpt_save_part_%d(%d);", t->ckpt_part, final);
     if (final) emit(e, "ckpt_parts[%d].final = 1;   /* read by main after the join */", t->ckpt_part);
     else emit(e, "rgp_ckpt_part_done(&ckpt_parts[%d], ckpt_seen);", t->ckpt_part);
@@ -237,14 +235,17 @@ void emit_checkpoint_run_locals(emitter *e)
     if (emit_checkpoints(e->p)) emit(e, "bool ckpt_stopped = false;   /* took the final barrier: its groups and windows stay open, saved */");
 }
 
-/* After the reader's wait: a barrier among the records ends the batch before it. */
+/* After the reader's wait: a barrier among the records ends the batch before it
+ * (the nearer one, when both the periodic and the final one are there). */
 void emit_checkpoint_batch(emitter *e, const plan_thread *t)
 {
     if (!emit_checkpoints(e->p)) return;
-    emit(e, "/* after the acquire in the wait: the barrier's slot, if among these, was published with its word */");
-    emit(e, "uint64_t ckpt_word = rgp_load_relaxed_u64(&ckpt_ring_%s.barrier), ckpt_at = ckpt_word & ~RGP_CKPT_FINAL;", t->in->name);
-    emit(e, "bool at_barrier = ckpt_at - next < end - next;");
-    emit(e, "if (at_barrier) end = ckpt_at;   /* the records before it, then the barrier */");
+    emit(e, "/* after the acquire in the wait: a barrier's slot, if among these, was published with its word */");
+    emit(e, "uint64_t ckpt_b = rgp_load_relaxed_u64(&ckpt_ring_%s.barrier), ckpt_f = rgp_load_relaxed_u64(&ckpt_ring_%s.final);",
+         t->in->name, t->in->name);
+    emit(e, "bool final = ckpt_f - next < end - next && !(ckpt_b - next < ckpt_f - next);");
+    emit(e, "bool at_barrier = final || ckpt_b - next < end - next;");
+    emit(e, "if (at_barrier) end = final ? ckpt_f : ckpt_b;   /* the records before it, then the barrier */");
 }
 
 /* After the batch: at a barrier, flush the sinks, save, pass it on, step over its slot. */
@@ -253,7 +254,7 @@ void emit_checkpoint_barrier(emitter *e, const plan_thread *t)
     if (!emit_checkpoints(e->p)) return;
     emit(e, "if (at_barrier) {");
     e->indent++;
-    emit(e, "bool final = (ckpt_word & RGP_CKPT_FINAL) != 0, ok = true;");
+    emit(e, "bool ok = true;");
     for (int i = 0; i < t->nsinks; i++) {
         const node *s = t->sinks[i];
         int k = endpoint_index(e->p, s);
@@ -265,20 +266,18 @@ void emit_checkpoint_barrier(emitter *e, const plan_thread *t)
             emit(e, "if (sink_w[%d]->failed) { ok = false; rgp_sink_failed(RGP_PROGRAM, &endpoints[%d], sink_w[%d]); }", k, k, k);
         }
     }
-    if (t->ckpt_part >= 0) {
-        emit(e, "if (ok) {");
-        emit(e, "    ckpt_save_part_%d(final);", t->ckpt_part);
-        emit(e, "    if (final) ckpt_parts[%d].final = 1;   /* read by main after the join */", t->ckpt_part);
-        emit(e, "    else rgp_ckpt_part_done(&ckpt_parts[%d], rgp_ckpt_asked());   /* the epoch whose barrier this is */", t->ckpt_part);
-        emit(e, "}");
-    }
+    emit(e, "if (ok) {");
+    emit(e, "    ckpt_save_part_%d(final);", t->ckpt_part);
+    emit(e, "    if (final) ckpt_parts[%d].final = 1;   /* read by main after the join */", t->ckpt_part);
+    emit(e, "    else rgp_ckpt_part_done(&ckpt_parts[%d], rgp_ckpt_asked());   /* the epoch whose barrier this is */", t->ckpt_part);
+    emit(e, "}");
     for (int i = 0; i < t->nouts; i++) {
         const plan_ring *r = t->outs[i].ring;
         emit(e, "{   /* the barrier goes on into ring %s, after the records before it */", r->name);
         emit(e, "    uint64_t seq;");
         emit(e, "    if (rgp_sp_try_claim(&ring_%s, 1, &seq) != 0) seq = rgp_sp_claim(&ring_%s, 1);", r->name, r->name);
-        emit(e, "    rgp_store_relaxed_u64(&ckpt_ring_%s.barrier, seq | (ckpt_word & RGP_CKPT_FINAL));   /* published by the release below */",
-             r->name);
+        emit(e, "    if (final) rgp_store_relaxed_u64(&ckpt_ring_%s.final, seq);   /* published by the release below */", r->name);
+        emit(e, "    else rgp_store_relaxed_u64(&ckpt_ring_%s.barrier, seq);", r->name);
         emit(e, "    rgp_sp_publish(&ring_%s, out_%s_pub = out_%s_next = seq + 1);", r->name, r->name, r->name);
         emit(e, "}");
     }

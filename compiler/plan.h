@@ -78,13 +78,13 @@ struct plan_thread {
     plan_thread **relays; int nrelays; /* drop_newest readers of those rings: it fills their buffers */
     node **sinks; int nsinks;       /* the sinks it writes */
     plan_flush *flushes; int nflushes; /* groups and windows, upstream first */
-    int ckpt_part;                  /* its part of a checkpoint (plan_ckpt), or -1: it saves nothing */
+    int ckpt_part;                  /* its part of a checkpoint (plan_ckpt), or -1 without checkpoints */
 };
 
 /* What a checkpoint saves (options { checkpoint: "DIR" }; plan_checkpoint.c), one
  * component each, in this order: every journal source's position, every stateful
  * operator's table, every journal sink's offset. Each is saved by the thread that
- * owns it, at the barrier; the threads that save something are the parts. */
+ * owns it, at the barrier; every thread is a part, which reports each barrier. */
 typedef struct plan_ckpt {
     const node *n;                  /* the source, stage or sink */
     const ast_op *op;               /* a stage's operator; NULL for a source or sink */
@@ -99,7 +99,7 @@ typedef struct plan {
     int budget;                     /* busy threads the cost placement may use */
     int cuts;                       /* rings and threads it added by cost */
     plan_ckpt *ckpt; int nckpt;     /* what a checkpoint saves; none without options { checkpoint } */
-    int nckpt_parts;                /* threads that save something */
+    int nckpt_parts;                /* the threads, with checkpoints; else 0 */
 } plan;
 
 /* The budget is `options { threads: N }`, or the CPUs of this machine. */

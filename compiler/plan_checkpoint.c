@@ -142,10 +142,7 @@ void plan_checkpoint(arena *a, diag *d, plan *pl)
                      type_name(s->type->fields[f].type));
         add(a, pl, &cap, s, NULL, plan_thread_of(pl, s), arena_printf(a, "sink %s: journal(%s)", s->name, schema));
     }
-    for (int i = 0; i < pl->nthreads; i++)
-        for (int k = 0; k < pl->nckpt; k++)
-            if (pl->ckpt[k].t == pl->threads[i]) {
-                pl->threads[i]->ckpt_part = pl->nckpt_parts++;
-                break;
-            }
+    /* every thread is a part, with its components or none: a periodic barrier goes
+     * into a ring only once every reader is past the one before */
+    for (int i = 0; i < pl->nthreads; i++) pl->threads[i]->ckpt_part = pl->nckpt_parts++;
 }

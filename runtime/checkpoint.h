@@ -26,8 +26,7 @@
 
 #define RGP_CKPT_MAGIC "RGPCKPT1"
 #define RGP_CKPT_VERSION 1u
-#define RGP_CKPT_FINAL (1ull << 63)            /* in a barrier word: the final checkpoint, at a stop */
-#define RGP_CKPT_NO_BARRIER (RGP_CKPT_FINAL - 1) /* a sequence no ring reaches */
+#define RGP_CKPT_NO_BARRIER (UINT64_MAX >> 1)  /* a sequence no ring reaches */
 
 /* ---- bytes in, bytes out ---------------------------------------------------- */
 
@@ -133,11 +132,15 @@ typedef struct rgp_ckpt_part {
     int final;                      /* buf[1] is whole; read by main after the join */
 } rgp_ckpt_part;
 
-/* Which slot of a ring is the barrier: its sequence, RGP_CKPT_FINAL set for the
- * final one. Stored relaxed before the slot is published: the publish's release
- * and the reader's acquire in rgp_consumer_wait order it. */
+/* Which slots of a ring are barriers: the periodic checkpoint's and the final
+ * one's, apart, since a stop may put the final barrier in while the periodic one
+ * is still in the ring (a periodic one is put in only once every part is past the
+ * one before: at most one of each is in a ring). Stored relaxed before the slot
+ * is published: the publish's release and the reader's acquire in
+ * rgp_consumer_wait order it. */
 typedef struct rgp_ckpt_ring {
     _Alignas(RGP_CACHE_LINE) RGP_ATOMIC(uint64_t) barrier;
+    RGP_ATOMIC(uint64_t) final;
 } rgp_ckpt_ring;
 
 typedef struct rgp_ckpt {
