@@ -38,7 +38,7 @@ RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
 TEST_SRCS := tests/check_main.c tests/check_lexer.c tests/check_parser.c tests/check_sema.c \
              tests/check_emit.c tests/check_sequencer.c tests/check_csv.c tests/check_json.c \
              tests/check_writer.c tests/check_std.c tests/check_time.c tests/check_sketch.c tests/check_table.c tests/check_tables.c \
-             tests/check_program.c tests/check_journal.c tests/check_framing.c tests/check_fixed.c tests/check_plan.c tests/check_net.c tests/check_csv_header.c tests/check_metrics.c tests/check_lookup.c tests/check_nats.c tests/check_syslog.c tests/check_follow.c
+             tests/check_program.c tests/check_journal.c tests/check_checkpoint.c tests/check_framing.c tests/check_fixed.c tests/check_plan.c tests/check_net.c tests/check_csv_header.c tests/check_metrics.c tests/check_lookup.c tests/check_nats.c tests/check_syslog.c tests/check_follow.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 
 all: $(B)/rgp
@@ -254,6 +254,7 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuz
 	$(Q)sh tests/journal_tools.sh $(B)/rgp $(B)/journal_writer
 	$(Q)sh tests/journal_pipeline.sh $(B)/rgp
 	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer
+	$(Q)sh tests/checkpoint.sh $(B)/rgp
 	$(Q)sh tests/join_reload.sh $(B)/rgp
 	$(Q)sh scripts/deps.sh test && sh tests/net.sh $(B)/rgp
 	$(Q)sh tests/metrics.sh $(B)/rgp
@@ -266,9 +267,10 @@ $(B)/nats_tool: tests/nats_tool.c
 	@mkdir -p $(B)
 	$(Q)$(CC) -std=c11 -O2 -Wall -o $@ tests/nats_tool.c -lnats
 
-# The long soaks: thousands of kill -9 of a journal writer.
+# The long soaks: thousands of kill -9 of a journal writer, hundreds of a checkpointed pipeline.
 soak: $(B)/rgp $(B)/journal_writer
 	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer $(or $(KILLS),2000)
+	$(Q)sh tests/checkpoint.sh $(B)/rgp $(or $(CKPT_KILLS),200)
 
 install: $(B)/rgp
 	install -d $(DESTDIR)$(PREFIX)/bin
