@@ -211,6 +211,10 @@ bench-journal: $(B)/gen/rgp_crc32c.h $(B)/rgp
 	-$(Q)CC='$(CC)' sh bench/journal/run.sh $(B) $(or $(ROWS),5000000) $(or $(ROUNDS),3)
 	-$(Q)sh bench/journal/replay.sh $(B) 2000000 $(or $(ROUNDS),3)
 
+# A checkpoint of 1M keys: how long the state's thread stops, how long the file takes.
+bench-checkpoint: $(B)/rgp
+	-$(Q)sh bench/checkpoint/run.sh $(B) $(or $(KEYS),1000000)
+
 # What a key costs: every stateful operator over 1k keys and over 150k, the
 # same 300k records (times, callgrind instructions, bytes per key); a few
 # minutes, so not part of `make bench`. Table in $(B)/bench/keys.md.
@@ -280,5 +284,5 @@ install: $(B)/rgp
 clean:
 	rm -rf $(B)
 
-.PHONY: all demo test soak tsan fuzz bench bench-journal bench-ring bench-latency bench-keys bench-join $(addprefix bench-,$(BENCHES)) install clean
+.PHONY: all demo test soak tsan fuzz bench bench-journal bench-checkpoint bench-ring bench-latency bench-keys bench-join $(addprefix bench-,$(BENCHES)) install clean
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

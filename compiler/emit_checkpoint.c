@@ -146,12 +146,14 @@ void emit_checkpoint_globals(emitter *e)
         emit(e, "static void ckpt_save_part_%d(int final)", t->ckpt_part);
         emit(e, "{");
         e->indent++;
+        emit(e, "uint64_t t0 = rgp_journal_now_ns();");
         emit(e, "rgp_ckpt_buf *b = &ckpt_parts[%d].buf[final];", t->ckpt_part);
         emit(e, "b->len = 0;");
         for (int k = 0; k < pl->nckpt; k++) {
             if (pl->ckpt[k].t != t) continue;
             emit(e, "{ size_t at = rgp_ckpt_section_begin(b, %du); ckpt_save_%d(b); rgp_ckpt_section_end(b, at); }", k, k);
         }
+        emit(e, "ckpt_parts[%d].save_ns = rgp_journal_now_ns() - t0;   /* for RGP_VERBOSE */", t->ckpt_part);
         e->indent--;
         emit(e, "}");
         blank(e);

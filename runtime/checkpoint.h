@@ -130,6 +130,7 @@ typedef struct rgp_ckpt_part {
     _Alignas(RGP_CACHE_LINE) RGP_ATOMIC(uint64_t) done;   /* the last epoch whose sections are in buf[0] */
     rgp_ckpt_buf buf[2];            /* [0]: the periodic checkpoint's sections, [1]: the final one's */
     int final;                      /* buf[1] is whole; read by main after the join */
+    uint64_t save_ns;               /* how long its thread stopped to save, the last time (published with done) */
 } rgp_ckpt_part;
 
 /* Which slots of a ring are barriers: the periodic checkpoint's and the final
@@ -352,15 +353,29 @@ static void *rgp__ckpt_main(void *arg)
 {
     rgp_ckpt *c = arg;
     uint64_t epoch = c->resumed_epoch;
+    int verbose = getenv("RGP_VERBOSE") != NULL;
     while (!rgp__ckpt_nap(c, c->every_ms)) {
         epoch++;
+        uint64_t asked = rgp_journal_now_ns();
         rgp_store_release_u64(&c->epoch, epoch);   /* pairs with the acquire in rgp_ckpt_asked */
         /* a stop or an ended source may leave the barrier short of some part: given up */
         while (!rgp__ckpt_all_done(c, epoch)) if (rgp__ckpt_nap(c, 1)) return NULL;
+        uint64_t saved = rgp_journal_now_ns();
         if (rgp_ckpt_write(c, epoch, 0) != 0) {
             rgp_fail();
             rgp_request_stop(RGP_STOP_SINK_FAILED);
             return NULL;
+        }
+        if (verbose) {
+            uint64_t bytes = 0, stall = 0;
+            for (int i = 0; i < c->nparts; i++) {
+                bytes += c->parts[i].buf[0].len;
+                if (c->parts[i].save_ns > stall) stall = c->parts[i].save_ns;
+            }
+            fprintf(stderr, "%s: checkpoint %llu: %llu bytes; every part saved %.1f ms after it was asked (the longest "
+                    "stop of a thread to save: %.1f ms), written in %.1f ms\n", c->prog, (unsigned long long)epoch,
+                    (unsigned long long)bytes, (double)(saved - asked) / 1e6, (double)stall / 1e6,
+                    (double)(rgp_journal_now_ns() - saved) / 1e6);
         }
     }
     return NULL;
