@@ -176,9 +176,10 @@ fuzz: $(GEN_SRCS) $(B)/fuzz/readers.c
 	$(Q)cd $(B)/fuzz && for t in $(READER_FUZZERS); do \
 	    ./fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -timeout=5 corpus_$$t || exit 1; done
 
-tsan: $(B)/tsan/stress $(B)/tsan/check_runtime
+tsan: $(B)/tsan/stress $(B)/tsan/check_runtime $(B)/rgp
 	$(Q)CK_FORK=no $(B)/tsan/check_runtime
 	$(Q)$(B)/tsan/stress --quick
+	$(Q)sh tests/checkpoint_tsan.sh $(B)/rgp
 
 # ---- benchmarks: print numbers, never fail the build ----------------------
 # `make bench` runs them all and prints one summary ($(B)/bench/summary.md,

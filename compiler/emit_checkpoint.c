@@ -153,7 +153,8 @@ void emit_checkpoint_globals(emitter *e)
             if (pl->ckpt[k].t != t) continue;
             emit(e, "{ size_t at = rgp_ckpt_section_begin(b, %du); ckpt_save_%d(b); rgp_ckpt_section_end(b, at); }", k, k);
         }
-        emit(e, "ckpt_parts[%d].save_ns = rgp_journal_now_ns() - t0;   /* for RGP_VERBOSE */", t->ckpt_part);
+        emit(e, "if (!final) ckpt_parts[%d].save_ns = rgp_journal_now_ns() - t0;   /* for RGP_VERBOSE; published by rgp_ckpt_part_done */",
+             t->ckpt_part);
         e->indent--;
         emit(e, "}");
         blank(e);

@@ -130,7 +130,7 @@ typedef struct rgp_ckpt_part {
     _Alignas(RGP_CACHE_LINE) RGP_ATOMIC(uint64_t) done;   /* the last epoch whose sections are in buf[0] */
     rgp_ckpt_buf buf[2];            /* [0]: the periodic checkpoint's sections, [1]: the final one's */
     int final;                      /* buf[1] is whole; read by main after the join */
-    uint64_t save_ns;               /* how long its thread stopped to save, the last time (published with done) */
+    uint64_t save_ns;               /* how long its thread stopped to save a periodic checkpoint (published with done) */
 } rgp_ckpt_part;
 
 /* Which slots of a ring are barriers: the periodic checkpoint's and the final
@@ -178,7 +178,7 @@ static inline void rgp_ckpt_part_done(rgp_ckpt_part *part, uint64_t epoch)
  * checkpoint would not be one to resume from. */
 static inline void rgp_ckpt_source_ended(void)
 {
-    rgp_store_release_u32(&rgp__ckpt.ended, 1);   /* pairs with the acquire in rgp__ckpt_main */
+    rgp_store_release_u32(&rgp__ckpt.ended, 1);   /* pairs with the acquire in rgp__ckpt_nap */
 }
 
 /* ---- the file ----------------------------------------------------------------- */
