@@ -38,7 +38,7 @@ stage s = r | by k state { n: u64 = 0, sum: f64 = 0.0, last: str = "" } {
     last = name
     emit { k, n, sum, last, t }
 }
-stage d = s | dedup by k on last
+stage d = s | dedup by k on last with { thread: own }   # a second ring: the barrier is passed on
 stage w = d | window t every 10 s by k { c: count(), total: sum(sum), hi: max(n) }
 sink o = journal("out") <- w
 R
