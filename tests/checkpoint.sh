@@ -1,12 +1,12 @@
 #!/bin/sh
-# Checkpoints (options { checkpoint: ... }): a journal -> keyed state, dedup and
-# a tumbling window -> journal pipeline, killed with -9 at KILLS random moments
-# (default 20; make soak: 200) and restarted, writes the same journal, byte for
-# byte, as a run never interrupted. Also: SIGTERM takes a final checkpoint that
-# a follow: false run resumes from; a cc build and `rgp run` (libtcc) resume
-# each other's checkpoints; a checkpoint of another program is refused, naming
-# the change, unless --fresh; a damaged one is refused and kept; a torn
-# temporary file is ignored. Usage: checkpoint.sh RGP [KILLS]
+# Checkpoints (options { checkpoint: ... }): a journal -> keyed state, dedup, a
+# tumbling window and a group -> journal pipeline, killed with -9 at KILLS random
+# moments (default 20; make soak: 200) and restarted, writes the same journals,
+# byte for byte, as a run never interrupted. Also: SIGTERM takes a final
+# checkpoint that a follow: false run resumes from; a cc build and `rgp run`
+# (libtcc) resume each other's checkpoints; a checkpoint of another program is
+# refused, naming the change, unless --fresh; a damaged one is refused and kept;
+# a torn temporary file is ignored. Usage: checkpoint.sh RGP [KILLS]
 set -u
 RGP=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 KILLS=${2:-20}
@@ -41,6 +41,8 @@ stage s = r | by k state { n: u64 = 0, sum: f64 = 0.0, last: str = "" } {
 stage d = s | dedup by k on last with { thread: own }   # a second ring: the barrier is passed on
 stage w = d | window t every 10 s by k { c: count(), total: sum(sum), hi: max(n) }
 sink o = journal("out") <- w
+stage g = s | group by k { c: count(), top: max(sum) }
+sink go = journal("gout") <- g
 R
 }
 pipeline false > pipe.rgp
@@ -48,8 +50,10 @@ pipeline true > follow.rgp
 "$RGP" build pipe.rgp -o pipe.bin 2>err || fail "build pipe.rgp: $(cat err)"
 
 # the reference: one run, never interrupted
-n=$((n + 1)); ./pipe.bin --checkpoint "$D/ref.ck" o=ref 2>err || fail "the uninterrupted run: $(cat err)"
+n=$((n + 1)); ./pipe.bin --checkpoint "$D/ref.ck" o=ref go=gref 2>err || fail "the uninterrupted run: $(cat err)"
 "$RGP" journal dump ref > ref.jsonl || fail "dump of the reference"
+"$RGP" journal dump gref > gref.jsonl || fail "dump of the reference's groups"
+[ "$(wc -l < gref.jsonl)" -eq 3000 ] || fail "the reference has $(wc -l < gref.jsonl) groups, not 3000"
 [ "$(wc -l < ref.jsonl)" -gt 10000 ] || fail "the reference has only $(wc -l < ref.jsonl) records"
 
 # same: the output journal equals the reference, byte for byte (as JSON lines and as frames)
@@ -58,11 +62,13 @@ same() {
     "$RGP" journal dump out > out.jsonl || fail "$1: dump"
     cmp -s ref.jsonl out.jsonl || fail "$1: the output differs from the uninterrupted run's: $(diff ref.jsonl out.jsonl | head -5)"
     cmp -s ref/00000000000000000000.seg out/00000000000000000000.seg || fail "$1: the segment's bytes differ"
+    "$RGP" journal dump gout > gout.jsonl || fail "$1: dump of the groups"
+    cmp -s gref.jsonl gout.jsonl || fail "$1: the groups differ from the uninterrupted run's: $(diff gref.jsonl gout.jsonl | head -5)"
 }
 
 # kill -9 at random moments; a run that ends by itself is compared, and the next starts afresh
 kills=0 runs=0 ended=0
-rm -rf out ck
+rm -rf out gout ck
 while [ "$kills" -lt "$KILLS" ]; do
     ./pipe.bin 2>>runs.err &
     pid=$!
@@ -77,7 +83,7 @@ while [ "$kills" -lt "$KILLS" ]; do
     elif [ "$rc" -eq 0 ]; then
         n=$((n + 1)); same "after $kills kills"
         ended=$((ended + 1))
-        rm -rf out ck
+        rm -rf out gout ck
     else
         fail "run $runs exited $rc: $(tail -3 runs.err)"
     fi
@@ -87,7 +93,7 @@ same "after $kills kills"
 grep -q "resuming from checkpoint $D/ck/checkpoint (number [1-9]" runs.err || fail "no run resumed from a checkpoint past 0"
 
 # SIGTERM: the final checkpoint, after draining; the same program with follow: false resumes from it
-rm -rf out ck
+rm -rf out gout ck
 "$RGP" run follow.rgp 2>follow.err &
 pid=$!
 sleep 0.5
@@ -101,7 +107,7 @@ same "after SIGTERM"
 
 # a cc build killed, then rgp run (libtcc) resumes; and the other way round
 for first in build run; do
-    rm -rf out ck
+    rm -rf out gout ck
     if [ "$first" = build ]; then ./pipe.bin 2>err & else "$RGP" run pipe.rgp 2>err & fi
     pid=$!
     sleep 0.4
@@ -119,7 +125,7 @@ n=$((n + 1)); "$RGP" run other.rgp 2>err && fail "a checkpoint of another progra
 expected="other: error: checkpoint $D/ck/checkpoint was made by another program: it has 'stage s: by k:u32 state {n:u64,sum:f64,last:str}' where this program has 'stage s: by k:u32 state {n:u64,sum:f64,last:str,m:f64}'; start with --fresh to begin again from the start (the checkpoint is then replaced)"
 [ "$(tail -1 err)" = "$expected" ] || fail "another program: got: $(cat err)"
 cmp -s kept ck/checkpoint || fail "the refused checkpoint was changed"
-n=$((n + 1)); "$RGP" run other.rgp --fresh o=fresh 2>err || fail "--fresh: $(cat err)"
+n=$((n + 1)); "$RGP" run other.rgp --fresh o=fresh go=gfresh 2>err || fail "--fresh: $(cat err)"
 grep -q resuming err && fail "--fresh resumed"
 
 # a damaged checkpoint is refused and kept; the last good one still works
