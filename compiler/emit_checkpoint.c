@@ -18,8 +18,8 @@ int ckpt_component(const plan *pl, const node *n, const ast_op *op)
     return -1;
 }
 
-/* Strings an entry keeps, which its raw bytes only point at: "key.name", "value.last". */
-static int entry_strings(const ast_op *o, const char **out, int cap)
+/* The str fields of an entry's key: its raw bytes only point at them. */
+static int key_strings(const ast_op *o, const char **out, int cap)
 {
     int n = 0;
     for (const ast_arg *g = o->keys; g; g = g->next)
@@ -32,7 +32,7 @@ static void emit_table_save(emitter *e, int k, const node *st, const ast_op *o)
     char t[192];
     snprintf(t, sizeof t, "%s", table_name(st, o));
     const char *keys[64];
-    int nkeys = entry_strings(o, keys, 64);
+    int nkeys = key_strings(o, keys, 64);
     emit(e, "/* component %d: the table of stage %s (%s:%u): its entries in order, each as its bytes and then its strings */", k,
          st->name, e->p->file, o->loc.line);
     emit(e, "static void ckpt_save_%d(rgp_ckpt_buf *b)", k);
