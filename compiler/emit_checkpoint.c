@@ -27,12 +27,52 @@ static int key_strings(const ast_op *o, const char **out, int cap)
     return n;
 }
 
+/* The str fields of an entry's value, as "value.NAME": its raw bytes only point at them. */
+static int value_strings(const ast_op *o, char out[][160], int cap)
+{
+    int n = 0;
+    if (o->kind == OP_DEDUP)
+        for (const ast_arg *g = o->on; g; g = g->next)
+            if (g->value->type == T_STR && n < cap) snprintf(out[n++], 160, "value.%s", g->value->text);
+    const rectype *state = o->kind == OP_KEYED || o->kind == OP_DELTA ? o->state_type : NULL;
+    for (int i = 0; state && i < state->nfields; i++)
+        if (state->fields[i].type == T_STR && n < cap)
+            snprintf(out[n++], 160, "value.%s%s", o->kind == OP_DELTA ? "s." : "", state->fields[i].name);
+    for (int i = 0; o->kind == OP_DELTA && i < o->in->nfields; i++)
+        if (o->in->fields[i].type == T_STR && n < cap) snprintf(out[n++], 160, "value.prev.%s", o->in->fields[i].name);
+    return n;
+}
+
+/* A sample's counts and its coin's state. */
+static void emit_sample_save(emitter *e, int k, const node *st, const ast_op *o)
+{
+    char t[192];
+    snprintf(t, sizeof t, "%s", table_name(st, o));
+    emit(e, "/* component %d: the sample of stage %s (%s:%u): its counts%s */", k, st->name, e->p->file, o->loc.line,
+         o->sample_every ? "" : " and its coin");
+    emit(e, "static void ckpt_save_%d(rgp_ckpt_buf *b)", k);
+    emit(e, "{");
+    emit(e, "    rgp_ckpt_put_u64(b, %s_n);", t);
+    emit(e, "    rgp_ckpt_put_u64(b, %s_skipped);", t);
+    if (!o->sample_every) emit(e, "    rgp_ckpt_put_u64(b, %s_rng);", t);
+    emit(e, "}");
+    emit(e, "static void ckpt_restore_%d(rgp_ckpt_in *in)", k);
+    emit(e, "{");
+    emit(e, "    %s_n = rgp_ckpt_get_u64(in);", t);
+    emit(e, "    %s_skipped = rgp_ckpt_get_u64(in);", t);
+    if (!o->sample_every) emit(e, "    %s_rng = rgp_ckpt_get_u64(in);", t);
+    emit(e, "}");
+    blank(e);
+}
+
 static void emit_table_save(emitter *e, int k, const node *st, const ast_op *o)
 {
     char t[192];
     snprintf(t, sizeof t, "%s", table_name(st, o));
     const char *keys[64];
     int nkeys = key_strings(o, keys, 64);
+    char values[64][160];
+    int nvalues = value_strings(o, values, 64);
     emit(e, "/* component %d: the table of stage %s (%s:%u): its entries in order, each as its bytes and then its strings */", k,
          st->name, e->p->file, o->loc.line);
     emit(e, "static void ckpt_save_%d(rgp_ckpt_buf *b)", k);
@@ -45,12 +85,7 @@ static void emit_table_save(emitter *e, int k, const node *st, const ast_op *o)
     emit(e, "const %s_entry *en = &%s.entries[i];", t, t);
     emit(e, "rgp_ckpt_put(b, en, sizeof *en);");
     for (int i = 0; i < nkeys; i++) emit(e, "rgp_ckpt_put_str(b, en->key.%s);", keys[i]);
-    if (o->kind == OP_KEYED)
-        for (int i = 0; i < o->state_type->nfields; i++)
-            if (o->state_type->fields[i].type == T_STR) emit(e, "rgp_ckpt_put_str(b, en->value.%s);", o->state_type->fields[i].name);
-    if (o->kind == OP_DEDUP)
-        for (const ast_arg *g = o->on; g; g = g->next)
-            if (g->value->type == T_STR) emit(e, "rgp_ckpt_put_str(b, en->value.%s);", g->value->text);
+    for (int i = 0; i < nvalues; i++) emit(e, "rgp_ckpt_put_str(b, en->%s);", values[i]);
     e->indent--;
     emit(e, "}");
     if (o->kind == OP_WINDOW) {
@@ -59,6 +94,10 @@ static void emit_table_save(emitter *e, int k, const node *st, const ast_op *o)
         emit(e, "rgp_ckpt_put_u64(b, %s_late);", t);
         emit(e, "rgp_ckpt_put_u64(b, %s_in);", t);
         if (o->ahead.ms) emit(e, "rgp_ckpt_put_u64(b, %s_ahead);", t);
+    }
+    if (o->kind == OP_THROTTLE) {
+        emit(e, "rgp_ckpt_put_u64(b, %s_held);", t);
+        emit(e, "rgp_ckpt_put_u64(b, %s_in);", t);
     }
     e->indent--;
     emit(e, "}");
@@ -74,12 +113,7 @@ static void emit_table_save(emitter *e, int k, const node *st, const ast_op *o)
     emit(e, "%s_entry en;", t);
     emit(e, "rgp_ckpt_get(in, &en, sizeof en);");
     for (int i = 0; i < nkeys; i++) emit(e, "en.key.%s = rgp_ckpt_get_str(in);", keys[i]);
-    if (o->kind == OP_KEYED)
-        for (int i = 0; i < o->state_type->nfields; i++)
-            if (o->state_type->fields[i].type == T_STR) emit(e, "en.value.%s = rgp_ckpt_get_str(in);", o->state_type->fields[i].name);
-    if (o->kind == OP_DEDUP)
-        for (const ast_arg *g = o->on; g; g = g->next)
-            if (g->value->type == T_STR) emit(e, "en.value.%s = rgp_ckpt_get_str(in);", g->value->text);
+    for (int i = 0; i < nvalues; i++) emit(e, "en.%s = rgp_ckpt_get_str(in);", values[i]);
     emit(e, "bool fresh;");
     emit(e, "%s_entry *at = rgp_table_get_%s(&%s, &en.key, &fresh);", t, t, t);
     emit(e, "if (!at) rgp_out_of_memory(RGP_PROGRAM);");
@@ -94,6 +128,10 @@ static void emit_table_save(emitter *e, int k, const node *st, const ast_op *o)
         emit(e, "%s_late = rgp_ckpt_get_u64(in);", t);
         emit(e, "%s_in = rgp_ckpt_get_u64(in);", t);
         if (o->ahead.ms) emit(e, "%s_ahead = rgp_ckpt_get_u64(in);", t);
+    }
+    if (o->kind == OP_THROTTLE) {
+        emit(e, "%s_held = rgp_ckpt_get_u64(in);", t);
+        emit(e, "%s_in = rgp_ckpt_get_u64(in);", t);
     }
     e->indent--;
     emit(e, "}");
@@ -126,7 +164,8 @@ void emit_checkpoint_globals(emitter *e)
     for (int k = 0; k < pl->nckpt; k++) {
         const plan_ckpt *c = &pl->ckpt[k];
         if (c->op) {
-            emit_table_save(e, k, c->n, c->op);
+            if (c->op->kind == OP_SAMPLE) emit_sample_save(e, k, c->n, c->op);
+            else emit_table_save(e, k, c->n, c->op);
             continue;
         }
         bool source = c->n->kind == D_SOURCE;

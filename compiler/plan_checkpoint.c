@@ -6,7 +6,7 @@
 #include "builtins.h"
 #include "plan.h"
 
-#define CKPT_SUPPORTED "keyed state, dedup, group and tumbling windows in event time"
+#define CKPT_SUPPORTED "keyed state, delta, dedup, group, throttle, sample and tumbling windows in event time"
 
 /* "k:u32,name:str": the key fields of an operator, with their types. */
 static void keys_text(char *out, size_t cap, const ast_op *o)
@@ -15,7 +15,7 @@ static void keys_text(char *out, size_t cap, const ast_op *o)
     for (const ast_arg *g = o->keys; g; g = g->next)
         snprintf(out + strlen(out), cap - strlen(out), "%s%s:%s", g == o->keys ? "" : ",", g->value->text,
                  type_name(o->in->fields[g->value->u.name.field].type));
-    if (!o->keys) snprintf(out, cap, "(none)");
+    if (!o->keys) snprintf(out, cap, "(nothing)");
 }
 
 /* "c:count(),total:sum(f64)": a group's or window's aggregates. */
@@ -46,6 +46,17 @@ static const char *op_line(arena *a, const node *st, const ast_op *o)
                      type_name(g->value->type));
         return arena_printf(a, "stage %s: dedup by %s on %s within %lld ms", st->name, keys, more, o->size.ms);
     }
+    if (o->kind == OP_DELTA) {
+        for (int i = 0; o->state_type && i < o->state_type->nfields; i++)
+            snprintf(more + strlen(more), sizeof more - strlen(more), "%s%s:%s", i ? "," : "", o->state_type->fields[i].name,
+                     type_name(o->state_type->fields[i].type));
+        return arena_printf(a, "stage %s: delta by %s state {%s} of %s", st->name, keys, more, o->in->name);
+    }
+    if (o->kind == OP_THROTTLE)
+        return arena_printf(a, "stage %s: throttle %llu every %lld ms by %s", st->name, o->limit, o->size.ms, keys);
+    if (o->kind == OP_SAMPLE)
+        return o->sample_every ? arena_printf(a, "stage %s: sample every %llu", st->name, o->limit)
+                               : arena_printf(a, "stage %s: sample %.17g seed %llu", st->name, o->fraction, o->seed);
     aggs_text(more, sizeof more, o);
     if (o->kind == OP_GROUP) return arena_printf(a, "stage %s: group by %s {%s}", st->name, keys, more);
     return arena_printf(a, "stage %s: window every %lld ms lateness %lld ms ahead %lld ms by %s {%s}", st->name, o->size.ms,
@@ -56,7 +67,8 @@ static const char *op_line(arena *a, const node *st, const ast_op *o)
 static const char *unsaved(const ast_op *o)
 {
     switch (o->kind) {
-    case OP_WHERE: case OP_SELECT: case OP_JOIN: case OP_KEYED: case OP_DEDUP: return NULL;
+    case OP_WHERE: case OP_SELECT: case OP_JOIN: case OP_KEYED: case OP_DEDUP: case OP_DELTA: case OP_THROTTLE:
+    case OP_SAMPLE: return NULL;   /* a throttle over a merge is refused with the merge */
     case OP_GROUP: case OP_WINDOW:
         for (const ast_item *it = o->items; it; it = it->next)
             if (aggregates[it->value->u.call.builtin].q > 0 || it->value->type == T_STR)
@@ -64,11 +76,8 @@ static const char *unsaved(const ast_op *o)
         if (o->kind == OP_GROUP) return NULL;
         if (o->wkind != W_TUMBLING) return "only tumbling windows are";
         return o->time_field ? NULL : "only windows in event time (window TIME every ...) are";
-    case OP_SAMPLE: return "a sample's state is not";
     case OP_LIMIT: return "a limit's count is not";
     case OP_SORT: return "a sort's records are not";
-    case OP_DELTA: return "a delta's previous records are not";
-    case OP_THROTTLE: return "a throttle's spans are not";
     }
     return "it is not";
 }
@@ -123,7 +132,7 @@ void plan_checkpoint(arena *a, diag *d, plan *pl)
                            CKPT_SUPPORTED);
                 continue;
             }
-            if (o->kind < OP_KEYED) continue;
+            if (o->kind < OP_KEYED && o->kind != OP_SAMPLE) continue;
             add(a, pl, &cap, st, o, plan_thread_of(pl, st), op_line(a, st, o));
         }
     }

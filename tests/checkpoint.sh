@@ -1,8 +1,8 @@
 #!/bin/sh
 # Checkpoints (options { checkpoint: ... }): a journal -> keyed state, dedup, a
-# tumbling window and a group -> journal pipeline, killed with -9 at KILLS random
-# moments (default 20; make soak: 200) and restarted, writes the same journals,
-# byte for byte, as a run never interrupted. Also: SIGTERM takes a final
+# tumbling window, a group, delta, throttle and sample -> journals pipeline,
+# killed with -9 at KILLS random moments (default 20; make soak: 200) and
+# restarted, writes the same journals, byte for byte, as a run never interrupted. Also: SIGTERM takes a final
 # checkpoint that a follow: false run resumes from; a cc build and `rgp run`
 # (libtcc) resume each other's checkpoints; a checkpoint of another program is
 # refused, naming the change, unless --fresh; a damaged one is refused and kept;
@@ -43,6 +43,11 @@ stage w = d | window t every 10 s by k { c: count(), total: sum(sum), hi: max(n)
 sink o = journal("out") <- w
 stage g = s | group by k { c: count(), top: max(sum) }
 sink go = journal("gout") <- g
+stage dl = r | delta by k {
+    if has_prev { emit { k, name, was: prev.name, dv: v - prev.v, t } }
+}
+stage th = dl | throttle 2 every 1 s by k on t | sample 0.5 seed 7
+sink to = journal("tout") <- th
 R
 }
 pipeline false > pipe.rgp
@@ -50,9 +55,11 @@ pipeline true > follow.rgp
 "$RGP" build pipe.rgp -o pipe.bin 2>err || fail "build pipe.rgp: $(cat err)"
 
 # the reference: one run, never interrupted
-n=$((n + 1)); ./pipe.bin --checkpoint "$D/ref.ck" o=ref go=gref 2>err || fail "the uninterrupted run: $(cat err)"
+n=$((n + 1)); ./pipe.bin --checkpoint "$D/ref.ck" o=ref go=gref to=tref 2>err || fail "the uninterrupted run: $(cat err)"
 "$RGP" journal dump ref > ref.jsonl || fail "dump of the reference"
 "$RGP" journal dump gref > gref.jsonl || fail "dump of the reference's groups"
+"$RGP" journal dump tref > tref.jsonl || fail "dump of the reference's throttled deltas"
+[ "$(wc -l < tref.jsonl)" -gt 1000 ] || fail "the reference has only $(wc -l < tref.jsonl) throttled deltas"
 [ "$(wc -l < gref.jsonl)" -eq 3000 ] || fail "the reference has $(wc -l < gref.jsonl) groups, not 3000"
 [ "$(wc -l < ref.jsonl)" -gt 10000 ] || fail "the reference has only $(wc -l < ref.jsonl) records"
 
@@ -64,11 +71,13 @@ same() {
     cmp -s ref/00000000000000000000.seg out/00000000000000000000.seg || fail "$1: the segment's bytes differ"
     "$RGP" journal dump gout > gout.jsonl || fail "$1: dump of the groups"
     cmp -s gref.jsonl gout.jsonl || fail "$1: the groups differ from the uninterrupted run's: $(diff gref.jsonl gout.jsonl | head -5)"
+    "$RGP" journal dump tout > tout.jsonl || fail "$1: dump of the throttled deltas"
+    cmp -s tref.jsonl tout.jsonl || fail "$1: the throttled deltas differ from the uninterrupted run's: $(diff tref.jsonl tout.jsonl | head -5)"
 }
 
 # kill -9 at random moments; a run that ends by itself is compared, and the next starts afresh
 kills=0 runs=0 ended=0
-rm -rf out gout ck
+rm -rf out gout tout ck
 while [ "$kills" -lt "$KILLS" ]; do
     ./pipe.bin 2>>runs.err &
     pid=$!
@@ -83,7 +92,7 @@ while [ "$kills" -lt "$KILLS" ]; do
     elif [ "$rc" -eq 0 ]; then
         n=$((n + 1)); same "after $kills kills"
         ended=$((ended + 1))
-        rm -rf out gout ck
+        rm -rf out gout tout ck
     else
         fail "run $runs exited $rc: $(tail -3 runs.err)"
     fi
@@ -93,7 +102,7 @@ same "after $kills kills"
 grep -q "resuming from checkpoint $D/ck/checkpoint (number [1-9]" runs.err || fail "no run resumed from a checkpoint past 0"
 
 # SIGTERM: the final checkpoint, after draining; the same program with follow: false resumes from it
-rm -rf out gout ck
+rm -rf out gout tout ck
 "$RGP" run follow.rgp 2>follow.err &
 pid=$!
 sleep 0.5
@@ -107,7 +116,7 @@ same "after SIGTERM"
 
 # a cc build killed, then rgp run (libtcc) resumes; and the other way round
 for first in build run; do
-    rm -rf out gout ck
+    rm -rf out gout tout ck
     if [ "$first" = build ]; then ./pipe.bin 2>err & else "$RGP" run pipe.rgp 2>err & fi
     pid=$!
     sleep 0.4
@@ -125,7 +134,7 @@ n=$((n + 1)); "$RGP" run other.rgp 2>err && fail "a checkpoint of another progra
 expected="other: error: checkpoint $D/ck/checkpoint was made by another program: it has 'stage s: by k:u32 state {n:u64,sum:f64,last:str}' where this program has 'stage s: by k:u32 state {n:u64,sum:f64,last:str,m:f64}'; start with --fresh to begin again from the start (the checkpoint is then replaced)"
 [ "$(tail -1 err)" = "$expected" ] || fail "another program: got: $(cat err)"
 cmp -s kept ck/checkpoint || fail "the refused checkpoint was changed"
-n=$((n + 1)); "$RGP" run other.rgp --fresh o=fresh go=gfresh 2>err || fail "--fresh: $(cat err)"
+n=$((n + 1)); "$RGP" run other.rgp --fresh o=fresh go=gfresh to=tfresh 2>err || fail "--fresh: $(cat err)"
 grep -q resuming err && fail "--fresh resumed"
 
 # a damaged checkpoint is refused and kept; the last good one still works
