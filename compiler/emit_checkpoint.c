@@ -169,6 +169,20 @@ void emit_checkpoint_globals(emitter *e)
             continue;
         }
         bool source = c->n->kind == D_SOURCE;
+        if (source && c->n->endpoint == EP_FILE) {
+            int r = endpoint_index(e->p, c->n);
+            emit(e, "/* component %d: source %s's position: the byte after the last row read, and its line */", k, c->n->name);
+            emit(e, "static uint64_t ckpt_pos_%s, ckpt_line_%s;   /* restored: where a resumed run reads from */", c->n->name, c->n->name);
+            emit(e, "static void ckpt_save_%d(rgp_ckpt_buf *b)", k);
+            emit(e, "{");
+            emit(e, "    rgp_ckpt_put_u64(b, readers[%d].bytes - (readers[%d].end - readers[%d].pos));", r, r, r);
+            emit(e, "    rgp_ckpt_put_u64(b, readers[%d].line);", r);
+            emit(e, "}");
+            emit(e, "static void ckpt_restore_%d(rgp_ckpt_in *in) { ckpt_pos_%s = rgp_ckpt_get_u64(in); ckpt_line_%s = rgp_ckpt_get_u64(in); }",
+                 k, c->n->name, c->n->name);
+            blank(e);
+            continue;
+        }
         emit(e, "/* component %d: %s %s's %s */", k, source ? "source" : "sink", c->n->name,
              source ? "position: the offset after the last record read" : "offset: the next record it appends");
         emit(e, "static uint64_t ckpt_pos_%s;   /* restored: where a resumed run %s */", c->n->name,
@@ -359,6 +373,19 @@ void emit_checkpoint_load(emitter *e)
 /* Before the threads start. A run that did not resume writes checkpoint 0 first:
  * its sources' start and its journal sinks' ends, so that a crash before the
  * first checkpoint cuts what it appended, too. */
+/* In main, after the headers are read: a resumed run's file sources seek to where they were. */
+void emit_checkpoint_seek(emitter *e)
+{
+    if (!emit_checkpoints(e->p)) return;
+    for (int k = 0; k < e->pl->nckpt; k++) {
+        const node *n = e->pl->ckpt[k].n;
+        if (n->kind != D_SOURCE || n->endpoint != EP_FILE) continue;
+        int r = endpoint_index(e->p, n);
+        emit(e, "if (ckpt_resumed && rgp_ckpt_seek(RGP_PROGRAM, &endpoints[%d], &readers[%d], ckpt_pos_%s, ckpt_line_%s) != 0) return 1;", r,
+             r, n->name, n->name);
+    }
+}
+
 void emit_checkpoint_start(emitter *e)
 {
     if (!emit_checkpoints(e->p)) return;

@@ -128,6 +128,7 @@ void emit_checkpoint_batch(emitter *e, const plan_thread *t);
 void emit_checkpoint_barrier(emitter *e, const plan_thread *t);
 const char *emit_checkpoint_flush_guard(const emitter *e);
 void emit_checkpoint_load(emitter *e);
+void emit_checkpoint_seek(emitter *e);
 void emit_checkpoint_start(emitter *e);
 void emit_checkpoint_finish(emitter *e);
 /* emit_net.c: tcp and udp sources, tcp sinks */

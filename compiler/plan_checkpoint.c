@@ -108,16 +108,21 @@ void plan_checkpoint(arena *a, diag *d, plan *pl)
     for (int i = 0; i < p->nsources; i++) {
         const node *s = p->sources[i];
         if (!s->used) continue;
-        if (s->endpoint != EP_JOURNAL) {
-            diag_error(d, s->loc, "source '%s' cannot resume from a checkpoint yet: only journal sources save their position; "
-                       "read the data through a journal (docs/durability.md)", s->name);
+        if (s->endpoint != EP_JOURNAL && (s->endpoint != EP_FILE || s->follow)) {
+            diag_error(d, s->loc, "source '%s' cannot resume from a checkpoint yet: journal and file sources save their "
+                       "position, stdin, network and followed files do not; read the data through a journal (docs/durability.md)",
+                       s->name);
             continue;
         }
         schema[0] = 0;
         for (int f = 0; f < s->type->nfields; f++)
             snprintf(schema + strlen(schema), sizeof schema - strlen(schema), "%s%s:%s", f ? ";" : "", s->type->fields[f].name,
                      type_name(s->type->fields[f].type));
-        add(a, pl, &cap, s, NULL, parse_thread_of(pl, s), arena_printf(a, "source %s: journal(%s)", s->name, schema));
+        static const char *const formats[] = {[FMT_CSV] = "csv", [FMT_JSONL] = "jsonl", [FMT_LINES] = "lines",
+                                              [FMT_JOURNAL] = "journal", [FMT_SYSLOG] = "syslog"};
+        add(a, pl, &cap, s, NULL, parse_thread_of(pl, s),
+            s->endpoint == EP_JOURNAL ? arena_printf(a, "source %s: journal(%s)", s->name, schema)
+                                      : arena_printf(a, "source %s: file as %s(%s)", s->name, formats[s->format], schema));
     }
     for (int i = 0; i < p->nstages; i++) {
         const node *st = p->stages[i];

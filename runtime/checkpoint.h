@@ -329,6 +329,29 @@ static inline int rgp_ckpt_cut_sink(const char *prog, const rgp_endpoint *ep, ui
     return -1;
 }
 
+/* A resumed run's file source, its header read: on from byte `at`, line `line`. */
+static inline int rgp_ckpt_seek(const char *prog, const rgp_endpoint *ep, rgp_reader *r, uint64_t at, uint64_t line)
+{
+    struct stat st;
+    errno = 0;
+    if (fstat(r->fd, &st) != 0 || (uint64_t)st.st_size < at || lseek(r->fd, (off_t)at, SEEK_SET) < 0) {
+        fprintf(stderr, "%s: %s: error: source '%s': cannot resume from the checkpoint at byte %llu of %s: %s\n", prog, ep->where,
+                ep->name, (unsigned long long)at, ep->display, errno ? strerror(errno) : "the file is shorter now");
+        return -1;
+    }
+    r->pos = r->end = 0;   /* what was read ahead goes: the rows start at `at` */
+    r->eof = 0;
+    r->bytes = at;
+    r->line = line;
+    r->bom_pending = 0;
+    r->bom_held = 0;
+    r->row_state = RGP__ROW_NONE;
+    r->scan = 0;
+    r->scan_lf = r->scan_quote_lf = 0;
+    r->scan_first_lf = SIZE_MAX;
+    return 0;
+}
+
 /* ---- the checkpoint thread ------------------------------------------------------ */
 
 /* Sleeps ms, in steps that notice a stop: 1 when it should end instead. */
