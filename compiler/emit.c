@@ -554,6 +554,8 @@ static void emit_main(emitter *e)
     emit_csv_headers_read(e);
     emit_tables_load(e);
     emit(e, "if (rgp_open_sinks(RGP_PROGRAM, endpoints, %d, writers, sink_w) != 0) return 1;", n);
+    emit_checkpoint_load(e);
+    emit_checkpoint_seek(e);
     emit_journal_open(e);
     emit_net_open(e);
     emit_follow_open(e);

@@ -124,6 +124,21 @@ void emit_journal_globals(emitter *e);
 void emit_journal_open(emitter *e);
 void emit_journal_close(emitter *e);
 
+/* emit_checkpoint.c: options { checkpoint: "DIR" } (runtime/checkpoint.h) */
+bool emit_checkpoints(const program *p);
+int ckpt_component(const plan *pl, const node *n, const ast_op *op);
+void emit_checkpoint_globals(emitter *e);
+void emit_checkpoint_source_locals(emitter *e);
+void emit_checkpoint_source_check(emitter *e, const plan_thread *t, unsigned long long batch);
+void emit_checkpoint_source_end(emitter *e, const plan_thread *t, unsigned long long batch);
+void emit_checkpoint_run_locals(emitter *e);
+void emit_checkpoint_batch(emitter *e, const plan_thread *t);
+void emit_checkpoint_barrier(emitter *e, const plan_thread *t);
+const char *emit_checkpoint_flush_guard(const emitter *e);
+void emit_checkpoint_load(emitter *e);
+void emit_checkpoint_seek(emitter *e);
+void emit_checkpoint_start(emitter *e);
+void emit_checkpoint_finish(emitter *e);
 /* emit_net.c: tcp and udp sources, tcp sinks */
 bool emit_is_net(const node *n);
 void emit_net_globals(emitter *e);

@@ -160,8 +160,15 @@ void emit_journal_open(emitter *e)
         sbuf schema = {0}, lit = {0};
         journal_schema_text(&schema, s->type);
         c_string(&lit, schema.s, schema.len);
-        emit(e, "if (rgp_journal_source_open(RGP_PROGRAM, &endpoints[%d], &journal_%s, %s, %s, %lluu, %d, %s%s%s, %d) != 0) return 1;",
-             endpoint_index(p, s), s->name, lit.s, from_names[j->from], (unsigned long long)j->from_offset, j->follow,
+        char from[128], offset[128];
+        snprintf(from, sizeof from, "%s", from_names[j->from]);
+        snprintf(offset, sizeof offset, "%lluu", (unsigned long long)j->from_offset);
+        if (ckpt_component(e->pl, s, NULL) >= 0) {   /* a resumed run reads on from the checkpoint's position */
+            snprintf(from, sizeof from, "ckpt_resumed ? RGP_JFROM_OFFSET : %s", from_names[j->from]);
+            snprintf(offset, sizeof offset, "ckpt_resumed ? ckpt_pos_%s : %lluu", s->name, (unsigned long long)j->from_offset);
+        }
+        emit(e, "if (rgp_journal_source_open(RGP_PROGRAM, &endpoints[%d], &journal_%s, %s, %s, %s, %d, %s%s%s, %d) != 0) return 1;",
+             endpoint_index(p, s), s->name, lit.s, from, offset, j->follow,
              j->group ? "\"" : "", j->group ? j->group : "NULL", j->group ? "\"" : "", j->skip_corrupt);
         free(schema.s);
         free(lit.s);
@@ -179,6 +186,8 @@ void emit_journal_open(emitter *e)
              sync_names[j->sync], (unsigned long long)j->sync_ms, (unsigned long long)j->segment_bytes);
         emit(e, "                                       .keep_bytes = %lluull, .keep_ns = %lluull * 1000000};",
              (unsigned long long)j->keep_bytes, (unsigned long long)j->keep_ms);
+        if (ckpt_component(e->pl, s, NULL) >= 0)
+            emit(e, "    if (ckpt_resumed && rgp_ckpt_cut_sink(RGP_PROGRAM, &endpoints[%d], ckpt_pos_%s) != 0) return 1;", k, s->name);
         emit(e, "    if (rgp_journal_sink_open(RGP_PROGRAM, &endpoints[%d], &writers[%d], &journal_%s, %s, &o) != 0) return 1;", k, k,
              s->name, lit.s);
         emit(e, "    sink_w[%d] = &writers[%d];", k, k);

@@ -431,11 +431,13 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
         emit(e, "rgp_scratch scratch = {0};   /* text that the filters' expressions make, per record */");
         emit_regex_thread_begin(e);
     }
+    emit_checkpoint_source_locals(e);
     emit(e, "for (;;) {");
     e->indent++;
     /* before the row is read, not after it is counted: every row counted reaches the ring */
     emit(e, "if (next == claim_end && rgp_stopping()%s) break;   /* SIGINT, SIGTERM or a failed sink: stop reading, let the rest drain */",
          net ? emit_net_stop_guard(src) : "");
+    emit_checkpoint_source_check(e, t, (unsigned long long)batch);
     if (net)
         emit_net_next(e, src, (unsigned long long)batch);
     else if (journal)
@@ -519,7 +521,8 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
         emit_regex_thread_end(e);
         e->thread = NULL;
     }
-    emit(e, "if (next != published) rgp_sp_publish(ring, next);");
+    emit(e, "if (next != published) rgp_sp_publish(ring, published = next);");
+    emit_checkpoint_source_end(e, t, (unsigned long long)batch);
     emit_follow_end(e, src);
     emit(e, "rgp_disruptor_close(ring);");
     for (int i = 0; i < t->nrelays; i++) emit(e, "rgp_relay_close(&relay_%s);", t->relays[i]->cname);
@@ -803,6 +806,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
                              ln.n, table_name(ln.wst[i], ln.wops[i]));
     emit_order_begin(e, t);
     emit(e, "uint64_t next = rgp_disruptor_first_seq(ring);");
+    emit_checkpoint_run_locals(e);
     emit_join_thread(e, t, JOIN_DECLARE);
     emit(e, "for (;;) {");
     e->indent++;
@@ -880,6 +884,7 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         emit_join_thread(e, t, JOIN_ENTER);
     }
     emit(e, "if (end == next) break;   /* closed and drained */");
+    emit_checkpoint_batch(e, t);
     if (ln.any_idle) emit(e, "int64_t now_ms = rgp_now_ms();   /* when this batch came: its inputs are not idle */");
     if (orders_input(t)) emit_ordered_slots(e, t);
     else emit_slots(e, t, &ln);
@@ -889,12 +894,17 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
         emit(e, "if (sink_w[%d]->failed) rgp_sink_failed(RGP_PROGRAM, &endpoints[%d], sink_w[%d]);", k, k, k);
     }
     emit_metrics_publish(e, t);
+    emit_checkpoint_barrier(e, t);
     emit(e, "rgp_consumer_release(c, end);");
     emit_nats_batch_done(e, t);
     emit(e, "next = end;");
     e->indent--;
     emit(e, "}");
     emit_join_thread(e, t, JOIN_ENTER);   /* the groups and windows flushed below may join */
+    if (ng && emit_checkpoints(e->p)) {
+        emit(e, "%s{   /* the end of input, not a stop the final checkpoint saved */", emit_checkpoint_flush_guard(e));
+        e->indent++;
+    }
     for (int i = 0; i < ng; i++) {
         if (g[i].op->kind == OP_GROUP) {
             emit_group_flush(e, g[i].stage, g[i].op);
@@ -902,6 +912,10 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
             emit(e, "/* windows of stage %s still open at the end of input */", g[i].stage->name);
             emit_window_close(e, g[i].stage, g[i].op, "INT64_MAX");
         }
+    }
+    if (ng && emit_checkpoints(e->p)) {
+        e->indent--;
+        emit(e, "}");
     }
     emit_order_end(e, t);
     emit_close_outputs(e, t);
@@ -969,6 +983,7 @@ void emit_threads(emitter *e)
     emit_metrics_globals(e);
     emit_nats_done_globals(e);
     emit_nats_drains(e);
+    emit_checkpoint_globals(e);
     for (int i = 0; i < pl->nthreads; i++) {
         if (pl->threads[i]->kind == TH_PARSE) emit_parse_thread(e, pl->threads[i]);
         else emit_run_thread(e, pl->threads[i]);
@@ -1134,6 +1149,7 @@ void emit_thread_start(emitter *e)
         if (pl->threads[i]->kind == TH_PARSE) nparse++;
         else nrun++;
     }
+    emit_checkpoint_start(e);
     emit(e, "pthread_t runners[%d], parsers[%d];", nrun ? nrun : 1, nparse ? nparse : 1);
     emit(e, "int nrunners = 0, nparsers = 0;");
     emit(e, "rgp_signals signals;");
@@ -1171,6 +1187,7 @@ void emit_thread_start(emitter *e)
     emit(e, "int stopped = rgp_signals_stop(&signals);   /* 130 or 143 after a SIGINT or SIGTERM */");
     emit_tables_free(e);
     emit(e, "for (int i = 0; i < nparsers; i++) pthread_join(parsers[i], NULL);");
+    emit_checkpoint_finish(e);
     emit_metrics_stop(e);
     emit_losses(e);
     for (int i = 0; i < e->p->nstages; i++)

@@ -321,6 +321,7 @@ static plan_thread *add_thread(arena *a, plan *pl, thread_kind kind, const char 
     for (char *q = c; *q; q++) if (*q == '.') *q = '_';
     t->cname = c;
     t->cpu = -1;
+    t->ckpt_part = -1;
     t->index = pl->nthreads;
     PUSH(a, pl->threads, pl->nthreads, t);
     return t;
@@ -693,5 +694,6 @@ plan *plan_build(arena *a, diag *d, program *p)
                    tab->name, st->name, st->thread ? st->thread->name : "(none)", tab->name,
                    tab->thread ? tab->thread->name : "(none)", tab->input->name);
     }
+    if (p->checkpoint) plan_checkpoint(a, d, pl);
     return pl;
 }

@@ -78,7 +78,19 @@ struct plan_thread {
     plan_thread **relays; int nrelays; /* drop_newest readers of those rings: it fills their buffers */
     node **sinks; int nsinks;       /* the sinks it writes */
     plan_flush *flushes; int nflushes; /* groups and windows, upstream first */
+    int ckpt_part;                  /* its part of a checkpoint (plan_ckpt), or -1 without checkpoints */
 };
+
+/* What a checkpoint saves (options { checkpoint: "DIR" }; plan_checkpoint.c), one
+ * component each, in this order: every journal source's position, every stateful
+ * operator's table, every journal sink's offset. Each is saved by the thread that
+ * owns it, at the barrier; every thread is a part, which reports each barrier. */
+typedef struct plan_ckpt {
+    const node *n;                  /* the source, stage or sink */
+    const ast_op *op;               /* a stage's operator; NULL for a source or sink */
+    plan_thread *t;                 /* the thread that saves it */
+    const char *line;               /* its line of the fingerprint: what it is, with its types */
+} plan_ckpt;
 
 typedef struct plan {
     program *prog;
@@ -86,6 +98,8 @@ typedef struct plan {
     plan_thread **threads; int nthreads;
     int budget;                     /* busy threads the cost placement may use */
     int cuts;                       /* rings and threads it added by cost */
+    plan_ckpt *ckpt; int nckpt;     /* what a checkpoint saves; none without options { checkpoint } */
+    int nckpt_parts;                /* the threads, with checkpoints; else 0 */
 } plan;
 
 /* The budget is `options { threads: N }`, or the CPUs of this machine. */
@@ -95,5 +109,7 @@ bool plan_is_live(const node *n);          /* a sink, or a stream some sink read
 plan_ring *plan_ring_of(const plan *pl, const node *n);
 /* The thread that runs n, or NULL (a merge, or a stage no sink reads). */
 plan_thread *plan_thread_of(const plan *pl, const node *n);
+/* plan_checkpoint.c: the components of a checkpoint, and an error for what cannot be saved yet. */
+void plan_checkpoint(arena *a, diag *d, plan *pl);
 
 #endif

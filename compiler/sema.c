@@ -1434,10 +1434,11 @@ const char *const policy_names[] = {
 
 /* ---- with { ... } and options { ... } ------------------------------------- */
 
-enum { OPT_RING = 1, OPT_WAIT = 2, OPT_POLICY = 4, OPT_CPU = 8, OPT_IDLE = 16, OPT_THREAD = 32, OPT_THREADS = 64, OPT_METRICS = 128 };
+enum { OPT_RING = 1, OPT_WAIT = 2, OPT_POLICY = 4, OPT_CPU = 8, OPT_IDLE = 16, OPT_THREAD = 32, OPT_THREADS = 64, OPT_METRICS = 128,
+       OPT_CHECKPOINT = 256, OPT_EVERY = 512 };
 static const struct { const char *name; int bit; } option_keys[] = {
     {"ring", OPT_RING}, {"wait", OPT_WAIT}, {"policy", OPT_POLICY}, {"cpu", OPT_CPU}, {"idle", OPT_IDLE},
-    {"thread", OPT_THREAD}, {"threads", OPT_THREADS}, {"metrics", OPT_METRICS},
+    {"thread", OPT_THREAD}, {"threads", OPT_THREADS}, {"metrics", OPT_METRICS}, {"checkpoint", OPT_CHECKPOINT}, {"every", OPT_EVERY},
 };
 
 static bool int_option(sema *S, ast_expr *v, const char *key, uint64_t lo, uint64_t hi, uint64_t *out)
@@ -1479,11 +1480,35 @@ static void metrics_option(sema *S, node_options *o, const ast_expr *v)
     else o->metrics = v->u.s.bytes;
 }
 
+/* checkpoint: "DIR": where the pipeline keeps its checkpoint (runtime/checkpoint.h). */
+static void checkpoint_option(sema *S, node_options *o, const ast_expr *v)
+{
+    if (v->kind != E_STR || !v->u.s.len || memchr(v->u.s.bytes, '\0', v->u.s.len))
+        diag_error(S->d, v->loc, "'checkpoint' takes the directory to keep checkpoints in, as a string: checkpoint: \"state/ckpt\"");
+    else o->checkpoint = v->u.s.bytes;
+}
+
+/* every: N UNIT: how often a checkpoint is taken, from 10 ms to a day. */
+static void every_option(sema *S, node_options *o, const ast_arg *g)
+{
+    const ast_expr *n = g->value;
+    long long ms;
+    if (!g->unit || n->kind != E_INT || n->u.i.overflow) {
+        diag_error(S->d, n->loc, "'every' takes a length of time, as in every: 10 s");
+        return;
+    }
+    if (!duration_arg(S, g, "'every'", &ms)) return;
+    if (ms < 10 || ms > 86400000) diag_error(S->d, n->loc, "'every' takes from 10 ms to 1 d; found %lld ms", ms);
+    else o->every_ms = ms;
+}
+
 /* Checks `with { ... }` (or `options { ... }`) against the keys `allowed` for this kind of declaration. */
 static void check_options(sema *S, node_options *o, ast_arg *opts, int allowed, const char *what, int *threads)
 {
     o->wait = WAIT_INHERIT;
     o->metrics = NULL;
+    o->checkpoint = NULL;
+    o->every_ms = 0;
     o->policy = POLICY_BLOCK;
     o->cpu = -1;
     int seen = 0;
@@ -1492,7 +1517,7 @@ static void check_options(sema *S, node_options *o, ast_arg *opts, int allowed, 
         for (size_t k = 0; k < sizeof option_keys / sizeof option_keys[0]; k++)
             if (!strcmp(option_keys[k].name, g->name)) bit = option_keys[k].bit;
         if (!(bit & allowed)) {
-            char list[64] = "";
+            char list[128] = "";
             for (size_t k = 0; k < sizeof option_keys / sizeof option_keys[0]; k++)
                 if (option_keys[k].bit & allowed)
                     snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", list[0] ? ", " : "", option_keys[k].name);
@@ -1502,7 +1527,7 @@ static void check_options(sema *S, node_options *o, ast_arg *opts, int allowed, 
         if (seen & bit) diag_error(S->d, g->name_loc, "option '%s' is given twice", g->name);
         seen |= bit;
         ast_expr *v = g->value;
-        if (g->unit && bit != OPT_IDLE) {
+        if (g->unit && bit != OPT_IDLE && bit != OPT_EVERY) {
             diag_error(S->d, g->unit_loc, "'%s' takes a plain number, without a unit", g->name);
             continue;
         }
@@ -1525,6 +1550,10 @@ static void check_options(sema *S, node_options *o, ast_arg *opts, int allowed, 
             if (int_option(S, v, "threads", 1, 1024, &n)) *threads = (int)n;
         } else if (bit == OPT_METRICS) {
             metrics_option(S, o, v);
+        } else if (bit == OPT_CHECKPOINT) {
+            checkpoint_option(S, o, v);
+        } else if (bit == OPT_EVERY) {
+            every_option(S, o, g);
         } else if (bit == OPT_WAIT) {
             int w = v->kind == E_NAME ? name_in(v->text, wait_names, WAIT_ADAPTIVE + 1) : -1;
             if (w < 0) diag_error(S->d, v->loc, "'wait' takes spin, yield, blocking or adaptive");
@@ -2812,9 +2841,17 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
             }
             options_decl = dc;
             node_options o;
-            check_options(&S, &o, dc->options, OPT_RING | OPT_WAIT | OPT_THREADS | OPT_METRICS, "options", &p->threads);
+            check_options(&S, &o, dc->options, OPT_RING | OPT_WAIT | OPT_THREADS | OPT_METRICS | OPT_CHECKPOINT | OPT_EVERY,
+                          "options", &p->threads);
             p->ring_slots = o.ring_slots;
             p->metrics = o.metrics;
+            p->checkpoint = o.checkpoint;
+            p->checkpoint_every_ms = o.every_ms ? o.every_ms : 10000;
+            if (o.every_ms && !o.checkpoint) {
+                for (ast_arg *g = dc->options; g; g = g->next)
+                    if (!strcmp(g->name, "every"))
+                        diag_error(d, g->name_loc, "'every' is how often a checkpoint is taken; give 'checkpoint: \"DIR\"' too");
+            }
             if (o.wait != WAIT_INHERIT) p->wait = o.wait;
             continue;
         }

@@ -69,6 +69,8 @@ typedef struct node_options {
     bool own_thread;              /* thread: own: this reader runs on a thread of its own */
     long long idle_ms;            /* a source: after this long without a record it stops holding a merge's watermark back; 0: never */
     const char *metrics;          /* options { metrics: "HOST:PORT" }, or NULL */
+    const char *checkpoint;       /* options { checkpoint: "DIR" }, or NULL */
+    long long every_ms;           /* options { every: N UNIT }; 0: not given */
     srcloc policy_loc;
 } node_options;
 
@@ -139,6 +141,8 @@ typedef struct program {
     wait_kind wait;               /* default wait strategy (options { wait: ... }) */
     int threads;                  /* options { threads: N }: busy threads the plan may use; 0: the CPUs */
     const char *metrics;          /* options { metrics: "HOST:PORT" }: serve /metrics there (runtime/metrics.h); NULL: only --metrics */
+    const char *checkpoint;       /* options { checkpoint: "DIR" }: state and positions are saved there; NULL: none */
+    long long checkpoint_every_ms; /* options { every: N UNIT }: how often (default 10 s) */
     const ast_expr **regexes;     /* the distinct regex literals, compiled at start-up (regex.h) */
     int nregexes, regex_cap;
     uint32_t regex_pairs;         /* the most groups a pattern has, plus the whole match */

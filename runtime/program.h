@@ -62,6 +62,8 @@ static const struct rgp_loss_cause_info {
 };
 
 static int rgp_strict;   /* --strict: records lost unintended make the exit status 3 */
+static int rgp_fresh;    /* --fresh: a pipeline with a checkpoint ignores the one it finds (checkpoint.h) */
+static const char *rgp_checkpoint_arg;   /* --checkpoint DIR: the checkpoint's directory instead of the .rgp file's */
 
 /* Names the causes that are (or are not) intended, for --help. */
 static inline void rgp__print_causes(FILE *f, int intended)
@@ -215,7 +217,7 @@ static inline void rgp_resolve_paths(const char *file, rgp_endpoint *eps, int n)
 
 static inline void rgp__usage(FILE *f, const char *prog, const char *file, const rgp_endpoint *eps, int n)
 {
-    fprintf(f, "Usage: %s [NAME=PATH ...] [--stats[=SECONDS]] [--metrics HOST:PORT] [--strict]\n\nPipeline compiled by rgp from %s.\n", prog, file);
+    fprintf(f, "Usage: %s [NAME=PATH ...] [--stats[=SECONDS]] [--metrics HOST:PORT] [--strict] [--fresh] [--checkpoint DIR]\n\nPipeline compiled by rgp from %s.\n", prog, file);
     for (int sink = 0; sink <= 1; sink++) {
         fprintf(f, "\n%s:\n", sink ? "Sinks" : "Sources");
         for (int i = 0; i < n; i++)
@@ -239,6 +241,9 @@ static inline void rgp__usage(FILE *f, const char *prog, const char *file, const
                "(200 while every source is live, else 503 and why) on HOST:PORT while the\n"
                "pipeline runs%s%s.\n"
                "--strict exits 3 when records were lost without the pipeline asking for it.\n"
+               "--fresh ignores the checkpoint of a pipeline with options { checkpoint: ... },\n"
+               "starting from the start (the checkpoint is then replaced); --checkpoint DIR\n"
+               "keeps it in DIR instead.\n"
                "Rows that do not fit the schema are skipped, counted and reported on stderr;\n"
                "at exit one summary on stderr counts every record that did not reach a sink.\n"
                "\nExit status:\n"
@@ -270,6 +275,18 @@ static inline int rgp_parse_args(const char *prog, const char *file, int argc, c
         }
         if (!strcmp(arg, "--strict")) {
             rgp_strict = 1;
+            continue;
+        }
+        if (!strcmp(arg, "--fresh")) {
+            rgp_fresh = 1;
+            continue;
+        }
+        if (!strcmp(arg, "--checkpoint") || !strncmp(arg, "--checkpoint=", 13)) {
+            rgp_checkpoint_arg = arg[12] ? arg + 13 : a + 1 < argc ? argv[++a] : "";
+            if (!*rgp_checkpoint_arg) {
+                fprintf(stderr, "%s: error: '%s': expected --checkpoint DIR\n", prog, arg);
+                return -1;
+            }
             continue;
         }
         if (!strcmp(arg, "--metrics") || !strncmp(arg, "--metrics=", 10)) {

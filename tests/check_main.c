@@ -20,6 +20,7 @@ Suite *sequencer_suite(void);
 Suite *tables_suite(void);
 Suite *program_suite(void);
 Suite *journal_suite(void);
+Suite *checkpoint_suite(void);
 Suite *framing_suite(void);
 Suite *net_suite(void);
 Suite *nats_suite(void);
@@ -51,6 +52,7 @@ int main(void)
     srunner_add_suite(sr, tables_suite());
     srunner_add_suite(sr, program_suite());
     srunner_add_suite(sr, journal_suite());
+    srunner_add_suite(sr, checkpoint_suite());
     srunner_add_suite(sr, framing_suite());
     srunner_add_suite(sr, net_suite());
     srunner_add_suite(sr, nats_suite());

@@ -372,6 +372,44 @@ START_TEST(test_filters_in_parser)
 }
 END_TEST
 
+/* A checkpoint's components: sources, then stateful operators in stage order,
+ * then journal sinks, each saved by the thread that runs it, with its
+ * fingerprint line; every thread is a part. A file sink saves nothing. */
+START_TEST(test_checkpoint_components)
+{
+    const plan *pl = plan_of("options { threads: 2, checkpoint: \"ck\", every: 2 s }\n"
+                             "schema R { id: u32, name: str, v: f64, t: time }\n"
+                             "source src = journal(\"in\") as R\n"
+                             "stage k = src | where v > 1.0 | by id state { n: u64 = 0 } { n += 1 emit { id, n, t } }\n"
+                             "stage d = k | dedup by id on n with { thread: own }\n"
+                             "stage w = d | window t every 10 s by id { c: count() }\n"
+                             "sink j = journal(\"out\") <- w\n"
+                             "sink f = file(\"f.csv\") as csv <- w\n");
+    ck_assert_int_eq(pl->prog->checkpoint_every_ms, 2000);
+    ck_assert_int_eq(pl->nckpt, 5);
+    static const char *const lines[] = {
+        "source src: journal(id:u32;name:str;v:f64;t:time)",
+        "stage k: by id:u32 state {n:u64}",
+        "stage d: dedup by id:u32 on n:u64 within 0 ms",
+        "stage w: window every 10000 ms lateness 0 ms ahead 0 ms by id:u32 {c:count()}",
+        "sink j: journal(id:u32;window_start:time;window_end:time;c:u64)",
+    };
+    for (int i = 0; i < 5; i++) ck_assert_str_eq(pl->ckpt[i].line, lines[i]);
+    ck_assert_ptr_eq(pl->ckpt[0].t, thread_named(pl, "src.parse"));
+    ck_assert_ptr_eq(pl->ckpt[1].t, plan_thread_of(pl, stream_named(pl, "k")));
+    ck_assert_ptr_eq(pl->ckpt[2].t, plan_thread_of(pl, stream_named(pl, "d")));
+    ck_assert_ptr_ne(pl->ckpt[1].t, pl->ckpt[2].t);   /* thread: own: the barrier crosses a second ring */
+    ck_assert_ptr_eq(pl->ckpt[4].t, plan_thread_of(pl, stream_named(pl, "j")));
+    ck_assert_int_eq(pl->nckpt_parts, pl->nthreads);
+    for (int i = 0; i < pl->nthreads; i++) ck_assert_int_eq(pl->threads[i]->ckpt_part, i);
+    done();
+    pl = plan_of("options { threads: 2 }\nschema R { id: u32 }\nsource src = journal(\"in\") as R\nsink o = stdout as csv <- src\n");
+    ck_assert_int_eq(pl->nckpt, 0);   /* no checkpoint: no parts */
+    ck_assert_int_eq(pl->threads[0]->ckpt_part, -1);
+    done();
+}
+END_TEST
+
 Suite *plan_suite(void)
 {
     Suite *s = suite_create("plan");
@@ -388,6 +426,7 @@ Suite *plan_suite(void)
     tcase_add_test(c, test_many_readers_share);
     tcase_add_test(c, test_filters_in_parser);
     tcase_add_test(c, test_stream_table_keeps_its_joins);
+    tcase_add_test(c, test_checkpoint_components);
     suite_add_tcase(s, c);
     return s;
 }

@@ -145,7 +145,7 @@ static const struct { const char *src; const char *want; } decl_cases[] = {
     {"schema R { a: u32 }\nsource s = stdin as csv(R) with { idle: 5 }\nsink o = stdout as csv <- s\n", "t.rgp:2:41: error: 'idle' takes a length of time, as in idle: 5 s"},
     {SCHEMA_R "sink o = stdout as csv <- src with { idle: 5 s }\n", "t.rgp:3:38: error: no option 'idle' for sink 'o'; sink 'o' takes: policy, cpu, thread"},
     {"options { ring: 8 }\noptions { wait: spin }\n" SCHEMA_R "sink o = stdout as csv <- src\n", "t.rgp:2:1: error: a second options block; the first is at line 1"},
-    {"options { policy: block }\n" SCHEMA_R "sink o = stdout as csv <- src\n", "t.rgp:1:11: error: no option 'policy' for options; options takes: ring, wait, threads, metrics"},
+    {"options { policy: block }\n" SCHEMA_R "sink o = stdout as csv <- src\n", "t.rgp:1:11: error: no option 'policy' for options; options takes: ring, wait, threads, metrics, checkpoint, every"},
     {SCHEMA_R "stage m = merge(src)\nsink o = stdout as csv <- m\n", "t.rgp:3:11: error: expected a stream name or merge(a, b, ...) as the input of stage 'm'"},
     {SCHEMA_R "stage m = merge(src, src)\nsink o = stdout as csv <- m\n", "t.rgp:3:22: error: 'src' is merged twice"},
     {SCHEMA_R "sink o = stdout as csv <- src with { policy: drop_oldest(10000) }\n", "t.rgp:3:46: error: drop_oldest(10000) allows more lag than ring 'src' holds (4096 slots)"},

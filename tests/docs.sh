@@ -1,11 +1,11 @@
 #!/bin/sh
-# Runs every example in docs/language.md, connectors.md, operations.md and testing.md: each ```rgp block must
+# Runs every example in docs/language.md, connectors.md, operations.md, testing.md and durability.md: each ```rgp block must
 # pass `rgp check` (and `rgp test` when it has test blocks);
 # when ```input and ```output blocks follow it, `rgp run` on that input must print
 # exactly that output. Usage: tests/docs.sh PATH/TO/rgp
 set -u
 rgp=$1
-docs="$(dirname "$0")/../docs/language.md $(dirname "$0")/../docs/connectors.md $(dirname "$0")/../docs/operations.md $(dirname "$0")/../docs/testing.md"
+docs="$(dirname "$0")/../docs/language.md $(dirname "$0")/../docs/connectors.md $(dirname "$0")/../docs/operations.md $(dirname "$0")/../docs/testing.md $(dirname "$0")/../docs/durability.md"
 work=$(mktemp -d "${TMPDIR:-/tmp}/rgp-docs.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 # rgp run through libtcc every time: no background cc, and an empty cache of our own

@@ -46,7 +46,7 @@ done
 
 # ---- properties over every .rgp file in the tree that parses -----------------
 n=0
-for f in "$root"/examples/*.rgp "$root"/tests/golden/*.rgp "$root"/tests/fmt/*.rgp; do
+for f in "$root"/examples/*.rgp "$root"/examples/*/*.rgp "$root"/tests/golden/*.rgp "$root"/tests/fmt/*.rgp; do
     what=${f#"$root"/}
     if ! "$rgp" fmt "$f" >"$work/a.rgp" 2>"$work/a.err"; then
         # fmt refuses only what rgp check refuses, with the same first message
@@ -69,7 +69,7 @@ for f in "$root"/examples/*.rgp "$root"/tests/golden/*.rgp "$root"/tests/fmt/*.r
     fi
 done
 [ "$n" -ge 25 ] && ok || bad "only $n files formatted; expected the examples and golden cases"
-"$rgp" fmt --check "$root"/examples/*.rgp && ok || bad "examples are not canonical: run rgp fmt -w examples/*.rgp, or fix fmt"
+"$rgp" fmt --check "$root"/examples/*.rgp "$root"/examples/*/*.rgp && ok || bad "examples are not canonical: run rgp fmt -w examples/*.rgp, or fix fmt"
 
 # ---- --check and -w ------------------------------------------------------------
 cd "$work" || exit 1
