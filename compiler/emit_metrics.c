@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "emit_internal.h"
+#include "status_page.h"
 
 /* A counter the thread increments itself, on the hot path: plain, in its own block. */
 typedef enum mwork_kind { MW_RECEIVED, MW_SENT, MW_STATE } mwork_kind;
@@ -203,6 +204,30 @@ static void comp_type(const node *n, char *out, size_t cap)
     if (!out[0]) snprintf(out, cap, "%s", node_word(n));
 }
 
+/* GET /: the plan drawn at compile time (status_page.c), a line of C per line of HTML. */
+static void emit_status_page(emitter *e)
+{
+    char *page = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&page, &len);
+    if (!f) { fputs("rgp: out of memory\n", stderr); exit(2); }
+    status_page_write(f, e->pl);
+    fclose(f);
+    emit(e, "/* GET / on the metrics address: this pipeline's status page (compiler/status_page.c) */");
+    emit(e, "static const char status_page[] =");
+    for (char *line = page; *line;) {
+        char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        sbuf lit = {0};
+        c_string(&lit, line, n);
+        emit(e, "    %s", lit.s);
+        free(lit.s);
+        line += n;
+    }
+    emit(e, "    ;");
+    free(page);
+}
+
 /* Before the threads' bodies: the components, each thread's block of counters
  * and its publish function, and the table the server reads. */
 void emit_metrics_globals(emitter *e)
@@ -250,6 +275,7 @@ void emit_metrics_globals(emitter *e)
     if (!n) emit(e, "    {RGP_M_STATE, 0, -1, NULL, NULL},");
     emit(e, "};");
     emit(e, "static const rgp_counters metrics_table = {RGP_PROGRAM, components, %d, counters, %d};", M.ncomps, n);
+    emit_status_page(e);
     emit(e, "static rgp_metrics_server metrics_server;   /* --metrics ADDR */");
     blank(e);
 }
@@ -302,7 +328,7 @@ void emit_metrics_default(emitter *e)
 void emit_metrics_listen(emitter *e)
 {
     emit(e, "rgp__counters = &metrics_table;   /* for --stats */");
-    emit(e, "if (rgp_metrics_addr && rgp_metrics_listen(&metrics_server, RGP_PROGRAM, rgp_metrics_addr, &metrics_table) != 0) return 1;");
+    emit(e, "if (rgp_metrics_addr && rgp_metrics_listen(&metrics_server, RGP_PROGRAM, rgp_metrics_addr, &metrics_table, status_page) != 0) return 1;");
 }
 
 void emit_metrics_start(emitter *e, int nstats)
