@@ -22,7 +22,7 @@ endif
 # The runtime text embedded in rgp, in the order it is concatenated.
 RUNTIME_HDRS := stdlib/rgp_time.h stdlib/rgp_fixed.h stdlib/rgp_std.h runtime/heap.h runtime/table.h runtime/atomics.h runtime/counters.h runtime/wait.h runtime/sequencer.h \
                 runtime/reader.h runtime/json.h $(B)/gen/rgp_pow10.h $(B)/gen/rgp_crc32c.h runtime/journal.h runtime/framing.h runtime/net_addr.h \
-                runtime/writer.h runtime/net_sink.h runtime/program.h runtime/lookup.h runtime/csv_header.h runtime/journal_endpoints.h runtime/env.h runtime/net.h runtime/metrics.h \
+                runtime/writer.h runtime/net_sink.h runtime/program.h runtime/lookup.h runtime/csv_header.h runtime/journal_endpoints.h runtime/env.h runtime/net.h runtime/metrics.h runtime/progress.h \
                 runtime/syslog_fields.h runtime/syslog.h runtime/follow.h
 
 COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.c \

@@ -1,6 +1,6 @@
 /* emit_metrics.c - the counters of every source, stage and sink in the generated
- * program (runtime/counters.h), and the metrics server's start and stop
- * (runtime/metrics.h). The layout is decided once, here, from the plan: which
+ * program (runtime/counters.h), and the start and stop of their two readers:
+ * the metrics server (runtime/metrics.h) and the progress line (runtime/progress.h). The layout is decided once, here, from the plan: which
  * component each counter belongs to, which thread writes it, what it publishes. */
 #include <assert.h>
 #include <stdarg.h>
@@ -346,4 +346,25 @@ void emit_metrics_stop(emitter *e)
     free(M.th);
     free(M.comps);
     memset(&M, 0, sizeof M);
+}
+
+/* Once the threads run: the progress line, over the sources that read a file
+ * or stdin through their reader (a followed file has no end to reach). */
+void emit_progress_start(emitter *e)
+{
+    const program *p = e->p;
+    sbuf files = {0};
+    for (int i = 0; i < p->nsources; i++) {
+        const node *s = p->sources[i];
+        sb(&files, "%s%d", i ? ", " : "", (s->endpoint == EP_FILE || s->endpoint == EP_STDIN) && !s->follow);
+    }
+    emit(e, "static const unsigned char progress_file[] = {%s};   /* a source that may read a regular file */", files.s ? files.s : "0");
+    emit(e, "static rgp_progress progress;   /* --progress, or stderr a terminal */");
+    emit(e, "rgp_progress_start(&progress, RGP_PROGRAM, &metrics_table, readers, progress_file, %d);", p->nsources);
+    free(files.s);
+}
+
+void emit_progress_stop(emitter *e)
+{
+    emit(e, "rgp_progress_stop(&progress);   /* the line is cleared before the summary */");
 }

@@ -1016,12 +1016,14 @@ void emit_thread_start(emitter *e)
     emit(e, "};");
     emit(e, "rgp_signals_start(&signals, RGP_PROGRAM, parsers, nparsers, stats, %d);", nstats);
     emit_metrics_start(e, nstats);
+    emit_progress_start(e);
     emit(e, "/* readers end once every ring before them is closed and drained; the signal");
     emit(e, " * thread may knock on parsers until then, so they are joined after it */");
     emit(e, "for (int i = 0; i < nrunners; i++) pthread_join(runners[i], NULL);");
     emit(e, "int stopped = rgp_signals_stop(&signals);   /* 130 or 143 after a SIGINT or SIGTERM */");
     emit_tables_free(e);
     emit(e, "for (int i = 0; i < nparsers; i++) pthread_join(parsers[i], NULL);");
+    emit_progress_stop(e);
     emit_metrics_stop(e);
     emit_losses(e);
     for (int i = 0; i < e->p->nstages; i++)

@@ -93,7 +93,8 @@ static const command commands[] = {
      "        offset, the durable offset and each group's committed offset\n"
      "The file format is described in docs/durability.md.\n"},
     {"run", cmd_run, "run a pipeline now: compiled by libtcc, or cc -O2's cached build",
-     "Usage: rgp run [-O] FILE.rgp [NAME=PATH ...] [--stats[=SECONDS]] [--metrics HOST:PORT] [--strict] [--help]\n\n"
+     "Usage: rgp run [-O] FILE.rgp [NAME=PATH ...] [--stats[=SECONDS]] [--metrics HOST:PORT] [--[no-]progress]\n"
+     "               [--strict] [--help]\n\n"
      "Compiles the pipeline in memory with libtcc and runs it at once, and starts\n"
      "cc -O2 (or $CC) in the background, detached and nice'd, to build it as a shared\n"
      "object cached under $XDG_CACHE_HOME/rgp (or ~/.cache/rgp); once that is there,\n"
@@ -111,8 +112,11 @@ static const command commands[] = {
      "rows, late records, drops by a slow-reader policy; the pipeline's --help lists\n"
      "them) an exit status of 3. --stats prints each ring reader's lag and each\n"
      "component's records in and out every SECONDS; --metrics HOST:PORT serves\n"
-     "GET /metrics (Prometheus text format) and GET /health while the pipeline runs\n"
-     "(docs/operations.md).\n\n"
+     "GET /metrics (Prometheus text format), GET /metrics.json, GET /health and a\n"
+     "live status page at GET / while the pipeline runs. When stderr is a terminal\n"
+     "and a source reads a regular file, one live line on stderr shows the percent\n"
+     "read, records/s, MB/s and the ETA; --progress shows it always, --no-progress\n"
+     "never (docs/operations.md).\n\n"
      "Exit status: 0 the pipeline ran; 1 a user error (a bad .rgp file, a missing\n"
      "input, an unwritable output); 2 an internal error in rgp; 3 with --strict,\n"
      "records lost unintended; 130 or 143 SIGINT or SIGTERM stopped the pipeline\n"

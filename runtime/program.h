@@ -155,6 +155,7 @@ static inline int rgp_exit_status(int failed, int stopped, uint64_t unintended)
 
 static long rgp_stats_every_ms;   /* --stats: print every reader's lag this often; 0: never */
 static const char *rgp_metrics_addr;   /* --metrics ADDR, or the options block's; NULL: no server (metrics.h) */
+static int rgp_progress_flag = -1;   /* --progress 1, --no-progress 0; -1: when stderr is a terminal and a file is read (progress.h) */
 
 typedef struct rgp_endpoint {
     const char *name;      /* as declared in the .rgp file */
@@ -208,7 +209,7 @@ static inline void rgp_resolve_paths(const char *file, rgp_endpoint *eps, int n)
 
 static inline void rgp__usage(FILE *f, const char *prog, const char *file, const rgp_endpoint *eps, int n)
 {
-    fprintf(f, "Usage: %s [NAME=PATH ...] [--stats[=SECONDS]] [--metrics HOST:PORT] [--strict]\n\nPipeline compiled by rgp from %s.\n", prog, file);
+    fprintf(f, "Usage: %s [NAME=PATH ...] [--stats[=SECONDS]] [--metrics HOST:PORT] [--[no-]progress] [--strict]\n\nPipeline compiled by rgp from %s.\n", prog, file);
     for (int sink = 0; sink <= 1; sink++) {
         fprintf(f, "\n%s:\n", sink ? "Sinks" : "Sources");
         for (int i = 0; i < n; i++)
@@ -228,9 +229,12 @@ static inline void rgp__usage(FILE *f, const char *prog, const char *file, const
                "--stats[=SECONDS] prints every ring reader's lag, backpressure and drops, and\n"
                "each source's, stage's and sink's records in and out and drops since the last\n"
                "report, to stderr every SECONDS (default 1) while the pipeline runs.\n"
-               "--metrics HOST:PORT serves GET /metrics (Prometheus text format) and GET /health\n"
-               "(200 while every source is live, else 503 and why) on HOST:PORT while the\n"
-               "pipeline runs%s%s.\n"
+               "--metrics HOST:PORT serves GET /metrics (Prometheus text format), GET\n"
+               "/metrics.json, GET /health (200 while every source is live, else 503 and why)\n"
+               "and GET / (a live status page) on HOST:PORT while the pipeline runs%s%s.\n"
+               "--progress shows one live line on stderr (percent of the files read, records/s,\n"
+               "MB/s, ETA), by default only when stderr is a terminal and a source reads a\n"
+               "regular file; --no-progress never shows it.\n"
                "--strict exits 3 when records were lost without the pipeline asking for it.\n"
                "Rows that do not fit the schema are skipped, counted and reported on stderr;\n"
                "at exit one summary on stderr counts every record that did not reach a sink.\n"
@@ -263,6 +267,10 @@ static inline int rgp_parse_args(const char *prog, const char *file, int argc, c
         }
         if (!strcmp(arg, "--strict")) {
             rgp_strict = 1;
+            continue;
+        }
+        if (!strcmp(arg, "--progress") || !strcmp(arg, "--no-progress")) {
+            rgp_progress_flag = arg[2] == 'p';
             continue;
         }
         if (!strcmp(arg, "--metrics") || !strncmp(arg, "--metrics=", 10)) {
