@@ -116,7 +116,7 @@ static void lay_out(layout *L, const plan *pl)
     /* rows: within a band and a column, in the order of the items */
     L->band_y = xcalloc((size_t)L->nbands, sizeof *L->band_y);
     L->band_h = xcalloc((size_t)L->nbands, sizeof *L->band_h);
-    int maxcol = 0, y = MARGIN + 30;
+    int maxcol = 0, y = MARGIN;
     for (int i = 0; i < L->nit; i++) {
         item *it = &L->it[i];
         for (int j = 0; j < i; j++) it->row += L->it[j].band == it->band && L->it[j].col == it->col;
@@ -232,14 +232,15 @@ static const char script[] =
     "    document.querySelectorAll('g.comp').forEach(function (g) {\n"
     "      var c = seen[g.dataset.id];\n"
     "      if (!c) return;\n"
-    "      var got = c.received_records || 0, sent = c.sent_records || 0, lost = sum(c.discarded) + sum(c.errors);\n"
+    "      var got = c.received_records || 0, sent = c.sent_records || 0, lost = sum(c.discarded), errs = sum(c.errors);\n"
     "      var rate = prev && prev[c.id] !== undefined ? (got - prev[c.id]) * 1000 / Math.max(1, now - prevAt) : 0;\n"
     "      put(g, 'rate', num(rate) + ' rec/s' + (c.state && c.state !== 'live' ? ' \\u00b7 ' + c.state : ''));\n"
     "      put(g, 'total', 'in ' + num(got) + ' \\u00b7 out ' + num(sent));\n"
-    "      put(g, 'drops', 'dropped ' + num(lost) + (c.keys !== undefined ? ' \\u00b7 keys ' + num(c.keys) : '') +\n"
+    "      put(g, 'drops', 'dropped ' + num(lost) + (errs ? ' \\u00b7 errors ' + num(errs) : '') +\n"
+    "        (c.keys !== undefined ? ' \\u00b7 keys ' + num(c.keys) : '') +\n"
     "        (c.lag_records !== undefined ? ' \\u00b7 behind ' + num(c.lag_records) : ''));\n"
     "      g.dataset.received = got; g.dataset.sent = sent; g.dataset.dropped = lost;\n"
-    "      g.classList.toggle('lossy', lost > 0);\n"
+    "      g.classList.toggle('lossy', lost + errs > 0);\n"
     "    });\n"
     "    m.rings.forEach(function (r) { lag[r.ring] = Math.max(lag[r.ring] || 0, r.lag); });\n"
     "    document.querySelectorAll('g.ring').forEach(function (g) {\n"

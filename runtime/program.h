@@ -155,7 +155,7 @@ static inline int rgp_exit_status(int failed, int stopped, uint64_t unintended)
 
 static long rgp_stats_every_ms;   /* --stats: print every reader's lag this often; 0: never */
 static const char *rgp_metrics_addr;   /* --metrics ADDR, or the options block's; NULL: no server (metrics.h) */
-static int rgp_progress_flag = -1;   /* --progress 1, --no-progress 0; -1: when stderr is a terminal and a file is read (progress.h) */
+static int rgp_progress_flag = -1;   /* --progress 1, --no-progress 0, neither -1 (progress.h) */
 
 typedef struct rgp_endpoint {
     const char *name;      /* as declared in the .rgp file */
@@ -232,9 +232,10 @@ static inline void rgp__usage(FILE *f, const char *prog, const char *file, const
                "--metrics HOST:PORT serves GET /metrics (Prometheus text format), GET\n"
                "/metrics.json, GET /health (200 while every source is live, else 503 and why)\n"
                "and GET / (a live status page) on HOST:PORT while the pipeline runs%s%s.\n"
-               "--progress shows one live line on stderr (percent of the files read, records/s,\n"
-               "MB/s, ETA), by default only when stderr is a terminal and a source reads a\n"
-               "regular file; --no-progress never shows it.\n"
+               "When stderr is a terminal and a source reads a regular file, one live line on\n"
+               "stderr shows the percent of the files read, records/s, MB/s and the ETA;\n"
+               "--progress shows it on a terminal whatever the sources read, --no-progress\n"
+               "never. It is never shown when stderr is not a terminal.\n"
                "--strict exits 3 when records were lost without the pipeline asking for it.\n"
                "Rows that do not fit the schema are skipped, counted and reported on stderr;\n"
                "at exit one summary on stderr counts every record that did not reach a sink.\n"

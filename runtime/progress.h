@@ -1,7 +1,8 @@
 /* progress.h - one live line on stderr while the sources are read: percent
  * done, records/s, MB/s and the time left, four times a second, cleared at
- * the end. Shown when stderr is a terminal and a source reads a regular file,
- * or always with --progress; never with --no-progress. It reads only the
+ * the end. Shown when stderr is a terminal and a source reads a regular file;
+ * --progress shows it on a terminal whatever the sources read, --no-progress
+ * never. Never when stderr is not a terminal: scripts see no change. It reads only the
  * counters each thread publishes (counters.h), on a thread of its own. */
 #ifndef RGP_PROGRESS_H
 #define RGP_PROGRESS_H
@@ -92,7 +93,7 @@ static inline void rgp_progress_start(rgp_progress *p, const char *prog, const r
     p->t = t;
     p->nsources = nsources;
     p->fd[0] = p->fd[1] = -1;
-    if (rgp_progress_flag == 0 || (rgp_progress_flag < 0 && !isatty(STDERR_FILENO))) return;
+    if (rgp_progress_flag == 0 || !isatty(STDERR_FILENO)) return;
     p->size = calloc((size_t)nsources + 1, sizeof *p->size);
     if (!p->size) return;
     for (int i = 0; i < nsources; i++) {
