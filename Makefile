@@ -259,6 +259,7 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuz
 	$(Q)sh tests/metrics.sh $(B)/rgp
 	$(Q)sh tests/status_page.sh $(B)/rgp
 	$(Q)sh tests/progress.sh $(B)/rgp
+	$(Q)sh tests/source_lag.sh $(B)/rgp
 	$(Q)sh tests/syslog.sh $(B)/rgp
 	$(Q)sh tests/follow.sh $(B)/rgp
 	$(Q)$(MAKE) -s $(B)/nats_tool && sh tests/nats.sh $(B)/rgp $(B)/nats_tool

@@ -156,6 +156,8 @@ static void layout(emitter *e)
             add_derived(mt, "RGP_M_ERRORS", t->source, NULL, "read_error", "(uint64_t)(metrics_%s.n[%d] == RGP_SOURCE_FAILED)",
                         t->cname, state);
             add_derived(mt, "RGP_M_STATE", t->source, NULL, NULL, "metrics_%s.n[%d]", t->cname, state);
+            if (t->source->endpoint == EP_JOURNAL)   /* the one source that knows how far behind it is */
+                add_derived(mt, "RGP_M_SOURCE_LAG", t->source, NULL, NULL, "rgp_journal_source_lag(&journal_%s)", s);
             for (int j = 1; j < t->nnodes; j++) stage_slots(e, t, mt, t->nodes[j]);   /* the filters it applies in place */
             continue;
         }
