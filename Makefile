@@ -38,7 +38,7 @@ RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
 TEST_SRCS := tests/check_main.c tests/check_lexer.c tests/check_parser.c tests/check_sema.c \
              tests/check_emit.c tests/check_sequencer.c tests/check_csv.c tests/check_json.c \
              tests/check_writer.c tests/check_std.c tests/check_time.c tests/check_sketch.c tests/check_table.c tests/check_tables.c \
-             tests/check_program.c tests/check_journal.c tests/check_framing.c tests/check_fixed.c tests/check_plan.c tests/check_net.c tests/check_csv_header.c tests/check_metrics.c tests/check_lookup.c tests/check_nats.c tests/check_syslog.c tests/check_follow.c
+             tests/check_program.c tests/check_journal.c tests/check_framing.c tests/check_fixed.c tests/check_plan.c tests/check_net.c tests/check_csv_header.c tests/check_metrics.c tests/check_status_page.c tests/check_lookup.c tests/check_nats.c tests/check_syslog.c tests/check_follow.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)
 
 all: $(B)/rgp
