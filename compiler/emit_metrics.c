@@ -151,7 +151,7 @@ static void layout(emitter *e)
             int state = add_work(mt, t->source, MW_STATE);
             add_derived(mt, "RGP_M_RECEIVED_RECORDS", t->source, NULL, NULL, "stats_%s.rows", s);
             add_derived(mt, "RGP_M_SENT_RECORDS", t->source, NULL, NULL, "stats_%s.rows - stats_%s.rejected", s, s);
-            add_derived(mt, "RGP_M_RECEIVED_BYTES", t->source, NULL, NULL, "readers[%d].bytes", k);
+            add_derived(mt, "RGP_M_RECEIVED_BYTES", t->source, NULL, NULL, "rgp_reader_consumed(&readers[%d])", k);
             add_derived(mt, "RGP_M_DISCARDED", t->source, "RGP_LOSS_REJECTED", NULL, "stats_%s.rejected", s);
             add_derived(mt, "RGP_M_ERRORS", t->source, NULL, "read_error", "(uint64_t)(metrics_%s.n[%d] == RGP_SOURCE_FAILED)",
                         t->cname, state);
@@ -350,8 +350,8 @@ void emit_metrics_stop(emitter *e)
     memset(&M, 0, sizeof M);
 }
 
-/* Once the threads run: the progress line, over the sources that read a file
- * or stdin through their reader (a followed file has no end to reach). */
+/* Before the threads start: the progress line, over the sources that read a
+ * file or stdin through their reader (a followed file has no end to reach). */
 void emit_progress_start(emitter *e)
 {
     const program *p = e->p;

@@ -989,6 +989,7 @@ void emit_thread_start(emitter *e)
     emit(e, "int nrunners = 0, nparsers = 0;");
     emit(e, "rgp_signals signals;");
     emit(e, "rgp_signals_block(%d);   /* before any thread starts, so all inherit it */", nparse);
+    emit_progress_start(e);   /* before the sources: a message they print clears the line first */
     emit_tables_reload_start(e);
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
@@ -1016,7 +1017,6 @@ void emit_thread_start(emitter *e)
     emit(e, "};");
     emit(e, "rgp_signals_start(&signals, RGP_PROGRAM, parsers, nparsers, stats, %d);", nstats);
     emit_metrics_start(e, nstats);
-    emit_progress_start(e);
     emit(e, "/* readers end once every ring before them is closed and drained; the signal");
     emit(e, " * thread may knock on parsers until then, so they are joined after it */");
     emit(e, "for (int i = 0; i < nrunners; i++) pthread_join(runners[i], NULL);");

@@ -23,7 +23,7 @@
     X(SENT_RECORDS, "rgp_component_sent_records_total", "counter", NULL, "sent_records",                              \
       "Records the component handed on: parsed by a source, emitted by a stage, written by a sink.")                  \
     X(RECEIVED_BYTES, "rgp_component_received_bytes_total", "counter", NULL, "received_bytes",                        \
-      "Bytes a source read from its input.")                                                                          \
+      "Bytes of its input a source has parsed.")                                                                      \
     X(SENT_BYTES, "rgp_component_sent_bytes_total", "counter", NULL, "sent_bytes",                                    \
       "Bytes a sink handed to the kernel (a sink sharing another sink's writer in one thread counts none).")          \
     X(DISCARDED, "rgp_component_discarded_records_total", "counter", "reason", "discarded",                           \

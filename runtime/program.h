@@ -156,6 +156,15 @@ static inline int rgp_exit_status(int failed, int stopped, uint64_t unintended)
 static long rgp_stats_every_ms;   /* --stats: print every reader's lag this often; 0: never */
 static const char *rgp_metrics_addr;   /* --metrics ADDR, or the options block's; NULL: no server (metrics.h) */
 static int rgp_progress_flag = -1;   /* --progress 1, --no-progress 0, neither -1 (progress.h) */
+static RGP_ATOMIC(uint32_t) rgp__progress_shown;   /* set while progress.h's line is on the terminal */
+
+/* Before a message on stderr while the progress line may be there: back to
+ * the line's start and clear it, in the same fprintf (the line comes back at
+ * its next refresh). */
+static inline const char *rgp__progress_clear(void)
+{
+    return rgp_load_relaxed_u32(&rgp__progress_shown) ? "\r\033[K" : "";   /* a flag: nothing is read through it */
+}
 
 typedef struct rgp_endpoint {
     const char *name;      /* as declared in the .rgp file */
@@ -456,7 +465,7 @@ static inline int rgp__reject_shown(rgp_source_stats *st)
 {
     if (++st->rejected <= RGP_REJECTS_SHOWN) return 1;
     if (st->rejected == RGP_REJECTS_SHOWN + 1)
-        fprintf(stderr, "%s: %s: further rejected rows are counted, not shown\n", st->prog, st->display);
+        fprintf(stderr, "%s%s: %s: further rejected rows are counted, not shown\n", rgp__progress_clear(), st->prog, st->display);
     return 0;
 }
 
@@ -464,7 +473,7 @@ static inline void rgp__reject_print(const rgp_source_stats *st, uint64_t line, 
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    fprintf(stderr, "%s: %s:%llu: row rejected: %s\n", st->prog, st->display, (unsigned long long)line, msg);
+    fprintf(stderr, "%s%s: %s:%llu: row rejected: %s\n", rgp__progress_clear(), st->prog, st->display, (unsigned long long)line, msg);
 }
 
 /* Prints a rejection already counted and to be shown. */
@@ -711,6 +720,7 @@ typedef struct rgp_signals {
 /* Lag and backpressure (lag / capacity) of every reader, read without locks. */
 static inline void rgp__print_stats(const rgp_signals *s)
 {
+    fputs(rgp__progress_clear(), stderr);
     for (int i = 0; i < s->nstats; i++) {
         const rgp_consumer *c = *s->stats[i].consumer;
         fprintf(stderr, "%s: stats: %-16s ring %-12s lag %8llu  backpressure %5.1f%%  dropped %llu\n", s->prog,

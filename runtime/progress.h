@@ -107,6 +107,7 @@ static inline void rgp_progress_start(rgp_progress *p, const char *prog, const r
     if ((rgp_progress_flag < 0 && !p->total) || pipe(p->fd) != 0) return;
     if (pthread_create(&p->thread, NULL, rgp__progress_thread, p) != 0) return;
     p->started = 1;
+    rgp_store_relaxed_u32(&rgp__progress_shown, 1);   /* a flag: nothing is read through it */
     pthread_setname_np(p->thread, "progress");
 }
 
@@ -116,7 +117,8 @@ static inline void rgp_progress_stop(rgp_progress *p)
     if (p->started) {
         ssize_t k = write(p->fd[1], "x", 1);
         (void)k;
-        pthread_join(p->thread, NULL);
+        pthread_join(p->thread, NULL);   /* it has cleared the line */
+        rgp_store_relaxed_u32(&rgp__progress_shown, 0);   /* a flag: nothing is read through it */
         p->started = 0;
     }
     if (p->fd[0] >= 0) close(p->fd[0]), close(p->fd[1]);
