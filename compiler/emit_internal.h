@@ -76,6 +76,8 @@ void emit_metrics_default(emitter *e);
 void emit_metrics_listen(emitter *e);
 void emit_metrics_start(emitter *e, int nstats);
 void emit_metrics_stop(emitter *e);
+void emit_progress_start(emitter *e);
+void emit_progress_stop(emitter *e);
 /* emit_threads.c, for the metrics: the loss counters of a stage, each handed to fn, and a slow reader's drops */
 typedef void loss_fn(emitter *e, const node *who, const char *cause, const char *n, const char *of, const char *detail,
                      const ast_op *window);

@@ -1,12 +1,13 @@
 /* emit_metrics.c - the counters of every source, stage and sink in the generated
- * program (runtime/counters.h), and the metrics server's start and stop
- * (runtime/metrics.h). The layout is decided once, here, from the plan: which
+ * program (runtime/counters.h), and the start and stop of their two readers:
+ * the metrics server (runtime/metrics.h) and the progress line (runtime/progress.h). The layout is decided once, here, from the plan: which
  * component each counter belongs to, which thread writes it, what it publishes. */
 #include <assert.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include "emit_internal.h"
+#include "status_page.h"
 
 /* A counter the thread increments itself, on the hot path: plain, in its own block. */
 typedef enum mwork_kind { MW_RECEIVED, MW_SENT, MW_STATE } mwork_kind;
@@ -150,11 +151,13 @@ static void layout(emitter *e)
             int state = add_work(mt, t->source, MW_STATE);
             add_derived(mt, "RGP_M_RECEIVED_RECORDS", t->source, NULL, NULL, "stats_%s.rows", s);
             add_derived(mt, "RGP_M_SENT_RECORDS", t->source, NULL, NULL, "stats_%s.rows - stats_%s.rejected", s, s);
-            add_derived(mt, "RGP_M_RECEIVED_BYTES", t->source, NULL, NULL, "readers[%d].bytes", k);
+            add_derived(mt, "RGP_M_RECEIVED_BYTES", t->source, NULL, NULL, "rgp_reader_consumed(&readers[%d])", k);
             add_derived(mt, "RGP_M_DISCARDED", t->source, "RGP_LOSS_REJECTED", NULL, "stats_%s.rejected", s);
             add_derived(mt, "RGP_M_ERRORS", t->source, NULL, "read_error", "(uint64_t)(metrics_%s.n[%d] == RGP_SOURCE_FAILED)",
                         t->cname, state);
             add_derived(mt, "RGP_M_STATE", t->source, NULL, NULL, "metrics_%s.n[%d]", t->cname, state);
+            if (t->source->endpoint == EP_JOURNAL)   /* the one source that knows how far behind it is */
+                add_derived(mt, "RGP_M_SOURCE_LAG", t->source, NULL, NULL, "rgp_journal_source_lag(&journal_%s)", s);
             for (int j = 1; j < t->nnodes; j++) stage_slots(e, t, mt, t->nodes[j]);   /* the filters it applies in place */
             continue;
         }
@@ -205,6 +208,30 @@ static void comp_type(const node *n, char *out, size_t cap)
     if (!out[0]) snprintf(out, cap, "%s", node_word(n));
 }
 
+/* GET /: the plan drawn at compile time (status_page.c), a line of C per line of HTML. */
+static void emit_status_page(emitter *e)
+{
+    char *page = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&page, &len);
+    if (!f) { fputs("rgp: out of memory\n", stderr); exit(2); }
+    status_page_write(f, e->pl);
+    fclose(f);
+    emit(e, "/* GET / on the metrics address: this pipeline's status page (compiler/status_page.c) */");
+    emit(e, "static const char status_page[] =");
+    for (char *line = page; *line;) {
+        char *nl = strchr(line, '\n');
+        size_t n = nl ? (size_t)(nl - line) + 1 : strlen(line);
+        sbuf lit = {0};
+        c_string(&lit, line, n);
+        emit(e, "    %s", lit.s);
+        free(lit.s);
+        line += n;
+    }
+    emit(e, "    ;");
+    free(page);
+}
+
 /* Before the threads' bodies: the components, each thread's block of counters
  * and its publish function, and the table the server reads. */
 void emit_metrics_globals(emitter *e)
@@ -252,6 +279,7 @@ void emit_metrics_globals(emitter *e)
     if (!n) emit(e, "    {RGP_M_STATE, 0, -1, NULL, NULL},");
     emit(e, "};");
     emit(e, "static const rgp_counters metrics_table = {RGP_PROGRAM, components, %d, counters, %d};", M.ncomps, n);
+    emit_status_page(e);
     emit(e, "static rgp_metrics_server metrics_server;   /* --metrics ADDR */");
     blank(e);
 }
@@ -304,7 +332,7 @@ void emit_metrics_default(emitter *e)
 void emit_metrics_listen(emitter *e)
 {
     emit(e, "rgp__counters = &metrics_table;   /* for --stats */");
-    emit(e, "if (rgp_metrics_addr && rgp_metrics_listen(&metrics_server, RGP_PROGRAM, rgp_metrics_addr, &metrics_table) != 0) return 1;");
+    emit(e, "if (rgp_metrics_addr && rgp_metrics_listen(&metrics_server, RGP_PROGRAM, rgp_metrics_addr, &metrics_table, status_page) != 0) return 1;");
 }
 
 void emit_metrics_start(emitter *e, int nstats)
@@ -322,4 +350,25 @@ void emit_metrics_stop(emitter *e)
     free(M.th);
     free(M.comps);
     memset(&M, 0, sizeof M);
+}
+
+/* Before the threads start: the progress line, over the sources that read a
+ * file or stdin through their reader (a followed file has no end to reach). */
+void emit_progress_start(emitter *e)
+{
+    const program *p = e->p;
+    sbuf files = {0};
+    for (int i = 0; i < p->nsources; i++) {
+        const node *s = p->sources[i];
+        sb(&files, "%s%d", i ? ", " : "", (s->endpoint == EP_FILE || s->endpoint == EP_STDIN) && !s->follow);
+    }
+    emit(e, "static const unsigned char progress_file[] = {%s};   /* a source that may read a regular file */", files.s ? files.s : "0");
+    emit(e, "static rgp_progress progress;   /* --progress, or stderr a terminal */");
+    emit(e, "rgp_progress_start(&progress, RGP_PROGRAM, &metrics_table, readers, progress_file, %d);", p->nsources);
+    free(files.s);
+}
+
+void emit_progress_stop(emitter *e)
+{
+    emit(e, "rgp_progress_stop(&progress);   /* the line is cleared before the summary */");
 }

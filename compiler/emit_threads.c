@@ -1154,6 +1154,7 @@ void emit_thread_start(emitter *e)
     emit(e, "int nrunners = 0, nparsers = 0;");
     emit(e, "rgp_signals signals;");
     emit(e, "rgp_signals_block(%d);   /* before any thread starts, so all inherit it */", nparse);
+    emit_progress_start(e);   /* before the sources: a message they print clears the line first */
     emit_tables_reload_start(e);
     for (int i = 0; i < pl->nthreads; i++) {
         const plan_thread *t = pl->threads[i];
@@ -1187,6 +1188,7 @@ void emit_thread_start(emitter *e)
     emit(e, "int stopped = rgp_signals_stop(&signals);   /* 130 or 143 after a SIGINT or SIGTERM */");
     emit_tables_free(e);
     emit(e, "for (int i = 0; i < nparsers; i++) pthread_join(parsers[i], NULL);");
+    emit_progress_stop(e);
     emit_checkpoint_finish(e);
     emit_metrics_stop(e);
     emit_losses(e);

@@ -13,35 +13,40 @@
 #include "atomics.h"
 
 /* The families, one X-macro list: id, name, Prometheus type, the one extra
- * label (or NULL), help. The generated tables name them by id; the server
- * prints them in this order. RGP_M_STATE is no family: a source's state
- * (rgp_source_state) for /health. */
-#define RGP_METRIC_FAMILIES(X)                                                                                       \
-    X(RECEIVED_RECORDS, "rgp_component_received_records_total", "counter", NULL,                                     \
-      "Records that came to the component: rows read by a source, records that reached a stage or sink.")            \
-    X(SENT_RECORDS, "rgp_component_sent_records_total", "counter", NULL,                                             \
+ * label (or NULL), its key in /metrics.json, help. The generated tables name
+ * them by id; the server prints them in this order. RGP_M_STATE is no
+ * Prometheus family: a source's state (rgp_source_state) for /health and the
+ * status page. */
+#define RGP_METRIC_FAMILIES(X)                                                                                        \
+    X(RECEIVED_RECORDS, "rgp_component_received_records_total", "counter", NULL, "received_records",                  \
+      "Records that came to the component: rows read by a source, records that reached a stage or sink.")             \
+    X(SENT_RECORDS, "rgp_component_sent_records_total", "counter", NULL, "sent_records",                              \
       "Records the component handed on: parsed by a source, emitted by a stage, written by a sink.")                  \
-    X(RECEIVED_BYTES, "rgp_component_received_bytes_total", "counter", NULL, "Bytes a source read from its input.")  \
-    X(SENT_BYTES, "rgp_component_sent_bytes_total", "counter", NULL,                                                 \
+    X(RECEIVED_BYTES, "rgp_component_received_bytes_total", "counter", NULL, "received_bytes",                        \
+      "Bytes of its input a source has parsed.")                                                                      \
+    X(SENT_BYTES, "rgp_component_sent_bytes_total", "counter", NULL, "sent_bytes",                                    \
       "Bytes a sink handed to the kernel (a sink sharing another sink's writer in one thread counts none).")          \
-    X(DISCARDED, "rgp_component_discarded_records_total", "counter", "reason",                                       \
+    X(DISCARDED, "rgp_component_discarded_records_total", "counter", "reason", "discarded",                           \
       "Records the component did not pass on, by reason (the causes of the exit summary).")                           \
-    X(ERRORS, "rgp_component_errors_total", "counter", "error_type",                                                 \
+    X(ERRORS, "rgp_component_errors_total", "counter", "error_type", "errors",                                        \
       "Errors by type: read_error (a source's input failed), write_error (a sink could not be written).")             \
-    X(KEYS, "rgp_keys", "gauge", NULL, "Keys (or groups, or open windows) a stage's state holds now.")               \
-    X(STATE, NULL, NULL, NULL, NULL)
+    X(KEYS, "rgp_keys", "gauge", NULL, "keys",                                                                        \
+      "Keys (or groups, or open windows) a stage's state holds now.")                                                 \
+    X(SOURCE_LAG, "rgp_source_lag_records", "gauge", NULL, "lag_records",                                             \
+      "Records a source has still to read, where it knows: a journal source's, up to the journal's end.")             \
+    X(STATE, NULL, NULL, NULL, "state", NULL)
 
 typedef enum rgp_metric_family {
-#define X(id, name, type, label, help) RGP_M_##id,
+#define X(id, name, type, label, json, help) RGP_M_##id,
     RGP_METRIC_FAMILIES(X)
 #undef X
     RGP_M_NFAMILIES
 } rgp_metric_family;
 
 static const struct rgp_metric_family_info {
-    const char *name, *type, *label, *help;
+    const char *name, *type, *label, *json, *help;
 } rgp_metric_families[RGP_M_NFAMILIES] = {
-#define X(id, name, type, label, help) [RGP_M_##id] = {name, type, label, help},
+#define X(id, name, type, label, json, help) [RGP_M_##id] = {name, type, label, json, help},
     RGP_METRIC_FAMILIES(X)
 #undef X
 };

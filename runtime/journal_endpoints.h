@@ -31,6 +31,10 @@ typedef struct rgp_journal_source {
     int follow;             /* at the end: wait for appends (1) or stop (0) */
     uint64_t start;         /* the offset it started from */
     uint64_t pos;           /* the offset after the last record read */
+    /* for rgp_source_lag_records: the journal's durable offset as last read */
+    int durable_fd;         /* DIR/durable, -1 until it exists */
+    uint64_t durable;
+    int64_t durable_at;     /* when it was read (rgp__mono_ms), 0: never */
 } rgp_journal_source;
 
 static inline int rgp_journal_source_open(const char *prog, const rgp_endpoint *ep, rgp_journal_source *js, const char *schema,
@@ -64,7 +68,31 @@ static inline int rgp_journal_source_open(const char *prog, const rgp_endpoint *
         return -1;
     }
     js->start = js->pos = js->r.next;
+    js->durable_fd = -1;
+    js->durable = 0;
+    js->durable_at = 0;
     return 0;
+}
+
+/* rgp_source_lag_records: the records between where the source stands and the
+ * journal's durable offset (DIR/durable, which the writer moves after each
+ * sync); 0 once the source has caught up with it. The source's thread calls
+ * this once a batch; the file is read again at most every 100 ms. */
+static inline uint64_t rgp_journal_source_lag(rgp_journal_source *js)
+{
+    int64_t now = rgp__mono_ms();
+    if (!js->durable_at || now - js->durable_at >= 100) {
+        js->durable_at = now;
+        if (js->durable_fd < 0) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/durable", js->r.dir);
+            js->durable_fd = open(path, O_RDONLY | O_CLOEXEC);   /* none yet: tried again next time */
+        }
+        unsigned char b[16];
+        if (js->durable_fd >= 0 && pread(js->durable_fd, b, sizeof b, 0) == 16 && rgp_crc32c(b, 8) == rgp_le32_get(b + 8))
+            js->durable = rgp_le64_get(b);   /* a torn or damaged read keeps the last good value */
+    }
+    return js->durable > js->pos ? js->durable - js->pos : 0;
 }
 
 /* The next record of a journal source: RGP_ROW_OK with the payload and its offset
@@ -119,6 +147,8 @@ static inline void rgp_journal_source_close(const char *prog, const rgp_endpoint
         }
     }
     rgp_journal_reader_close(&js->r);
+    if (js->durable_fd >= 0) close(js->durable_fd);
+    js->durable_fd = -1;
 }
 
 #endif

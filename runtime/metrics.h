@@ -1,7 +1,9 @@
 /* metrics.h - --metrics ADDR (or options { metrics: "ADDR" }): a small, strict
  * HTTP/1.1 responder on a thread of its own. GET /metrics is the Prometheus
- * text format (0.0.4) of every component's counters (counters.h), GET /health
- * says whether every source is live. One poll() loop: it only reads published
+ * text format (0.0.4) of every component's counters (counters.h), GET
+ * /metrics.json the same counters as JSON, GET /health says whether every
+ * source is live, and GET / is the status page the compiler drew for this
+ * pipeline (compiler/status_page.c). One poll() loop: it only reads published
  * counters, so a scrape never blocks the pipeline, and a slow client never
  * blocks the server (each has 2 s to send its request, whose size is bounded). */
 #ifndef RGP_METRICS_H
@@ -85,6 +87,7 @@ typedef struct rgp_metrics_server {
     pthread_t thread;
     int started;
     const rgp_counters *t;
+    const char *page;         /* GET /: the status page, HTML */
     const rgp_stat *stats;    /* the rings' readers, as --stats has them */
     int nstats;
     rgp__mclient c[RGP_METRICS_CLIENTS];
@@ -190,6 +193,78 @@ static inline int rgp__metrics_health(const rgp_metrics_server *s, rgp__mbuf *b)
     return 503;
 }
 
+/* A JSON string: ", \ and control characters escaped. */
+static inline void rgp__mbuf_json(rgp__mbuf *b, const char *v)
+{
+    rgp__mbuf_printf(b, "\"");
+    for (const unsigned char *q = (const unsigned char *)v; *q; q++) {
+        if (*q == '\\' || *q == '"') rgp__mbuf_printf(b, "\\%c", *q);
+        else if (*q < 0x20) rgp__mbuf_printf(b, "\\u%04x", *q);
+        else rgp__mbuf_printf(b, "%c", *q);
+    }
+    rgp__mbuf_printf(b, "\"");
+}
+
+/* /metrics.json: the samples of /metrics, grouped by component. A family with
+ * a label is an object of its label's values; a source's state is a word. */
+static inline void rgp__metrics_json(const rgp_metrics_server *s, rgp__mbuf *b)
+{
+    static const char *const states[] = {"live", "ended", "stopped", "failed"};
+    const rgp_counters *t = s->t;
+    rgp__mbuf_printf(b, "{\"pipeline\":");
+    rgp__mbuf_json(b, t->pipeline);
+    rgp__mbuf_printf(b, ",\"components\":[");
+    for (int comp = 0; comp < t->ncomponents; comp++) {
+        const rgp_component *c = &t->components[comp];
+        rgp__mbuf_printf(b, "%s\n{\"id\":", comp ? "," : "");
+        rgp__mbuf_json(b, c->id);
+        rgp__mbuf_printf(b, ",\"kind\":");
+        rgp__mbuf_json(b, c->kind);
+        rgp__mbuf_printf(b, ",\"type\":");
+        rgp__mbuf_json(b, c->type);
+        for (int f = 0; f < RGP_M_NFAMILIES; f++) {
+            const struct rgp_metric_family_info *fi = &rgp_metric_families[f];
+            int seen = 0;
+            for (int i = 0; i < t->ncounters; i++) {
+                const rgp_counter *k = &t->counters[i];
+                if ((int)k->family != f || k->component != comp) continue;
+                int first = 1;
+                for (int j = 0; j < i && first; j++) first = !rgp__same_series(&t->counters[j], k);
+                if (!first) continue;
+                uint64_t v = 0;
+                for (int j = i; j < t->ncounters; j++)
+                    if (rgp__same_series(&t->counters[j], k)) v += rgp_load_relaxed_u64(t->counters[j].slot);   /* a counter: no order */
+                if (f == RGP_M_STATE) {
+                    rgp__mbuf_printf(b, ",\"state\":\"%s\"", v < 4 ? states[v] : "live");
+                    break;
+                }
+                if (!seen++) rgp__mbuf_printf(b, ",\"%s\":%s", fi->json, fi->label ? "{" : "");
+                else if (fi->label) rgp__mbuf_printf(b, ",");
+                if (fi->label) {
+                    rgp__mbuf_json(b, k->error_type ? k->error_type : rgp_loss_causes[k->cause].name);
+                    rgp__mbuf_printf(b, ":");
+                } else if (seen > 1) {
+                    continue;   /* one series only: the first holds the sum */
+                }
+                rgp__mbuf_printf(b, "%llu", (unsigned long long)v);
+            }
+            if (seen && fi->label) rgp__mbuf_printf(b, "}");
+        }
+        rgp__mbuf_printf(b, "}");
+    }
+    rgp__mbuf_printf(b, "],\n\"rings\":[");
+    for (int i = 0; i < s->nstats; i++) {
+        const rgp_consumer *c = *s->stats[i].consumer;
+        rgp__mbuf_printf(b, "%s\n{\"ring\":", i ? "," : "");
+        rgp__mbuf_json(b, s->stats[i].ring);
+        rgp__mbuf_printf(b, ",\"reader\":");
+        rgp__mbuf_json(b, s->stats[i].thread);
+        rgp__mbuf_printf(b, ",\"capacity\":%llu,\"lag\":%llu}", (unsigned long long)c->d->capacity,
+                         (unsigned long long)rgp_consumer_lag(c));
+    }
+    rgp__mbuf_printf(b, "]}\n");
+}
+
 static inline const char *rgp__http_reason(int code)
 {
     switch (code) {
@@ -257,22 +332,31 @@ static inline void rgp__metrics_handle(const rgp_metrics_server *s, rgp__mclient
         rgp__metrics_error(cl, 400, "an HTTP/1.1 request needs a Host header");
         return;
     }
+    /* the paths, in the order of what they answer */
+    static const char *const paths[] = {"/metrics", "/health", "/metrics.json", "/"};
     size_t plen = strcspn(sp1 + 1, "? ");
-    int metrics = plen == 8 && !strncmp(sp1 + 1, "/metrics", 8), health = plen == 7 && !strncmp(sp1 + 1, "/health", 7);
-    if (!metrics && !health) {
-        rgp__metrics_error(cl, 404, "the paths are /metrics and /health");
+    int path = -1;
+    for (int i = 0; i < 4 && path < 0; i++)
+        if (plen == strlen(paths[i]) && !strncmp(sp1 + 1, paths[i], plen)) path = i;
+    if (path == 3 && !s->page) path = -1;
+    if (path < 0) {
+        rgp__metrics_error(cl, 404, s->page ? "the paths are /, /metrics, /metrics.json and /health" : "the paths are /metrics, /metrics.json and /health");
         return;
     }
     if (sp1 - r != 3 || strncmp(r, "GET", 3)) {
         rgp__metrics_error(cl, 405, "only GET");
         return;
     }
+    static const char *const types[] = {"text/plain; version=0.0.4; charset=utf-8", "application/json", "application/json",
+                                        "text/html; charset=utf-8"};
     rgp__mbuf body = {0};
     int code = 200;
-    if (metrics) rgp__metrics_text(s, &body);
-    else code = rgp__metrics_health(s, &body);
+    if (path == 0) rgp__metrics_text(s, &body);
+    else if (path == 1) code = rgp__metrics_health(s, &body);
+    else if (path == 2) rgp__metrics_json(s, &body);
+    else rgp__mbuf_printf(&body, "%s", s->page);
     if (body.oom) rgp__metrics_error(cl, 500, "out of memory");
-    else rgp__metrics_respond(cl, code, metrics ? "text/plain; version=0.0.4; charset=utf-8" : "application/json", &body);
+    else rgp__metrics_respond(cl, code, types[path], &body);
     free(body.p);
 }
 
@@ -363,11 +447,13 @@ static void *rgp__metrics_thread(void *arg)
 
 /* Binds ADDR before any thread starts, so a bad or busy address stops the
  * program with nothing done. 0, or -1 with the error said. */
-static inline int rgp_metrics_listen(rgp_metrics_server *s, const char *prog, const char *addr, const rgp_counters *t)
+static inline int rgp_metrics_listen(rgp_metrics_server *s, const char *prog, const char *addr, const rgp_counters *t,
+                                     const char *page)
 {
     memset(s, 0, sizeof *s);
     s->prog = prog;
     s->t = t;
+    s->page = page;
     s->fd = s->wake[0] = s->wake[1] = -1;
     for (int i = 0; i < RGP_METRICS_CLIENTS; i++) s->c[i].fd = -1;
     struct sockaddr_storage sa;

@@ -164,6 +164,16 @@ static inline int rgp_exit_status(int failed, int stopped, uint64_t unintended)
 
 static long rgp_stats_every_ms;   /* --stats: print every reader's lag this often; 0: never */
 static const char *rgp_metrics_addr;   /* --metrics ADDR, or the options block's; NULL: no server (metrics.h) */
+static int rgp_progress_flag = -1;   /* --progress 1, --no-progress 0, neither -1 (progress.h) */
+static RGP_ATOMIC(uint32_t) rgp__progress_shown;   /* set while progress.h's line is on the terminal */
+
+/* Before a message on stderr while the progress line may be there: back to
+ * the line's start and clear it, in the same fprintf (the line comes back at
+ * its next refresh). */
+static inline const char *rgp__progress_clear(void)
+{
+    return rgp_load_relaxed_u32(&rgp__progress_shown) ? "\r\033[K" : "";   /* a flag: nothing is read through it */
+}
 
 typedef struct rgp_endpoint {
     const char *name;      /* as declared in the .rgp file */
@@ -217,7 +227,7 @@ static inline void rgp_resolve_paths(const char *file, rgp_endpoint *eps, int n)
 
 static inline void rgp__usage(FILE *f, const char *prog, const char *file, const rgp_endpoint *eps, int n)
 {
-    fprintf(f, "Usage: %s [NAME=PATH ...] [--stats[=SECONDS]] [--metrics HOST:PORT] [--strict] [--fresh] [--checkpoint DIR]\n\nPipeline compiled by rgp from %s.\n", prog, file);
+    fprintf(f, "Usage: %s [NAME=PATH ...] [--stats[=SECONDS]] [--metrics HOST:PORT] [--[no-]progress] [--strict] [--fresh] [--checkpoint DIR]\n\nPipeline compiled by rgp from %s.\n", prog, file);
     for (int sink = 0; sink <= 1; sink++) {
         fprintf(f, "\n%s:\n", sink ? "Sinks" : "Sources");
         for (int i = 0; i < n; i++)
@@ -237,9 +247,13 @@ static inline void rgp__usage(FILE *f, const char *prog, const char *file, const
                "--stats[=SECONDS] prints every ring reader's lag, backpressure and drops, and\n"
                "each source's, stage's and sink's records in and out and drops since the last\n"
                "report, to stderr every SECONDS (default 1) while the pipeline runs.\n"
-               "--metrics HOST:PORT serves GET /metrics (Prometheus text format) and GET /health\n"
-               "(200 while every source is live, else 503 and why) on HOST:PORT while the\n"
-               "pipeline runs%s%s.\n"
+               "--metrics HOST:PORT serves GET /metrics (Prometheus text format), GET\n"
+               "/metrics.json, GET /health (200 while every source is live, else 503 and why)\n"
+               "and GET / (a live status page) on HOST:PORT while the pipeline runs%s%s.\n"
+               "When stderr is a terminal and a source reads a regular file, one live line on\n"
+               "stderr shows the percent of the files read, records/s, MB/s and the ETA;\n"
+               "--progress shows it on a terminal whatever the sources read, --no-progress\n"
+               "never. It is never shown when stderr is not a terminal.\n"
                "--strict exits 3 when records were lost without the pipeline asking for it.\n"
                "--fresh ignores the checkpoint of a pipeline with options { checkpoint: ... },\n"
                "starting from the start (the checkpoint is then replaced); --checkpoint DIR\n"
@@ -287,6 +301,10 @@ static inline int rgp_parse_args(const char *prog, const char *file, int argc, c
                 fprintf(stderr, "%s: error: '%s': expected --checkpoint DIR\n", prog, arg);
                 return -1;
             }
+            continue;
+        }
+        if (!strcmp(arg, "--progress") || !strcmp(arg, "--no-progress")) {
+            rgp_progress_flag = arg[2] == 'p';
             continue;
         }
         if (!strcmp(arg, "--metrics") || !strncmp(arg, "--metrics=", 10)) {
@@ -471,7 +489,7 @@ static inline int rgp__reject_shown(rgp_source_stats *st)
 {
     if (++st->rejected <= RGP_REJECTS_SHOWN) return 1;
     if (st->rejected == RGP_REJECTS_SHOWN + 1)
-        fprintf(stderr, "%s: %s: further rejected rows are counted, not shown\n", st->prog, st->display);
+        fprintf(stderr, "%s%s: %s: further rejected rows are counted, not shown\n", rgp__progress_clear(), st->prog, st->display);
     return 0;
 }
 
@@ -479,7 +497,7 @@ static inline void rgp__reject_print(const rgp_source_stats *st, uint64_t line, 
 {
     char msg[512];
     vsnprintf(msg, sizeof msg, fmt, ap);
-    fprintf(stderr, "%s: %s:%llu: row rejected: %s\n", st->prog, st->display, (unsigned long long)line, msg);
+    fprintf(stderr, "%s%s: %s:%llu: row rejected: %s\n", rgp__progress_clear(), st->prog, st->display, (unsigned long long)line, msg);
 }
 
 /* Prints a rejection already counted and to be shown. */
@@ -726,6 +744,7 @@ typedef struct rgp_signals {
 /* Lag and backpressure (lag / capacity) of every reader, read without locks. */
 static inline void rgp__print_stats(const rgp_signals *s)
 {
+    fputs(rgp__progress_clear(), stderr);
     for (int i = 0; i < s->nstats; i++) {
         const rgp_consumer *c = *s->stats[i].consumer;
         fprintf(stderr, "%s: stats: %-16s ring %-12s lag %8llu  backpressure %5.1f%%  dropped %llu\n", s->prog,

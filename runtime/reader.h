@@ -75,6 +75,14 @@ static inline int rgp__row_idle(const rgp_reader *r)
 }
 
 /* Rows longer than max_row bytes (not counting the line end) are rejected. */
+/* The bytes read and consumed: what the rows handed out so far came from
+ * (rgp_component_received_bytes_total; the progress line's percent). */
+static inline uint64_t rgp_reader_consumed(const rgp_reader *r)
+{
+    uint64_t held = r->end - r->pos;
+    return r->bytes > held ? r->bytes - held : 0;
+}
+
 static inline void rgp_reader_set_max_row(rgp_reader *r, size_t max_row)
 {
     r->max_row = max_row;

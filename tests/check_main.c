@@ -27,6 +27,7 @@ Suite *nats_suite(void);
 Suite *fixed_suite(void);
 Suite *plan_suite(void);
 Suite *metrics_suite(void);
+Suite *status_page_suite(void);
 Suite *lookup_suite(void);
 Suite *syslog_suite(void);
 Suite *follow_suite(void);
@@ -59,6 +60,7 @@ int main(void)
     srunner_add_suite(sr, fixed_suite());
     srunner_add_suite(sr, plan_suite());
     srunner_add_suite(sr, metrics_suite());
+    srunner_add_suite(sr, status_page_suite());
     srunner_add_suite(sr, lookup_suite());
     srunner_add_suite(sr, syslog_suite());
     srunner_add_suite(sr, follow_suite());

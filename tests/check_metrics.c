@@ -1,7 +1,8 @@
 /* check_metrics.c - unit tests for runtime/counters.h and runtime/metrics.h:
  * the status of each kind of request, the exact Prometheus text of a small
  * table (slots of one series summed, label values escaped), /health's answers,
- * --stats deltas, and --metrics on the command line. */
+ * /metrics.json's exact text, GET / serving the page, --stats deltas, and
+ * --metrics on the command line. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -108,6 +109,42 @@ START_TEST(test_prometheus_text)
 }
 END_TEST
 
+START_TEST(test_metrics_json)
+{
+    reset();
+    rgp_store_relaxed_u64(&slots[0], 12);
+    rgp_store_relaxed_u64(&slots[1], 2);
+    rgp_store_relaxed_u64(&slots[2], RGP_SOURCE_ENDED);
+    rgp_store_relaxed_u64(&slots[3], 4);
+    rgp_store_relaxed_u64(&slots[4], 6);
+    const char *a = answer("GET /metrics.json HTTP/1.1\r\nHost: x\r\n\r\n");
+    ck_assert(strstr(a, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"));
+    a = strstr(a, "\r\n\r\n");
+    ck_assert_str_eq(a + 4, "{\"pipeline\":\"p\",\"components\":["
+                            "\n{\"id\":\"src\",\"kind\":\"source\",\"type\":\"file\",\"received_records\":12,"
+                            "\"discarded\":{\"rejected\":2},\"state\":\"ended\"},"
+                            "\n{\"id\":\"odd\\\"name\",\"kind\":\"stage\",\"type\":\"where\",\"received_records\":10},"
+                            "\n{\"id\":\"out\",\"kind\":\"sink\",\"type\":\"stdout\",\"errors\":{\"write_error\":0}}],"
+                            "\n\"rings\":[]}\n");
+}
+END_TEST
+
+START_TEST(test_status_page)
+{
+    reset();
+    ck_assert_int_eq(status_of("GET / HTTP/1.1\r\nHost: x\r\n\r\n"), 404);   /* no page: nothing at / */
+    server.page = "<!DOCTYPE html><p>hi</p>\n";
+    const char *a = answer("GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+    ck_assert(strstr(a, "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: 25\r\n"));
+    ck_assert(strstr(a, "\r\n\r\n<!DOCTYPE html><p>hi</p>\n"));
+    ck_assert_int_eq(status_of("GET /?x HTTP/1.1\r\nHost: x\r\n\r\n"), 200);
+    ck_assert_int_eq(status_of("GET /index.html HTTP/1.1\r\nHost: x\r\n\r\n"), 404);
+    ck_assert_int_eq(status_of("GET /metrics.jsonx HTTP/1.1\r\nHost: x\r\n\r\n"), 404);
+    ck_assert_int_eq(status_of("POST / HTTP/1.1\r\nHost: x\r\n\r\n"), 405);
+    ck_assert_int_eq(status_of("PUT /metrics.json HTTP/1.1\r\nHost: x\r\n\r\n"), 405);
+}
+END_TEST
+
 START_TEST(test_health)
 {
     reset();
@@ -180,6 +217,8 @@ Suite *metrics_suite(void)
     TCase *tc = tcase_create("metrics");
     tcase_add_test(tc, test_request_status);
     tcase_add_test(tc, test_prometheus_text);
+    tcase_add_test(tc, test_metrics_json);
+    tcase_add_test(tc, test_status_page);
     tcase_add_test(tc, test_health);
     tcase_add_test(tc, test_stats_deltas);
     tcase_add_test(tc, test_metrics_argument);

@@ -11,7 +11,7 @@ endif
 
 syn keyword rgpDeclaration schema source stage sink route table options test
 syn keyword rgpKeyword     with if else by state emit let group dedup on window every delta
-syn keyword rgpKeyword     throttle sample limit sort top join input expect as from where select
+syn keyword rgpKeyword     throttle sample limit sort top join input expect as from where select for lateness
 syn keyword rgpOperator    and or not
 syn keyword rgpBoolean     true false
 syn keyword rgpFunction    abs sqrt log exp pow floor ceil round len contains starts_with ends_with
