@@ -25,12 +25,16 @@
 #endif
 
 #define RGP_READER_INITIAL_CAP ((size_t)1 << 20)
+/* Bytes allocated past cap, always zero but for the LF rgp_csv_scan_begin
+ * writes at end: a one-pass scanner (csv_scan.h) may load 8 bytes at once
+ * from any byte before that LF without leaving the allocation. */
+#define RGP_READER_PAD 16
 
 typedef struct rgp_reader {
     int fd;
     int owns_fd;         /* close on rgp_reader_close; not for stdin */
     const char *display; /* the path as the user wrote it, for messages */
-    char *buf;           /* grows by doubling when one row does not fit */
+    char *buf;           /* cap bytes, then RGP_READER_PAD; grows by doubling when one row does not fit */
     size_t cap;
     size_t pos, end;     /* [pos, end) is read but not yet consumed */
     int eof;
@@ -93,7 +97,7 @@ static inline int rgp_reader_open_fd(rgp_reader *r, int fd, const char *display,
         initial_cap = RGP_READER_INITIAL_CAP;
     if (initial_cap < 4) /* room for a BOM and one byte more */
         initial_cap = 4;
-    r->buf = (char *)malloc(initial_cap);
+    r->buf = (char *)calloc(1, initial_cap + RGP_READER_PAD); /* zeroed: a scanner's 8-byte loads see defined bytes */
     if (!r->buf) {
         errno = ENOMEM;
         return -1;
@@ -205,11 +209,12 @@ static inline int rgp_reader_fill(rgp_reader *r)
             errno = ENOMEM;
             return -1;
         }
-        nb = (char *)realloc(r->buf, r->cap * 2);
+        nb = (char *)realloc(r->buf, r->cap * 2 + RGP_READER_PAD);
         if (!nb) {
             errno = ENOMEM;
             return -1;
         }
+        memset(nb + r->cap, 0, r->cap + RGP_READER_PAD); /* as calloc'd: no undefined byte a scanner could load */
         r->buf = nb;
         r->cap *= 2;
         if (r->row_state == RGP__ROW_NONE)
@@ -631,6 +636,30 @@ static inline int rgp__csv_split_quoted(char *p, char *cend, char delim, rgp_str
             return n;
         p++; /* delim */
     }
+}
+
+/* ---- the one-pass parser's view of a row ------------------------------------
+ * A generated scanner (scan_T_csv) reads the row at pos field by field and
+ * converts each as it goes, stopping at the first byte its field's type does
+ * not allow. The LF written at end stops every scan there, so the scanner
+ * needs no bounds checks; a row it takes must end at an LF before end. */
+
+/* The row at pos, with an LF written just past the bytes read (the buffer has
+ * room for it: RGP_READER_PAD); NULL while a row search is under way or rows
+ * must be measured against max_row (the two-pass path's cases). */
+static inline const char *rgp_csv_scan_begin(rgp_reader *r)
+{
+    if (r->row_state != RGP__ROW_NONE)
+        return NULL;
+    r->buf[r->end] = '\n';
+    return r->buf + r->pos;
+}
+
+/* The scanner took the row whose LF is at nl (before end): consumed, one line on. */
+static inline void rgp_csv_scan_done(rgp_reader *r, const char *nl)
+{
+    r->pos = (size_t)(nl + 1 - r->buf);
+    r->line++;
 }
 
 /* ---- raw lines ----------------------------------------------------------- */

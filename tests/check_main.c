@@ -12,6 +12,7 @@ Suite *sketch_suite(void);
 Suite *table_suite(void);
 Suite *csv_suite(void);
 Suite *csv_header_suite(void);
+Suite *csv_scan_suite(void);
 Suite *json_suite(void);
 Suite *writer_suite(void);
 Suite *sequencer_suite(void);
@@ -40,6 +41,7 @@ int main(void)
     srunner_add_suite(sr, table_suite());
     srunner_add_suite(sr, csv_suite());
     srunner_add_suite(sr, csv_header_suite());
+    srunner_add_suite(sr, csv_scan_suite());
     srunner_add_suite(sr, json_suite());
     srunner_add_suite(sr, writer_suite());
     srunner_add_suite(sr, sequencer_suite());
