@@ -20,7 +20,7 @@ Q := @
 endif
 
 # The runtime text embedded in rgp, in the order it is concatenated.
-RUNTIME_HDRS := stdlib/rgp_time.h stdlib/rgp_fixed.h stdlib/rgp_std.h runtime/heap.h runtime/table.h runtime/atomics.h runtime/counters.h runtime/wait.h runtime/sequencer.h \
+RUNTIME_HDRS := stdlib/rgp_linked.h stdlib/rgp_time.h stdlib/rgp_fixed.h stdlib/rgp_std.h runtime/heap.h runtime/table.h runtime/atomics.h runtime/counters.h runtime/wait.h runtime/sequencer.h \
                 runtime/reader.h runtime/csv_scan.h runtime/json.h $(B)/gen/rgp_pow10.h $(B)/gen/rgp_crc32c.h runtime/journal.h runtime/framing.h runtime/net_addr.h \
                 runtime/writer.h runtime/net_sink.h runtime/program.h runtime/lookup.h runtime/csv_header.h runtime/journal_endpoints.h runtime/env.h runtime/net.h runtime/metrics.h \
                 runtime/syslog_fields.h runtime/syslog.h runtime/follow.h
@@ -29,7 +29,7 @@ COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.
                  compiler/parse.c compiler/sema.c compiler/plan.c compiler/emit.c \
                  compiler/emit_expr.c compiler/emit_threads.c compiler/emit_ops.c \
                  compiler/emit_aggregates.c compiler/emit_limit.c compiler/emit_sort.c compiler/emit_tables.c compiler/graph.c compiler/builtins.c \
-                 compiler/jit.c compiler/aot.c compiler/objcache.c compiler/background_cc.c compiler/run.c compiler/driver.c compiler/fmt.c \
+                 compiler/jit.c compiler/jit_runtime.c compiler/aot.c compiler/objcache.c compiler/background_cc.c compiler/run.c compiler/driver.c compiler/fmt.c \
                  compiler/journal_tool.c compiler/emit_journal.c compiler/regex.c compiler/emit_regex.c compiler/emit_env.c compiler/emit_net.c compiler/emit_nats.c compiler/sema_nats.c compiler/emit_csv.c compiler/emit_csv_scan.c compiler/emit_syslog.c compiler/sema_syslog.c compiler/emit_follow.c compiler/emit_join.c compiler/links.c compiler/version.c compiler/pipeline_test.c compiler/whole_file.c compiler/emit_metrics.c
 GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c $(B)/gen/regex_text.c $(B)/gen/nats_text.c
 LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/%.o)

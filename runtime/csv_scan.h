@@ -12,26 +12,32 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "rgp_linked.h"
 #include "reader.h"
 #include "rgp_std.h"
 
-/* Eight ASCII digits at p as their value, or -1 when they are not all digits
- * (little-endian: the loads of rgp__parse_mag). */
-#if defined(__x86_64__) || defined(__i386__) || defined(__aarch64__)
-#define RGP__SCAN_SWAR 1
-static inline int64_t rgp__scan_8digits(const char *p)
+/* The scanners `rgp run` takes compiled from rgp (stdlib/rgp_linked.h). */
+#define RGP_CSV_SCAN_LINKED(X)                                   \
+    X(const char *, rgp_scan_u64, (const char *p, uint64_t *out)) \
+    X(const char *, rgp_scan_u32, (const char *p, uint32_t *out)) \
+    X(const char *, rgp_scan_i64, (const char *p, int64_t *out))  \
+    X(const char *, rgp_scan_i32, (const char *p, int32_t *out))  \
+    X(const char *, rgp_scan_time, (const char *p, int64_t *out)) \
+    X(const char *, rgp_scan_f64, (const char *p, double *out))   \
+    X(const char *, rgp_scan_text, (const char *p, char delim))
+
+#ifdef RGP_LINKED
+RGP_CSV_SCAN_LINKED(RGP_DECLARE_LINKED)
+#else
+#if (defined(__x86_64__) || defined(__i386__) || defined(__aarch64__)) && !defined(__TINYC__)
+#define RGP__SCAN_SWAR 1 /* not tcc: it has no __builtin_ctzll */
+/* Eight bytes, each a digit's value 0..9, the first in memory the most
+ * significant: the number they write (little-endian, as in rgp__parse_mag). */
+static inline uint64_t rgp__scan_swar8(uint64_t v)
 {
-    uint64_t v;
-    memcpy(&v, p, 8);
-    /* every byte '0'..'9': its high nibble is 3, and adding 6 keeps it 3 */
-    if ((v & UINT64_C(0xF0F0F0F0F0F0F0F0)) != UINT64_C(0x3030303030303030) ||
-        ((v + UINT64_C(0x0606060606060606)) & UINT64_C(0xF0F0F0F0F0F0F0F0)) != UINT64_C(0x3030303030303030))
-        return -1;
-    v -= UINT64_C(0x3030303030303030);
     v = v * 10 + (v >> 8); /* each even byte: the value of its digit pair */
-    v = ((v & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32)) +
-         ((v >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32))) >> 32;
-    return (int64_t)v;
+    return ((v & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32)) +
+            ((v >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32))) >> 32;
 }
 #else
 #define RGP__SCAN_SWAR 0
@@ -48,18 +54,34 @@ static inline const char *rgp__scan_digits(const char *p, uint64_t *m)
     return p;
 }
 
-/* The same, eight at a time first: for 64-bit integers and times, which are
- * often long (epoch milliseconds have thirteen digits). */
+/* The same, eight bytes at a time: for 64-bit integers and times, which are
+ * often long (epoch milliseconds have thirteen digits). Each load finds how
+ * many of its bytes are digits, and converts them at once. */
 static inline const char *rgp__scan_digits_long(const char *p, uint64_t *m)
 {
 #if RGP__SCAN_SWAR
-    int64_t eight;
-    while ((eight = rgp__scan_8digits(p)) >= 0) {
-        *m = *m * 100000000 + (uint64_t)eight;
-        p += 8;
+    static const uint64_t tens[8] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000};
+    for (;;) {
+        uint64_t v, stops;
+        memcpy(&v, p, 8);
+        v -= UINT64_C(0x3030303030303030);
+        /* the high bit of each byte that is no digit: below '0' it wrapped, above
+         * '9' adding 0x76 carries into it; a byte after the first such one may be
+         * wrong, but only the first counts */
+        stops = (v | (v + UINT64_C(0x7676767676767676))) & UINT64_C(0x8080808080808080);
+        if (!stops) {
+            *m = *m * 100000000 + rgp__scan_swar8(v);
+            p += 8;
+            continue;
+        }
+        unsigned n = (unsigned)__builtin_ctzll(stops) >> 3; /* digits before it */
+        if (n)
+            *m = *m * tens[n] + rgp__scan_swar8(v << (8 * (8 - n))); /* as leading zeros */
+        return p + n;
     }
-#endif
+#else
     return rgp__scan_digits(p, m);
+#endif
 }
 
 /* Unsigned integers: digits only (a sign, and 20 digits, which may not fit,
@@ -173,5 +195,7 @@ static inline const char *rgp_scan_text(const char *p, char delim)
     return p;
 #endif
 }
+
+#endif /* RGP_LINKED */
 
 #endif /* RGP_CSV_SCAN_H */

@@ -18,6 +18,7 @@
 #define RGP__CSV_SSE2 0
 #endif
 
+#include "rgp_linked.h"
 #include "rgp_std.h"
 
 #ifndef O_CLOEXEC
@@ -736,6 +737,14 @@ static inline int rgp__csv_next_row_slow(rgp_reader *r, char delim, rgp_str *fie
     return RGP_ROW_OK;
 }
 
+/* The row reader `rgp run` takes compiled from rgp (stdlib/rgp_linked.h). */
+#define RGP_READER_LINKED(X)                                                                                   \
+    X(int, rgp_csv_next_row, (rgp_reader *r, char delim, rgp_str *fields, int max_fields, int *nfields, uint64_t *line, \
+                              const char **why))
+
+#ifdef RGP_LINKED
+RGP_READER_LINKED(RGP_DECLARE_LINKED)
+#else
 static inline int rgp_csv_next_row(rgp_reader *r, char delim, rgp_str *fields, int max_fields, int *nfields, uint64_t *line, const char **why)
 {
     for (;;) {
@@ -758,5 +767,6 @@ static inline int rgp_csv_next_row(rgp_reader *r, char delim, rgp_str *fields, i
             return st;
     }
 }
+#endif /* RGP_LINKED */
 
 #endif /* RGP_READER_H */
