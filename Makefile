@@ -20,8 +20,8 @@ Q := @
 endif
 
 # The runtime text embedded in rgp, in the order it is concatenated.
-RUNTIME_HDRS := stdlib/rgp_time.h stdlib/rgp_fixed.h stdlib/rgp_std.h runtime/heap.h runtime/order.h runtime/table.h runtime/omap.h runtime/atomics.h runtime/counters.h runtime/wait.h runtime/sequencer.h \
-                runtime/reader.h runtime/json.h $(B)/gen/rgp_pow10.h $(B)/gen/rgp_crc32c.h runtime/journal.h runtime/framing.h runtime/net_addr.h \
+RUNTIME_HDRS := stdlib/rgp_linked.h stdlib/rgp_time.h stdlib/rgp_fixed.h stdlib/rgp_std.h runtime/heap.h runtime/order.h runtime/table.h runtime/omap.h runtime/atomics.h runtime/counters.h runtime/wait.h runtime/sequencer.h \
+                runtime/reader.h runtime/csv_scan.h runtime/json.h $(B)/gen/rgp_pow10.h $(B)/gen/rgp_crc32c.h runtime/journal.h runtime/framing.h runtime/net_addr.h \
                 runtime/writer.h runtime/net_sink.h runtime/program.h runtime/lookup.h runtime/csv_header.h runtime/journal_endpoints.h runtime/journal_cut.h runtime/checkpoint.h runtime/env.h runtime/net.h runtime/metrics.h runtime/progress.h \
                 runtime/syslog_fields.h runtime/syslog.h runtime/follow.h
 
@@ -29,14 +29,14 @@ COMPILER_SRCS := compiler/arena.c compiler/diag.c compiler/types.c compiler/ast.
                  compiler/parse.c compiler/sema.c compiler/plan.c compiler/emit.c \
                  compiler/emit_expr.c compiler/emit_threads.c compiler/emit_ops.c \
                  compiler/emit_aggregates.c compiler/emit_limit.c compiler/emit_sort.c compiler/emit_tables.c compiler/emit_map.c compiler/graph.c compiler/builtins.c \
-                 compiler/jit.c compiler/aot.c compiler/objcache.c compiler/background_cc.c compiler/run.c compiler/driver.c compiler/fmt.c \
-                 compiler/journal_tool.c compiler/emit_journal.c compiler/regex.c compiler/emit_regex.c compiler/emit_env.c compiler/emit_net.c compiler/emit_nats.c compiler/sema_nats.c compiler/emit_csv.c compiler/emit_syslog.c compiler/sema_syslog.c compiler/emit_follow.c compiler/emit_join.c compiler/links.c compiler/version.c compiler/pipeline_test.c compiler/whole_file.c compiler/emit_metrics.c compiler/lsp_json.c compiler/lsp_query.c compiler/lsp.c compiler/emit_checkpoint.c compiler/plan_checkpoint.c compiler/status_page.c
+                 compiler/jit.c compiler/jit_runtime.c compiler/aot.c compiler/objcache.c compiler/background_cc.c compiler/run.c compiler/driver.c compiler/fmt.c \
+                 compiler/journal_tool.c compiler/emit_journal.c compiler/regex.c compiler/emit_regex.c compiler/emit_env.c compiler/emit_net.c compiler/emit_nats.c compiler/sema_nats.c compiler/emit_csv.c compiler/emit_csv_scan.c compiler/emit_syslog.c compiler/sema_syslog.c compiler/emit_follow.c compiler/emit_join.c compiler/links.c compiler/version.c compiler/pipeline_test.c compiler/whole_file.c compiler/emit_metrics.c compiler/lsp_json.c compiler/lsp_query.c compiler/lsp.c compiler/emit_checkpoint.c compiler/plan_checkpoint.c compiler/status_page.c
 GEN_SRCS      := $(B)/gen/lexer.c $(B)/gen/grammar.c $(B)/gen/runtime_text.c $(B)/gen/regex_text.c $(B)/gen/nats_text.c
 LIB_OBJS      := $(COMPILER_SRCS:%.c=$(B)/%.o) $(GEN_SRCS:$(B)/gen/%.c=$(B)/gen/%.o)
 RGP_OBJS      := $(LIB_OBJS) $(B)/compiler/main.o
 
 TEST_SRCS := tests/check_main.c tests/check_lexer.c tests/check_parser.c tests/check_sema.c \
-             tests/check_emit.c tests/check_sequencer.c tests/check_csv.c tests/check_json.c \
+             tests/check_emit.c tests/check_sequencer.c tests/check_csv.c tests/check_csv_scan.c tests/check_json.c \
              tests/check_writer.c tests/check_std.c tests/check_time.c tests/check_sketch.c tests/check_table.c tests/check_omap.c tests/check_order.c tests/check_tables.c \
              tests/check_program.c tests/check_journal.c tests/check_checkpoint.c tests/check_framing.c tests/check_fixed.c tests/check_plan.c tests/check_net.c tests/check_csv_header.c tests/check_metrics.c tests/check_status_page.c tests/check_lookup.c tests/check_nats.c tests/check_syslog.c tests/check_follow.c tests/check_lsp_json.c
 TEST_OBJS := $(TEST_SRCS:%.c=$(B)/%.o)

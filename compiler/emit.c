@@ -768,6 +768,7 @@ char *emit_program(const plan *pl, const emit_options *o, const char **c_name)
         free(names.s);
         emit_csv_parser(e, r);
         emit_csv_named_parser(e, r);
+        emit_csv_scanner(e, r);
     }
     for (int i = 0; i < p->nsinks; i++) emit_writer(e, p->sinks[i]->type, p->sinks[i]->format, sink_floats(p->sinks[i]));
     emit_lookup_tables(e);

@@ -33,7 +33,7 @@ static void column_name(sbuf *b, const rectype *r, int i)
 }
 
 /* The delimiter as a C character literal. */
-static void delim_literal(sbuf *b, char d)
+void csv_delim_literal(sbuf *b, char d)
 {
     if (d == '\'' || d == '\\') sb(b, "'\\%c'", d);
     else if (d == '\t') sb(b, "'\\t'");
@@ -155,7 +155,7 @@ void emit_csv_headers_read(emitter *e)
         const node *s = p->sources[i];
         if (!reads_csv_header(s)) continue;
         sbuf d = {0};
-        delim_literal(&d, s->delim);
+        csv_delim_literal(&d, s->delim);
         emit(e, "if ((rc = rgp_csv_header_read(RGP_PROGRAM, &endpoints[%d], &readers[%d], %s, \"%s\", fields_%s, columns_%s, defaults_%s, %d, &header_%s)) != 0)",
              i, i, d.s, s->type->name, s->type->name, s->type->name, s->type->name, s->type->nfields, s->name);
         emit(e, "    return rc < 0 ? 1 : rgp_stop_status(0);   /* a bad header; or a signal while it was awaited */");

@@ -168,11 +168,16 @@ void emit_nats_sink_after(emitter *e, const node *sink);
 
 /* emit_csv.c: csv sources with a header, matched to the schema by column name */
 void emit_csv_named_parser(emitter *e, const rectype *r);
+void csv_delim_literal(sbuf *b, char d);
 void emit_csv_header_globals(emitter *e);
 void emit_csv_headers_read(emitter *e);
 void emit_csv_headers_free(emitter *e);
 void emit_csv_row_fields(emitter *e, const node *src);
 void emit_csv_parse_call(emitter *e, const node *src, const char *copied);
+/* emit_csv_scan.c: the one-pass CSV parser, for the rows it can take whole */
+bool emit_csv_scans(const node *src);
+void emit_csv_scanner(emitter *e, const rectype *r);
+void emit_csv_scan_call(emitter *e, const node *src, const char *delim, const char *copied);
 
 /* emit_follow.c: file("PATH", follow: true, state: "PATH") sources */
 bool emit_follow_watch(const program *p);

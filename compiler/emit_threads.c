@@ -438,6 +438,15 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "if (next == claim_end && rgp_stopping()%s) break;   /* SIGINT, SIGTERM or a failed sink: stop reading, let the rest drain */",
          net ? emit_net_stop_guard(src) : "");
     emit_checkpoint_source_check(e, t, (unsigned long long)batch);
+    const char *copied = copied_arg(r, ring_is_copied(ring));
+    sbuf delim = {0};
+    csv_delim_literal(&delim, src->delim);
+    bool scans = emit_csv_scans(src);   /* most rows in one pass, the rest as below */
+    if (scans) {
+        emit(e, "slot_%s *slot;", r->cname);
+        emit_csv_scan_call(e, src, delim.s, copied);
+        e->indent++;
+    }
     if (net)
         emit_net_next(e, src, (unsigned long long)batch);
     else if (journal)
@@ -446,8 +455,7 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     else if (by_line)
         emit(e, "int rc = rgp_line_next(in, &text, &line);");
     else
-        emit(e, "int rc = rgp_csv_next_row(in, '%s', f, fcap, &nf, &line, &why);",
-             src->delim == '\'' ? "\\'" : src->delim == '\\' ? "\\\\" : (char[]){src->delim, 0});
+        emit(e, "int rc = rgp_csv_next_row(in, %s, f, fcap, &nf, &line, &why);", delim.s);
     emit(e, "if (rc == RGP_ROW_NEED_INPUT) {");
     emit(e, "    /* the read may block (stdin): hand over what is parsed first */");
     emit(e, "    if (next != published) rgp_sp_publish(ring, published = next);");
@@ -497,8 +505,8 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     emit(e, "    next = rgp_sp_claim(ring, %llu);", (unsigned long long)batch);
     emit(e, "    claim_end = next + %llu;", (unsigned long long)batch);
     emit(e, "}");
-    emit(e, "slot_%s *slot = rgp_disruptor_slot(ring, next);", r->cname);
-    const char *copied = copied_arg(r, ring_is_copied(ring));
+    if (scans) emit(e, "slot = rgp_disruptor_slot(ring, next);");
+    else emit(e, "slot_%s *slot = rgp_disruptor_slot(ring, next);", r->cname);
     if (src->format == FMT_LINES) {
         emit(e, "if (rgp_slot_strs_begin(&slot->strs, text.len%s) != 0) rgp_out_of_memory(RGP_PROGRAM);", copied);
         emit(e, "slot->rec.%s = rgp_slot_strs_keep(&slot->strs, text);", r->fields[0].name);
@@ -511,6 +519,11 @@ static void emit_parse_thread(emitter *e, const plan_thread *t)
     } else {
         emit_csv_parse_call(e, src, copied);
     }
+    if (scans) {
+        e->indent--;
+        emit(e, "}");
+    }
+    free(delim.s);
     if (filters) emit_filters_in_place(e, t, "(&slot->rec)");
     if (t->nrelays) emit_offer_relays(e, e->pl, t->end, "&slot->rec");
     emit(e, "next++;");

@@ -1,6 +1,7 @@
 /* libtcc JIT: set the output type first, check every call, collect tcc's messages
  * through its error callback, and free the state on every path. No temporary files. */
 #include "jit.h"
+#include "jit_runtime.h"
 #include "links.h"
 #include <libtcc.h>
 #include <stdio.h>
@@ -50,9 +51,11 @@ int jit_run_after(const char *c_text, const char *c_name, void (*compiled)(void 
             return 1;
         }
     tcc_define_symbol(s, "RGP_JIT", "1");
+    jit_runtime_declare(s);   /* the runtime's linked functions: declared, found in rgp */
     tcc_define_symbol(s, "_GNU_SOURCE", "1");
     if (tcc_compile_string(s, c_text) != 0)
         return internal_error(s, &msgs, "the generated C did not compile with libtcc", c_name);
+    if (jit_runtime_add(s) != 0) return internal_error(s, &msgs, "libtcc refused a runtime symbol", c_name);
     if (relocate(s) < 0)
         return internal_error(s, &msgs, "libtcc could not link the generated C", c_name);
     int (*entry)(int, char **) = (int (*)(int, char **))tcc_get_symbol(s, "rgp_program_main");

@@ -18,6 +18,7 @@
 #define RGP__CSV_SSE2 0
 #endif
 
+#include "rgp_linked.h"
 #include "rgp_std.h"
 
 #ifndef O_CLOEXEC
@@ -25,12 +26,16 @@
 #endif
 
 #define RGP_READER_INITIAL_CAP ((size_t)1 << 20)
+/* Bytes allocated past cap, always zero but for the LF rgp_csv_scan_begin
+ * writes at end: a one-pass scanner (csv_scan.h) may load 8 bytes at once
+ * from any byte before that LF without leaving the allocation. */
+#define RGP_READER_PAD 16
 
 typedef struct rgp_reader {
     int fd;
     int owns_fd;         /* close on rgp_reader_close; not for stdin */
     const char *display; /* the path as the user wrote it, for messages */
-    char *buf;           /* grows by doubling when one row does not fit */
+    char *buf;           /* cap bytes, then RGP_READER_PAD; grows by doubling when one row does not fit */
     size_t cap;
     size_t pos, end;     /* [pos, end) is read but not yet consumed */
     int eof;
@@ -101,7 +106,7 @@ static inline int rgp_reader_open_fd(rgp_reader *r, int fd, const char *display,
         initial_cap = RGP_READER_INITIAL_CAP;
     if (initial_cap < 4) /* room for a BOM and one byte more */
         initial_cap = 4;
-    r->buf = (char *)malloc(initial_cap);
+    r->buf = (char *)calloc(1, initial_cap + RGP_READER_PAD); /* zeroed: a scanner's 8-byte loads see defined bytes */
     if (!r->buf) {
         errno = ENOMEM;
         return -1;
@@ -213,11 +218,12 @@ static inline int rgp_reader_fill(rgp_reader *r)
             errno = ENOMEM;
             return -1;
         }
-        nb = (char *)realloc(r->buf, r->cap * 2);
+        nb = (char *)realloc(r->buf, r->cap * 2 + RGP_READER_PAD);
         if (!nb) {
             errno = ENOMEM;
             return -1;
         }
+        memset(nb + r->cap, 0, r->cap + RGP_READER_PAD); /* as calloc'd: no undefined byte a scanner could load */
         r->buf = nb;
         r->cap *= 2;
         if (r->row_state == RGP__ROW_NONE)
@@ -641,6 +647,30 @@ static inline int rgp__csv_split_quoted(char *p, char *cend, char delim, rgp_str
     }
 }
 
+/* ---- the one-pass parser's view of a row ------------------------------------
+ * A generated scanner (scan_T_csv) reads the row at pos field by field and
+ * converts each as it goes, stopping at the first byte its field's type does
+ * not allow. The LF written at end stops every scan there, so the scanner
+ * needs no bounds checks; a row it takes must end at an LF before end. */
+
+/* The row at pos, with an LF written just past the bytes read (the buffer has
+ * room for it: RGP_READER_PAD); NULL while a row search is under way or rows
+ * must be measured against max_row (the two-pass path's cases). */
+static inline const char *rgp_csv_scan_begin(rgp_reader *r)
+{
+    if (r->row_state != RGP__ROW_NONE)
+        return NULL;
+    r->buf[r->end] = '\n';
+    return r->buf + r->pos;
+}
+
+/* The scanner took the row whose LF is at nl (before end): consumed, one line on. */
+static inline void rgp_csv_scan_done(rgp_reader *r, const char *nl)
+{
+    r->pos = (size_t)(nl + 1 - r->buf);
+    r->line++;
+}
+
 /* ---- raw lines ----------------------------------------------------------- */
 
 /* The next line, without its LF or CRLF, in *text (valid until the next call).
@@ -715,6 +745,14 @@ static inline int rgp__csv_next_row_slow(rgp_reader *r, char delim, rgp_str *fie
     return RGP_ROW_OK;
 }
 
+/* The row reader `rgp run` takes compiled from rgp (stdlib/rgp_linked.h). */
+#define RGP_READER_LINKED(X)                                                                                   \
+    X(int, rgp_csv_next_row, (rgp_reader *r, char delim, rgp_str *fields, int max_fields, int *nfields, uint64_t *line, \
+                              const char **why))
+
+#ifdef RGP_LINKED
+RGP_READER_LINKED(RGP_DECLARE_LINKED)
+#else
 static inline int rgp_csv_next_row(rgp_reader *r, char delim, rgp_str *fields, int max_fields, int *nfields, uint64_t *line, const char **why)
 {
     for (;;) {
@@ -737,5 +775,6 @@ static inline int rgp_csv_next_row(rgp_reader *r, char delim, rgp_str *fields, i
             return st;
     }
 }
+#endif /* RGP_LINKED */
 
 #endif /* RGP_READER_H */

@@ -27,6 +27,7 @@ double round(double);
 #endif
 #include <string.h>
 #include <time.h>
+#include "rgp_linked.h"
 #include "rgp_time.h"
 #include "rgp_fixed.h"
 
@@ -115,6 +116,19 @@ static inline const char *rgp_parse_status_text(int status)
     return "unknown parse status";
 }
 
+/* The parsers `rgp run` takes compiled from rgp (stdlib/rgp_linked.h). */
+#define RGP_STD_PARSE_LINKED(X)                                  \
+    X(int, rgp_parse_i64, (const char *s, size_t n, int64_t *out))  \
+    X(int, rgp_parse_time, (const char *p, size_t len, int64_t *out)) \
+    X(int, rgp_parse_i32, (const char *s, size_t n, int32_t *out))  \
+    X(int, rgp_parse_u64, (const char *s, size_t n, uint64_t *out)) \
+    X(int, rgp_parse_u32, (const char *s, size_t n, uint32_t *out)) \
+    X(int, rgp_parse_f64, (const char *s, size_t n, double *out))   \
+    X(int, rgp_parse_bool, (const char *s, size_t n, bool *out))
+
+#ifdef RGP_LINKED
+RGP_STD_PARSE_LINKED(RGP_DECLARE_LINKED)
+#else
 /* Integers: optional sign, then one or more decimal digits; leading zeros
  * are fine; no spaces.  Sets *neg and the magnitude; *big is set when the
  * magnitude exceeds UINT64_MAX (the text is still scanned to the end so
@@ -238,6 +252,8 @@ static inline int rgp_parse_u32(const char *s, size_t n, uint32_t *out)
     return RGP_PARSE_OK;
 }
 
+#endif /* RGP_LINKED: the integer parsers */
+
 static inline uint64_t rgp__f64_bits(double v)
 {
     uint64_t b;
@@ -277,6 +293,7 @@ static inline int rgp__word_eq(const char *s, size_t n, const char *word)
     return word[n] == 0;
 }
 
+#ifndef RGP_LINKED /* the float and bool parsers */
 #define RGP__F64_STACK 128
 
 /* Floats: [+-] (digits [. digits*] | . digits) [(e|E) [+-] digits], or
@@ -389,6 +406,8 @@ static inline int rgp_parse_bool(const char *s, size_t n, bool *out)
     }
     return RGP_PARSE_SYNTAX;
 }
+
+#endif /* RGP_LINKED: the float and bool parsers */
 
 /* ---- integer arithmetic with defined results -------------------------- */
 
@@ -541,7 +560,18 @@ static inline uint32_t rgp_f64_to_u32(double x)
 
 /* hash(x): 64 bits, the same on every run and machine. Integers hash by value
  * (so 5 as i32 and as i64 agree), floats by their bits with -0.0 taken as 0.0
- * and every NaN alike, strings by their bytes. */
+ * and every NaN alike, strings by their bytes. `rgp run` takes them compiled
+ * from rgp (stdlib/rgp_linked.h): every keyed operator calls one per record. */
+#define RGP_STD_HASH_LINKED(X)                      \
+    X(uint64_t, rgp_hash_u64, (uint64_t x))         \
+    X(uint64_t, rgp_hash_i64, (int64_t x))          \
+    X(uint64_t, rgp_hash_bool, (bool x))            \
+    X(uint64_t, rgp_hash_f64, (double x))           \
+    X(uint64_t, rgp_hash_str, (rgp_str s))
+
+#ifdef RGP_LINKED
+RGP_STD_HASH_LINKED(RGP_DECLARE_LINKED)
+#else
 static inline uint64_t rgp_hash_u64(uint64_t x)
 {
     x ^= x >> 33;   /* a 64-bit finalizer: every input bit reaches every output bit */
@@ -567,6 +597,7 @@ static inline uint64_t rgp_hash_str(rgp_str s)
     for (size_t i = 0; i < s.len; i++) h = (h ^ (unsigned char)s.ptr[i]) * UINT64_C(0x100000001b3);
     return rgp_hash_u64(h ^ s.len);
 }
+#endif /* RGP_LINKED: the hashes */
 
 /* A table's own copy of a string, replacing the copy it had (dedup's last values). */
 static inline void rgp_str_keep_copy(rgp_str *dst, rgp_str src)

@@ -6,6 +6,19 @@
 #include <unistd.h>
 #include "emit.h"
 #include "jit.h"
+#include "jit_runtime.h"
+#include <stdint.h>
+#include <stdio.h>
+
+/* A growing string for the test's program text. */
+typedef struct sbuf_t { char *s; size_t len; } sbuf_t;
+static void text_add(sbuf_t *b, const char *t)
+{
+    size_t n = strlen(t);
+    b->s = realloc(b->s, b->len + n + 1);
+    memcpy(b->s + b->len, t, n + 1);
+    b->len += n;
+}
 
 static const char *pipeline =
     SCHEMA_R
@@ -153,6 +166,33 @@ START_TEST(test_jit_runs_and_reports)
 }
 END_TEST
 
+/* Under the JIT, the runtime's linked functions (stdlib/rgp_linked.h) are rgp's
+ * own compiled copies: the runtime text compiles with their declarations only,
+ * and each name the generated code calls is the address jit_runtime.c holds. */
+START_TEST(test_jit_links_runtime)
+{
+    sbuf_t text = {0};
+    text_add(&text, rgp_runtime_text);
+    text_add(&text, "int rgp_program_main(int c, char **v)\n{\n    int same = 0;\n");
+    char **argv = calloc((size_t)jit_runtime_nsymbols + 2, sizeof *argv);
+    argv[0] = "p";
+    for (int i = 0; i < jit_runtime_nsymbols; i++) {
+        char line[160];
+        argv[i + 1] = malloc(32);
+        snprintf(argv[i + 1], 32, "%llu", (unsigned long long)(uintptr_t)jit_runtime_symbols[i].addr);
+        snprintf(line, sizeof line, "    same += strtoull(v[%d], NULL, 10) == (unsigned long long)(uintptr_t)%s;\n", i + 1,
+                 jit_runtime_symbols[i].name);
+        text_add(&text, line);
+    }
+    text_add(&text, "    return c - 1 - same;   /* 0: every one of them is rgp's */\n}\n");
+    ck_assert_int_ge(jit_runtime_nsymbols, 20);
+    ck_assert_int_eq(jit_run(text.s, "linked.c", jit_runtime_nsymbols + 1, argv), 0);
+    for (int i = 0; i < jit_runtime_nsymbols; i++) free(argv[i + 1]);
+    free(argv);
+    free(text.s);
+}
+END_TEST
+
 Suite *emit_suite(void)
 {
     Suite *s = suite_create("emit");
@@ -163,6 +203,7 @@ Suite *emit_suite(void)
     tcase_add_test(tc, test_standalone_compiles_cleanly);
     tcase_add_test(tc, test_merged_windows);
     tcase_add_test(tc, test_jit_runs_and_reports);
+    tcase_add_test(tc, test_jit_links_runtime);
     suite_add_tcase(s, tc);
     return s;
 }

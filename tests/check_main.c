@@ -14,6 +14,7 @@ Suite *omap_suite(void);
 Suite *order_suite(void);
 Suite *csv_suite(void);
 Suite *csv_header_suite(void);
+Suite *csv_scan_suite(void);
 Suite *json_suite(void);
 Suite *writer_suite(void);
 Suite *sequencer_suite(void);
@@ -47,6 +48,7 @@ int main(void)
     srunner_add_suite(sr, order_suite());
     srunner_add_suite(sr, csv_suite());
     srunner_add_suite(sr, csv_header_suite());
+    srunner_add_suite(sr, csv_scan_suite());
     srunner_add_suite(sr, json_suite());
     srunner_add_suite(sr, writer_suite());
     srunner_add_suite(sr, sequencer_suite());
