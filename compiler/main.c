@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "aot.h"
 #include "driver.h"
 #include "pipeline_test.h"
@@ -139,15 +140,18 @@ static const command commands[] = {
      "(also during the compile); 141 a sink's reader went away (| head). When more\n"
      "than one applies, the first of 1 or 2, 130/143, 141, 3 is the status.\n"},
     {"test", cmd_test, "run the test blocks of a pipeline file",
-     "Usage: rgp test FILE.rgp [--json]\n\n"
-     "Runs each test \"NAME\" { ... } block of the file. A test gives sources their\n"
+     "Usage: rgp test FILE.rgp [TESTS.rgp ...] [--json]\n\n"
+     "Runs each test \"NAME\" { ... } block of the file, then those of the files of\n"
+     "tests given after it, or else of FILE.test.rgp beside it when there is one\n"
+     "(a file of tests holds only test blocks; rgp test FILE.test.rgp runs them\n"
+     "against FILE.rgp). A test gives sources their\n"
      "input (input SOURCE = \"\"\"rows\"\"\", in the source's own format; sources it does\n"
      "not name read nothing) and runs the pipeline through libtcc, in a process of\n"
      "its own, with every sink writing to a temporary file. Then each expect SINK =\n"
      "\"\"\"text\"\"\" must equal what the sink wrote, byte for byte, and each expect\n"
      "count(SINK) == N (or !=, <, <=, >, >=) must hold for the records it wrote.\n"
      "A failure prints the test's FILE:LINE and a line diff (- expected, + written).\n"
-     "  --json  print one JSON report on stdout: the file, each test's name, line,\n"
+     "  --json  print one JSON report on stdout: the file, each test's name, file, line,\n"
      "          passed, seconds and failures (line, message, expected, actual)\n\n"
      "Exit status: 0 every test passed (or there are none); 1 a test failed or the\n"
      "file has errors; 2 a test could not be run.\n"},
@@ -221,7 +225,7 @@ static int cmd_version(int argc, char **argv)
     return 0;
 }
 
-/* The arguments of check and test: one .rgp file, and --json. */
+/* The arguments of check: one .rgp file, and --json. */
 static int file_and_json(const command *me, int argc, char **argv, const char **file, bool *json)
 {
     for (int i = 1; i < argc; i++) {
@@ -348,15 +352,51 @@ static int cmd_run(int argc, char **argv)
     return rc;
 }
 
+/* FILE.test.rgp for FILE.rgp; NULL when FILE does not end in .rgp. */
+static char *tests_beside(const char *file)
+{
+    size_t n = strlen(file);
+    if (n < 4 || strcmp(file + n - 4, ".rgp")) return NULL;
+    char *out = malloc(n + 6);
+    if (out) snprintf(out, n + 6, "%.*s.test.rgp", (int)(n - 4), file);
+    return out;
+}
+
+/* FILE.rgp for FILE.test.rgp, so that a file of tests can be run by its own name. */
+static char *pipeline_of_tests(const char *file)
+{
+    size_t n = strlen(file);
+    if (n <= 9 || strcmp(file + n - 9, ".test.rgp")) return NULL;
+    char *out = malloc(n);
+    if (out) snprintf(out, n, "%.*s.rgp", (int)(n - 9), file);
+    return out;
+}
+
 static int cmd_test(int argc, char **argv)
 {
     const command *me = find_command("test");
     if (wants_help(argc, argv)) { fputs(me->help, stdout); return 0; }
     bool json = false;
     const char *file = NULL;
-    if (file_and_json(me, argc, argv, &file, &json) != 0) return 1;
+    const char **extra = calloc((size_t)argc + 1, sizeof *extra);
+    int nextra = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--json")) json = true;
+        else if (argv[i][0] == '-') { free(extra); return usage_error(me, "unknown option '%s'", argv[i]); }
+        else if (!file) file = argv[i];
+        else extra[nextra++] = argv[i];
+    }
+    if (!file) { free(extra); return usage_error(me, "expected a .rgp file%s", ""); }
+    char *owner = nextra == 0 ? pipeline_of_tests(file) : NULL, *beside = NULL;
+    if (owner && access(owner, F_OK) == 0) {   /* rgp test sensors.test.rgp */
+        extra[nextra++] = file;
+        file = owner;
+    } else if (nextra == 0 && (beside = tests_beside(file)) && access(beside, F_OK) == 0) {
+        extra[nextra++] = beside;
+    }
     compilation c;
     int rc = driver_compile(&c, file, stderr);
+    for (int i = 0; i < nextra && rc == 0; i++) rc = pipeline_tests_load(&c.arena, c.prog, extra[i], stderr);
     if (rc == 0) {
         emit_options o = {.line_directives = true, .standalone = true};
         const char *c_name;
@@ -365,6 +405,7 @@ static int cmd_test(int argc, char **argv)
         free(text);
     }
     driver_free(&c);
+    free(owner), free(beside), free(extra);
     return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "jit.h"
+#include "parse.h"
 #include "whole_file.h"
 
 #define TEST_SECONDS 120   /* a test's pipeline reads files that end: longer means it hangs */
@@ -68,16 +69,22 @@ static const node *count_condition(diag *d, const program *p, const ast_expr *c)
     return k;
 }
 
-void pipeline_tests_check(diag *d, program *p)
+const char *pipeline_test_file(const program *p, int i)
+{
+    return p->test_files && p->test_files[i] ? p->test_files[i] : p->file;
+}
+
+/* Checks tests [from, p->ntests), which are in the file d reports on. */
+static void check_tests(diag *d, program *p, int from)
 {
     char all[512];
-    for (int i = 0; i < p->ntests; i++) {
+    for (int i = from; i < p->ntests; i++) {
         const ast_decl *t = p->tests[i];
         for (int j = 0; j < i; j++)
             if (p->tests[j]->title->u.s.len == t->title->u.s.len &&
                 !memcmp(p->tests[j]->title->u.s.bytes, t->title->u.s.bytes, t->title->u.s.len))
-                diag_error(d, t->title->loc, "a second test named %s; the first is at line %u", t->title->text,
-                           p->tests[j]->loc.line);
+                diag_error(d, t->title->loc, "a second test named %s; the first is at %s:%u", t->title->text,
+                           pipeline_test_file(p, j), p->tests[j]->loc.line);
         if (!t->checks) diag_error(d, t->loc, "test %s checks nothing: add expect SINK = \"\"\"...\"\"\" or expect count(SINK) == N",
                                    t->title->text);
         for (const ast_check *c = t->checks; c; c = c->next) {
@@ -110,6 +117,43 @@ void pipeline_tests_check(diag *d, program *p)
             }
         }
     }
+}
+
+void pipeline_tests_check(diag *d, program *p) { check_tests(d, p, 0); }
+
+int pipeline_tests_load(arena *a, program *p, const char *path, FILE *out)
+{
+    size_t len = 0;
+    char *bytes = whole_file_read(path, &len);
+    if (!bytes) {
+        fprintf(out, "rgp test: error: cannot read '%s': %s\n", path, strerror(errno));
+        return 1;
+    }
+    char *src = arena_strndup(a, bytes, len);   /* the tests' texts and places outlive this call */
+    free(bytes);
+    const char *file = arena_strndup(a, path, strlen(path));
+    diag d;
+    diag_init(&d, file, src, len, out);
+    ast_program *ast = parse_program(a, &d, src, len);
+    if (!ast) return 1;
+    int n = 0;
+    for (ast_decl *dc = ast->decls; dc; dc = dc->next) n += dc->kind == D_TEST;
+    ast_decl **tests = arena_alloc(a, sizeof *tests * (size_t)(p->ntests + n + 1));
+    const char **files = arena_alloc(a, sizeof *files * (size_t)(p->ntests + n + 1));
+    for (int i = 0; i < p->ntests; i++) tests[i] = p->tests[i], files[i] = pipeline_test_file(p, i);
+    int first = p->ntests;
+    for (ast_decl *dc = ast->decls; dc; dc = dc->next) {
+        if (dc->kind == D_TEST) {
+            files[p->ntests] = file;
+            tests[p->ntests++] = dc;
+        } else {
+            diag_error(&d, dc->loc, "a file of tests holds only test blocks; this %s declaration belongs in %s, the pipeline they test",
+                       decl_word(dc->kind), p->file);
+        }
+    }
+    p->tests = tests, p->test_files = files;
+    check_tests(&d, p, first);
+    return d.errors ? 1 : 0;
 }
 
 /* ---- running ---- */
@@ -278,8 +322,10 @@ static void rm_tree(const char *dir)
 }
 
 /* Runs test t; fills r. Returns -1 when it could not be run at all. */
-static int run_one(const program *p, const ast_decl *t, const char *c_text, const char *c_name, result *r)
+static int run_one(const program *p, int ti, const char *c_text, const char *c_name, result *r)
 {
+    const ast_decl *t = p->tests[ti];
+    const char *file = pipeline_test_file(p, ti);
     const char *tmp = getenv("TMPDIR");
     char dir[4096];
     snprintf(dir, sizeof dir, "%s/rgp-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
@@ -295,7 +341,7 @@ static int run_one(const program *p, const ast_decl *t, const char *c_text, cons
     for (int i = 0; i < p->nsources && rc == 0; i++) {
         const node *s = p->sources[i];
         if (!test_source_ok(s)) {
-            fprintf(stderr, "%s:%u: error: test %s: source '%s' reads %s, which a test cannot replace\n", p->file,
+            fprintf(stderr, "%s:%u: error: test %s: source '%s' reads %s, which a test cannot replace\n", file,
                     t->loc.line, t->title->text, s->name, s->endpoint == EP_JOURNAL ? "a journal" : "the network");
             rc = -1;
             break;
@@ -311,7 +357,7 @@ static int run_one(const program *p, const ast_decl *t, const char *c_text, cons
     for (int i = 0; i < p->nsinks && rc == 0; i++) {
         const node *k = p->sinks[i];
         if (!test_sink_ok(k)) {
-            fprintf(stderr, "%s:%u: error: test %s: sink '%s' writes to the network, which a test cannot replace\n", p->file,
+            fprintf(stderr, "%s:%u: error: test %s: sink '%s' writes to the network, which a test cannot replace\n", file,
                     t->loc.line, t->title->text, k->name);
             rc = -1;
             break;
@@ -403,8 +449,9 @@ int pipeline_tests_run(const program *p, const char *c_text, const char *c_name,
     }
     for (int i = 0; i < p->ntests; i++) {
         const ast_decl *t = p->tests[i];
+        const char *file = pipeline_test_file(p, i);
         result r = {0};
-        int rc = run_one(p, t, c_text, c_name, &r);
+        int rc = run_one(p, i, c_text, c_name, &r);
         bool ok = rc == 0 && r.nf == 0;
         passed += ok, failed += rc == 0 && !ok, broken += rc != 0;
         if (json) {
@@ -412,6 +459,8 @@ int pipeline_tests_run(const program *p, const char *c_text, const char *c_name,
             char *name = strndup(t->title->u.s.bytes, t->title->u.s.len);
             diag_json_string(out, name ? name : "");
             free(name);
+            fputs(", \"file\": ", out);
+            diag_json_string(out, file);
             fprintf(out, ", \"line\": %u, \"passed\": %s, \"seconds\": %.3f, \"failures\": [", t->loc.line, ok ? "true" : "false",
                     r.seconds);
             for (int k = 0; k < r.nf; k++) {
@@ -428,11 +477,11 @@ int pipeline_tests_run(const program *p, const char *c_text, const char *c_name,
             if (rc != 0) fputs("{\"line\": 0, \"message\": \"the test could not be run (see stderr)\"}", out);
             fputs("]}", out);
         } else if (ok) {
-            fprintf(out, "ok    test %s (%s:%u, %.2f s)\n", t->title->text, p->file, t->loc.line, r.seconds);
+            fprintf(out, "ok    test %s (%s:%u, %.2f s)\n", t->title->text, file, t->loc.line, r.seconds);
         } else if (rc == 0) {
-            fprintf(out, "FAIL  test %s (%s:%u)\n", t->title->text, p->file, t->loc.line);
+            fprintf(out, "FAIL  test %s (%s:%u)\n", t->title->text, file, t->loc.line);
             for (int k = 0; k < r.nf; k++) {
-                fprintf(out, "  %s:%u: %s%s\n", p->file, r.f[k].line, r.f[k].what,
+                fprintf(out, "  %s:%u: %s%s\n", file, r.f[k].line, r.f[k].what,
                         strstr(r.f[k].what, "other text") ? " (- expected, + written):" : "");
                 if (strstr(r.f[k].what, "other text"))
                     print_diff(out, r.f[k].expected.s ? r.f[k].expected.s : "", r.f[k].expected.len,

@@ -12,6 +12,14 @@
 /* Reports misuse in p->tests: unknown sources and sinks, repeated names, conditions of another form. */
 void pipeline_tests_check(diag *d, program *p);
 
+/* Adds the test blocks of the file at path (a file of tests beside the
+ * pipeline, such as sensors.test.rgp) to p->tests and checks them against
+ * p's sources and sinks. Returns 0, or 1 after printing its errors to out. */
+int pipeline_tests_load(arena *a, program *p, const char *path, FILE *out);
+
+/* The file that test i of p is written in. */
+const char *pipeline_test_file(const program *p, int i);
+
 /* Runs every test of p from the generated C; prints one line per test (or, with
  * json, one JSON report) to out. Returns 0 when all pass, 1 when one fails,
  * 2 when a test could not be run. */

@@ -91,10 +91,10 @@ static void map_put(arena *a, name_map *m, const char *key, void *val)
         } \
         (arr)[(n)++] = (item); } while (0)
 
-static const char *decl_word(decl_kind k)
+const char *decl_word(decl_kind k)
 {
     return k == D_SCHEMA ? "schema" : k == D_SOURCE ? "source" : k == D_STAGE ? "stage" : k == D_SINK ? "sink"
-         : k == D_ROUTE ? "route" : k == D_TABLE ? "table" : "options";
+         : k == D_ROUTE ? "route" : k == D_TABLE ? "table" : k == D_TEST ? "test" : "options";
 }
 
 const char *node_word(const node *n)

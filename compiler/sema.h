@@ -150,10 +150,14 @@ typedef struct program {
     bool *env_in_expr;            /* for each: read by an expression (else only a path, which NAME=PATH may replace) */
     int nenvs, env_cap;
     ast_decl **tests; int ntests; /* test "NAME" { ... } blocks, for rgp test (pipeline_test.h) */
+    const char **test_files;      /* each test's file, when some are in a file of tests; NULL: all in `file` */
 } program;
 
 /* table T = stream S by K: each key's latest record of stream S (else a file read whole). */
 static inline bool node_is_stream_table(const node *n) { return n->kind == D_TABLE && n->input; }
+
+/* What messages call a declaration of kind k: schema, source, ..., options. */
+const char *decl_word(decl_kind k);
 
 /* What messages and comments call a node: source, stage, sink, route, branch or late stream. */
 const char *node_word(const node *n);

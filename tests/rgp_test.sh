@@ -129,18 +129,77 @@ printf 'schema R { a: str }\nsource r = stdin as csv(R)\nsink o = stdout as csv 
     || bad "misuse: exit $rc: $(cat "$work/err")"
 
 # a file without tests passes, and says so; rgp run ignores test blocks
-"$rgp" test "$root/examples/logs.rgp" >"$work/out" 2>&1 && grep -q "0 passed, 0 failed: the file has no test blocks" "$work/out" \
+printf 'schema L { text: str }\nsource l = stdin as lines(L)\nsink o = stdout as csv <- l\n' >"$work/none.rgp"
+"$rgp" test "$work/none.rgp" >"$work/out" 2>&1 && grep -q "0 passed, 0 failed: the file has no test blocks" "$work/out" \
     && ok || bad "no tests: $(cat "$work/out")"
 printf 'sensor_id,value\n' >"$work/named.csv"
 printf '1,10\n1,50\n' | "$rgp" run "$work/t.rgp" events=/dev/null named="$work/named.csv" 2>/dev/null >"$work/run.out"
 printf 'sensor_id,value\n1,50\n' | cmp -s - "$work/run.out" && ok || bad "rgp run with test blocks: $(cat "$work/run.out")"
 
 # the examples' own tests, and fmt keeps test blocks as they are
-for ex in sensors iot_json; do
+for ex in sensors iot_json logs; do
     "$rgp" test "$root/examples/$ex.rgp" >"$work/out" 2>&1 && grep -q " 0 failed" "$work/out" && ok || bad "examples/$ex.rgp: $(cat "$work/out")"
     "$rgp" fmt --check "$root/examples/$ex.rgp" && ok || bad "rgp fmt changes the test blocks of examples/$ex.rgp"
 done
-"$rgp" test --help | grep -q '^Usage: rgp test FILE.rgp \[--json\]' && ok || bad "rgp test --help"
+"$rgp" test --help | grep -q '^Usage: rgp test FILE.rgp \[TESTS.rgp ...\] \[--json\]' && ok || bad "rgp test --help"
+
+# tests in a file beside the pipeline: FILE.test.rgp is found, runs by its own
+# name too, reports its own file:line, and holds only test blocks
+mkdir -p "$work/side"
+cp "$work/t.rgp" "$work/side/p.rgp"
+sed -i '/^test /,$d' "$work/side/p.rgp"
+cat >"$work/side/p.test.rgp" <<'EOS'
+# tests of p.rgp
+test "beside: spikes" {
+    input readings = "1,10\n1,50\n"
+    expect count(alerts) == 1
+}
+
+test "beside: wrong" {
+    input readings = "2,30\n"
+    expect count(alerts) == 7
+}
+EOS
+"$rgp" test "$work/side/p.rgp" >"$work/out" 2>&1; rc=$?
+[ "$rc" = 1 ] && grep -q '^ok    test "beside: spikes" (.*side/p.test.rgp:2,' "$work/out" \
+    && grep -q '^FAIL  test "beside: wrong" (.*side/p.test.rgp:7)' "$work/out" \
+    && grep -q 'side/p.test.rgp:9: expected count(alerts) == 7, but it wrote 1 record$' "$work/out" \
+    && grep -q '1 passed, 1 failed' "$work/out" && ok || bad "tests beside the pipeline: exit $rc: $(cat "$work/out")"
+"$rgp" test "$work/side/p.test.rgp" >"$work/out2" 2>&1; rc=$?
+[ "$rc" = 1 ] && cmp -s "$work/out" "$work/out2" && ok || bad "rgp test p.test.rgp: exit $rc: $(cat "$work/out2")"
+"$rgp" test "$work/side/p.rgp" --json >"$work/json" 2>&1
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); assert [t["file"].endswith("side/p.test.rgp") for t in r["tests"]]==[True,True], r; assert r["passed"]==1 and r["failed"]==1' "$work/json" \
+    && ok || bad "--json with tests beside: $(cat "$work/json")"
+# a file of tests named explicitly replaces the one beside, and adds to the pipeline's own
+cat >"$work/more.rgp" <<'EOS'
+test "more" {
+    input readings = "5,99\n"
+    expect alerts = "sensor_id,value\n5,99\n"
+}
+EOS
+"$rgp" test "$work/side/p.rgp" "$work/more.rgp" >"$work/out" 2>&1 && grep -q '^ok    test "more" (.*more.rgp:1,' "$work/out" \
+    && ! grep -q beside "$work/out" && grep -q '1 passed, 0 failed' "$work/out" && ok || bad "explicit file of tests: $(cat "$work/out")"
+# what a file of tests may not hold, and what it must name, at its own file:line:col
+cat >"$work/side/q.rgp" <<'EOS'
+schema R { v: i64 }
+source r = stdin as csv(R)
+sink o = stdout as csv <- r
+test "own" { input r = "1\n" expect count(o) == 1 }
+EOS
+cat >"$work/side/q.test.rgp" <<'EOS'
+sink extra = stdout as csv <- r
+test "own" { input r = "1\n" expect count(o) == 1 }
+test "typo" { input rr = "1\n" expect count(o) == 1 }
+EOS
+"$rgp" test "$work/side/q.rgp" >/dev/null 2>"$work/err"; rc=$?
+[ "$rc" = 1 ] && grep -q 'q.test.rgp:1:6: error: a file of tests holds only test blocks; this sink declaration belongs in .*q.rgp' "$work/err" \
+    && grep -q 'q.test.rgp:2:6: error: a second test named "own"; the first is at .*side/q.rgp:4' "$work/err" \
+    && grep -q "q.test.rgp:3:21: error: input names a source; 'rr' is not one (the sources: r)" "$work/err" \
+    && ok || bad "errors in a file of tests: exit $rc: $(cat "$work/err")"
+"$rgp" test "$work/side/nope.rgp" "$work/missing.rgp" >/dev/null 2>"$work/err"; rc=$?
+[ "$rc" = 1 ] && grep -q "cannot read" "$work/err" && ok || bad "missing pipeline: exit $rc: $(cat "$work/err")"
+"$rgp" test "$work/side/q.rgp" "$work/missing.rgp" >/dev/null 2>"$work/err"; rc=$?
+[ "$rc" = 1 ] && grep -q "rgp test: error: cannot read '.*missing.rgp': No such file" "$work/err" && ok || bad "missing file of tests: exit $rc: $(cat "$work/err")"
 
 echo "rgp_test: $passed passed, $failed failed"
 [ "$failed" = 0 ]
