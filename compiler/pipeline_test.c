@@ -80,11 +80,15 @@ static void check_tests(diag *d, program *p, int from)
     char all[512];
     for (int i = from; i < p->ntests; i++) {
         const ast_decl *t = p->tests[i];
-        for (int j = 0; j < i; j++)
-            if (p->tests[j]->title->u.s.len == t->title->u.s.len &&
-                !memcmp(p->tests[j]->title->u.s.bytes, t->title->u.s.bytes, t->title->u.s.len))
-                diag_error(d, t->title->loc, "a second test named %s; the first is at %s:%u", t->title->text,
-                           pipeline_test_file(p, j), p->tests[j]->loc.line);
+        for (int j = 0; j < i; j++) {
+            const ast_expr *other = p->tests[j]->title;
+            if (other->u.s.len != t->title->u.s.len || memcmp(other->u.s.bytes, t->title->u.s.bytes, t->title->u.s.len)) continue;
+            const char *there = pipeline_test_file(p, j);
+            if (!strcmp(there, d->file))
+                diag_error(d, t->title->loc, "a second test named %s; the first is at line %u", t->title->text, p->tests[j]->loc.line);
+            else
+                diag_error(d, t->title->loc, "a second test named %s; the first is at %s:%u", t->title->text, there, p->tests[j]->loc.line);
+        }
         if (!t->checks) diag_error(d, t->loc, "test %s checks nothing: add expect SINK = \"\"\"...\"\"\" or expect count(SINK) == N",
                                    t->title->text);
         for (const ast_check *c = t->checks; c; c = c->next) {

@@ -77,11 +77,34 @@ check_case() {
     if [ $ok = 1 ]; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
 }
 
-for case in $cases; do
-    modes="jit aot"
-    # diagnostics that name the .rgp file come from the compiler: `rgp check` must agree
-    [ -f "$case.err" ] && head -c $((${#case} + 5)) "$case.err" | grep -qx "$case.rgp:" && modes="check jit aot"
-    for mode in $modes; do check_case; done
+# The cases run in $jobs workers (default: one per CPU), each with its own
+# scratch folder; each worker's report is printed whole when all are done.
+run_worker() {   # run_worker N: every jobs-th case, from the N-th
+    work=$work/w$1; mkdir -p "$work"
+    i=0
+    for case in $cases; do
+        i=$((i + 1))
+        [ $((i % jobs)) = "$1" ] || continue
+        modes="jit aot"
+        # diagnostics that name the .rgp file come from the compiler: `rgp check` must agree
+        [ -f "$case.err" ] && head -c $((${#case} + 5)) "$case.err" | grep -qx "$case.rgp:" && modes="check jit aot"
+        for mode in $modes; do check_case; done
+    done
+    echo "$passed $failed" >"$work/counts"
+}
+jobs=${RGP_GOLDEN_JOBS:-$(nproc 2>/dev/null || echo 1)}
+n=0
+while [ $n -lt "$jobs" ]; do
+    run_worker $n >"$work/report.$n" 2>&1 &
+    n=$((n + 1))
+done
+wait
+n=0
+while [ $n -lt "$jobs" ]; do
+    cat "$work/report.$n"
+    read -r p f <"$work/w$n/counts" || { p=0 f=1; echo "FAIL golden: worker $n did not finish"; }
+    passed=$((passed + p)) failed=$((failed + f))
+    n=$((n + 1))
 done
 echo "golden: $passed passed, $failed failed"
 [ $failed = 0 ]
