@@ -7,7 +7,7 @@ set -u
 need="re2c lemon tcc libtcc-dev libpcre2-dev check libsubunit-dev pkg-config gcc make"
 [ "${1:-build}" = fuzz ] && need="$need clang libclang-rt-14-dev"
 [ "${1:-build}" = test ] && need="$need python3 curl prometheus nats-server libnats-dev bsdutils groff-base man-db chromium"   # groff and man read rgp(1) in tests/install.sh; logger for tests/syslog.sh; the peers of tests/net.sh and tests/nats.sh; tests/metrics.sh's scraper and Prometheus; tests/status_page.sh's browser
-[ "${1:-build}" = bench ] && need="$need default-jdk-headless libdisruptor-java mawk gawk miller jq python3 gnuplot-nox time valgrind"
+[ "${1:-build}" = bench ] && need="$need default-jdk-headless libdisruptor-java mawk gawk miller jq python3 gnuplot-nox time valgrind socat"
 
 # duckdb_client: @duckdb/node-api under build/duckdb (any user: it is the
 # project's own build directory). Exit 1 when npm is missing or fails.
