@@ -83,6 +83,8 @@ typedef void loss_fn(emitter *e, const node *who, const char *cause, const char 
                      const ast_op *window);
 void emit_stage_losses(emitter *e, const node *st, loss_fn *fn);
 void thread_drops_expr(emitter *e, const plan_thread *t, char *n, size_t cap);
+const plan_thread *merge_feeder(const plan *pl, const node *m, int i);
+void fault_counter(const node *st, const ast_op *o, const plan_thread *t, const char *which, char *out, size_t cap);
 
 /* emit_ops.c: the operators a reader runs for each record */
 void emit_lookup(emitter *e, const node *st, const ast_op *o, const char *cur, const char *var);

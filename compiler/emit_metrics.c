@@ -124,7 +124,18 @@ static void stage_slots(emitter *e, const plan_thread *t, mthread *mt, const nod
 {
     add_received(e, mt, t, st);
     add_counted(mt, t, "RGP_M_SENT_RECORDS", st, MW_SENT);
-    if (plan_thread_of(e->pl, st) != t) return;   /* a merge: its state, if any, is its reader's */
+    if (st->ninputs) {   /* a merge: no state (sema); each input's thread counts its share of what its filters reject */
+        bool feeds = false;
+        for (int i = 0; merge_feeder(e->pl, st, i); i++) feeds |= merge_feeder(e->pl, st, i) == t;
+        for (const ast_op *o = st->ops; o && feeds; o = o->next)
+            if (o->faults) {
+                char n[320];
+                fault_counter(st, o, t, "rejected", n, sizeof n);
+                add_derived(mt, "RGP_M_DISCARDED", st, "RGP_LOSS_REJECTED", NULL, "%s", n);
+            }
+        return;
+    }
+    if (plan_thread_of(e->pl, st) != t) return;
     M.cur = t;
     emit_stage_losses(e, st, on_loss);
     for (const ast_op *o = st->ops; o; o = o->next)

@@ -43,20 +43,34 @@ void emit_lookup(emitter *e, const node *st, const ast_op *o, const char *cur, c
 /* `vK.FIELD = EXPR;`: field i of record vK from an item's expression over cur. */
 /* ---- records a where or select rejects (parse_time without a fallback) ---- */
 
+/* Counter `which` ("seen" or "rejected") of a where or select that may reject
+ * records: its stage's, or in a merge, whose operators run on each input's
+ * thread, thread t's own (each thread counts its share; the sums are read at exit). */
+void fault_counter(const node *st, const ast_op *o, const plan_thread *t, const char *which, char *out, size_t cap)
+{
+    assert(!st->ninputs || t);
+    if (st->ninputs > 0) snprintf(out, cap, "%s_%s_%s", table_name(st, o), which, t->cname);
+    else snprintf(out, cap, "%s_%s", table_name(st, o), which);
+}
+
 /* The fault the op's expressions may set (rgp_std.h's rgp_fault), and its count. */
 static void emit_fault_begin(emitter *e, const node *st, const ast_op *o)
 {
+    char seen[320];
+    fault_counter(st, o, e->thread, "seen", seen, sizeof seen);
     emit(e, "rgp_fault fault = {0};   /* set by a parse_time without a fallback whose text does not match */");
-    emit(e, "%s_seen++;", table_name(st, o));
+    emit(e, "%s++;", seen);
 }
 
 /* Rejected and said (the first ones; all counted for the loss summary), or else
  * the block that goes on opens, with `then` before its brace. */
 static void emit_fault_check(emitter *e, const node *st, const ast_op *o, const char *then)
 {
+    char rejected[320];
+    fault_counter(st, o, e->thread, "rejected", rejected, sizeof rejected);
     emit(e, "if (fault.bad) {");
-    emit(e, "    rgp_fault_reject(RGP_PROGRAM, \"%s:%u:%u\", \"%s\", &fault, &%s_rejected);", e->p->file, o->loc.line, o->loc.col,
-         st->name, table_name(st, o));
+    emit(e, "    rgp_fault_reject(RGP_PROGRAM, \"%s:%u:%u\", \"%s\", &fault, &%s);", e->p->file, o->loc.line, o->loc.col,
+         st->name, rejected);
     emit(e, "} else %s{", then);
     e->indent++;
 }

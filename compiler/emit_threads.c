@@ -948,6 +948,42 @@ static void emit_run_thread(emitter *e, const plan_thread *t)
     e->thread = NULL;
 }
 
+/* The i-th thread that runs merge m's operators (each input's thread runs
+ * them before it publishes into m's ring), or NULL past the last. */
+const plan_thread *merge_feeder(const plan *pl, const node *m, int i)
+{
+    for (int k = 0; k < pl->nthreads; k++) {
+        const plan_thread *t = pl->threads[k];
+        bool feeds = false;
+        for (int j = 0; j < t->nouts; j++)
+            if (t->outs[j].ring->stream == m && t->outs[j].ring->nproducers > 1) feeds = true;
+        if (feeds && i-- == 0) return t;
+    }
+    return NULL;
+}
+
+/* A where's or select's counts of the records it saw and those parse_time
+ * rejected: one pair, or in a merge one pair per input's thread, each in lines of its own. */
+static void emit_fault_counters(emitter *e, const node *st, const ast_op *o)
+{
+    const char *what = o->kind == OP_WHERE ? "where" : "select";
+    char seen[320], rejected[320];
+    if (!st->ninputs) {
+        fault_counter(st, o, NULL, "seen", seen, sizeof seen);
+        fault_counter(st, o, NULL, "rejected", rejected, sizeof rejected);
+        emit(e, "static uint64_t %s, %s;   /* %s of stage %s (%s:%u): records, and those parse_time rejected */", seen, rejected,
+             what, st->name, e->p->file, o->loc.line);
+        return;
+    }
+    for (int i = 0; merge_feeder(e->pl, st, i); i++) {
+        const plan_thread *t = merge_feeder(e->pl, st, i);
+        fault_counter(st, o, t, "seen", seen, sizeof seen);
+        fault_counter(st, o, t, "rejected", rejected, sizeof rejected);
+        emit(e, "static _Alignas(RGP_CACHE_LINE) uint64_t %s, %s;   /* %s of merge %s (%s:%u) on thread %s: records, and those parse_time rejected */",
+             seen, rejected, what, st->name, e->p->file, o->loc.line, t->name);
+    }
+}
+
 void emit_threads(emitter *e)
 {
     const plan *pl = e->pl;
@@ -982,10 +1018,7 @@ void emit_threads(emitter *e)
             if (o->kind == OP_LIMIT) emit_limit_state(e, e->p->stages[i], o);
             if (o->kind == OP_SORT) emit_sort_state(e, e->p->stages[i], o);
             if (o->kind == OP_JOIN) emit_join_state(e, e->p->stages[i], o);
-            if (o->faults)
-                emit(e, "static uint64_t %s_seen, %s_rejected;   /* %s of stage %s (%s:%u): records, and those parse_time rejected */",
-                     table_name(e->p->stages[i], o), table_name(e->p->stages[i], o), o->kind == OP_WHERE ? "where" : "select",
-                     e->p->stages[i]->name, e->p->file, o->loc.line);
+            if (o->faults) emit_fault_counters(e, e->p->stages[i], o);
             if (o->kind != OP_SAMPLE) continue;
             const char *t = table_name(e->p->stages[i], o);
             emit(e, "/* sample of stage %s (%s:%u) */", e->p->stages[i]->name, e->p->file, o->loc.line);
@@ -1030,6 +1063,23 @@ static void emit_loss(emitter *e, const node *who, const char *cause, const char
          sent_to ? "\"" : "", sent_to ? sent_to : "NULL", sent_to ? "\"" : "");
 }
 
+/* A where's or select's count `which` over every thread that runs it, as a C expression. */
+static void fault_sum(emitter *e, const node *st, const ast_op *o, const char *which, sbuf *out)
+{
+    char c[320];
+    if (!st->ninputs) {
+        fault_counter(st, o, NULL, which, c, sizeof c);
+        sb(out, "%s", c);
+        return;
+    }
+    sb(out, "(0");
+    for (int i = 0; merge_feeder(e->pl, st, i); i++) {
+        fault_counter(st, o, merge_feeder(e->pl, st, i), which, c, sizeof c);
+        sb(out, " + %s", c);
+    }
+    sb(out, ")");
+}
+
 /* The entries of a stage's operators that can hold records back, each given to fn. */
 void emit_stage_losses(emitter *e, const node *st, loss_fn *emit_loss)
 {
@@ -1056,9 +1106,11 @@ void emit_stage_losses(emitter *e, const node *st, loss_fn *emit_loss)
             snprintf(detail, sizeof detail, "\"table '%s'; `or default` keeps them\"", o->word);
             emit_loss(e, st, "RGP_LOSS_UNMATCHED", n, of, detail, NULL);
         } else if (o->faults) {
-            snprintf(n, sizeof n, "%s_rejected", t);
-            snprintf(of, sizeof of, "%s_seen", t);
-            emit_loss(e, st, "RGP_LOSS_REJECTED", n, of, "\"parse_time without a fallback\"", NULL);
+            sbuf rejected = {0}, seen = {0};
+            fault_sum(e, st, o, "rejected", &rejected);
+            fault_sum(e, st, o, "seen", &seen);
+            emit_loss(e, st, "RGP_LOSS_REJECTED", rejected.s, seen.s, "\"parse_time without a fallback\"", NULL);
+            free(rejected.s), free(seen.s);
         } else if (o->kind == OP_SAMPLE) {
             snprintf(n, sizeof n, "%s_skipped", t);
             snprintf(of, sizeof of, "%s_n", t);
