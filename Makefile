@@ -271,6 +271,7 @@ test: $(B)/rgp $(B)/check_all $(B)/stress_disruptor $(B)/journal_writer $(B)/fuz
 	$(Q)sh tests/journal_pipeline.sh $(B)/rgp
 	$(Q)sh tests/journal_kill.sh $(B)/rgp $(B)/journal_writer
 	$(Q)sh tests/checkpoint.sh $(B)/rgp
+	$(Q)sh tests/checkpoint_merge.sh $(B)/rgp
 	$(Q)sh tests/durable_example.sh $(B)/rgp
 	$(Q)sh tests/join_reload.sh $(B)/rgp
 	$(Q)sh tests/merge_order.sh $(B)/rgp

@@ -18,6 +18,29 @@ int ckpt_component(const plan *pl, const node *n, const ast_op *op)
     return -1;
 }
 
+/* The threads that publish into ring r (a merge's ring: one per input, or one
+ * for two inputs computed in one thread). */
+static int ring_feeders(const plan *pl, const plan_ring *r)
+{
+    int n = 0;
+    for (int i = 0; i < pl->nthreads; i++)
+        for (int k = 0; k < pl->threads[i]->nouts; k++) n += pl->threads[i]->outs[k].ring == r;
+    return n;
+}
+
+/* t's place among the threads that publish into r. */
+static int feeder_index(const plan *pl, const plan_ring *r, const plan_thread *t)
+{
+    int n = 0;
+    for (int i = 0; i < pl->nthreads && pl->threads[i] != t; i++)
+        for (int k = 0; k < pl->threads[i]->nouts; k++) n += pl->threads[i]->outs[k].ring == r;
+    return n;
+}
+
+/* Whether ring r's barriers are aligned: several threads publish into it, each
+ * its own barrier slot, marked in the ring's lanes (runtime/checkpoint.h). */
+static bool aligned_ring(const plan *pl, const plan_ring *r) { return r->nproducers > 1 && ring_feeders(pl, r) > 1; }
+
 /* The str fields of an entry's key: its raw bytes only point at them. */
 static int key_strings(const ast_op *o, const char **out, int cap)
 {
@@ -159,6 +182,10 @@ void emit_checkpoint_globals(emitter *e)
     for (int i = 0; i < pl->nrings; i++)
         emit(e, "static rgp_ckpt_ring ckpt_ring_%s = {RGP_CKPT_NO_BARRIER, RGP_CKPT_NO_BARRIER};   /* ring %s's barrier slots */",
              pl->rings[i]->name, pl->rings[i]->name);
+    for (int i = 0; i < pl->nrings; i++)
+        if (aligned_ring(pl, pl->rings[i]))
+            emit(e, "static rgp_ckpt_align ckpt_align_%s[%d];   /* merge %s: the last barrier each of its producers put in */",
+                 pl->rings[i]->name, ring_feeders(pl, pl->rings[i]), pl->rings[i]->stream->name);
     emit(e, "static int ckpt_resumed;   /* this run resumed from a checkpoint */");
     blank(e);
     for (int k = 0; k < pl->nckpt; k++) {
@@ -244,6 +271,7 @@ void emit_checkpoint_globals(emitter *e)
 static void emit_source_barrier(emitter *e, const plan_thread *t, unsigned long long batch, bool final)
 {
     const char *ring = t->outs[0].ring->name;
+    assert(t->outs[0].ring->nproducers == 1);   /* a source's ring is its own; a merge's is fed by run threads */
     emit(e, "if (next == claim_end) {");
     emit(e, "    if (next != published) rgp_sp_publish(ring, published = next);");
     emit(e, "    next = rgp_sp_claim(ring, %llu);", batch);
@@ -288,7 +316,10 @@ void emit_checkpoint_source_end(emitter *e, const plan_thread *t, unsigned long 
 
 void emit_checkpoint_run_locals(emitter *e)
 {
-    if (emit_checkpoints(e->p)) emit(e, "bool ckpt_stopped = false;   /* took the final barrier: its groups and windows stay open, saved */");
+    if (!emit_checkpoints(e->p)) return;
+    emit(e, "bool ckpt_stopped = false;   /* took the final barrier: its groups and windows stay open, saved */");
+    if (e->thread && aligned_ring(e->pl, e->thread->in))
+        emit(e, "int ckpt_nbarrier = 0, ckpt_nfinal = 0;   /* of this checkpoint's barriers, those of the merge's producers read */");
 }
 
 /* After the reader's wait: a barrier among the records ends the batch before it
@@ -296,6 +327,25 @@ void emit_checkpoint_run_locals(emitter *e)
 void emit_checkpoint_batch(emitter *e, const plan_thread *t)
 {
     if (!emit_checkpoints(e->p)) return;
+    if (aligned_ring(e->pl, t->in)) {
+        const char *r = t->in->name;
+        unsigned long long mask = (unsigned long long)(t->in->slots - 1);
+        int n = ring_feeders(e->pl, t->in);
+        emit(e, "/* merge %s: each of its %d producers puts its own barrier slot in, marked in the lanes (written before the", t->in->stream->name, n);
+        emit(e, " * slot's publish, read after the wait's acquire); the last of a checkpoint's is the cut (runtime/checkpoint.h) */");
+        emit(e, "uint64_t ckpt_at = end;");
+        emit(e, "for (uint64_t s = next; s != end; s++)");
+        emit(e, "    if (lanes_%s[s & %lluu] & (RGP_LANE_BARRIER | RGP_LANE_FINAL)) { ckpt_at = s; break; }", r, mask);
+        emit(e, "bool at_barrier = ckpt_at != end, ckpt_aligned = false;");
+        emit(e, "bool final = at_barrier && (lanes_%s[ckpt_at & %lluu] & RGP_LANE_FINAL) != 0;", r, mask);
+        emit(e, "if (at_barrier) {");
+        emit(e, "    end = ckpt_at;   /* the records before it, then the barrier */");
+        emit(e, "    ckpt_aligned = final ? ++ckpt_nfinal == %d : ++ckpt_nbarrier == %d;   /* every producer's is in: save */", n, n);
+        emit(e, "    if (ckpt_aligned && final) ckpt_nfinal = 0;");
+        emit(e, "    else if (ckpt_aligned) ckpt_nbarrier = 0;");
+        emit(e, "}");
+        return;
+    }
     emit(e, "/* after the acquire in the wait: a barrier's slot, if among these, was published with its word */");
     emit(e, "uint64_t ckpt_b = rgp_load_relaxed_u64(&ckpt_ring_%s.barrier), ckpt_f = rgp_load_relaxed_u64(&ckpt_ring_%s.final);",
          t->in->name, t->in->name);
@@ -308,8 +358,13 @@ void emit_checkpoint_batch(emitter *e, const plan_thread *t)
 void emit_checkpoint_barrier(emitter *e, const plan_thread *t)
 {
     if (!emit_checkpoints(e->p)) return;
+    bool merged = aligned_ring(e->pl, t->in);
     emit(e, "if (at_barrier) {");
     e->indent++;
+    if (merged) {
+        emit(e, "if (ckpt_aligned) {   /* else the barrier of one producer of several: its slot only is stepped over */");
+        e->indent++;
+    }
     emit(e, "bool ok = true;");
     for (int i = 0; i < t->nsinks; i++) {
         const node *s = t->sinks[i];
@@ -330,17 +385,58 @@ void emit_checkpoint_barrier(emitter *e, const plan_thread *t)
     for (int i = 0; i < t->nouts; i++) {
         const plan_ring *r = t->outs[i].ring;
         emit(e, "{   /* the barrier goes on into ring %s, after the records before it */", r->name);
-        emit(e, "    uint64_t seq;");
-        emit(e, "    if (rgp_sp_try_claim(&ring_%s, 1, &seq) != 0) seq = rgp_sp_claim(&ring_%s, 1);", r->name, r->name);
-        emit(e, "    if (final) rgp_store_relaxed_u64(&ckpt_ring_%s.final, seq);   /* published by the release below */", r->name);
-        emit(e, "    else rgp_store_relaxed_u64(&ckpt_ring_%s.barrier, seq);", r->name);
-        emit(e, "    rgp_sp_publish(&ring_%s, out_%s_pub = out_%s_next = seq + 1);", r->name, r->name, r->name);
+        e->indent++;
+        if (aligned_ring(e->pl, r)) {
+            emit(e, "uint64_t seq = rgp_mp_claim(&prod_%s, 1);", r->name);
+            emit(e, "lanes_%s[seq & %lluu] = final ? RGP_LANE_FINAL : RGP_LANE_BARRIER;   /* published by the release in rgp_mp_publish */",
+                 r->name, (unsigned long long)(r->slots - 1));
+            emit(e, "rgp_mp_publish(&ring_%s, seq, seq + 1);", r->name);
+        } else if (r->nproducers > 1) {   /* a merge of inputs that this thread computes alone */
+            emit(e, "uint64_t seq = rgp_mp_claim(&prod_%s, 1);", r->name);
+            emit(e, "if (final) rgp_store_relaxed_u64(&ckpt_ring_%s.final, seq);   /* published by the release in rgp_mp_publish */", r->name);
+            emit(e, "else rgp_store_relaxed_u64(&ckpt_ring_%s.barrier, seq);", r->name);
+            emit(e, "rgp_mp_publish(&ring_%s, seq, seq + 1);", r->name);
+        } else {
+            emit(e, "uint64_t seq;");
+            emit(e, "if (rgp_sp_try_claim(&ring_%s, 1, &seq) != 0) seq = rgp_sp_claim(&ring_%s, 1);", r->name, r->name);
+            emit(e, "if (final) rgp_store_relaxed_u64(&ckpt_ring_%s.final, seq);   /* published by the release below */", r->name);
+            emit(e, "else rgp_store_relaxed_u64(&ckpt_ring_%s.barrier, seq);", r->name);
+            emit(e, "rgp_sp_publish(&ring_%s, out_%s_pub = out_%s_next = seq + 1);", r->name, r->name, r->name);
+        }
+        e->indent--;
+        emit(e, "}");
+    }
+    /* only once the barrier is in every ring: a ring this thread fills may lead to another producer of the merge */
+    for (int i = 0; i < t->nouts; i++) {
+        const plan_ring *r = t->outs[i].ring;
+        if (!aligned_ring(e->pl, r)) continue;
+        int me = feeder_index(e->pl, r, t);
+        emit(e, "if (final) {");
+        emit(e, "    rgp_ckpt_align_put(&ckpt_align_%s[%d], RGP_CKPT_ALIGN_CLOSED);   /* no barrier of ours comes after the final one */", r->name, me);
+        emit(e, "} else {   /* aligned: nothing more of ours goes into merge %s until every producer's barrier is in */", r->stream->name);
+        emit(e, "    rgp_ckpt_align_put(&ckpt_align_%s[%d], rgp_ckpt_asked());", r->name, me);
+        emit(e, "    rgp_ckpt_align_wait(ckpt_align_%s, %d, rgp_ckpt_asked());", r->name, ring_feeders(e->pl, r));
         emit(e, "}");
     }
     emit(e, "if (final) ckpt_stopped = true;");
+    if (merged) {
+        e->indent--;
+        emit(e, "}");
+    }
     emit(e, "end++;   /* past the barrier's slot */");
     e->indent--;
     emit(e, "}");
+}
+
+/* Before a thread closes its rings: the producers of a merge waiting for its
+ * barrier wait no more (an ended input counts as aligned). */
+void emit_checkpoint_close(emitter *e, const plan_thread *t)
+{
+    if (!emit_checkpoints(e->p)) return;
+    for (int i = 0; i < t->nouts; i++)
+        if (aligned_ring(e->pl, t->outs[i].ring))
+            emit(e, "rgp_ckpt_align_put(&ckpt_align_%s[%d], RGP_CKPT_ALIGN_CLOSED);   /* its barriers come no more */",
+                 t->outs[i].ring->name, feeder_index(e->pl, t->outs[i].ring, t));
 }
 
 /* The end-of-input flushes run unless the final barrier saved what they would flush. */

@@ -138,6 +138,7 @@ void emit_checkpoint_source_end(emitter *e, const plan_thread *t, unsigned long 
 void emit_checkpoint_run_locals(emitter *e);
 void emit_checkpoint_batch(emitter *e, const plan_thread *t);
 void emit_checkpoint_barrier(emitter *e, const plan_thread *t);
+void emit_checkpoint_close(emitter *e, const plan_thread *t);
 const char *emit_checkpoint_flush_guard(const emitter *e);
 void emit_checkpoint_load(emitter *e);
 void emit_checkpoint_seek(emitter *e);

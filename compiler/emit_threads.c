@@ -356,6 +356,7 @@ static void emit_output_state(emitter *e, const plan_thread *t)
 
 static void emit_close_outputs(emitter *e, const plan_thread *t)
 {
+    emit_checkpoint_close(e, t);
     /* this thread's lanes of merged rings end (again, for lanes already passed on: harmless) */
     for (int i = 0; i < t->nouts; i++) {
         const plan_ring *r = t->outs[i].ring;

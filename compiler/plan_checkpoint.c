@@ -68,7 +68,7 @@ static const char *unsaved(const ast_op *o)
 {
     switch (o->kind) {
     case OP_WHERE: case OP_SELECT: case OP_JOIN: case OP_KEYED: case OP_DEDUP: case OP_DELTA: case OP_THROTTLE:
-    case OP_SAMPLE: return NULL;   /* a throttle over a merge is refused with the merge */
+    case OP_SAMPLE: return NULL;   /* a throttle after a merge: refused by after_merge */
     case OP_GROUP: case OP_WINDOW:
         for (const ast_item *it = o->items; it; it = it->next)
             if (aggregates[it->value->u.call.builtin].q > 0 || it->value->type == T_STR)
@@ -80,6 +80,19 @@ static const char *unsaved(const ast_op *o)
     case OP_SORT: return "a sort's records are not";
     }
     return "it is not";
+}
+
+/* Whether a merge lies upstream of stage st with no group or window between:
+ * its event-time operators then keep a watermark per input (lanes). */
+static bool after_merge(const node *st)
+{
+    for (const node *n = st->owner ? st->owner : st->input; n; n = n->owner ? n->owner : n->input) {
+        if (n->kind != D_STAGE) return false;
+        for (const ast_op *o = n->ops; o; o = o->next)
+            if (o->kind == OP_GROUP || o->kind == OP_WINDOW) return false;
+        if (!n->input && n->ninputs > 1) return true;
+    }
+    return false;
 }
 
 static plan_thread *parse_thread_of(const plan *pl, const node *src)
@@ -127,11 +140,14 @@ void plan_checkpoint(arena *a, diag *d, plan *pl)
     for (int i = 0; i < p->nstages; i++) {
         const node *st = p->stages[i];
         if (!plan_is_live(st)) continue;
-        if (!st->input && st->ninputs > 1)
-            diag_error(d, st->loc, "merge '%s' cannot be checkpointed yet: its inputs' barriers are not aligned; "
-                       "checkpoints support pipelines without merges", st->name);
+        if (!st->input && st->ninputs > 1 && st->ordered)
+            diag_error(d, st->loc, "merge '%s' on %s cannot be checkpointed yet: the records its reorder buffer holds are not "
+                       "saved in checkpoints; merge in arrival order (merge(...) without 'on'), whose barriers are aligned",
+                       st->name, st->type->fields[st->order_field].name);
         for (const ast_op *o = st->ops; o; o = o->next) {
             const char *why = unsaved(o);
+            if (!why && o->time_field && (o->kind == OP_WINDOW || o->kind == OP_THROTTLE) && after_merge(st))
+                why = "the watermark per input that a window or throttle after a merge keeps is not";
             if (why) {
                 diag_error(d, o->loc, "stage '%s' cannot be checkpointed yet: %s saved in checkpoints (they save %s)", st->name, why,
                            CKPT_SUPPORTED);

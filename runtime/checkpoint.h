@@ -144,6 +144,53 @@ typedef struct rgp_ckpt_ring {
     RGP_ATOMIC(uint64_t) final;
 } rgp_ckpt_ring;
 
+/* Aligned barriers at a merge. A merge's ring has several producers (a thread
+ * per input), and each puts its own barrier slot in, marked in the ring's lanes
+ * with RGP_LANE_BARRIER (RGP_LANE_FINAL for the final one). A producer that has
+ * put its barrier for checkpoint E in puts nothing more into that ring until
+ * every other producer of it has put its own in, or closed (an ended input
+ * counts as aligned): so every record before the last of the barriers is before
+ * the cut, every record after it after, and the reader saves there, at the last
+ * of them, and passes one barrier on. A producer that waits stops reading its
+ * own input: only that input's upstream stalls, until its rings fill; the other
+ * producers run on to their barriers, which their sources put in between two
+ * records. A producer's claim after the wait comes after the others' barrier
+ * claims: their release below, its acquire in rgp_ckpt_align_wait, then its
+ * fetch-add on the ring's claim sequence. */
+#define RGP_LANE_BARRIER 0x40000000u
+#define RGP_LANE_FINAL 0x20000000u
+#define RGP_CKPT_ALIGN_CLOSED UINT64_MAX
+
+typedef struct rgp_ckpt_align {
+    _Alignas(RGP_CACHE_LINE) RGP_ATOMIC(uint64_t) epoch;   /* the last checkpoint whose barrier it put in; CLOSED: no more */
+} rgp_ckpt_align;
+
+_Static_assert(sizeof(rgp_ckpt_align) == RGP_CACHE_LINE, "rgp_ckpt_align: one line per producer");
+
+/* A producer of a merge has put its barrier for `epoch` in (or CLOSED: it puts no more). */
+static inline void rgp_ckpt_align_put(rgp_ckpt_align *a, uint64_t epoch)
+{
+    rgp_store_release_u64(&a->epoch, epoch);   /* pairs with the acquire in rgp_ckpt_align_wait */
+}
+
+/* Waits until each of the n producers of a merge has put its barrier for
+ * `epoch` in, or closed: yields, then sleeps 50 us at a time (the others may
+ * need this core to get there). */
+static inline void rgp_ckpt_align_wait(rgp_ckpt_align *all, int n, uint64_t epoch)
+{
+    for (int i = 0; i < n; i++) {
+        unsigned tries = 0;
+        while (rgp_load_acquire_u64(&all[i].epoch) < epoch) {   /* pairs with the release in rgp_ckpt_align_put */
+            if (++tries < 64) {
+                sched_yield();
+            } else {
+                struct timespec t = {0, 50000};
+                nanosleep(&t, NULL);
+            }
+        }
+    }
+}
+
 typedef struct rgp_ckpt {
     const char *prog;
     char dir[4096];

@@ -37,4 +37,29 @@ for round in 1 2; do
     [ "$rc" -eq 143 ] || fail "round $round: exit $rc: $(tail -3 "run$round.err")"
 done
 grep -q "resuming from checkpoint" run2.err || fail "round 2 did not resume: $(cat run2.err)"
-echo "checkpoint_tsan: 2 rounds without a race"
+
+# aligned barriers: two file sources merged, the producers waiting for each other's barrier
+awk 'BEGIN { for (i = 0; i < 300000; i++) printf "%d,%d\n", i % 1000, i % 97 }' > a.csv
+awk 'BEGIN { for (i = 0; i < 300000; i++) printf "%d,%d\n", 1000 + i % 1000, i % 89 }' > b.csv
+cat > m.rgp <<'R'
+options { checkpoint: "mck", every: 10 ms }
+schema Ev { k: u32, v: i64 }
+source a = file("a.csv") as csv(Ev)
+source b = file("b.csv") as csv(Ev)
+stage m = merge(a, b)
+stage s = m | by k state { n: u64 = 0, sum: i64 = 0 } { n += 1 sum += v emit { k, n, sum } }
+sink o = journal("mout") <- s
+R
+"$RGP" emit --standalone m.rgp > m.c || fail "emit m.rgp"
+${CC:-cc} -std=c11 -D_GNU_SOURCE -O1 -g -fsanitize=thread -Wno-tsan -o m.tsan m.c -lpthread -lm || fail "cc m.c"
+./m.tsan 2>merge1.err &
+pid=$!
+sleep 0.3
+kill -TERM "$pid" 2>/dev/null
+wait "$pid"
+RGP_VERBOSE=1 ./m.tsan 2>merge2.err || fail "the merge's resumed run: $(tail -3 merge2.err)"
+for f in merge1.err merge2.err; do
+    ! grep -q "ThreadSanitizer" $f || fail "$f: $(grep -A20 ThreadSanitizer $f | head -40)"
+done
+grep -q "resuming from checkpoint" merge2.err || fail "the merge's run did not resume: $(cat merge2.err)"
+echo "checkpoint_tsan: 2 rounds and a merge's aligned barriers without a race"
