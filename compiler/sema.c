@@ -235,7 +235,7 @@ static type_id check_name(sema *S, ast_expr *e, const rectype *rec)
     bool of_prev = e->qual && sc && sc->prev && (!strcmp(e->qual, "prev") || !strncmp(e->qual, "prev.", 5));
     if (e->qual && !of_prev && check_table_field(S, e, rec, &joined)) return joined;
     if (e->qual) {
-        if (!strcmp(e->qual, "prev") || !strncmp(e->qual, "prev.", 5)) {
+        if (!of_prev && (!strcmp(e->qual, "prev") || !strncmp(e->qual, "prev.", 5))) {
             diag_error(S->d, e->loc, "'%s.%s': only prev.FIELD, in a delta block, reads a field through a dot", e->qual, e->text);
             return T_ERROR;
         }
@@ -2468,7 +2468,7 @@ static void check_dedup(sema *S, ast_op *o, const rectype *rec)
     for (int i = 0; i < rec->nfields; i++) {
         bool is_key = false;
         for (ast_arg *g = o->keys; g; g = g->next) is_key |= !strcmp(g->value->text, rec->fields[i].name);
-        if (is_key || strchr(rec->fields[i].name, '.')) continue;   /* a joined row's fields follow from the join's key */
+        if (is_key || (strchr(rec->fields[i].name, '.') && !rec->fields[i].nest)) continue;   /* a joined row's fields follow from the join's key */
         ast_expr *ref = arena_alloc(S->a, sizeof *ref);
         *ref = (ast_expr){.kind = E_NAME, .loc = o->loc, .text = rec->fields[i].name, .type = rec->fields[i].type};
         ref->u.name.field = i;
@@ -2724,8 +2724,12 @@ static rectype *check_join(sema *S, ast_op *o, const rectype *rec, rectype *out)
     size_t ql = strlen(o->word);
     for (int i = 0; i < rec->nfields; i++)
         if (!strncmp(rec->fields[i].name, o->word, ql) && rec->fields[i].name[ql] == '.') {
-            diag_error(S->d, o->word_loc, "table '%s' is joined into this record already (field '%s'); select what you need from it first",
-                       o->word, rec->fields[i].name);
+            if (rec->fields[i].nest)
+                diag_error(S->d, o->word_loc, "table '%s' would add its fields as %s.FIELD, but the record has an object '%s' (field '%s', line %u:%u); "
+                           "name the object otherwise", o->word, o->word, o->word, rec->fields[i].name, rec->fields[i].loc.line, rec->fields[i].loc.col);
+            else
+                diag_error(S->d, o->word_loc, "table '%s' is joined into this record already (field '%s'); select what you need from it first",
+                           o->word, rec->fields[i].name);
             return out;
         }
     for (int i = 0; i < tab->type->nfields; i++) {
