@@ -3011,6 +3011,12 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
             check_sink(&S, n, dc);
             n->input = resolve_input(&S, dc);
             if (n->input) n->type = n->input->type;
+            for (int i = 0; n->format == FMT_CSV && n->header && n->delim == '.' && n->type && i < n->type->nfields; i++)
+                if (strchr(n->type->fields[i].name, '.')) {   /* device.id would read as two columns */
+                    diag_error(S.d, dc->format->loc, "sink '%s' writes the column '%s', whose name holds its delimiter '.'; "
+                               "choose another delimiter", n->name, n->type->fields[i].name);
+                    break;
+                }
             if (n->endpoint == EP_NATS && n->type) sema_nats_subject(a, d, n);   /* "alerts.{sensor_id}": its fields */
             PUSH(a, p->sinks, p->nsinks, n);
         }
