@@ -2736,6 +2736,7 @@ static rectype *check_join(sema *S, ast_op *o, const rectype *rec, rectype *out)
         field f = tab->type->fields[i];
         f.name = arena_printf(S->a, "%s.%s", o->word, f.name);
         f.def = NULL;
+        f.nest = 0;   /* a joined row is written flat, "users.name", whatever objects its record had */
         f.loc = o->loc;
         PUSH(S->a, out->fields, out->nfields, f);
     }
