@@ -215,6 +215,23 @@ ast_item *ast_item_new(arena *a, const token *name, ast_expr *value)
     return it;
 }
 
+ast_item *ast_item_object(arena *a, const token *name, const token *brace, ast_item *members)
+{
+    ast_item *it = ast_item_new(a, name, NULL);
+    it->object = true;
+    it->members = members;
+    it->brace = ast_loc(brace);
+    return it;
+}
+
+ast_expr *ast_qualify(arena *a, ast_expr *path, const token *name)
+{
+    ast_expr *e = ast_ident(a, name);
+    e->qual = arena_printf(a, "%s.%s", path->qual, path->text);
+    e->loc = ast_span(path->loc, e->loc);
+    return e;
+}
+
 ast_op *ast_where(arena *a, const token *kw, ast_expr *cond)
 {
     ast_op *o = arena_alloc(a, sizeof *o);

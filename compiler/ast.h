@@ -83,7 +83,15 @@ typedef struct ast_field {
     srcloc key_loc, value_loc;
     struct ast_field *next;
 } ast_field;
-typedef struct ast_item { const char *name; srcloc loc; ast_expr *value; struct ast_item *next; } ast_item;
+/* A select's, emit's, group's or route's `NAME: EXPR` (value NULL: a lone NAME). In a
+ * select or emit, `NAME: { ... }` is an object: `object` set, its items in members
+ * (NULL for `{}`), brace at its '{'. Sema flattens objects to leaves named by
+ * their path (`device.id`); nest is then the number of objects a leaf sits in. */
+typedef struct ast_item {
+    const char *name; srcloc loc; ast_expr *value; struct ast_item *next;
+    bool object; struct ast_item *members; srcloc brace;
+    int nest;
+} ast_item;
 
 /* A length of time as written: N UNIT (`30 s`); sema turns it into ms. */
 typedef struct ast_duration { long long n; const char *unit; srcloc loc, unit_loc; long long ms; } ast_duration;
@@ -216,6 +224,8 @@ int ast_depth_above(const ast_expr *a, const ast_expr *b);   /* the depth of a n
 ast_arg *ast_arg_new(arena *a, const token *name, ast_expr *value);
 ast_field *ast_field_new(arena *a, const token *name, const token *type);
 ast_item *ast_item_new(arena *a, const token *name, ast_expr *value);
+ast_item *ast_item_object(arena *a, const token *name, const token *brace, ast_item *members);
+ast_expr *ast_qualify(arena *a, ast_expr *path, const token *name);   /* a.b then .c: a.b.c (qual "a.b", text "c") */
 ast_op *ast_where(arena *a, const token *kw, ast_expr *cond);
 ast_op *ast_select(arena *a, const token *kw, ast_item *items);
 ast_op *ast_keyed(arena *a, const token *kw, ast_arg *keys, ast_field *state, ast_stmt *body);

@@ -71,7 +71,7 @@ static void emit_record(emitter *e, const rectype *r)
     emit(e, "/* record %s (%s:%u) */", r->name, e->p->file, r->loc.line);
     emit(e, "typedef struct %s {", r->cname);
     e->indent++;
-    emit_record_members(e, r);   /* a joined table's fields as a struct of their own (emit_join.c) */
+    emit_record_members(e, r);   /* a joined table's fields and nested objects as structs of their own (emit_join.c) */
     for (int i = 0; i < r->nmaps; i++)
         emit(e, "struct rgp_omap_%s %s;   /* map[%s]%s, empty for a new key */", r->maps[i].cname, r->maps[i].name,
              type_name(r->maps[i].key), type_name(r->maps[i].value));
@@ -400,6 +400,51 @@ const char *sink_writer_name(const node *sink)
     return writer_variant_name(sink->type, sink->format, sink_floats(sink));
 }
 
+/* The length of the objects field f sits in as a JSON line writes it: its first
+ * f->nest dotted parts ("device.loc" of device.loc.site), 0 for a top-level key. */
+static size_t json_object_len(const field *f)
+{
+    size_t n = 0;
+    for (int k = 0; k < f->nest; k++) n += strcspn(f->name + n + (k > 0), ".") + (k > 0);
+    return n;
+}
+
+/* How many leading parts the objects a and b (of lengths na, nb) share. */
+static int json_common_parts(const char *a, size_t na, const char *b, size_t nb)
+{
+    int parts = 0;
+    size_t i = 0;
+    while (i < na && i < nb) {
+        size_t la = strcspn(a + i, "."), lb = strcspn(b + i, ".");
+        if (la > na - i) la = na - i;
+        if (lb > nb - i) lb = nb - i;
+        if (la != lb || memcmp(a + i, b + i, la)) break;
+        parts++;
+        i += la + 1;
+    }
+    return parts;
+}
+
+/* The bytes before field i's value in a JSON line: the objects the field
+ * before it leaves, the comma, the objects field i enters, its key. All of it
+ * known here, so a record costs one copy of constant bytes per field. */
+static void json_key_text(sbuf *b, const rectype *r, int i)
+{
+    const field *f = &r->fields[i];
+    size_t n = json_object_len(f), pn = i ? json_object_len(&r->fields[i - 1]) : 0;
+    const char *prev = i ? r->fields[i - 1].name : "";
+    int common = json_common_parts(prev, pn, f->name, n);
+    for (int k = i ? r->fields[i - 1].nest : 0; k > common; k--) sb(b, "}");
+    sb(b, "%s", i ? "," : "{");
+    size_t at = 0;
+    for (int k = 0; k < f->nest; k++) {
+        size_t len = strcspn(f->name + at, ".");
+        if (k >= common) sb(b, "\"%.*s\":{", (int)len, f->name + at);
+        at += len + 1;
+    }
+    sb(b, "\"%s\":", f->name + (n ? n + 1 : 0));
+}
+
 static void emit_writer(emitter *e, const rectype *r, format_kind fmt, int floats)
 {
     if (fmt == FMT_JOURNAL) {
@@ -428,7 +473,14 @@ static void emit_writer(emitter *e, const rectype *r, format_kind fmt, int float
     for (int i = 0; i < r->nfields; i++) {
         const field *f = &r->fields[i];
         if (csv && i > 0) emit(e, "rgp_w_char(w, delim);");
-        if (!csv) emit(e, "rgp_w_bytes(w, \"%s\\\"%s\\\":\", %zu);", i ? "," : "{", f->name, strlen(f->name) + 3 + (i ? 1 : 1));
+        if (!csv) {
+            sbuf key = {0}, lit = {0};
+            json_key_text(&key, r, i);
+            c_string(&lit, key.s, key.len);
+            emit(e, "rgp_w_bytes(w, %s, %zu);", lit.s, key.len);
+            free(key.s);
+            free(lit.s);
+        }
         switch (f->type) {
         case T_BOOL: emit(e, "rgp_w_bool(w, r->%s);", f->name); break;
         case T_U32: case T_U64: emit(e, "rgp_w_u64(w, r->%s);", f->name); break;
@@ -444,7 +496,15 @@ static void emit_writer(emitter *e, const rectype *r, format_kind fmt, int float
         default: emit(e, "rgp_w_i64(w, r->%s);", f->name); break;
         }
     }
-    emit(e, csv ? "rgp_w_char(w, '\\n');" : "rgp_w_bytes(w, \"}\\n\", 2);");
+    if (csv) {
+        emit(e, "rgp_w_char(w, '\\n');");
+    } else {
+        sbuf end = {0};   /* the objects the last field is in, then the line's */
+        for (int k = r->nfields ? r->fields[r->nfields - 1].nest : 0; k > 0; k--) sb(&end, "}");
+        sb(&end, "}");
+        emit(e, "rgp_w_bytes(w, \"%s\\n\", %zu);", end.s, end.len + 1);
+        free(end.s);
+    }
     emit(e, "rgp_w_end_record(w);   /* a writer sharing its file with other threads flushes whole records */");
     if (counts) emit(e, "return replaced;");
     e->indent--;

@@ -8,24 +8,35 @@
 #include <string.h>
 #include "emit_internal.h"
 
-/* ---- record members: TABLE.FIELD fields as one struct member per join -------- */
+/* ---- record members: a struct member per joined table or nested object ----- */
+
+/* Fields [from, to) of r, whose names all start with the first skip bytes: a
+ * plain member for each name without a further dot, else one struct for each run
+ * of names that share their next part (a joined row's TABLE., an object's path). */
+static void emit_members_under(emitter *e, const rectype *r, int from, int to, size_t skip)
+{
+    for (int i = from; i < to; i++) {
+        const char *rest = r->fields[i].name + skip, *dot = strchr(rest, '.');
+        if (!dot) {
+            emit(e, "%s %s;", ctype(r->fields[i].type), rest);
+            continue;
+        }
+        size_t ql = (size_t)(dot - rest);
+        int j = i;
+        while (j < to && !strncmp(r->fields[j].name + skip, rest, ql + 1)) j++;
+        if (r->fields[i].nest) emit(e, "struct {   /* the object %.*s */", (int)(skip + ql), r->fields[i].name);
+        else emit(e, "struct {   /* the row joined from table %.*s */", (int)ql, rest);
+        e->indent++;
+        emit_members_under(e, r, i, j, skip + ql + 1);
+        e->indent--;
+        emit(e, "} %.*s;", (int)ql, rest);
+        i = j - 1;
+    }
+}
 
 void emit_record_members(emitter *e, const rectype *r)
 {
-    for (int i = 0; i < r->nfields; i++) {
-        const char *dot = strchr(r->fields[i].name, '.');
-        if (!dot) {
-            emit(e, "%s %s;", ctype(r->fields[i].type), r->fields[i].name);
-            continue;
-        }
-        int ql = (int)(dot - r->fields[i].name);
-        emit(e, "struct {   /* the row joined from table %.*s */", ql, r->fields[i].name);
-        int j = i;
-        for (; j < r->nfields && !strncmp(r->fields[j].name, r->fields[i].name, (size_t)ql + 1); j++)
-            emit(e, "    %s %s;", ctype(r->fields[j].type), r->fields[j].name + ql + 1);
-        emit(e, "} %.*s;", ql, r->fields[i].name);
-        i = j - 1;
-    }
+    emit_members_under(e, r, 0, r->nfields, 0);
 }
 
 /* ---- tables ------------------------------------------------------------------- */

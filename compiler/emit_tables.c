@@ -467,7 +467,16 @@ void emit_table(emitter *e, const node *st, const ast_op *o)
         snprintf(value, sizeof value, "%s_value", t);
     } else if (o->kind == OP_DEDUP) {
         emit(e, "typedef struct %s_last {   /* the compared fields of the key's last record */", t);
-        for (const ast_arg *g = o->on; g; g = g->next) emit(e, "    %s %s;", ctype(g->value->type), g->value->text);
+        rectype on = {0};   /* the compared fields as a record's members: a nested object's (device.id) nest */
+        for (const ast_arg *g = o->on; g; g = g->next) on.nfields++;
+        on.fields = calloc((size_t)on.nfields + 1, sizeof *on.fields);
+        int nf = 0;
+        for (const ast_arg *g = o->on; g; g = g->next, nf++)
+            on.fields[nf] = (field){.name = g->value->text, .type = g->value->type, .nest = strchr(g->value->text, '.') != NULL};
+        e->indent++;
+        emit_record_members(e, &on);
+        e->indent--;
+        free(on.fields);
         if (o->size.ms) emit(e, "    int64_t passed_at;   /* when the key's last record passed */");
         if (!o->on && !o->size.ms) emit(e, "    char none;");
         emit(e, "} %s_last;", t);

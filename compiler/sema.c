@@ -231,12 +231,20 @@ static type_id check_name(sema *S, ast_expr *e, const rectype *rec)
 {
     block_scope *sc = S->scope;
     type_id joined;
-    if (e->qual && strcmp(e->qual, "prev") && check_table_field(S, e, rec, &joined)) return joined;
+    /* prev.FIELD, prev.OBJECT.FIELD: in a delta block, prev is the key's previous record */
+    bool of_prev = e->qual && sc && sc->prev && (!strcmp(e->qual, "prev") || !strncmp(e->qual, "prev.", 5));
+    if (e->qual && !of_prev && check_table_field(S, e, rec, &joined)) return joined;
     if (e->qual) {
-        if (strcmp(e->qual, "prev") || !sc || !sc->prev) {
+        if (!of_prev && (!strcmp(e->qual, "prev") || !strncmp(e->qual, "prev.", 5))) {
             diag_error(S->d, e->loc, "'%s.%s': only prev.FIELD, in a delta block, reads a field through a dot", e->qual, e->text);
             return T_ERROR;
         }
+        if (!of_prev) {
+            diag_error(S->d, e->loc, "'%s.%s': no field of record %s; a dot reads a field of an object (OBJECT.FIELD), "
+                       "of a joined table (TABLE.FIELD) or, in a delta block, of prev", e->qual, e->text, rec->name);
+            return T_ERROR;
+        }
+        if (e->qual[4]) e->text = arena_printf(S->a, "%s.%s", e->qual + 5, e->text), e->qual = "prev";
         int i = rectype_find(sc->prev, e->text);
         if (i >= 0) { e->u.name.scope = SCOPE_PREV; e->u.name.field = i; return sc->prev->fields[i].type; }
         suggest s = {.word = e->text};
@@ -841,7 +849,7 @@ static rectype *check_schema(sema *S, ast_decl *d)
         }
         if (rectype_find(r, f->name) >= 0) diag_error(S->d, f->loc, "field '%s' is declared twice in schema %s", f->name, d->name);
         if (f->init) check_literal_init(S, f, t, true);
-        field fl = {f->name, t, f->loc, f->init};
+        field fl = {f->name, t, f->loc, f->init, 0};
         if (f->path) {
             json_path *jp = &r->paths[r->nfields];
             const char *why = NULL;
@@ -1614,6 +1622,13 @@ static node *resolve_input(sema *S, ast_decl *d)
 
 static node *side_stream(sema *S, node *owner, const char *name, srcloc at, rectype *type);
 
+/* Objects belong to select and emit: one anywhere else is reported. */
+static void object_refused(sema *S, const ast_item *it, const char *what, const char *instead)
+{
+    diag_error(S->d, it->brace, "'%s: { ... }' is an object, which only a select or an emit makes; %s takes %s", it->name, what, instead);
+}
+
+
 /* route NAME = INPUT { BRANCH: COND, ..., default: BRANCH }: each branch is a
  * stream of the input's records, those for which its condition is the first to hold. */
 static void check_route(sema *S, node *n, ast_decl *d)
@@ -1631,6 +1646,10 @@ static void check_route(sema *S, node *n, ast_decl *d)
         const char *name = it->name;
         srcloc at = it->loc;
         ast_expr *cond = it->value;
+        if (it->object) {
+            object_refused(S, it, "a route", "BRANCH: CONDITION items");
+            continue;
+        }
         if (!strcmp(it->name, "default")) {
             if (!cond || cond->kind != E_NAME || cond->qual) {
                 diag_error(S->d, cond ? cond->loc : it->loc, "'default:' names the branch that takes the records no condition takes, as in default: other");
@@ -1922,23 +1941,102 @@ static void check_for(sema *S, ast_stmt *st, const rectype *rec, ast_op *o, rect
     sc->nvisible = depth;
 }
 
+/* A select's or emit's items with their objects flattened, in order: each leaf is
+ * named by its path (`device: { id }` gives `device.id`, which copies `id`), and
+ * nest is the number of objects it sits in; a lone NAME of an object of the
+ * record copies the whole object. Reports an empty object and a name
+ * given twice in one object; a name given twice at the top, both plain fields,
+ * is the caller's to report, and the second of two is left out. */
+static bool names_variable(sema *S, const char *name)
+{
+    const block_scope *sc = S->scope;
+    if (!sc) return false;
+    for (int v = 0; v < sc->nvisible; v++)
+        if (!strcmp(sc->op->locals[sc->visible[v]], name)) return true;
+    return rectype_find(sc->state, name) >= 0;
+}
+
+static ast_item *flat_leaf(sema *S, const ast_item *it, const char *name, int nest, ast_item ***tail)
+{
+    ast_item *leaf = arena_alloc(S->a, sizeof *leaf);
+    *leaf = *it;
+    leaf->name = name;
+    leaf->nest = nest;
+    leaf->next = NULL;
+    **tail = leaf;
+    *tail = &leaf->next;
+    return leaf;
+}
+
+/* A lone NAME that names an object of the record (or a joined table's row):
+ * a leaf for each of its fields, under the same name. False when it names none. */
+static bool copy_object(sema *S, const ast_item *it, const rectype *rec, const char *path, int nest, ast_item ***tail)
+{
+    size_t n = strlen(it->name);
+    if (it->value || it->object || rectype_find(rec, it->name) >= 0 || names_variable(S, it->name)) return false;
+    bool any = false;
+    for (int k = 0; k < rec->nfields; k++) {
+        const field *f = &rec->fields[k];
+        if (strncmp(f->name, it->name, n) || f->name[n] != '.') continue;
+        ast_item *leaf = flat_leaf(S, it, nest ? arena_printf(S->a, "%s.%s", path, f->name) : f->name, nest + (f->nest ? f->nest : 1), tail);
+        leaf->value = arena_alloc(S->a, sizeof(ast_expr));
+        *leaf->value = (ast_expr){.kind = E_NAME, .loc = it->loc, .text = f->name};
+        any = true;
+    }
+    return any;
+}
+
+static void flatten_object(sema *S, ast_item *items, const rectype *rec, const char *path, int nest, const char *what, ast_item ***tail)
+{
+    int nobjects = 0;
+    for (ast_item *it = items; it; it = it->next) {
+        bool twice = false;
+        for (ast_item *p = items; p != it && !twice && (nest || it->object || nobjects); p = p->next)
+            twice = !strcmp(p->name, it->name) && (nest || it->object || p->object);
+        nobjects += it->object;
+        if (twice) {
+            if (nest) diag_error(S->d, it->loc, "key '%s' appears twice in object '%s'", it->name, path);
+            else diag_error(S->d, it->loc, "field '%s' appears twice in this %s", it->name, what);
+            continue;
+        }
+        const char *name = nest ? arena_printf(S->a, "%s.%s", path, it->name) : it->name;
+        if (it->object) {
+            if (!it->members)
+                diag_error(S->d, it->brace, "object '%s' is empty; an object holds one field or more, as in %s: { id: device_id }", name,
+                           it->name);
+            flatten_object(S, it->members, rec, name, nest + 1, what, tail);
+            continue;
+        }
+        if (copy_object(S, it, rec, path, nest, tail)) continue;
+        ast_item *leaf = flat_leaf(S, it, name, nest, tail);
+        if (!leaf->value) {   /* `name` alone copies the field (or, in an emit, the variable) of that name */
+            leaf->value = arena_alloc(S->a, sizeof(ast_expr));
+            *leaf->value = (ast_expr){.kind = E_NAME, .loc = it->loc, .text = it->name};
+        }
+    }
+}
+
+static ast_item *flatten_items(sema *S, ast_item *items, const rectype *rec, const char *what)
+{
+    ast_item *flat = NULL, **tail = &flat;
+    flatten_object(S, items, rec, NULL, 0, what, &tail);
+    return flat;
+}
+
 static void check_emit(sema *S, ast_stmt *st, const rectype *rec, ast_op *o, rectype **out)
 {
     rectype *r = *out;
     bool first = r->nfields == 0 && !r->loc.line;
     if (first) r->loc = st->loc;
     int i = 0;
+    st->items = flatten_items(S, st->items, rec, "emit");
     for (ast_item *it = st->items; it; it = it->next, i++) {
-        if (!it->value) {
-            it->value = arena_alloc(S->a, sizeof(ast_expr));
-            *it->value = (ast_expr){.kind = E_NAME, .loc = it->loc, .text = it->name};
-        }
         check_expr(S, it->value, rec);
         settle(S, it->value, T_I64);
         type_id t = it->value->type;
         if (first) {
             if (rectype_find(r, it->name) >= 0) diag_error(S->d, it->loc, "field '%s' appears twice in this emit", it->name);
-            field fl = {it->name, t, it->loc, NULL};
+            field fl = {it->name, t, it->loc, NULL, it->nest};
             PUSH(S->a, r->fields, r->nfields, fl);
             r->has_str |= t == T_STR;
         } else if (i >= r->nfields) {
@@ -2114,7 +2212,7 @@ static rectype *check_keyed(sema *S, node *n, ast_op *o, const rectype *rec, rec
             diag_error(S->d, f->loc, "'%s' is %s; pick another name", f->name,
                        rectype_find(rec, f->name) >= 0 ? "a field of the record" : "a state variable already");
         check_literal_init(S, f, t, false);
-        field fl = {f->name, t, f->loc, NULL};
+        field fl = {f->name, t, f->loc, NULL, 0};
         PUSH(S->a, state->fields, state->nfields, fl);
         state->has_str |= t == T_STR;
     }
@@ -2323,7 +2421,7 @@ static rectype *check_window(sema *S, node *n, ast_op *o, const rectype *rec, re
     check_group(S, n, o, rec, keys_only);
     o->items = items;
     *out = *keys_only;
-    field start = {"window_start", T_TIME, o->loc, NULL}, end = {"window_end", T_TIME, o->loc, NULL};
+    field start = {"window_start", T_TIME, o->loc, NULL, 0}, end = {"window_end", T_TIME, o->loc, NULL, 0};
     if (o->wkind != W_COUNT) {
         PUSH(S->a, out->fields, out->nfields, start);
         PUSH(S->a, out->fields, out->nfields, end);
@@ -2370,7 +2468,7 @@ static void check_dedup(sema *S, ast_op *o, const rectype *rec)
     for (int i = 0; i < rec->nfields; i++) {
         bool is_key = false;
         for (ast_arg *g = o->keys; g; g = g->next) is_key |= !strcmp(g->value->text, rec->fields[i].name);
-        if (is_key || strchr(rec->fields[i].name, '.')) continue;   /* a joined row's fields follow from the join's key */
+        if (is_key || (strchr(rec->fields[i].name, '.') && !rec->fields[i].nest)) continue;   /* a joined row's fields follow from the join's key */
         ast_expr *ref = arena_alloc(S->a, sizeof *ref);
         *ref = (ast_expr){.kind = E_NAME, .loc = o->loc, .text = rec->fields[i].name, .type = rec->fields[i].type};
         ref->u.name.field = i;
@@ -2387,11 +2485,15 @@ static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rec
     check_keys(S, o, rec);
     for (ast_arg *g = o->keys; g; g = g->next) {
         type_id t = g->value->type;
-        field fl = {g->value->text, t, g->value->loc, NULL};
+        field fl = {g->value->text, t, g->value->loc, NULL, 0};
         PUSH(S->a, out->fields, out->nfields, fl);
         out->has_str |= t == T_STR;
     }
     for (ast_item *it = o->items; it; it = it->next) {
+        if (it->object) {
+            object_refused(S, it, o->kind == OP_WINDOW ? "a window" : "a group", "NAME: AGGREGATE(EXPR) items");
+            continue;
+        }
         ast_expr *call = it->value;
         type_id t = T_ERROR;
         int id = call && call->kind == E_CALL ? aggregate_lookup(call->text) : -1;
@@ -2430,7 +2532,7 @@ static rectype *check_group(sema *S, node *n, ast_op *o, const rectype *rec, rec
             }
             call->type = t;
         }
-        field fl = {it->name, t, it->loc, NULL};
+        field fl = {it->name, t, it->loc, NULL, 0};
         PUSH(S->a, out->fields, out->nfields, fl);
         out->has_str |= t == T_STR;
     }
@@ -2540,16 +2642,22 @@ static bool check_table_field(sema *S, ast_expr *e, const rectype *rec, type_id 
         return true;
     }
     node *tab = map_get(&S->tables, e->qual);
-    bool joined = false;
+    bool joined = false, object = false;
     suggest s = {.word = e->text};
+    const char *under = "";   /* the object's fields (an error's text: built once) */
     for (int k = 0; k < rec->nfields; k++)
         if (!strncmp(rec->fields[k].name, e->qual, ql) && rec->fields[k].name[ql] == '.') {
             joined = true;
+            object |= rec->fields[k].nest > 0;
             suggest_try(&s, rec->fields[k].name + ql + 1);
+            under = arena_printf(S->a, "%s%s%s", under, *under ? ", " : "", rec->fields[k].name + ql + 1);
         }
     if (!joined && !tab) return false;
     *t = T_ERROR;
-    if (joined)
+    if (object)
+        diag_error(S->d, e->loc, "unknown field '%s' in object '%s' of record %s%s; its fields are: %s", e->text, e->qual, rec->name,
+                   hint(S, &s), under);
+    else if (joined)
         diag_error(S->d, e->loc, "unknown field '%s' in table '%s'%s; its fields are: %s", e->text, e->qual, hint(S, &s),
                    tab && tab->type ? fields_list(S, tab->type) : "");
     else
@@ -2616,14 +2724,19 @@ static rectype *check_join(sema *S, ast_op *o, const rectype *rec, rectype *out)
     size_t ql = strlen(o->word);
     for (int i = 0; i < rec->nfields; i++)
         if (!strncmp(rec->fields[i].name, o->word, ql) && rec->fields[i].name[ql] == '.') {
-            diag_error(S->d, o->word_loc, "table '%s' is joined into this record already (field '%s'); select what you need from it first",
-                       o->word, rec->fields[i].name);
+            if (rec->fields[i].nest)
+                diag_error(S->d, o->word_loc, "table '%s' would add its fields as %s.FIELD, but the record has an object '%s' (field '%s', line %u:%u); "
+                           "name the object otherwise", o->word, o->word, o->word, rec->fields[i].name, rec->fields[i].loc.line, rec->fields[i].loc.col);
+            else
+                diag_error(S->d, o->word_loc, "table '%s' is joined into this record already (field '%s'); select what you need from it first",
+                           o->word, rec->fields[i].name);
             return out;
         }
     for (int i = 0; i < tab->type->nfields; i++) {
         field f = tab->type->fields[i];
         f.name = arena_printf(S->a, "%s.%s", o->word, f.name);
         f.def = NULL;
+        f.nest = 0;   /* a joined row is written flat, "users.name", whatever objects its record had */
         f.loc = o->loc;
         PUSH(S->a, out->fields, out->nfields, f);
     }
@@ -2722,18 +2835,14 @@ static void check_stage(sema *S, node *n, ast_decl *d)
             rec = out;
         } else {
             rectype *out = emit_type(S, d->name, o, ++k, nselect);
+            o->items = flatten_items(S, o->items, rec, "select");
             for (ast_item *it = o->items; it; it = it->next) {
-                if (!it->value) {
-                    /* `name` alone copies the field of that name */
-                    it->value = arena_alloc(S->a, sizeof(ast_expr));
-                    *it->value = (ast_expr){.kind = E_NAME, .loc = it->loc, .text = it->name};
-                }
                 check_expr(S, it->value, rec);
                 settle(S, it->value, T_I64);
                 type_id t = it->value->type;
                 if (rectype_find(out, it->name) >= 0)
                     diag_error(S->d, it->loc, "field '%s' appears twice in this select", it->name);
-                field fl = {it->name, t, it->loc, NULL};
+                field fl = {it->name, t, it->loc, NULL, it->nest};
                 PUSH(S->a, out->fields, out->nfields, fl);
                 out->has_str |= t == T_STR;
             }
@@ -2903,6 +3012,12 @@ program *sema_check(arena *a, diag *d, ast_program *ast, const char *file, const
             check_sink(&S, n, dc);
             n->input = resolve_input(&S, dc);
             if (n->input) n->type = n->input->type;
+            for (int i = 0; n->format == FMT_CSV && n->header && n->delim == '.' && n->type && i < n->type->nfields; i++)
+                if (strchr(n->type->fields[i].name, '.')) {   /* device.id would read as two columns */
+                    diag_error(S.d, dc->format->loc, "sink '%s' writes the column '%s', whose name holds its delimiter '.'; "
+                               "choose another delimiter", n->name, n->type->fields[i].name);
+                    break;
+                }
             if (n->endpoint == EP_NATS && n->type) sema_nats_subject(a, d, n);   /* "alerts.{sensor_id}": its fields */
             PUSH(a, p->sinks, p->nsinks, n);
         }

@@ -37,8 +37,11 @@ static inline bool type_is_numeric(type_id t) { return type_is_int(t) || t == T_
 
 /* A record type: a schema, or the output of a `select`. */
 struct ast_expr;
-/* def: a schema field's default (a literal), what a JSON object without the member gets */
-typedef struct field { const char *name; type_id type; srcloc loc; const struct ast_expr *def; } field;
+/* def: a schema field's default (a literal), what a JSON object without the member gets.
+ * nest: how many of the name's dotted parts are objects a JSON line nests it in, for a
+ * field of a nested select or emit (`device.id`: 1); a joined row's TABLE.FIELD has 0
+ * and is written as one flat key. Either way the C struct nests at every dot. */
+typedef struct field { const char *name; type_id type; srcloc loc; const struct ast_expr *def; int nest; } field;
 /* A schema field's JSON path, from `from "metrics.temp"`: the keys from the line's
  * object down to the member read (n of them; n == 0: the member named like the field). */
 typedef struct json_path { const char **keys; int n; srcloc loc; } json_path;

@@ -247,6 +247,9 @@ items(L) ::= items(L) COMMA.
 %type item { ast_item * }
 item(I) ::= IDENT(N).                    { I = ast_item_new(A_, &N, NULL); }
 item(I) ::= IDENT(N) COLON expr(E).      { I = ast_item_new(A_, &N, E); }
+/* NAME: { items }, a nested object (select and emit); {} parses so that sema can say it is empty */
+item(I) ::= IDENT(N) COLON LBRACE(B) items(M) RBRACE.  { I = ast_item_object(A_, &N, &B, M); }
+item(I) ::= IDENT(N) COLON LBRACE(B) RBRACE.  { I = ast_item_object(A_, &N, &B, NULL); }
 
 %type args { ast_arg * }
 args(L) ::= .                            { L = NULL; }
@@ -270,8 +273,11 @@ expr(E) ::= IDENT(T).                    { E = ast_ident(A_, &T); }
 expr(E) ::= IDENT(N) LPAREN args(A) RPAREN(C).  { E = ast_call(A_, &N, A, &C); }
 /* MAP[KEY]: the key's value, the value type's zero when it is missing */
 expr(E) ::= IDENT(N) LBRACKET expr(K) RBRACKET(C).  { E = ast_index(A_, &N, K, &C); }
-/* prev.FIELD in a delta block */
-expr(E) ::= IDENT(Q) DOT IDENT(N).       { E = ast_ident(A_, &N); E->qual = ast_name(A_, &Q); E->loc = ast_span(ast_loc(&Q), E->loc); }
+/* prev.FIELD in a delta block, TABLE.FIELD after a join, OBJECT.FIELD (a.b.c) after a nested select */
+expr(E) ::= dotted(X).                   { E = X; }
+%type dotted { ast_expr * }
+dotted(E) ::= IDENT(Q) DOT IDENT(N).     { E = ast_ident(A_, &N); E->qual = ast_name(A_, &Q); E->loc = ast_span(ast_loc(&Q), E->loc); }
+dotted(E) ::= dotted(L) DOT IDENT(N).    { E = ast_qualify(A_, L, &N); }
 expr(E) ::= ifexpr(X).                  { E = X; }
 /* if COND { A } else { B }, or else if ... : a value, both branches of one type */
 %type ifexpr { ast_expr * }

@@ -188,6 +188,9 @@ static const struct { const char *op; const char *want; } keyed_cases[] = {
     {"by id state { c: i32 = 0 } { c = big emit { id } }", "t.rgp:3:50: error: cannot store u64 in 'c', which is i32"},
     {"by id state { c: u64 = -1 } { emit { id } }", "t.rgp:3:40: error: integer literal out of range for u64"},
     {"by idd state { c: u64 = 0 } { emit { id } }", "t.rgp:3:20: error: unknown field 'idd' in record R (did you mean 'id'?); its fields are: id, v, n, s, t, ok, small, big"},
+    {"by id state { c: u64 = 0 } { emit { id, o: {} } }", "t.rgp:3:60: error: object 'o' is empty; an object holds one field or more, as in o: { id: device_id }"},
+    {"by id state { c: u64 = 0 } { emit { o: { c, c: v } } }", "t.rgp:3:61: error: key 'c' appears twice in object 'o'"},
+    {"by id state { c: u64 = 0 } { emit { id, o: { c } } emit { id, o: { v } } }", "t.rgp:3:84: error: every emit of a block makes the same record: this is field 2, 'o.v: f64'; the emit at line 3 has 'o.c: u64'"},
     {"by id state { c: u64 = 0 } { if c > 0 { let x = 1 } emit { id, x } }", "t.rgp:3:80: error: unknown field 'x' in record R (did you mean 'v'?); its fields are: id, v, n, s, t, ok, small, big"},
 };
 
