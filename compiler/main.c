@@ -352,23 +352,14 @@ static int cmd_run(int argc, char **argv)
     return rc;
 }
 
-/* FILE.test.rgp for FILE.rgp; NULL when FILE does not end in .rgp. */
-static char *tests_beside(const char *file)
+/* file with its ending `from` replaced by `to` (sensors.rgp to sensors.test.rgp,
+ * and back); NULL when file does not end in from, or is only that. */
+static char *swap_ending(const char *file, const char *from, const char *to)
 {
-    size_t n = strlen(file);
-    if (n < 4 || strcmp(file + n - 4, ".rgp")) return NULL;
-    char *out = malloc(n + 6);
-    if (out) snprintf(out, n + 6, "%.*s.test.rgp", (int)(n - 4), file);
-    return out;
-}
-
-/* FILE.rgp for FILE.test.rgp, so that a file of tests can be run by its own name. */
-static char *pipeline_of_tests(const char *file)
-{
-    size_t n = strlen(file);
-    if (n <= 9 || strcmp(file + n - 9, ".test.rgp")) return NULL;
-    char *out = malloc(n);
-    if (out) snprintf(out, n, "%.*s.rgp", (int)(n - 9), file);
+    size_t n = strlen(file), f = strlen(from), t = strlen(to);
+    if (n <= f || strcmp(file + n - f, from)) return NULL;
+    char *out = malloc(n - f + t + 1);
+    if (out) snprintf(out, n - f + t + 1, "%.*s%s", (int)(n - f), file, to);
     return out;
 }
 
@@ -387,11 +378,11 @@ static int cmd_test(int argc, char **argv)
         else extra[nextra++] = argv[i];
     }
     if (!file) { free(extra); return usage_error(me, "expected a .rgp file%s", ""); }
-    char *owner = nextra == 0 ? pipeline_of_tests(file) : NULL, *beside = NULL;
+    char *owner = nextra == 0 ? swap_ending(file, ".test.rgp", ".rgp") : NULL, *beside = NULL;
     if (owner && access(owner, F_OK) == 0) {   /* rgp test sensors.test.rgp */
         extra[nextra++] = file;
         file = owner;
-    } else if (nextra == 0 && (beside = tests_beside(file)) && access(beside, F_OK) == 0) {
+    } else if (nextra == 0 && (beside = swap_ending(file, ".rgp", ".test.rgp")) && access(beside, F_OK) == 0) {
         extra[nextra++] = beside;
     }
     compilation c;
